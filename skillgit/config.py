@@ -1,0 +1,131 @@
+"""`skillgit.yaml`: loading, schema validation, and a default for every key."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from skillgit.errors import ConfigError, UsageError
+from skillgit.schemas import error_path, load_schema, schema_errors
+
+CONFIG_FILE = "skillgit.yaml"
+
+
+class Section(Mapping[str, Any]):
+    """A read-only view of one config mapping with attribute access: `config.cycle.min_sessions`."""
+
+    def __init__(self, data: Mapping[str, Any], path: str = "") -> None:
+        self._data = dict(data)
+        self._path = path
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            value = self._data[key]
+        except KeyError:
+            raise AttributeError(f"config has no key {self._path}{key}") from None
+        if isinstance(value, Mapping):
+            return Section(value, f"{self._path}{key}.")
+        return value
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def to_dict(self) -> dict[str, Any]:
+        return copy.deepcopy(self._data)
+
+
+class Config(Section):
+    """The effective configuration: the file's values over the schema's defaults."""
+
+    def __init__(self, data: Mapping[str, Any], source: str = CONFIG_FILE) -> None:
+        super().__init__(data)
+        self.source = source
+
+    @classmethod
+    def defaults(cls) -> Config:
+        return cls(_with_defaults({}, load_schema("config")), "(defaults)")
+
+    @classmethod
+    def from_text(cls, text: str, source: str = CONFIG_FILE) -> Config:
+        from skillgit.yamlio import load_yaml
+
+        try:
+            data = load_yaml(text, source)
+        except UsageError as exc:
+            raise ConfigError(str(exc)) from None
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{source}: the top level must be a mapping of keys; see docs/config.md.")
+        errors = schema_errors(data, "config")
+        if errors:
+            lines = [f"{source}: {error_path(e)}: {_explain(e)}" for e in errors]
+            raise ConfigError("\n".join(lines) + "\nFix the values above; every key and its default is in docs/config.md.")
+        return cls(_with_defaults(data, load_schema("config")), source)
+
+    @classmethod
+    def load(cls, root: Path) -> Config:
+        """The config of the work tree at `root`; defaults when there is no skillgit.yaml."""
+        path = root / CONFIG_FILE
+        if not path.exists():
+            return cls.defaults()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{CONFIG_FILE}: not valid UTF-8 at byte {exc.start}; save it as UTF-8.") from None
+        except OSError as exc:
+            raise ConfigError(f"{CONFIG_FILE}: cannot read it ({exc.strerror}).") from None
+        return cls.from_text(text, CONFIG_FILE)
+
+    @property
+    def agent_email(self) -> str | None:
+        """The author e-mail for commits the cycle makes."""
+        if self.agent.email:
+            return str(self.agent.email)
+        for pattern in self.agent.identities:
+            if not any(ch in pattern for ch in "*?["):
+                return str(pattern)
+        return None
+
+
+def _explain(error: Any) -> str:
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        return f"{error.message}; allowed keys here: {', '.join(allowed)}"
+    if error.validator == "enum":
+        return f"{error.instance!r} is not one of {', '.join(map(repr, error.validator_value))}"
+    return str(error.message)
+
+
+def _with_defaults(data: Any, schema: Mapping[str, Any]) -> Any:
+    """`data` with every missing key filled from the schema's `default`s, recursively."""
+    if schema.get("type") != "object" or not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for key, sub in schema.get("properties", {}).items():
+        if key not in out and "default" in sub:
+            out[key] = copy.deepcopy(sub["default"])
+        if key in out:
+            out[key] = _with_defaults(out[key], sub)
+    return out
+
+
+def default_config_text(origin: str | None = None, self_skill: str | None = None) -> str:
+    """The commented skillgit.yaml that `skillgit init` writes."""
+    return f"""# skillgit configuration. Every key has a default; see docs/config.md.
+version: 1
+paths:
+  skills: skills
+  attic: skills_attic
+agent:
+  origin: {origin or 'null'}                # frontmatter origin the agent may edit
+  identities: []              # author e-mails of agent commits (fnmatch globs)
+  self_skill: {self_skill or 'null'}            # the evolver's own skill: never editable by the agent
+"""

@@ -1,0 +1,1 @@
+"""Traces: adapters that read agent execution logs into normalized sessions."""

@@ -1,0 +1,75 @@
+"""Normalized session records: what every trace adapter produces and every grader reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Mapping
+
+Outcome = Literal["success", "failure"]
+SkillHow = Literal["invoked", "stamped", "read", "keyword"]
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One tool call in a session. `ok` is None when the trace does not say."""
+
+    name: str
+    args: Mapping[str, Any] = field(default_factory=dict)
+    ok: bool | None = None
+    ts: datetime | None = None
+    duration_ms: int | None = None
+    error: str | None = None
+    exit_code: int | None = None
+
+    @property
+    def command(self) -> str:
+        """A one-line rendering of the call, e.g. `bash: cargo test -p foo`."""
+        for key in ("command", "cmd", "path", "pattern", "query", "skill", "url"):
+            value = self.args.get(key)
+            if isinstance(value, list):
+                value = " ".join(str(v) for v in value)
+            if isinstance(value, str) and value:
+                return f"{self.name}: {value}"
+        return self.name
+
+
+@dataclass(frozen=True)
+class SkillUse:
+    """Evidence that a session used a skill. `version` is a blob id or sha256 when stamped."""
+
+    name: str
+    how: SkillHow
+    version: str | None = None
+
+
+@dataclass(frozen=True)
+class Session:
+    """One agent run. `origin` is `file:line` of the record that started it."""
+
+    id: str
+    source: str
+    origin: str
+    started: datetime | None = None
+    ended: datetime | None = None
+    outcome: Outcome | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
+    skills: tuple[SkillUse, ...] = ()
+    final_message: str | None = None
+    turns: int = 0
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Learning:
+    """A learning/complaint record (yoyo `memory/learnings.jsonl`)."""
+
+    title: str
+    ts: datetime | None = None
+    type: str | None = None
+    source: str | None = None
+    context: str = ""
+    takeaway: str = ""
+    pattern_key: str | None = None
+    skill: str | None = None
+    origin: str = ""

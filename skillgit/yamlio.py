@@ -1,0 +1,70 @@
+"""Safe YAML loading shared by config, skill frontmatter and eval files.
+
+Refuses what a hostile or broken file can do to a loader: anchors/aliases (YAML bombs), duplicate
+keys, oversized documents, non-plain types. Returns plain Python data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from skillgit.errors import UsageError
+
+MAX_YAML_BYTES = 1_000_000
+
+
+def load_yaml(text: str, source: str, *, max_bytes: int = MAX_YAML_BYTES, line_offset: int = 0) -> Any:
+    """Parse one YAML document from `text`; `source` names it in errors.
+
+    `line_offset` is added to reported line numbers (frontmatter starts after the `---` line).
+    """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.constructor import DuplicateKeyError
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    if len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+        raise UsageError(f"{source}: YAML is larger than {max_bytes} bytes; split it or shorten it.")
+    yaml = YAML(typ="safe", pure=True)
+    yaml.allow_duplicate_keys = False
+    try:
+        for event in yaml.parse(text):
+            if type(event).__name__ == "AliasEvent" or getattr(event, "anchor", None):
+                line = event.start_mark.line + 1 + line_offset if event.start_mark else "?"
+                raise UsageError(
+                    f"{source}:{line}: YAML anchors and aliases are not allowed "
+                    "(they can expand without bound); write the value out in full."
+                )
+        return _plain(yaml.load(text))
+    except DuplicateKeyError as exc:
+        line = exc.problem_mark.line + 1 + line_offset if exc.problem_mark else "?"
+        key = _dup_key(str(exc))
+        raise UsageError(f"{source}:{line}: duplicate key {key}; keep one of them.") from None
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 + line_offset if mark else "?"
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        raise UsageError(f"{source}:{line}: invalid YAML: {problem}; fix the syntax at that line.") from None
+    except YAMLError as exc:
+        raise UsageError(f"{source}: invalid YAML: {str(exc).splitlines()[0]}; fix the syntax.") from None
+    except RecursionError:
+        raise UsageError(f"{source}: YAML is nested too deeply; flatten it.") from None
+
+
+def _dup_key(message: str) -> str:
+    for line in message.splitlines():
+        if "found duplicate key" in line:
+            return line.split("found duplicate key", 1)[1].split(" with value")[0].strip()
+    return "(unknown)"
+
+
+def _plain(value: Any) -> Any:
+    """Dates become ISO strings so every consumer sees JSON-compatible data."""
+    import datetime as dt
+
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value

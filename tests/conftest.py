@@ -1,0 +1,89 @@
+"""Shared test fixtures: real git repositories in temporary directories, isolated from the machine."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+FIXTURES = ROOT / "fixtures"
+SAMPLES = Path(__file__).resolve().parent / "samples"
+
+MAINTAINER = ("Maintainer", "maintainer@example.com")
+AGENT = ("yoyo-bot", "yoyo-bot@example.com")
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_AUTHOR_NAME", MAINTAINER[0])
+    monkeypatch.setenv("GIT_AUTHOR_EMAIL", MAINTAINER[1])
+    monkeypatch.setenv("GIT_COMMITTER_NAME", MAINTAINER[0])
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", MAINTAINER[1])
+    monkeypatch.delenv("GIT_DIR", raising=False)
+    monkeypatch.delenv("GIT_WORK_TREE", raising=False)
+    monkeypatch.delenv("GIT_INDEX_FILE", raising=False)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+
+
+def git(repo: Path, *args: str, input: str | None = None, env: dict[str, str] | None = None, check: bool = True) -> str:
+    """Run the real git CLI in `repo` and return stdout."""
+    result = subprocess.run(
+        ["git", "-C", str(repo), *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
+    return result.stdout
+
+
+def as_agent() -> dict[str, str]:
+    """Environment that makes git author a commit as the agent."""
+    return {
+        "GIT_AUTHOR_NAME": AGENT[0],
+        "GIT_AUTHOR_EMAIL": AGENT[1],
+        "GIT_COMMITTER_NAME": AGENT[0],
+        "GIT_COMMITTER_EMAIL": AGENT[1],
+    }
+
+
+@pytest.fixture
+def empty_repo(tmp_path: Path) -> Path:
+    """A new git repository with no commits, branch `main`."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    return repo
+
+
+@pytest.fixture
+def fixture_repo(empty_repo: Path) -> Path:
+    """The bundled fixtures/ skills repo, committed once as a maintainer (not yet `skillgit init`ed)."""
+    shutil.copytree(FIXTURES / "repo", empty_repo, dirs_exist_ok=True)
+    git(empty_repo, "add", "-A")
+    git(empty_repo, "commit", "-q", "-m", "Import skills")
+    return empty_repo
+
+
+def snapshot(repo: Path) -> tuple[str, str, str]:
+    """HEAD, index and work tree state, to show a command changed nothing."""
+    head = git(repo, "rev-parse", "-q", "--verify", "HEAD", check=False).strip()
+    index = git(repo, "ls-files", "-s")
+    status = git(repo, "status", "--porcelain=v1", "-uall", "--ignored")
+    tree_bytes = []
+    for path in sorted(p for p in repo.rglob("*") if ".git" not in p.relative_to(repo).parts):
+        if path.is_file() and not path.is_symlink():
+            tree_bytes.append(f"{path.relative_to(repo)}:{path.read_bytes().hex()}")
+    return head, index + status, "\n".join(tree_bytes)
