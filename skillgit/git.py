@@ -1,0 +1,400 @@
+"""The one adapter that owns git: subprocess `git` for writes and history, pygit2 for object reads.
+
+Commits are built without touching the user's index or work tree: a temporary index is filled from
+HEAD plus the event's own paths, written as a tree, committed with `git commit-tree`, and HEAD is
+moved with a compare-and-swap `git update-ref` (so a commit that lands meanwhile aborts us). Only
+then are the event's own paths synced into the real index and work tree. A small intent file makes
+that last step restartable if the process dies half-way (`Repo.recover`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any, Iterable, Sequence
+
+from skillgit.errors import GitError, RepoStateError, UsageError
+
+ZERO = "0" * 40
+PENDING_FILE = "pending.json"
+
+
+def blob_id(data: bytes) -> str:
+    """The git blob id of `data` (what `git hash-object` prints)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str
+    email: str
+
+    def env(self, committer: Identity | None = None) -> dict[str, str]:
+        committer = committer or self
+        return {
+            "GIT_AUTHOR_NAME": self.name,
+            "GIT_AUTHOR_EMAIL": self.email,
+            "GIT_COMMITTER_NAME": committer.name,
+            "GIT_COMMITTER_EMAIL": committer.email,
+        }
+
+
+@dataclass(frozen=True)
+class RemovePath:
+    """Drop `path` (a file or a whole directory) from the new tree."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class AddFromWorktree:
+    """Take `path` (file or directory) as it is in the work tree, deletions included."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class CopyTree:
+    """Place the tree `rev:src` at `dst` (which must be empty at that point)."""
+
+    rev: str
+    src: str
+    dst: str
+
+
+@dataclass(frozen=True)
+class PutFile:
+    """Write `data` at `path` with `mode` (octal string)."""
+
+    path: str
+    data: bytes
+    mode: str = "100644"
+
+
+TreeEdit = RemovePath | AddFromWorktree | CopyTree | PutFile
+
+
+class Repo:
+    """A git work tree. Construct with `Repo.discover(path)`."""
+
+    def __init__(self, root: Path, git_dir: Path) -> None:
+        self.root = root
+        self.git_dir = git_dir
+        self._pygit2: Any = None
+
+    # -- opening -------------------------------------------------------------------------------
+
+    @classmethod
+    def discover(cls, path: Path | str = ".") -> Repo:
+        path = Path(path)
+        if not path.is_dir():
+            raise UsageError(f"{path}: no such directory; pass -C with an existing repository.")
+        result = _git(path, "rev-parse", "--show-toplevel", "--absolute-git-dir", check=False)
+        if result.returncode != 0:
+            if "not a git repository" in result.stderr:
+                raise UsageError(
+                    f"{path.resolve()}: not a git repository (or any parent); run `git init` there or pass -C DIR."
+                )
+            raise UsageError(f"{path.resolve()}: {result.stderr.strip() or 'not a git work tree'}; pass -C DIR.")
+        lines = result.stdout.splitlines()
+        if len(lines) < 2:
+            raise UsageError(f"{path.resolve()}: a bare repository has no work tree; run skillgit in a checkout.")
+        return cls(Path(lines[0]), Path(lines[1]))
+
+    @property
+    def pygit2(self) -> Any:
+        if self._pygit2 is None:
+            import pygit2
+
+            try:
+                self._pygit2 = pygit2.Repository(str(self.root))
+            except pygit2.GitError as exc:
+                raise GitError(f"{self.root}: cannot open the repository ({exc}).") from exc
+        return self._pygit2
+
+    @property
+    def state_dir(self) -> Path:
+        """`.git/skillgit/`: skillgit's private state (indexes, locks, intent files)."""
+        path = self.git_dir / "skillgit"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    # -- running git ---------------------------------------------------------------------------
+
+    def run(
+        self,
+        *args: str,
+        input: str | bytes | None = None,
+        env: dict[str, str] | None = None,
+        check: bool = True,
+    ) -> str:
+        """Run git in the work tree; return stdout as text. Failures raise GitError with git's words."""
+        result = _git(self.root, *args, input=input, env=env, check=False)
+        if check and result.returncode != 0:
+            raise GitError(f"git {' '.join(args[:3])} failed: {result.stderr.strip() or result.returncode}")
+        return result.stdout
+
+    def run_bytes(self, *args: str, input: bytes | None = None, env: dict[str, str] | None = None) -> bytes:
+        result = subprocess.run(
+            ["git", *args], cwd=self.root, input=input, capture_output=True, env=_env(env)
+        )
+        if result.returncode != 0:
+            raise GitError(f"git {' '.join(args[:3])} failed: {result.stderr.decode(errors='replace').strip()}")
+        return result.stdout
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def head(self) -> str | None:
+        """The commit id of HEAD, or None on an unborn branch."""
+        out = self.run("rev-parse", "-q", "--verify", "HEAD^{commit}", check=False).strip()
+        return out or None
+
+    def branch(self) -> str | None:
+        out = self.run("symbolic-ref", "-q", "--short", "HEAD", check=False).strip()
+        return out or None
+
+    def resolve(self, rev: str) -> str:
+        """A full commit id for `rev`, or a UsageError naming it."""
+        if rev.startswith("-"):
+            raise UsageError(f"{rev!r} is not a revision; name a commit, branch or tag.")
+        out = self.run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False).strip()
+        if not out:
+            raise UsageError(f"{rev}: no such commit in {self.root}; check the name with `git log`.")
+        return out
+
+    def read_file(self, rev: str, path: str) -> bytes | None:
+        """The bytes of `path` at commit `rev`, or None when it does not exist there."""
+        try:
+            commit = self.pygit2.revparse_single(rev).peel(_pygit2_commit())
+            entry = commit.tree[path]
+        except (KeyError, ValueError):
+            return None
+        obj = self.pygit2[entry.id]
+        if getattr(obj, "type_str", "") != "blob":
+            return None
+        return bytes(obj.data)
+
+    def blob(self, oid: str) -> bytes:
+        return bytes(self.pygit2[oid].data)
+
+    def tree_files(self, rev: str, prefix: str) -> dict[str, tuple[str, str]]:
+        """`{path: (mode, blob id)}` of every file under `prefix` at `rev` (empty if absent)."""
+        out = self.run("ls-tree", "-r", "-z", "--full-tree", rev, "--", prefix, check=False)
+        files: dict[str, tuple[str, str]] = {}
+        for item in out.split("\0"):
+            if not item:
+                continue
+            meta, path = item.split("\t", 1)
+            mode, _type, oid = meta.split()
+            files[path] = (mode, oid)
+        return files
+
+    def path_exists(self, rev: str, path: str) -> bool:
+        return bool(self.run("ls-tree", "--name-only", rev, "--", path, check=False).strip())
+
+    def changed_paths(self, paths: Sequence[str] = ()) -> list[str]:
+        """Paths (under `paths`, or anywhere) that differ from HEAD in the index or work tree, or are untracked."""
+        out = self.run("status", "--porcelain=v1", "-z", "-uall", "--", *paths)
+        changed = []
+        entries = out.split("\0")
+        i = 0
+        while i < len(entries):
+            entry = entries[i]
+            if entry:
+                changed.append(entry[3:])
+                if entry[0] in "RC":
+                    i += 1
+            i += 1
+        return changed
+
+    def staged_paths(self) -> list[str]:
+        if self.head() is None:
+            out = self.run("diff", "--cached", "--name-only", "-z", "--root", _empty_tree(self))
+        else:
+            out = self.run("diff", "--cached", "--name-only", "-z", "HEAD")
+        return [p for p in out.split("\0") if p]
+
+    def config_value(self, key: str) -> str | None:
+        out = self.run("config", "--get", key, check=False).strip()
+        return out or None
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def build_tree(self, base: str | None, edits: Iterable[TreeEdit]) -> str:
+        """Write the tree of `base` with `edits` applied, using a private index. Returns the tree id."""
+        fd, index = tempfile.mkstemp(prefix="index-", dir=self.state_dir)
+        os.close(fd)
+        os.unlink(index)
+        env = {"GIT_INDEX_FILE": index}
+        try:
+            if base:
+                self.run("read-tree", base, env=env)
+            else:
+                self.run("read-tree", "--empty", env=env)
+            for edit in edits:
+                self._apply(edit, env)
+            return self.run("write-tree", env=env).strip()
+        finally:
+            for leftover in (index, index + ".lock"):
+                if os.path.exists(leftover):
+                    os.unlink(leftover)
+
+    def _apply(self, edit: TreeEdit, env: dict[str, str]) -> None:
+        if isinstance(edit, RemovePath):
+            self.run("rm", "-r", "-q", "--cached", "--ignore-unmatch", "--", edit.path, env=env)
+        elif isinstance(edit, AddFromWorktree):
+            self.run("add", "-A", "--", edit.path, env=env)
+        elif isinstance(edit, CopyTree):
+            self.run("read-tree", f"--prefix={edit.dst.rstrip('/')}/", f"{edit.rev}:{edit.src}", env=env)
+        else:
+            oid = self.run_bytes("hash-object", "-w", "--stdin", input=edit.data).decode().strip()
+            self.run("update-index", "--add", "--cacheinfo", f"{edit.mode},{oid},{edit.path}", env=env)
+
+    def commit(
+        self,
+        message: str,
+        tree: str,
+        *,
+        parent: str | None,
+        author: Identity,
+        committer: Identity | None = None,
+        sync: Sequence[str] = (),
+        worktree: bool = False,
+    ) -> str:
+        """Make a commit of `tree` on top of `parent` and move HEAD to it, iff HEAD is still `parent`.
+
+        `sync` names the paths whose index entries (and, with `worktree`, files) are then brought
+        in line with the new commit. Everything else in the index and work tree is left alone.
+        """
+        args = ["commit-tree", tree, "-F", "-"]
+        if parent:
+            args[2:2] = ["-p", parent]
+        sha = self.run(*args, input=message, env=author.env(committer)).strip()
+        intent = {"commit": sha, "old": parent, "paths": list(sync), "worktree": worktree}
+        pending = self.state_dir / PENDING_FILE
+        pending.write_text(json.dumps(intent))
+        title = message.splitlines()[0] if message else "skillgit"
+        result = _git(self.root, "update-ref", "-m", title, "HEAD", sha, parent or ZERO, check=False)
+        if result.returncode != 0:
+            pending.unlink(missing_ok=True)
+            raise RepoStateError(
+                f"HEAD moved while the command ran (expected {(parent or 'no commit')[:12]}); "
+                "nothing was committed. Run the command again."
+            )
+        self._sync(parent, sha, sync, worktree)
+        pending.unlink(missing_ok=True)
+        return sha
+
+    def _sync(self, old: str | None, new: str, paths: Sequence[str], worktree: bool) -> None:
+        if not paths:
+            return
+        self.run("reset", "-q", new, "--", *paths)
+        if not worktree:
+            return
+        old_files = set(self.tree_files(old, "").keys()) if old and paths else set()
+        new_files = self.tree_files(new, "")
+        for path in paths:
+            for gone in sorted(f for f in old_files if _under(f, path) and f not in new_files):
+                target = self.root / gone
+                if target.is_file() or target.is_symlink():
+                    target.unlink()
+                _prune_empty_dirs(target.parent, self.root)
+            if any(_under(f, path) for f in new_files):
+                self.run("checkout", new, "--", path)
+
+    def recover(self) -> None:
+        """Finish the index/work-tree sync of a commit whose process died right after moving HEAD."""
+        pending = self.git_dir / "skillgit" / PENDING_FILE
+        if not pending.exists():
+            return
+        try:
+            intent = json.loads(pending.read_text())
+        except (OSError, ValueError):
+            pending.unlink(missing_ok=True)
+            return
+        if self.head() == intent.get("commit"):
+            self._sync(intent.get("old"), intent["commit"], intent.get("paths", []), intent.get("worktree", False))
+        pending.unlink(missing_ok=True)
+
+    # -- identity ------------------------------------------------------------------------------
+
+    def identity(self, name: str | None = None, email: str | None = None) -> Identity:
+        """Author identity: GIT_AUTHOR_* env, then the given config values, then git config."""
+        name = os.environ.get("GIT_AUTHOR_NAME") or name or self.config_value("user.name")
+        email = os.environ.get("GIT_AUTHOR_EMAIL") or email or self.config_value("user.email")
+        if not email:
+            raise UsageError(
+                "no author identity for the commit: set identity.email (and identity.name) in skillgit.yaml, "
+                "or GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL, or `git config user.email`."
+            )
+        return Identity(name or email.split("@")[0], email)
+
+    def committer(self, author: Identity) -> Identity:
+        name = os.environ.get("GIT_COMMITTER_NAME")
+        email = os.environ.get("GIT_COMMITTER_EMAIL")
+        if name or email:
+            return Identity(name or author.name, email or author.email)
+        return author
+
+
+def _under(path: str, prefix: str) -> bool:
+    prefix = prefix.rstrip("/")
+    return path == prefix or path.startswith(prefix + "/")
+
+
+def _prune_empty_dirs(directory: Path, root: Path) -> None:
+    while directory != root and directory.is_dir() and not any(directory.iterdir()):
+        directory.rmdir()
+        directory = directory.parent
+
+
+def _empty_tree(repo: Repo) -> str:
+    return repo.run("hash-object", "-t", "tree", "/dev/null").strip()
+
+
+def _pygit2_commit() -> Any:
+    import pygit2
+
+    return pygit2.Commit
+
+
+def _env(extra: dict[str, str] | None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("LC_ALL", "C")
+    if extra:
+        env.update(extra)
+    return env
+
+
+def _git(
+    cwd: Path,
+    *args: str,
+    input: str | bytes | None = None,
+    env: dict[str, str] | None = None,
+    check: bool = True,
+) -> subprocess.CompletedProcess[str]:
+    try:
+        result = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            input=input.decode("utf-8", "surrogateescape") if isinstance(input, bytes) else input,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="surrogateescape",
+            env=_env(env),
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH; install git ≥ 2.30.") from None
+    if check and result.returncode != 0:
+        raise GitError(f"git {' '.join(args[:3])} failed: {result.stderr.strip()}")
+    return result
+
+
+def posix(path: str) -> str:
+    return str(PurePosixPath(path))
