@@ -1,0 +1,275 @@
+"""Commit-message trailers: a writer that refuses injection and a parser that follows git's algorithm.
+
+The parser mirrors git's `trailer.c` (as used by `git interpret-trailers --parse --no-divider`): the
+title paragraph is never trailers; the trailer block is the last paragraph when it is made only of
+`Token: value` lines (with continuation lines), or when it holds a git-generated trailer
+(`Signed-off-by: `) and at least 25% trailer lines. Tests check agreement against the real git.
+
+On top of git's view, skillgit checks that governed keys (`Skill-*`) appear nowhere but in that final
+block: a `Skill-Event:` line in the body is a forged trailer and makes the message invalid.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from skillgit.errors import TrailerError
+
+EVENT = "Skill-Event"
+NAME = "Skill-Name"
+TRIGGER = "Skill-Trigger"
+EXPECTED = "Skill-Expected"
+EVAL_SUMMARY = "Skill-Eval-Summary"
+SCORE_DELTA = "Skill-Score-Delta"
+VERSION = "Skill-Version"
+PARENT_EVENT = "Skill-Parent-Event"
+ROLLBACK_OF = "Skill-Rollback-Of"
+REASON = "Skill-Reason"
+SATURATION = "Skill-Saturation"
+
+KEYS = (EVENT, NAME, TRIGGER, EXPECTED, EVAL_SUMMARY, SCORE_DELTA, VERSION, PARENT_EVENT, ROLLBACK_OF, REASON, SATURATION)
+_CANONICAL = {key.lower(): key for key in KEYS}
+MAX_VALUE = 500
+GIT_GENERATED_PREFIXES = ("Signed-off-by: ", "(cherry picked from commit ")
+_GOVERNED_LINE = re.compile(r"^\s*(skill-[a-z0-9-]*)\s*:", re.IGNORECASE)
+
+
+def canonical_key(key: str) -> str | None:
+    """The canonical spelling of a governed key (case-insensitive), or None if not governed."""
+    return _CANONICAL.get(key.strip().lower())
+
+
+@dataclass(frozen=True)
+class Trailers:
+    """An ordered list of (key, value) pairs as found or to be written."""
+
+    items: tuple[tuple[str, str], ...] = ()
+
+    def get(self, key: str) -> str | None:
+        """The last value of `key` (case-insensitive), as git's `%(trailers:key=…)` users expect."""
+        values = self.get_all(key)
+        return values[-1] if values else None
+
+    def get_all(self, key: str) -> list[str]:
+        wanted = key.lower()
+        return [v for k, v in self.items if k.lower() == wanted]
+
+    def governed(self) -> list[tuple[str, str]]:
+        """Governed pairs with canonical keys."""
+        out = []
+        for key, value in self.items:
+            canon = canonical_key(key)
+            if canon:
+                out.append((canon, value))
+        return out
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and bool(self.get_all(key))
+
+
+@dataclass(frozen=True)
+class Message:
+    """A parsed commit message."""
+
+    title: str
+    body: str
+    trailers: Trailers
+    forged: tuple[tuple[int, str], ...] = field(default=())
+    """(line number, key) of governed keys found outside the final trailer block."""
+
+    @property
+    def event(self) -> str | None:
+        return self.trailers.get(EVENT)
+
+
+# -- parsing ---------------------------------------------------------------------------------------
+
+
+def _separator_pos(line: str) -> int:
+    """git's find_separator: index of ':' after a token of [A-Za-z0-9-] and optional blanks, or -1."""
+    whitespace_found = False
+    for i, ch in enumerate(line):
+        if ch == ":":
+            return i
+        if not whitespace_found and (ch.isascii() and (ch.isalnum() or ch == "-")):
+            continue
+        if i != 0 and ch in " \t":
+            whitespace_found = True
+            continue
+        break
+    return -1
+
+
+def _is_blank(line: str) -> bool:
+    return not line.strip(" \t\n\r\v\f")
+
+
+def _trailer_block_start(lines: list[str]) -> int:
+    """Index of the first line of the trailer block, or len(lines) when there is none."""
+    end_of_title = 0
+    while end_of_title < len(lines):
+        if not lines[end_of_title].startswith("#") and _is_blank(lines[end_of_title]):
+            break
+        end_of_title += 1
+    only_spaces = True
+    recognized_prefix = False
+    trailer_lines = non_trailer_lines = possible_continuation = 0
+    for i in range(len(lines) - 1, end_of_title - 1, -1):
+        line = lines[i]
+        if line.startswith("#"):
+            non_trailer_lines += possible_continuation
+            possible_continuation = 0
+            continue
+        if _is_blank(line):
+            if only_spaces:
+                continue
+            non_trailer_lines += possible_continuation
+            if recognized_prefix and trailer_lines * 3 >= non_trailer_lines:
+                return i + 1
+            if trailer_lines and not non_trailer_lines:
+                return i + 1
+            return len(lines)
+        only_spaces = False
+        if line.startswith(GIT_GENERATED_PREFIXES):
+            trailer_lines += 1
+            possible_continuation = 0
+            recognized_prefix = True
+            continue
+        if _separator_pos(line) >= 1 and not line[0].isspace():
+            trailer_lines += 1
+            possible_continuation = 0
+        elif line[0].isspace():
+            possible_continuation += 1
+        else:
+            non_trailer_lines += 1 + possible_continuation
+            possible_continuation = 0
+    return len(lines)
+
+
+def _block_items(lines: list[str]) -> list[tuple[str, str]]:
+    items: list[list[str]] = []
+    last: list[str] | None = None
+    for line in lines:
+        if line.startswith("#"):
+            continue
+        if last is not None and line[:1].isspace():
+            last[1] += "\n" + line
+            continue
+        pos = _separator_pos(line)
+        if pos >= 1:
+            last = [line[:pos].strip(_WS), line[pos + 1 :].strip(_WS)]
+            items.append(last)
+        else:
+            last = None
+    return [(key, _unfold(value)) for key, value in items]
+
+
+_WS = " \t\n\r\v\f"
+
+
+def _unfold(value: str) -> str:
+    """git's unfold_value: each newline and the blanks after it become one space; then trim."""
+    return re.sub(r"\n[ \t\n\r\v\f]*", " ", value).strip(_WS)
+
+
+def parse_trailers(text: str) -> Trailers:
+    """The trailers git sees in `text` (same pairs as `git interpret-trailers --parse --no-divider`)."""
+    lines = _lines(text)
+    start = _trailer_block_start(lines)
+    return Trailers(tuple(_block_items(lines[start:])))
+
+
+def parse_message(text: str) -> Message:
+    """Title, body, trailers, and any governed keys that appear outside the trailer block."""
+    lines = _lines(text)
+    start = _trailer_block_start(lines)
+    trailers = Trailers(tuple(_block_items(lines[start:])))
+    head = lines[:start]
+    title = head[0].strip() if head else ""
+    body = "\n".join(head[1:]).strip("\n")
+    forged = []
+    for number, line in enumerate(head, start=1):
+        match = _GOVERNED_LINE.match(line)
+        if match and canonical_key(match.group(1)):
+            forged.append((number, canonical_key(match.group(1)) or match.group(1)))
+    # continuation lines under a governed key smuggle text into its value: treat as forged too
+    block = lines[start:]
+    for offset, line in enumerate(block):
+        if line[:1].isspace() and not _is_blank(line):
+            previous = next((b for b in reversed(block[:offset]) if not b[:1].isspace()), "")
+            match = _GOVERNED_LINE.match(previous)
+            if match and canonical_key(match.group(1)):
+                forged.append((start + offset + 1, canonical_key(match.group(1)) or ""))
+    return Message(title, body, trailers, tuple(forged))
+
+
+def _lines(text: str) -> list[str]:
+    text = text.replace("\r\n", "\n")
+    return text.split("\n") if text else []
+
+
+# -- writing ---------------------------------------------------------------------------------------
+
+
+def check_value(key: str, value: str) -> str:
+    """The value as it will be written, or TrailerError naming the key and the fix."""
+    if "\n" in value or "\r" in value:
+        raise TrailerError(
+            f"trailer {key}: the value contains a line break; trailer values are one line "
+            "(a newline could inject a forged trailer). Put details in the commit body instead."
+        )
+    value = value.strip()
+    if not value:
+        raise TrailerError(f"trailer {key}: the value is empty; give a one-line value.")
+    if len(value) > MAX_VALUE:
+        raise TrailerError(f"trailer {key}: the value has {len(value)} characters (limit {MAX_VALUE}); shorten it.")
+    if any(ord(ch) < 32 and ch != "\t" for ch in value):
+        raise TrailerError(f"trailer {key}: the value contains control characters; remove them.")
+    return value
+
+
+def format_message(title: str, trailers: list[tuple[str, str]], body: str = "") -> str:
+    """A commit message: title, blank line, optional body, blank line, trailer block.
+
+    Refuses a title or body that carries a governed key, and values with line breaks.
+    """
+    title = title.strip()
+    if not title or "\n" in title or "\r" in title:
+        raise TrailerError("commit title must be one non-empty line.")
+    body = body.replace("\r\n", "\n").strip("\n")
+    for number, line in enumerate(body.split("\n") if body else [], start=2):
+        match = _GOVERNED_LINE.match(line)
+        if match and canonical_key(match.group(1)):
+            raise TrailerError(
+                f"commit body line {number}: `{match.group(1)}:` is a governed trailer key; "
+                "governed keys may only appear in the final trailer block. Reword the body."
+            )
+    if _GOVERNED_LINE.match(title):
+        raise TrailerError("commit title starts with a governed trailer key; reword the title.")
+    block = []
+    for key, value in trailers:
+        canon = canonical_key(key) or key
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]*", canon):
+            raise TrailerError(f"trailer key {key!r} is not a valid token ([A-Za-z0-9-]); rename it.")
+        block.append(f"{canon}: {check_value(canon, value)}")
+    parts = [title]
+    if body:
+        parts.append(body)
+    if block:
+        parts.append("\n".join(block))
+    return "\n\n".join(parts) + "\n"
+
+
+def cleanup_message(text: str, comment_char: str = "#") -> str:
+    """What git keeps of an edited message (cleanup=strip): drop the scissors part and comment lines."""
+    kept = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if line.startswith(f"{comment_char} ------------------------ >8 ------------------------"):
+            break
+        if line.startswith(comment_char):
+            continue
+        kept.append(line.rstrip())
+    out = "\n".join(kept).strip("\n")
+    out = re.sub(r"\n{3,}", "\n\n", out)
+    return out + "\n" if out else ""
