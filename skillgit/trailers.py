@@ -152,6 +152,7 @@ def _block_items(lines: list[str]) -> list[tuple[str, str]]:
     last: list[str] | None = None
     for line in lines:
         if line.startswith("#"):
+            last = None
             continue
         if last is not None and line[:1].isspace():
             last[1] += "\n" + line
@@ -219,7 +220,7 @@ def check_value(key: str, value: str) -> str:
             f"trailer {key}: the value contains a line break; trailer values are one line "
             "(a newline could inject a forged trailer). Put details in the commit body instead."
         )
-    value = value.strip()
+    value = value.strip(_WS)
     if not value:
         raise TrailerError(f"trailer {key}: the value is empty; give a one-line value.")
     if len(value) > MAX_VALUE:

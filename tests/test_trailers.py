@@ -22,7 +22,7 @@ def git_parse(message: str) -> list[tuple[str, str]]:
     pairs = []
     for line in out.splitlines():
         key, _, value = line.partition(":")
-        pairs.append((key, value.strip()))
+        pairs.append((key, value.strip(" \t")))
     return pairs
 
 
@@ -135,5 +135,5 @@ def test_every_message_skillgit_writes_parses_the_same_in_git(title: str, body: 
         return
     ours = list(parse_message(message).trailers.items)
     assert ours == git_parse(message)
-    assert ours == [(k, v.strip()) for k, v in pairs]
+    assert ours == [(k, v.strip(" \t\n\r\v\f")) for k, v in pairs]
     assert parse_message(message).forged == ()
