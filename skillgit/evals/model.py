@@ -1,0 +1,140 @@
+"""Eval records: cases, suites, eval sets, and the results of grading one session.
+
+These are plain frozen dataclasses. Graders live in `skillgit.evals.graders` (deterministic) and
+`skillgit.evals.judge` (the external judge); `skillgit.evals.loader` builds these records from
+`evals.yaml` and `holdout.jsonl`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:
+    from skillgit.evals.graders import Grader
+    from skillgit.evals.judge import Judge
+
+#: Case keys that carry the expected answer: given to graders and the judge, never to a runner.
+HIDDEN_FROM_RUNNER = ("graders", "expected")
+
+
+@dataclass(frozen=True)
+class EvalCase:
+    """One case: an optional prompt for a runner and the graders that judge a session.
+
+    `data` is the case exactly as written (minus `graders`), so fields skillgit does not grade
+    (`difficulty`, `target`, `expected`, …) still reach the runner and the judge. `source` names
+    where the case was written: `evals.yaml: suites[0].cases[2]` or `holdout.jsonl:3`.
+    """
+
+    id: str
+    prompt: str | None
+    graders: tuple[Grader, ...]
+    suite: str | None
+    source: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def runner_payload(self) -> dict[str, Any]:
+        """The case as a runner sees it: everything but the graders and the expected answer."""
+        out = {k: v for k, v in self.data.items() if k not in HIDDEN_FROM_RUNNER}
+        out.update({"id": self.id, "prompt": self.prompt})
+        if self.suite is not None:
+            out["suite"] = self.suite
+        return out
+
+    def judge_payload(self) -> dict[str, Any]:
+        """The case as the judge sees it: everything but the graders (the expected answer included)."""
+        out = {k: v for k, v in self.data.items() if k != "graders"}
+        out.update({"id": self.id, "prompt": self.prompt})
+        if self.suite is not None:
+            out["suite"] = self.suite
+        return out
+
+
+@dataclass(frozen=True)
+class EvalSuite:
+    name: str
+    cases: tuple[EvalCase, ...]
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    """Every case of one `evals.yaml`, in file order. Case ids are unique within the set."""
+
+    cases: tuple[EvalCase, ...]
+    path: Path
+    suites: tuple[EvalSuite, ...] = ()
+
+    def suite(self, name: str) -> EvalSuite | None:
+        return next((s for s in self.suites if s.name == name), None)
+
+    def case(self, case_id: str) -> EvalCase | None:
+        return next((c for c in self.cases if c.id == case_id), None)
+
+
+@dataclass(frozen=True)
+class GradeContext:
+    """What a grader may need beyond the session: the case (for the judge) and the judge settings."""
+
+    case: EvalCase | None = None
+    judge: Judge | None = None
+
+
+@dataclass(frozen=True)
+class GradeResult:
+    """One grader's verdict on one session.
+
+    `grader` is the label (`name:` if the grader has one, else its type); `kind` is the type. A
+    judge fills `scores` (0–10 per rubric dimension) and `score` (their weighted mean). `error` is
+    set when the grader could not judge at all (judge crashed, timed out, printed garbage);
+    `passed` is then False.
+    """
+
+    grader: str
+    passed: bool
+    detail: str = ""
+    scores: dict[str, float] | None = None
+    score: float | None = None
+    error: str | None = None
+    kind: str = ""
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """All graders of one case over one session.
+
+    `error` is set when there was nothing to grade (the runner timed out, crashed or printed
+    garbage) or the case cannot be graded at all. `judged` is True when a judge grades this case.
+    """
+
+    case_id: str
+    passed: bool
+    results: tuple[GradeResult, ...] = ()
+    error: str | None = None
+    judged: bool = False
+
+    @property
+    def score(self) -> float | None:
+        """Mean judge score (0–10) of this case, or None when no judge grades it.
+
+        A judge that errored, or a run that produced no session, counts as 0: a broken run can
+        never raise a version's score.
+        """
+        if not self.judged:
+            return None
+        values = [r.score if r.score is not None and r.error is None else 0.0 for r in self.results if r.kind == "judge"]
+        return sum(values) / len(values) if values else 0.0
+
+    @property
+    def failures(self) -> tuple[GradeResult, ...]:
+        return tuple(r for r in self.results if not r.passed)
+
+    def summary(self) -> str:
+        """One line: `case-id: pass` or `case-id: FAIL (text: missing 'x'; …)`."""
+        if self.error:
+            return f"{self.case_id}: ERROR ({self.error})"
+        if self.passed:
+            return f"{self.case_id}: pass"
+        why = "; ".join(f"{r.grader}: {r.error or r.detail}" for r in self.failures)
+        return f"{self.case_id}: FAIL ({why})"

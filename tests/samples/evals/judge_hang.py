@@ -1,0 +1,4 @@
+"""A judge that never answers."""
+import time
+
+time.sleep(120)
