@@ -15,7 +15,7 @@ import os
 import subprocess
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from skillgit.errors import GitError, RepoStateError, UsageError
@@ -77,6 +77,29 @@ class PutFile:
 
 
 TreeEdit = RemovePath | AddFromWorktree | CopyTree | PutFile
+
+
+@dataclass(frozen=True)
+class RawChange:
+    """One file in `git log --raw`: status A/M/D/T, path, modes and blob ids (zeros when absent)."""
+
+    status: str
+    path: str
+    old_mode: str
+    new_mode: str
+    old_oid: str
+    new_oid: str
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    commit: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    time: int
+    message: str
+    files: tuple[RawChange, ...] = ()
 
 
 class Repo:
@@ -184,7 +207,8 @@ class Repo:
 
     def tree_files(self, rev: str, prefix: str) -> dict[str, tuple[str, str]]:
         """`{path: (mode, blob id)}` of every file under `prefix` at `rev` (empty if absent)."""
-        out = self.run("ls-tree", "-r", "-z", "--full-tree", rev, "--", prefix, check=False)
+        spec = ["--", prefix] if prefix else []
+        out = self.run("ls-tree", "-r", "-z", "--full-tree", rev, *spec, check=False)
         files: dict[str, tuple[str, str]] = {}
         for item in out.split("\0"):
             if not item:
@@ -222,6 +246,36 @@ class Repo:
     def config_value(self, key: str) -> str | None:
         out = self.run("config", "--get", key, check=False).strip()
         return out or None
+
+    def log(self, *args: str, raw: bool = False) -> list[LogRecord]:
+        """Commits from `git log <args>`, newest first, with message and (with `raw`) changed files."""
+        fmt = "--format=%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%at%x1f%B%x1f"
+        extra = ["--raw", "--no-abbrev", "--no-renames"] if raw else []
+        out = self.run("log", fmt, *extra, *args)
+        records = []
+        for chunk in out.split("\x1e")[1:]:
+            commit, parents, name, email, when, body, rest = chunk.split("\x1f", 6)
+            files = []
+            for line in rest.splitlines():
+                if line.startswith(":"):
+                    meta, _, path = line.partition("\t")
+                    old_mode, new_mode, old_oid, new_oid, status = meta[1:].split()
+                    files.append(RawChange(status[0], _unquote(path), old_mode, new_mode, old_oid, new_oid))
+            records.append(LogRecord(commit, tuple(parents.split()), name, email, int(when), body, tuple(files)))
+        return records
+
+    def diff_trees(self, old: str | None, new: str) -> list[RawChange]:
+        """Files that differ between two trees or commits (`old` None: the empty tree)."""
+        base = old or _empty_tree(self)
+        out = self.run("diff-tree", "-r", "--raw", "--no-renames", "--no-abbrev", "-z", base, new)
+        parts = out.split("\0")
+        changes = []
+        for meta, path in zip(parts[0::2], parts[1::2]):
+            if not meta.startswith(":"):
+                continue
+            old_mode, new_mode, old_oid, new_oid, status = meta[1:].split()
+            changes.append(RawChange(status[0], path, old_mode, new_mode, old_oid, new_oid))
+        return changes
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -296,15 +350,15 @@ class Repo:
         self.run("reset", "-q", new, "--", *paths)
         if not worktree:
             return
-        old_files = set(self.tree_files(old, "").keys()) if old and paths else set()
-        new_files = self.tree_files(new, "")
         for path in paths:
-            for gone in sorted(f for f in old_files if _under(f, path) and f not in new_files):
+            old_files = set(self.tree_files(old, path)) if old else set()
+            new_files = self.tree_files(new, path)
+            for gone in sorted(old_files - set(new_files)):
                 target = self.root / gone
                 if target.is_file() or target.is_symlink():
                     target.unlink()
                 _prune_empty_dirs(target.parent, self.root)
-            if any(_under(f, path) for f in new_files):
+            if new_files:
                 self.run("checkout", new, "--", path)
 
     def recover(self) -> None:
@@ -340,11 +394,6 @@ class Repo:
         if name or email:
             return Identity(name or author.name, email or author.email)
         return author
-
-
-def _under(path: str, prefix: str) -> bool:
-    prefix = prefix.rstrip("/")
-    return path == prefix or path.startswith(prefix + "/")
 
 
 def _prune_empty_dirs(directory: Path, root: Path) -> None:
@@ -396,5 +445,10 @@ def _git(
     return result
 
 
-def posix(path: str) -> str:
-    return str(PurePosixPath(path))
+def _unquote(path: str) -> str:
+    """Undo git's C-style quoting of unusual paths."""
+    if not (path.startswith('"') and path.endswith('"')):
+        return path
+    import codecs
+
+    return codecs.escape_decode(path[1:-1].encode())[0].decode("utf-8", "surrogateescape")  # type: ignore[attr-defined,no-any-return]

@@ -1,0 +1,184 @@
+"""Events are commits: event types, the trailer schema per type, and the Event record read back from git."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from skillgit import trailers as T
+from skillgit.errors import TrailerError
+from skillgit.model.expected import parse_expected
+from skillgit.model.skill import name_is_safe
+from skillgit.trailers import Message, Trailers
+
+MUTATING = ("create", "refine", "retire", "revive", "rollback", "manual")
+NON_MUTATING = ("init", "no-op", "refused", "meta-suggestion")
+EVENT_TYPES = MUTATING + NON_MUTATING
+CYCLE_EVENTS = ("refine", "create", "retire", "no-op", "refused", "meta-suggestion")
+"""Event types the cycle may write (what counts as "a cycle event" for cooldown and SG009)."""
+
+NO_VERSION = "0000000"
+_OID = r"(?:[0-9a-f]{7,40}|[0-9a-f]{64})"
+_VERSION = re.compile(rf"^(?P<before>{_OID})\.\.(?P<after>{_OID})$")
+_COMMITS = re.compile(r"^[0-9a-f]{7,40}(?:[ ,]+[0-9a-f]{7,40})*$")
+_SCORE_DELTA = re.compile(r"^-?\d+(?:\.\d+)?\s*->\s*-?\d+(?:\.\d+)?$")
+_REVERT = re.compile(r"^This reverts commit ([0-9a-f]{7,40})\.?\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an event's trailers; `rule` is SG001 or SG005."""
+
+    rule: str
+    key: str
+    message: str
+
+
+def check_trailers(message: Message) -> list[Problem]:
+    """Every problem with a message's governed trailers, by event type (SG001) and Skill-Expected (SG005)."""
+    problems: list[Problem] = []
+    tr = message.trailers
+    for line, key in message.forged:
+        problems.append(Problem("SG001", key, f"governed key `{key}` on message line {line} is outside the final trailer block (a forged trailer); remove it from the body"))
+    seen: dict[str, int] = {}
+    for key, _value in tr.items:
+        canon = T.canonical_key(key)
+        if canon is None and key.lower().startswith("skill-"):
+            problems.append(Problem("SG001", key, f"`{key}` is not a skillgit trailer key; use one of {', '.join(T.KEYS)}"))
+        elif canon:
+            seen[canon] = seen.get(canon, 0) + 1
+    for key, count in seen.items():
+        if count > 1:
+            problems.append(Problem("SG001", key, f"`{key}` appears {count} times; keep exactly one"))
+    event = tr.get(T.EVENT)
+    if event is None:
+        problems.append(Problem("SG001", T.EVENT, "no `Skill-Event` trailer; add `Skill-Event: <type>` to the final trailer block"))
+        return problems
+    if event not in EVENT_TYPES:
+        problems.append(Problem("SG001", T.EVENT, f"`Skill-Event: {event}` is not an event type; use one of {', '.join(EVENT_TYPES)}"))
+        return problems
+    problems.extend(_check_by_type(event, tr))
+    return problems
+
+
+def _check_by_type(event: str, tr: Trailers) -> list[Problem]:
+    out: list[Problem] = []
+
+    def need(key: str, why: str) -> None:
+        if tr.get(key) is None:
+            out.append(Problem("SG001", key, f"a `{event}` event needs `{key}` ({why})"))
+
+    def forbid(key: str) -> None:
+        if tr.get(key) is not None:
+            out.append(Problem("SG001", key, f"`{key}` does not belong on a `{event}` event; remove it"))
+
+    name = tr.get(T.NAME)
+    if event in MUTATING:
+        need(T.NAME, "the one skill it mutates")
+        need(T.VERSION, "`<blob-before>..<blob-after>`")
+    elif event in ("init", "no-op"):
+        forbid(T.NAME)
+    if name is not None and not name_is_safe(name):
+        out.append(Problem("SG001", T.NAME, f"`Skill-Name: {name}` is not a valid skill name ([a-z0-9-])"))
+    version = tr.get(T.VERSION)
+    if version is not None:
+        if event not in MUTATING:
+            forbid(T.VERSION)
+        elif not _VERSION.match(version):
+            out.append(Problem("SG001", T.VERSION, f"`Skill-Version: {version}` must be `<blob-before>..<blob-after>` (`{NO_VERSION}` for none)"))
+    if event == "rollback":
+        need(T.ROLLBACK_OF, "the commit id(s) it undoes")
+    elif tr.get(T.ROLLBACK_OF) is not None:
+        forbid(T.ROLLBACK_OF)
+    rollback_of = tr.get(T.ROLLBACK_OF)
+    if rollback_of is not None and not _COMMITS.match(rollback_of):
+        out.append(Problem("SG001", T.ROLLBACK_OF, f"`Skill-Rollback-Of: {rollback_of}` must be commit ids"))
+    if event == "refused":
+        need(T.REASON, "why the change was refused")
+    if event == "no-op":
+        need(T.TRIGGER, "the evidence the cycle considered")
+    saturation = tr.get(T.SATURATION)
+    if saturation is not None and (event != "no-op" or saturation != "true"):
+        out.append(Problem("SG001", T.SATURATION, "`Skill-Saturation: true` may only appear on a no-op event"))
+    delta = tr.get(T.SCORE_DELTA)
+    if delta is not None and not _SCORE_DELTA.match(delta):
+        out.append(Problem("SG001", T.SCORE_DELTA, f"`Skill-Score-Delta: {delta}` must look like `0.42 -> 0.47`"))
+    parent = tr.get(T.PARENT_EVENT)
+    if parent is not None and not re.fullmatch(r"[0-9a-f]{7,40}", parent):
+        out.append(Problem("SG001", T.PARENT_EVENT, f"`Skill-Parent-Event: {parent}` must be a commit id"))
+    expected = tr.get(T.EXPECTED)
+    if event in ("refine", "create"):
+        if expected is None:
+            out.append(Problem("SG005", T.EXPECTED, f"a `{event}` event needs a checkable `Skill-Expected` prediction"))
+        else:
+            try:
+                parse_expected(expected)
+            except TrailerError as exc:
+                out.append(Problem("SG005", T.EXPECTED, str(exc).rstrip(".")))
+    elif expected is not None:
+        out.append(Problem("SG005", T.EXPECTED, f"`Skill-Expected` is only for refine and create, not `{event}`; remove it"))
+    return out
+
+
+def version_value(before: str | None, after: str | None) -> str:
+    return f"{before or NO_VERSION}..{after or NO_VERSION}"
+
+
+def title_for(event: str, skill: str | None) -> str:
+    return f"skillgit: {event} {skill}" if skill else f"skillgit: {event}"
+
+
+@dataclass(frozen=True)
+class Event:
+    """A commit read back as an event (or a plain `git revert` of one, seen as a rollback)."""
+
+    commit: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    time: datetime
+    message: Message
+    kind: str | None
+    """The event type; None for a commit that is not an event."""
+    revert_of: str | None = None
+
+    @property
+    def skill(self) -> str | None:
+        return self.message.trailers.get(T.NAME)
+
+    @property
+    def trailers(self) -> Trailers:
+        return self.message.trailers
+
+    @property
+    def is_cycle(self) -> bool:
+        """Made by `skillgit cycle`: cycle events carry `Skill-Trigger`."""
+        return self.kind in CYCLE_EVENTS and self.trailers.get(T.TRIGGER) is not None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "commit": self.commit,
+            "time": self.time.isoformat(),
+            "author": f"{self.author_name} <{self.author_email}>",
+            "event": self.kind,
+            "skill": self.skill,
+            "title": self.message.title,
+            "trailers": {k: v for k, v in self.message.trailers.governed()},
+            **({"revert_of": self.revert_of} if self.revert_of else {}),
+        }
+
+
+def event_from_commit(
+    commit: str, parents: tuple[str, ...], author_name: str, author_email: str, timestamp: int, text: str
+) -> Event:
+    message = T.parse_message(text)
+    kind = message.trailers.get(T.EVENT)
+    revert_of = None
+    match = _REVERT.search(text)
+    if match and message.title.startswith('Revert "'):
+        revert_of = match.group(1)
+        if kind is None:
+            kind = "rollback"
+    when = datetime.fromtimestamp(timestamp, tz=timezone.utc)
+    return Event(commit, parents, author_name, author_email, when, message, kind, revert_of)

@@ -1,0 +1,131 @@
+"""Reading history: the journal of events and a skill's versions v1…vN (following attic moves)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from skillgit import trailers as T
+from skillgit.errors import UsageError
+from skillgit.events import Event, event_from_commit
+from skillgit.workspace import Workspace, check_skill_name
+
+
+@dataclass(frozen=True)
+class Version:
+    """One commit that changed a skill. `blob` is the SKILL.md blob id after it (None once gone)."""
+
+    number: int
+    commit: str
+    time: datetime
+    event: str
+    author: str
+    blob: str | None
+    location: str
+    """`active`, `attic`, or `gone`."""
+    eval_summary: str | None
+    rollback_of: str | None
+
+    @property
+    def label(self) -> str:
+        return f"v{self.number}"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "version": self.label,
+            "commit": self.commit,
+            "time": self.time.isoformat(),
+            "event": self.event,
+            "author": self.author,
+            "blob": self.blob,
+            "location": self.location,
+            "eval_summary": self.eval_summary,
+            "rollback_of": self.rollback_of,
+        }
+
+
+def versions(ws: Workspace, name: str, rev: str = "HEAD") -> list[Version]:
+    """Every commit that changed skill `name` (active or attic), oldest first, numbered v1…vN."""
+    check_skill_name(name)
+    if ws.repo.head() is None:
+        return []
+    active, attic = ws.skill_dir(name), ws.attic_dir(name)
+    records = ws.repo.log("--reverse", rev, "--", active, attic, raw=True)
+    out: list[Version] = []
+    blob: str | None = None
+    location = "gone"
+    for record in records:
+        event = event_from_commit(record.commit, record.parents, record.author_name, record.author_email, record.time, record.message)
+        skill_files = {c.path: c for c in record.files}
+        for loc, directory in (("active", active), ("attic", attic)):
+            change = skill_files.get(f"{directory}/SKILL.md")
+            if change is None:
+                continue
+            if change.status == "D":
+                if location == loc:
+                    blob, location = None, "gone"
+            else:
+                blob, location = change.new_oid, loc
+        kind = event.kind or "commit"
+        out.append(
+            Version(
+                number=len(out) + 1,
+                commit=record.commit,
+                time=datetime.fromtimestamp(record.time, tz=timezone.utc),
+                event=kind,
+                author=f"{record.author_name} <{record.author_email}>",
+                blob=blob,
+                location=location,
+                eval_summary=event.trailers.get(T.EVAL_SUMMARY),
+                rollback_of=event.trailers.get(T.ROLLBACK_OF) or event.revert_of,
+            )
+        )
+    return out
+
+
+def resolve_version(ws: Workspace, name: str, ref: str) -> tuple[str, list[str]]:
+    """(target commit, commits after it that changed the skill) for `vN` or any revision."""
+    history = versions(ws, name)
+    if not history:
+        raise UsageError(f"skill `{name}` has no history; check the name with `skillgit status`.")
+    if ref.lower().startswith("v") and ref[1:].isdigit():
+        number = int(ref[1:])
+        if not 1 <= number <= len(history):
+            raise UsageError(f"{ref}: skill `{name}` has versions v1…v{len(history)}; see `skillgit versions {name}`.")
+        target = history[number - 1].commit
+    else:
+        target = ws.repo.resolve(ref)
+    commits = [v.commit for v in history]
+    if target in commits:
+        undone = commits[commits.index(target) + 1 :]
+    else:
+        ancestors = set(ws.repo.run("rev-list", target, "--", ws.skill_dir(name), ws.attic_dir(name)).split())
+        undone = [c for c in commits if c not in ancestors]
+    return target, undone
+
+
+def journal(
+    ws: Workspace,
+    *,
+    skill: str | None = None,
+    kinds: tuple[str, ...] = (),
+    since: str | None = None,
+    limit: int | None = None,
+) -> list[Event]:
+    """Events newest first, optionally filtered by skill, event type and date (`--since` as git takes it)."""
+    extra = [f"--since={since}"] if since else []
+    events = ws.events(*extra)
+    if skill:
+        check_skill_name(skill)
+        events = [e for e in events if e.skill == skill or (e.revert_of and _reverts_skill(ws, e, skill))]
+    if kinds:
+        events = [e for e in events if e.kind in kinds]
+    return events[:limit] if limit else events
+
+
+def _reverts_skill(ws: Workspace, event: Event, skill: str) -> bool:
+    reverted = ws.repo.log("-1", event.revert_of or "", "--")
+    if not reverted:
+        return False
+    r = reverted[0]
+    return event_from_commit(r.commit, r.parents, r.author_name, r.author_email, r.time, r.message).skill == skill

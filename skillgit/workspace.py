@@ -1,0 +1,197 @@
+"""A managed skills repository: where skills live, how to read them, and how an event becomes one commit."""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+from skillgit import trailers as T
+from skillgit.config import Config
+from skillgit.errors import CheckFailed, RepoStateError, UsageError
+from skillgit.events import Event, event_from_commit, title_for
+from skillgit.git import Identity, Repo, TreeEdit
+from skillgit.model.skill import check_name as check_skill_name
+
+if TYPE_CHECKING:
+    from skillgit.policy.model import Change
+
+EVENT_GREP = ("-E", "-i", "--grep=^skill-event[[:space:]]*:", "--grep=^This reverts commit ")
+
+
+@dataclass(frozen=True)
+class SkillEntry:
+    """A skill present in a tree: name, where it is (`active` or `attic`), and its SKILL.md blob id."""
+
+    name: str
+    location: str
+    blob: str
+
+
+class Workspace:
+    """The repository plus its config. Open with `Workspace.open(dir)`."""
+
+    def __init__(self, repo: Repo, config: Config) -> None:
+        self.repo = repo
+        self.config = config
+        self.skills_root = config.paths.skills.strip("/")
+        self.attic_root = config.paths.attic.strip("/")
+
+    @classmethod
+    def open(cls, directory: Path | str = ".") -> Workspace:
+        repo = Repo.discover(directory)
+        repo.recover()
+        return cls(repo, Config.load(repo.root))
+
+    # -- paths -----------------------------------------------------------------------------------
+
+    def skill_dir(self, name: str) -> str:
+        return f"{self.skills_root}/{check_skill_name(name)}"
+
+    def attic_dir(self, name: str) -> str:
+        return f"{self.attic_root}/{check_skill_name(name)}"
+
+    def dir_for(self, name: str, location: str) -> str:
+        return self.skill_dir(name) if location == "active" else self.attic_dir(name)
+
+    def skill_name_of(self, path: str) -> tuple[str, str] | None:
+        """(name, location) when `path` lies inside a skill directory."""
+        for root, location in ((self.skills_root, "active"), (self.attic_root, "attic")):
+            if path.startswith(root + "/"):
+                rest = path[len(root) + 1 :]
+                if "/" in rest:
+                    return rest.split("/", 1)[0], location
+        return None
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def skills(self, rev: str = "HEAD") -> list[SkillEntry]:
+        """Every skill (active and in the attic) in the tree of `rev`."""
+        if rev == "HEAD" and self.repo.head() is None:
+            return []
+        out = []
+        for root, location in ((self.skills_root, "active"), (self.attic_root, "attic")):
+            for path, (_mode, oid) in self.repo.tree_files(rev, root).items():
+                parts = path[len(root) + 1 :].split("/")
+                if len(parts) == 2 and parts[1] == "SKILL.md":
+                    out.append(SkillEntry(parts[0], location, oid))
+        return sorted(out, key=lambda e: (e.location, e.name))
+
+    def locate(self, name: str, rev: str = "HEAD") -> SkillEntry | None:
+        check_skill_name(name)
+        if self.repo.head() is None:
+            return None
+        for location in ("active", "attic"):
+            files = self.repo.tree_files(rev, f"{self.dir_for(name, location)}/SKILL.md")
+            for _path, (_mode, oid) in files.items():
+                return SkillEntry(name, location, oid)
+        return None
+
+    def require(self, name: str, location: str | None = "active") -> SkillEntry:
+        entry = self.locate(name)
+        if entry is None:
+            known = ", ".join(e.name for e in self.skills() if e.location == "active") or "none"
+            raise UsageError(f"no skill `{name}` at HEAD ({self.skill_dir(name)}/SKILL.md); active skills: {known}.")
+        if location and entry.location != location:
+            if entry.location == "attic":
+                raise UsageError(f"skill `{name}` is retired ({self.attic_dir(name)}); run `skillgit revive {name}` first.")
+            raise UsageError(f"skill `{name}` is active, not retired; nothing to revive.")
+        return entry
+
+    def events(self, *extra: str, rev: str = "HEAD") -> list[Event]:
+        """Event commits reachable from `rev`, newest first (plain reverts of events included)."""
+        if self.repo.head() is None:
+            return []
+        records = self.repo.log(*EVENT_GREP, *extra, rev)
+        events = [
+            event_from_commit(r.commit, r.parents, r.author_name, r.author_email, r.time, r.message) for r in records
+        ]
+        return [e for e in events if e.kind is not None]
+
+    def is_agent(self, email: str) -> bool:
+        return any(fnmatch.fnmatchcase(email.lower(), p.lower()) for p in self.config.agent.identities)
+
+    def require_clean(self, paths: Sequence[str], what: str) -> None:
+        changed = self.repo.changed_paths(paths)
+        if changed:
+            shown = ", ".join(changed[:5]) + (" …" if len(changed) > 5 else "")
+            raise RepoStateError(
+                f"{what}: uncommitted changes in {shown}; commit them (`skillgit record`) or discard them first."
+            )
+
+    # -- identities ------------------------------------------------------------------------------
+
+    def maintainer(self) -> Identity:
+        return self.repo.identity(self.config.identity.name, self.config.identity.email)
+
+    def agent_identity(self) -> Identity:
+        email = self.config.agent_email
+        if not email:
+            raise UsageError(
+                "skillgit.yaml: agent.identities has no literal e-mail and agent.email is not set; "
+                "set agent.email so agent commits have an author."
+            )
+        return Identity(self.config.agent.name, email)
+
+    # -- committing ------------------------------------------------------------------------------
+
+    def commit_event(
+        self,
+        kind: str,
+        *,
+        skill: str | None,
+        trailers: list[tuple[str, str]],
+        edits: Sequence[TreeEdit] = (),
+        body: str = "",
+        sync: Sequence[str] = (),
+        worktree: bool = False,
+        agent: bool = False,
+        title: str | None = None,
+        expect_head: str | None = None,
+    ) -> str:
+        """Make the one commit of an event, after every policy rule passed. Returns the commit id.
+
+        Nothing is written to HEAD, the index or the work tree when a rule fails.
+        """
+        from skillgit.policy.engine import check
+
+        head = self.repo.head()
+        if expect_head is not None and head != expect_head:
+            raise RepoStateError("HEAD moved while the command ran; nothing was committed. Run it again.")
+        pairs = [(T.EVENT, kind)] + ([(T.NAME, skill)] if skill else []) + trailers
+        message = T.format_message(title or title_for(kind, skill), pairs, body)
+        tree = self.repo.build_tree(head, edits)
+        author = self.agent_identity() if agent else self.maintainer()
+        change = self.pending_change(head, tree, message, author, agent=agent or self.is_agent(author.email))
+        violations = check(change, self.config)
+        if violations:
+            lines = "\n".join(f"  {v.render()}" for v in violations)
+            raise CheckFailed(f"the {kind} event breaks policy; nothing was committed:\n{lines}")
+        return self.repo.commit(
+            message, tree, parent=head, author=author, committer=self.repo.committer(author), sync=sync, worktree=worktree
+        )
+
+    def pending_change(self, head: str | None, tree: str, message: str, author: Identity, *, agent: bool) -> "Change":
+        from skillgit.policy.model import Change, FileChange
+
+        files = tuple(
+            FileChange(c.status, c.path, _oid(c.old_oid), _oid(c.new_oid), c.new_mode)
+            for c in self.repo.diff_trees(head, tree)
+        )
+        history = tuple(reversed(self.events()))
+        return Change(
+            commit=None,
+            parent=head,
+            author_name=author.name,
+            author_email=author.email,
+            message=T.parse_message(message),
+            files=files,
+            agent=agent,
+            read_blob=self.repo.blob,
+            history=history,
+        )
+
+
+def _oid(oid: str) -> str | None:
+    return None if set(oid) == {"0"} else oid
