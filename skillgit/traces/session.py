@@ -36,11 +36,16 @@ class ToolCall:
 
 @dataclass(frozen=True)
 class SkillUse:
-    """Evidence that a session used a skill. `version` is a blob id or sha256 when stamped."""
+    """Evidence that a session used a skill. `version` is a blob id or sha256 when stamped.
+
+    `full_name` keeps a plugin-namespaced reference as written (`superpowers:brainstorming`) when
+    `name` is only its last part (`brainstorming`).
+    """
 
     name: str
     how: SkillHow
     version: str | None = None
+    full_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,3 +78,5 @@ class Learning:
     pattern_key: str | None = None
     skill: str | None = None
     origin: str = ""
+    skills: tuple[str, ...] = ()
+    day: int | None = None

@@ -1,0 +1,275 @@
+"""Claude Code transcripts: `~/.claude/projects/<project>/<session>.jsonl`, subagent files too.
+
+One session per transcript file. Tool calls are the assistant's `tool_use` blocks, completed by the
+user record's `tool_result` (`is_error: true` = a failed call; `Exit code N` in a failed Bash result
+sets `exit_code`). Skill use: the `Skill` tool (`input.skill`), the older `SlashCommand` tool, and
+`<command-name>/x</command-name>` in user messages (Claude Code's built-in commands excluded).
+
+Outcome rule: the last of these signals in the main thread decides — a tool result (error =
+failure, else success), an API error message (failure), `[Request interrupted by user…]` (failure).
+No signal: outcome unknown. `turns` counts assistant messages, `final_message` is the last
+assistant text.
+
+Subagent transcripts (`<session>/subagents/*.jsonl`, or files whose records all have
+`isSidechain: true`) become sessions `<parent>:<agentId>` with `meta.parent`; `fold_subagents`
+merges them into their parent session when the parent is among the sessions loaded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from skillgit.traces.lines import EPOCH, ERROR_MAX_CHARS, ReadReport, clip, clip_args, iter_json, parse_time, split_skill, stamp_version
+from skillgit.traces.session import Learning, Session, SkillUse, ToolCall
+
+BUILTIN_COMMANDS = frozenset(
+    "add-dir agents bashes bug clear compact config context cost doctor exit export feedback help hooks ide "
+    "init install-github-app login logout mcp memory migrate-installer model output-style permissions plugin "
+    "pr-comments privacy-settings release-notes resume review rewind sandbox security-review status statusline "
+    "terminal-setup todos upgrade usage vim".split()
+)
+_FAILURE, _SUCCESS = "failure", "success"
+
+
+class ClaudeCodeAdapter:
+    name = "claude-code"
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        return any(key in head for key in (b'"parentUuid"', b'"sessionId"', b'"isSidechain"', b'"leafUuid"'))
+
+    def read(self, path: Path, report: ReadReport) -> Iterator[Session | Learning]:
+        transcript = _Transcript(path)
+        for number, rec in iter_json(path, report):
+            try:
+                transcript.add(rec)
+            except (TypeError, AttributeError, ValueError) as exc:
+                report.skip(path, number, "wrong-type", str(exc))
+        if transcript.records:
+            yield transcript.session()
+
+
+ADAPTER = ClaudeCodeAdapter()
+
+
+class _Transcript:
+    """Running state while one transcript is read. Index 1 of each pair is the sidechain's."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.records = 0
+        self.main = 0
+        self.calls: list[list[Any]] = []
+        self.by_id: dict[str, list[Any]] = {}
+        self.skills: list[SkillUse] = []
+        self.first: str | None = None
+        self.last: str | None = None
+        self.session_id: str | None = None
+        self.agent_id: str | None = None
+        self.meta: dict[str, Any] = {}
+        self.turns = [0, 0]
+        self.message_id: list[Any] = [None, None]
+        self.text: list[str | None] = [None, None]
+        self.signal: list[str | None] = [None, None]
+
+    def add(self, rec: dict[str, Any]) -> None:
+        kind = rec.get("type")
+        if kind != "assistant" and kind != "user":
+            return
+        message = rec.get("message")
+        if type(message) is not dict:
+            raise TypeError("`message` must be an object")
+        side = 1 if rec.get("isSidechain") is True else 0
+        self.records += 1
+        self.main += side ^ 1
+        ts = rec.get("timestamp")
+        if type(ts) is str:
+            if self.first is None or ts < self.first:
+                self.first = ts
+            if self.last is None or ts > self.last:
+                self.last = ts
+        else:
+            ts = None
+        if self.session_id is None:
+            self._identify(rec)
+        content = message.get("content")
+        if kind == "assistant":
+            self._assistant(rec, message, content, side, ts)
+        elif type(content) is str:
+            self._user_text(rec, content, side)
+        elif type(content) is list:
+            for block in content:
+                btype = block.get("type")
+                if btype == "tool_result":
+                    self._result(block, side, ts)
+                elif btype == "text" and type(block.get("text")) is str:
+                    self._user_text(rec, block["text"], side)
+
+    def _identify(self, rec: dict[str, Any]) -> None:
+        sid = rec.get("sessionId")
+        if type(sid) is str and sid:
+            self.session_id = sid
+            for key, name in (("cwd", "cwd"), ("version", "version"), ("gitBranch", "git_branch")):
+                if type(rec.get(key)) is str:
+                    self.meta[name] = rec[key]
+        if type(rec.get("agentId")) is str:
+            self.agent_id = rec["agentId"]
+
+    def _assistant(self, rec: dict[str, Any], message: dict[str, Any], content: Any, side: int, ts: str | None) -> None:
+        mid = message.get("id")
+        if mid is None or mid != self.message_id[side]:
+            self.turns[side] += 1
+            self.message_id[side] = mid
+        if "model" not in self.meta and type(message.get("model")) is str:
+            self.meta["model"] = message["model"]
+        if rec.get("isApiErrorMessage") is True:
+            self.signal[side] = _FAILURE
+        if type(content) is str:
+            self.text[side] = content
+            return
+        if type(content) is not list:
+            return
+        for block in content:
+            btype = block.get("type")
+            if btype == "text":
+                if type(block.get("text")) is str:
+                    self.text[side] = block["text"]
+            elif btype == "tool_use":
+                self._use(block, ts)
+
+    def _use(self, block: dict[str, Any], ts: str | None) -> None:
+        name, args = block.get("name"), block.get("input")
+        if type(name) is not str:
+            raise TypeError("tool_use `name` must be a string")
+        args = clip_args(args) if type(args) is dict else {}
+        call = [name, args, None, ts, None, None, None]
+        self.calls.append(call)
+        if type(block.get("id")) is str:
+            self.by_id[block["id"]] = call
+        if name == "Skill" and type(args.get("skill")) is str:
+            self._skill(args["skill"], stamp_version(args))
+        elif name == "SlashCommand" and type(args.get("command")) is str:
+            self._skill(args["command"].split(" ", 1)[0], None)
+
+    def _result(self, block: dict[str, Any], side: int, ts: str | None) -> None:
+        call = self.by_id.get(block.get("tool_use_id"))  # type: ignore[arg-type]
+        if call is None:
+            call = ["unknown", {}, None, ts, None, None, None]
+            self.calls.append(call)
+        else:
+            call[4] = ts
+        failed = block.get("is_error") is True
+        call[2] = not failed
+        if failed:
+            text = _result_text(block.get("content"))
+            call[5] = clip(text, ERROR_MAX_CHARS)
+            if text.startswith("Exit code "):
+                digits = text[10:].split(None, 1)[0] if len(text) > 10 else ""
+                call[6] = int(digits) if digits.lstrip("-").isdigit() else None
+        self.signal[side] = _FAILURE if failed else _SUCCESS
+
+    def _user_text(self, rec: dict[str, Any], text: str, side: int) -> None:
+        if "<command-name>" in text and rec.get("isMeta") is not True:
+            start = text.index("<command-name>") + len("<command-name>")
+            end = text.find("</command-name>", start)
+            self._skill(text[start : end if end >= 0 else len(text)], None)
+        elif text.startswith("[Request interrupted"):
+            self.signal[side] = _FAILURE
+
+    def _skill(self, ref: str, version: str | None) -> None:
+        name, full = split_skill(ref)
+        if not name or (full is None and name in BUILTIN_COMMANDS):
+            return
+        use = SkillUse(name=name, how="invoked", version=version, full_name=full)
+        if use not in self.skills:
+            self.skills.append(use)
+
+    def session(self) -> Session:
+        thread = 0 if self.main else 1
+        sid = self.session_id or self.path.stem
+        meta = dict(self.meta)
+        sub = thread == 1 or self.path.parent.name == "subagents"
+        if sub:
+            agent = self.agent_id or self.path.stem
+            if self.session_id:
+                meta["parent"] = self.session_id
+            meta["agent_id"] = agent
+            sid = f"{sid}:{agent}"
+        elif self.session_id:
+            meta["session_id"] = self.session_id
+        return Session(
+            id=sid,
+            source="claude-code",
+            origin=f"{self.path}:1",
+            started=parse_time(self.first),
+            ended=parse_time(self.last),
+            outcome=self.signal[thread],  # type: ignore[arg-type]
+            tool_calls=tuple(_call(c) for c in self.calls),
+            skills=tuple(self.skills),
+            final_message=self.text[thread],
+            turns=self.turns[thread],
+            meta=meta,
+        )
+
+
+def _call(raw: list[Any]) -> ToolCall:
+    name, args, ok, start, end, error, exit_code = raw
+    started = parse_time(start)
+    duration = None
+    if started is not None and end is not None:
+        finished = parse_time(end)
+        if finished is not None and finished >= started:
+            duration = int((finished - started).total_seconds() * 1000)
+    return ToolCall(name=name, args=args, ok=ok, ts=started, duration_ms=duration, error=error, exit_code=exit_code)
+
+
+def _result_text(content: Any) -> str:
+    if type(content) is str:
+        return content
+    if type(content) is list:
+        parts = [b.get("text") for b in content if type(b) is dict and type(b.get("text")) is str]
+        return "\n".join(parts)
+    return ""
+
+
+def fold_subagents(sessions: Iterable[Session]) -> list[Session]:
+    """Sessions with each subagent transcript merged into its parent when the parent is present."""
+    ordered = list(sessions)
+    by_id = {s.id: i for i, s in enumerate(ordered) if s.source == "claude-code"}
+    children: dict[int, list[Session]] = {}
+    keep: list[bool] = [True] * len(ordered)
+    for i, session in enumerate(ordered):
+        parent = session.meta.get("parent") if session.source == "claude-code" else None
+        if isinstance(parent, str) and parent in by_id and by_id[parent] != i:
+            children.setdefault(by_id[parent], []).append(session)
+            keep[i] = False
+    out = []
+    for i, session in enumerate(ordered):
+        if keep[i]:
+            out.append(_merge(session, children[i]) if i in children else session)
+    return out
+
+
+def _merge(parent: Session, subs: list[Session]) -> Session:
+    calls = list(parent.tool_calls)
+    skills = list(parent.skills)
+    for sub in subs:
+        calls.extend(sub.tool_calls)
+        skills.extend(use for use in sub.skills if use not in skills)
+    calls.sort(key=lambda c: c.ts or EPOCH)
+    times = [t for s in (parent, *subs) for t in (s.started, s.ended) if t is not None]
+    meta = dict(parent.meta)
+    meta["subagents"] = [sub.id for sub in subs]
+    return Session(
+        id=parent.id,
+        source=parent.source,
+        origin=parent.origin,
+        started=min(times) if times else None,
+        ended=max(times) if times else None,
+        outcome=parent.outcome,
+        tool_calls=tuple(calls),
+        skills=tuple(skills),
+        final_message=parent.final_message,
+        turns=parent.turns,
+        meta=meta,
+    )

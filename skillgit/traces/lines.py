@@ -1,0 +1,225 @@
+"""Lenient line reading shared by every adapter: JSON lines in, dicts out, bad lines counted.
+
+A bad line never raises: it is recorded in the `ReadReport` as `file:line: reason` and reading
+goes on. Reasons (also the keys of `ReadReport.counts`):
+
+    truncated     the line ends before its JSON value does (a writer killed mid-line)
+    not-json      anything else json.loads rejects
+    wrong-type    valid JSON, but not the object shape the format needs
+    too-long      longer than traces.max_line_bytes (the line is never held in memory)
+    binary        NUL bytes or invalid UTF-8
+    empty         an empty file (file-level)
+    unreadable    a file that cannot be opened or read (file-level)
+    unknown-format  a file named on the command line that no adapter recognizes (file-level)
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024
+MAX_EXAMPLES = 20
+ARG_MAX_CHARS = 4096
+ERROR_MAX_CHARS = 500
+UTC = timezone.utc
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Skip:
+    """One skipped line (`line` 0 for a whole file)."""
+
+    file: str
+    line: int
+    reason: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.reason}" + (f" ({self.detail})" if self.detail else "")
+
+
+@dataclass
+class ReadReport:
+    """What reading skipped: counts by reason, the first few places, and the files read along."""
+
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+    counts: Counter[str] = field(default_factory=Counter)
+    examples: list[Skip] = field(default_factory=list)
+    depends: list[Path] = field(default_factory=list)
+    lines: int = 0
+
+    def skip(self, file: Path | str, line: int, reason: str, detail: str = "") -> None:
+        self.counts[reason] += 1
+        if len(self.examples) < MAX_EXAMPLES:
+            self.examples.append(Skip(str(file), line, reason, detail))
+
+    def depends_on(self, path: Path) -> None:
+        """Note a companion file the current source was read with (its change invalidates the cache)."""
+        self.depends.append(path)
+
+    @property
+    def skipped(self) -> int:
+        return sum(self.counts.values())
+
+    def merge(self, counts: dict[str, int], examples: list[Skip]) -> None:
+        self.counts.update(counts)
+        room = MAX_EXAMPLES - len(self.examples)
+        if room > 0:
+            self.examples.extend(examples[:room])
+
+
+def iter_json(path: Path, report: ReadReport) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for every line of `path` that is a JSON object; the rest is reported."""
+    try:
+        handle = open(path, "rb")
+    except OSError as exc:
+        report.skip(path, 0, "unreadable", exc.strerror or type(exc).__name__)
+        return
+    limit = report.max_line_bytes
+    loads = json.loads
+    number = 0
+    seen_data = False
+    with handle:
+        readline = handle.readline
+        while True:
+            try:
+                line = readline(limit + 1)
+            except OSError as exc:
+                report.skip(path, number + 1, "unreadable", exc.strerror or type(exc).__name__)
+                break
+            if not line:
+                break
+            number += 1
+            if len(line) > limit and line[-1] != 10:
+                _drain(readline)
+                report.skip(path, number, "too-long", f"over {limit} bytes")
+                seen_data = True
+                continue
+            try:
+                obj = loads(line)
+            except (ValueError, RecursionError) as exc:
+                if line.isspace():
+                    continue
+                seen_data = True
+                report.skip(path, number, *_classify(line, exc))
+                continue
+            seen_data = True
+            if type(obj) is dict:
+                yield number, obj
+            else:
+                report.skip(path, number, "wrong-type", f"a JSON {type(obj).__name__}, not an object")
+    report.lines += number
+    if not seen_data:
+        report.skip(path, 0, "empty")
+
+
+def read_json_file(path: Path, report: ReadReport) -> dict[str, Any] | None:
+    """A whole-file JSON object (yoyo's pretty-printed outcome.json), or None after reporting why."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(report.max_line_bytes + 1)
+    except OSError as exc:
+        report.skip(path, 0, "unreadable", exc.strerror or type(exc).__name__)
+        return None
+    if len(data) > report.max_line_bytes:
+        report.skip(path, 1, "too-long", f"over {report.max_line_bytes} bytes")
+        return None
+    if not data.strip():
+        report.skip(path, 0, "empty")
+        return None
+    try:
+        obj = json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        report.skip(path, 1, *_classify(data, exc))
+        return None
+    if type(obj) is not dict:
+        report.skip(path, 1, "wrong-type", f"a JSON {type(obj).__name__}, not an object")
+        return None
+    return obj
+
+
+def _drain(readline: Any) -> None:
+    while True:
+        chunk = readline(1 << 20)
+        if not chunk or chunk[-1] == 10:
+            return
+
+
+def _classify(line: bytes, exc: BaseException) -> tuple[str, str]:
+    if b"\x00" in line or isinstance(exc, UnicodeDecodeError):
+        return "binary", "NUL bytes" if b"\x00" in line else "invalid UTF-8"
+    if isinstance(exc, json.JSONDecodeError):
+        if exc.pos >= len(exc.doc.rstrip()):
+            return "truncated", "the line ends inside a JSON value"
+        return "not-json", exc.msg
+    return "not-json", type(exc).__name__
+
+
+# -- small value helpers shared by the adapters ------------------------------------------------
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An aware UTC datetime from ISO 8601 text (naive = UTC) or unix seconds/milliseconds; else None."""
+    if type(value) is str:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    if type(value) in (int, float):
+        seconds = value / 1000 if value > 1e11 else value
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, ValueError, OSError):
+            return None
+    return None
+
+
+def from_unix_nanos(value: Any) -> datetime | None:
+    """OTLP `...UnixNano` (string or int) as an aware datetime, exact to the microsecond."""
+    try:
+        nanos = int(value)
+    except (TypeError, ValueError):
+        return None
+    if nanos <= 0:
+        return None
+    try:
+        return EPOCH + timedelta(microseconds=nanos // 1000)
+    except OverflowError:
+        return None
+
+
+def clip(text: str, limit: int = ARG_MAX_CHARS) -> str:
+    """`text` cut to at most `limit` chars, saying so (idempotent: a clipped text is not cut again)."""
+    if len(text) <= limit:
+        return text
+    suffix = f"... [truncated, {len(text)} chars total]"
+    return text[: limit - len(suffix)] + suffix
+
+
+def clip_args(args: dict[str, Any]) -> dict[str, Any]:
+    """Tool arguments with long string values clipped (file contents written by a tool, say)."""
+    for value in args.values():
+        if type(value) is str and len(value) > ARG_MAX_CHARS:
+            return {k: clip(v) if type(v) is str else v for k, v in args.items()}
+    return args
+
+
+def split_skill(ref: str) -> tuple[str, str | None]:
+    """(`brainstorming`, `superpowers:brainstorming`) for a plugin-namespaced reference."""
+    ref = ref.strip().lstrip("/")
+    if ":" in ref:
+        return ref.rsplit(":", 1)[1], ref
+    return ref, None
+
+
+def stamp_version(record: dict[str, Any]) -> str | None:
+    """A skill version id carried next to a skill name (`skill_version` / `skillVersion`)."""
+    version = record.get("skill_version") or record.get("skillVersion")
+    return version if type(version) is str and version else None

@@ -1,0 +1,265 @@
+"""OpenTelemetry GenAI spans as OTLP JSON lines (`{"resourceSpans": [...]}` a line).
+
+Spans are grouped by trace id into sessions (within one file). Ids may be hex or base64, enums ints
+or names (`2` / `"STATUS_CODE_ERROR"`), times unix nanoseconds as strings or ints.
+
+- tool calls: `execute_tool` spans (`gen_ai.operation.name` or a span name starting with it); the
+  tool is `gen_ai.tool.name`, args the JSON of `gen_ai.tool.call.arguments`; a call failed when its
+  status is ERROR or it has `error.type`.
+- skills: `gen_ai.skill.name` on any span (version from `gen_ai.skill.version`), and
+  `execute_tool Skill` arguments `{"skill": ...}` — both `invoked`.
+- outcome: the root `invoke_agent` span failed (ERROR / `error.type`) = failure, else success; with
+  no agent span, a failed root span = failure, else unknown.
+- turns: model-call spans (`chat`, `text_completion`, `generate_content`); final_message: the last
+  assistant text in `gen_ai.output.messages`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from pathlib import Path
+from typing import Any, Iterator
+
+from skillgit.traces.lines import ERROR_MAX_CHARS, ReadReport, clip, clip_args, from_unix_nanos, iter_json, split_skill
+from skillgit.traces.session import Learning, Session, SkillUse, ToolCall
+
+_MODEL_OPS = frozenset({"chat", "text_completion", "generate_content"})
+_VALUE_KEYS = ("stringValue", "intValue", "boolValue", "doubleValue", "arrayValue", "kvlistValue", "bytesValue")
+
+
+class OtlpAdapter:
+    name = "otlp"
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        return b'"resourceSpans"' in head
+
+    def read(self, path: Path, report: ReadReport) -> Iterator[Session | Learning]:
+        traces: dict[str, list[_Span]] = {}
+        first_line: dict[str, int] = {}
+        resource_of: dict[str, dict[str, Any]] = {}
+        for number, obj in iter_json(path, report):
+            try:
+                spans = list(_spans(obj, number))
+            except (TypeError, AttributeError, ValueError, KeyError) as exc:
+                report.skip(path, number, "wrong-type", str(exc) or type(exc).__name__)
+                continue
+            for span, resource in spans:
+                key = span.trace_id or f"{path.name}:{number}"
+                if key not in traces:
+                    traces[key] = []
+                    first_line[key] = number
+                    resource_of[key] = resource
+                traces[key].append(span)
+        for key, group in traces.items():
+            yield _session(key, group, f"{path}:{first_line[key]}", resource_of[key])
+
+
+ADAPTER = OtlpAdapter()
+
+
+class _Span:
+    __slots__ = ("trace_id", "span_id", "parent", "name", "start", "end", "attrs", "failed", "message")
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.trace_id = norm_id(raw.get("traceId"))
+        self.span_id = norm_id(raw.get("spanId"))
+        self.parent = norm_id(raw.get("parentSpanId"))
+        name = raw.get("name", "")
+        if type(name) is not str:
+            raise TypeError("span `name` must be a string")
+        self.name = name
+        self.start = raw.get("startTimeUnixNano")
+        self.end = raw.get("endTimeUnixNano")
+        self.attrs = attributes(raw.get("attributes"))
+        status = raw.get("status") or {}
+        if type(status) is not dict:
+            raise TypeError("span `status` must be an object")
+        self.failed = _is_error(status.get("code")) or "error.type" in self.attrs
+        message = status.get("message")
+        self.message = message if type(message) is str and message else None
+
+    @property
+    def op(self) -> str:
+        op = self.attrs.get("gen_ai.operation.name")
+        return op if type(op) is str else self.name.split(" ", 1)[0]
+
+
+def _spans(obj: dict[str, Any], number: int) -> Iterator[tuple[_Span, dict[str, Any]]]:
+    resource_spans = obj.get("resourceSpans")
+    if type(resource_spans) is not list:
+        raise TypeError("`resourceSpans` must be a list")
+    for rs in resource_spans:
+        resource = attributes((rs.get("resource") or {}).get("attributes"))
+        scopes = rs.get("scopeSpans") or rs.get("instrumentationLibrarySpans") or []
+        for scope in scopes:
+            for raw in scope.get("spans") or []:
+                if type(raw) is not dict:
+                    raise TypeError("a span must be an object")
+                yield _Span(raw), resource
+
+
+def _session(key: str, spans: list[_Span], origin: str, resource: dict[str, Any]) -> Session:
+    spans.sort(key=lambda s: _nanos(s.start))
+    ids = {s.span_id for s in spans if s.span_id}
+    roots = [s for s in spans if not s.parent or s.parent not in ids]
+    agents = [s for s in roots if s.op == "invoke_agent"] or [s for s in spans if s.op == "invoke_agent"]
+    calls: list[ToolCall] = []
+    skills: list[SkillUse] = []
+    turns = 0
+    final = None
+    meta: dict[str, Any] = {"trace_id": key}
+    for span in spans:
+        attrs = span.attrs
+        op = span.op
+        if op == "execute_tool":
+            calls.append(_tool_call(span, skills))
+        elif op in _MODEL_OPS:
+            turns += 1
+        if "gen_ai.skill.name" in attrs:
+            _skill(skills, attrs["gen_ai.skill.name"], attrs.get("gen_ai.skill.version"))
+        text = _output_text(attrs.get("gen_ai.output.messages"))
+        if text is not None:
+            final = text
+        for attr, name in (("gen_ai.conversation.id", "conversation_id"), ("gen_ai.agent.name", "agent_name"),
+                           ("gen_ai.request.model", "model"), ("gen_ai.provider.name", "provider")):
+            if attr in attrs and name not in meta:
+                meta[name] = attrs[attr]
+    if type(resource.get("service.name")) is str:
+        meta["service_name"] = resource["service.name"]
+    if agents:
+        outcome: str | None = "failure" if agents[0].failed else "success"
+    else:
+        outcome = "failure" if any(s.failed for s in roots) else None
+    starts = [t for t in (from_unix_nanos(s.start) for s in spans) if t is not None]
+    ends = [t for t in (from_unix_nanos(s.end) for s in spans) if t is not None]
+    return Session(
+        id=key,
+        source="otlp",
+        origin=origin,
+        started=min(starts) if starts else None,
+        ended=max(ends) if ends else None,
+        outcome=outcome,  # type: ignore[arg-type]
+        tool_calls=tuple(calls),
+        skills=tuple(skills),
+        final_message=final,
+        turns=turns,
+        meta=meta,
+    )
+
+
+def _tool_call(span: _Span, skills: list[SkillUse]) -> ToolCall:
+    attrs = span.attrs
+    name = attrs.get("gen_ai.tool.name")
+    if type(name) is not str or not name:
+        name = span.name[len("execute_tool "):] if span.name.startswith("execute_tool ") else span.name
+    raw = attrs.get("gen_ai.tool.call.arguments")
+    args: dict[str, Any] = {}
+    if type(raw) is dict:
+        args = raw
+    elif type(raw) is str and raw:
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            parsed = None
+        args = parsed if type(parsed) is dict else {"arguments": raw}
+    if name.lower() == "skill" and type(args.get("skill")) is str:
+        _skill(skills, args["skill"], args.get("skill_version") or args.get("skillVersion"))
+    start, end = _nanos(span.start), _nanos(span.end)
+    error = span.message or attrs.get("error.type") if span.failed else None
+    return ToolCall(
+        name=name,
+        args=clip_args(args),
+        ok=not span.failed,
+        ts=from_unix_nanos(span.start),
+        duration_ms=(end - start) // 1_000_000 if start and end >= start else None,
+        error=clip(str(error), ERROR_MAX_CHARS) if error is not None else None,
+    )
+
+
+def _skill(skills: list[SkillUse], ref: Any, version: Any) -> None:
+    if type(ref) is not str or not ref.strip():
+        return
+    name, full = split_skill(ref)
+    use = SkillUse(name=name, how="invoked", version=version if type(version) is str and version else None, full_name=full)
+    if use not in skills:
+        skills.append(use)
+
+
+def _output_text(value: Any) -> str | None:
+    if type(value) is str:
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if type(value) is not list:
+        return None
+    text = None
+    for message in value:
+        if type(message) is dict and message.get("role") in ("assistant", None):
+            for part in message.get("parts") or []:
+                if type(part) is dict and part.get("type") == "text" and type(part.get("content")) is str:
+                    text = part["content"]
+    return text
+
+
+def attributes(raw: Any) -> dict[str, Any]:
+    """OTLP `[{key, value: {stringValue: ...}}]` as a plain dict."""
+    if raw is None:
+        return {}
+    if type(raw) is not list:
+        raise TypeError("`attributes` must be a list")
+    out = {}
+    for item in raw:
+        key = item.get("key")
+        if type(key) is str:
+            out[key] = any_value(item.get("value"))
+    return out
+
+
+def any_value(value: Any) -> Any:
+    if type(value) is not dict:
+        return None
+    for key in _VALUE_KEYS:
+        if key in value:
+            inner = value[key]
+            if key == "intValue":
+                return int(inner)
+            if key == "arrayValue":
+                return [any_value(v) for v in (inner or {}).get("values") or []]
+            if key == "kvlistValue":
+                return attributes((inner or {}).get("values"))
+            return inner
+    return None
+
+
+def norm_id(value: Any) -> str:
+    """A trace/span id as lowercase hex, whether written as hex or base64; '' when absent."""
+    if value is None or value == "":
+        return ""
+    if type(value) is not str:
+        raise TypeError("trace and span ids must be strings")
+    if len(value) in (16, 32):
+        try:
+            bytes.fromhex(value)
+            return value.lower()
+        except ValueError:
+            pass
+    try:
+        return base64.b64decode(value, validate=True).hex()
+    except (binascii.Error, ValueError):
+        return value
+
+
+def _is_error(code: Any) -> bool:
+    if code == 2:
+        return True
+    return type(code) is str and code.upper().endswith("ERROR")
+
+
+def _nanos(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
