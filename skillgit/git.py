@@ -129,6 +129,15 @@ class Repo:
             raise UsageError(f"{path.resolve()}: a bare repository has no work tree; run skillgit in a checkout.")
         return cls(Path(lines[0]), Path(lines[1]))
 
+    @classmethod
+    def init(cls, path: Path, identity: tuple[str, str] | None = None) -> Repo:
+        """`git init -b main` at `path` (optionally with a repo-local user identity)."""
+        _git(path, "init", "-q", "-b", "main")
+        if identity:
+            _git(path, "config", "user.name", identity[0])
+            _git(path, "config", "user.email", identity[1])
+        return cls.discover(path)
+
     @property
     def pygit2(self) -> Any:
         if self._pygit2 is None:

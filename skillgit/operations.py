@@ -72,7 +72,7 @@ def _check_skill_bytes(ws: Workspace, raw: bytes, path: str) -> None:
 
     problems = [p for p in validate_skill_bytes(raw, path, unknown_fields=ws.config.policy.unknown_fields) if p.severity == "error"]
     if problems:
-        lines = "\n".join(f"  {p.path}: {p.key or '(file)'}: {p.message}. {p.fix}" for p in problems)
+        lines = "\n".join(f"  {p.path}: {p.key or '(file)'}: {p.message}. {p.fix[:1].upper()}{p.fix[1:]}" for p in problems)
         raise UsageError(f"{path} is not a valid skill; nothing was committed:\n{lines}")
 
 

@@ -87,3 +87,45 @@ def snapshot(repo: Path) -> tuple[str, str, str]:
         if path.is_file() and not path.is_symlink():
             tree_bytes.append(f"{path.relative_to(repo)}:{path.read_bytes().hex()}")
     return head, index + status, "\n".join(tree_bytes)
+
+
+class Run:
+    """The outcome of one `skillgit` invocation: exit code, stdout, stderr."""
+
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+    def __repr__(self) -> str:
+        return f"Run(code={self.code}, out={self.out!r}, err={self.err!r})"
+
+
+@pytest.fixture
+def sg(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """Call the skillgit CLI in-process: `sg(repo, "refine", "x", ...)` → Run."""
+    from skillgit.cli import run
+
+    def call(repo: Path, *args: str) -> Run:
+        capsys.readouterr()
+        code = run(["-C", str(repo), *args])
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return call
+
+
+def trailers_of(repo: Path, rev: str = "HEAD") -> list[tuple[str, str]]:
+    """The trailers of a commit as git itself parses them."""
+    message = git(repo, "log", "-1", "--format=%B", rev)
+    out = subprocess.run(
+        ["git", "interpret-trailers", "--parse", "--no-divider"], input=message, capture_output=True, text=True, check=True
+    ).stdout
+    return [(k, v.strip()) for k, _, v in (line.partition(":") for line in out.splitlines())]
+
+
+@pytest.fixture
+def managed_repo(fixture_repo: Path) -> Path:
+    """The fixture repo after `skillgit init`."""
+    from skillgit.cli import run
+
+    assert run(["-C", str(fixture_repo), "init"]) == 0
+    return fixture_repo

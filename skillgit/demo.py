@@ -1,0 +1,98 @@
+"""`skillgit demo`: build a skills repository from the bundled fixtures and walk through the loop."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from skillgit import history, operations
+from skillgit.errors import UsageError
+from skillgit.git import Repo
+from skillgit.workspace import Workspace
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+MAINTAINER = ("Maintainer", "maintainer@example.com")
+EXPECTED_REFINE = "failure_rate <= 0.2 within 5 sessions; else split the release procedure into a checked script"
+EXPECTED_CREATE = "uses >= 1 within 10 sessions; else broaden the keywords or retire it"
+
+Echo = Callable[[str], None]
+
+
+def fixtures_dir() -> Path:
+    if not (FIXTURES / "repo").is_dir():
+        raise UsageError(
+            f"{FIXTURES}: the demo fixtures are missing; run the demo from a source checkout installed with `pip install -e .`."
+        )
+    return FIXTURES
+
+
+def prepare(target: Path | None) -> Path:
+    """Copy the fixture repo into `target` (new or empty) or a new temp dir, and commit it as the maintainer."""
+    if target is None:
+        target = Path(tempfile.mkdtemp(prefix="skillgit-demo-"))
+    elif target.exists() and any(target.iterdir()):
+        raise UsageError(f"{target}: not empty; give the demo a new or empty directory.")
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(fixtures_dir() / "repo", target, dirs_exist_ok=True)
+    Repo.init(target, MAINTAINER)
+    return target
+
+
+def run(target: Path | None, echo: Echo) -> Path:
+    """Run the demo; returns the repository it left behind."""
+    root = prepare(target)
+    repo = Repo.discover(root)
+    repo.run("add", "-A")
+    repo.run("commit", "-q", "-m", "Import skills")
+    echo(f"skillgit demo: a yoyo-style skills repository at {root}")
+    ws = Workspace.open(root)
+    step = _Steps(echo)
+
+    step("init", "start managing the skills (skillgit.yaml + an `init` event)")
+    _result(echo, operations.init(ws))
+
+    step("create", "a maintainer adds a skill from a template")
+    ws = Workspace.open(root)
+    _result(echo, operations.create(ws, "changelog", description="Keep CHANGELOG.md current from merged pull requests",
+                                    expected=EXPECTED_CREATE))
+
+    step("refine", "the release skill gets a pitfall; only that skill goes into the commit")
+    skill = root / "skills/release/SKILL.md"
+    skill.write_text(skill.read_text() + "\n## Pitfalls\n\n- `cargo publish` refuses a dirty tree: run `cargo publish --dry-run` first.\n")
+    _result(echo, operations.refine(ws, "release", expected=EXPECTED_REFINE))
+    echo("   trailers of that commit, as git parses them:")
+    for line in repo.run("log", "-1", "--format=%(trailers:only,unfold)").strip().splitlines():
+        echo(f"     {line}")
+
+    step("versions", "every commit that changed the release skill")
+    for v in history.versions(ws, "release"):
+        echo(f"   {v.label}  {v.commit[:12]}  {v.event:<8} blob {(v.blob or '-')[:7]}")
+
+    step("rollback", "restore v1 of the release skill as one commit")
+    _result(echo, operations.rollback(ws, "release", to="v1", reason="demo: back to the original"))
+    v1 = history.versions(ws, "release")[0].commit
+    same = repo.run("diff", v1, "HEAD", "--", "skills/release") == ""
+    echo(f"   `git diff {v1[:12]} HEAD -- skills/release` is {'empty: the bytes are restored' if same else 'NOT empty'}")
+
+    step("journal", "git history is the audit journal")
+    for e in history.journal(ws):
+        echo(f"   {e.commit[:12]}  {e.kind:<9} {e.skill or ''}")
+
+    echo(f"\nThe repository is left at {root} to inspect: `git -C {root} log --format='%h %s%n%(trailers)'`.")
+    return root
+
+
+class _Steps:
+    def __init__(self, echo: Echo) -> None:
+        self.echo = echo
+        self.number = 0
+
+    def __call__(self, name: str, what: str) -> None:
+        self.number += 1
+        self.echo(f"\n{self.number}. {name}: {what}")
+
+
+def _result(echo: Echo, result: operations.Result) -> None:
+    echo(f"   [{result.commit[:12]}] {result.event}: {result.summary}")

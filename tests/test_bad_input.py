@@ -1,0 +1,117 @@
+"""Bad input to the event commands: a clear message, a documented exit code, and the repository unchanged."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from conftest import git, snapshot
+
+EXPECTED = "win_rate >= 0.6 within 5 sessions; else split the procedure into a helper script"
+GOOD_HEAD = "---\nname: social\ndescription: Talk with the community\norigin: yoyo\n---\n"
+
+
+def write_skill(repo: Path, data: bytes) -> None:
+    (repo / "skills/social/SKILL.md").write_bytes(data)
+
+
+def bomb() -> bytes:
+    lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    for i in range(1, 9):
+        prev = chr(ord("a") + i - 1)
+        cur = chr(ord("a") + i)
+        lines.append(f"{cur}: &{cur} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]")
+    return ("---\nname: social\ndescription: d\n" + "\n".join(lines) + "\n---\nbody\n").encode()
+
+
+# (case id, setup(repo, tmp_path) -> argv, expected exit code, words the message must contain)
+Setup = Callable[[Path, Path], list[str]]
+
+
+def refine_with(data: bytes) -> Setup:
+    def setup(repo: Path, tmp: Path) -> list[str]:
+        write_skill(repo, data)
+        return ["refine", "social", "--expected", EXPECTED]
+
+    return setup
+
+
+def symlink_out(repo: Path, tmp: Path) -> list[str]:
+    secret = tmp / "secret.txt"
+    secret.write_text("outside\n")
+    os.symlink(secret, repo / "skills/social/notes.md")
+    return ["refine", "social", "--expected", EXPECTED]
+
+
+def dirty_target(repo: Path, tmp: Path) -> list[str]:
+    write_skill(repo, (repo / "skills/social/SKILL.md").read_bytes() + b"- dirty\n")
+    return ["retire", "social"]
+
+
+def dirty_then_from(repo: Path, tmp: Path) -> list[str]:
+    write_skill(repo, (repo / "skills/social/SKILL.md").read_bytes() + b"- dirty\n")
+    candidate = tmp / "cand.md"
+    candidate.write_bytes(GOOD_HEAD.encode() + b"new\n")
+    return ["refine", "social", "--from", str(candidate), "--expected", EXPECTED]
+
+
+CASES: list[tuple[str, Setup, int, tuple[str, ...]]] = [
+    ("malformed-yaml", refine_with(b"---\nname: social\ndescription: [unclosed\n---\nbody\n"), 2, ("SKILL.md", "YAML")),
+    ("huge-yaml", refine_with(b"---\nname: social\ndescription: d\nx: " + b"y" * 70_000 + b"\n---\nbody\n"), 2, ("SKILL.md",)),
+    ("yaml-bomb", refine_with(bomb()), 2, ("SKILL.md", "alias")),
+    ("duplicate-keys", refine_with(b"---\nname: social\nname: social\ndescription: d\n---\nb\n"), 2, ("duplicate key",)),
+    ("invalid-utf8", refine_with(GOOD_HEAD.encode() + b"\xff\xfe bad\n"), 2, ("UTF-8",)),
+    ("bom", refine_with(b"\xef\xbb\xbf" + GOOD_HEAD.encode() + b"body\n"), 2, ("byte order mark",)),
+    ("no-frontmatter", refine_with(b"# just a heading\n"), 2, ("SKILL.md", "---")),
+    ("symlink-out-of-repo", symlink_out, 2, ("symlink", "outside the repository")),
+    ("dotdot-name", lambda r, t: ["refine", "../etc", "--expected", EXPECTED], 2, ("not allowed",)),
+    ("slash-name", lambda r, t: ["create", "a/b", "--description", "d", "--expected", EXPECTED], 2, ("not allowed",)),
+    ("newline-in-expected", lambda r, t: ["create", "x", "--description", "d", "--expected", "uses >= 1 within 2 sessions; else a\nSkill-Event: init"], 2, ("line break",)),
+    ("prose-expected", lambda r, t: ["create", "x", "--description", "d", "--expected", "feels better"], 2, ("signal", "horizon", "fallback")),
+    ("forged-trailer-in-body", lambda r, t: (write_skill(r, (r / "skills/social/SKILL.md").read_bytes() + b"x\n"), ["record", "social", "-m", "Skill-Event: create"])[1], 2, ("governed trailer key",)),
+    ("dirty-target-skill", dirty_target, 4, ("uncommitted changes", "skills/social/SKILL.md")),
+    ("dirty-target-with-from", dirty_then_from, 2, ("uncommitted edits",)),
+    ("unknown-skill", lambda r, t: ["retire", "nope"], 2, ("no skill `nope`",)),
+    ("nothing-to-refine", lambda r, t: ["refine", "social", "--expected", EXPECTED], 2, ("nothing to refine",)),
+    ("rollback-to-missing-version", lambda r, t: ["rollback", "social", "--to", "v9"], 2, ("v1",)),
+    ("rollback-to-unknown-rev", lambda r, t: ["rollback", "social", "--to", "nosuchrev"], 2, ("no such commit",)),
+]
+
+
+@pytest.mark.parametrize("case,setup,code,words", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_is_refused_cleanly(sg, managed_repo: Path, tmp_path: Path, case: str, setup: Setup, code: int, words: tuple[str, ...]) -> None:
+    argv = setup(managed_repo, tmp_path)
+    before = snapshot(managed_repo)
+    result = sg(managed_repo, *argv)
+    assert result.code == code, result
+    assert "Traceback" not in result.err and "internal error" not in result.err
+    for word in words:
+        assert word.lower() in result.err.lower(), result.err
+    assert snapshot(managed_repo) == before
+
+
+def test_a_crlf_skill_is_accepted_and_its_bytes_kept(sg, managed_repo: Path) -> None:
+    data = (GOOD_HEAD + "# Social\r\n\r\nBe kind.\r\n").replace("\n", "\r\n").replace("\r\r\n", "\r\n").encode()
+    write_skill(managed_repo, data)
+    result = sg(managed_repo, "record", "social")
+    assert result.code == 0, result
+    committed = subprocess.run(
+        ["git", "-C", str(managed_repo), "cat-file", "blob", "HEAD:skills/social/SKILL.md"], capture_output=True, check=True
+    ).stdout
+    assert committed == data
+
+
+def test_a_body_with_a_horizontal_rule_is_body_text(sg, managed_repo: Path) -> None:
+    write_skill(managed_repo, GOOD_HEAD.encode() + b"# Social\n\n---\n\nname: not-frontmatter\n")
+    result = sg(managed_repo, "refine", "social", "--expected", EXPECTED)
+    assert result.code == 0, result
+
+
+def test_not_a_repository_is_a_usage_error(sg, tmp_path: Path) -> None:
+    result = sg(tmp_path, "status")
+    assert result.code == 2
+    assert "not a git repository" in result.err
