@@ -13,7 +13,7 @@ import pytest
 
 from conftest import SAMPLES, git, snapshot
 from skillgit.errors import UsageError
-from skillgit.evals.graders import TextGrader
+from skillgit.evals.graders import GRADERS, TextGrader
 from skillgit.evals.judge import Judge, load_rubric
 from skillgit.evals.loader import load_evals
 from skillgit.evals.model import EvalCase
@@ -97,11 +97,36 @@ def _alive(pid: int) -> bool:
          "'<html><body>502 Bad Gateway</body></html>'); print one session JSON object"),
         ("runner_empty.py", "runner printed nothing on stdout; it must print the trace of its run"),
         ("runner_two_sessions.py", "runner output holds 2 sessions; a runner must print the trace of exactly one run"),
+        ("runner_bad_session.py", "runner printed a session object that does not fit the session format "
+         "(tool_calls and skills must be lists, meta an object); see docs/evals.md"),
     ],
 )
 def test_a_failing_runner_is_reported_as_that_cases_error(skill_dir: Path, script: str, error: str) -> None:
     outcome = run(script, skill_dir)
     assert (outcome.session, outcome.error) == (None, error)
+
+
+def test_a_runner_may_print_native_session_jsonl(skill_dir: Path) -> None:
+    outcome = run("runner_native_jsonl.py", skill_dir)
+    assert outcome.session is not None
+    assert (outcome.session.id, outcome.session.source) == ("n1", "my-agent")
+    assert outcome.session.final_message == "Marker: native c1"
+
+
+def test_a_runner_may_print_a_claude_code_transcript_and_it_is_graded(skill_dir: Path) -> None:
+    specs = [
+        {"type": "outcome", "expect": "success"},
+        {"type": "text", "contains": ["the test passes"]},
+        {"type": "tool_sequence", "sequence": ["Skill", {"tool": "Bash", "contains": "pytest"}]},
+        {"type": "skill_invocation", "expectSkills": ["social"]},
+        {"type": "behavior", "maxTurns": 3, "maxDurationMs": 10000},
+    ]
+    graders = tuple(GRADERS[s["type"]].from_spec(s, "test", EVALS) for s in specs)
+    transcript = shlex.quote(str(EVALS / "trace_claude_code.jsonl"))
+    [result] = run_suite(f"cat {transcript}", [EvalCase("c1", "p", graders, None, "t")], skill="social",
+                         version="v", skill_dir=skill_dir, timeout=10)
+    assert result.passed, result.summary()
+    assert len(result.results) == 5
 
 
 def test_a_crashing_runner_keeps_the_tail_of_its_stderr(skill_dir: Path) -> None:
