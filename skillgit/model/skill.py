@@ -246,9 +246,12 @@ def _load(yaml_text: str, path: str) -> dict[str, Any]:
         got = "nothing" if data is None else f"a {type(data).__name__}"
         raise SkillParseError(path, 2, f"the frontmatter must be a mapping of keys, got {got}",
                               "write `key: value` lines, starting with `name:` and `description:`.")
-    for key in data:
+    for index, key in enumerate(data):
         if not isinstance(key, str):
-            raise SkillParseError(path, 2, f"frontmatter key {key!r} is not a string",
+            from skillgit.model.frontmatter import compose
+
+            line = compose(yaml_text).value[index][0].start_mark.line + 2
+            raise SkillParseError(path, line, f"frontmatter key {key!r} is not a string",
                                   f'quote it: `"{key}": …`.')
     return data
 

@@ -164,6 +164,11 @@ def _kind(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _schema_problem(skill: Skill, error: Any, key: str | None) -> Problem:
     """A jsonschema error as a Problem with a message and a fix a person can act on."""
     from skillgit.model.frontmatter import render_scalar
@@ -187,12 +192,12 @@ def _schema_problem(skill: Skill, error: Any, key: str | None) -> Problem:
         return made("empty", "write a value or remove the key.", "length")
     if kind == "pattern" and last == "name":
         suggestion = slugify(value) or skill.dir_name or "my-skill"
-        return made(f"{value!r} is not a valid skill name",
+        return made(f"{_short(value)} is not a valid skill name",
                     "use lowercase letters, digits and single hyphens (no leading, trailing or double hyphen), "
                     f"e.g. `name: {suggestion}`, and name the directory the same.", "pattern")
     if kind == "enum":
         allowed = ", ".join(str(v) for v in error.validator_value)
-        return made(f"{value!r} is not one of {allowed}", "use one of those values.", "enum")
+        return made(f"{_short(value)} is not one of {allowed}", "use one of those values.", "enum")
     if kind == "minimum":
         return made(f"{value} is below {error.validator_value}", f"use {error.validator_value} or more.", "range")
     if kind in ("type", "anyOf"):
@@ -207,7 +212,8 @@ def _schema_problem(skill: Skill, error: Any, key: str | None) -> Problem:
             fix = "write `key: value` lines indented under it."
         else:
             fix = f"write {expected}."
-        return made(f"{_kind(value)}, expected {expected}", fix, "type")
+        shown = _kind(value) if isinstance(value, (list, dict)) or value is None else f"{_short(value)} is {_kind(value)}"
+        return made(f"{shown}, expected {expected}", fix, "type")
     return made(str(error.message), "fix the value (see docs/skill-format.md).", "schema")
 
 
