@@ -50,7 +50,7 @@ def grader(spec: dict[str, Any]) -> Any:
     return GRADERS[spec["type"]].from_spec(spec, "test", EVALS)
 
 
-CASES = [
+CASES: list[tuple[str, dict[str, Any], Session, bool, str | None]] = [
     # (id, spec, session, passes, detail of the failure or None)
     ("outcome-success-pass", {"type": "outcome", "expect": "success"}, session(), True, None),
     ("outcome-success-fail", {"type": "outcome", "expect": "success"}, session(outcome="failure"), False,
@@ -125,9 +125,9 @@ def test_each_grader_passes_and_fails_as_specified(spec: dict[str, Any], sess: S
 
 
 def test_every_registered_grader_kind_has_a_pass_and_a_fail_case() -> None:
-    kinds = {c[1]["type"]: set() for c in CASES}  # type: ignore[index]
-    for c in CASES:
-        kinds[c[1]["type"]].add(c[3])  # type: ignore[index]
+    kinds: dict[str, set[bool]] = {}
+    for _, spec, _, passes, _ in CASES:
+        kinds.setdefault(spec["type"], set()).add(passes)
     assert set(kinds) | {"judge"} == set(GRADERS)
     assert all(outcomes == {True, False} for outcomes in kinds.values())
 

@@ -114,7 +114,7 @@ def test_a_runner_may_print_native_session_jsonl(skill_dir: Path) -> None:
 
 
 def test_a_runner_may_print_a_claude_code_transcript_and_it_is_graded(skill_dir: Path) -> None:
-    specs = [
+    specs: list[dict[str, Any]] = [
         {"type": "outcome", "expect": "success"},
         {"type": "text", "contains": ["the test passes"]},
         {"type": "tool_sequence", "sequence": ["Skill", {"tool": "Bash", "contains": "pytest"}]},

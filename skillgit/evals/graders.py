@@ -27,13 +27,22 @@ class GraderConfigError(UsageError):
 
 
 class Grader(Protocol):
-    kind: ClassVar[str]
-    name: str | None
+    """A check over one session. `name` is the optional label from the eval file."""
 
-    @classmethod
-    def from_spec(cls, spec: Mapping[str, Any], where: str, base: Path) -> Grader: ...
+    kind: ClassVar[str]
+
+    @property
+    def name(self) -> str | None: ...
 
     def grade(self, session: Session, ctx: GradeContext | None = None) -> GradeResult: ...
+
+
+class GraderType(Protocol):
+    """A grader class: builds a grader from its eval-file mapping, refusing one that cannot fail.
+    `where` names the grader in errors (`evals.yaml: suites[0].cases[1].graders[0]`); relative
+    paths in the spec resolve against `base` (the eval file's directory)."""
+
+    def from_spec(self, spec: Mapping[str, Any], where: str, base: Path) -> Grader: ...
 
 
 def _label(grader: Grader) -> str:
@@ -286,7 +295,7 @@ def _ms(delta: timedelta) -> int:
     return max(0, round(delta.total_seconds() * 1000))
 
 
-GRADERS: dict[str, type[Grader]] = {
+GRADERS: dict[str, GraderType] = {
     "outcome": OutcomeGrader,
     "text": TextGrader,
     "tool_sequence": ToolSequenceGrader,
@@ -301,7 +310,7 @@ def case_graders(case: EvalCase, judge: Judge | None = None) -> tuple[Grader, ..
     """The graders that judge `case`: its own, plus the judge's default rubric when the case has no judge."""
     graders: tuple[Grader, ...] = case.graders
     if judge is not None and judge.rubric is not None and not any(g.kind == "judge" for g in graders):
-        graders += (judge.default_grader(),)
+        return (*graders, judge.default_grader())
     return graders
 
 

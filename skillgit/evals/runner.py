@@ -102,7 +102,8 @@ def run_suite(
 
     Each case gets its own fresh copy of `skill_dir`, so a runner that writes into the skill
     cannot change what the next case sees. A runner failure is that case's `error` (and its
-    score 0 where a judge grades it); it never stops the run.
+    score 0 where a judge grades it); it never stops the run. With `jobs > 1` cases run in
+    threads and `progress` is called from them, as each case finishes.
     """
 
     def one(case: EvalCase) -> CaseResult:

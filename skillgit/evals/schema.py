@@ -72,7 +72,7 @@ def _article(kind: Any) -> str:
     names = {"array": "a list", "object": "a mapping", "string": "a string", "integer": "an integer",
              "number": "a number", "boolean": "true or false", "null": "null"}
     kinds = kind if isinstance(kind, list) else [kind]
-    return " or ".join(names.get(k, k) for k in kinds)
+    return " or ".join(names.get(str(k), str(k)) for k in kinds)
 
 
 def _short(value: Any) -> str:
