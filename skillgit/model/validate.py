@@ -180,7 +180,8 @@ def _schema_problem(skill: Skill, error: Any, key: str | None) -> Problem:
         return Problem(skill.path, key, message, fix, "error", rule)
 
     if kind == "required":
-        missing = next((p for p in error.validator_value if p not in value), "?")
+        quoted = str(error.message).split(" is a required property")[0]
+        missing = quoted[1:-1] if quoted[:1] == quoted[-1:] == "'" else quoted
         fix = f"add `name: {skill.dir_name or 'my-skill'}`." if missing == "name" else (
             "add `description:` saying what the skill does and when to use it." if missing == "description"
             else f"add `{missing}:`.")
