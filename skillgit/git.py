@@ -190,6 +190,15 @@ class Repo:
         out = self.run("symbolic-ref", "-q", "--short", "HEAD", check=False).strip()
         return out or None
 
+    def ref_exists(self, ref: str) -> bool:
+        return self.run("rev-parse", "-q", "--verify", f"{ref}^{{commit}}", check=False).strip() != ""
+
+    def check_branch_name(self, name: str) -> str:
+        """`refs/heads/<name>` for a valid new branch name; UsageError naming the problem otherwise."""
+        if name.startswith("-") or self.run("check-ref-format", "--branch", name, check=False).strip() != name:
+            raise UsageError(f"{name!r} is not a valid branch name (see `git check-ref-format`); pick another.")
+        return f"refs/heads/{name}"
+
     def resolve(self, rev: str) -> str:
         """A full commit id for `rev`, or a UsageError naming it."""
         if rev.startswith("-"):
@@ -328,20 +337,31 @@ class Repo:
         committer: Identity | None = None,
         sync: Sequence[str] = (),
         worktree: bool = False,
+        ref: str | None = None,
     ) -> str:
         """Make a commit of `tree` on top of `parent` and move HEAD to it, iff HEAD is still `parent`.
 
         `sync` names the paths whose index entries (and, with `worktree`, files) are then brought
         in line with the new commit. Everything else in the index and work tree is left alone.
+        With `ref` (e.g. `refs/heads/skillgit/proposal/x`), the commit goes to that new ref instead:
+        it must not exist yet, and HEAD, index and work tree are not touched.
         """
+        from skillgit import faults
+
         args = ["commit-tree", tree, "-F", "-"]
         if parent:
             args[2:2] = ["-p", parent]
         sha = self.run(*args, input=message, env=author.env(committer)).strip()
+        faults.point("commit:object")
+        title = message.splitlines()[0] if message else "skillgit"
+        if ref is not None:
+            result = _git(self.root, "update-ref", "-m", title, ref, sha, ZERO, check=False)
+            if result.returncode != 0:
+                raise RepoStateError(f"{ref} already exists (or cannot be created); nothing was committed. Pick another name.")
+            return sha
         intent = {"commit": sha, "old": parent, "paths": list(sync), "worktree": worktree}
         pending = self.state_dir / PENDING_FILE
         pending.write_text(json.dumps(intent))
-        title = message.splitlines()[0] if message else "skillgit"
         result = _git(self.root, "update-ref", "-m", title, "HEAD", sha, parent or ZERO, check=False)
         if result.returncode != 0:
             pending.unlink(missing_ok=True)
@@ -349,6 +369,7 @@ class Repo:
                 f"HEAD moved while the command ran (expected {(parent or 'no commit')[:12]}); "
                 "nothing was committed. Run the command again."
             )
+        faults.point("commit:ref")
         self._sync(parent, sha, sync, worktree)
         pending.unlink(missing_ok=True)
         return sha
