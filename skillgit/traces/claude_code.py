@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from skillgit.traces.lines import EPOCH, ERROR_MAX_CHARS, ReadReport, clip, clip_args, iter_json, parse_time, split_skill, stamp_version
+from skillgit.traces.lines import tool_call, EPOCH, ERROR_MAX_CHARS, ReadReport, clip, clip_args, iter_json, parse_time, split_skill, stamp_version
 from skillgit.traces.session import Learning, Session, SkillUse, ToolCall
 
 BUILTIN_COMMANDS = frozenset(
@@ -220,7 +220,7 @@ def _call(raw: list[Any]) -> ToolCall:
         finished = parse_time(end)
         if finished is not None and finished >= started:
             duration = int((finished - started).total_seconds() * 1000)
-    return ToolCall(name=name, args=args, ok=ok, ts=started, duration_ms=duration, error=error, exit_code=exit_code)
+    return tool_call(name, args, ok, started, duration, error, exit_code)
 
 
 def _result_text(content: Any) -> str:

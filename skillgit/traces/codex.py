@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterator
 
-from skillgit.traces.lines import ERROR_MAX_CHARS, ReadReport, clip, clip_args, iter_json, parse_time
+from skillgit.traces.lines import tool_call, ERROR_MAX_CHARS, ReadReport, clip, clip_args, iter_json, parse_time
 from skillgit.traces.session import Learning, Session, ToolCall
 
 _CALLS = frozenset({"function_call", "custom_tool_call", "local_shell_call"})
@@ -154,7 +154,7 @@ class _Rollout:
             ended=parse_time(self.last),
             outcome=self.signal,  # type: ignore[arg-type]
             tool_calls=tuple(
-                ToolCall(name=c[0], args=c[1], ok=c[2], ts=parse_time(c[3]), duration_ms=c[4], error=c[5], exit_code=c[6])
+                tool_call(c[0], c[1], c[2], parse_time(c[3]), c[4], c[5], c[6])
                 for c in self.calls
             ),
             final_message=self.text,

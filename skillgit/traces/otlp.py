@@ -22,10 +22,17 @@ import json
 from pathlib import Path
 from typing import Any, Iterator
 
-from skillgit.traces.lines import ERROR_MAX_CHARS, ReadReport, clip, clip_args, from_unix_nanos, iter_json, split_skill
+from skillgit.traces.lines import loads_object, tool_call, ERROR_MAX_CHARS, ReadReport, clip, clip_args, from_unix_nanos, iter_json, split_skill
 from skillgit.traces.session import Learning, Session, SkillUse, ToolCall
 
 _MODEL_OPS = frozenset({"chat", "text_completion", "generate_content"})
+_META = (("gen_ai.conversation.id", "conversation_id"), ("gen_ai.agent.name", "agent_name"),
+         ("gen_ai.request.model", "model"), ("gen_ai.provider.name", "provider"))
+WANTED = frozenset({
+    "gen_ai.operation.name", "gen_ai.tool.name", "gen_ai.tool.call.arguments", "error.type", "gen_ai.skill.name",
+    "gen_ai.skill.version", "gen_ai.output.messages", *(attr for attr, _ in _META),
+})
+_SERVICE = frozenset({"service.name"})
 _VALUE_KEYS = ("stringValue", "intValue", "boolValue", "doubleValue", "arrayValue", "kvlistValue", "bytesValue")
 
 
@@ -38,77 +45,79 @@ class OtlpAdapter:
     def read(self, path: Path, report: ReadReport) -> Iterator[Session | Learning]:
         traces: dict[str, list[_Span]] = {}
         first_line: dict[str, int] = {}
-        resource_of: dict[str, dict[str, Any]] = {}
+        service: dict[str, Any] = {}
+        ids: dict[Any, str] = {}
         for number, obj in iter_json(path, report):
             try:
-                spans = list(_spans(obj, number))
+                spans = _spans(obj, ids)
             except (TypeError, AttributeError, ValueError, KeyError) as exc:
                 report.skip(path, number, "wrong-type", str(exc) or type(exc).__name__)
                 continue
-            for span, resource in spans:
+            for span, name in spans:
                 key = span.trace_id or f"{path.name}:{number}"
-                if key not in traces:
-                    traces[key] = []
+                group = traces.get(key)
+                if group is None:
+                    group = traces[key] = []
                     first_line[key] = number
-                    resource_of[key] = resource
-                traces[key].append(span)
+                    service[key] = name
+                group.append(span)
         for key, group in traces.items():
-            yield _session(key, group, f"{path}:{first_line[key]}", resource_of[key])
+            yield _session(key, group, f"{path}:{first_line[key]}", service[key])
 
 
 ADAPTER = OtlpAdapter()
 
 
 class _Span:
-    __slots__ = ("trace_id", "span_id", "parent", "name", "start", "end", "attrs", "failed", "message")
+    __slots__ = ("trace_id", "span_id", "parent", "name", "start", "end", "attrs", "failed", "message", "op")
 
-    def __init__(self, raw: dict[str, Any]) -> None:
-        self.trace_id = norm_id(raw.get("traceId"))
-        self.span_id = norm_id(raw.get("spanId"))
-        self.parent = norm_id(raw.get("parentSpanId"))
-        name = raw.get("name", "")
+    def __init__(self, raw: dict[str, Any], ids: dict[Any, str]) -> None:
+        get = raw.get
+        trace = get("traceId")
+        self.trace_id = ids.get(trace) if trace in ids else ids.setdefault(trace, norm_id(trace))
+        self.span_id = get("spanId") or ""
+        self.parent = get("parentSpanId") or ""
+        name = get("name", "")
         if type(name) is not str:
             raise TypeError("span `name` must be a string")
         self.name = name
-        self.start = raw.get("startTimeUnixNano")
-        self.end = raw.get("endTimeUnixNano")
-        self.attrs = attributes(raw.get("attributes"))
-        status = raw.get("status") or {}
+        self.start = _nanos(get("startTimeUnixNano"))
+        self.end = _nanos(get("endTimeUnixNano"))
+        self.attrs = attrs = attributes(get("attributes"), WANTED)
+        status = get("status") or {}
         if type(status) is not dict:
             raise TypeError("span `status` must be an object")
-        self.failed = _is_error(status.get("code")) or "error.type" in self.attrs
+        self.failed = _is_error(status.get("code")) or "error.type" in attrs
         message = status.get("message")
         self.message = message if type(message) is str and message else None
-
-    @property
-    def op(self) -> str:
-        op = self.attrs.get("gen_ai.operation.name")
-        return op if type(op) is str else self.name.split(" ", 1)[0]
+        op = attrs.get("gen_ai.operation.name")
+        self.op = op if type(op) is str else name.split(" ", 1)[0]
 
 
-def _spans(obj: dict[str, Any], number: int) -> Iterator[tuple[_Span, dict[str, Any]]]:
+def _spans(obj: dict[str, Any], ids: dict[Any, str]) -> list[tuple[_Span, Any]]:
     resource_spans = obj.get("resourceSpans")
     if type(resource_spans) is not list:
         raise TypeError("`resourceSpans` must be a list")
+    out = []
     for rs in resource_spans:
-        resource = attributes((rs.get("resource") or {}).get("attributes"))
-        scopes = rs.get("scopeSpans") or rs.get("instrumentationLibrarySpans") or []
-        for scope in scopes:
+        service = attributes((rs.get("resource") or {}).get("attributes"), _SERVICE).get("service.name")
+        for scope in rs.get("scopeSpans") or rs.get("instrumentationLibrarySpans") or []:
             for raw in scope.get("spans") or []:
                 if type(raw) is not dict:
                     raise TypeError("a span must be an object")
-                yield _Span(raw), resource
+                out.append((_Span(raw, ids), service))
+    return out
 
 
-def _session(key: str, spans: list[_Span], origin: str, resource: dict[str, Any]) -> Session:
-    spans.sort(key=lambda s: _nanos(s.start))
+def _session(key: str, spans: list[_Span], origin: str, service: Any) -> Session:
+    spans.sort(key=lambda s: s.start)
     ids = {s.span_id for s in spans if s.span_id}
     roots = [s for s in spans if not s.parent or s.parent not in ids]
     agents = [s for s in roots if s.op == "invoke_agent"] or [s for s in spans if s.op == "invoke_agent"]
     calls: list[ToolCall] = []
     skills: list[SkillUse] = []
     turns = 0
-    final = None
+    outputs: list[Any] = []
     meta: dict[str, Any] = {"trace_id": key}
     for span in spans:
         attrs = span.attrs
@@ -119,27 +128,30 @@ def _session(key: str, spans: list[_Span], origin: str, resource: dict[str, Any]
             turns += 1
         if "gen_ai.skill.name" in attrs:
             _skill(skills, attrs["gen_ai.skill.name"], attrs.get("gen_ai.skill.version"))
-        text = _output_text(attrs.get("gen_ai.output.messages"))
-        if text is not None:
-            final = text
-        for attr, name in (("gen_ai.conversation.id", "conversation_id"), ("gen_ai.agent.name", "agent_name"),
-                           ("gen_ai.request.model", "model"), ("gen_ai.provider.name", "provider")):
+        if "gen_ai.output.messages" in attrs:
+            outputs.append(attrs["gen_ai.output.messages"])
+        for attr, name in _META:
             if attr in attrs and name not in meta:
                 meta[name] = attrs[attr]
-    if type(resource.get("service.name")) is str:
-        meta["service_name"] = resource["service.name"]
+    if type(service) is str:
+        meta["service_name"] = service
+    final = None
+    for raw in reversed(outputs):  # the last assistant text; parse only as far back as needed
+        final = _output_text(raw)
+        if final is not None:
+            break
     if agents:
         outcome: str | None = "failure" if agents[0].failed else "success"
     else:
         outcome = "failure" if any(s.failed for s in roots) else None
-    starts = [t for t in (from_unix_nanos(s.start) for s in spans) if t is not None]
-    ends = [t for t in (from_unix_nanos(s.end) for s in spans) if t is not None]
+    starts = [s.start for s in spans if s.start > 0]
+    ends = [s.end for s in spans if s.end > 0]
     return Session(
         id=key,
         source="otlp",
         origin=origin,
-        started=min(starts) if starts else None,
-        ended=max(ends) if ends else None,
+        started=from_unix_nanos(min(starts)) if starts else None,
+        ended=from_unix_nanos(max(ends)) if ends else None,
         outcome=outcome,  # type: ignore[arg-type]
         tool_calls=tuple(calls),
         skills=tuple(skills),
@@ -160,15 +172,15 @@ def _tool_call(span: _Span, skills: list[SkillUse]) -> ToolCall:
         args = raw
     elif type(raw) is str and raw:
         try:
-            parsed = json.loads(raw)
-        except ValueError:
+            parsed = loads_object(raw)
+        except (ValueError, RecursionError):
             parsed = None
         args = parsed if type(parsed) is dict else {"arguments": raw}
     if name.lower() == "skill" and type(args.get("skill")) is str:
         _skill(skills, args["skill"], args.get("skill_version") or args.get("skillVersion"))
-    start, end = _nanos(span.start), _nanos(span.end)
+    start, end = span.start, span.end
     error = span.message or attrs.get("error.type") if span.failed else None
-    return ToolCall(
+    return tool_call(
         name=name,
         args=clip_args(args),
         ok=not span.failed,
@@ -204,8 +216,8 @@ def _output_text(value: Any) -> str | None:
     return text
 
 
-def attributes(raw: Any) -> dict[str, Any]:
-    """OTLP `[{key, value: {stringValue: ...}}]` as a plain dict."""
+def attributes(raw: Any, wanted: frozenset[str] | None = None) -> dict[str, Any]:
+    """OTLP `[{key, value: {stringValue: ...}}]` as a plain dict (only the `wanted` keys, if given)."""
     if raw is None:
         return {}
     if type(raw) is not list:
@@ -213,8 +225,9 @@ def attributes(raw: Any) -> dict[str, Any]:
     out = {}
     for item in raw:
         key = item.get("key")
-        if type(key) is str:
-            out[key] = any_value(item.get("value"))
+        if type(key) is str and (wanted is None or key in wanted):
+            value = item.get("value")
+            out[key] = value["stringValue"] if type(value) is dict and "stringValue" in value else any_value(value)
     return out
 
 
@@ -259,6 +272,8 @@ def _is_error(code: Any) -> bool:
 
 
 def _nanos(value: Any) -> int:
+    if type(value) is int:
+        return value
     try:
         return int(value)
     except (TypeError, ValueError):

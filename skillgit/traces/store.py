@@ -5,8 +5,8 @@
 and to a blob in `blobs/` holding its normalized sessions and learnings. A file whose key is
 unchanged is never opened again, so re-ingesting costs one `stat` per file.
 
-Blobs are the native dict form (`skillgit.traces.native`) serialized with `marshal`: this is
-private, rebuildable state, and marshal writes and loads several times faster than JSON.
+Blobs are `marshal`ed positional tuples (sessions) and native dicts (learnings): this is private,
+rebuildable state, and marshal writes and loads several times faster than JSON.
 `STORE_VERSION` is in the index; a different version (or Python's marshal version) makes every
 entry stale, so sources are simply re-read. Every write is atomic (temporary file + rename), so an
 ingest killed at any point leaves a consistent store and loses only the work since the last save.
@@ -20,18 +20,20 @@ import marshal
 import os
 import tempfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
 from skillgit.traces.claude_code import fold_subagents
-from skillgit.traces.lines import EPOCH, MAX_EXAMPLES, ReadReport, Skip
-from skillgit.traces.native import learning_from_dict, learning_to_dict, session_from_dict, session_to_dict
-from skillgit.traces.session import Learning, Session
+from skillgit.traces.lines import EPOCH, MAX_EXAMPLES, MICROSECOND, ReadReport, Skip, tool_call
+from skillgit.traces.native import learning_from_dict, learning_to_dict
+from skillgit.traces.session import Learning, Session, SkillUse
 
-STORE_VERSION = 1
+STORE_VERSION = 2
 INDEX = "index.json"
 BLOBS = "blobs"
 EXAMPLES_PER_FILE = 5
+MARSHAL_FORMAT = 2  # no back-references: ~30% faster to write and ~40% faster to load than format 4
 
 
 def stat_key(path: str) -> list[int] | None:
@@ -76,7 +78,7 @@ class TraceStore:
             data = json.loads((directory / INDEX).read_bytes())
         except (OSError, ValueError):
             data = None
-        if isinstance(data, dict) and data.get("version") == [STORE_VERSION, marshal.version]:
+        if isinstance(data, dict) and data.get("version") == [STORE_VERSION, MARSHAL_FORMAT]:
             for path, raw in (data.get("files") or {}).items():
                 try:
                     entries[path] = Entry(**raw)
@@ -110,18 +112,18 @@ class TraceStore:
         )
         if records:
             entry.blob = hashlib.sha1(path.encode("utf-8", "surrogateescape")).hexdigest() + ".bin"
-            payload = ([session_to_dict(s) for s in sessions], [learning_to_dict(x) for x in learnings])
-            _atomic_write(self.directory / BLOBS / entry.blob, marshal.dumps(payload))
+            payload = ([_encode(s) for s in sessions], [learning_to_dict(x) for x in learnings])
+            _atomic_write(self.directory / BLOBS / entry.blob, marshal.dumps(payload, MARSHAL_FORMAT))
         self.entries[path] = entry
         return entry
 
     def save(self) -> None:
         files = {path: vars(entry) for path, entry in sorted(self.entries.items())}
-        data = {"version": [STORE_VERSION, marshal.version], "files": files}
+        data = {"version": [STORE_VERSION, MARSHAL_FORMAT], "files": files}
         _atomic_write(self.directory / INDEX, json.dumps(data, separators=(",", ":")).encode())
 
-    def records(self) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
-        """(session dicts, learning dicts) of every stored source, in path order."""
+    def records(self) -> Iterator[tuple[list[tuple[Any, ...]], list[dict[str, Any]]]]:
+        """(encoded sessions, learning dicts) of every stored source, in path order."""
         for path, entry in sorted(self.entries.items()):
             if entry.blob is None:
                 continue
@@ -136,11 +138,11 @@ class TraceStore:
         """Every stored session: subagents folded into parents, duplicates (same id) dropped, by start time."""
         out: list[Session] = []
         seen: set[str] = set()
-        for dicts, _ in self.records():
-            for data in dicts:
-                if data["id"] not in seen:
-                    seen.add(data["id"])
-                    out.append(session_from_dict(data))
+        for encoded, _ in self.records():
+            for data in encoded:
+                if data[0] not in seen:
+                    seen.add(data[0])
+                    out.append(_decode(data))
         out = fold_subagents(out)
         out.sort(key=lambda s: (s.started or EPOCH, s.id))
         return out
@@ -166,6 +168,47 @@ class TraceStore:
             if entry is not None and entry.skipped:
                 report.merge(entry.skipped, entry.skips())
         return dict(report.counts), report.examples[:MAX_EXAMPLES]
+
+
+# -- blob encoding: positional tuples, times as integer microseconds since the epoch -------------
+# (the native dict form with ISO times costs twice as much to write; this is private state)
+
+
+def _encode(s: Session) -> tuple[Any, ...]:
+    calls = tuple(
+        (c.name, c.args, c.ok, None if c.ts is None else (c.ts - EPOCH) // MICROSECOND, c.duration_ms, c.error, c.exit_code)
+        for c in s.tool_calls
+    )
+    skills = tuple((u.name, u.how, u.version, u.full_name) for u in s.skills)
+    return (s.id, s.source, s.origin, _us(s.started), _us(s.ended), s.outcome, s.turns, s.final_message, calls, skills, dict(s.meta))
+
+
+def _decode(t: tuple[Any, ...]) -> Session:
+    sid, source, origin, started, ended, outcome, turns, final, calls, skills, meta = t
+    return Session(
+        id=sid,
+        source=source,
+        origin=origin,
+        started=_dt(started),
+        ended=_dt(ended),
+        outcome=outcome,
+        tool_calls=tuple(
+            tool_call(name, args, ok, None if ts is None else EPOCH + MICROSECOND * ts, duration, error, code)
+            for name, args, ok, ts, duration, error, code in calls
+        ),
+        skills=tuple(SkillUse(name, how, version, full) for name, how, version, full in skills),
+        final_message=final,
+        turns=turns,
+        meta=meta,
+    )
+
+
+def _us(value: datetime | None) -> int | None:
+    return None if value is None else (value - EPOCH) // MICROSECOND
+
+
+def _dt(value: int | None) -> datetime | None:
+    return None if value is None else EPOCH + MICROSECOND * value
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterator
 
-from skillgit.traces.lines import ReadReport, clip_args, iter_json, parse_time, read_json_file, stamp_version
+from skillgit.traces.lines import ReadReport, clip_args, iter_json, parse_time, read_json_file, stamp_version, tool_call
 from skillgit.traces.session import Learning, Session, SkillUse, ToolCall
 
 AUDIT = "audit.jsonl"
@@ -70,22 +70,20 @@ def _head(path: Path) -> bytes:
 def _read_audit(path: Path, report: ReadReport, calls: list[ToolCall], skills: list[SkillUse]) -> None:
     append = calls.append
     for number, rec in iter_json(path, report):
-        tool = rec.get("tool")
-        args = rec.get("args")
-        ok = rec.get("success")
-        duration = rec.get("duration_ms")
+        get = rec.get
+        tool, args, ok, duration, ts = get("tool"), get("args"), get("success"), get("duration_ms"), get("ts")
         if type(tool) is not str or (args is not None and type(args) is not dict):
             report.skip(path, number, "wrong-type", "`tool` must be a string and `args` an object")
             continue
         if ok is not None and type(ok) is not bool or duration is not None and type(duration) not in (int, float):
             report.skip(path, number, "wrong-type", "`success` must be a boolean and `duration_ms` a number")
             continue
-        append(ToolCall(
-            name=tool,
-            args=clip_args(args) if args else {},
-            ok=ok,
-            ts=parse_time(rec.get("ts")),
-            duration_ms=None if duration is None else int(duration),
+        append(tool_call(
+            tool,
+            clip_args(args) if args else {},
+            ok,
+            parse_time(ts) if ts is not None else None,
+            duration if duration is None or type(duration) is int else int(duration),
         ))
         if "skill_version" in rec or "skillVersion" in rec:
             _stamp(rec, skills)
