@@ -15,7 +15,7 @@ from skillgit.git import Identity, Repo, TreeEdit
 from skillgit.model.skill import check_name as check_skill_name
 
 if TYPE_CHECKING:
-    from skillgit.policy.model import Change
+    from skillgit.policy.model import Change, Violation
 
 EVENT_GREP = ("-E", "-i", "--grep=^skill-event[[:space:]]*:", "--grep=^This reverts commit ")
 
@@ -149,10 +149,13 @@ class Workspace:
         agent: bool = False,
         title: str | None = None,
         expect_head: str | None = None,
+        ref: str | None = None,
     ) -> str:
         """Make the one commit of an event, after every policy rule passed. Returns the commit id.
 
-        Nothing is written to HEAD, the index or the work tree when a rule fails.
+        Nothing is written to HEAD, the index or the work tree when a rule fails. With `ref` (a new
+        ref such as `refs/heads/skillgit/proposal/x`) the commit, made on top of HEAD, goes to that
+        ref only: HEAD, index and work tree stay as they are.
         """
         from skillgit.policy.engine import check
 
@@ -168,9 +171,33 @@ class Workspace:
         if violations:
             lines = "\n".join(f"  {v.render()}" for v in violations)
             raise CheckFailed(f"the {kind} event breaks policy; nothing was committed:\n{lines}")
+        if ref is not None:
+            sync, worktree = (), False
         return self.repo.commit(
-            message, tree, parent=head, author=author, committer=self.repo.committer(author), sync=sync, worktree=worktree
+            message, tree, parent=head, author=author, committer=self.repo.committer(author), sync=sync, worktree=worktree,
+            ref=ref,
         )
+
+    def event_violations(
+        self,
+        kind: str,
+        *,
+        skill: str | None,
+        trailers: list[tuple[str, str]],
+        edits: Sequence[TreeEdit] = (),
+        body: str = "",
+        agent: bool = False,
+        title: str | None = None,
+    ) -> list["Violation"]:
+        """What `commit_event` with these arguments would refuse, without writing any ref or file."""
+        from skillgit.policy.engine import check
+
+        head = self.repo.head()
+        pairs = [(T.EVENT, kind)] + ([(T.NAME, skill)] if skill else []) + trailers
+        message = T.format_message(title or title_for(kind, skill), pairs, body)
+        tree = self.repo.build_tree(head, edits)
+        author = self.agent_identity() if agent else self.maintainer()
+        return check(self.pending_change(head, tree, message, author, agent=agent or self.is_agent(author.email)), self.config)
 
     def pending_change(self, head: str | None, tree: str, message: str, author: Identity, *, agent: bool) -> "Change":
         from skillgit.policy.model import Change, FileChange
