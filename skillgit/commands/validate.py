@@ -44,7 +44,7 @@ def run_validate(directory: Path, paths: Sequence[Path], *, as_json: bool = Fals
 
     if not directory.is_dir():
         raise UsageError(f"{directory}: no such directory; pass -C an existing directory.")
-    base = directory.absolute()
+    base = directory.resolve()
     try:
         root = Repo.discover(base).root
     except UsageError:
