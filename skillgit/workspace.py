@@ -200,6 +200,7 @@ class Workspace:
         return check(self.pending_change(head, tree, message, author, agent=agent or self.is_agent(author.email)), self.config)
 
     def pending_change(self, head: str | None, tree: str, message: str, author: Identity, *, agent: bool) -> "Change":
+        from skillgit.policy.lookups import skills_changed_lookup, tree_lookup
         from skillgit.policy.model import Change, FileChange
 
         files = tuple(
@@ -217,6 +218,8 @@ class Workspace:
             agent=agent,
             read_blob=self.repo.blob,
             history=history,
+            tree_files=tree_lookup(self.repo, tree),
+            skills_changed_since=skills_changed_lookup(self.repo, head, (self.skills_root, self.attic_root)),
         )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Mapping, Protocol
 
 from skillgit.trailers import Message
 
@@ -30,6 +30,18 @@ class Change:
     `commit` is None for a commit not made yet (inside a command or the pre-commit hook).
     `history` is the events before this change, oldest first (for SG009/SG010).
     `read_blob(oid)` returns a blob's bytes.
+
+    Optional lookups (builders should fill them; rules that need one and find None say so):
+
+    `tree_files(prefix)` → `{path: blob id}` of every file at or under `prefix` (a directory or
+    file path without trailing slash; "" = the whole tree) in the tree AFTER the change, e.g.
+    `lambda p: {path: oid for path, (_mode, oid) in repo.tree_files(tree_or_commit, p).items()}`.
+    Used for files the change does not touch (SG002, SG004, SG008, SG011, SG012).
+
+    `skills_changed_since(base)` → names of the skills (directories under `paths.skills` or
+    `paths.attic`) touched by any commit reachable from `parent` but not from `base`
+    (`git log base..parent`; `base` None = every commit reachable from `parent`). Used by SG009;
+    without it SG009 sees only event commits in `history`. `skillgit.policy.lookups` builds both.
     """
 
     commit: str | None
@@ -42,6 +54,8 @@ class Change:
     read_blob: Callable[[str], bytes]
     history: tuple["Event", ...] = field(default=())
     revert_of: str | None = None
+    tree_files: Callable[[str], Mapping[str, str]] | None = None
+    skills_changed_since: Callable[[str | None], frozenset[str]] | None = None
 
     def old(self, path: str) -> bytes | None:
         for f in self.files:
@@ -54,6 +68,22 @@ class Change:
             if f.path == path:
                 return self.read_blob(f.new_oid) if f.new_oid else None
         return None
+
+    def touched(self, path: str) -> bool:
+        return any(f.path == path for f in self.files)
+
+    def after(self, path: str) -> bytes | None:
+        """`path`'s bytes after the change: from `files`, else from `tree_files` (None: absent or unknown)."""
+        if self.touched(path):
+            return self.new(path)
+        if self.tree_files is None:
+            return None
+        oid = self.tree_files(path).get(path)
+        return self.read_blob(oid) if oid else None
+
+    def before(self, path: str) -> bytes | None:
+        """`path`'s bytes before the change (an untouched file is the same before and after)."""
+        return self.old(path) if self.touched(path) else self.after(path)
 
 
 @dataclass(frozen=True)
