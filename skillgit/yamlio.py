@@ -27,7 +27,8 @@ def load_yaml(text: str, source: str, *, max_bytes: int = MAX_YAML_BYTES, line_o
     yaml = YAML(typ="safe", pure=True)
     yaml.allow_duplicate_keys = False
     try:
-        for event in yaml.parse(text):
+        events = yaml.parse(text) if ("&" in text or "*" in text) else ()
+        for event in events:
             if type(event).__name__ == "AliasEvent" or getattr(event, "anchor", None):
                 line = event.start_mark.line + 1 + line_offset if event.start_mark else "?"
                 raise UsageError(

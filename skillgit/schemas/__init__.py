@@ -25,7 +25,11 @@ def error_path(error: Any) -> str:
 
 def schema_errors(instance: Any, name: str) -> list[Any]:
     """Every jsonschema error of `instance` against schema `name`, sorted by path."""
+    return sorted(_validator(name).iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
+
+
+@cache
+def _validator(name: str) -> Any:
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(load_schema(name))
-    return sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
+    return jsonschema.Draft202012Validator(load_schema(name))
