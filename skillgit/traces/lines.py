@@ -173,7 +173,8 @@ def _classify(line: bytes, exc: BaseException) -> tuple[str, str]:
     if b"\x00" in line or isinstance(exc, UnicodeDecodeError):
         return "binary", "NUL bytes" if b"\x00" in line else "invalid UTF-8"
     if isinstance(exc, json.JSONDecodeError):
-        if exc.pos >= len(exc.doc.rstrip()):
+        cut_off = not line.endswith(b"\n") and line.lstrip()[:1] in (b"{", b"[")
+        if cut_off or exc.msg.startswith("Unterminated string") or exc.pos >= len(exc.doc.rstrip()):
             return "truncated", "the line ends inside a JSON value"
         return "not-json", exc.msg
     return "not-json", type(exc).__name__

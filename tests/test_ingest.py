@@ -1,0 +1,253 @@
+"""`skillgit ingest` end to end: a real repo, the corpus in its real layout, bad input, the incremental store."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS, SAMPLES, git
+
+from skillgit.git import Repo
+from skillgit.schemas import schema_errors
+from skillgit.traces.store import load_learnings, load_sessions
+
+pytestmark = pytest.mark.skipif(not (CORPUS / "traces").is_dir(), reason="corpus not available")
+DAY165 = "day-165-20260812T091434Z"
+CLAUDE_SESSION = "e3da9d1a-c1b3-4ad4-9505-582975fd9d4e"
+
+
+def build_traces(root: Path) -> Path:
+    """The corpus as an agent machine would have it: yoyo audit-log dirs, Claude projects, OTLP and Codex files."""
+    yoyo = CORPUS / "yoyo"
+    day = root / "yoyo" / "sessions" / DAY165
+    day.mkdir(parents=True)
+    shutil.copyfile(yoyo / f"yyds-harness@audit-log__sessions__{DAY165}__audit.jsonl", day / "audit.jsonl")
+    shutil.copyfile(yoyo / f"yyds-harness@audit-log__sessions__{DAY165}__outcome.json", day / "outcome.json")
+    (root / "yoyo" / "memory").mkdir()
+    shutil.copyfile(yoyo / "yyds-harness__memory__learnings.jsonl", root / "yoyo" / "memory" / "learnings.jsonl")
+    project = root / "claude" / "-work-app"
+    subagents = project / CLAUDE_SESSION / "subagents"
+    subagents.mkdir(parents=True)
+    lines = [json.loads(x) for x in (CORPUS / "traces" / "claude-code__skill-invocation.jsonl").read_text().splitlines()]
+    (project / f"{CLAUDE_SESSION}.jsonl").write_text("".join(json.dumps({**x, "sessionId": CLAUDE_SESSION}) + "\n" for x in lines))
+    shutil.copyfile(CORPUS / "traces" / "claude-code__error-result.jsonl", subagents / "agent-ae7759d.jsonl")
+    (root / "otel").mkdir()
+    shutil.copyfile(CORPUS / "traces" / "otlp__genai-skill-tool-error.jsonl", root / "otel" / "spans.jsonl")
+    (root / "codex").mkdir()
+    shutil.copyfile(CORPUS / "traces" / "codex__rollout-lines.jsonl", root / "codex" / "rollout-2026-01-19T15-21-26.jsonl")
+    (root / "README.md").write_text("not a trace\n")
+    return root
+
+
+@pytest.fixture
+def traces(tmp_path: Path) -> Path:
+    return build_traces(tmp_path / "traces")
+
+
+def summary(sg, repo: Path, *args: str) -> dict:  # type: ignore[no-untyped-def]
+    result = sg(repo, "ingest", "--json", *args)
+    assert result.code == 0, result
+    return json.loads(result.out)  # type: ignore[no-any-return]
+
+
+def test_ingest_reads_every_format_and_folds_the_subagent(sg, empty_repo: Path, traces: Path) -> None:
+    data = summary(sg, empty_repo, str(traces))
+    assert (data["files_read"], data["files_cached"], data["files_ignored"]) == (7, 0, 1)
+    assert (data["sessions"], data["learnings"], data["subagents_folded"]) == (4, 8, 1)
+    assert data["skipped"] == {}
+    sessions = load_sessions(Repo.discover(empty_repo))
+    assert sorted(s.source for s in sessions) == ["claude-code", "codex", "otlp", "yoyo"]
+    claude = next(s for s in sessions if s.source == "claude-code")
+    assert claude.id == CLAUDE_SESSION and claude.meta["subagents"] == [f"{CLAUDE_SESSION}:ae7759d"]
+    assert [c.ok for c in claude.tool_calls] == [False, True]
+    assert len(load_learnings(Repo.discover(empty_repo))) == 8
+
+
+def test_a_second_ingest_reads_no_file_and_reports_the_same_totals(sg, empty_repo: Path, traces: Path) -> None:
+    first = summary(sg, empty_repo, str(traces))
+    second = summary(sg, empty_repo, str(traces))
+    assert (second["files_read"], second["files_cached"]) == (0, 7)
+    for key in ("sessions", "learnings", "subagents_folded", "skipped"):
+        assert second[key] == first[key]
+
+
+def test_a_changed_file_or_companion_is_read_again(sg, empty_repo: Path, traces: Path) -> None:
+    summary(sg, empty_repo, str(traces))
+    outcome = traces / "yoyo" / "sessions" / DAY165 / "outcome.json"
+    outcome.write_text(json.dumps({**json.loads(outcome.read_text()), "reverted": True}))
+    data = summary(sg, empty_repo, str(traces))
+    assert data["files_read"] == 2  # outcome.json itself, and the audit.jsonl it belongs to
+    yoyo = next(s for s in load_sessions(Repo.discover(empty_repo)) if s.source == "yoyo")
+    assert yoyo.outcome == "failure"
+
+
+def test_the_text_summary_names_counts(sg, empty_repo: Path, traces: Path) -> None:
+    result = sg(empty_repo, "ingest", str(traces))
+    assert result.code == 0
+    assert result.out.splitlines() == [
+        "ingest: 7 file(s) read, 0 unchanged (cached), 1 ignored (not traces)",
+        "  4 session(s), 8 learning(s) (1 subagent transcript(s) folded in)",
+    ]
+    assert result.err == ""
+
+
+def unreadable(tmp: Path) -> Path:
+    path = tmp / "locked.jsonl"
+    shutil.copyfile(SAMPLES / "traces" / "claude_code_subagent_error.jsonl", path)
+    path.chmod(0)
+    return path
+
+
+def huge_line(tmp: Path) -> Path:
+    path = tmp / "claude_code_50mb_line.jsonl"
+    good = (SAMPLES / "traces" / "claude_code_subagent_error.jsonl").read_bytes()
+    with path.open("wb") as out:
+        out.write(good + b'{"type": "user", "message": {"content": "' + b"x" * (50 * 1024 * 1024) + b'"}}\n' + good)
+    return path
+
+
+def sample(name: str):  # type: ignore[no-untyped-def]
+    return lambda tmp: SAMPLES / "traces" / name
+
+
+@pytest.mark.parametrize(
+    ("make", "reason", "count", "where"),
+    [
+        (sample("claude_code_truncated_line.jsonl"), "truncated", 1, ":3: truncated"),
+        (sample("claude_code_not_json_line.jsonl"), "not-json", 1, ":2: not-json"),
+        (sample("claude_code_wrong_type_line.jsonl"), "wrong-type", 2, ":2: wrong-type (`message` must be an object)"),
+        (sample("claude_code_binary_bytes.jsonl"), "binary", 2, ":2: binary (NUL bytes)"),
+        (huge_line, "too-long", 1, ":6: too-long"),
+        (sample("empty.jsonl"), "empty", 1, "empty.jsonl: empty"),
+        pytest.param(unreadable, "unreadable", 1, "locked.jsonl: unreadable",
+                     marks=pytest.mark.skipif(os.geteuid() == 0, reason="root can read a chmod 000 file")),
+    ],
+)
+def test_bad_trace_input_is_skipped_counted_and_fails_only_under_strict(sg, empty_repo: Path, tmp_path: Path, make, reason: str, count: int, where: str) -> None:  # type: ignore[no-untyped-def]
+    path = make(tmp_path)
+    result = sg(empty_repo, "ingest", str(path))
+    assert result.code == 0, result
+    assert f"skipped {count}: {reason} {count}" in result.out
+    assert f"skillgit: warning: {path}" in result.err and where in result.err
+    strict = sg(empty_repo, "ingest", "--strict", str(path))
+    assert strict.code == 1
+    assert "--strict:" in strict.err and "run without --strict" in strict.err
+
+
+def test_the_good_lines_around_a_bad_one_still_make_a_session(sg, empty_repo: Path) -> None:
+    data = summary(sg, empty_repo, str(SAMPLES / "traces" / "claude_code_not_json_line.jsonl"))
+    assert data["sessions"] == 1 and data["skipped"] == {"not-json": 1}
+    (session,) = load_sessions(Repo.discover(empty_repo))
+    assert [c.ok for c in session.tool_calls] == [True]
+
+
+def test_a_path_that_does_not_exist_is_a_usage_error(sg, empty_repo: Path) -> None:
+    result = sg(empty_repo, "ingest", "no/such/traces")
+    assert result.code == 2
+    assert result.err == "skillgit: no/such/traces: no such file or directory; pass an existing trace file or directory.\n"
+
+
+def test_nothing_to_ingest_is_a_usage_error(sg, empty_repo: Path) -> None:
+    result = sg(empty_repo, "ingest")
+    assert result.code == 2 and "add traces.sources to skillgit.yaml" in result.err
+
+
+def test_a_file_no_adapter_knows_is_skipped_when_named_and_ignored_in_a_walk(sg, empty_repo: Path, tmp_path: Path) -> None:
+    odd = tmp_path / "odd.jsonl"
+    odd.write_text('{"hello": "world"}\n')
+    assert summary(sg, empty_repo, str(odd))["skipped"] == {"unknown-format": 1}
+    assert summary(sg, empty_repo, str(tmp_path))["files_ignored"] == 1
+
+
+def test_a_forced_format_reads_a_file_auto_detection_would_not(sg, empty_repo: Path, tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text(json.dumps({"tool": "bash", "args": {"command": "ls"}, "success": False}) + "\n")
+    data = summary(sg, empty_repo, "--format", "yoyo", str(path))
+    assert data["sessions"] == 1
+
+
+def test_configured_sources_are_ingested_without_arguments(sg, empty_repo: Path, traces: Path) -> None:
+    (empty_repo / "skillgit.yaml").write_text(
+        f"traces:\n  sources:\n    - path: {traces / 'otel'}\n    - path: {traces / 'codex'}/rollout-*.jsonl\n      format: codex\n    - path: missing-dir\n"
+    )
+    result = sg(empty_repo, "ingest", "--json")
+    assert result.code == 0
+    data = json.loads(result.out)
+    assert (data["files_read"], data["sessions"]) == (2, 2)
+    assert "missing-dir: trace source does not exist" in data["warnings"][0]
+
+
+def test_export_then_ingest_gives_equal_sessions_that_match_the_schema(sg, empty_repo: Path, traces: Path, tmp_path: Path) -> None:
+    export = tmp_path / "sessions.jsonl"
+    data = summary(sg, empty_repo, str(traces), "--export", str(export))
+    assert data["exported"] == 4 + 8
+    for line in export.read_text().splitlines():
+        assert schema_errors(json.loads(line), "session") == []
+    other = tmp_path / "other"
+    other.mkdir()
+    git(other, "init", "-q")
+    assert summary(sg, other, str(export))["sessions"] == 4
+    repo_a, repo_b = Repo.discover(empty_repo), Repo.discover(other)
+    assert load_sessions(repo_b) == load_sessions(repo_a)
+    assert load_learnings(repo_b) == load_learnings(repo_a)
+
+
+def test_exporting_to_stdout_moves_the_summary_to_stderr(sg, empty_repo: Path, traces: Path) -> None:
+    result = sg(empty_repo, "ingest", str(traces), "--export", "-")
+    assert result.code == 0
+    assert json.loads(result.out.splitlines()[0])["format"] == "skillgit-sessions"
+    assert "4 session(s)" in result.err
+
+
+def test_an_ingest_killed_midway_loses_nothing(empty_repo: Path, traces: Path) -> None:
+    script = (
+        "import os, sys\n"
+        "import skillgit.traces.store as store\n"
+        "real = store.TraceStore.put\n"
+        "calls = []\n"
+        "def put(self, *a, **k):\n"
+        "    calls.append(1)\n"
+        "    if len(calls) == 3:\n"
+        "        os._exit(9)\n"
+        "    return real(self, *a, **k)\n"
+        "store.TraceStore.put = put\n"
+        "from skillgit.cli import run\n"
+        "sys.exit(run(sys.argv[1:]))\n"
+    )
+    killed = subprocess.run([sys.executable, "-c", script, "-C", str(empty_repo), "ingest", str(traces)], capture_output=True)
+    assert killed.returncode == 9
+    from skillgit.cli import run
+
+    assert run(["-C", str(empty_repo), "ingest", str(traces)]) == 0
+    assert len(load_sessions(Repo.discover(empty_repo))) == 4
+
+
+def test_a_corrupt_store_entry_is_read_again(sg, empty_repo: Path, traces: Path) -> None:
+    summary(sg, empty_repo, str(traces))
+    index = Repo.discover(empty_repo).state_dir / "traces" / "index.json"
+    index.write_text("{garbage")
+    data = summary(sg, empty_repo, str(traces))
+    assert data["files_read"] == 7 and data["sessions"] == 4
+
+
+def test_a_file_that_fails_to_open_is_counted_as_unreadable(sg, empty_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chmod 000 case for any user (root reads through permissions): the open itself fails."""
+    import skillgit.traces.ingest as ingest_module
+
+    path = tmp_path / "locked.jsonl"
+    shutil.copyfile(SAMPLES / "traces" / "claude_code_subagent_error.jsonl", path)
+
+    def denied(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(ingest_module, "open", denied, raising=False)
+    result = sg(empty_repo, "ingest", str(path))
+    assert result.code == 0
+    assert f"skillgit: warning: {path}: unreadable (Permission denied)" in result.err
+    assert sg(empty_repo, "ingest", "--strict", str(path)).code == 1
