@@ -1,4 +1,4 @@
-"""Evidence commands: traces → sessions (`ingest`)."""
+"""Evidence commands: traces → sessions (`ingest`), metrics, diagnosis and graded expectations."""
 
 from __future__ import annotations
 
@@ -124,4 +124,176 @@ def _print_summary(result: Any, exported: int | None, export: Path | None, err: 
         click.echo(f"skillgit: warning: {warning}", err=True)
 
 
-COMMANDS = [ingest_command]
+def _evidence(start: Path) -> tuple[Any, list[Any], list[Any]]:
+    """The workspace and its stored sessions and learnings; a note on stderr when nothing was ingested."""
+    from skillgit.traces.store import load_learnings, load_sessions
+    from skillgit.workspace import Workspace
+
+    ws = Workspace.open(start)
+    sessions = load_sessions(ws.repo, ws.config)
+    if not sessions:
+        click.echo("skillgit: no sessions ingested yet; run `skillgit ingest PATH…` first "
+                   "(until then every skill is unmeasured).", err=True)
+    return ws, sessions, load_learnings(ws.repo, ws.config)
+
+
+def _known(catalog: Any, name: str) -> None:
+    from skillgit.errors import UsageError
+    from skillgit.model.skill import check_name
+
+    check_name(name)
+    if name not in catalog.entries:
+        raise UsageError(f"no skill `{name}` at HEAD; known skills: {', '.join(catalog.names) or 'none'}.")
+
+
+@click.command("metrics")
+@click.argument("name", required=False)
+@click.option("--by-version", is_flag=True, help="One row per version (SKILL.md blob) instead of per skill.")
+@json_option
+@repo_option
+@click.pass_context
+def metrics_command(ctx: click.Context, name: str | None, by_version: bool, as_json: bool, directory: Path | None) -> int:
+    """Show uses, wins, failures, complaints, rates and score per skill.
+
+    Computed from the sessions stored by `skillgit ingest` and the skill
+    history (formulas and config keys: docs/metrics.md). STATUS is
+    `measured`, `unused` (sessions could show a use, none did) or
+    `unmeasured` (no evidence channel at all).
+
+    \b
+    Examples:
+      skillgit metrics
+      skillgit metrics release --by-version
+      skillgit metrics --json
+    """
+    return run_metrics(where(ctx, directory), name, by_version, as_json)
+
+
+def run_metrics(start: Path, name: str | None, by_version: bool, as_json: bool) -> int:
+    from skillgit.attribution import Catalog, attribute
+    from skillgit.metrics import compute_metrics, per_version
+
+    ws, sessions, learnings = _evidence(start)
+    catalog = Catalog(ws)
+    if name is not None:
+        _known(catalog, name)
+    found = attribute(sessions, ws, catalog=catalog)
+    names = [name] if name else catalog.names
+    if by_version:
+        rows = []
+        for skill in names:
+            labels: dict[str, list[str]] = {}
+            for v in catalog.versions(skill):
+                if v.blob:
+                    labels.setdefault(v.blob, []).append(v.label)
+            for blob, m in per_version(ws, skill, sessions, learnings, catalog=catalog, attributions=found).items():
+                rows.append({**m.to_json(), "versions": labels.get(blob, [])})
+    else:
+        every = compute_metrics(ws, sessions, learnings, catalog=catalog, attributions=found)
+        rows = [every[skill].to_json() for skill in names]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return 0
+    first = "skill / version" if by_version else "skill"
+    click.echo(f"{first:<28} {'status':<10} {'uses':>4} {'wins':>4} {'win':>5} {'fail':>5} {'cmpl':>4} "
+               f"{'ment':>5} {'score':>6} {'weak':>4}")
+    for r in rows:
+        label = f"{r['skill']} {','.join(r['versions'])} {(r['version'] or '')[:7]}" if by_version else r["skill"]
+        click.echo(f"{label:<28} {r['status']:<10} {r['uses']:>4} {r['wins']:>4} {r['win_rate']:>5.2f} "
+                   f"{r['failure_rate']:>5.2f} {r['complaints']:>4} {r['mention_rate']:>5.2f} {r['score']:>6.3f} "
+                   f"{r['weak_uses']:>4}")
+    click.echo(f"{len(sessions)} session(s), {len(learnings)} learning(s) considered")
+    return 0
+
+
+@click.command("diagnose")
+@click.argument("name")
+@json_option
+@repo_option
+@click.pass_context
+def diagnose_command(ctx: click.Context, name: str, as_json: bool, directory: Path | None) -> int:
+    """Find failure patterns in the sessions attributed to skill NAME.
+
+    Patterns: retries with small argument changes, edit-then-revert,
+    the same failure across sessions, long runs without reading docs,
+    and commands the skill names that never run. Each finding lists
+    its sessions, a hypothesis and a refinement direction, with the
+    failing and the working command where there are ones.
+
+    \b
+    Examples:
+      skillgit diagnose release
+      skillgit diagnose social --json
+    """
+    return run_diagnose(where(ctx, directory), name, as_json)
+
+
+def run_diagnose(start: Path, name: str, as_json: bool) -> int:
+    from skillgit.attribution import Catalog
+    from skillgit.diagnosis import diagnose
+
+    ws, sessions, _ = _evidence(start)
+    catalog = Catalog(ws)
+    _known(catalog, name)
+    findings = diagnose(ws, name, sessions, catalog=catalog)
+    if as_json:
+        click.echo(json.dumps([f.to_json() for f in findings], indent=2))
+        return 0
+    if not findings:
+        click.echo(f"no findings for `{name}` in {len(sessions)} session(s)")
+    for f in findings:
+        click.echo(f"{f.pattern}: {f.hypothesis}")
+        click.echo(f"  direction: {f.direction}")
+        if f.failing_command:
+            click.echo(f"  failing:   {f.failing_command}")
+        if f.working_command:
+            click.echo(f"  working:   {f.working_command}")
+        click.echo(f"  sessions:  {', '.join(f.sessions)}")
+        for line in f.evidence:
+            click.echo(f"    - {line}")
+    return 0
+
+
+@click.command("expectations")
+@click.option("--skill", "skill", default=None, help="Only predictions about skill NAME.")
+@json_option
+@repo_option
+@click.pass_context
+def expectations_command(ctx: click.Context, skill: str | None, as_json: bool, directory: Path | None) -> int:
+    """Grade every past Skill-Expected prediction: hit, miss, pending, unmeasured.
+
+    Evidence is the sessions after the event that exercised the skill; a
+    horizon (`within N sessions|days`) is never judged early.
+
+    \b
+    Examples:
+      skillgit expectations
+      skillgit expectations --skill social --json
+    """
+    return run_expectations(where(ctx, directory), skill, as_json)
+
+
+def run_expectations(start: Path, skill: str | None, as_json: bool) -> int:
+    from skillgit.attribution import Catalog
+    from skillgit.expectations import grade_expectations
+    from skillgit.model.skill import check_name
+
+    ws, sessions, learnings = _evidence(start)
+    if skill is not None:
+        check_name(skill)
+    grades = grade_expectations(ws, sessions, learnings, skill=skill, catalog=Catalog(ws))
+    if as_json:
+        click.echo(json.dumps([g.to_json() for g in grades], indent=2))
+        return 0
+    if not grades:
+        click.echo("no Skill-Expected predictions" + (f" about `{skill}`" if skill else ""))
+    for g in grades:
+        value = "-" if g.value is None else f"{g.value:g}"
+        click.echo(f"{g.commit[:12]}  {g.skill or '-':<20} {g.status:<10} value={value:<6} sessions={g.sessions:<3} "
+                   f"{g.prediction}")
+        if g.reason and g.status in ("pending", "unmeasured"):
+            click.echo(f"              {g.reason}")
+    return 0
+
+
+COMMANDS = [ingest_command, metrics_command, diagnose_command, expectations_command]
