@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Iterable, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 from skillgit.traces.session import Session, ToolCall
 
@@ -39,8 +40,10 @@ _HOW: dict[str, Strength] = {"invoked": "explicit", "stamped": "stamped", "read"
 _HEX = re.compile(r"[0-9a-f]+")
 
 EDIT_TOOLS = frozenset(
-    "edit_file write_file create_file edit write multiedit notebookedit apply_patch str_replace "
-    "str_replace_based_edit_tool".split()
+    [
+        "edit_file", "write_file", "create_file", "edit", "write", "multiedit", "notebookedit", "apply_patch",
+        "str_replace", "str_replace_based_edit_tool",
+    ]
 )
 """Tool names (lowercase) that change a file; a mention of SKILL.md in them is not a read."""
 

@@ -19,9 +19,10 @@ direction, and — where the pattern has them — the failing and the working co
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from skillgit.attribution import Attribution, Catalog, attribute, call_text, is_edit
 from skillgit.traces.session import Session, ToolCall

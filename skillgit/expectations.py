@@ -17,14 +17,15 @@ after an event and are not counted.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 from skillgit import trailers as T
 from skillgit.attribution import Attribution, Catalog, attribute, channels, session_time
 from skillgit.errors import SkillFileError, TrailerError
-from skillgit.metrics import Weights, starting_score, measure
+from skillgit.metrics import Weights, measure, starting_score
 from skillgit.model.expected import Expectation, parse_expected
 from skillgit.traces.session import Learning, Session
 

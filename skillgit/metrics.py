@@ -13,11 +13,19 @@ evidence channel ("unmeasured") keeps its prior: absence of evidence is not evid
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
-from skillgit.attribution import Attribution, Catalog, attribute, by_skill, channels, session_time
+from skillgit.attribution import (
+    Attribution,
+    Catalog,
+    attribute,
+    by_skill,
+    channels,
+    session_time,
+)
 from skillgit.traces.lines import EPOCH
 from skillgit.traces.session import Learning, Session
 

@@ -11,12 +11,12 @@ import copy
 import json
 import os
 import shutil
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-
 from conftest import CORPUS, FIXTURES, git
 
 from skillgit.traces.session import Session, SkillUse, ToolCall
@@ -26,7 +26,6 @@ YOYO = CORPUS / "yoyo"
 needs_corpus = pytest.mark.skipif(not (TRACES.is_dir() and YOYO.is_dir()), reason="corpus/traces or corpus/yoyo not available")
 DAY165 = "day-165-20260812T091434Z"
 DAY172 = "day-172-20260819T164708Z"
-UTC = timezone.utc
 
 
 def t(text: str) -> datetime:

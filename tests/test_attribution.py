@@ -6,11 +6,23 @@ import hashlib
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, git
 from evidence_support import (
-    DAY165, DAY172, add_skill, bash, call, claude_session, codex_rollout, dated_repo, ingest, needs_corpus,
-    otlp_trace, session, skill_text, t, yoyo_day,
+    DAY165,
+    DAY172,
+    add_skill,
+    bash,
+    call,
+    claude_session,
+    codex_rollout,
+    dated_repo,
+    ingest,
+    needs_corpus,
+    otlp_trace,
+    session,
+    skill_text,
+    t,
+    yoyo_day,
 )
 
 from skillgit.attribution import Attribution, Catalog, attribute, channels

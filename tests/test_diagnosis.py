@@ -6,9 +6,19 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import git
-from evidence_support import DAY165, add_skill, bash, call, dated_repo, ingest, needs_corpus, session, skill_text, yoyo_day
+from evidence_support import (
+    DAY165,
+    add_skill,
+    bash,
+    call,
+    dated_repo,
+    ingest,
+    needs_corpus,
+    session,
+    skill_text,
+    yoyo_day,
+)
 
 from skillgit.diagnosis import Finding, diagnose, expected_commands
 from skillgit.errors import UsageError

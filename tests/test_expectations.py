@@ -6,9 +6,17 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
-
-from evidence_support import DAY172, bash, dated_repo, ingest, needs_corpus, refine, session, t, yoyo_day
+from evidence_support import (
+    DAY172,
+    bash,
+    dated_repo,
+    ingest,
+    needs_corpus,
+    refine,
+    session,
+    t,
+    yoyo_day,
+)
 
 from skillgit.expectations import Grade, grade_expectations
 from skillgit.traces.session import Learning

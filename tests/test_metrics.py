@@ -8,15 +8,31 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from conftest import CORPUS, FIXTURES, git
+from conftest import CORPUS, FIXTURES
 from evidence_support import (
-    DAY172, YOYO, add_skill, bash, call, claude_session, codex_rollout, dated_repo, ingest, needs_corpus, otlp_trace,
-    session, skill_text, yoyo_day,
+    DAY172,
+    YOYO,
+    add_skill,
+    bash,
+    claude_session,
+    codex_rollout,
+    dated_repo,
+    ingest,
+    otlp_trace,
+    session,
+    skill_text,
+    yoyo_day,
 )
 
 from skillgit.config import Config
-from skillgit.metrics import Weights, blended, compute_metrics, ema, is_complaint, per_version
+from skillgit.metrics import (
+    Weights,
+    blended,
+    compute_metrics,
+    ema,
+    is_complaint,
+    per_version,
+)
 from skillgit.traces.session import Learning
 from skillgit.traces.store import load_learnings, load_sessions
 from skillgit.workspace import Workspace
