@@ -1,0 +1,78 @@
+"""Helpers the rules share: where skills live in a change, the event it records, parsed skill files."""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import TYPE_CHECKING
+
+from skillgit import trailers as T
+from skillgit.model.skill import SKILL_FILE, Skill, SkillParseError, parse_skill
+from skillgit.policy.model import Change
+
+if TYPE_CHECKING:
+    from skillgit.config import Config
+
+ACTIVE = "active"
+ATTIC = "attic"
+
+
+def root_of(config: Config, location: str) -> str:
+    return str(config.paths.skills if location == ACTIVE else config.paths.attic).strip("/")
+
+
+def skill_dir(config: Config, name: str, location: str) -> str:
+    return f"{root_of(config, location)}/{name}"
+
+
+def skill_file(config: Config, name: str, location: str) -> str:
+    return f"{skill_dir(config, name, location)}/{SKILL_FILE}"
+
+
+def skill_of(path: str, config: Config) -> tuple[str, str] | None:
+    """(name, location) when `path` lies inside a skill directory of the active root or the attic."""
+    for location in (ACTIVE, ATTIC):
+        root = root_of(config, location)
+        if path.startswith(root + "/"):
+            rest = path[len(root) + 1 :]
+            if "/" in rest:
+                return rest.split("/", 1)[0], location
+    return None
+
+
+def touched_skills(change: Change, config: Config) -> dict[str, set[str]]:
+    """Skill name → the locations (`active`, `attic`) where the change touches its files, in path order."""
+    out: dict[str, set[str]] = {}
+    for f in change.files:
+        hit = skill_of(f.path, config)
+        if hit:
+            out.setdefault(hit[0], set()).add(hit[1])
+    return out
+
+
+def event_kind(change: Change) -> str | None:
+    """The `Skill-Event` of the change; a plain `git revert` without trailers counts as `rollback`."""
+    kind = change.message.trailers.get(T.EVENT) if change.message else None
+    if kind is None and change.revert_of:
+        return "rollback"
+    return kind
+
+
+def event_skill(change: Change) -> str | None:
+    return change.message.trailers.get(T.NAME) if change.message else None
+
+
+def load_skill(raw: bytes, path: str) -> Skill | SkillParseError:
+    """The parsed skill, or the parse error (rules report it instead of raising)."""
+    try:
+        return parse_skill(raw, path)
+    except SkillParseError as exc:
+        return exc
+
+
+def is_agent_email(email: str, config: Config) -> bool:
+    return any(fnmatch.fnmatchcase(email.lower(), str(p).lower()) for p in config.agent.identities)
+
+
+def tree_note(change: Change) -> str:
+    """Why a lookup may have come back empty (for messages)."""
+    return " (the change carries no tree lookup)" if change.tree_files is None else ""

@@ -1,0 +1,194 @@
+"""SG011 (holdout sealed) and SG012 (an agent refine carries a passing eval summary)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from skillgit import trailers as T
+from skillgit.errors import SkillgitError
+from skillgit.evals.seal import HOLDOUT_FILE, LOCK_FILE, Lock, holdout_digest, read_lock
+from skillgit.evals.summary import EXAMPLE, EvalSummary
+from skillgit.policy.model import Change, Violation
+from skillgit.policy.rules.common import ACTIVE, ATTIC, event_kind, event_skill, skill_dir, tree_note
+from skillgit.policy.rules.ownership import is_holdout_path
+
+if TYPE_CHECKING:
+    from skillgit.config import Config
+
+EPSILON = 1e-9
+_FIX_RESEAL = (
+    "Restore the sealed holdout, or have a maintainer re-seal it (holdout and lock together) as a manual event "
+    "(`skillgit holdout seal`, then `skillgit record`)."
+)
+
+
+@dataclass(frozen=True)
+class _Side:
+    """A skill's holdout and lock on one side of the change (paths where found, bytes or None)."""
+
+    holdout_path: str
+    lock_path: str
+    holdout: bytes | None
+    lock: bytes | None
+
+
+def _side(change: Change, config: Config, name: str, when: str) -> _Side:
+    read = change.before if when == "before" else change.after
+    first: _Side | None = None
+    for location in (ACTIVE, ATTIC):
+        base = f"{skill_dir(config, name, location)}/evals"
+        side = _Side(f"{base}/{HOLDOUT_FILE}", f"{base}/{LOCK_FILE}", read(f"{base}/{HOLDOUT_FILE}"), read(f"{base}/{LOCK_FILE}"))
+        if side.holdout is not None or side.lock is not None:
+            return side
+        first = first or side
+    assert first is not None
+    return first
+
+
+def _seal_of(side: _Side) -> tuple[object, ...]:
+    """What a seal fixes: the holdout digest and the lock's hash, n, margin and min_pass."""
+    digest = holdout_digest(side.holdout) if side.holdout is not None else None
+    try:
+        lock = read_lock(side.lock) if side.lock is not None else None
+    except SkillgitError:
+        return (digest, "unreadable", side.lock)
+    return (digest,) + ((lock.hash, lock.n, lock.margin, lock.min_pass) if lock else (None,))
+
+
+class HoldoutSealed:
+    """SG011: when a commit touches a skill's `evals/holdout.jsonl` or `evals/holdout.lock.json`,
+    the holdout after the commit matches its lock (sha256 of the line-sorted bytes, and `n`), and
+    the seal itself (digest, lock hash, n, margin, min_pass) changes only in a maintainer's `manual`
+    event that updates holdout and lock together."""
+
+    id = "SG011"
+    name = "holdout-sealed"
+    agent_only = False
+
+    def check(self, change: Change, config: Config) -> list[Violation]:
+        from skillgit.policy.rules.common import skill_of
+
+        names = sorted({hit[0] for f in change.files if is_holdout_path(f.path, config) and (hit := skill_of(f.path, config))})
+        out: list[Violation] = []
+        for name in names:
+            out.extend(self._check_skill(change, config, name))
+        return out
+
+    def _v(self, change: Change, path: str, message: str, fix: str = _FIX_RESEAL) -> Violation:
+        return Violation(self.id, self.name, message, fix, path=path, commit=change.commit)
+
+    def _check_skill(self, change: Change, config: Config, name: str) -> list[Violation]:
+        before, after = _side(change, config, name, "before"), _side(change, config, name, "after")
+        out: list[Violation] = []
+        if after.holdout is not None:
+            if after.lock is None:
+                out.append(self._v(change, after.holdout_path, f"the holdout has no {LOCK_FILE} after the change{tree_note(change)}"))
+            else:
+                try:
+                    lock = read_lock(after.lock, after.lock_path)
+                except SkillgitError as exc:
+                    out.append(self._v(change, after.lock_path, str(exc).rstrip("."), "Re-seal the holdout in a manual event."))
+                else:
+                    out.extend(self._match(change, after, lock))
+        elif after.lock is not None and change.touched(after.lock_path):
+            out.append(self._v(change, after.lock_path, f"{LOCK_FILE} seals no holdout: there is no {HOLDOUT_FILE} next to it",
+                               "Remove the lock with the holdout, or restore the holdout, in a maintainer's manual event."))
+        kind = event_kind(change)
+        if out:
+            return out
+        if _seal_of(before) != _seal_of(after) and not (kind == "manual" and not change.agent):
+            if change.message is None and not change.agent:
+                return out
+            who = "an agent" if change.agent else "a maintainer"
+            what = f"a `{kind}` event" if kind else "a commit that is not a skill event"
+            out.append(self._v(change, after.lock_path if after.lock is not None else after.holdout_path,
+                               f"the holdout seal of `{name}` changes in {what} by {who}; only a maintainer's manual event may re-seal"))
+        return out
+
+    def _match(self, change: Change, side: _Side, lock: Lock) -> list[Violation]:
+        assert side.holdout is not None
+        if lock.matches(side.holdout):
+            return []
+        digest = holdout_digest(side.holdout)
+        if digest == lock.hash:
+            return [self._v(change, side.lock_path, f"the lock says n={lock.n} but the holdout has a different number of cases")]
+        untouched = "" if change.touched(side.lock_path) else f" ({LOCK_FILE} was not updated)"
+        return [self._v(change, side.holdout_path,
+                        f"the holdout no longer matches its lock{untouched}: digest {digest[:19]}… vs sealed {lock.hash[:19]}…")]
+
+
+class EvalGate:
+    """SG012: an agent `refine` carries `Skill-Eval-Summary` with 0 train regressions and ≥ 1
+    improvement; where the skill has a holdout, the summary's holdout result has a delta ≥ the
+    lock's margin (ties reject), a score ≥ the lock's `min_pass` and the lock's `n` (the lock's
+    values win; `holdout.margin`/`holdout.min_pass` when the lock has none)."""
+
+    id = "SG012"
+    name = "eval-gate"
+    agent_only = True
+
+    def check(self, change: Change, config: Config) -> list[Violation]:
+        name = event_skill(change)
+        if event_kind(change) != "refine" or name is None or change.message is None:
+            return []
+        path = f"{skill_dir(config, name, ACTIVE)}/SKILL.md"
+        text = change.message.trailers.get(T.EVAL_SUMMARY)
+        if text is None:
+            return [self._v(change, path, f"the agent refine of `{name}` has no `{T.EVAL_SUMMARY}` trailer",
+                            f"Run the eval gate on the candidate and add its result, e.g. `{T.EVAL_SUMMARY}: {EXAMPLE}`.")]
+        try:
+            summary = EvalSummary.parse(text)
+        except SkillgitError as exc:
+            return [self._v(change, path, str(exc).split("; write it as")[0].rstrip("."), f"Write it as `{EXAMPLE}`.")]
+        out: list[Violation] = []
+        fix_train = "Refine only with a candidate that wins on train: 0 worse and at least 1 better case."
+        if summary.worse:
+            out.append(self._v(change, path, f"the eval summary shows {summary.worse} train regression(s) (`{text}`)", fix_train))
+        if summary.better < 1:
+            out.append(self._v(change, path, f"the eval summary shows no train improvement (`{text}`)", fix_train))
+        side = _side(change, config, name, "after")
+        if side.holdout is None and change.tree_files is None and not change.touched(side.holdout_path):
+            out.append(self._v(change, path, f"cannot tell whether `{name}` has a holdout: the change carries no tree lookup",
+                               "Build the Change with `tree_files` (see skillgit.policy.lookups)."))
+        elif side.holdout is not None:
+            out.extend(self._holdout(change, config, path, summary, side))
+        elif summary.has_holdout:
+            out.append(self._v(change, path, f"the eval summary reports a holdout result but `{name}` has no {side.holdout_path}",
+                               "Report only the evals that ran; drop the holdout part."))
+        return out
+
+    def _holdout(self, change: Change, config: Config, path: str, summary: EvalSummary, side: _Side) -> list[Violation]:
+        assert side.holdout is not None
+        fix = "Promote only a candidate that beats the champion on the holdout by the margin (`skillgit promote`)."
+        if side.lock is None:
+            return [self._v(change, side.holdout_path, "the holdout has no lock, so its result cannot be trusted (fail closed)",
+                            "A maintainer seals it first (`skillgit holdout seal`, committed as a manual event).")]
+        try:
+            lock = read_lock(side.lock, side.lock_path)
+        except SkillgitError as exc:
+            return [self._v(change, side.lock_path, str(exc).rstrip("."), "A maintainer re-seals the holdout in a manual event.")]
+        if not lock.matches(side.holdout):
+            return [self._v(change, side.holdout_path, "the holdout does not match its lock, so its result cannot be trusted (fail closed)",
+                            "A maintainer restores or re-seals the holdout in a manual event.")]
+        if not summary.has_holdout:
+            return [self._v(change, path, "the skill has a sealed holdout but the eval summary has no holdout result",
+                            f"Run the holdout bake-off and report it, e.g. `{EXAMPLE}`.")]
+        margin = lock.margin if lock.margin is not None else float(config.holdout.margin)
+        min_pass = lock.min_pass if lock.min_pass is not None else float(config.holdout.min_pass)
+        before, after = summary.holdout_before or 0.0, summary.holdout_after or 0.0
+        delta = after - before
+        out: list[Violation] = []
+        if (summary.margin or 0.0) + EPSILON < margin:
+            out.append(self._v(change, path, f"the eval summary uses margin {summary.margin:g} but the lock requires {margin:g}", fix))
+        if delta + EPSILON < margin or delta <= EPSILON:
+            out.append(self._v(change, path, f"the holdout delta {before:g}->{after:g} ({delta:+.4g}) is below the margin {margin:g} (ties reject)", fix))
+        if after + EPSILON < min_pass:
+            out.append(self._v(change, path, f"the candidate's holdout score {after:g} is below min_pass {min_pass:g}", fix))
+        if lock.n is not None and summary.holdout_n != lock.n:
+            out.append(self._v(change, path, f"the eval summary has n={summary.holdout_n} but the lock seals n={lock.n} cases",
+                               "Run the bake-off over the whole sealed holdout."))
+        return out
+
+    def _v(self, change: Change, path: str, message: str, fix: str) -> Violation:
+        return Violation(self.id, self.name, message, fix, path=path, commit=change.commit)

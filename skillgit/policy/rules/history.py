@@ -1,0 +1,116 @@
+"""SG009 (no thrashing) and SG010 (bootstrap order): rules derived from the history before the change."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Sequence
+
+from skillgit.events import MUTATING
+from skillgit.policy.model import Change, Violation
+from skillgit.policy.rules.common import ACTIVE, event_kind, event_skill, is_agent_email, skill_dir
+
+if TYPE_CHECKING:
+    from skillgit.config import Config
+    from skillgit.events import Event
+
+REAL_EVENTS = ("refine", "create", "retire", "meta-suggestion")
+"""The agent's "real" events (yoyo's real cycles): what SG010 counts."""
+
+
+class NoThrashing:
+    """SG009: an agent `refine` of a skill is refused when any commit (event or not, agent's or
+    maintainer's) changed that skill after the `init` event and since the `policy.thrash_cycles`-th
+    (3rd) most recent cycle event, that event included. Derived from history alone."""
+
+    id = "SG009"
+    name = "no-thrashing"
+    agent_only = True
+
+    def check(self, change: Change, config: Config) -> list[Violation]:
+        name = event_skill(change)
+        if event_kind(change) != "refine" or name is None:
+            return []
+        window = thrash_window(change.history, config.policy.thrash_cycles)
+        if window is None:
+            return []
+        start, base, since = window
+        if change.skills_changed_since is not None:
+            changed = name in change.skills_changed_since(base)
+            culprit = None
+        else:
+            hits = [e for e in change.history[start:] if e.skill == name and (e.kind in MUTATING or e.revert_of)]
+            changed, culprit = bool(hits), (hits[-1] if hits else None)
+        if not changed:
+            return []
+        by = f" (last by {culprit.commit[:12]}, a {culprit.kind} event)" if culprit else ""
+        n = config.policy.thrash_cycles
+        return [Violation(
+            self.id, self.name,
+            f"`{name}` was changed{by} {since}; refining it again now is thrashing",
+            f"Refine another skill or record a no-op; `{name}` can be refined once {n} cycle events "
+            "have passed without a change to it (policy.thrash_cycles).",
+            path=skill_dir(config, name, ACTIVE), commit=change.commit,
+        )]
+
+
+def thrash_window(history: Sequence[Event], cycles: int) -> tuple[int, str | None, str] | None:
+    """Where the thrash window starts in `history` (oldest first): (index of its first event, the
+    exclusive base commit for `git log base..parent`, a phrase for messages); None: empty window.
+
+    The window is everything after the last `init` event, cut to start at the `cycles`-th most
+    recent cycle event (inclusive) when there are that many. Without an `init`, it starts at the
+    first event in history.
+    """
+    if not history:
+        return None
+    inits = [i for i, e in enumerate(history) if e.kind == "init"]
+    after = inits[-1] + 1 if inits else 0
+    ring = [i for i in range(after, len(history)) if history[i].is_cycle]
+    if len(ring) >= cycles:
+        start = ring[-cycles]
+        event = history[start]
+        base = event.parents[0] if event.parents else None
+        return start, base, f"since {event.commit[:12]}, the {_ordinal(cycles)} most recent cycle event"
+    if inits:
+        init = history[inits[-1]]
+        return after, init.commit, (
+            f"since the init event {init.commit[:12]} (fewer than {cycles} cycle events since)"
+        )
+    first = history[0]
+    return 0, (first.parents[0] if first.parents else None), f"since {first.commit[:12]}, the first event"
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+class Bootstrap:
+    """SG010: counted over the agent's earlier real events (refine/create/retire/meta-suggestion) in
+    history, the agent's 1st real event may only be a refine; `create` (and `meta-suggestion`) are
+    allowed from the `policy.bootstrap_create_from`-th (2nd), `retire` from the
+    `policy.bootstrap_retire_from`-th (3rd)."""
+
+    id = "SG010"
+    name = "bootstrap"
+    agent_only = True
+
+    def check(self, change: Change, config: Config) -> list[Violation]:
+        kind = event_kind(change)
+        if kind not in ("create", "retire", "meta-suggestion"):
+            return []
+        p = config.policy
+        first = p.bootstrap_retire_from if kind == "retire" else p.bootstrap_create_from
+        key = "bootstrap_retire_from" if kind == "retire" else "bootstrap_create_from"
+        prior = [e for e in change.history if e.kind in REAL_EVENTS and (e.is_cycle or is_agent_email(e.author_email, config))]
+        position = len(prior) + 1
+        if position >= first:
+            return []
+        name = event_skill(change)
+        return [Violation(
+            self.id, self.name,
+            f"this `{kind}` would be the agent's {_ordinal(position)} real event; a `{kind}` is allowed from "
+            f"the {_ordinal(first)} (policy.{key})",
+            f"Start with {'a refine' if position == 1 else 'refines'} (or no-ops, which do not count) until "
+            f"{first - 1} real event{'s have' if first - 1 != 1 else ' has'} landed.",
+            path=skill_dir(config, name, ACTIVE) if name else None, commit=change.commit,
+        )]

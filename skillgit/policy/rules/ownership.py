@@ -1,0 +1,169 @@
+"""SG002 (allow-list: the agent changes only its own skills) and SG003 (no self-edit, no protected paths)."""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import TYPE_CHECKING
+
+from skillgit.config import CONFIG_FILE
+from skillgit.evals.seal import HOLDOUT_FILE, LOCK_FILE
+from skillgit.model.skill import Skill, SkillParseError
+from skillgit.policy.model import Change, Violation
+from skillgit.policy.rules.common import ACTIVE, ATTIC, load_skill, skill_dir, skill_file, skill_of, touched_skills, tree_note
+
+if TYPE_CHECKING:
+    from skillgit.config import Config
+
+_FIX_OWNER = "Only a maintainer may change ownership; commit it as a manual event."
+_FIX_FOREIGN = "Leave this skill to a maintainer (a manual event), or have a maintainer set `origin: {origin}` on it first."
+_FIX_CORE = "Core skills are never changed by an agent; a maintainer commits such edits as a manual event."
+
+
+class AllowList:
+    """SG002: every skill an agent commit touches has `origin: <agent.origin>` and no `core: true`,
+    in its parsed frontmatter both before and after the change (options: `agent.origin`)."""
+
+    id = "SG002"
+    name = "allow-list"
+    agent_only = True
+
+    def check(self, change: Change, config: Config) -> list[Violation]:
+        out: list[Violation] = []
+        for name, locations in touched_skills(change, config).items():
+            out.extend(self._check_skill(change, config, name, locations))
+        return out
+
+    def _violation(self, change: Change, path: str, message: str, fix: str) -> Violation:
+        return Violation(self.id, self.name, message, fix, path=path, commit=change.commit)
+
+    def _check_skill(self, change: Change, config: Config, name: str, locations: set[str]) -> list[Violation]:
+        want = config.agent.origin
+        out: list[Violation] = []
+        before: tuple[str, Skill] | None = None
+        after: tuple[str, Skill] | None = None
+        for location in (ACTIVE, ATTIC):
+            if location not in locations:
+                continue
+            path = skill_file(config, name, location)
+            for when, raw in (("before", change.before(path)), ("after", change.after(path))):
+                if raw is None:
+                    continue
+                parsed = load_skill(raw, path)
+                if isinstance(parsed, SkillParseError):
+                    out.append(self._violation(
+                        change, path,
+                        f"the frontmatter {when} the change cannot be parsed ({parsed.problem}), so its owner is unknown "
+                        "and an agent commit may not touch it",
+                        "A maintainer must repair the file in a manual event.",
+                    ))
+                elif when == "before" and before is None:
+                    before = (path, parsed)
+                elif when == "after":
+                    after = (path, parsed)
+        if out:
+            return out
+        if before is None and after is None:
+            where = skill_dir(config, name, ACTIVE if ACTIVE in locations else ATTIC)
+            return [self._violation(
+                change, where,
+                f"no SKILL.md before or after the change{tree_note(change)}, so the skill has no known owner "
+                "and an agent commit may not touch it",
+                _FIX_FOREIGN.format(origin=want or "<agent.origin>"),
+            )]
+        if not want:
+            path = (after or before)[0]  # type: ignore[index]
+            return [self._violation(
+                change, path, "`agent.origin` is not set in skillgit.yaml, so an agent commit may change no skill",
+                "Set `agent.origin` (e.g. `origin: yoyo`) in skillgit.yaml in a maintainer commit.",
+            )]
+        return self._ownership(change, want, before, after)
+
+    def _ownership(
+        self, change: Change, want: str, before: tuple[str, Skill] | None, after: tuple[str, Skill] | None
+    ) -> list[Violation]:
+        out: list[Violation] = []
+        path = (after or before)[0]  # type: ignore[index]
+        versions = [v[1] for v in (before, after) if v]
+        if before and after and before[1].origin != after[1].origin:
+            out.append(self._violation(
+                change, path,
+                f"frontmatter key `origin` changed from `{_shown(before[1].origin)}` to `{_shown(after[1].origin)}` "
+                "in an agent commit",
+                _FIX_OWNER,
+            ))
+        else:
+            origin = versions[0].origin
+            if origin != want:
+                what = f"has `origin: {origin}`" if origin is not None else "has no `origin` (owner unknown)"
+                out.append(self._violation(
+                    change, path, f"the skill {what}; an agent commit may only change skills with `origin: {want}`",
+                    _FIX_FOREIGN.format(origin=want),
+                ))
+        if before and after and before[1].core != after[1].core:
+            out.append(self._violation(
+                change, path,
+                f"frontmatter key `core` changed from `{_core(before[1])}` to `{_core(after[1])}` in an agent commit",
+                _FIX_CORE,
+            ))
+        elif any(s.core for s in versions):
+            out.append(self._violation(change, path, "the skill is a core skill (`core: true`)", _FIX_CORE))
+        return out
+
+
+def _shown(origin: str | None) -> str:
+    return origin if origin is not None else "(none)"
+
+
+def _core(skill: Skill) -> str:
+    return "true" if skill.core else "(not true)"
+
+
+def is_holdout_path(path: str, config: Config) -> bool:
+    """`<skills or attic root>/<name>/evals/holdout.jsonl` or its lock."""
+    hit = skill_of(path, config)
+    if hit is None:
+        return False
+    tail = path[len(skill_dir(config, hit[0], hit[1])) + 1 :]
+    return tail in (f"evals/{HOLDOUT_FILE}", f"evals/{LOCK_FILE}")
+
+
+def protected_glob(path: str, config: Config) -> str | None:
+    """The `policy.protected_paths` pattern that covers `path` (skillgit.yaml always is)."""
+    patterns = [CONFIG_FILE, *config.policy.protected_paths]
+    for pattern in patterns:
+        pattern = str(pattern)
+        if pattern.endswith("/") and path.startswith(pattern):
+            return pattern
+        if fnmatch.fnmatchcase(path, pattern):
+            return pattern
+    return None
+
+
+class NoSelfEdit:
+    """SG003: an agent commit does not touch the evolver's own skill (`agent.self_skill`, active or
+    attic), skillgit.yaml, `policy.protected_paths` or any holdout file."""
+
+    id = "SG003"
+    name = "no-self-edit"
+    agent_only = True
+
+    def check(self, change: Change, config: Config) -> list[Violation]:
+        out: list[Violation] = []
+        self_skill = config.agent.self_skill
+        for f in change.files:
+            hit = skill_of(f.path, config)
+            glob = protected_glob(f.path, config)
+            if self_skill and hit and hit[0] == self_skill:
+                what = f"the evolver's own skill `{self_skill}` (agent.self_skill)"
+            elif is_holdout_path(f.path, config):
+                what = "a sealed holdout file"
+            elif glob is not None:
+                what = f"a protected path (`{glob}`, policy.protected_paths)"
+            else:
+                continue
+            out.append(Violation(
+                self.id, self.name, f"an agent commit changes {what}",
+                "Only a maintainer may change it; take the file out of the agent's change.",
+                path=f.path, commit=change.commit,
+            ))
+        return out

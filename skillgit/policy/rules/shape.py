@@ -1,0 +1,183 @@
+"""SG004: one mutation per commit, and the shape of the change matches its `Skill-Event`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from skillgit.config import CONFIG_FILE
+from skillgit.events import EVENT_TYPES, NON_MUTATING
+from skillgit.model.skill import SKILL_FILE
+from skillgit.policy.model import Change, Violation
+from skillgit.policy.rules.common import (
+    ACTIVE,
+    ATTIC,
+    event_kind,
+    event_skill,
+    skill_dir,
+    skill_of,
+    touched_skills,
+    tree_note,
+)
+
+if TYPE_CHECKING:
+    from skillgit.config import Config
+
+_FIX_SPLIT = "Split it: one commit per skill, each its own event (`skillgit record NAME` for a maintainer's edit)."
+
+
+class OneMutation:
+    """SG004: a mutating event changes exactly the one skill named by `Skill-Name`, in the way its type
+    says (create = a new directory, retire/revive = an unchanged move to/from the attic, refine = a
+    SKILL.md edit of an active skill, rollback/manual = any change in that skill's directories).
+    Non-mutating events change no skill files (`init` only skillgit.yaml); a commit that is not an
+    event changes at most one skill."""
+
+    id = "SG004"
+    name = "one-mutation-per-commit"
+    agent_only = False
+
+    def check(self, change: Change, config: Config) -> list[Violation]:
+        kind = event_kind(change)
+        touched = touched_skills(change, config)
+        name = event_skill(change)
+        if kind is None or kind not in EVENT_TYPES or (kind not in NON_MUTATING and name is None):
+            if len(touched) < 2:
+                return []
+            names = ", ".join(f"`{n}`" for n in touched)
+            what = "a commit that is not a skill event" if kind is None else f"a `{kind}` commit"
+            return [self._v(change, None, f"{what} changes {len(touched)} skills ({names})", _FIX_SPLIT)]
+        if kind in NON_MUTATING:
+            return self._non_mutating(change, config, kind, touched)
+        assert name is not None
+        out: list[Violation] = []
+        others = [n for n in touched if n != name]
+        if others:
+            out.append(self._v(
+                change, None,
+                f"the `{kind}` event for `{name}` also changes {', '.join(f'`{n}`' for n in others)}",
+                "One mutation per commit: commit each other skill's change as its own event.",
+            ))
+        if name not in touched:
+            out.append(self._v(
+                change, skill_dir(config, name, ACTIVE),
+                f"the `{kind}` event names `{name}` (Skill-Name) but changes none of its files",
+                "Name the skill the commit really changes, or add its change to the commit.",
+            ))
+            return out
+        check = _SHAPES.get(kind)
+        if check is not None:
+            for path, message, fix in check(change, config, name, touched[name]):
+                out.append(self._v(change, path, message, fix))
+        return out
+
+    def _v(self, change: Change, path: str | None, message: str, fix: str) -> Violation:
+        return Violation(self.id, self.name, message, fix, path=path, commit=change.commit)
+
+    def _non_mutating(self, change: Change, config: Config, kind: str, touched: dict[str, set[str]]) -> list[Violation]:
+        out: list[Violation] = []
+        if touched:
+            names = ", ".join(f"`{n}`" for n in touched)
+            out.append(self._v(
+                change, None, f"the `{kind}` event changes skill files (of {names}); `{kind}` records no change",
+                "Commit the skill change as its own event (create/refine/retire/revive/rollback/manual).",
+            ))
+        if kind == "init":
+            extra = [f.path for f in change.files if f.path != CONFIG_FILE and skill_of(f.path, config) is None]
+            if extra:
+                shown = ", ".join(extra[:5]) + (" …" if len(extra) > 5 else "")
+                out.append(self._v(
+                    change, None, f"the `init` event changes {shown}; it may only add {CONFIG_FILE}",
+                    "Commit those files separately, before or after `skillgit init`.",
+                ))
+        return out
+
+
+Problem = tuple[str | None, str, str]
+
+
+def _before(change: Change, directory: str) -> dict[str, str]:
+    """`{relative path: blob id}` of the files under `directory` before the change (as far as known)."""
+    prefix = directory + "/"
+    out = {f.path[len(prefix):]: f.old_oid for f in change.files if f.path.startswith(prefix) and f.old_oid}
+    if change.tree_files is not None:
+        touched = {f.path for f in change.files}
+        for path, oid in change.tree_files(directory).items():
+            if path not in touched and path.startswith(prefix):
+                out[path[len(prefix):]] = oid
+    return out
+
+
+def _after(change: Change, directory: str) -> dict[str, str]:
+    """`{relative path: blob id}` of the files under `directory` after the change (as far as known)."""
+    prefix = directory + "/"
+    if change.tree_files is not None:
+        return {p[len(prefix):]: oid for p, oid in change.tree_files(directory).items() if p.startswith(prefix)}
+    return {f.path[len(prefix):]: f.new_oid for f in change.files if f.path.startswith(prefix) and f.new_oid}
+
+
+def _create(change: Change, config: Config, name: str, locations: set[str]) -> list[Problem]:
+    active, attic = skill_dir(config, name, ACTIVE), skill_dir(config, name, ATTIC)
+    out: list[Problem] = []
+    if ATTIC in locations:
+        out.append((attic, f"the `create` event changes the retired copy in {attic}/",
+                    f"Bring a retired skill back with `skillgit revive {name}`; a create adds a new {active}/ only."))
+    if _before(change, active):
+        out.append((active, f"{active}/ already existed before this `create` event",
+                    f"Change an existing skill with `skillgit refine {name}`."))
+    elif SKILL_FILE not in _after(change, active):
+        out.append((f"{active}/{SKILL_FILE}", f"the `create` event adds no {active}/{SKILL_FILE}",
+                    "A new skill is a directory with a SKILL.md; add it to the commit."))
+    if ATTIC not in locations and _before(change, attic):
+        out.append((attic, f"`{name}` is retired in {attic}/; creating it again would give one name two skills",
+                    f"Run `skillgit revive {name}` instead."))
+    return out
+
+
+def _move(change: Change, config: Config, name: str, kind: str, src_loc: str, dst_loc: str) -> list[Problem]:
+    src, dst = skill_dir(config, name, src_loc), skill_dir(config, name, dst_loc)
+    moved = _before(change, src)
+    left = _after(change, src)
+    landed = _after(change, dst)
+    out: list[Problem] = []
+    if SKILL_FILE not in moved:
+        return [(f"{src}/{SKILL_FILE}", f"the `{kind}` event moves no skill: {src}/{SKILL_FILE} did not exist before",
+                 f"A `{kind}` moves {src}/ to {dst}/; check the skill name and where it is now.")]
+    if left:
+        shown = ", ".join(sorted(left)[:5])
+        out.append((src, f"the `{kind}` event leaves files in {src}/ ({shown}){tree_note(change)}",
+                    f"Move the whole directory: every file of {src}/ goes to {dst}/."))
+    if landed != moved:
+        differ = sorted(k for k in set(landed) | set(moved) if landed.get(k) != moved.get(k))
+        shown = ", ".join(differ[:5]) + (" …" if len(differ) > 5 else "")
+        out.append((dst, f"the `{kind}` event does not move {src}/ to {dst}/ unchanged (differs: {shown})",
+                    f"Make the move alone (`skillgit {kind} {name}`); commit content changes as their own event."))
+    return out
+
+
+def _retire(change: Change, config: Config, name: str, locations: set[str]) -> list[Problem]:
+    return _move(change, config, name, "retire", ACTIVE, ATTIC)
+
+
+def _revive(change: Change, config: Config, name: str, locations: set[str]) -> list[Problem]:
+    return _move(change, config, name, "revive", ATTIC, ACTIVE)
+
+
+def _refine(change: Change, config: Config, name: str, locations: set[str]) -> list[Problem]:
+    active, attic = skill_dir(config, name, ACTIVE), skill_dir(config, name, ATTIC)
+    path = f"{active}/{SKILL_FILE}"
+    out: list[Problem] = []
+    if ATTIC in locations:
+        out.append((attic, f"the `refine` event changes the retired copy in {attic}/",
+                    f"Only active skills are refined; revive it first (`skillgit revive {name}`)."))
+    edit = next((f for f in change.files if f.path == path), None)
+    if edit is None:
+        out.append((path, f"the `refine` event does not edit {path}",
+                    "A refine is an edit of SKILL.md; other files of the skill may change with it."))
+    elif edit.old_oid is None:
+        out.append((path, f"the `refine` event adds {path}, which did not exist", f"Add a new skill with `skillgit create {name}`."))
+    elif edit.new_oid is None:
+        out.append((path, f"the `refine` event deletes {path}", f"Remove a skill with `skillgit retire {name}`."))
+    return out
+
+
+_SHAPES = {"create": _create, "retire": _retire, "revive": _revive, "refine": _refine}
