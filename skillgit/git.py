@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from skillgit.errors import GitError, RepoStateError, UsageError
 
@@ -100,6 +100,8 @@ class LogRecord:
     time: int
     message: str
     files: tuple[RawChange, ...] = ()
+    signature: str = ""
+    """git's %G? (G good, U good with unknown validity, N none, B bad, …) when asked for; else ""."""
 
 
 class Repo:
@@ -295,6 +297,58 @@ class Repo:
             changes.append(RawChange(status[0], path, old_mode, new_mode, old_oid, new_oid))
         return changes
 
+    def iter_log(self, *args: str, raw: bool = False, signatures: bool = False) -> Iterator[LogRecord]:
+        """Like `log`, but streamed from one `git log` process (for long ranges); `signatures` adds %G?."""
+        fmt = "--format=%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%at%x1f" + ("%G?" if signatures else "") + "%x1f%B%x1f"
+        extra = ["--raw", "--no-abbrev", "--no-renames"] if raw else []
+        try:
+            proc = subprocess.Popen(
+                ["git", "log", fmt, *extra, *args], cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                env=_env(None),
+            )
+        except FileNotFoundError:
+            raise GitError("git is not installed or not on PATH; install git ≥ 2.30.") from None
+        assert proc.stdout is not None
+        pending = b""
+        try:
+            while True:
+                block = proc.stdout.read(1 << 20)
+                if not block:
+                    break
+                pending += block
+                chunks = pending.split(b"\x1e")
+                pending = chunks.pop()
+                for chunk in chunks:
+                    if chunk:
+                        yield _log_record(chunk)
+            if pending:
+                yield _log_record(pending)
+        finally:
+            proc.stdout.close()
+            err = proc.stderr.read() if proc.stderr else b""
+            if proc.wait() != 0 and not err.startswith(b"fatal: your current branch"):
+                raise GitError(f"git log {' '.join(args[:3])} failed: {err.decode(errors='replace').strip()}")
+
+    def write_index_tree(self) -> str:
+        """`git write-tree` of the real index: the tree the next `git commit` will record."""
+        return self.run("write-tree").strip()
+
+    def git_path(self, name: str) -> Path:
+        """Where git keeps `name` (`git rev-parse --git-path`; honours core.hooksPath for `hooks`)."""
+        return self.root / self.run("rev-parse", "--git-path", name).strip()
+
+    def var(self, name: str) -> str:
+        """`git var NAME`, e.g. GIT_AUTHOR_IDENT (honours GIT_AUTHOR_* as set by `git commit` for hooks)."""
+        return self.run("var", name).strip()
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        out = self.run("merge-base", a, b, check=False).strip()
+        return out or None
+
+    def blob_reader(self) -> BlobReader:
+        """A reader of many blobs through one `git cat-file --batch` process."""
+        return BlobReader(self.root)
+
     # -- writing -------------------------------------------------------------------------------
 
     def build_tree(self, base: str | None, edits: Iterable[TreeEdit]) -> str:
@@ -482,3 +536,99 @@ def _unquote(path: str) -> str:
     import codecs
 
     return codecs.escape_decode(path[1:-1].encode())[0].decode("utf-8", "surrogateescape")  # type: ignore[attr-defined,no-any-return]
+
+
+def _log_record(chunk: bytes) -> LogRecord:
+    text = chunk.decode("utf-8", "surrogateescape")
+    commit, parents, name, email, when, signature, body, rest = text.split("\x1f", 7)
+    files = []
+    for line in rest.splitlines():
+        if line.startswith(":"):
+            meta, _, path = line.partition("\t")
+            old_mode, new_mode, old_oid, new_oid, status = meta[1:].split()
+            files.append(RawChange(status[0], _unquote(path), old_mode, new_mode, old_oid, new_oid))
+    return LogRecord(commit, tuple(parents.split()), name, email, int(when), body, tuple(files), signature)
+
+
+class BlobReader:
+    """Reads blobs by id through one long-lived `git cat-file --batch` process (no pygit2 import)."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def __call__(self, oid: str) -> bytes:
+        return self.read(oid)
+
+    def read(self, oid: str) -> bytes:
+        """The bytes of blob `oid` (also `rev:path`); GitError when there is no such object."""
+        found = self.object(oid)
+        if found is None:
+            raise GitError(f"{oid}: no such object in {self._root}; the repository may be incomplete (fetch it again).")
+        return found[2]
+
+    def oid(self, spec: str) -> str | None:
+        """The object id `spec` (`rev:path`) names, or None when it does not exist."""
+        found = self.object(spec)
+        return found[0] if found else None
+
+    def find(self, spec: str) -> bytes | None:
+        """The bytes of `spec` (`rev:path`, `:path` for the index) or None when it does not exist."""
+        found = self.object(spec)
+        return found[2] if found else None
+
+    def object(self, spec: str) -> tuple[str, str, bytes] | None:
+        """(id, type, raw bytes) of the object `spec` names, or None when there is none."""
+        if "\n" in spec:
+            return None
+        proc = self._start()
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(spec.encode("utf-8", "surrogateescape") + b"\n")
+        proc.stdin.flush()
+        header = proc.stdout.readline()
+        parts = header.split()
+        if len(parts) != 3:
+            return None
+        data = proc.stdout.read(int(parts[2]))
+        proc.stdout.read(1)
+        return parts[0].decode(), parts[1].decode(), data
+
+    def tree_entries(self, spec: str) -> list[tuple[str, str, str]] | None:
+        """(mode, name, id) of each entry of the tree `spec` names, or None when it is not a tree."""
+        found = self.object(spec)
+        if found is None or found[1] != "tree":
+            return None
+        data, entries, pos, width = found[2], [], 0, len(found[0]) // 2
+        while pos < len(data):
+            space = data.index(b" ", pos)
+            nul = data.index(b"\0", space)
+            entries.append((data[pos:space].decode(), data[space + 1 : nul].decode("utf-8", "surrogateescape"),
+                            data[nul + 1 : nul + 1 + width].hex()))
+            pos = nul + 1 + width
+        return entries
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        if self._proc is None:
+            try:
+                self._proc = subprocess.Popen(
+                    ["git", "cat-file", "--batch"], cwd=self._root, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL, env=_env(None),
+                )
+            except FileNotFoundError:
+                raise GitError("git is not installed or not on PATH; install git ≥ 2.30.") from None
+        return self._proc
+
+    def close(self) -> None:
+        if self._proc is not None:
+            if self._proc.stdin:
+                self._proc.stdin.close()
+            if self._proc.stdout:
+                self._proc.stdout.close()
+            self._proc.wait()
+            self._proc = None
+
+    def __enter__(self) -> BlobReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

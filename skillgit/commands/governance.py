@@ -1,0 +1,131 @@
+"""Governance commands: `verify` over history, `hooks install|uninstall`, and `hook NAME` (what the shims run)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from skillgit.cli import repo_option, where
+
+
+@click.command()
+@click.argument("range_spec", metavar="[RANGE]", required=False)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
+    help="text: one line per violation; json: a report object; github: workflow annotations + job summary.",
+)
+@click.option("--require-signed-agent", is_flag=True, help="Agent commits must carry a good signature (git's %G? is G or U).")
+@repo_option
+@click.pass_context
+def verify(ctx: click.Context, range_spec: str | None, fmt: str, require_signed_agent: bool, directory: Path | None) -> None:
+    """Check every commit in RANGE against the policy rules, with the config as of the range's base.
+
+    RANGE is BASE..HEAD (default: @{upstream}..HEAD, else all history). An all-zero BASE (the
+    `before` of a new branch's push) starts where HEAD left origin/HEAD, else checks all history.
+    Commits made with `git commit --no-verify` are caught here.
+
+    \b
+    Examples:
+      skillgit verify origin/main..HEAD
+      skillgit verify "$BEFORE..$AFTER" --format github
+      skillgit verify --format json > verify.json
+    """
+    from skillgit.policy import annotate
+    from skillgit.policy.verify import verify as run_verify
+    from skillgit.workspace import Workspace
+
+    report = run_verify(Workspace.open(where(ctx, directory)), range_spec, require_signed_agent=require_signed_agent)
+    if fmt == "json":
+        click.echo(json.dumps(report.to_json(), indent=2))
+    elif fmt == "github":
+        for line in annotate.github_lines(report):
+            click.echo(line)
+        annotate.write_summary(report)
+    else:
+        for violation in report.violations:
+            click.echo(violation.render())
+        click.echo(annotate.verdict(report))
+    ctx.exit(0 if report.ok else 1)
+
+
+@click.group()
+def hooks() -> None:
+    """Install or remove skillgit's git hooks (pre-commit and commit-msg).
+
+    \b
+    Example:
+      skillgit hooks install      # existing hooks are kept and run first
+      skillgit hooks uninstall    # puts kept hooks back
+    """
+
+
+@hooks.command("install")
+@repo_option
+@click.pass_context
+def hooks_install(ctx: click.Context, directory: Path | None) -> None:
+    """Write the pre-commit and commit-msg shims where git looks for hooks (honours core.hooksPath).
+
+    An existing hook that is not skillgit's is renamed <name>.local and runs first. Idempotent.
+
+    \b
+    Example:
+      skillgit hooks install
+    """
+    from skillgit.policy.install import install
+
+    for hook in install(where(ctx, directory)):
+        note = f" (kept the old hook as {hook.name}.local; it runs first)" if hook.action == "chained" else ""
+        click.echo(f"{hook.action} {hook.path}{note}")
+
+
+@hooks.command("uninstall")
+@repo_option
+@click.pass_context
+def hooks_uninstall(ctx: click.Context, directory: Path | None) -> None:
+    """Remove skillgit's shims and restore any hook they had kept as <name>.local.
+
+    \b
+    Example:
+      skillgit hooks uninstall
+    """
+    from skillgit.policy.install import uninstall
+
+    for hook in uninstall(where(ctx, directory)):
+        click.echo(f"{hook.action} {hook.path}")
+
+
+@click.command(context_settings={"ignore_unknown_options": True})
+@click.argument("name", type=click.Choice(["pre-commit", "commit-msg"]))
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@repo_option
+@click.pass_context
+def hook(ctx: click.Context, name: str, args: tuple[str, ...], directory: Path | None) -> None:
+    """Run one git hook's checks (what the installed shims and the pre-commit framework call).
+
+    pre-commit checks the staged tree; commit-msg (given the message file) adds `manual` or
+    `rollback` trailers where they belong, then checks the whole commit. Exit 1 refuses the commit.
+
+    \b
+    Examples:
+      skillgit hook pre-commit
+      skillgit hook commit-msg .git/COMMIT_EDITMSG
+    """
+    from skillgit.policy import hooks as run
+
+    base = where(ctx, directory)
+    if name == "commit-msg":
+        if not args:
+            raise click.UsageError("commit-msg needs the message file: skillgit hook commit-msg .git/COMMIT_EDITMSG")
+        result = run.run_commit_msg(args[0], base)
+    else:
+        result = run.run_pre_commit(base)
+    for line in result.lines:
+        click.echo(line, err=True)
+    sys.stderr.flush()
+    ctx.exit(result.code)
+
+
+COMMANDS = [verify, hooks, hook]

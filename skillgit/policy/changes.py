@@ -1,0 +1,220 @@
+"""Building the policy `Change` the rules look at: from the index (hooks) and from a logged commit (verify).
+
+Hooks run on every `git commit`, so this module stays cheap: no pygit2, ruamel or jsonschema unless a
+rule needs them; blobs come through one `git cat-file --batch` process; the config of a commit is
+read from `HEAD:skillgit.yaml` and cached by blob id (validated once, then loaded as JSON).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+
+from skillgit import trailers as T
+from skillgit.config import CONFIG_FILE, Config
+from skillgit.git import BlobReader, RawChange, Repo
+from skillgit.policy.model import Change, FileChange
+
+if TYPE_CHECKING:
+    from skillgit.events import Event
+    from skillgit.workspace import Workspace
+
+_IDENT = re.compile(r"^(?P<name>.*?) ?<(?P<email>[^>]*)>")
+_REVERT = re.compile(r"^This reverts commit ([0-9a-f]{7,40})\.?\s*$", re.MULTILINE)
+_CHANGE_FIELDS = frozenset(f.name for f in fields(Change))
+
+
+@dataclass(frozen=True)
+class Author:
+    name: str
+    email: str
+
+
+def oid_or_none(oid: str) -> str | None:
+    return None if not oid or set(oid) == {"0"} else oid
+
+
+def file_changes(raw: Iterable[RawChange]) -> tuple[FileChange, ...]:
+    """`git log --raw` / `diff-tree` entries as the rules' FileChange records."""
+    return tuple(FileChange(c.status, c.path, oid_or_none(c.old_oid), oid_or_none(c.new_oid), c.new_mode) for c in raw)
+
+
+def touches_managed(files: Iterable[FileChange], config: Config) -> bool:
+    roots = (config.paths.skills.strip("/") + "/", config.paths.attic.strip("/") + "/")
+    return any(f.path.startswith(roots) for f in files)
+
+
+def mentions_governed(message: str) -> bool:
+    """True when a message may carry (or forge) skillgit trailers, or is a plain revert."""
+    lowered = message.lower()
+    return "skill-" in lowered or "this reverts commit " in lowered
+
+
+def is_agent(ws: Workspace, email: str, event: Event | None) -> bool:
+    """An agent commit: the author matches agent.identities, or it is a cycle event."""
+    return ws.is_agent(email) or (event is not None and event.is_cycle)
+
+
+def revert_target(message: str) -> str | None:
+    """The commit id named by `This reverts commit X.` in a `Revert "…"` message, if any."""
+    match = _REVERT.search(message)
+    if match and message.lstrip().startswith('Revert "'):
+        return match.group(1)
+    return None
+
+
+def is_exact_revert(files: Iterable[FileChange], reverted: Iterable[FileChange]) -> bool:
+    """True when `files` undo `reverted` exactly: every path back to its old blob, nothing else touched."""
+    undo = {(f.path, f.new_oid, f.old_oid) for f in reverted}
+    done = {(f.path, f.old_oid, f.new_oid) for f in files}
+    return bool(undo) and undo == done
+
+
+def build_change(**values: Any) -> Change:
+    """A Change from keyword values; optional fields this version of the model does not know are dropped."""
+    return Change(**{k: v for k, v in values.items() if k in _CHANGE_FIELDS})
+
+
+# -- config ----------------------------------------------------------------------------------------
+
+
+def config_from_blob(repo: Repo, raw: bytes | None, source: str) -> Config | None:
+    """The validated config in `raw` (None when there is no config file), cached by blob id."""
+    if raw is None:
+        return None
+    from skillgit.git import blob_id
+    from skillgit.schemas import load_schema
+
+    schema_key = hashlib.sha1(json.dumps(load_schema("config"), sort_keys=True).encode()).hexdigest()[:12]
+    cache = repo.git_dir / "skillgit" / "config-cache" / f"{blob_id(raw)}-{schema_key}.json"
+    try:
+        return Config(json.loads(cache.read_text(encoding="utf-8")), source)
+    except (OSError, ValueError):
+        pass
+    from skillgit.errors import ConfigError
+
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{source}: not valid UTF-8; save the file as UTF-8.") from None
+    config = Config.from_text(text, source)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp")
+        tmp.write_text(json.dumps(config.to_dict()), encoding="utf-8")
+        tmp.replace(cache)
+    except (OSError, TypeError, ValueError):
+        pass
+    return config
+
+
+def config_for_commit(repo: Repo, reader: BlobReader, parent: str | None) -> Config | None:
+    """The config that governs a commit on top of `parent`: as committed there (None = not managed)."""
+    if parent is None:
+        return None
+    return config_from_blob(repo, reader.find(f"{parent}:{CONFIG_FILE}"), f"{CONFIG_FILE}@{parent[:12]}")
+
+
+# -- from the index (hooks) ------------------------------------------------------------------------
+
+
+def author_of_next_commit(repo: Repo) -> Author:
+    """The author `git commit` will record (it exports GIT_AUTHOR_* to hooks for --author and --amend)."""
+    ident = repo.var("GIT_AUTHOR_IDENT")
+    match = _IDENT.match(ident)
+    if not match:
+        return Author(ident, "")
+    return Author(match.group("name"), match.group("email"))
+
+
+def index_change(
+    ws: Workspace,
+    reader: BlobReader,
+    *,
+    parent: str | None,
+    message: str | None,
+    merge: bool = False,
+    revert_of: str | None = None,
+) -> Change:
+    """The commit `git commit` is about to make: the real index's tree against `parent`.
+
+    `message` is None in the pre-commit hook (not written yet). A merge is checked for its message
+    only: the commits it brings in are checked on their own.
+    """
+    from skillgit.events import event_from_commit
+
+    repo = ws.repo
+    author = author_of_next_commit(repo)
+    files: tuple[FileChange, ...] = ()
+    tree = repo.write_index_tree()
+    if not merge:
+        files = file_changes(repo.diff_trees(parent, tree))
+    parsed = T.parse_message(message) if message is not None else None
+    event = None
+    if message is not None and parsed is not None and parsed.trailers.get(T.EVENT):
+        event = event_from_commit("0" * 40, (), author.name, author.email, 0, message)
+    agent = is_agent(ws, author.email, event)
+    history: tuple[Event, ...] = ()
+    if agent and parent is not None:
+        history = tuple(reversed(ws.events(rev=parent)))
+    return build_change(
+        commit=None,
+        parent=parent,
+        author_name=author.name,
+        author_email=author.email,
+        message=parsed,
+        files=files,
+        agent=agent,
+        read_blob=reader.read,
+        history=history,
+        revert_of=revert_of,
+        **lookups(ws, reader, tree, parent),
+    )
+
+
+def tree_lookup(reader: BlobReader, tree: str) -> Callable[[str], Mapping[str, str]]:
+    """`Change.tree_files` over the tree (or commit) `tree`, read through the batch reader, cached per prefix."""
+    cache: dict[str, Mapping[str, str]] = {}
+
+    def files(prefix: str) -> Mapping[str, str]:
+        prefix = prefix.strip("/")
+        if prefix not in cache:
+            cache[prefix] = _list_tree(reader, tree, prefix)
+        return cache[prefix]
+
+    return files
+
+
+def _list_tree(reader: BlobReader, tree: str, prefix: str) -> dict[str, str]:
+    spec = f"{tree}:{prefix}" if prefix else f"{tree}^{{tree}}"
+    found = reader.object(spec)
+    if found is None:
+        return {}
+    if found[1] == "blob":
+        return {prefix: found[0]}
+    out: dict[str, str] = {}
+    stack = [(found[0], prefix)]
+    while stack:
+        oid, base = stack.pop()
+        for mode, name, child in reader.tree_entries(oid) or ():
+            path = f"{base}/{name}" if base else name
+            if mode == "40000":
+                stack.append((child, path))
+            elif mode != "160000":
+                out[path] = child
+    return out
+
+
+def lookups(ws: Workspace, reader: BlobReader, tree: str, parent: str | None) -> dict[str, Any]:
+    """The optional lazy lookups of a Change (only those this version of the model has)."""
+    extras: dict[str, Any] = {}
+    if "tree_files" in _CHANGE_FIELDS:
+        extras["tree_files"] = tree_lookup(reader, tree)
+    if "skills_changed_since" in _CHANGE_FIELDS:
+        from skillgit.policy.lookups import skills_changed_lookup
+
+        extras["skills_changed_since"] = skills_changed_lookup(ws.repo, parent, (ws.skills_root, ws.attic_root))
+    return extras

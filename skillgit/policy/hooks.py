@@ -1,0 +1,290 @@
+"""The git hooks: installing the shims, and what `skillgit hook pre-commit|commit-msg` does.
+
+pre-commit checks the tree about to be committed (the real index against its parent) with every
+rule that can judge it without a message. commit-msg reads the message as the commit will keep it
+(comments and the `commit -v` scissors part dropped, honouring core.commentChar), adds the trailers
+a maintainer's one-skill commit (`manual`) or a `git revert` of an event (`rollback`) needs, then
+runs every rule. `--amend` is detected from the `git commit` process that runs the hook (its
+arguments, found through the parent processes) so the amended commit is checked against HEAD's
+parent; `SKILLGIT_AMEND=1|0` overrides the detection.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from skillgit import trailers as T
+from skillgit.git import BlobReader, Repo
+from skillgit.policy.changes import (
+    config_for_commit,
+    file_changes,
+    index_change,
+    is_exact_revert,
+    revert_target,
+)
+from skillgit.policy.model import Change, FileChange, Violation
+
+@dataclass(frozen=True)
+class HookResult:
+    """What a hook run decided: exit code, lines for stderr, and trailers it added to the message."""
+
+    code: int
+    lines: tuple[str, ...] = ()
+    added: tuple[tuple[str, str], ...] = ()
+
+
+# -- running ---------------------------------------------------------------------------------------
+
+
+def run_pre_commit(directory: Path | str = ".") -> HookResult:
+    """Check the staged tree with the rules that need no message."""
+    repo = Repo.discover(directory)
+    with repo.blob_reader() as reader:
+        context = _context(repo, reader)
+        if context is None:
+            return HookResult(0)
+        ws, parent, merge = context
+        change = index_change(ws, reader, parent=parent, message=None, merge=merge)
+        return _verdict(_check(change, ws))
+
+
+def run_commit_msg(message_file: Path | str, directory: Path | str = ".") -> HookResult:
+    """Complete the message's trailers where skillgit can, then check the commit with every rule."""
+    repo = Repo.discover(directory)
+    path = Path(message_file)
+    if not path.is_absolute():
+        path = Path(directory).resolve() / path
+    with repo.blob_reader() as reader:
+        context = _context(repo, reader)
+        if context is None:
+            return HookResult(0)
+        ws, parent, merge = context
+        raw = path.read_bytes().decode("utf-8", "surrogateescape")
+        text = T.cleanup_message(raw, comment_char(repo, raw))
+        if not text.strip():
+            return HookResult(0)  # git aborts an empty message itself
+        change = index_change(ws, reader, parent=parent, message=text, merge=merge)
+        added: list[tuple[str, str]] = []
+        revert_of = None
+        if not merge and change.message is not None and change.message.trailers.get(T.EVENT) is None:
+            if not change.message.forged:
+                target = revert_target(text)
+                if target:
+                    added, revert_of = _rollback_trailers(ws, reader, change, target)
+                elif not change.agent:
+                    added = _manual_trailers(ws, reader, change)
+        if added:
+            _append_trailers(repo, path, added)
+            raw = path.read_bytes().decode("utf-8", "surrogateescape")
+            text = T.cleanup_message(raw, comment_char(repo, raw))
+            change = index_change(ws, reader, parent=parent, message=text, merge=merge, revert_of=revert_of)
+        result = _verdict(_check(change, ws))
+        return HookResult(result.code, result.lines, tuple(added))
+
+
+def _context(repo: Repo, reader: BlobReader) -> tuple[object, str | None, bool] | None:
+    """(workspace, parent of the new commit, merge?) — None when the repository is not managed."""
+    from skillgit.workspace import Workspace
+
+    head = repo.head()
+    parent = head
+    if head is not None and amending():
+        parents = repo.run("rev-parse", f"{head}^@").split()
+        parent = parents[0] if parents else None
+    config = config_for_commit(repo, reader, parent if parent is not None else head)
+    if config is None:
+        return None
+    merge = (repo.git_dir / "MERGE_HEAD").exists()
+    return Workspace(repo, config), parent, merge
+
+
+def _check(change: Change, ws: object) -> list[Violation]:
+    from skillgit.policy.engine import check
+
+    return check(change, ws.config)  # type: ignore[attr-defined]
+
+
+def _verdict(violations: list[Violation]) -> HookResult:
+    if not violations:
+        return HookResult(0)
+    lines = [format_violation(v) for v in violations]
+    lines.append(
+        f"skillgit: commit refused ({len(violations)} violation{'s' if len(violations) != 1 else ''}); "
+        "fix the above and commit again. `--no-verify` skips the hooks, but `skillgit verify` in CI still reports it."
+    )
+    return HookResult(1, tuple(lines))
+
+
+def format_violation(v: Violation) -> str:
+    """`skillgit: SG00x <file>: <message>. <fix>` — one line per violation, as the hooks print them."""
+    where = f" {v.path}" if v.path else ""
+    message = v.message.rstrip(".")
+    return f"skillgit: {v.rule}{where}: {message}. {v.fix}"
+
+
+# -- trailers the hook adds ------------------------------------------------------------------------
+
+
+def _skills_in(ws: object, files: tuple[FileChange, ...]) -> set[str]:
+    names = set()
+    for f in files:
+        hit = ws.skill_name_of(f.path)  # type: ignore[attr-defined]
+        if hit:
+            names.add(hit[0])
+    return names
+
+
+def _version(ws: object, reader: BlobReader, change: Change, name: str) -> str:
+    """`<before>..<after>` SKILL.md blob ids of skill `name` (active location first, then the attic)."""
+    from skillgit.events import version_value
+
+    def side(after: bool) -> str | None:
+        for location in ("active", "attic"):
+            path = f"{ws.dir_for(name, location)}/SKILL.md"  # type: ignore[attr-defined]
+            for f in change.files:
+                if f.path == path:
+                    oid = f.new_oid if after else f.old_oid
+                    if oid:
+                        return oid
+                    break
+            else:
+                if change.parent is not None:
+                    oid = reader.oid(f"{change.parent}:{path}")
+                    if oid:
+                        return oid
+        return None
+
+    return version_value(side(False), side(True))
+
+
+def _manual_trailers(ws: object, reader: BlobReader, change: Change) -> list[tuple[str, str]]:
+    from skillgit.model.skill import name_is_safe
+
+    names = _skills_in(ws, change.files)
+    if len(names) != 1:
+        return []
+    name = names.pop()
+    if not name_is_safe(name):
+        return []
+    return [(T.EVENT, "manual"), (T.NAME, name), (T.VERSION, _version(ws, reader, change, name))]
+
+
+def _rollback_trailers(
+    ws: object, reader: BlobReader, change: Change, target: str
+) -> tuple[list[tuple[str, str]], str | None]:
+    """Trailers for a `git revert` of an event, and the reverted commit when the revert is exact."""
+    from skillgit.events import event_from_commit
+
+    repo: Repo = ws.repo  # type: ignore[attr-defined]
+    records = repo.log("-1", target, "--", raw=False) if _exists(repo, target) else []
+    if not records:
+        return [], None
+    record = records[0]
+    event = event_from_commit(record.commit, record.parents, record.author_name, record.author_email, record.time, record.message)
+    if event.kind is None:
+        return [], None
+    name = event.skill
+    if name is None and event.revert_of:
+        name = _skill_of_revert(ws, event.revert_of)
+    names = _skills_in(ws, change.files)
+    if name is None or names != {name}:
+        return [], None
+    reverted = file_changes(repo.diff_trees(record.parents[0] if record.parents else None, record.commit))
+    exact = is_exact_revert(change.files, reverted)
+    title = record.message.splitlines()[0] if record.message else ""
+    reason = f"git revert of {record.commit[:12]} ({title[:200]})" if title else f"git revert of {record.commit[:12]}"
+    pairs = [
+        (T.EVENT, "rollback"),
+        (T.NAME, name),
+        (T.VERSION, _version(ws, reader, change, name)),
+        (T.ROLLBACK_OF, record.commit),
+        (T.REASON, T.check_value(T.REASON, reason.replace("\n", " ").replace("\r", " "))),
+    ]
+    return pairs, record.commit if exact else None
+
+
+def _skill_of_revert(ws: object, commit: str) -> str | None:
+    from skillgit.events import event_from_commit
+
+    repo: Repo = ws.repo  # type: ignore[attr-defined]
+    if not _exists(repo, commit):
+        return None
+    record = repo.log("-1", commit, "--")[0]
+    return event_from_commit(record.commit, record.parents, record.author_name, record.author_email, record.time, record.message).skill
+
+
+def _exists(repo: Repo, rev: str) -> bool:
+    return bool(repo.run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False).strip())
+
+
+def _append_trailers(repo: Repo, path: Path, pairs: list[tuple[str, str]]) -> None:
+    """Add trailers with git itself, which keeps them above comments and the scissors line."""
+    args = ["interpret-trailers", "--in-place", "--where", "end", "--if-exists", "addIfDifferent", "--if-missing", "add"]
+    for key, value in pairs:
+        args += ["--trailer", f"{key}: {value}"]
+    repo.run(*args, str(path))
+
+
+def comment_char(repo: Repo, text: str) -> str:
+    """git's core.commentChar (for `auto`, the character git's own template lines use)."""
+    value = repo.config_value("core.commentChar") or repo.config_value("core.commentString") or "#"
+    if value != "auto":
+        return value
+    for candidate in "#;@!$%^&|:":
+        if any(line.startswith(f"{candidate} Please enter") or line.startswith(f"{candidate} ----") for line in text.splitlines()):
+            return candidate
+    return "#"
+
+
+# -- amend detection -------------------------------------------------------------------------------
+
+
+def amending() -> bool:
+    """True when the hook runs for `git commit --amend`.
+
+    git tells hooks nothing about --amend, so: `SKILLGIT_AMEND=1|0` if set; else the arguments of
+    the nearest `git … commit` process among our ancestors (Linux /proc, else `ps`).
+    """
+    override = os.environ.get("SKILLGIT_AMEND")
+    if override in ("0", "1"):
+        return override == "1"
+    pid = os.getppid()
+    for _ in range(8):
+        if pid <= 1:
+            return False
+        argv, parent = _process(pid)
+        if argv and _is_git_commit(argv):
+            return any(len(a) >= 4 and "--amend".startswith(a) for a in argv)
+        pid = parent
+    return False
+
+
+def _is_git_commit(argv: list[str]) -> bool:
+    if not argv or Path(argv[0]).name not in ("git", "git.exe"):
+        return False
+    rest = argv[1:]
+    while rest and rest[0].startswith("-"):
+        takes_value = rest[0] in ("-C", "-c", "--git-dir", "--work-tree", "--namespace")
+        rest = rest[2:] if takes_value else rest[1:]
+    return bool(rest) and rest[0] == "commit"
+
+
+def _process(pid: int) -> tuple[list[str], int]:
+    proc = Path(f"/proc/{pid}")
+    if proc.is_dir():
+        try:
+            argv = proc.joinpath("cmdline").read_bytes().decode("utf-8", "replace").split("\0")
+            stat = proc.joinpath("stat").read_text()
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            return [a for a in argv if a != ""], parent
+        except (OSError, ValueError, IndexError):
+            return [], 0
+    try:
+        out = subprocess.run(["ps", "-o", "ppid=,args=", "-p", str(pid)], capture_output=True, text=True).stdout.strip()
+        ppid, _, args = out.partition(" ")
+        return args.split(), int(ppid)
+    except (OSError, ValueError):
+        return [], 0

@@ -1,0 +1,112 @@
+"""`skillgit hooks install|uninstall`: the shims git runs, written where `git rev-parse --git-path hooks` says.
+
+A shim is a small sh script marked `# skillgit-hook`. It runs a kept `<name>.local` hook first (an
+existing hook is renamed, never overwritten; its failure fails the commit), then `skillgit hook
+<name>`: the `skillgit` on PATH, else the Python that installed the shim (`python -m skillgit`).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from skillgit.git import Repo
+
+HOOK_NAMES = ("pre-commit", "commit-msg")
+MARKER = "# skillgit-hook"
+LOCAL_SUFFIX = ".local"
+
+
+def shim_text(name: str, python: str | None = None) -> str:
+    """The hook script: run a kept `<name>.local` hook first, then `skillgit hook <name>`."""
+    python = python or sys.executable
+    quoted = "'" + python.replace("'", "'\\''") + "'"
+    return f"""#!/bin/sh
+{MARKER}: {name} (written by `skillgit hooks install`; `skillgit hooks uninstall` removes it)
+hook_dir=$(dirname "$0")
+if [ -x "$hook_dir/{name}{LOCAL_SUFFIX}" ]; then
+    "$hook_dir/{name}{LOCAL_SUFFIX}" "$@" || exit $?
+fi
+if command -v skillgit >/dev/null 2>&1; then
+    exec skillgit hook {name} "$@"
+fi
+exec {quoted} -m skillgit hook {name} "$@"
+"""
+
+
+def is_ours(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return MARKER.encode() in handle.read(512)
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True)
+class HookFile:
+    """One hook after install/uninstall: its path and what happened to it."""
+
+    name: str
+    path: Path
+    action: str
+    """installed | updated | chained (an existing hook kept as <name>.local) | removed | restored | kept | absent"""
+
+
+def hooks_dir(repo: Repo) -> Path:
+    return repo.git_path("hooks")
+
+
+def install(directory: Path | str = ".", python: str | None = None) -> list[HookFile]:
+    """Write the shims where git looks for hooks (core.hooksPath honoured). Idempotent.
+
+    An existing hook that is not ours is renamed `<name>.local` and run first by the shim.
+    """
+    from skillgit.errors import UsageError
+
+    repo = Repo.discover(directory)
+    where = hooks_dir(repo)
+    where.mkdir(parents=True, exist_ok=True)
+    done = []
+    for name in HOOK_NAMES:
+        path, local = where / name, where / f"{name}{LOCAL_SUFFIX}"
+        action = "installed"
+        if path.exists() or path.is_symlink():
+            if is_ours(path):
+                action = "updated"
+            elif local.exists() or local.is_symlink():
+                raise UsageError(
+                    f"{path} and {local} both exist and neither is skillgit's; merge them into {local} "
+                    "(it will run before skillgit's checks) and run `skillgit hooks install` again."
+                )
+            else:
+                path.rename(local)
+                action = "chained"
+        tmp = path.with_name(f".{name}.skillgit-tmp")
+        tmp.write_text(shim_text(name, python), encoding="utf-8")
+        tmp.chmod(0o755)
+        tmp.replace(path)
+        done.append(HookFile(name, path, action))
+    return done
+
+
+def uninstall(directory: Path | str = ".") -> list[HookFile]:
+    """Remove our shims and put back any hook they had chained. Other hooks are left alone."""
+    repo = Repo.discover(directory)
+    where = hooks_dir(repo)
+    done = []
+    for name in HOOK_NAMES:
+        path, local = where / name, where / f"{name}{LOCAL_SUFFIX}"
+        if not (path.exists() or path.is_symlink()):
+            done.append(HookFile(name, path, "absent"))
+            continue
+        if not is_ours(path):
+            done.append(HookFile(name, path, "kept"))
+            continue
+        path.unlink()
+        if local.exists() or local.is_symlink():
+            local.rename(path)
+            done.append(HookFile(name, path, "restored"))
+        else:
+            done.append(HookFile(name, path, "removed"))
+    return done
