@@ -170,13 +170,26 @@ def seal(ws: Workspace, name: str, margin: float | None = None, min_pass: float 
 
 
 def _previous_lock(ws: Workspace, lock_path: str) -> Lock | None:
-    """The lock being replaced (work tree first, then HEAD); an unreadable one is simply replaced."""
+    """The lock being replaced (work tree first, then HEAD). A hand-written skeleton without a valid
+    `hash` (`{"rubric": …, "margin": 0.5, "min_pass": 7}`) still gives its numbers and keys."""
+    import json
+
     for raw in (_read_worktree(ws, lock_path), ws.repo.read_file("HEAD", lock_path) if ws.repo.head() else None):
-        if raw is not None:
-            try:
-                return read_lock(raw, lock_path)
-            except SkillgitError:
-                continue
+        if raw is None:
+            continue
+        try:
+            return read_lock(raw, lock_path)
+        except SkillgitError:
+            pass
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            continue
+        if isinstance(data, dict):
+            numbers = {k: float(v) for k in ("margin", "min_pass") if isinstance(v := data.get(k), (int, float))
+                       and not isinstance(v, bool) and v >= 0}
+            extra = {k: v for k, v in data.items() if k not in ("hash", "n", "margin", "min_pass")}
+            return Lock("sha256:", None, numbers.get("margin"), numbers.get("min_pass"), extra)
     return None
 
 

@@ -1,0 +1,153 @@
+"""A skill's eval material at one commit: its eval files read from git, and directories for runners.
+
+`SkillMaterial` checks the skill out of git objects (never the work tree) into a private temporary
+directory, loads `evals/evals.yaml` and the sealed `evals/holdout.jsonl` from there (so relative
+rubric paths resolve), and hands runners copies of the skill **without** its `evals/` directory:
+a runner never sees graders, expected answers or holdout cases on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from skillgit.errors import UsageError
+from skillgit.evals.holdout import EVALS_DIR, SealedHoldout, sealed_holdout
+from skillgit.evals.loader import load_evals, load_holdout
+from skillgit.evals.model import EvalCase, EvalSet
+
+if TYPE_CHECKING:
+    from skillgit.config import Config
+    from skillgit.evals.judge import Judge, Rubric
+    from skillgit.workspace import Workspace
+
+EVALS_FILE = "evals.yaml"
+
+
+class NoEvals(UsageError):
+    """The skill has no `evals.yaml` and no holdout (exit 2)."""
+
+
+class NoRunner(UsageError):
+    """No runner command is configured (exit 2)."""
+
+
+class SkillMaterial:
+    """Use as a context manager: `with SkillMaterial(ws, "social") as m: m.evals, m.runner_dir()`.
+
+    `version` is the blob id of SKILL.md at `rev`; `evals` is None without an evals.yaml;
+    `holdout` is None without a holdout (and the seal was checked when `holdout=True`). With
+    `evals=False` only the skill directory is materialised (nothing is loaded or checked).
+    """
+
+    def __init__(self, ws: Workspace, name: str, rev: str = "HEAD", *, holdout: bool = True, evals: bool = True) -> None:
+        from skillgit.evals.runner import checkout_version
+
+        self.ws, self.name = ws, name
+        self.sealed: SealedHoldout | None = sealed_holdout(ws, name, rev) if holdout and evals else None
+        self.checkout = checkout_version(ws.repo, rev, ws.skill_dir(name))
+        self._tmp = tempfile.TemporaryDirectory(prefix="skillgit-eval-")
+        try:
+            self.commit = self.checkout.commit
+            if self.checkout.version is None:
+                raise UsageError(f"{ws.skill_dir(name)}/SKILL.md: missing at {rev}; a skill needs its SKILL.md.")
+            self.version: str = self.checkout.version
+            evals_dir = self.checkout.path / EVALS_DIR
+            where = f"{ws.skill_dir(name)}/{EVALS_DIR}"
+            path = evals_dir / EVALS_FILE
+            self.evals: EvalSet | None = None
+            if evals and path.is_file():
+                self.evals = load_evals(path, name=f"{where}/{EVALS_FILE}")
+            self.holdout: list[EvalCase] | None = None
+            if self.sealed is not None:
+                self.holdout = load_holdout(evals_dir / "holdout.jsonl", name=self.sealed.path)
+        except BaseException:
+            self.cleanup()
+            raise
+
+    @property
+    def train(self) -> list[EvalCase]:
+        return list(self.evals.cases) if self.evals else []
+
+    def require_evals(self) -> None:
+        if self.evals is None and self.holdout is None:
+            where = f"{self.ws.skill_dir(self.name)}/{EVALS_DIR}"
+            raise NoEvals(
+                f"no evals for skill `{self.name}`: neither {where}/{EVALS_FILE} nor a sealed "
+                f"{where}/holdout.jsonl exists at {self.commit[:12]}; write eval cases (docs/evals.md) first."
+            )
+
+    def runner_dir(self, skill_md: bytes | None = None) -> Path:
+        """A fresh copy of the skill for a runner, without `evals/`; with `skill_md`, SKILL.md replaced."""
+        base = Path(tempfile.mkdtemp(prefix="dir-", dir=self._tmp.name))
+        target = base / self.checkout.path.name
+        shutil.copytree(self.checkout.path, target, symlinks=True, ignore=_skip_evals(self.checkout.path))
+        if skill_md is not None:
+            (target / "SKILL.md").write_bytes(skill_md)
+        return target
+
+    def rubric(self) -> Rubric | None:
+        """The rubric the lock names (`rubric`: a path from the repository root, or from the evals dir)."""
+        if self.sealed is None or not isinstance(self.sealed.lock.extra.get("rubric"), str):
+            return None
+        return load_rubric_at(self.ws, self.commit, self.sealed.lock.extra["rubric"], self.ws.skill_dir(self.name),
+                              self.sealed.lock_path)
+
+    def judge(self, config: Config, *, holdout: bool = False) -> Judge:
+        from skillgit.evals.judge import Judge
+
+        return Judge.from_config(config, rubric=self.rubric() if holdout else None, cwd=self.ws.repo.root)
+
+    def cleanup(self) -> None:
+        self.checkout.cleanup()
+        self._tmp.cleanup()
+
+    def __enter__(self) -> SkillMaterial:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.cleanup()
+
+
+def _skip_evals(root: Path) -> Any:
+    def ignore(directory: str, names: list[str]) -> list[str]:
+        return [EVALS_DIR] if Path(directory) == root and EVALS_DIR in names else []
+
+    return ignore
+
+
+def load_rubric_at(ws: Workspace, rev: str, ref: str, skill_dir: str, where: str) -> Rubric:
+    """Read rubric `ref` from git at `rev`: tried from the repository root, the skill dir and its evals dir."""
+    from skillgit.evals.judge import rubric_from_data
+    from skillgit.yamlio import load_yaml
+
+    ref = ref.strip().lstrip("/")
+    candidates = [ref, f"{skill_dir}/{ref}", f"{skill_dir}/{EVALS_DIR}/{ref}"]
+    # OrchestKit locks name the rubric from their repository root (`src/skills/assess/rubric.json`).
+    tail = ref.rsplit("/", 1)[-1]
+    candidates += [f"{skill_dir}/{tail}", f"{skill_dir}/{EVALS_DIR}/{tail}"]
+    for path in candidates:
+        raw = ws.repo.read_file(rev, path)
+        if raw is None:
+            continue
+        source = f"{path} (rubric of {where})"
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"{source}: not valid UTF-8 at byte {exc.start}; save it as UTF-8.") from None
+        if path.endswith(".json"):
+            try:
+                data = json.loads(text)
+            except ValueError as exc:
+                raise UsageError(f"{source}: not valid JSON ({exc}); fix the syntax.") from None
+        else:
+            data = load_yaml(text, source)
+        return rubric_from_data(data, source)
+    raise UsageError(
+        f"{where}: key `rubric` names {ref!r}, which is not in the repository at {rev[:12]} (tried "
+        f"{', '.join(candidates[:3])}); commit the rubric or fix the path and re-seal."
+    )
