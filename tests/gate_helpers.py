@@ -8,6 +8,7 @@ judge's security score.
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import shutil
@@ -64,6 +65,24 @@ def add_evals(sg, repo: Path, *, evals: str | None = "gate_evals.yaml", holdout:
         shutil.copy(EVALS / holdout, repo / EVAL_DIR / "holdout.jsonl")
         result = sg(repo, "holdout", "seal", "social", *seal_args)
         assert result.code == 0, result
+
+
+def configure_runner(repo: Path, runner: str | None) -> None:
+    """A maintainer sets (or removes) `eval.runner` in skillgit.yaml, as a plain commit."""
+    config = repo / "skillgit.yaml"
+    kept, skipping = [], False
+    for line in config.read_text().splitlines():
+        if line.startswith("eval:"):
+            skipping = True
+            continue
+        if skipping and (line.startswith((" ", "\t")) or not line.strip()):
+            continue
+        skipping = False
+        kept.append(line)
+    if runner is not None:
+        kept += ["eval:", f"  runner: {json.dumps(runner)}"]
+    config.write_text("\n".join(kept) + "\n")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "Configure the eval runner", "--", "skillgit.yaml")
 
 
 def head(repo: Path) -> str:

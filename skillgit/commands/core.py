@@ -83,11 +83,14 @@ def create(ctx: click.Context, name: str, expected: str, source: Path | None, de
 @click.option("--eval-summary", help="Skill-Eval-Summary trailer value (train and holdout results).")
 @click.option("--score-delta", help="Skill-Score-Delta, e.g. '0.42 -> 0.47'.")
 @click.option("--parent-event", help="Commit id of the event this follows up.")
+@click.option("--gate", "gated", is_flag=True,
+              help="Run the eval gate first (docs/evals.md); a rejection records a `refused` event and exits 1.")
 @json_option
 @repo_option
 @click.pass_context
 def refine(ctx: click.Context, name: str, expected: str, source: Path | None, eval_summary: str | None,
-           score_delta: str | None, parent_event: str | None, as_json: bool, directory: Path | None) -> None:
+           score_delta: str | None, parent_event: str | None, gated: bool, as_json: bool,
+           directory: Path | None) -> int:
     """Commit the edit of skill NAME (its work-tree changes, or --from FILE) as one `refine` commit.
 
     Only skills/NAME/ goes into the commit; other staged or unstaged work is left alone.
@@ -96,12 +99,23 @@ def refine(ctx: click.Context, name: str, expected: str, source: Path | None, ev
     Example:
       $EDITOR skills/social/SKILL.md
       skillgit refine social --expected "win_rate >= 0.6 within 5 sessions; else split the procedure"
+      skillgit refine social --gate --expected "..."    # eval gate first; Skill-Eval-Summary from it
     """
     from skillgit import operations
 
+    if gated:
+        from skillgit.evals.promote import gated_refine
+
+        if eval_summary:
+            raise click.UsageError("--gate writes Skill-Eval-Summary itself; drop --eval-summary.")
+        outcome = gated_refine(_ws(ctx, directory), name, expected=expected, source=source, score_delta=score_delta,
+                               parent_event=parent_event)
+        _done(outcome.result, as_json)
+        return outcome.exit_code
     result = operations.refine(_ws(ctx, directory), name, expected=expected, source=source, eval_summary=eval_summary,
                                score_delta=score_delta, parent_event=parent_event)
     _done(result, as_json)
+    return 0
 
 
 @click.command()

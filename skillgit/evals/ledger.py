@@ -1,0 +1,89 @@
+"""The promotion ledger of a skill, read from git history: every gate decision with its figures.
+
+Accepted: `refine` (and `create`) events about the skill that carry `Skill-Eval-Summary`.
+Rejected: `refused` events about the skill (with their `Skill-Reason`, and the summary when the
+gate produced one). Oldest first, like an append-only ledger. Nothing is stored outside git.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from skillgit import trailers as T
+from skillgit.errors import SkillgitError
+from skillgit.evals.summary import EvalSummary
+
+if TYPE_CHECKING:
+    from skillgit.workspace import Workspace
+
+ACCEPTING = ("refine", "create")
+
+
+@dataclass(frozen=True)
+class Decision:
+    commit: str
+    time: datetime
+    author: str
+    event: str
+    accepted: bool
+    summary: str | None
+    figures: EvalSummary | None
+    """The summary parsed; None when absent or not in the documented format."""
+    reason: str | None
+    version: str | None
+
+    @property
+    def decision(self) -> str:
+        return "accepted" if self.accepted else "rejected"
+
+    def to_json(self) -> dict[str, Any]:
+        f = self.figures
+        figures = None
+        if f is not None:
+            figures = {"train": {"better": f.better, "worse": f.worse, "tie": f.tie}, "holdout": None}
+            if f.has_holdout:
+                figures["holdout"] = {"champion": f.holdout_before, "challenger": f.holdout_after,
+                                      "delta": None if f.holdout_delta is None else round(f.holdout_delta, 4),
+                                      "n": f.holdout_n, "margin": f.margin}
+        return {"commit": self.commit, "time": self.time.isoformat(), "author": self.author, "event": self.event,
+                "decision": self.decision, "summary": self.summary, "figures": figures, "reason": self.reason,
+                "version": self.version}
+
+    def line(self) -> str:
+        head = f"{self.commit[:12]}  {self.time:%Y-%m-%d %H:%M}  {self.decision:<8}  {self.event:<7}"
+        text = f"{head}  {self.summary or '(no eval summary)'}"
+        if not self.accepted and self.reason:
+            text += f"\n{'':14}reason: {self.reason}"
+        return text
+
+
+def ledger(ws: Workspace, name: str) -> list[Decision]:
+    """Every gate decision about skill `name` reachable from HEAD, oldest first."""
+    from skillgit.model.skill import check_name
+
+    check_name(name)
+    out = []
+    for e in reversed(ws.events()):
+        if e.skill != name:
+            continue
+        summary = e.trailers.get(T.EVAL_SUMMARY)
+        if e.kind in ACCEPTING and summary is not None:
+            accepted = True
+        elif e.kind == "refused":
+            accepted = False
+        else:
+            continue
+        out.append(Decision(e.commit, e.time, f"{e.author_name} <{e.author_email}>", e.kind or "", accepted, summary,
+                            _figures(summary), e.trailers.get(T.REASON), e.trailers.get(T.VERSION)))
+    return out
+
+
+def _figures(summary: str | None) -> EvalSummary | None:
+    if summary is None:
+        return None
+    try:
+        return EvalSummary.parse(summary)
+    except SkillgitError:
+        return None

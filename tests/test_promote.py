@@ -1,0 +1,166 @@
+"""`skillgit promote` and `refine --gate`: the gate's decision becomes exactly one commit (or none)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import git, snapshot, trailers_of
+from gate_helpers import (EVAL_DIR, EXPECTED, RUNNER, SKILL, add_evals, candidate, changed_files, configure_runner, head,
+                          set_markers)
+
+CANARY = "CANARY-7f3a9c21"
+
+
+def promote(sg, repo: Path, path: Path | str, *extra: str):  # type: ignore[no-untyped-def]
+    return sg(repo, "promote", "social", "--candidate", str(path), "--expected", EXPECTED, "--runner", RUNNER, *extra)
+
+
+def test_a_real_improvement_is_promoted_as_a_refine_with_the_summary_trailer(sg, managed_repo: Path, tmp_path: Path) -> None:
+    repo = managed_repo
+    add_evals(sg, repo, quality=1, holdout_quality=1)
+    before = git(repo, "rev-parse", f"HEAD:{SKILL}").strip()
+    path = candidate(repo, tmp_path, quality=2, holdout_quality=2)
+    result = promote(sg, repo, path)
+    assert result.code == 0, result
+    after = git(repo, "rev-parse", f"HEAD:{SKILL}").strip()
+    assert trailers_of(repo) == [
+        ("Skill-Event", "refine"), ("Skill-Name", "social"), ("Skill-Version", f"{before}..{after}"),
+        ("Skill-Expected", EXPECTED),
+        ("Skill-Eval-Summary", "train 1 better 0 worse 2 tie; holdout 0.2->0.6 n=5 margin 0.05"),
+    ]
+    assert (repo / SKILL).read_bytes() == path.read_bytes()
+    assert changed_files(repo) == [SKILL]
+    assert git(repo, "status", "--porcelain") == ""
+    assert "accepted: train 1 better 0 worse 2 tie; holdout 0.2->0.6 n=5 margin 0.05" in result.out
+
+
+def test_better_on_train_but_worse_on_holdout_makes_a_refused_commit_with_both_figures(
+    sg, managed_repo: Path, tmp_path: Path
+) -> None:
+    repo = managed_repo
+    add_evals(sg, repo, quality=1, holdout_quality=2)
+    parent, skill_before = head(repo), (repo / SKILL).read_bytes()
+    result = promote(sg, repo, candidate(repo, tmp_path, quality=2, holdout_quality=1))
+    assert result.code == 1, result
+    assert git(repo, "rev-parse", "HEAD~1").strip() == parent
+    assert changed_files(repo) == []  # an empty commit
+    assert trailers_of(repo) == [
+        ("Skill-Event", "refused"), ("Skill-Name", "social"),
+        ("Skill-Reason", "holdout 0.6->0.2 n=5: delta -0.4 < margin 0.05; challenger 0.2 < min_pass 0.6"),
+        ("Skill-Eval-Summary", "train 1 better 0 worse 2 tie; holdout 0.6->0.2 n=5 margin 0.05"),
+    ]
+    assert (repo / SKILL).read_bytes() == skill_before
+    body = git(repo, "log", "-1", "--format=%b")
+    assert "train medium: better" in body
+    assert "holdout n=5: champion 0.6, challenger 0.2, delta -0.4, margin 0.05, min_pass 0.6" in body
+
+
+@pytest.mark.parametrize("markers, reason", [
+    ({"quality": 2, "holdout_quality": 2}, "holdout 0.6->0.6 n=5: a tie (delta 0); the champion keeps ties"),
+    ({"quality": 1, "security": 5}, "train 0 better 0 worse 3 tie: no case improved; the gate needs 0 worse and at least 1 better"),
+])
+def test_a_tie_is_refused(sg, managed_repo: Path, tmp_path: Path, markers: dict[str, int], reason: str) -> None:
+    add_evals(sg, managed_repo, quality=1, holdout_quality=2)
+    result = promote(sg, managed_repo, candidate(managed_repo, tmp_path, **markers))
+    assert result.code == 1, result
+    assert dict(trailers_of(managed_repo))["Skill-Reason"] == reason
+
+
+@pytest.mark.parametrize("how", ["uncommitted", "committed"])
+def test_an_edited_holdout_gives_exit_3_and_no_commit(sg, managed_repo: Path, tmp_path: Path, how: str) -> None:
+    repo = managed_repo
+    add_evals(sg, repo, quality=1, holdout_quality=1)
+    path = repo / EVAL_DIR / "holdout.jsonl"
+    path.write_bytes(path.read_bytes().replace(b'"level": 4', b'"level": 1'))
+    if how == "committed":
+        git(repo, "commit", "-q", "--no-verify", "-am", "Make h5 easier")
+    cand = candidate(repo, tmp_path, quality=2, holdout_quality=2)
+    before = snapshot(repo)
+    result = promote(sg, repo, cand)
+    assert result.code == 3, result
+    assert "skills/social/evals/holdout.jsonl" in result.err
+    assert result.err.rstrip().endswith("`skillgit holdout seal social`.")
+    assert snapshot(repo) == before
+
+
+def test_a_skill_without_evals_gives_exit_2_and_no_commit(sg, managed_repo: Path, tmp_path: Path) -> None:
+    cand = candidate(managed_repo, tmp_path, quality=2)
+    before = snapshot(managed_repo)
+    result = promote(sg, managed_repo, cand)
+    assert result.code == 2
+    assert "no evals for skill `social`" in result.err
+    assert snapshot(managed_repo) == before
+
+
+def test_the_candidate_may_be_a_revision(sg, managed_repo: Path) -> None:
+    repo = managed_repo
+    add_evals(sg, repo, quality=1, holdout_quality=1)
+    git(repo, "switch", "-q", "-c", "proposal")
+    set_markers(repo, quality=2, holdout_quality=2)
+    git(repo, "commit", "-q", "-am", "Proposal")
+    proposal = (repo / SKILL).read_bytes()
+    git(repo, "switch", "-q", "main")
+    result = promote(sg, repo, "proposal")
+    assert result.code == 0, result
+    assert (repo / SKILL).read_bytes() == proposal
+
+
+def test_an_invalid_candidate_is_refused_before_anything_runs(sg, managed_repo: Path, tmp_path: Path) -> None:
+    add_evals(sg, managed_repo)
+    bad = tmp_path / "bad.md"
+    bad.write_text("no frontmatter here\n")
+    before = snapshot(managed_repo)
+    result = promote(sg, managed_repo, bad)
+    assert result.code == 2
+    assert "not a valid skill" in result.err
+    assert snapshot(managed_repo) == before
+
+
+def test_promote_json_reports_the_decision_and_no_holdout_content(sg, managed_repo: Path, tmp_path: Path) -> None:
+    add_evals(sg, managed_repo, holdout="gate_holdout_canary.jsonl", quality=1, holdout_quality=2)
+    result = promote(sg, managed_repo, candidate(managed_repo, tmp_path, quality=2, holdout_quality=0), "--json")
+    assert result.code == 1
+    data = json.loads(result.out)
+    assert (data["accepted"], data["event"]) == (False, "refused")
+    assert data["holdout"]["n"] == 3 and data["holdout"]["challenger"] == 0.0
+    assert CANARY not in result.out + result.err
+    assert CANARY not in git(managed_repo, "log", "-1", "--format=%B")
+
+
+# -- refine --gate ------------------------------------------------------------------------------
+
+
+def test_refine_gate_commits_a_work_tree_edit_that_passes_with_its_summary(sg, managed_repo: Path) -> None:
+    add_evals(sg, managed_repo, quality=1, holdout_quality=1)
+    set_markers(managed_repo, quality=2, holdout_quality=2)
+    configure_runner(managed_repo, RUNNER)
+    result = sg(managed_repo, "refine", "social", "--gate", "--expected", EXPECTED)
+    assert result.code == 0, result
+    trailers = dict(trailers_of(managed_repo))
+    assert trailers["Skill-Event"] == "refine"
+    assert trailers["Skill-Eval-Summary"] == "train 1 better 0 worse 2 tie; holdout 0.2->0.6 n=5 margin 0.05"
+    assert git(managed_repo, "status", "--porcelain") == ""
+
+
+def test_refine_gate_records_a_rejection_and_keeps_the_edit_in_the_work_tree(sg, managed_repo: Path) -> None:
+    add_evals(sg, managed_repo, quality=1, holdout_quality=2)
+    configure_runner(managed_repo, RUNNER)
+    set_markers(managed_repo, quality=2, holdout_quality=1)
+    edited = (managed_repo / SKILL).read_bytes()
+    result = sg(managed_repo, "refine", "social", "--gate", "--expected", EXPECTED)
+    assert result.code == 1, result
+    assert dict(trailers_of(managed_repo))["Skill-Event"] == "refused"
+    assert changed_files(managed_repo) == []
+    assert (managed_repo / SKILL).read_bytes() == edited
+    assert git(managed_repo, "status", "--porcelain").split() == ["M", SKILL]
+
+
+def test_refine_gate_refuses_a_given_eval_summary(sg, managed_repo: Path) -> None:
+    add_evals(sg, managed_repo)
+    set_markers(managed_repo, quality=2)
+    result = sg(managed_repo, "refine", "social", "--gate", "--expected", EXPECTED, "--eval-summary", "train 1 better 0 worse 0 tie")
+    assert result.code == 2
+    assert "--gate writes Skill-Eval-Summary itself" in result.err
