@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from conftest import AGENT, MAINTAINER, as_agent, git
+
 from skillgit import trailers as T
 from skillgit.config import Config
 from skillgit.git import Identity

@@ -6,9 +6,18 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, git
-from rulekit import check, commit, message, pending, refine_message, skill_text, with_lines, write
+from rulekit import (
+    check,
+    commit,
+    message,
+    pending,
+    refine_message,
+    skill_text,
+    with_lines,
+    write,
+)
+
 from skillgit import trailers as T
 from skillgit.evals.seal import read_lock, seal
 
@@ -55,8 +64,8 @@ def test_sg011_refuses_a_re_seal_outside_a_manual_event(sealed_repo: Path) -> No
     write(sealed_repo, {H: data, L: seal(data, margin=0.5, min_pass=7.0).dumps()})
     found = check("SG011", pending(sealed_repo, "Grow the holdout\n", agent=False), repo=sealed_repo)
     assert [v.message for v in found] == [
-        "the holdout seal of `social` changes in a commit that is not a skill event by a maintainer; "
-        "only a maintainer's manual event may re-seal"
+        ("the holdout seal of `social` changes in a commit that is not a skill event by a maintainer; "
+        "only a maintainer's manual event may re-seal")
     ]
 
 
@@ -108,7 +117,11 @@ def test_sg011_accepts_retiring_a_skill_with_its_sealed_holdout(sealed_repo: Pat
 def test_sg011_reports_an_unreadable_lock(sealed_repo: Path) -> None:
     write(sealed_repo, {L: "{not json"})
     found = check("SG011", pending(sealed_repo, MANUAL, agent=False), repo=sealed_repo)
-    assert [(v.path, v.message) for v in found] == [(L, f"{L}:1: not valid JSON (Expecting property name enclosed in double quotes); re-seal the holdout to rewrite the lock")]
+    assert [v.render() for v in found] == [
+        (f"{L}: line 1: not valid JSON (Expecting property name enclosed in double quotes) (SG011 holdout-sealed). "
+        "Restore the sealed holdout, or have a maintainer re-seal it with `skillgit holdout seal social` "
+        "(a manual event that updates holdout and lock together).")
+    ]
 
 
 # -- SG012 eval-gate -----------------------------------------------------------------------------
@@ -122,9 +135,9 @@ def refine_with(repo: Path, summary: str | None):  # type: ignore[no-untyped-def
 def test_sg012_refuses_an_agent_refine_without_an_eval_summary(managed_repo: Path) -> None:
     found = check("SG012", refine_with(managed_repo, None), repo=managed_repo)
     assert [v.render() for v in found] == [
-        "skills/social/SKILL.md: the agent refine of `social` has no `Skill-Eval-Summary` trailer (SG012 eval-gate). "
+        ("skills/social/SKILL.md: the agent refine of `social` has no `Skill-Eval-Summary` trailer (SG012 eval-gate). "
         "Run the eval gate on the candidate and add its result, e.g. "
-        "`Skill-Eval-Summary: train 2 better 0 worse 1 tie; holdout 0.72->0.81 n=20 margin 0.05`."
+        "`Skill-Eval-Summary: train 2 better 0 worse 1 tie; holdout 0.72->0.81 n=20 margin 0.05`.")
     ]
 
 

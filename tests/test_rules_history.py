@@ -6,9 +6,19 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-
 from conftest import git
-from rulekit import check, commit, message, new_skill, pending, refine_message, skill_text, with_lines, write
+from rulekit import (
+    check,
+    commit,
+    message,
+    new_skill,
+    pending,
+    refine_message,
+    skill_text,
+    with_lines,
+    write,
+)
+
 from skillgit import trailers as T
 
 TRIGGER = (T.TRIGGER, "5 new sessions since the last cycle")
@@ -41,9 +51,9 @@ def test_sg009_refuses_refining_a_skill_refined_in_the_last_cycles(managed_repo:
     cycle_no_op(managed_repo)
     found = check("SG009", agent_refine_of(managed_repo, "social"), repo=managed_repo)
     assert [v.render() for v in found] == [
-        f"skills/social: `social` was changed since the init event {init[:12]} (fewer than 3 cycle events since); "
+        (f"skills/social: `social` was changed since the init event {init[:12]} (fewer than 3 cycle events since); "
         "refining it again now is thrashing (SG009 no-thrashing). Refine another skill or record a no-op; `social` "
-        "can be refined once 3 cycle events have passed without a change to it (policy.thrash_cycles)."
+        "can be refined once 3 cycle events have passed without a change to it (policy.thrash_cycles).")
     ]
 
 
@@ -102,9 +112,9 @@ def agent_retire(repo: Path, name: str = "blindspot"):  # type: ignore[no-untype
 def test_sg010_refuses_a_create_as_the_agents_first_real_event(managed_repo: Path) -> None:
     found = check("SG010", agent_create(managed_repo), repo=managed_repo)
     assert [v.render() for v in found] == [
-        "skills/lint: this `create` would be the agent's 1st real event; a `create` is allowed from the 2nd "
+        ("skills/lint: this `create` would be the agent's 1st real event; a `create` is allowed from the 2nd "
         "(policy.bootstrap_create_from) (SG010 bootstrap). Start with a refine (or no-ops, which do not count) "
-        "until 1 real event has landed."
+        "until 1 real event has landed.")
     ]
 
 

@@ -8,10 +8,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS, SAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import CORPUS, SAMPLES
 from skillgit.errors import SealMismatch, UsageError
 from skillgit.evals.seal import case_count, holdout_digest, read_lock, seal
 
@@ -71,7 +71,7 @@ def test_a_lock_made_by_seal_round_trips_through_its_bytes() -> None:
 
 def test_a_lock_with_bare_uppercase_hex_is_read_as_sha256() -> None:
     digest = holdout_digest(b"x\n")
-    assert read_lock('{"hash": "%s"}' % digest[7:].upper()).hash == digest
+    assert read_lock(f'{{"hash": "{digest[7:].upper()}"}}').hash == digest
 
 
 def test_check_raises_seal_mismatch_naming_the_place() -> None:
@@ -83,7 +83,7 @@ def test_check_raises_seal_mismatch_naming_the_place() -> None:
 
 
 def test_a_lock_whose_n_disagrees_does_not_match() -> None:
-    lock = read_lock('{"hash": "%s", "n": 3}' % holdout_digest(b"a\nb\n"))
+    lock = read_lock('{{"hash": "{}", "n": 3}}'.format(holdout_digest(b"a\nb\n")))
     assert not lock.matches(b"a\nb\n")
 
 

@@ -13,9 +13,9 @@ Parsing is case-insensitive and tolerant of extra blanks; `format()` writes the 
 from __future__ import annotations
 
 import math
-from decimal import Decimal
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from skillgit.errors import TrailerError
 

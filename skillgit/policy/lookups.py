@@ -5,7 +5,8 @@ Both are lazy and cached: a rule that never asks costs nothing, so hooks stay fa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from skillgit.git import Repo

@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING
 
 from skillgit.model.skill import SKILL_FILE, Skill, SkillParseError
 from skillgit.policy.model import Change, FileChange, Violation
-from skillgit.policy.rules.common import ACTIVE, event_kind, event_skill, load_skill, root_of, skill_file, skill_of
+from skillgit.policy.rules.common import (
+    ACTIVE,
+    event_kind,
+    event_skill,
+    load_skill,
+    root_of,
+    skill_file,
+    skill_of,
+)
 
 if TYPE_CHECKING:
     from skillgit.config import Config

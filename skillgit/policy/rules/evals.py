@@ -10,7 +10,14 @@ from skillgit.errors import SkillgitError
 from skillgit.evals.seal import HOLDOUT_FILE, LOCK_FILE, Lock, holdout_digest, read_lock
 from skillgit.evals.summary import EXAMPLE, EvalSummary
 from skillgit.policy.model import Change, Violation
-from skillgit.policy.rules.common import ACTIVE, ATTIC, event_kind, event_skill, skill_dir, tree_note
+from skillgit.policy.rules.common import (
+    ACTIVE,
+    ATTIC,
+    event_kind,
+    event_skill,
+    skill_dir,
+    tree_note,
+)
 from skillgit.policy.rules.ownership import is_holdout_path
 
 if TYPE_CHECKING:
@@ -18,8 +25,8 @@ if TYPE_CHECKING:
 
 EPSILON = 1e-9
 _FIX_RESEAL = (
-    "Restore the sealed holdout, or have a maintainer re-seal it (holdout and lock together) as a manual event "
-    "(`skillgit holdout seal`, then `skillgit record`)."
+    "Restore the sealed holdout, or have a maintainer re-seal it with `skillgit holdout seal {name}` "
+    "(a manual event that updates holdout and lock together)."
 )
 
 
@@ -44,6 +51,17 @@ def _side(change: Change, config: Config, name: str, when: str) -> _Side:
         first = first or side
     assert first is not None
     return first
+
+
+def _lock_problem(exc: SkillgitError, path: str) -> str:
+    """A lock error without its own `path:` prefix and fix ("line 1: not valid JSON (…)")."""
+    text = str(exc).split("; ")[0]
+    if text.startswith(path + ":"):
+        text = text[len(path) + 1 :].lstrip()
+        line, sep, rest = text.partition(": ")
+        if sep and line.isdigit():
+            text = f"line {line}: {rest}"
+    return text
 
 
 def _seal_of(side: _Side) -> tuple[object, ...]:
@@ -75,47 +93,50 @@ class HoldoutSealed:
             out.extend(self._check_skill(change, config, name))
         return out
 
-    def _v(self, change: Change, path: str, message: str, fix: str = _FIX_RESEAL) -> Violation:
+    def _v(self, change: Change, path: str, message: str, fix: str) -> Violation:
         return Violation(self.id, self.name, message, fix, path=path, commit=change.commit)
 
     def _check_skill(self, change: Change, config: Config, name: str) -> list[Violation]:
         before, after = _side(change, config, name, "before"), _side(change, config, name, "after")
+        fix = _FIX_RESEAL.format(name=name)
         out: list[Violation] = []
         if after.holdout is not None:
             if after.lock is None:
-                out.append(self._v(change, after.holdout_path, f"the holdout has no {LOCK_FILE} after the change{tree_note(change)}"))
+                message = f"the holdout has no {LOCK_FILE} after the change{tree_note(change)}"
+                out.append(self._v(change, after.holdout_path, message, fix))
             else:
                 try:
                     lock = read_lock(after.lock, after.lock_path)
                 except SkillgitError as exc:
-                    out.append(self._v(change, after.lock_path, str(exc).rstrip("."), "Re-seal the holdout in a manual event."))
+                    out.append(self._v(change, after.lock_path, _lock_problem(exc, after.lock_path), fix))
                 else:
-                    out.extend(self._match(change, after, lock))
+                    out.extend(self._match(change, after, lock, fix))
         elif after.lock is not None and change.touched(after.lock_path):
-            out.append(self._v(change, after.lock_path, f"{LOCK_FILE} seals no holdout: there is no {HOLDOUT_FILE} next to it",
-                               "Remove the lock with the holdout, or restore the holdout, in a maintainer's manual event."))
-        kind = event_kind(change)
-        if out:
+            out.append(self._v(
+                change, after.lock_path, f"{LOCK_FILE} seals no holdout: there is no {HOLDOUT_FILE} next to it",
+                "Remove the lock with the holdout, or restore the holdout, in a maintainer's manual event.",
+            ))
+        if out or _seal_of(before) == _seal_of(after):
             return out
-        if _seal_of(before) != _seal_of(after) and not (kind == "manual" and not change.agent):
-            if change.message is None and not change.agent:
-                return out
-            who = "an agent" if change.agent else "a maintainer"
-            what = f"a `{kind}` event" if kind else "a commit that is not a skill event"
-            out.append(self._v(change, after.lock_path if after.lock is not None else after.holdout_path,
-                               f"the holdout seal of `{name}` changes in {what} by {who}; only a maintainer's manual event may re-seal"))
-        return out
+        kind = event_kind(change)
+        if (kind == "manual" or change.message is None) and not change.agent:
+            return out  # a maintainer's manual re-seal (or the pre-commit stage, message not known yet)
+        who = "an agent" if change.agent else "a maintainer"
+        what = f"a `{kind}` event" if kind else "a commit that is not a skill event"
+        path = after.lock_path if after.lock is not None else after.holdout_path
+        message = f"the holdout seal of `{name}` changes in {what} by {who}; only a maintainer's manual event may re-seal"
+        return [self._v(change, path, message, fix)]
 
-    def _match(self, change: Change, side: _Side, lock: Lock) -> list[Violation]:
+    def _match(self, change: Change, side: _Side, lock: Lock, fix: str) -> list[Violation]:
         assert side.holdout is not None
         if lock.matches(side.holdout):
             return []
         digest = holdout_digest(side.holdout)
         if digest == lock.hash:
-            return [self._v(change, side.lock_path, f"the lock says n={lock.n} but the holdout has a different number of cases")]
+            return [self._v(change, side.lock_path, f"the lock says n={lock.n} but the holdout has a different number of cases", fix)]
         untouched = "" if change.touched(side.lock_path) else f" ({LOCK_FILE} was not updated)"
-        return [self._v(change, side.holdout_path,
-                        f"the holdout no longer matches its lock{untouched}: digest {digest[:19]}… vs sealed {lock.hash[:19]}…")]
+        message = f"the holdout no longer matches its lock{untouched}: digest {digest[:19]}… vs sealed {lock.hash[:19]}…"
+        return [self._v(change, side.holdout_path, message, fix)]
 
 
 class EvalGate:
@@ -167,7 +188,8 @@ class EvalGate:
         try:
             lock = read_lock(side.lock, side.lock_path)
         except SkillgitError as exc:
-            return [self._v(change, side.lock_path, str(exc).rstrip("."), "A maintainer re-seals the holdout in a manual event.")]
+            return [self._v(change, side.lock_path, _lock_problem(exc, side.lock_path),
+                            "A maintainer re-seals the holdout in a manual event (`skillgit holdout seal`).")]
         if not lock.matches(side.holdout):
             return [self._v(change, side.holdout_path, "the holdout does not match its lock, so its result cannot be trusted (fail closed)",
                             "A maintainer restores or re-seals the holdout in a manual event.")]

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from skillgit.events import MUTATING
 from skillgit.policy.model import Change, Violation
-from skillgit.policy.rules.common import ACTIVE, event_kind, event_skill, is_agent_email, skill_dir
+from skillgit.policy.rules.common import (
+    ACTIVE,
+    event_kind,
+    event_skill,
+    is_agent_email,
+    skill_dir,
+)
 
 if TYPE_CHECKING:
     from skillgit.config import Config

@@ -9,7 +9,16 @@ from skillgit.config import CONFIG_FILE
 from skillgit.evals.seal import HOLDOUT_FILE, LOCK_FILE
 from skillgit.model.skill import Skill, SkillParseError
 from skillgit.policy.model import Change, Violation
-from skillgit.policy.rules.common import ACTIVE, ATTIC, load_skill, skill_dir, skill_file, skill_of, touched_skills, tree_note
+from skillgit.policy.rules.common import (
+    ACTIVE,
+    ATTIC,
+    load_skill,
+    skill_dir,
+    skill_file,
+    skill_of,
+    touched_skills,
+    tree_note,
+)
 
 if TYPE_CHECKING:
     from skillgit.config import Config
@@ -70,19 +79,18 @@ class AllowList:
                 "and an agent commit may not touch it",
                 _FIX_FOREIGN.format(origin=want or "<agent.origin>"),
             )]
+        path = after[0] if after else before[0] if before else ""
         if not want:
-            path = (after or before)[0]  # type: ignore[index]
             return [self._violation(
                 change, path, "`agent.origin` is not set in skillgit.yaml, so an agent commit may change no skill",
                 "Set `agent.origin` (e.g. `origin: yoyo`) in skillgit.yaml in a maintainer commit.",
             )]
-        return self._ownership(change, want, before, after)
+        return self._ownership(change, want, path, before, after)
 
     def _ownership(
-        self, change: Change, want: str, before: tuple[str, Skill] | None, after: tuple[str, Skill] | None
+        self, change: Change, want: str, path: str, before: tuple[str, Skill] | None, after: tuple[str, Skill] | None
     ) -> list[Violation]:
         out: list[Violation] = []
-        path = (after or before)[0]  # type: ignore[index]
         versions = [v[1] for v in (before, after) if v]
         if before and after and before[1].origin != after[1].origin:
             out.append(self._violation(

@@ -17,6 +17,9 @@ def touches_managed(change: Change, config: Config) -> bool:
 
 
 class EventTrailers:
+    """SG001: an event commit (or a commit touching managed paths that is not a plain revert) has a
+    valid trailer block for its event type."""
+
     id = "SG001"
     name = "event-trailers"
     agent_only = False
@@ -35,6 +38,8 @@ class EventTrailers:
 
 
 class ExpectedPrediction:
+    """SG005: `Skill-Expected` is a checkable prediction on refine/create and absent on other events."""
+
     id = "SG005"
     name = "expected-prediction"
     agent_only = False
