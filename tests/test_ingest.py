@@ -251,3 +251,47 @@ def test_a_file_that_fails_to_open_is_counted_as_unreadable(sg, empty_repo: Path
     assert result.code == 0
     assert f"skillgit: warning: {path}: unreadable (Permission denied)" in result.err
     assert sg(empty_repo, "ingest", "--strict", str(path)).code == 1
+
+
+def touch_all(paths: list[Path]) -> None:
+    """Rewrite the same bytes: a new mtime, so ingest reads them again."""
+    for path in paths:
+        path.write_bytes(path.read_bytes())
+
+
+def test_a_small_change_adds_a_pack_and_keeps_the_old_one(sg, empty_repo: Path, traces: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import skillgit.traces.store as store
+
+    monkeypatch.setattr(store, "REPACK_MIN_DEAD", 0)
+    packs = Repo.discover(empty_repo).state_dir / "traces" / "packs"
+    summary(sg, empty_repo, str(traces))
+    touch_all(list((traces / "codex").iterdir()))
+    summary(sg, empty_repo, str(traces))
+    assert len(list(packs.iterdir())) == 2
+
+
+def test_a_pack_that_is_mostly_superseded_is_rewritten(sg, empty_repo: Path, traces: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import skillgit.traces.store as store
+
+    monkeypatch.setattr(store, "REPACK_MIN_DEAD", 0)
+    packs = Repo.discover(empty_repo).state_dir / "traces" / "packs"
+    summary(sg, empty_repo, str(traces))
+    (first,) = list(packs.iterdir())
+    touch_all([p for p in traces.rglob("*.json*") if "codex" not in p.parts])
+    assert summary(sg, empty_repo, str(traces))["files_read"] == 7 - 1
+    remaining = list(packs.iterdir())
+    assert first not in remaining and len(remaining) == 1
+    sessions = load_sessions(Repo.discover(empty_repo))
+    assert sorted(s.source for s in sessions) == ["claude-code", "codex", "otlp", "yoyo"]
+
+
+def test_a_second_ingest_while_one_runs_is_refused(sg, empty_repo: Path, traces: Path) -> None:
+    from skillgit.traces.store import lock
+
+    held = lock(Repo.discover(empty_repo).state_dir / "traces")
+    try:
+        result = sg(empty_repo, "ingest", str(traces))
+    finally:
+        held.close()
+    assert result.code == 4
+    assert "another `skillgit ingest` is running" in result.err

@@ -246,11 +246,12 @@ def fold_subagents(sessions: Iterable[Session]) -> list[Session]:
     out = []
     for i, session in enumerate(ordered):
         if keep[i]:
-            out.append(_merge(session, children[i]) if i in children else session)
+            out.append(merge_subagents(session, children[i]) if i in children else session)
     return out
 
 
-def _merge(parent: Session, subs: list[Session]) -> Session:
+def merge_subagents(parent: Session, subs: list[Session]) -> Session:
+    """`parent` with the tool calls and skills of its subagent sessions `subs` merged in."""
     calls = list(parent.tool_calls)
     skills = list(parent.skills)
     for sub in subs:

@@ -20,7 +20,7 @@ from skillgit.errors import UsageError
 from skillgit.traces.lines import MAX_EXAMPLES, ReadReport, Skip
 from skillgit.traces.registry import ADAPTERS, HEAD_BYTES, TraceAdapter, detect
 from skillgit.traces.session import Learning, Session
-from skillgit.traces.store import TraceStore, stat_key, store_dir
+from skillgit.traces.store import TraceStore, lock, stat_key, store_dir
 
 TRACE_SUFFIXES = (".jsonl", ".json", ".ndjson")
 SAVE_EVERY_SECONDS = 5.0
@@ -134,6 +134,7 @@ def ingest(
     """Read every changed file of `files` into the repo's trace store; the result sums all of them."""
     started = time.perf_counter()
     result = result or IngestResult()
+    held = lock(store_dir(repo))
     store = TraceStore.open(store_dir(repo))
     claude: list[list[str | None]] = []
     last_save = time.monotonic()
@@ -161,10 +162,14 @@ def ingest(
                 store.save()
                 last_save = time.monotonic()
     finally:
-        if result.files_read:
-            store.save()
         if gc_was_enabled:
             gc.enable()
+        try:
+            if result.files_read:
+                store.save()
+            store.close()
+        finally:
+            held.close()
     ids = {pair[0] for pair in claude}
     result.subagents_folded = sum(1 for _, parent in claude if parent is not None and parent in ids)
     result.sessions -= result.subagents_folded

@@ -74,20 +74,23 @@ class _Span:
     def __init__(self, raw: dict[str, Any], ids: dict[Any, str]) -> None:
         get = raw.get
         trace = get("traceId")
-        self.trace_id = ids.get(trace) if trace in ids else ids.setdefault(trace, norm_id(trace))
+        known = ids.get(trace)
+        self.trace_id = known if known is not None else ids.setdefault(trace, norm_id(trace))
         self.span_id = get("spanId") or ""
         self.parent = get("parentSpanId") or ""
         name = get("name", "")
         if type(name) is not str:
             raise TypeError("span `name` must be a string")
         self.name = name
-        self.start = _nanos(get("startTimeUnixNano"))
-        self.end = _nanos(get("endTimeUnixNano"))
+        start, end = get("startTimeUnixNano"), get("endTimeUnixNano")
+        self.start = start if type(start) is int else _nanos(start)
+        self.end = end if type(end) is int else _nanos(end)
         self.attrs = attrs = attributes(get("attributes"), WANTED)
         status = get("status") or {}
         if type(status) is not dict:
             raise TypeError("span `status` must be an object")
-        self.failed = _is_error(status.get("code")) or "error.type" in attrs
+        code = status.get("code")
+        self.failed = code == 2 or "error.type" in attrs or (code is not None and _is_error(code))
         message = status.get("message")
         self.message = message if type(message) is str and message else None
         op = attrs.get("gen_ai.operation.name")

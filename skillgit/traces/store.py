@@ -2,36 +2,42 @@
 
 `index.json` maps each ingested source file (absolute path) to the stat key it had when read
 (size, mtime_ns, inode) — plus the keys of companion files it was read with (yoyo's outcome.json) —
-and to a blob in `blobs/` holding its normalized sessions and learnings. A file whose key is
-unchanged is never opened again, so re-ingesting costs one `stat` per file.
+and to a blob holding its normalized sessions and learnings. A file whose key is unchanged is never
+opened again, so re-ingesting costs one `stat` per file.
 
 Blobs are `marshal`ed positional tuples (sessions) and native dicts (learnings): this is private,
-rebuildable state, and marshal writes and loads several times faster than JSON.
-`STORE_VERSION` is in the index; a different version (or Python's marshal version) makes every
-entry stale, so sources are simply re-read. Every write is atomic (temporary file + rename), so an
-ingest killed at any point leaves a consistent store and loses only the work since the last save.
+rebuildable state, and marshal writes and loads several times faster than JSON. They are appended
+to one pack file per ingest run (`packs/*.pack`; creating a file per source costs more than
+reading it), and the index records (pack, offset, length). `STORE_VERSION` is in the index; a
+different version makes every entry stale, so sources are simply re-read.
+
+Crash safety: pack data is flushed before the index that points at it is written, and the index is
+replaced atomically (temporary file + rename), so an ingest killed at any point leaves a consistent
+store and loses only the files read since the last save. Packs no index entry points at are deleted
+at the end of an ingest, and packs that are mostly superseded bytes are rewritten.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import marshal
 import os
 import tempfile
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
-from skillgit.traces.claude_code import fold_subagents
-from skillgit.traces.lines import EPOCH, MAX_EXAMPLES, MICROSECOND, ReadReport, Skip, tool_call
+from skillgit.traces.claude_code import merge_subagents
+from skillgit.traces.lines import EPOCH, MICROSECOND, ReadReport, Skip, tool_call
 from skillgit.traces.native import learning_from_dict, learning_to_dict
 from skillgit.traces.session import Learning, Session, SkillUse
 
-STORE_VERSION = 2
+STORE_VERSION = 3
 INDEX = "index.json"
-BLOBS = "blobs"
+PACKS = "packs"
+REPACK_MIN_DEAD = 64 * 1024 * 1024
 EXAMPLES_PER_FILE = 5
 MARSHAL_FORMAT = 2  # no back-references: ~30% faster to write and ~40% faster to load than format 4
 
@@ -52,7 +58,7 @@ class Entry:
     key: list[int]
     format: str
     deps: dict[str, list[int] | None] = field(default_factory=dict)
-    blob: str | None = None
+    blob: list[Any] | None = None  # [pack name, offset, length]
     sessions: int = 0
     learnings: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
@@ -70,6 +76,10 @@ class TraceStore:
         self.directory = directory
         self.entries = entries
         self.problems: list[str] = []
+        self._pack: Any = None
+        self._pack_name = ""
+        self._pack_size = 0
+        self._readers: dict[str, Any] = {}
 
     @classmethod
     def open(cls, directory: Path) -> TraceStore:
@@ -111,63 +121,136 @@ class TraceStore:
             claude=[[s.id, s.meta.get("parent")] for s in sessions if s.source == "claude-code"],
         )
         if records:
-            entry.blob = hashlib.sha1(path.encode("utf-8", "surrogateescape")).hexdigest() + ".bin"
             payload = ([_encode(s) for s in sessions], [learning_to_dict(x) for x in learnings])
-            _atomic_write(self.directory / BLOBS / entry.blob, marshal.dumps(payload, MARSHAL_FORMAT))
+            entry.blob = self._append(marshal.dumps(payload, MARSHAL_FORMAT))
         self.entries[path] = entry
         return entry
 
+    def _append(self, data: bytes) -> list[Any]:
+        if self._pack is None:
+            (self.directory / PACKS).mkdir(parents=True, exist_ok=True)
+            self._pack_name = f"{time.time_ns():x}-{os.getpid()}.pack"
+            self._pack = open(self.directory / PACKS / self._pack_name, "xb")
+            self._pack_size = 0
+        self._pack.write(data)
+        self._pack_size += len(data)
+        return [self._pack_name, self._pack_size - len(data), len(data)]
+
     def save(self) -> None:
+        """Write the index (after the pack data it points at)."""
+        if self._pack is not None:
+            self._pack.flush()
         files = {path: vars(entry) for path, entry in sorted(self.entries.items())}
         data = {"version": [STORE_VERSION, MARSHAL_FORMAT], "files": files}
         _atomic_write(self.directory / INDEX, json.dumps(data, separators=(",", ":")).encode())
 
-    def records(self) -> Iterator[tuple[list[tuple[Any, ...]], list[dict[str, Any]]]]:
-        """(encoded sessions, learning dicts) of every stored source, in path order."""
-        for path, entry in sorted(self.entries.items()):
-            if entry.blob is None:
-                continue
-            try:
-                sessions, learnings = marshal.loads((self.directory / BLOBS / entry.blob).read_bytes())
-            except (OSError, ValueError, EOFError, TypeError) as exc:
-                self.problems.append(f"{path}: stored sessions unreadable ({exc}); run `skillgit ingest` again.")
-                continue
-            yield sessions, learnings
+    def close(self) -> None:
+        """Finish an ingest: close the pack, drop packs nothing points at, rewrite wasteful ones."""
+        if self._pack is not None:
+            self._pack.close()
+            self._pack = None
+        for handle in self._readers.values():
+            handle.close()
+        self._readers.clear()
+        packs = self.directory / PACKS
+        if not packs.is_dir():
+            return
+        live: dict[str, int] = {}
+        for entry in self.entries.values():
+            if entry.blob is not None:
+                live[entry.blob[0]] = live.get(entry.blob[0], 0) + entry.blob[2]
+        dead = 0
+        for pack in packs.iterdir():
+            if pack.name not in live:
+                pack.unlink(missing_ok=True)
+            else:
+                dead += max(0, pack.stat().st_size - live[pack.name])
+        if dead > REPACK_MIN_DEAD and dead * 2 > sum(live.values()):  # over a third of the bytes are dead
+            self._repack()
+
+    def _repack(self) -> None:
+        old = {entry.blob[0] for entry in self.entries.values() if entry.blob is not None}
+        for path in sorted(self.entries):
+            entry = self.entries[path]
+            if entry.blob is not None:
+                data = self._read(entry.blob)
+                entry.blob = self._append(data) if data is not None else None
+        self.save()
+        if self._pack is not None:
+            self._pack.close()
+            self._pack = None
+        for handle in self._readers.values():
+            handle.close()
+        self._readers.clear()
+        for name in old - {self._pack_name}:
+            (self.directory / PACKS / name).unlink(missing_ok=True)
+
+    def _read(self, blob: list[Any]) -> bytes | None:
+        name, offset, length = blob
+        handle = self._readers.get(name)
+        if handle is None:
+            handle = self._readers[name] = open(self.directory / PACKS / name, "rb")
+        handle.seek(offset)
+        data = handle.read(length)
+        return data if len(data) == length else None
+
+    def _blob(self, path: str) -> tuple[list[tuple[Any, ...]], list[dict[str, Any]]]:
+        entry = self.entries[path]
+        if entry.blob is None:
+            return [], []
+        try:
+            data = self._read(entry.blob)
+            if data is None:
+                raise EOFError("the pack file is shorter than the index says")
+            sessions, learnings = marshal.loads(data)
+        except (OSError, ValueError, EOFError, TypeError) as exc:
+            self.problems.append(f"{path}: stored sessions unreadable ({exc}); run `skillgit ingest` again.")
+            return [], []
+        return sessions, learnings
+
+    def iter_sessions(self) -> Iterator[Session]:
+        """Every stored session, one source file at a time (memory stays flat), in path order.
+
+        Subagent transcripts whose parent is stored are folded into it; a session id seen before
+        (the same transcript stored twice, an export re-ingested) is skipped.
+        """
+        claude = [(path, sid, parent) for path, e in self.entries.items() for sid, parent in e.claude]
+        parents = {sid for _, sid, _ in claude}
+        children: dict[str, list[str]] = {}
+        folded: set[str] = set()
+        for path, sid, parent in claude:
+            if parent is not None and parent in parents and parent != sid:
+                children.setdefault(parent, []).append(path)
+                folded.add(sid)  # type: ignore[arg-type]
+        seen: set[str] = set()
+        for path in sorted(self.entries):
+            for data in self._blob(path)[0]:
+                sid = data[0]
+                if sid in seen or sid in folded:
+                    continue
+                seen.add(sid)
+                session = _decode(data)
+                if sid in children:
+                    subs = {d[0]: _decode(d) for p in children[sid] for d in self._blob(p)[0] if d[0] in folded and d[10].get("parent") == sid}
+                    session = merge_subagents(session, list(subs.values()))
+                yield session
 
     def sessions(self) -> list[Session]:
-        """Every stored session: subagents folded into parents, duplicates (same id) dropped, by start time."""
-        out: list[Session] = []
-        seen: set[str] = set()
-        for encoded, _ in self.records():
-            for data in encoded:
-                if data[0] not in seen:
-                    seen.add(data[0])
-                    out.append(_decode(data))
-        out = fold_subagents(out)
-        out.sort(key=lambda s: (s.started or EPOCH, s.id))
-        return out
+        """Every stored session (see `iter_sessions`), oldest first."""
+        return sorted(self.iter_sessions(), key=lambda s: (s.started or EPOCH, s.id))
 
     def learnings(self) -> list[Learning]:
         """Every stored learning (duplicates — same origin, title and time — dropped), by time."""
         out: list[Learning] = []
         seen: set[tuple[Any, ...]] = set()
-        for _, dicts in self.records():
-            for data in dicts:
+        for path in sorted(self.entries):
+            for data in self._blob(path)[1]:
                 mark = (data.get("origin"), data.get("title"), data.get("ts"))
                 if mark not in seen:
                     seen.add(mark)
                     out.append(learning_from_dict(data))
         out.sort(key=lambda x: (x.ts or EPOCH, x.origin))
         return out
-
-    def skips(self, paths: list[str]) -> tuple[dict[str, int], list[Skip]]:
-        """Skip counts and examples recorded for `paths`."""
-        report = ReadReport()
-        for path in paths:
-            entry = self.entries.get(path)
-            if entry is not None and entry.skipped:
-                report.merge(entry.skipped, entry.skips())
-        return dict(report.counts), report.examples[:MAX_EXAMPLES]
 
 
 # -- blob encoding: positional tuples, times as integer microseconds since the epoch -------------
@@ -226,6 +309,24 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def lock(directory: Path) -> Any:
+    """Hold the store's lock (one ingest at a time) until the returned handle is closed."""
+    from skillgit.errors import RepoStateError
+
+    directory.mkdir(parents=True, exist_ok=True)
+    handle = open(directory / "lock", "a+b")
+    try:
+        import fcntl
+
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except ImportError:  # no flock (Windows): one ingest at a time is then the user's business
+        pass
+    except OSError:
+        handle.close()
+        raise RepoStateError(f"{directory / 'lock'}: another `skillgit ingest` is running on this repository; wait for it to finish.") from None
+    return handle
+
+
 def store_dir(repo: Any) -> Path:
     return Path(repo.state_dir) / "traces"
 
@@ -233,6 +334,11 @@ def store_dir(repo: Any) -> Path:
 def load_sessions(repo: Any, config: Any = None) -> list[Session]:
     """Every session ingested into `repo` (see `skillgit ingest`), oldest first."""
     return TraceStore.open(store_dir(repo)).sessions()
+
+
+def iter_sessions(repo: Any) -> Iterator[Session]:
+    """Every session ingested into `repo`, streamed one source file at a time (unsorted)."""
+    return TraceStore.open(store_dir(repo)).iter_sessions()
 
 
 def load_learnings(repo: Any, config: Any = None) -> list[Learning]:
