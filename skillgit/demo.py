@@ -1,11 +1,18 @@
-"""`skillgit demo`: build a skills repository from the bundled fixtures and walk through the loop."""
+"""`skillgit demo`: build a skills repository from the bundled fixtures and walk through the loop.
+
+Steps 1–6 are a maintainer's: init, create, refine, versions, rollback, journal. Steps 7–13 are the
+governed loop on bundled traces (`skillgit.demo_loop`): ingest, a cycle that refines a failing
+skill through the eval gate, a no-op cycle, a refused event, a regression caught by watch and
+rolled back, verify over the whole history, and the refine's prediction graded.
+"""
 
 from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 from skillgit import history, operations
 from skillgit.errors import UsageError
@@ -14,7 +21,7 @@ from skillgit.workspace import Workspace
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 MAINTAINER = ("Maintainer", "maintainer@example.com")
-EXPECTED_REFINE = "failure_rate <= 0.2 within 5 sessions; else split the release procedure into a checked script"
+EXPECTED_REFINE = "failure_rate <= 0.2 within 5 sessions; else move the reply rules into a checklist"
 EXPECTED_CREATE = "uses >= 1 within 10 sessions; else broaden the keywords or retire it"
 
 Echo = Callable[[str], None]
@@ -42,7 +49,19 @@ def prepare(target: Path | None) -> Path:
 
 def run(target: Path | None, echo: Echo) -> Path:
     """Run the demo; returns the repository it left behind."""
+    from skillgit.demo_loop import at, demo_clock
+
     root = prepare(target)
+    with demo_clock() as set_clock:
+        set_clock(at(1, 9))
+        _run(root, echo, set_clock)
+    echo(f"\nThe repository is left at {root} to inspect: `git -C {root} log --format='%h %ad %an%n  %s%n%(trailers)'`.")
+    return root
+
+
+def _run(root: Path, echo: Echo, set_clock: Callable[[datetime], None]) -> None:
+    from skillgit.demo_loop import loop
+
     repo = Repo.discover(root)
     repo.run("add", "-A")
     repo.run("commit", "-q", "-m", "Import skills")
@@ -58,30 +77,29 @@ def run(target: Path | None, echo: Echo) -> Path:
     _result(echo, operations.create(ws, "changelog", description="Keep CHANGELOG.md current from merged pull requests",
                                     expected=EXPECTED_CREATE))
 
-    step("refine", "the release skill gets a pitfall; only that skill goes into the commit")
-    skill = root / "skills/release/SKILL.md"
-    skill.write_text(skill.read_text() + "\n## Pitfalls\n\n- `cargo publish` refuses a dirty tree: run `cargo publish --dry-run` first.\n")
-    _result(echo, operations.refine(ws, "release", expected=EXPECTED_REFINE))
+    step("refine", "a maintainer adds a pitfall to the social skill; only that skill goes into the commit")
+    skill = root / "skills/social/SKILL.md"
+    skill.write_text(skill.read_text() + "\n## Pitfalls\n\n- `gh api graphql` needs the discussion's node id, not its number.\n")
+    _result(echo, operations.refine(ws, "social", expected=EXPECTED_REFINE))
     echo("   trailers of that commit, as git parses them:")
     for line in repo.run("log", "-1", "--format=%(trailers:only,unfold)").strip().splitlines():
         echo(f"     {line}")
 
-    step("versions", "every commit that changed the release skill")
-    for v in history.versions(ws, "release"):
+    step("versions", "every commit that changed the social skill")
+    for v in history.versions(ws, "social"):
         echo(f"   {v.label}  {v.commit[:12]}  {v.event:<8} blob {(v.blob or '-')[:7]}")
 
-    step("rollback", "restore v1 of the release skill as one commit")
-    _result(echo, operations.rollback(ws, "release", to="v1", reason="demo: back to the original"))
-    v1 = history.versions(ws, "release")[0].commit
-    same = repo.run("diff", v1, "HEAD", "--", "skills/release") == ""
-    echo(f"   `git diff {v1[:12]} HEAD -- skills/release` is {'empty: the bytes are restored' if same else 'NOT empty'}")
+    step("rollback", "restore v1 of the social skill as one commit")
+    _result(echo, operations.rollback(ws, "social", to="v1", reason="demo: back to the original"))
+    v1 = history.versions(ws, "social")[0].commit
+    same = repo.run("diff", v1, "HEAD", "--", "skills/social") == ""
+    echo(f"   `git diff {v1[:12]} HEAD -- skills/social` is {'empty: the bytes are restored' if same else 'NOT empty'}")
 
     step("journal", "git history is the audit journal")
     for e in history.journal(ws):
         echo(f"   {e.commit[:12]}  {e.kind:<9} {e.skill or ''}")
 
-    echo(f"\nThe repository is left at {root} to inspect: `git -C {root} log --format='%h %s%n%(trailers)'`.")
-    return root
+    loop(root, fixtures_dir() / "traces", step, echo, set_clock)
 
 
 class _Steps:
