@@ -216,7 +216,7 @@ def _refine_with_regression(repo: Path) -> tuple[str, dict[str, str]]:
 CASES = [
     Case("agent-edits-creator-skill", "SG002", "skills/family/SKILL.md", _agent_edits_creator_skill, "maintainer"),
     Case("agent-flips-origin", "SG002", "skills/family/SKILL.md", _agent_flips_origin, "maintainer"),
-    Case("agent-edits-self-skill", "SG003", "skills/skill-evolve/SKILL.md", _agent_edits_self_skill, "meta-suggestion"),
+    Case("agent-edits-self-skill", "SG003", "skills/skill-evolve/SKILL.md", _agent_edits_self_skill, "maintainer"),
     Case("agent-edits-config", "SG003", "skillgit.yaml", _agent_edits_config, "maintainer"),
     Case("two-skills-in-one-commit", "SG004", None, _two_skills, "one commit per skill"),
     Case("expected-on-retire", "SG005", None, _expected_on_retire, "Skill-Expected"),
