@@ -73,6 +73,10 @@ def check(rule_id: str, change: Change, config: Config | None = None, repo: Path
     return RULES[rule_id].check(change, config)
 
 
+def rule_ids(violations: list[Violation]) -> list[str]:
+    return sorted({v.rule for v in violations})
+
+
 def config_with(repo: Path, extra: str) -> Config:
     """The repo's skillgit.yaml with `extra` YAML appended (e.g. a `policy:` block)."""
     text = (repo / "skillgit.yaml").read_text(encoding="utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 from typing import TYPE_CHECKING
 
 from skillgit import trailers as T
@@ -62,11 +63,25 @@ def event_skill(change: Change) -> str | None:
 
 
 def load_skill(raw: bytes, path: str) -> Skill | SkillParseError:
-    """The parsed skill, or the parse error (rules report it instead of raising)."""
+    """The parsed skill, or the parse error (rules report it instead of raising).
+
+    Files up to 256 KiB are cached, so the rules of one change (and a `verify` run) parse each
+    version once.
+    """
+    return _cached_load(raw, path) if len(raw) <= _CACHE_MAX_BYTES else _load(raw, path)
+
+
+_CACHE_MAX_BYTES = 256 * 1024
+
+
+def _load(raw: bytes, path: str) -> Skill | SkillParseError:
     try:
         return parse_skill(raw, path)
     except SkillParseError as exc:
         return exc
+
+
+_cached_load = functools.lru_cache(maxsize=256)(_load)
 
 
 def is_agent_email(email: str, config: Config) -> bool:

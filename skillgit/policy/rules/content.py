@@ -97,7 +97,7 @@ class SkillFileValid:
     agent_only = False
 
     def check(self, change: Change, config: Config) -> list[Violation]:
-        from skillgit.model.validate import validate_skill_bytes
+        from skillgit.model.validate import validate_skill, validate_skill_bytes
 
         out: list[Violation] = []
         created = event_skill(change) if event_kind(change) == "create" else None
@@ -106,12 +106,17 @@ class SkillFileValid:
             if hit is None or f.new_oid is None or f.path != skill_file(config, hit[0], hit[1]) or _moved(change, f):
                 continue
             raw = change.read_blob(f.new_oid)
-            for p in validate_skill_bytes(raw, f.path, unknown_fields=config.policy.unknown_fields):
+            skill = load_skill(raw, f.path)
+            unknown = config.policy.unknown_fields
+            if isinstance(skill, Skill):
+                problems = validate_skill(skill, unknown_fields=unknown)
+            else:
+                problems = validate_skill_bytes(raw, f.path, unknown_fields=unknown)
+            for p in problems:
                 if p.severity == "error":
                     where = f"line {p.line}: " if p.line else ""
                     key = f"`{p.key}`: " if p.key else ""
                     out.append(self._v(change, f.path, f"{where}{key}{p.message}", p.fix[:1].upper() + p.fix[1:]))
-            skill = load_skill(raw, f.path)
             if change.agent and isinstance(skill, Skill):
                 out.extend(self._agent_limits(change, config, f.path, skill, is_new=hit[0] == created))
         return out
