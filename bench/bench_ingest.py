@@ -56,8 +56,8 @@ def phase(name: str, args: argparse.Namespace) -> None:
     if name == "bare":
         out = bare_loop(args.dir)
     else:
-        import io
         import contextlib
+        import io
 
         with contextlib.redirect_stdout(io.StringIO()):
             out = run_ingest(args.repo, args.dir)

@@ -16,14 +16,10 @@ import json
 import os
 import random
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-WORDS = (
-    "cargo test build skill session agent tool result error warning parse config module function value "
-    "index commit branch merge trace span schema file path line read write edit search todo plan review "
-    "fix refactor docs release deploy check lint format type import export metric score window retry"
-).split()
+WORDS = ["cargo", "test", "build", "skill", "session", "agent", "tool", "result", "error", "warning", "parse", "config", "module", "function", "value", "index", "commit", "branch", "merge", "trace", "span", "schema", "file", "path", "line", "read", "write", "edit", "search", "todo", "plan", "review", "fix", "refactor", "docs", "release", "deploy", "check", "lint", "format", "type", "import", "export", "metric", "score", "window", "retry"]
 SKILLS = ["social", "family", "release", "blindspot", "pdf", "brainstorming", "self-assess", "communicate"]
 TOOLS = ["bash", "read_file", "write_file", "edit_file", "search", "list_files", "todo"]
 RESOURCE = [("service.name", "demo-agent"), ("service.version", "1.4.2"), ("telemetry.sdk.language", "python"),
@@ -44,7 +40,7 @@ class Gen:
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
         self.pool = [" ".join(self.rng.choice(WORDS) for _ in range(self.rng.randint(3, 40))) for _ in range(2000)]
-        self.clock = datetime(2026, 3, 1, tzinfo=timezone.utc)
+        self.clock = datetime(2026, 3, 1, tzinfo=UTC)
 
     def text(self, min_chars: int, max_chars: int) -> str:
         target = self.rng.randint(min_chars, max_chars)

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, SAMPLES, git
 
 from skillgit.git import Repo
@@ -220,7 +219,7 @@ def test_an_ingest_killed_midway_loses_nothing(empty_repo: Path, traces: Path) -
         "from skillgit.cli import run\n"
         "sys.exit(run(sys.argv[1:]))\n"
     )
-    killed = subprocess.run([sys.executable, "-c", script, "-C", str(empty_repo), "ingest", str(traces)], capture_output=True)
+    killed = subprocess.run([sys.executable, "-c", script, "-C", str(empty_repo), "ingest", str(traces)], capture_output=True, check=False)
     assert killed.returncode == 9
     from skillgit.cli import run
 
@@ -260,7 +259,7 @@ def touch_all(paths: list[Path]) -> None:
 
 
 def test_a_small_change_adds_a_pack_and_keeps_the_old_one(sg, empty_repo: Path, traces: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import skillgit.traces.store as store
+    from skillgit.traces import store
 
     monkeypatch.setattr(store, "REPACK_MIN_DEAD", 0)
     packs = Repo.discover(empty_repo).state_dir / "traces" / "packs"
@@ -271,7 +270,7 @@ def test_a_small_change_adds_a_pack_and_keeps_the_old_one(sg, empty_repo: Path, 
 
 
 def test_a_pack_that_is_mostly_superseded_is_rewritten(sg, empty_repo: Path, traces: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import skillgit.traces.store as store
+    from skillgit.traces import store
 
     monkeypatch.setattr(store, "REPACK_MIN_DEAD", 0)
     packs = Repo.discover(empty_repo).state_dir / "traces" / "packs"
@@ -295,3 +294,14 @@ def test_a_second_ingest_while_one_runs_is_refused(sg, empty_repo: Path, traces:
         held.close()
     assert result.code == 4
     assert "another `skillgit ingest` is running" in result.err
+
+
+def test_a_long_ingest_on_a_terminal_shows_a_progress_bar(sg, empty_repo: Path, traces: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from skillgit.commands import evidence
+
+    monkeypatch.setattr(evidence, "PROGRESS_MIN_BYTES", 0)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    result = sg(empty_repo, "ingest", str(traces))
+    assert result.code == 0
+    assert "ingesting" in result.err and "100%" in result.err
+    assert "4 session(s)" in result.out

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import CORPUS, SAMPLES
 
 from skillgit.traces.claude_code import ADAPTER, fold_subagents
@@ -106,7 +105,7 @@ def test_a_later_successful_result_makes_the_session_a_success(tmp_path: Path) -
 
 
 def test_the_corpus_sidechain_error_alone_is_a_standalone_subagent_session() -> None:
-    (session,), report = read(TRACES / "claude-code__error-result.jsonl")
+    (session,), _ = read(TRACES / "claude-code__error-result.jsonl")
     assert session.id == f"{SESSION_ID}:ae7759d"
     assert session.meta["parent"] == SESSION_ID
     assert session.tool_calls[0].ok is False

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import CORPUS
 
 from skillgit.traces.codex import ADAPTER

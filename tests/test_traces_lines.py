@@ -6,10 +6,15 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import SAMPLES
 
-from skillgit.traces.lines import ReadReport, clip, iter_json, parse_time, read_json_file
+from skillgit.traces.lines import (
+    ReadReport,
+    clip,
+    iter_json,
+    parse_time,
+    read_json_file,
+)
 
 BAD = SAMPLES / "traces"
 

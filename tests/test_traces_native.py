@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -12,13 +12,19 @@ from hypothesis import strategies as st
 
 from skillgit.schemas import schema_errors
 from skillgit.traces.lines import ReadReport
-from skillgit.traces.native import ADAPTER, learning_to_dict, session_from_dict, session_to_dict, write_jsonl
+from skillgit.traces.native import (
+    ADAPTER,
+    learning_to_dict,
+    session_from_dict,
+    session_to_dict,
+    write_jsonl,
+)
 from skillgit.traces.registry import detect
 from skillgit.traces.session import Learning, Session, SkillUse, ToolCall
 from skillgit.traces.store import _decode, _encode
 
 text = st.text(max_size=20)
-times = st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(timezone.utc)) | st.none()
+times = st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(UTC)) | st.none()
 json_values = st.recursive(st.none() | st.booleans() | st.integers(-10**9, 10**9) | text, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3), max_leaves=8)
 calls = st.builds(
     ToolCall,
@@ -63,7 +69,7 @@ def test_a_session_survives_the_store_encoding(session: Session) -> None:
 
 
 def test_an_exported_file_validates_and_reads_back_equal(tmp_path: Path) -> None:
-    started = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)
+    started = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
     session = Session(
         id="s1", source="claude-code", origin="a.jsonl:1", started=started, ended=started + timedelta(minutes=3), outcome="failure",
         tool_calls=(ToolCall("Bash", {"command": "make"}, False, started, 1200, "Exit code 2", 2),),

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import CORPUS
 
 from skillgit.traces.lines import ReadReport

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS
 
 from skillgit.traces.lines import ReadReport
@@ -55,8 +54,8 @@ def test_a_day_with_audit_and_outcome_is_one_session(tmp_path: Path) -> None:
     assert (session.id, session.source, session.outcome) == (DAY165, "yoyo", "success")
     assert len(session.tool_calls) == 11
     assert session.meta["outcome"]["tasks_succeeded"] == 2 and session.meta["day"] == 165
-    assert session.started == datetime(2026, 8, 12, 9, 22, 42, tzinfo=timezone.utc)
-    assert session.ended == datetime(2026, 8, 12, 11, 0, 29, tzinfo=timezone.utc)
+    assert session.started == datetime(2026, 8, 12, 9, 22, 42, tzinfo=UTC)
+    assert session.ended == datetime(2026, 8, 12, 11, 0, 29, tzinfo=UTC)
     assert report.skipped == 0 and report.depends == [root / "sessions" / DAY165 / "outcome.json"]
 
 

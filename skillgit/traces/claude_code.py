@@ -17,17 +17,26 @@ merges them into their parent session when the parent is among the sessions load
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
-from skillgit.traces.lines import tool_call, EPOCH, ERROR_MAX_CHARS, ReadReport, clip, clip_args, iter_json, parse_time, split_skill, stamp_version
+from skillgit.traces.lines import (
+    EPOCH,
+    ERROR_MAX_CHARS,
+    ReadReport,
+    clip,
+    clip_args,
+    iter_json,
+    parse_time,
+    split_skill,
+    stamp_version,
+    tool_call,
+)
 from skillgit.traces.session import Learning, Session, SkillUse, ToolCall
 
 BUILTIN_COMMANDS = frozenset(
-    "add-dir agents bashes bug clear compact config context cost doctor exit export feedback help hooks ide "
-    "init install-github-app login logout mcp memory migrate-installer model output-style permissions plugin "
-    "pr-comments privacy-settings release-notes resume review rewind sandbox security-review status statusline "
-    "terminal-setup todos upgrade usage vim".split()
+    ["add-dir", "agents", "bashes", "bug", "clear", "compact", "config", "context", "cost", "doctor", "exit", "export", "feedback", "help", "hooks", "ide", "init", "install-github-app", "login", "logout", "mcp", "memory", "migrate-installer", "model", "output-style", "permissions", "plugin", "pr-comments", "privacy-settings", "release-notes", "resume", "review", "rewind", "sandbox", "security-review", "status", "statusline", "terminal-setup", "todos", "upgrade", "usage", "vim"]
 )
 _FAILURE, _SUCCESS = "failure", "success"
 
@@ -227,7 +236,7 @@ def _result_text(content: Any) -> str:
     if type(content) is str:
         return content
     if type(content) is list:
-        parts = [b.get("text") for b in content if type(b) is dict and type(b.get("text")) is str]
+        parts: list[str] = [b["text"] for b in content if type(b) is dict and type(b.get("text")) is str]
         return "\n".join(parts)
     return ""
 

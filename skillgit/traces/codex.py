@@ -14,11 +14,20 @@ output's `success` flag). Outcome rule, as for Claude Code: the last signal deci
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from skillgit.traces.lines import tool_call, ERROR_MAX_CHARS, ReadReport, clip, clip_args, iter_json, parse_time
-from skillgit.traces.session import Learning, Session, ToolCall
+from skillgit.traces.lines import (
+    ERROR_MAX_CHARS,
+    ReadReport,
+    clip,
+    clip_args,
+    iter_json,
+    parse_time,
+    tool_call,
+)
+from skillgit.traces.session import Learning, Session
 
 _CALLS = frozenset({"function_call", "custom_tool_call", "local_shell_call"})
 _OUTPUTS = frozenset({"function_call_output", "custom_tool_call_output"})

@@ -12,9 +12,10 @@ import gc
 import os
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from skillgit.errors import UsageError
 from skillgit.traces.lines import MAX_EXAMPLES, ReadReport, Skip
@@ -110,7 +111,7 @@ def collect(paths: Iterable[tuple[Path, str]], result: IngestResult) -> list[Sou
 
 
 def _walk(top: str) -> list[str]:
-    out = []
+    out: list[str] = []
     for root, dirs, files in os.walk(top):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         out.extend(os.path.join(root, f) for f in sorted(files) if not f.startswith("."))

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import MISSING, dataclass, field, fields
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from skillgit.traces.session import ToolCall
 
@@ -28,13 +29,12 @@ DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024
 MAX_EXAMPLES = 20
 ARG_MAX_CHARS = 4096
 ERROR_MAX_CHARS = 500
-UTC = timezone.utc
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 _fromiso = datetime.fromisoformat
 _new = object.__new__
 _setattr = object.__setattr__
-_SCAN = json.JSONDecoder().scan_once
+_SCAN: Any = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # the C scanner json.loads ends in
 # fields added to ToolCall later (with defaults) beyond the seven tool_call() sets
 _CALL_DEFAULTS = {f.name: f.default for f in fields(ToolCall) if f.default is not MISSING and f.name not in
                   ("ok", "ts", "duration_ms", "error", "exit_code")}
@@ -87,7 +87,7 @@ class ReadReport:
 def iter_json(path: Path, report: ReadReport) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, object) for every line of `path` that is a JSON object; the rest is reported."""
     try:
-        handle = open(path, "rb")
+        handle = open(path, "rb")  # noqa: SIM115 - closed by the `with handle` below
     except OSError as exc:
         report.skip(path, 0, "unreadable", exc.strerror or type(exc).__name__)
         return
@@ -217,7 +217,7 @@ def tool_call(
     call = _new(ToolCall)
     state = {"name": name, "args": args, "ok": ok, "ts": ts, "duration_ms": duration_ms, "error": error, "exit_code": exit_code}
     _setattr(call, "__dict__", {**_CALL_DEFAULTS, **state} if _CALL_DEFAULTS else state)
-    return call  # type: ignore[no-any-return]
+    return call
 
 
 def loads_object(text: str) -> Any:

@@ -9,9 +9,10 @@ it, an agent runtime may write it directly, and the same dict form is what the t
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator, Mapping
+from typing import IO, Any
 
 from skillgit.traces.lines import ReadReport, iter_json
 from skillgit.traces.session import Learning, Session, SkillUse, ToolCall

@@ -19,10 +19,21 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from skillgit.traces.lines import loads_object, tool_call, ERROR_MAX_CHARS, ReadReport, clip, clip_args, from_unix_nanos, iter_json, split_skill
+from skillgit.traces.lines import (
+    ERROR_MAX_CHARS,
+    ReadReport,
+    clip,
+    clip_args,
+    from_unix_nanos,
+    iter_json,
+    loads_object,
+    split_skill,
+    tool_call,
+)
 from skillgit.traces.session import Learning, Session, SkillUse, ToolCall
 
 _MODEL_OPS = frozenset({"chat", "text_completion", "generate_content"})
@@ -69,7 +80,7 @@ ADAPTER = OtlpAdapter()
 
 
 class _Span:
-    __slots__ = ("trace_id", "span_id", "parent", "name", "start", "end", "attrs", "failed", "message", "op")
+    __slots__ = ("attrs", "end", "failed", "message", "name", "op", "parent", "span_id", "start", "trace_id")
 
     def __init__(self, raw: dict[str, Any], ids: dict[Any, str]) -> None:
         get = raw.get
@@ -168,7 +179,7 @@ def _tool_call(span: _Span, skills: list[SkillUse]) -> ToolCall:
     attrs = span.attrs
     name = attrs.get("gen_ai.tool.name")
     if type(name) is not str or not name:
-        name = span.name[len("execute_tool "):] if span.name.startswith("execute_tool ") else span.name
+        name = span.name.removeprefix("execute_tool ")
     raw = attrs.get("gen_ai.tool.call.arguments")
     args: dict[str, Any] = {}
     if type(raw) is dict:

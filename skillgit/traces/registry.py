@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Protocol
 
 from skillgit.traces import claude_code, codex, native, otlp, yoyo
 from skillgit.traces.lines import ReadReport, Skip

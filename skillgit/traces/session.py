@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 Outcome = Literal["success", "failure"]
 SkillHow = Literal["invoked", "stamped", "read", "keyword"]

@@ -24,10 +24,11 @@ import marshal
 import os
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from skillgit.traces.claude_code import merge_subagents
 from skillgit.traces.lines import EPOCH, MICROSECOND, ReadReport, Skip, tool_call
@@ -130,7 +131,7 @@ class TraceStore:
         if self._pack is None:
             (self.directory / PACKS).mkdir(parents=True, exist_ok=True)
             self._pack_name = f"{time.time_ns():x}-{os.getpid()}.pack"
-            self._pack = open(self.directory / PACKS / self._pack_name, "xb")
+            self._pack = open(self.directory / PACKS / self._pack_name, "xb")  # noqa: SIM115 - closed in close()
             self._pack_size = 0
         self._pack.write(data)
         self._pack_size += len(data)
@@ -189,7 +190,7 @@ class TraceStore:
         name, offset, length = blob
         handle = self._readers.get(name)
         if handle is None:
-            handle = self._readers[name] = open(self.directory / PACKS / name, "rb")
+            handle = self._readers[name] = open(self.directory / PACKS / name, "rb")  # noqa: SIM115 - closed in close()
         handle.seek(offset)
         data = handle.read(length)
         return data if len(data) == length else None
@@ -314,7 +315,7 @@ def lock(directory: Path) -> Any:
     from skillgit.errors import RepoStateError
 
     directory.mkdir(parents=True, exist_ok=True)
-    handle = open(directory / "lock", "a+b")
+    handle = open(directory / "lock", "a+b")  # noqa: SIM115 - the caller holds it for the ingest
     try:
         import fcntl
 

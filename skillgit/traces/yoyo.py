@@ -9,11 +9,20 @@ with it (an outcome.json with no audit.jsonl beside it is a session without tool
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from skillgit.traces.lines import ReadReport, clip_args, iter_json, parse_time, read_json_file, stamp_version, tool_call
-from skillgit.traces.session import Learning, Session, SkillUse, ToolCall
+from skillgit.traces.lines import (
+    ReadReport,
+    clip_args,
+    iter_json,
+    parse_time,
+    read_json_file,
+    stamp_version,
+    tool_call,
+)
+from skillgit.traces.session import Learning, Outcome, Session, SkillUse, ToolCall
 
 AUDIT = "audit.jsonl"
 OUTCOME = "outcome.json"
@@ -116,7 +125,7 @@ def _session(outcome_path: Path, calls: list[ToolCall], skills: list[SkillUse], 
     )
 
 
-def _outcome(raw: dict[str, Any], path: Path, report: ReadReport) -> str | None:
+def _outcome(raw: dict[str, Any], path: Path, report: ReadReport) -> Outcome | None:
     """success = build_ok and test_ok and not reverted and (tasks_succeeded > 0 if tasks_attempted > 0)."""
     if not any(key in raw for key in _OUTCOME_KEYS):
         return None
