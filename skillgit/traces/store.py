@@ -19,12 +19,14 @@ at the end of an ingest, and packs that are mostly superseded bytes are rewritte
 
 from __future__ import annotations
 
+import gc
 import json
 import marshal
 import os
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -224,7 +226,7 @@ class TraceStore:
                 children.setdefault(parent, []).append(path)
                 folded.add(sid)  # type: ignore[arg-type]
         seen: set[str] = set()
-        for path in sorted(self.entries):
+        for path in sorted(p for p, e in self.entries.items() if e.sessions):
             for data in self._blob(path)[0]:
                 sid = data[0]
                 if sid in seen or sid in folded:
@@ -238,13 +240,14 @@ class TraceStore:
 
     def sessions(self) -> list[Session]:
         """Every stored session (see `iter_sessions`), oldest first."""
-        return sorted(self.iter_sessions(), key=lambda s: (s.started or EPOCH, s.id))
+        with _no_gc():
+            return sorted(self.iter_sessions(), key=lambda s: (s.started or EPOCH, s.id))
 
     def learnings(self) -> list[Learning]:
         """Every stored learning (duplicates — same origin, title and time — dropped), by time."""
         out: list[Learning] = []
         seen: set[tuple[Any, ...]] = set()
-        for path in sorted(self.entries):
+        for path in sorted(p for p, e in self.entries.items() if e.learnings):
             for data in self._blob(path)[1]:
                 mark = (data.get("origin"), data.get("title"), data.get("ts"))
                 if mark not in seen:
@@ -293,6 +296,18 @@ def _us(value: datetime | None) -> int | None:
 
 def _dt(value: int | None) -> datetime | None:
     return None if value is None else EPOCH + MICROSECOND * value
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic GC while building many acyclic records (it would rescan them all, repeatedly)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
