@@ -135,7 +135,7 @@ def verify(ws: Workspace, spec: str | None = None, *, require_signed_agent: bool
     if rng.base is not None:
         if repo.read_file(rng.base, CONFIG_FILE) is not None:
             config = load_config_at(ws, rng.base)
-        history = list(reversed(ws.events(rev=rng.base)))
+        history = events_before(ws, rng.base)
     managed = any(e.kind == "init" for e in history)
     scope: Workspace | None = None
     walk = Walk()
@@ -195,6 +195,18 @@ def verify(ws: Workspace, spec: str | None = None, *, require_signed_agent: bool
                 history.append(event)
             walk.add(record.commit, files, scope)
     return Report(rng, commits, checked, tuple(violations), config.source if config else "(not managed)")
+
+
+def events_before(ws: Workspace, rev: str) -> list[Event]:
+    """The events reachable from `rev` (itself included), oldest first; works without a checked-out HEAD."""
+    from skillgit.events import event_from_commit
+    from skillgit.workspace import EVENT_GREP
+
+    events = [
+        event_from_commit(r.commit, r.parents, r.author_name, r.author_email, r.time, r.message)
+        for r in ws.repo.log(*EVENT_GREP, "--reverse", rev, "--")
+    ]
+    return [e for e in events if e.kind is not None]
 
 
 class Walk:
