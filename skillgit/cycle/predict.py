@@ -2,7 +2,7 @@
 
     pattern:<key>  →  `pattern:<key> < refine_min_complaints within H sessions; else <direction>`
     complaints     →  `complaints < refine_min_complaints within H sessions; else <direction>`
-    win_rate       →  `win_rate >= T within H sessions; else <direction>`, T = max(refine_max_win_rate,
+    win_rate       →  `win_rate >= T within H sessions; else <direction>`, T = max(refine_max_win_rate + 0.1,
                       current + 0.2), at most 0.95
     create         →  `pattern:<key> < create_min_sessions within H sessions; else retire <name> …`
 
@@ -37,7 +37,7 @@ def expected_for(decision: Decision, metrics: Metrics | None, config: Config) ->
             text = f"{signal} < {cfg.refine_min_complaints} within {horizon} sessions; else {fallback}"
         else:
             current = metrics.win_rate if metrics is not None else 0.0
-            target = round(min(0.95, max(float(cfg.refine_max_win_rate), current + 0.2)), 2)
+            target = round(min(0.95, max(float(cfg.refine_max_win_rate) + 0.1, current + 0.2)), 2)
             text = f"win_rate >= {target:g} within {horizon} sessions; else {fallback}"
     parse_expected(text)
     return text
