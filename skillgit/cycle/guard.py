@@ -59,6 +59,10 @@ were already listed before (untracked files outside the skills) are left as they
             if target.is_file() or target.is_symlink():
                 target.unlink()
                 restored.append(path)
+                parent = target.parent
+                while parent != ws.repo.root and parent.is_dir() and not any(parent.iterdir()):
+                    parent.rmdir()
+                    parent = parent.parent
         elif head is not None:
             ws.repo.run("reset", "-q", head, "--", path)
             if ws.repo.path_exists(head, path):
