@@ -39,6 +39,7 @@ from skillgit.traces.session import Learning, Session, SkillUse, ToolCall
 _MODEL_OPS = frozenset({"chat", "text_completion", "generate_content"})
 _META = (("gen_ai.conversation.id", "conversation_id"), ("gen_ai.agent.name", "agent_name"),
          ("gen_ai.request.model", "model"), ("gen_ai.provider.name", "provider"))
+_META_KEYS = dict(_META)
 WANTED = frozenset({
     "gen_ai.operation.name", "gen_ai.tool.name", "gen_ai.tool.call.arguments", "error.type", "gen_ai.skill.name",
     "gen_ai.skill.version", "gen_ai.output.messages", *(attr for attr, _ in _META),
@@ -144,9 +145,8 @@ def _session(key: str, spans: list[_Span], origin: str, service: Any) -> Session
             _skill(skills, attrs["gen_ai.skill.name"], attrs.get("gen_ai.skill.version"))
         if "gen_ai.output.messages" in attrs:
             outputs.append(attrs["gen_ai.output.messages"])
-        for attr, name in _META:
-            if attr in attrs and name not in meta:
-                meta[name] = attrs[attr]
+        for attr in attrs.keys() & _META_KEYS:  # usually empty: a set operation, not four lookups
+            meta.setdefault(_META_KEYS[attr], attrs[attr])
     if type(service) is str:
         meta["service_name"] = service
     final = None

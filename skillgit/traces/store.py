@@ -262,10 +262,10 @@ class TraceStore:
 
 
 def _encode(s: Session) -> tuple[Any, ...]:
-    calls = tuple(
+    calls = tuple([
         (c.name, c.args, c.ok, None if c.ts is None else (c.ts - EPOCH) // MICROSECOND, c.duration_ms, c.error, c.exit_code)
         for c in s.tool_calls
-    )
+    ])
     skills = tuple((u.name, u.how, u.version, u.full_name) for u in s.skills)
     return (s.id, s.source, s.origin, _us(s.started), _us(s.ended), s.outcome, s.turns, s.final_message, calls, skills, dict(s.meta))
 
@@ -279,10 +279,10 @@ def _decode(t: tuple[Any, ...]) -> Session:
         started=_dt(started),
         ended=_dt(ended),
         outcome=outcome,
-        tool_calls=tuple(
+        tool_calls=tuple([
             tool_call(name, args, ok, None if ts is None else EPOCH + MICROSECOND * ts, duration, error, code)
             for name, args, ok, ts, duration, error, code in calls
-        ),
+        ]),
         skills=tuple(SkillUse(name, how, version, full) for name, how, version, full in skills),
         final_message=final,
         turns=turns,
