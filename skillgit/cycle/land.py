@@ -39,7 +39,7 @@ def proposal_branch(plan: Plan) -> str:
 def report(plan: Plan, diff: str) -> str:
     """What `ask` shows: the event, the eval delta, the diff."""
     lines = [f"{plan.title}", ""]
-    lines += [f"  {k}: {v}" for k, v in plan.trailers]
+    lines += [f"  {k}: {v}" for k, v in plan.all_trailers()]
     if plan.gate is not None:
         lines += ["", "Eval gate:"] + [f"  {line}" for line in plan.gate.lines()]
     return "\n".join(lines) + ("\n\n" + diff if diff else "") + "\n"
@@ -57,7 +57,7 @@ def land(ws: Workspace, plan: Plan, options: CycleOptions, mode: str, head: str,
     if options.dry_run:
         broken = plan.violations(ws)
         lines = [f"dry run: would record `{plan.kind}`{' for ' + plan.skill if plan.skill else ''}: {plan.summary}"]
-        lines += [f"  {k}: {v}" for k, v in plan.trailers]
+        lines += [f"  {k}: {v}" for k, v in plan.all_trailers()]
         if broken:
             lines.append("  … and the commit would be refused by policy:")
             lines += [f"    {v.render()}" for v in broken]

@@ -38,9 +38,12 @@ class Plan:
     def title(self) -> str:
         return title_for(self.kind, self.skill)
 
+    def all_trailers(self) -> list[tuple[str, str]]:
+        """The trailer block as committed: Skill-Event, Skill-Name, then the rest."""
+        return [(T.EVENT, self.kind)] + ([(T.NAME, self.skill)] if self.skill else []) + list(self.trailers)
+
     def message(self) -> str:
-        pairs = [(T.EVENT, self.kind)] + ([(T.NAME, self.skill)] if self.skill else []) + list(self.trailers)
-        return T.format_message(self.title, pairs, self.body)
+        return T.format_message(self.title, self.all_trailers(), self.body)
 
     def with_trailers(self, *pairs: tuple[str, str]) -> Plan:
         keys = {k.lower() for k, _ in pairs}
@@ -73,7 +76,7 @@ class Plan:
         return "\n".join(lines) + rest.rstrip("\n") + "\n---\n" + self.diff(ws, head) + "--\nskillgit\n"
 
     def to_json(self) -> dict[str, Any]:
-        return {"event": self.kind, "skill": self.skill, "trailers": [list(p) for p in self.trailers],
+        return {"event": self.kind, "skill": self.skill, "trailers": [list(p) for p in self.all_trailers()],
                 "summary": self.summary, "gate": self.gate.to_json() if self.gate else None}
 
 

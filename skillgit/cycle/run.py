@@ -63,7 +63,7 @@ class CycleResult:
             "status": self.status, "commit": self.commit, "ref": self.ref, "patch": self.patch,
             "event": self.plan.kind if self.plan else None, "skill": self.plan.skill if self.plan else None,
             "decision": self.decision.action if self.decision else None,
-            "trailers": dict(self.plan.trailers) if self.plan else {},
+            "trailers": dict(self.plan.all_trailers()) if self.plan else {},
             "gates": self.gates.to_json() if self.gates else None,
             "gate": self.plan.gate.to_json() if self.plan and self.plan.gate else None,
             "lines": list(self.lines),
