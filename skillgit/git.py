@@ -267,11 +267,11 @@ class Repo:
         out = self.run("config", "--get", key, check=False).strip()
         return out or None
 
-    def log(self, *args: str, raw: bool = False) -> list[LogRecord]:
+    def log(self, *args: str, raw: bool = False, stdin: str | None = None) -> list[LogRecord]:
         """Commits from `git log <args>`, newest first, with message and (with `raw`) changed files."""
         fmt = "--format=%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%at%x1f%B%x1f"
         extra = ["--raw", "--no-abbrev", "--no-renames"] if raw else []
-        out = self.run("log", fmt, *extra, *args)
+        out = self.run("log", fmt, *extra, *args, *(["--stdin"] if stdin is not None else []), input=stdin)
         records = []
         for chunk in out.split("\x1e")[1:]:
             commit, parents, name, email, when, body, rest = chunk.split("\x1f", 6)
@@ -283,6 +283,31 @@ class Repo:
                     files.append(RawChange(status[0], _unquote(path), old_mode, new_mode, old_oid, new_oid))
             records.append(LogRecord(commit, tuple(parents.split()), name, email, int(when), body, tuple(files)))
         return records
+
+    def commits_touching(self, rev: str, paths: Sequence[str]) -> list[str]:
+        """Commits reachable from `rev` that changed any of `paths`, one `git log` per path.
+
+        One path per call lets git use the commit-graph's changed-path Bloom filters, which it
+        skips for several pathspecs at once; on a 100k-commit history that is the difference
+        between seconds and a fraction of one. The logs run side by side.
+        """
+        procs = [
+            subprocess.Popen(["git", "log", "--format=%H", rev, "--", path], cwd=self.root, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=_env(None), text=True)
+            for path in paths
+        ]
+        seen: dict[str, None] = {}
+        for proc in procs:
+            out, err = proc.communicate()
+            if proc.returncode != 0:
+                raise GitError(f"git log {rev} failed: {err.strip()}")
+            for commit in out.split():
+                seen.setdefault(commit, None)
+        return list(seen)
+
+    def write_commit_graph(self) -> None:
+        """Write the commit-graph with changed-path Bloom filters (what `versions` needs to be fast)."""
+        self.run("commit-graph", "write", "--reachable", "--changed-paths", check=False)
 
     def diff_trees(self, old: str | None, new: str) -> list[RawChange]:
         """Files that differ between two trees or commits (`old` None: the empty tree)."""

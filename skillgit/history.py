@@ -50,7 +50,10 @@ def versions(ws: Workspace, name: str, rev: str = "HEAD") -> list[Version]:
     if ws.repo.head() is None:
         return []
     active, attic = ws.skill_dir(name), ws.attic_dir(name)
-    records = ws.repo.log("--reverse", rev, "--", active, attic, raw=True)
+    commits = ws.repo.commits_touching(rev, [active, attic])
+    if not commits:
+        return []
+    records = list(reversed(ws.repo.log("--no-walk", raw=True, stdin="\n".join(commits) + "\n")))
     out: list[Version] = []
     blob: str | None = None
     location = "gone"

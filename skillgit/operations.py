@@ -49,6 +49,7 @@ def init(ws: Workspace, *, origin: str | None = None, self_skill: str | None = N
         "init", skill=None, trailers=[], edits=[PutFile(CONFIG_FILE, text.encode("utf-8"))], body=body,
         sync=[CONFIG_FILE], worktree=not path.exists(),
     )
+    ws.repo.write_commit_graph()
     return Result(commit, "init", None, f"initialised skillgit ({CONFIG_FILE})")
 
 
