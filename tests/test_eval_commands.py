@@ -7,7 +7,16 @@ import shutil
 from pathlib import Path
 
 from conftest import git, snapshot
-from gate_helpers import EVAL_DIR, EVALS, EXPECTED, RUNNER, SKILL, add_evals, candidate, configure_runner
+from gate_helpers import (
+    EVAL_DIR,
+    EVALS,
+    EXPECTED,
+    RUNNER,
+    SKILL,
+    add_evals,
+    candidate,
+    configure_runner,
+)
 
 CANARY = "CANARY-7f3a9c21"
 

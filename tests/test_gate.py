@@ -8,9 +8,17 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import git, snapshot
-from gate_helpers import EVAL_DIR, EVALS, JUDGE, RUNNER, add_evals, head_skill, with_markers
+from gate_helpers import (
+    EVAL_DIR,
+    EVALS,
+    JUDGE,
+    RUNNER,
+    add_evals,
+    head_skill,
+    with_markers,
+)
+
 from skillgit.config import Config
 from skillgit.errors import SealMismatch
 from skillgit.evals.gate import compare, gate, proposer_view

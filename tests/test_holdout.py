@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, as_agent, git, snapshot, trailers_of
 from gate_helpers import EVAL_DIR, EVALS, add_evals, head
+
 from skillgit.errors import SealMismatch
 from skillgit.evals.holdout import check_seal
 from skillgit.evals.seal import holdout_digest, read_lock

@@ -6,10 +6,19 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import git, snapshot, trailers_of
-from gate_helpers import (EVAL_DIR, EXPECTED, RUNNER, SKILL, add_evals, candidate, changed_files, configure_runner, head,
-                          set_markers)
+from gate_helpers import (
+    EVAL_DIR,
+    EXPECTED,
+    RUNNER,
+    SKILL,
+    add_evals,
+    candidate,
+    changed_files,
+    configure_runner,
+    head,
+    set_markers,
+)
 
 CANARY = "CANARY-7f3a9c21"
 
@@ -106,6 +115,15 @@ def test_the_candidate_may_be_a_revision(sg, managed_repo: Path) -> None:
     result = promote(sg, repo, "proposal")
     assert result.code == 0, result
     assert (repo / SKILL).read_bytes() == proposal
+
+
+def test_the_candidate_may_be_the_skills_own_edited_file_in_the_work_tree(sg, managed_repo: Path) -> None:
+    add_evals(sg, managed_repo, quality=1, holdout_quality=1)
+    set_markers(managed_repo, quality=2, holdout_quality=2)
+    result = promote(sg, managed_repo, managed_repo / SKILL)
+    assert result.code == 0, result
+    assert dict(trailers_of(managed_repo))["Skill-Event"] == "refine"
+    assert git(managed_repo, "status", "--porcelain") == ""
 
 
 def test_an_invalid_candidate_is_refused_before_anything_runs(sg, managed_repo: Path, tmp_path: Path) -> None:

@@ -20,9 +20,10 @@ One function, `gate`, used by `promote`, `refine --gate` and the cycle:
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from skillgit.errors import UsageError
 from skillgit.evals.material import NoRunner, SkillMaterial
@@ -339,7 +340,8 @@ def proposer_view(ws: Workspace, name: str, rev: str = "HEAD") -> dict[str, Any]
             "skill_md": (root / "SKILL.md").read_bytes().decode("utf-8", "replace"),
             "files": files, "eval_file": evals_file, "train_cases": cases,
         }
-    return json.loads(json.dumps(view, default=str))
+    plain: dict[str, Any] = json.loads(json.dumps(view, default=str))
+    return plain
 
 
 def _hidden(path: Path, root: Path) -> bool:

@@ -9,12 +9,19 @@ a holdout is only evidence while nobody has tuned it since it was sealed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from skillgit import trailers as T
 from skillgit.errors import SealMismatch, SkillgitError, UsageError
-from skillgit.evals.seal import HOLDOUT_FILE, LOCK_FILE, Lock, case_count, holdout_digest, read_lock
+from skillgit.evals.seal import (
+    HOLDOUT_FILE,
+    LOCK_FILE,
+    Lock,
+    case_count,
+    holdout_digest,
+    read_lock,
+)
 from skillgit.evals.seal import seal as make_lock
 
 if TYPE_CHECKING:
@@ -119,8 +126,8 @@ def seal(ws: Workspace, name: str, margin: float | None = None, min_pass: float 
     of skillgit.yaml. Keys of an existing lock that skillgit does not manage (`rubric`, `note`, …)
     are kept, so OrchestKit's tooling reads the result.
     """
-    from skillgit.events import version_value
     from skillgit.evals.loader import load_holdout
+    from skillgit.events import version_value
     from skillgit.git import PutFile
     from skillgit.operations import Result
 
@@ -142,7 +149,7 @@ def seal(ws: Workspace, name: str, margin: float | None = None, min_pass: float 
     extra = dict(previous.extra) if previous else {}
     extra.setdefault("schema", SCHEMA)
     extra.setdefault("skill", name)
-    extra["frozen_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    extra["frozen_at"] = datetime.now(UTC).strftime("%Y-%m-%d")
     extra.setdefault("sealed_with", SEALED_WITH)
     margin = _pick(margin, previous.margin if previous else None, ws.config.holdout.margin)
     min_pass = _pick(min_pass, previous.min_pass if previous else None, ws.config.holdout.min_pass)

@@ -40,13 +40,14 @@ class Decision:
 
     def to_json(self) -> dict[str, Any]:
         f = self.figures
-        figures = None
+        figures: dict[str, Any] | None = None
         if f is not None:
-            figures = {"train": {"better": f.better, "worse": f.worse, "tie": f.tie}, "holdout": None}
+            holdout: dict[str, Any] | None = None
             if f.has_holdout:
-                figures["holdout"] = {"champion": f.holdout_before, "challenger": f.holdout_after,
-                                      "delta": None if f.holdout_delta is None else round(f.holdout_delta, 4),
-                                      "n": f.holdout_n, "margin": f.margin}
+                delta = None if f.holdout_delta is None else round(f.holdout_delta, 4)
+                holdout = {"champion": f.holdout_before, "challenger": f.holdout_after, "delta": delta,
+                           "n": f.holdout_n, "margin": f.margin}
+            figures = {"train": {"better": f.better, "worse": f.worse, "tie": f.tie}, "holdout": holdout}
         return {"commit": self.commit, "time": self.time.isoformat(), "author": self.author, "event": self.event,
                 "decision": self.decision, "summary": self.summary, "figures": figures, "reason": self.reason,
                 "version": self.version}

@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from skillgit.errors import UsageError
 from skillgit.evals.holdout import EVALS_DIR, SealedHoldout, sealed_holdout
@@ -106,7 +106,7 @@ class SkillMaterial:
         self.checkout.cleanup()
         self._tmp.cleanup()
 
-    def __enter__(self) -> SkillMaterial:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

@@ -94,6 +94,9 @@ def promote(
     `source` is where the candidate came from (a file) when `refine` should read it from there;
     otherwise the bytes are written to a private temporary file for the refine.
     """
+    own = ws.repo.root / ws.skill_dir(name) / "SKILL.md"
+    if source is not None and source.resolve() == own.resolve() and trigger is None and not agent:
+        return gated_refine(ws, name, expected=expected, runner=runner)  # the work tree's own edit
     check_candidate(ws, name, candidate, expected)
     head = ws.repo.head()
     result = gate(ws, name, candidate, runner=runner)
@@ -143,8 +146,8 @@ def refusal_body(result: GateResult) -> str:
         lines += [f"  train {c.case_id}: {c.verdict}" for c in result.train]
     if result.holdout is not None:
         h = result.holdout
-        lines += ["", f"  holdout n={h.n}: champion {h.champion_score:g}, challenger {h.challenger_score:g}, "
-                      f"delta {h.delta:+g}, margin {h.margin:g}, min_pass {h.min_pass:g}"]
+        lines += ["", (f"  holdout n={h.n}: champion {h.champion_score:g}, challenger {h.challenger_score:g}, "
+                      f"delta {h.delta:+g}, margin {h.margin:g}, min_pass {h.min_pass:g}")]
     # A body line may never look like a governed trailer.
     return "\n".join(line if not line.lstrip().lower().startswith("skill-") else " " + line for line in lines)
 

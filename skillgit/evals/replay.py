@@ -13,8 +13,9 @@ rate is the share of graded (session, case) pairs that pass. Holdout cases are n
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from skillgit.errors import UsageError
 from skillgit.evals.material import NoEvals, SkillMaterial
@@ -154,8 +155,9 @@ def replay(
     for v in versions(ws, name):
         if v.blob:
             labels.setdefault(v.blob, []).append(v.label)
-    order: list[str | None] = list(labels) + sorted(b for b in groups if b and b not in labels)
-    order += [None] if None in groups else []
+    order: list[str | None] = [*labels, *sorted(b for b in groups if b and b not in labels)]
+    if None in groups:
+        order.append(None)
     # Grade inside the checkout: a judge grader's own `command` runs in the eval file's directory.
     with SkillMaterial(ws, name, holdout=False) as material:
         cases = material.train
