@@ -131,7 +131,10 @@ def _watch(root: Path, when: datetime, echo: Echo) -> None:
     comparisons = watch(ws, load_sessions(ws.repo, ws.config), now=when)
     for c in comparisons:
         echo(f"   {'ALERT' if c.alert else 'ok'}: {c.message()}")
-    for result in roll_back(ws, [c for c in comparisons if c.alert]):
+    done, failed = roll_back(ws, [c for c in comparisons if c.alert])
+    for failure in failed:
+        echo(f"   {failure}")
+    for result in done:
         echo(f"   [{result.commit[:12]}] {result.event}: {result.summary}")
         reason = Workspace.open(root).events("-1")[0].trailers.get(T.ROLLBACK_OF)
         echo(f"   Skill-Rollback-Of: {reason}")

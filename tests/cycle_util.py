@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import FIXTURES, git
 
 START = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import git, trailers_of
 from cycle_util import (
     FAILING,
     WORKING,
@@ -20,8 +21,6 @@ from cycle_util import (
     make_repo,
     session,
 )
-
-from conftest import git, trailers_of
 
 BOOTSTRAP_OPEN = "policy:\n  bootstrap_create_from: 1\n  bootstrap_retire_from: 1\n"
 

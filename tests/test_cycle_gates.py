@@ -10,9 +10,17 @@ import time
 from pathlib import Path
 
 import pytest
-from cycle_util import Clock, configure, events, failing_release_batch, feed, good_batch, head, make_repo
-
 from conftest import git, snapshot
+from cycle_util import (
+    Clock,
+    configure,
+    events,
+    failing_release_batch,
+    feed,
+    good_batch,
+    head,
+    make_repo,
+)
 
 
 @pytest.fixture

@@ -15,9 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from cycle_util import Clock, events, failing_release_batch, feed, good_batch, make_repo
-
 from conftest import git, snapshot
+from cycle_util import Clock, events, failing_release_batch, feed, good_batch, make_repo
 
 POINTS = {
     "cycle:proposed": "unchanged",
@@ -33,7 +32,7 @@ def skillgit(repo: Path, *args: str, fault: str | None = None) -> subprocess.Com
     if fault:
         env["SKILLGIT_FAULT"] = fault
     return subprocess.run([sys.executable, "-m", "skillgit", "-C", str(repo), *args], capture_output=True, text=True,
-                          env=env, timeout=300)
+                          env=env, timeout=300, check=False)
 
 
 @pytest.mark.parametrize(("point", "outcome"), POINTS.items())
@@ -55,7 +54,8 @@ def test_a_cycle_killed_at_each_step_leaves_the_state_before_or_exactly_one_even
         assert skillgit(repo, "status").returncode == 0
         assert git(repo, "status", "--porcelain") == ""
         assert (repo / "skills/release/SKILL.md").read_bytes() == git(repo, "show", "HEAD:skills/release/SKILL.md").encode()
-    fsck = subprocess.run(["git", "-C", str(repo), "fsck", "--strict", "--no-dangling"], capture_output=True, text=True)
+    fsck = subprocess.run(["git", "-C", str(repo), "fsck", "--strict", "--no-dangling"], capture_output=True, text=True,
+                          check=False)
     assert fsck.returncode == 0, fsck.stderr
     assert fsck.stderr.strip() == ""
     again = skillgit(repo, "cycle", "--on-propose", "auto", "--now", clock.iso)

@@ -6,9 +6,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from cycle_util import Clock, events, failing_release_batch, feed, good_batch, head, make_repo
-
 from conftest import SAMPLES, git, snapshot, trailers_of
+from cycle_util import (
+    Clock,
+    events,
+    failing_release_batch,
+    feed,
+    good_batch,
+    head,
+    make_repo,
+)
 
 
 @pytest.fixture

@@ -10,9 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cycle_util import FAILING, WORKING, Clock, configure, events, failing_release_batch, feed, head, make_repo
-
 from conftest import SAMPLES, git, snapshot, trailers_of
+from cycle_util import (
+    FAILING,
+    WORKING,
+    Clock,
+    configure,
+    events,
+    failing_release_batch,
+    feed,
+    head,
+    make_repo,
+)
 
 PROPOSERS = SAMPLES / "cycle"
 

@@ -108,11 +108,11 @@ def watch_command(ctx: click.Context, auto_rollback: bool, now: str | None, as_j
     when = _now(now) or datetime.now(UTC)
     comparisons = watch(ws, load_sessions(ws.repo, ws.config), now=when)
     alerts = [c for c in comparisons if c.alert]
-    rolled = roll_back(ws, alerts) if auto_rollback and alerts else []
+    rolled, failed = roll_back(ws, alerts) if auto_rollback and alerts else ([], [])
     if as_json:
         click.echo(json.dumps({"comparisons": [c.to_json() for c in comparisons],
-                               "rollbacks": [{"commit": r.commit, "skill": r.skill, "summary": r.summary} for r in rolled]},
-                              indent=2))
+                               "rollbacks": [{"commit": r.commit, "skill": r.skill, "summary": r.summary} for r in rolled],
+                               "rollback_failures": failed}, indent=2))
     else:
         if not comparisons:
             click.echo(f"watch: no skill changed within the last {ws.config.watch.window_days:g} day(s) has a previous version to compare.")
@@ -120,6 +120,8 @@ def watch_command(ctx: click.Context, auto_rollback: bool, now: str | None, as_j
             click.echo(("ALERT " if c.alert else "ok    ") + c.message())
         for r in rolled:
             click.echo(f"[{r.commit[:12]}] rollback: {r.summary}")
+    for failure in failed:
+        click.echo(f"skillgit: {failure}", err=True)
     return 1 if alerts else 0
 
 

@@ -128,11 +128,20 @@ def _latest_pair(history: Sequence[Version], blob: str) -> tuple[Version, Versio
     return None
 
 
-def roll_back(ws: Workspace, alerts: Sequence[Comparison]) -> list[Result]:
-    """One rollback commit per alerted skill, to the previous version; stops at the first failure."""
-    from skillgit import operations
+def roll_back(ws: Workspace, alerts: Sequence[Comparison]) -> tuple[list[Result], list[str]]:
+    """One rollback commit per alerted skill, to its previous version: (commits made, failures with the reason).
 
-    done = []
+    A rollback the rules refuse (say, run as the agent on a skill it does not own) is reported and
+    the others still run; each one is its own commit or nothing.
+    """
+    from skillgit import operations
+    from skillgit.errors import SkillgitError
+
+    done: list[Result] = []
+    failed: list[str] = []
     for c in alerts:
-        done.append(operations.rollback(ws, c.skill, to=c.old.label, reason=f"watch: {c.message()}"[:500]))
-    return done
+        try:
+            done.append(operations.rollback(ws, c.skill, to=c.old.label, reason=f"watch: {c.message()}"[:500]))
+        except SkillgitError as exc:
+            failed.append(f"rollback of {c.skill} not made: {exc}")
+    return done, failed
