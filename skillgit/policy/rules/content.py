@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from skillgit.model.skill import SKILL_FILE, Skill, SkillParseError
+from skillgit.model.skill import SKILL_FILE, Skill
 from skillgit.policy.model import Change, FileChange, Violation
 from skillgit.policy.rules.common import (
     ACTIVE,
@@ -173,14 +174,14 @@ class AntiBloat:
             return [self._v(change, path, "cannot count the skills after this create: the change carries no tree lookup",
                             "Build the Change with `tree_files` (see skillgit.policy.lookups).")]
         root = root_of(config, ACTIVE)
-        skills: dict[str, Skill | SkillParseError] = {}
+        skills: dict[str, _Facts] = {}
         for file_path, oid in sorted(change.tree_files(root).items()):
             parts = file_path[len(root) + 1 :].split("/")
             if len(parts) == 2 and parts[1] == SKILL_FILE:
-                skills[parts[0]] = load_skill(change.read_blob(oid), file_path)
+                skills[parts[0]] = _facts(change, oid, file_path)
         out: list[Violation] = []
-        active = [n for n, s in skills.items() if n == name or not isinstance(s, Skill) or s.status in ACTIVE_STATUSES]
-        non_core = [n for n, s in skills.items() if not (isinstance(s, Skill) and s.core)]
+        active = [n for n, f in skills.items() if n == name or f.active]
+        non_core = [n for n, f in skills.items() if not f.core]
         p = config.policy
         if len(active) > p.max_active:
             out.append(self._v(change, path, f"after this create there would be {len(active)} active skills (limit {p.max_active}, policy.max_active)",
@@ -189,18 +190,17 @@ class AntiBloat:
             out.append(self._v(change, path, f"after this create there would be {len(non_core)} non-core skills (limit {p.max_non_core}, policy.max_non_core)",
                                "Retire a skill first, or record a no-op instead of creating one."))
         new = skills.get(name)
-        if isinstance(new, Skill):
+        if new is not None:
             out.extend(self._overlaps(change, config, path, name, new, skills))
         return out
 
-    def _overlaps(self, change: Change, config: Config, path: str, name: str, new: Skill,
-                  skills: dict[str, Skill | SkillParseError]) -> list[Violation]:
-        mine = {_norm(k) for k in new.keywords} - {""}
+    def _overlaps(self, change: Change, config: Config, path: str, name: str, new: _Facts,
+                  skills: dict[str, _Facts]) -> list[Violation]:
         out: list[Violation] = []
-        for other, skill in skills.items():
-            if other == name or not isinstance(skill, Skill):
+        for other, facts in skills.items():
+            if other == name:
                 continue
-            shared = sorted(mine & {_norm(k) for k in skill.keywords})
+            shared = sorted(new.keywords & facts.keywords)
             if len(shared) >= config.policy.keyword_overlap:
                 out.append(self._v(
                     change, path,
@@ -216,3 +216,32 @@ class AntiBloat:
 
 def _norm(keyword: str) -> str:
     return " ".join(keyword.casefold().split())
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What SG008 needs of one SKILL.md. An unparseable file counts as active and non-core."""
+
+    active: bool
+    core: bool
+    keywords: frozenset[str]
+
+
+_FACTS: dict[str, _Facts] = {}
+_FACTS_MAX = 100_000
+
+
+def _facts(change: Change, oid: str, path: str) -> _Facts:
+    """The facts of blob `oid`, cached per process by blob id (a `verify` run parses each version once)."""
+    found = _FACTS.get(oid)
+    if found is None:
+        skill = load_skill(change.read_blob(oid), path)
+        if isinstance(skill, Skill):
+            keywords = frozenset(_norm(k) for k in skill.keywords) - {""}
+            found = _Facts(skill.status in ACTIVE_STATUSES, skill.core, keywords)
+        else:
+            found = _Facts(True, False, frozenset())
+        if len(_FACTS) >= _FACTS_MAX:
+            _FACTS.clear()
+        _FACTS[oid] = found
+    return found
