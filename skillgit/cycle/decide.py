@@ -3,13 +3,16 @@
 1. retire  — an eligible active skill with score < retire_max_score, unused for the last
              retire_unused_sessions sessions, while more than min_active skills are active;
 2. refine  — an active skill whose current version has complaints ≥ refine_min_complaints, or
-             win_rate < refine_max_win_rate over uses ≥ refine_min_uses, and is not thrashing (SG009);
+             win_rate < refine_max_win_rate over uses ≥ refine_min_uses, with new evidence since
+             the last cycle (a new session or complaint: unchanged evidence is not re-proposed),
+             and not thrashing (SG009);
 3. create  — a learning `pattern_key` seen in ≥ create_min_sessions sessions that no skill covers;
 4. no-op.
 
 A skill the agent may not change (origin not `agent.origin`, `core: true`, or the evolver's own
-skill) is never acted on: when it is the only one that needs a refine, the cycle records a
-`refused` event naming the rule (SG002/SG003), or a `meta-suggestion` for the evolver's own skill.
+skill) is never acted on: when it is the only one that needs a refine (with new evidence), the
+cycle records a `refused` event naming the rule (SG002/SG003), or a `meta-suggestion` for the
+evolver's own skill.
 An action the bootstrap order forbids (SG010: create from the 2nd real event, retire from the 3rd)
 is skipped; if nothing else matches, the cycle is a no-op whose trigger says what was deferred.
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from skillgit.model.skill import slugify
@@ -29,6 +33,7 @@ if TYPE_CHECKING:
     from skillgit.events import Event
     from skillgit.metrics import Metrics
     from skillgit.model.skill import Skill
+    from skillgit.traces.session import Session
     from skillgit.workspace import Workspace
 
 ACTIONS = ("retire", "refine", "create", "no-op", "refused", "meta-suggestion")
@@ -91,7 +96,9 @@ def describe(m: Metrics) -> str:
     return f"complaints {m.complaints}, win_rate {m.win_rate:.2f} over {m.uses} session(s){version}"
 
 
-def decide(ws: Workspace, ev: Evidence, history: Sequence[Event], *, new_sessions: int) -> Decision:
+def decide(ws: Workspace, ev: Evidence, history: Sequence[Event], *, new_sessions: Sequence[Session],
+           since: datetime | None = None) -> Decision:
+    """The one action; `new_sessions` and `since` (the last cycle event's time) say what evidence is new."""
     cfg = ws.config.cycle
     pol = ws.config.policy
     position = real_event_count(history, ws) + 1
@@ -121,7 +128,11 @@ def decide(ws: Workspace, ev: Evidence, history: Sequence[Event], *, new_session
     # 2. refine
     blocked: list[tuple[str, Metrics, str, str]] = []
     thrash = thrashing(ws, history)
+    fresh = _fresh(ev, new_sessions, since)
     for name, m, signal in _refine_candidates(ws, ev, active):
+        if name not in fresh:
+            notes.append(f"{name} below threshold but no new evidence since the last cycle")
+            continue
         barred = eligibility(name, ev.catalog.skills.get(name), ws.config)
         if barred is not None:
             blocked.append((name, m, barred[0], barred[1]))
@@ -158,10 +169,24 @@ def decide(ws: Workspace, ev: Evidence, history: Sequence[Event], *, new_session
     if measured:
         worst = min(measured, key=lambda n: (ev.current[n].win_rate, -ev.current[n].complaints, n))
         best = f"; lowest: {worst} {describe(ev.current[worst])}"
-    trigger = f"{new_sessions} new session(s), {len(active)} active skill(s): none met a threshold{best}"
+    trigger = f"{len(new_sessions)} new session(s), {len(active)} active skill(s): none met a threshold{best}"
     if notes:
         trigger += "; " + "; ".join(notes)
     return Decision("no-op", None, trigger, notes=tuple(notes))
+
+
+def _fresh(ev: Evidence, new_sessions: Sequence[Session], since: datetime | None) -> set[str]:
+    """Skills with new evidence: a new session attributed to them, or a complaint after `since`."""
+    from skillgit.cycle.gates import as_utc
+    from skillgit.metrics import is_complaint
+
+    ids = {s.id for s in new_sessions}
+    out = {a.skill for a in ev.attributions if a.session_id in ids}
+    for x in ev.learnings:
+        when = as_utc(x.ts)
+        if since is None or (when is not None and when > since):
+            out.update(name for name in ev.catalog.entries if is_complaint(x, name))
+    return out
 
 
 def _refine_candidates(ws: Workspace, ev: Evidence, active: list[str]) -> list[tuple[str, Metrics, str]]:

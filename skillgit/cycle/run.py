@@ -104,12 +104,15 @@ def _locked(ws: Workspace, options: CycleOptions, mode: str, echo: Echo) -> Cycl
         names = ", ".join(g.name for g in gates.closed)
         return CycleResult("skipped", gates=gates, lines=(f"cycle skipped: gate {names} closed; nothing was committed.",))
     ev = gather(ws, sessions, learnings)
-    decision = decide(ws, ev, history, new_sessions=len(gates.new_sessions))
+    since = gates.last_cycle.time if gates.last_cycle else None
+    decision = decide(ws, ev, history, new_sessions=gates.new_sessions, since=since)
     echo(f"decision: {decision.action}{' ' + decision.skill if decision.skill else ''} — {decision.trigger}")
     for note in decision.notes:
         echo(f"  note: {note}")
     parent = _parent(gates)
     plan = _plan(ws, ev, decision, gates, options, echo, parent, now, head)
+    if plan.kind == "no-op" and gates.noop_streak + 1 >= ws.config.cycle.saturation_noops:
+        plan = plan.with_trailers((T.SATURATION, "true"))
     from skillgit.cycle.land import land
 
     return land(ws, plan, options, mode, head, now, echo, gates=gates, decision=decision)
@@ -125,8 +128,6 @@ def _plan(ws: Workspace, ev: Evidence, d: Decision, gates: GateReport, options: 
     notes = [f"- {n}" for n in d.notes]
     if d.action == "no-op":
         pairs = trigger + parent
-        if gates.noop_streak + 1 >= ws.config.cycle.saturation_noops:
-            pairs.append((T.SATURATION, "true"))
         body = safe_body(["The cycle found nothing to change."] + (["", "Skipped:"] + notes if notes else []))
         return Plan("no-op", None, tuple(pairs), body, summary="nothing met a threshold")
     if d.action in ("refused", "meta-suggestion"):
