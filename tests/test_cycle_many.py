@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cycle_util import Clock, call, feed, good_batch, learning, make_repo, session
-
 from conftest import git
+from cycle_util import Clock, call, feed, good_batch, learning, make_repo, session
 
 
 def random_batch(rng: random.Random, clock: Clock, batch: int) -> list[dict[str, Any]]:
