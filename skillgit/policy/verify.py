@@ -22,11 +22,9 @@ from skillgit.git import LogRecord
 from skillgit.policy.changes import (
     build_change,
     file_changes,
-    is_agent,
     is_exact_revert,
     mentions_governed,
     revert_target,
-    touches_managed,
     tree_lookup,
 )
 from skillgit.policy.model import FileChange, Violation
@@ -36,6 +34,7 @@ if TYPE_CHECKING:
     from skillgit.workspace import Workspace
 
 SIGNED_RULE = ("SG100", "signed-agent")
+_NONE: frozenset[str] = frozenset()
 GOOD_SIGNATURES = ("G", "U")
 
 
@@ -123,7 +122,6 @@ def _resolve_base(ws: Workspace, rev: str) -> str:
 
 def verify(ws: Workspace, spec: str | None = None, *, require_signed_agent: bool = False) -> Report:
     """Check every commit of the range; the Report lists each violation with commit, rule, path and fix."""
-    from skillgit.events import event_from_commit
     from skillgit.operations import load_config_at
     from skillgit.policy.engine import check
     from skillgit.workspace import Workspace
@@ -138,22 +136,23 @@ def verify(ws: Workspace, spec: str | None = None, *, require_signed_agent: bool
         history = events_before(ws, rng.base)
     managed = any(e.kind == "init" for e in history)
     scope: Workspace | None = None
+    roots: tuple[str, ...] = ()
+    agents: dict[str, bool] = {}
     walk = Walk()
     touched: dict[str, tuple[FileChange, ...]] = {}
     violations: list[Violation] = []
     commits = checked = 0
+    # Read newest first and parse events while git is still producing the log (two processes, two
+    # cores), then walk oldest first.
+    records = [
+        (record, _event_of(record) if mentions_governed(record.message) else None)
+        for record in repo.iter_log("--topo-order", *rng.log_args, "--", raw=True, signatures=require_signed_agent)
+    ]
+    records.reverse()
     with repo.blob_reader() as reader:
-        log = repo.iter_log("--reverse", "--topo-order", *rng.log_args, "--", raw=True, signatures=require_signed_agent)
-        for record in log:
+        for record, event in records:
             commits += 1
-            governed = mentions_governed(record.message)
-            event = None
-            if governed:
-                event = event_from_commit(
-                    record.commit, record.parents, record.author_name, record.author_email, record.time, record.message
-                )
-                if event.kind is None:
-                    event = None
+            governed = event is not None or mentions_governed(record.message)
             if not managed and event is not None and event.kind == "init":
                 managed = True
             if config is None and managed:
@@ -161,23 +160,31 @@ def verify(ws: Workspace, spec: str | None = None, *, require_signed_agent: bool
             if not managed or config is None:
                 if event is not None:
                     history.append(event)
-                walk.add(record.commit, (), None)
+                walk.skip(record.commit)
                 continue
             if scope is None:
                 scope = Workspace(repo, config)
-            merge = len(record.parents) > 1
-            files = () if merge else file_changes(record.files)
-            if event is not None:
-                touched[record.commit] = files
-            agent = is_agent(scope, record.author_email, event)
+                roots = (scope.skills_root + "/", scope.attic_root + "/")
             checked += 1
-            if agent or governed or touches_managed(files, config):
+            merge = len(record.parents) > 1
+            raw = () if merge else record.files
+            in_skills = any(c.path.startswith(roots) for c in raw)
+            email = record.author_email
+            if email not in agents:
+                agents[email] = scope.is_agent(email)
+            agent = agents[email] or (event is not None and event.is_cycle)
+            files: tuple[FileChange, ...] = ()
+            if agent or governed or in_skills:
+                files = file_changes(raw)
+                if event is not None:
+                    touched[record.commit] = files
                 revert_of = _exact_revert_of(ws, record, files, touched) if governed and not merge else None
+                parent = record.parents[0] if record.parents else None
                 change = build_change(
                     commit=record.commit,
-                    parent=record.parents[0] if record.parents else None,
+                    parent=parent,
                     author_name=record.author_name,
-                    author_email=record.author_email,
+                    author_email=email,
                     message=event.message if event is not None else T.parse_message(record.message),
                     files=files,
                     agent=agent,
@@ -185,7 +192,7 @@ def verify(ws: Workspace, spec: str | None = None, *, require_signed_agent: bool
                     history=tuple(history),
                     revert_of=revert_of,
                     tree_files=tree_lookup(reader, record.commit),
-                    skills_changed_since=walk.since(ws, record.parents[0] if record.parents else None),
+                    skills_changed_since=walk.since(scope, parent),
                 )
                 for violation in check(change, config):
                     violations.append(violation if violation.commit else dataclasses.replace(violation, commit=record.commit))
@@ -193,8 +200,18 @@ def verify(ws: Workspace, spec: str | None = None, *, require_signed_agent: bool
                 violations.append(_unsigned(record))
             if event is not None:
                 history.append(event)
-            walk.add(record.commit, files, scope)
+            if in_skills:
+                walk.add(record.commit, files, scope)
+            else:
+                walk.skip(record.commit)
     return Report(rng, commits, checked, tuple(violations), config.source if config else "(not managed)")
+
+
+def _event_of(record: LogRecord) -> Event | None:
+    from skillgit.events import event_from_commit
+
+    event = event_from_commit(record.commit, record.parents, record.author_name, record.author_email, record.time, record.message)
+    return event if event.kind is not None else None
 
 
 def events_before(ws: Workspace, rev: str) -> list[Event]:
@@ -230,6 +247,11 @@ class Walk:
                     names.add(hit[0])
         self.position[commit] = len(self.order)
         self.order.append(frozenset(names))
+
+    def skip(self, commit: str) -> None:
+        """A walked commit that touched no skill."""
+        self.position[commit] = len(self.order)
+        self.order.append(_NONE)
 
     def since(self, ws: Workspace, parent: str | None) -> Callable[[str | None], frozenset[str]]:
         end = len(self.order)
