@@ -128,7 +128,7 @@ class Catalog:
             except SkillFileError:
                 self.skills[name] = None
         self.keywords = {name: _keywords(skill) for name, skill in self.skills.items()}
-        self.self_skill: str = ws.config.agent.self_skill
+        self.self_skill: str | None = ws.config.agent.self_skill
         roots = "|".join(re.escape(r) for r in (ws.skills_root, ws.attic_root))
         self.read_pattern = re.compile(rf"(?:^|[^A-Za-z0-9_.-])(?:{roots})/([a-z0-9]+(?:-[a-z0-9]+)*)/SKILL\.md")
         self._versions: dict[str, list[Version]] = {}
@@ -183,7 +183,7 @@ def _keywords(skill: Skill | None) -> tuple[str, ...]:
 def channels(sessions: Sequence[Session], catalog: Catalog) -> Channels:
     skill_evidence = tool_calls = False
     for session in sessions:
-        if session.skills:
+        if any(use.how != "keyword" for use in session.skills):
             skill_evidence = True
         for call in session.tool_calls:
             text = call_text(call)

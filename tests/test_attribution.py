@@ -183,8 +183,10 @@ def test_a_session_without_time_or_stamp_has_no_version(tmp_path: Path) -> None:
         ([session("s", [bash("ls")])], ("kw",), True),
         ([session("s", [call("Read", file_path="skills/unknown/SKILL.md")])], (), True),
         ([session("s", skill="anything")], (), True),
+        ([session("s", skill="anything", how="keyword")], (), False),
     ],
-    ids=["no-sessions", "no-keywords-no-skill-evidence", "keywords-and-tool-calls", "any-skill-read", "any-invocation"],
+    ids=["no-sessions", "no-keywords-no-skill-evidence", "keywords-and-tool-calls", "any-skill-read", "any-invocation",
+         "only-a-keyword-use"],
 )
 def test_a_skill_is_measurable_only_where_some_evidence_channel_exists(
     tmp_path: Path, sessions: list, keywords: tuple[str, ...], measurable: bool
