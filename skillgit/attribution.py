@@ -23,7 +23,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from skillgit.traces.session import Session, ToolCall
@@ -76,8 +76,14 @@ class Attribution:
         }
 
 
+def aware(when: datetime | None) -> datetime | None:
+    """`when` with a time zone (a naive time is UTC), so times from any source compare."""
+    return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
+
+
 def session_time(session: Session) -> datetime | None:
-    return session.started or session.ended
+    """When a session ran: its start, else its end (None when the trace has neither)."""
+    return aware(session.started or session.ended)
 
 
 def call_text(call: ToolCall) -> str:

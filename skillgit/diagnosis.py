@@ -2,8 +2,8 @@
 
 Five patterns (thresholds in config `diagnosis.*`; docs/metrics.md):
 
-    retry             the same tool called ≥ retry_min times in a row with similar arguments
-                      (difflib ratio ≥ similarity), each attempt but the last failing
+    retry             the same tool called ≥ retry_min times in a row with small argument changes
+                      (difflib ratio ≥ similarity, not identical), each attempt but the last failing
     edit-revert       a file edited, then reverted (`git checkout|restore … PATH`, `git stash`) within
                       revert_window calls, in ≥ revert_min_sessions sessions
     repeated-failure  the same tool failing with similar arguments in ≥ failure_min_sessions sessions
@@ -112,7 +112,9 @@ def diagnose(
 
 
 def retry_runs(session: Session, retry_min: int, threshold: float) -> list[list[ToolCall]]:
-    """Runs of ≥ retry_min similar calls of one tool (other tools may come between), all but the last failed."""
+    """Runs of ≥ retry_min calls of one tool, each a small change of the one before (similar, not identical;
+    other tools may come between), all but the last failed. Re-running the same command (an edit-test loop)
+    starts a new run."""
     runs: list[list[ToolCall]] = []
     open_runs: dict[str, list[ToolCall]] = {}
 
@@ -123,7 +125,8 @@ def retry_runs(session: Session, retry_min: int, threshold: float) -> list[list[
 
     for call in session.tool_calls:
         run = open_runs.get(call.name)
-        if run and similar(shown(run[-1]), shown(call), threshold):
+        before, now = (shown(run[-1]), shown(call)) if run else ("", "")
+        if run and before != now and similar(before, now, threshold):
             run.append(call)
         else:
             close(call.name)

@@ -23,7 +23,14 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from skillgit import trailers as T
-from skillgit.attribution import Attribution, Catalog, attribute, channels, session_time
+from skillgit.attribution import (
+    Attribution,
+    Catalog,
+    attribute,
+    aware,
+    channels,
+    session_time,
+)
 from skillgit.errors import SkillFileError, TrailerError
 from skillgit.metrics import Weights, measure, starting_score
 from skillgit.model.expected import Expectation, parse_expected
@@ -138,7 +145,7 @@ class _Grader:
 
     def _value(self, expectation: Expectation, name: str, event: Event, window: list[Session],
                uses: dict[str, Attribution], until: datetime) -> float:
-        inside = [x for x in self.learnings if x.ts is not None and event.time < x.ts <= until]
+        inside = [x for x in self.learnings if (ts := aware(x.ts)) is not None and event.time < ts <= until]
         if expectation.metric.startswith("pattern:"):
             key = expectation.metric.split(":", 1)[1]
             return float(sum(1 for x in inside if x.pattern_key == key))

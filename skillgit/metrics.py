@@ -22,6 +22,7 @@ from skillgit.attribution import (
     Attribution,
     Catalog,
     attribute,
+    aware,
     by_skill,
     channels,
     session_time,
@@ -193,6 +194,7 @@ def measure(
 
 
 def _in_window(ts: datetime | None, start: datetime | None, end: datetime | None) -> bool:
+    ts = aware(ts)
     if ts is None:
         return end is None
     return (start is None or ts >= start) and (end is None or ts < end)
@@ -270,6 +272,7 @@ def per_version(
 
 
 def _inside(when: datetime | None, ranges: list[tuple[datetime, datetime | None]]) -> bool:
+    when = aware(when)
     return when is not None and any(start <= when and (end is None or when < end) for start, end in ranges)
 
 

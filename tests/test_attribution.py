@@ -193,3 +193,15 @@ def test_a_skill_is_measurable_only_where_some_evidence_channel_exists(
 ) -> None:
     repo = dated_repo(tmp_path)
     assert channels(sessions, Catalog(Workspace.open(repo))).measurable(keywords) is measurable
+
+
+def test_a_naive_session_time_is_read_as_utc(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from skillgit.traces.session import Session, SkillUse
+
+    repo = dated_repo(tmp_path)
+    blob = git(repo, "rev-parse", "HEAD:skills/release/SKILL.md").strip()
+    naive = Session("s1", "skillgit", "s1:1", started=datetime(2026, 6, 1), skills=(SkillUse("release", "invoked"),))
+    (a,) = attribute([naive], Workspace.open(repo))
+    assert (a.version, a.time) == (blob, t("2026-06-01"))

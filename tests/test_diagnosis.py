@@ -60,8 +60,10 @@ def test_a_command_retried_three_times_with_small_changes_is_found_with_failing_
         RETRIES[2:],  # two attempts only
         [bash("cargo build", ok=False), bash("git tag v1.2.0", ok=False), bash("ls -la target")],  # not similar
         [bash("cargo test -p a"), bash("cargo test -p b"), bash("cargo test -p c")],  # nothing failed
+        [bash("cargo test", ok=False), call("edit_file", path="a.rs"), bash("cargo test", ok=False),
+         call("edit_file", path="a.rs"), bash("cargo test")],  # an edit-test loop re-runs the same command
     ],
-    ids=["two-attempts", "different-commands", "no-failures"],
+    ids=["two-attempts", "different-commands", "no-failures", "same-command-rerun"],
 )
 def test_no_retry_finding_without_three_similar_attempts_after_failures(ws: Workspace, calls: list) -> None:
     assert only(diagnose(ws, "release", [session("s1", calls, skill="release")]), "retry") == []
