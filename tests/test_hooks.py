@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from pathlib import Path
 
 import pytest
@@ -245,7 +246,7 @@ def test_the_shipped_shims_match_what_install_writes() -> None:
 
     for name in ("pre-commit", "commit-msg"):
         shipped = ROOT / "hooks" / name
-        assert shipped.read_text() == shim_text(name, "python3")
+        assert shipped.read_text() == shim_text(name)
         assert os.access(shipped, os.X_OK)
 
 
@@ -254,6 +255,25 @@ def test_the_shim_falls_back_to_the_installing_python_without_skillgit_on_path(r
     path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if not (Path(p) / "skillgit").exists())
     assert commit(repo, "Without skillgit on PATH\n", env={"PATH": path}).returncode == 0
     assert dict(trailers_of(repo))["Skill-Event"] == "manual"
+
+
+def test_the_shim_falls_back_to_skillgit_on_path_when_the_installing_python_is_gone(repo: Path) -> None:
+    from skillgit.policy.install import install
+
+    install(repo, python="/nonexistent/it's gone/python")
+    assert "/nonexistent/it'\\''s gone/python" in (repo / ".git/hooks/commit-msg").read_text()
+    edit(repo, "skills/research/SKILL.md", add_lines(1))
+    env = {"PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]}
+    assert commit(repo, "Through PATH\n", env=env).returncode == 0
+    assert dict(trailers_of(repo))["Skill-Event"] == "manual"
+
+
+def test_the_fast_hook_entry_rejects_a_bad_call() -> None:
+    from skillgit.policy.hookmain import main
+
+    assert main([]) == 2
+    assert main(["commit-msg"]) == 2
+    assert main(["post-commit"]) == 2
 
 
 def test_hook_commit_msg_without_a_file_is_a_usage_error(repo: Path) -> None:

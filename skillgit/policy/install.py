@@ -19,19 +19,33 @@ LOCAL_SUFFIX = ".local"
 
 
 def shim_text(name: str, python: str | None = None) -> str:
-    """The hook script: run a kept `<name>.local` hook first, then `skillgit hook <name>`."""
-    python = python or sys.executable
-    quoted = "'" + python.replace("'", "'\\''") + "'"
-    return f"""#!/bin/sh
+    """The hook script: run a kept `<name>.local` hook first, then skillgit's checks for `name`.
+
+    With `python` (what `hooks install` writes: the interpreter that installed skillgit) the shim
+    runs `python -m skillgit.policy.hookmain` — `skillgit hook NAME` without the CLI's start-up
+    cost — and falls back to the `skillgit` on PATH when that interpreter is gone, the way
+    pre-commit's own hook scripts do. Without it (the files shipped in `hooks/`), `skillgit` on
+    PATH, else `python3`.
+    """
+    head = f"""#!/bin/sh
 {MARKER}: {name} (written by `skillgit hooks install`; `skillgit hooks uninstall` removes it)
 hook_dir=$(dirname "$0")
 if [ -x "$hook_dir/{name}{LOCAL_SUFFIX}" ]; then
     "$hook_dir/{name}{LOCAL_SUFFIX}" "$@" || exit $?
 fi
-if command -v skillgit >/dev/null 2>&1; then
+"""
+    if python:
+        quoted = "'" + python.replace("'", "'\\''") + "'"
+        return head + f"""python={quoted}
+if [ -x "$python" ]; then
+    exec "$python" -m skillgit.policy.hookmain {name} "$@"
+fi
+exec skillgit hook {name} "$@"
+"""
+    return head + f"""if command -v skillgit >/dev/null 2>&1; then
     exec skillgit hook {name} "$@"
 fi
-exec {quoted} -m skillgit hook {name} "$@"
+exec python3 -m skillgit.policy.hookmain {name} "$@"
 """
 
 
@@ -83,7 +97,7 @@ def install(directory: Path | str = ".", python: str | None = None) -> list[Hook
                 path.rename(local)
                 action = "chained"
         tmp = path.with_name(f".{name}.skillgit-tmp")
-        tmp.write_text(shim_text(name, python), encoding="utf-8")
+        tmp.write_text(shim_text(name, python or sys.executable), encoding="utf-8")
         tmp.chmod(0o755)
         tmp.replace(path)
         done.append(HookFile(name, path, action))
