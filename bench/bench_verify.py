@@ -48,7 +48,7 @@ PER_RULE = (
 
 def timed(cmd: list[str], cwd: Path) -> tuple[float, str, int]:
     started = time.perf_counter()
-    result = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
     return time.perf_counter() - started, result.stdout, result.returncode
 
 

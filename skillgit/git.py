@@ -587,22 +587,22 @@ class BlobReader:
 
     def read(self, oid: str) -> bytes:
         """The bytes of blob `oid` (also `rev:path`); GitError when there is no such object."""
-        found = self.object(oid)
+        found = self.read_object(oid)
         if found is None:
             raise GitError(f"{oid}: no such object in {self._root}; the repository may be incomplete (fetch it again).")
         return found[2]
 
     def oid(self, spec: str) -> str | None:
         """The object id `spec` (`rev:path`) names, or None when it does not exist."""
-        found = self.object(spec)
+        found = self.read_object(spec)
         return found[0] if found else None
 
     def find(self, spec: str) -> bytes | None:
         """The bytes of `spec` (`rev:path`, `:path` for the index) or None when it does not exist."""
-        found = self.object(spec)
+        found = self.read_object(spec)
         return found[2] if found else None
 
-    def object(self, spec: str) -> tuple[str, str, bytes] | None:
+    def read_object(self, spec: str) -> tuple[str, str, bytes] | None:
         """(id, type, raw bytes) of the object `spec` names, or None when there is none."""
         if "\n" in spec:
             return None
@@ -620,7 +620,7 @@ class BlobReader:
 
     def tree_entries(self, spec: str) -> list[tuple[str, str, str]] | None:
         """(mode, name, id) of each entry of the tree `spec` names, or None when it is not a tree."""
-        found = self.object(spec)
+        found = self.read_object(spec)
         if found is None or found[1] != "tree":
             return None
         data, entries, pos, width = found[2], [], 0, len(found[0]) // 2

@@ -11,9 +11,9 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from conftest import FIXTURES, as_agent, git
 
@@ -26,7 +26,7 @@ def skillgit(repo: Path, *args: str, env: dict[str, str] | None = None) -> subpr
     """Run the real `skillgit` console entry (as a user or CI would) in `repo`."""
     return subprocess.run(
         [sys.executable, "-m", "skillgit", "-C", str(repo), *args],
-        capture_output=True, text=True, env={**os.environ, **(env or {})},
+        capture_output=True, text=True, env={**os.environ, **(env or {})}, check=False,
     )
 
 
@@ -49,7 +49,7 @@ def commit(repo: Path, message: str, *, env: dict[str, str] | None = None, no_ve
     args = ["git", "-C", str(repo), "commit", "-q", "-F", "-", *extra]
     if no_verify:
         args.append("--no-verify")
-    return subprocess.run(args, input=message, capture_output=True, text=True, env={**os.environ, **(env or {})})
+    return subprocess.run(args, input=message, capture_output=True, text=True, env={**os.environ, **(env or {})}, check=False)
 
 
 def head(repo: Path) -> str:

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, as_agent, git
 from hookkit import add_lines, agent_refine, commit, edit, make_managed
 
@@ -55,7 +54,7 @@ def run_step(runner: Path, tmp_path: Path, **values: str) -> tuple[subprocess.Co
     for name in names:
         env.setdefault(name, "")
     env.update(values)
-    result = subprocess.run(["bash", "-e", "-c", script], cwd=runner, capture_output=True, text=True, env=env)
+    result = subprocess.run(["bash", "-e", "-c", script], cwd=runner, capture_output=True, text=True, env=env, check=False)
     return result, summary.read_text()
 
 

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, as_agent, git, trailers_of
 from hookkit import (
     CASES,

@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import as_agent, git
 from hookkit import (
     CASES,

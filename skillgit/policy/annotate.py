@@ -8,8 +8,9 @@ written to $GITHUB_STEP_SUMMARY (kept under GitHub's 1 MiB per-step limit).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from skillgit.policy.model import Violation
 
@@ -43,7 +44,7 @@ def annotation(v: Violation) -> str:
     return f"::error {','.join(props)}::{escape_data(message)}"
 
 
-def annotations(violations: Iterable[Violation]) -> list[str]:
+def annotation_lines(violations: Iterable[Violation]) -> list[str]:
     """At most MAX_ANNOTATIONS `::error` lines; past that, the last one counts what is not shown."""
     items = list(violations)
     if len(items) <= MAX_ANNOTATIONS:
@@ -99,7 +100,7 @@ def write_summary(report: Report, path: str | None = None) -> Path | None:
 
 def github_lines(report: Report) -> list[str]:
     """Everything `--format github` prints: annotations, then one plain line per violation, then the verdict."""
-    lines = annotations(report.violations)
+    lines = annotation_lines(report.violations)
     lines += [v.render() for v in report.violations]
     lines.append(verdict(report))
     return lines

@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from skillgit import trailers as T
 from skillgit.config import CONFIG_FILE, Config
@@ -190,7 +191,7 @@ def tree_lookup(reader: BlobReader, tree: str) -> Callable[[str], Mapping[str, s
 
 def _list_tree(reader: BlobReader, tree: str, prefix: str) -> dict[str, str]:
     spec = f"{tree}:{prefix}" if prefix else f"{tree}^{{tree}}"
-    found = reader.object(spec)
+    found = reader.read_object(spec)
     if found is None:
         return {}
     if found[1] == "blob":

@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # a bug: a short report, exit 70
+    except Exception as exc:  # noqa: BLE001 - a bug: a short report, exit 70
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         print(
             f"skillgit: internal error: {type(exc).__name__}: {exc}\n  at {Path(frame.filename).name}:{frame.lineno} "

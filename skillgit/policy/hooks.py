@@ -15,6 +15,7 @@ import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from skillgit import trailers as T
 from skillgit.git import BlobReader, Repo
@@ -26,6 +27,9 @@ from skillgit.policy.changes import (
     revert_target,
 )
 from skillgit.policy.model import Change, FileChange, Violation
+
+if TYPE_CHECKING:
+    from skillgit.workspace import Workspace
 
 @dataclass(frozen=True)
 class HookResult:
@@ -69,13 +73,13 @@ def run_commit_msg(message_file: Path | str, directory: Path | str = ".") -> Hoo
         change = index_change(ws, reader, parent=parent, message=text, merge=merge)
         added: list[tuple[str, str]] = []
         revert_of = None
-        if not merge and change.message is not None and change.message.trailers.get(T.EVENT) is None:
-            if not change.message.forged:
-                target = revert_target(text)
-                if target:
-                    added, revert_of = _rollback_trailers(ws, reader, change, target)
-                elif not change.agent:
-                    added = _manual_trailers(ws, reader, change)
+        message = change.message
+        if not merge and message is not None and message.trailers.get(T.EVENT) is None and not message.forged:
+            target = revert_target(text)
+            if target:
+                added, revert_of = _rollback_trailers(ws, reader, change, target)
+            elif not change.agent:
+                added = _manual_trailers(ws, reader, change)
         if added:
             _append_trailers(repo, path, added)
             raw = path.read_bytes().decode("utf-8", "surrogateescape")
@@ -85,7 +89,7 @@ def run_commit_msg(message_file: Path | str, directory: Path | str = ".") -> Hoo
         return HookResult(result.code, result.lines, tuple(added))
 
 
-def _context(repo: Repo, reader: BlobReader) -> tuple[object, str | None, bool] | None:
+def _context(repo: Repo, reader: BlobReader) -> tuple[Workspace, str | None, bool] | None:
     """(workspace, parent of the new commit, merge?) — None when the repository is not managed."""
     from skillgit.workspace import Workspace
 
@@ -101,10 +105,10 @@ def _context(repo: Repo, reader: BlobReader) -> tuple[object, str | None, bool] 
     return Workspace(repo, config), parent, merge
 
 
-def _check(change: Change, ws: object) -> list[Violation]:
+def _check(change: Change, ws: Workspace) -> list[Violation]:
     from skillgit.policy.engine import check
 
-    return check(change, ws.config)  # type: ignore[attr-defined]
+    return check(change, ws.config)
 
 
 def _verdict(violations: list[Violation]) -> HookResult:
@@ -128,22 +132,22 @@ def format_violation(v: Violation) -> str:
 # -- trailers the hook adds ------------------------------------------------------------------------
 
 
-def _skills_in(ws: object, files: tuple[FileChange, ...]) -> set[str]:
+def _skills_in(ws: Workspace, files: tuple[FileChange, ...]) -> set[str]:
     names = set()
     for f in files:
-        hit = ws.skill_name_of(f.path)  # type: ignore[attr-defined]
+        hit = ws.skill_name_of(f.path)
         if hit:
             names.add(hit[0])
     return names
 
 
-def _version(ws: object, reader: BlobReader, change: Change, name: str) -> str:
+def _version(ws: Workspace, reader: BlobReader, change: Change, name: str) -> str:
     """`<before>..<after>` SKILL.md blob ids of skill `name` (active location first, then the attic)."""
     from skillgit.events import version_value
 
     def side(after: bool) -> str | None:
         for location in ("active", "attic"):
-            path = f"{ws.dir_for(name, location)}/SKILL.md"  # type: ignore[attr-defined]
+            path = f"{ws.dir_for(name, location)}/SKILL.md"
             for f in change.files:
                 if f.path == path:
                     oid = f.new_oid if after else f.old_oid
@@ -160,7 +164,7 @@ def _version(ws: object, reader: BlobReader, change: Change, name: str) -> str:
     return version_value(side(False), side(True))
 
 
-def _manual_trailers(ws: object, reader: BlobReader, change: Change) -> list[tuple[str, str]]:
+def _manual_trailers(ws: Workspace, reader: BlobReader, change: Change) -> list[tuple[str, str]]:
     from skillgit.model.skill import name_is_safe
 
     names = _skills_in(ws, change.files)
@@ -173,12 +177,12 @@ def _manual_trailers(ws: object, reader: BlobReader, change: Change) -> list[tup
 
 
 def _rollback_trailers(
-    ws: object, reader: BlobReader, change: Change, target: str
+    ws: Workspace, reader: BlobReader, change: Change, target: str
 ) -> tuple[list[tuple[str, str]], str | None]:
     """Trailers for a `git revert` of an event, and the reverted commit when the revert is exact."""
     from skillgit.events import event_from_commit
 
-    repo: Repo = ws.repo  # type: ignore[attr-defined]
+    repo = ws.repo
     records = repo.log("-1", target, "--", raw=False) if _exists(repo, target) else []
     if not records:
         return [], None
@@ -206,10 +210,10 @@ def _rollback_trailers(
     return pairs, record.commit if exact else None
 
 
-def _skill_of_revert(ws: object, commit: str) -> str | None:
+def _skill_of_revert(ws: Workspace, commit: str) -> str | None:
     from skillgit.events import event_from_commit
 
-    repo: Repo = ws.repo  # type: ignore[attr-defined]
+    repo = ws.repo
     if not _exists(repo, commit):
         return None
     record = repo.log("-1", commit, "--")[0]
@@ -234,7 +238,7 @@ def comment_char(repo: Repo, text: str) -> str:
     if value != "auto":
         return value
     for candidate in "#;@!$%^&|:":
-        if any(line.startswith(f"{candidate} Please enter") or line.startswith(f"{candidate} ----") for line in text.splitlines()):
+        if any(line.startswith((f"{candidate} Please enter", f"{candidate} ----")) for line in text.splitlines()):
             return candidate
     return "#"
 
@@ -283,7 +287,7 @@ def _process(pid: int) -> tuple[list[str], int]:
         except (OSError, ValueError, IndexError):
             return [], 0
     try:
-        out = subprocess.run(["ps", "-o", "ppid=,args=", "-p", str(pid)], capture_output=True, text=True).stdout.strip()
+        out = subprocess.run(["ps", "-o", "ppid=,args=", "-p", str(pid)], capture_output=True, text=True, check=False).stdout.strip()
         ppid, _, args = out.partition(" ")
         return args.split(), int(ppid)
     except (OSError, ValueError):

@@ -12,8 +12,9 @@ when it undoes that event exactly.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from skillgit import trailers as T
 from skillgit.config import CONFIG_FILE, Config
@@ -258,7 +259,7 @@ class Walk:
 
         def lookup(base: str | None) -> frozenset[str]:
             start = self.position.get(base) if base else None
-            if start is None or parent is None:
+            if base is None or start is None or parent is None:
                 from skillgit.policy.lookups import skills_changed_lookup
 
                 return skills_changed_lookup(ws.repo, parent, (ws.skills_root, ws.attic_root))(base)
