@@ -21,10 +21,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any
 
 from skillgit.attribution import Attribution, Catalog, attribute, call_text, is_edit
+from skillgit.commandtext import Clusters, expected_commands, head, shown, similar
 from skillgit.traces.session import Session, ToolCall
 
 if TYPE_CHECKING:
@@ -35,11 +35,6 @@ PATTERNS = ("retry", "edit-revert", "repeated-failure", "docless", "absent-comma
 _PATH_KEYS = ("file_path", "path", "filename", "target_file", "notebook_path")
 _REVERT = re.compile(r"\bgit\s+(?:checkout|restore)\b(?P<rest>[^;&|\n]*)|\bgit\s+stash(?:\s+(?:push|save))?\s*(?:$|[;&|\n])")
 _DOC = re.compile(r"(?i)(?:^|[/\s'\"=])(?:readme[^/\s]*|docs?/\S*|\S+\.(?:md|rst))(?:$|[\s'\"])")
-_COMMAND = re.compile(r"^[a-z][a-z0-9._-]*(?:\s+\S+)+$")
-_CODE_SPAN = re.compile(r"`([^`\n]+)`")
-_PLACEHOLDER = re.compile(r"[<{$…]|\.\.\.|[A-Z]\.[A-Z]")
-"""Where a quoted command turns into a placeholder: `<version>`, `{name}`, `$VAR`, `...`, `X.Y.Z`."""
-_FENCE = re.compile(r"^```(?:bash|sh|shell|console|zsh)?\s*$")
 
 
 @dataclass(frozen=True)
@@ -59,21 +54,6 @@ class Finding:
             "evidence": list(self.evidence), "hypothesis": self.hypothesis, "direction": self.direction,
             "failing_command": self.failing_command, "working_command": self.working_command,
         }
-
-
-def shown(call: ToolCall) -> str:
-    """The command of a call as a person would quote it: the shell command itself, else `tool: arg`."""
-    for key in ("command", "cmd"):
-        value = call.args.get(key)
-        if isinstance(value, list):
-            value = " ".join(str(v) for v in value)
-        if isinstance(value, str) and value.strip():
-            return " ".join(value.split())
-    return call.command
-
-
-def similar(a: str, b: str, threshold: float) -> bool:
-    return a == b or SequenceMatcher(None, a, b, autojunk=False).ratio() >= threshold
 
 
 def diagnose(
@@ -139,18 +119,13 @@ def retry_runs(session: Session, retry_min: int, threshold: float) -> list[list[
 
 
 def _retries(skill: str, sessions: Sequence[Session], retry_min: int, threshold: float) -> list[Finding]:
-    groups: list[list[tuple[Session, list[ToolCall]]]] = []
+    clusters = Clusters(threshold)
     for session in sessions:
         for run in retry_runs(session, retry_min, threshold):
-            failing = shown(_last_failed(run))
-            for group in groups:
-                if group[0][1][0].name == run[0].name and similar(shown(_last_failed(group[0][1])), failing, threshold):
-                    group.append((session, run))
-                    break
-            else:
-                groups.append([(session, run)])
+            clusters.add(run[0].name, shown(_last_failed(run)), (session, run))
     out = []
-    for group in groups:
+    for cluster in clusters.all:
+        group: list[tuple[Session, list[ToolCall]]] = [item for _, item in cluster]
         evidence = []
         for session, run in group:
             failed = sum(1 for c in run if c.ok is False)
@@ -239,27 +214,23 @@ def _edit_reverts(skill: str, sessions: Sequence[Session], window: int, min_sess
 
 
 def _repeated_failures(skill: str, sessions: Sequence[Session], min_sessions: int, threshold: float) -> list[Finding]:
-    clusters: list[list[tuple[Session, ToolCall]]] = []
+    clusters = Clusters(threshold)
     for session in sessions:
         for call in session.tool_calls:
-            if call.ok is not False:
-                continue
-            text = shown(call)
-            for cluster in clusters:
-                if cluster[0][1].name == call.name and similar(shown(cluster[0][1]), text, threshold):
-                    cluster.append((session, call))
-                    break
-            else:
-                clusters.append([(session, call)])
+            if call.ok is False:
+                clusters.add(call.name, shown(call), (session, call))
     out = []
-    for cluster in clusters:
+    for found in clusters.all:
+        cluster: list[tuple[Session, ToolCall]] = [item for _, item in found]
         ids = _ids(s for s, _ in cluster)
         if len(ids) < min_sessions:
             continue
         tool, failing = cluster[0][1].name, shown(cluster[-1][1])
         working = None
+        first = head(failing)
         for session in reversed(sessions):
-            ok = [c for c in session.tool_calls if c.ok is True and c.name == tool and similar(shown(c), failing, threshold)]
+            ok = [c for c in session.tool_calls if c.ok is True and c.name == tool and head(shown(c)) == first
+                  and similar(shown(c), failing, threshold)]
             if ok:
                 working = shown(ok[-1])
                 break
@@ -325,39 +296,6 @@ def _docless(skill: str, sessions: Sequence[Session], min_calls: int) -> list[Fi
 
 
 # -- 5. commands the skill names that never run ----------------------------------------------------
-
-
-def expected_commands(keywords: Sequence[str], body: str) -> list[str]:
-    """Keywords, then commands quoted in the body's Procedure section (placeholders cut off), lowercase."""
-    out: list[str] = []
-
-    def add(text: str) -> None:
-        text = _PLACEHOLDER.split(" ".join(text.split()))[0].strip().lower()
-        if len(text) >= 3 and text not in out:
-            out.append(text)
-
-    for keyword in keywords:
-        add(keyword)
-    in_procedure = in_fence = shell = False
-    for line in body.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("```"):
-            in_fence, shell = (False, False) if in_fence else (True, _FENCE.match(stripped) is not None)
-            continue
-        if stripped.startswith("#") and not in_fence:
-            in_procedure = "procedure" in stripped.lower()
-            continue
-        if not in_procedure or (in_fence and not shell):
-            continue
-        if in_fence:
-            command = stripped.removeprefix("$ ").strip()
-            if command and not command.startswith("#") and _COMMAND.match(command):
-                add(command)
-        else:
-            for span in _CODE_SPAN.findall(line):
-                if _COMMAND.match(span.strip()):
-                    add(span)
-    return out
 
 
 def _absent(skill: str, sessions: Sequence[Session], expected: list[str], min_sessions: int) -> list[Finding]:

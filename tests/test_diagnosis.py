@@ -202,3 +202,10 @@ def test_diagnose_command_reports_findings_from_ingested_sessions(tmp_path: Path
     text = sg(repo, "diagnose", "release")
     assert "retry:" in text.out and "working:   cargo publish --dry-run --allow-dirty --no-verify" in text.out
     assert sg(repo, "diagnose", "nope").code == 2
+
+
+def test_a_shared_cd_prefix_does_not_make_two_commands_the_same_failure(ws: Workspace) -> None:
+    prefix = "cd /home/runner/work/yoyo-evolve/yoyo-evolve && "
+    sessions = [session("s1", [bash(prefix + "cargo test 2>&1 | tail -30", ok=False)], skill="release"),
+                session("s2", [bash(prefix + "git push origin main", ok=False)], skill="release")]
+    assert only(diagnose(ws, "release", sessions), "repeated-failure") == []
