@@ -354,6 +354,18 @@ class Repo:
             if proc.wait() != 0 and not err.startswith(b"fatal: your current branch"):
                 raise GitError(f"git log {' '.join(args[:3])} failed: {err.decode(errors='replace').strip()}")
 
+    def staged_changes(self, base: str | None) -> list[RawChange]:
+        """Files whose staged (index) version differs from commit `base` (None: the empty tree)."""
+        out = self.run("diff-index", "--cached", "-r", "--raw", "--no-renames", "--no-abbrev", "-z", base or _empty_tree(self))
+        parts = out.split("\0")
+        changes = []
+        for meta, path in zip(parts[0::2], parts[1::2]):
+            if not meta.startswith(":"):
+                continue
+            old_mode, new_mode, old_oid, new_oid, status = meta[1:].split()
+            changes.append(RawChange(status[0], path, old_mode, new_mode, old_oid, new_oid))
+        return changes
+
     def write_index_tree(self) -> str:
         """`git write-tree` of the real index: the tree the next `git commit` will record."""
         return self.run("write-tree").strip()

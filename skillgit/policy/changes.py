@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
@@ -124,6 +125,9 @@ def config_for_commit(repo: Repo, reader: BlobReader, parent: str | None) -> Con
 
 def author_of_next_commit(repo: Repo) -> Author:
     """The author `git commit` will record (it exports GIT_AUTHOR_* to hooks for --author and --amend)."""
+    name, email = os.environ.get("GIT_AUTHOR_NAME"), os.environ.get("GIT_AUTHOR_EMAIL")
+    if name is not None and email is not None:
+        return Author(name, email)
     ident = repo.var("GIT_AUTHOR_IDENT")
     match = _IDENT.match(ident)
     if not match:
@@ -150,9 +154,8 @@ def index_change(
     repo = ws.repo
     author = author_of_next_commit(repo)
     files: tuple[FileChange, ...] = ()
-    tree = repo.write_index_tree()
     if not merge:
-        files = file_changes(repo.diff_trees(parent, tree))
+        files = file_changes(repo.staged_changes(parent))
     parsed = T.parse_message(message) if message is not None else None
     event = None
     if message is not None and parsed is not None and parsed.trailers.get(T.EVENT):
@@ -172,18 +175,24 @@ def index_change(
         read_blob=reader.read,
         history=history,
         revert_of=revert_of,
-        **lookups(ws, reader, tree, parent),
+        **lookups(ws, reader, repo.write_index_tree, parent),
     )
 
 
-def tree_lookup(reader: BlobReader, tree: str) -> Callable[[str], Mapping[str, str]]:
-    """`Change.tree_files` over the tree (or commit) `tree`, read through the batch reader, cached per prefix."""
+def tree_lookup(reader: BlobReader, tree: str | Callable[[], str]) -> Callable[[str], Mapping[str, str]]:
+    """`Change.tree_files` over the tree (or commit) `tree`, read through the batch reader, cached per prefix.
+
+    `tree` may be a function giving the tree id (called once, on the first lookup).
+    """
     cache: dict[str, Mapping[str, str]] = {}
+    resolved: list[str] = []
 
     def files(prefix: str) -> Mapping[str, str]:
         prefix = prefix.strip("/")
         if prefix not in cache:
-            cache[prefix] = _list_tree(reader, tree, prefix)
+            if not resolved:
+                resolved.append(tree if isinstance(tree, str) else tree())
+            cache[prefix] = _list_tree(reader, resolved[0], prefix)
         return cache[prefix]
 
     return files
@@ -209,7 +218,7 @@ def _list_tree(reader: BlobReader, tree: str, prefix: str) -> dict[str, str]:
     return out
 
 
-def lookups(ws: Workspace, reader: BlobReader, tree: str, parent: str | None) -> dict[str, Any]:
+def lookups(ws: Workspace, reader: BlobReader, tree: str | Callable[[], str], parent: str | None) -> dict[str, Any]:
     """The optional lazy lookups of a Change (only those this version of the model has)."""
     extras: dict[str, Any] = {}
     if "tree_files" in _CHANGE_FIELDS:

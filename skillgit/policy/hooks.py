@@ -31,6 +31,8 @@ from skillgit.policy.model import Change, FileChange, Violation
 if TYPE_CHECKING:
     from skillgit.workspace import Workspace
 
+_COMMENT_CANDIDATES = "#;@!$%^&|:"
+
 @dataclass(frozen=True)
 class HookResult:
     """What a hook run decided: exit code, lines for stderr, and trailers it added to the message."""
@@ -93,10 +95,12 @@ def _context(repo: Repo, reader: BlobReader) -> tuple[Workspace, str | None, boo
     """(workspace, parent of the new commit, merge?) — None when the repository is not managed."""
     from skillgit.workspace import Workspace
 
-    head = repo.head()
+    found = reader.read_object("HEAD")
+    head = found[0] if found and found[1] == "commit" else None
     parent = head
-    if head is not None and amending():
-        parents = repo.run("rev-parse", f"{head}^@").split()
+    if found is not None and head is not None and amending():
+        parents = [line[7:] for line in found[2].decode("utf-8", "replace").split("\n\n", 1)[0].splitlines()
+                   if line.startswith("parent ")]
         parent = parents[0] if parents else None
     config = config_for_commit(repo, reader, parent if parent is not None else head)
     if config is None:
@@ -233,11 +237,16 @@ def _append_trailers(repo: Repo, path: Path, pairs: list[tuple[str, str]]) -> No
 
 
 def comment_char(repo: Repo, text: str) -> str:
-    """git's core.commentChar (for `auto`, the character git's own template lines use)."""
+    """git's core.commentChar (for `auto`, the character git's own template lines use).
+
+    Only asked of git when some line starts with a character git could use for comments.
+    """
+    if not any(line[:1] in _COMMENT_CANDIDATES for line in text.splitlines()):
+        return "#"
     value = repo.config_value("core.commentChar") or repo.config_value("core.commentString") or "#"
     if value != "auto":
         return value
-    for candidate in "#;@!$%^&|:":
+    for candidate in _COMMENT_CANDIDATES:
         if any(line.startswith((f"{candidate} Please enter", f"{candidate} ----")) for line in text.splitlines()):
             return candidate
     return "#"
