@@ -13,7 +13,9 @@ def collect(ws: Workspace) -> dict[str, Any]:
     from skillgit.model.skill import parse_skill
 
     entries = ws.skills()
-    metrics = _metrics(ws)
+    from skillgit.metrics import status_metrics
+
+    metrics = status_metrics(ws)
     skills = []
     for entry in entries:
         path = f"{ws.dir_for(entry.name, entry.location)}/SKILL.md"
@@ -44,11 +46,3 @@ def collect(ws: Workspace) -> dict[str, Any]:
         "last_event": last.to_json() if last else None,
         "uncommitted": uncommitted,
     }
-
-
-def _metrics(ws: Workspace) -> dict[str, dict[str, Any]]:
-    try:
-        from skillgit.metrics import status_metrics
-    except ImportError:
-        return {}
-    return status_metrics(ws)  # type: ignore[no-any-return]

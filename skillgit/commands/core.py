@@ -244,7 +244,9 @@ def versions(ctx: click.Context, name: str, as_json: bool, directory: Path | Non
     found = history.versions(ws, name)
     if not found:
         raise click.UsageError(f"skill `{name}` has no history in this repository; see `skillgit status`.")
-    usage = _version_usage(ws, name)
+    from skillgit.metrics import per_version_usage
+
+    usage = per_version_usage(ws, name)
     if as_json:
         click.echo(json.dumps([{**v.to_json(), **usage.get(v.blob or "", {})} for v in found], indent=2))
         return
@@ -259,15 +261,6 @@ def versions(ctx: click.Context, name: str, as_json: bool, directory: Path | Non
             click.echo(f"      eval: {v.eval_summary}")
         if v.rollback_of:
             click.echo(f"      rollback of {v.rollback_of}")
-
-
-def _version_usage(ws: Any, name: str) -> dict[str, dict[str, Any]]:
-    """Per-version uses / win_rate from ingested traces, when the evidence layer is present."""
-    try:
-        from skillgit.metrics import per_version_usage
-    except ImportError:
-        return {}
-    return per_version_usage(ws, name)  # type: ignore[no-any-return]
 
 
 @click.command()
