@@ -156,3 +156,12 @@ def test_json_output_describes_the_event(sg, repo: Path, clock: Clock) -> None:
     assert data["commit"] == head(repo)
     assert data["gate"]["accepted"] is True
     assert data["trailers"]["Skill-Name"] == "release"
+
+
+def test_an_eval_runner_that_writes_into_the_repository_is_undone_and_nothing_committed(sg, repo: Path, clock: Clock) -> None:
+    before = snapshot(repo)
+    runner = f"{sys.executable} {SAMPLES / 'cycle' / 'dirty_runner.py'}"
+    result = sg(repo, "cycle", "--on-propose", "auto", "--now", clock.iso, "--runner", runner)
+    assert result.code == 1, result
+    assert "the eval runner changed files in the repository while the gate ran (skills/social/SKILL.md, undone)" in result.err
+    assert snapshot(repo) == before

@@ -124,17 +124,24 @@ def _refine(ws: Workspace, ev: Evidence, d: Decision, trigger: Pairs, parent: Pa
 
 def _gated(ws: Workspace, d: Decision, plan: Plan, trigger: Pairs, parent: Pairs, candidate: bytes,
            options: CycleOptions, evidence: Evidenced, echo: Echo) -> Plan:
+    from skillgit.cycle import guard
+    from skillgit.errors import CheckFailed
     from skillgit.evals.gate import gate
     from skillgit.evals.material import NoEvals
     from skillgit.evals.promote import refusal_body
 
     name = plan.skill
     assert name is not None
+    before = guard.snapshot(ws)
     try:
         result = gate(ws, name, candidate, runner=options.runner, config=ws.config)
     except NoEvals as exc:
         return _refused(ws, d, trigger, parent, one_line(f"no evals: {exc} SG012 needs an eval summary for an agent refine"),
                         [], evidence)
+    if guard.snapshot(ws).files != before.files:
+        undone = guard.restore(ws, before)
+        raise CheckFailed(f"the eval runner changed files in the repository while the gate ran ({', '.join(undone[:10])}, "
+                          "undone); a runner must only print traces. Nothing was committed.")
     faults.point("cycle:gated")
     for line in result.lines():
         echo(f"gate: {line}")
