@@ -23,7 +23,6 @@ from skillgit.events import version_value
 
 if TYPE_CHECKING:
     from skillgit.evals.gate import SuiteRunner
-    from skillgit.events import Event
     from skillgit.workspace import Workspace
 
 Echo = Callable[[str], None]
@@ -156,6 +155,3 @@ def _retire_plan(ws: Workspace, ev: Evidence, d: Decision, pairs: list[tuple[str
     body = safe_body([f"Moved {src} to {dst}; `skillgit revive {d.skill}` brings it back."])
     return Plan("retire", d.skill, tuple(trailers), body, edits, (src, dst), summary=f"moved {src} to {dst}")
 
-
-def last_cycle(history: list[Event]) -> Event | None:
-    return next((e for e in history if e.is_cycle), None)
