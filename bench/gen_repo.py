@@ -159,7 +159,7 @@ def event(state: State, stream: Stream, index: int, pool: dict[str, list[str]]) 
             kind = "no-op"
     trigger = f"sessions {index - 40}..{index}: 3 retries of the same command"
     if kind == "no-op":
-        msg = f"skillgit: no-op\n\nNothing crossed a threshold.\n\n" + trailers(
+        msg = "skillgit: no-op\n\nNothing crossed a threshold.\n\n" + trailers(
             [("Skill-Event", "no-op"), ("Skill-Trigger", trigger)])
         stream.commit(index, AGENT, msg + "\n", [])
         state.cycles.append(index)
