@@ -1,0 +1,42 @@
+"""The one adapter that owns git: subprocess `git` for writes and history, pygit2 for object reads.
+
+Commits are built without touching the user's index or work tree: a temporary index is filled from
+HEAD plus the event's own paths, written as a tree, committed with `git commit-tree`, and HEAD is
+moved with a compare-and-swap `git update-ref` (so a commit that lands meanwhile aborts us). Only
+then are the event's own paths synced into the real index and work tree. A small intent file makes
+that last step restartable if the process dies half-way (`Repo.recover`).
+
+Modules: `records` (plain data), `process` (running git), `blobs` (batched object reads), `core`
+(opening, refs, status, objects), `history` (log and diffs), `writing` (trees, commits, sync).
+"""
+
+from __future__ import annotations
+
+from skillgit.git.blobs import BlobReader
+from skillgit.git.core import RepoCore
+from skillgit.git.history import HistoryMixin
+from skillgit.git.process import git_env, run_git
+from skillgit.git.records import (
+    ZERO,
+    AddFromWorktree,
+    CopyTree,
+    Identity,
+    LogRecord,
+    PutFile,
+    RawChange,
+    RemovePath,
+    TreeEdit,
+    blob_id,
+    parse_raw_z,
+)
+from skillgit.git.writing import PENDING_FILE, WritingMixin
+
+
+class Repo(HistoryMixin, WritingMixin):
+    """A git work tree. Construct with `Repo.discover(path)`."""
+
+
+__all__ = [
+    "PENDING_FILE", "ZERO", "AddFromWorktree", "BlobReader", "CopyTree", "Identity", "LogRecord", "PutFile",
+    "RawChange", "RemovePath", "Repo", "RepoCore", "TreeEdit", "blob_id", "git_env", "parse_raw_z", "run_git",
+]

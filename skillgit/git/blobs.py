@@ -1,0 +1,93 @@
+"""Many blob reads through one long-lived `git cat-file --batch` process."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from skillgit.errors import GitError
+from skillgit.git.process import git_env
+
+
+class BlobReader:
+    """Reads blobs by id through one long-lived `git cat-file --batch` process (no pygit2 import)."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def __call__(self, oid: str) -> bytes:
+        return self.read(oid)
+
+    def read(self, oid: str) -> bytes:
+        """The bytes of blob `oid` (also `rev:path`); GitError when there is no such object."""
+        found = self.read_object(oid)
+        if found is None:
+            raise GitError(f"{oid}: no such object in {self._root}; the repository may be incomplete (fetch it again).")
+        return found[2]
+
+    def oid(self, spec: str) -> str | None:
+        """The object id `spec` (`rev:path`) names, or None when it does not exist."""
+        found = self.read_object(spec)
+        return found[0] if found else None
+
+    def find(self, spec: str) -> bytes | None:
+        """The bytes of `spec` (`rev:path`, `:path` for the index) or None when it does not exist."""
+        found = self.read_object(spec)
+        return found[2] if found else None
+
+    def read_object(self, spec: str) -> tuple[str, str, bytes] | None:
+        """(id, type, raw bytes) of the object `spec` names, or None when there is none."""
+        if "\n" in spec:
+            return None
+        proc = self._start()
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(spec.encode("utf-8", "surrogateescape") + b"\n")
+        proc.stdin.flush()
+        header = proc.stdout.readline()
+        parts = header.split()
+        if len(parts) != 3:
+            return None
+        data = proc.stdout.read(int(parts[2]))
+        proc.stdout.read(1)
+        return parts[0].decode(), parts[1].decode(), data
+
+    def tree_entries(self, spec: str) -> list[tuple[str, str, str]] | None:
+        """(mode, name, id) of each entry of the tree `spec` names, or None when it is not a tree."""
+        found = self.read_object(spec)
+        if found is None or found[1] != "tree":
+            return None
+        data, entries, pos, width = found[2], [], 0, len(found[0]) // 2
+        while pos < len(data):
+            space = data.index(b" ", pos)
+            nul = data.index(b"\0", space)
+            entries.append((data[pos:space].decode(), data[space + 1 : nul].decode("utf-8", "surrogateescape"),
+                            data[nul + 1 : nul + 1 + width].hex()))
+            pos = nul + 1 + width
+        return entries
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        if self._proc is None:
+            try:
+                self._proc = subprocess.Popen(
+                    ["git", "cat-file", "--batch"], cwd=self._root, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL, env=git_env(None),
+                )
+            except FileNotFoundError:
+                raise GitError("git is not installed or not on PATH; install git ≥ 2.30.") from None
+        return self._proc
+
+    def close(self) -> None:
+        if self._proc is not None:
+            if self._proc.stdin:
+                self._proc.stdin.close()
+            if self._proc.stdout:
+                self._proc.stdout.close()
+            self._proc.wait()
+            self._proc = None
+
+    def __enter__(self) -> BlobReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

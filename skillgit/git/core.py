@@ -1,0 +1,200 @@
+"""The repository core: opening, running git, and reading objects, refs and status."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from skillgit.errors import GitError, UsageError
+from skillgit.git.blobs import BlobReader
+from skillgit.git.process import git_env, run_git
+
+
+class RepoCore:
+    """State and the plain read operations every part of the adapter builds on."""
+
+    def __init__(self, root: Path, git_dir: Path) -> None:
+        self.root = root
+        self.git_dir = git_dir
+        self._pygit2: Any = None
+
+    @classmethod
+    def discover(cls, path: Path | str = ".") -> RepoCore:
+        path = Path(path)
+        if not path.is_dir():
+            raise UsageError(f"{path}: no such directory; pass -C with an existing repository.")
+        result = run_git(path, "rev-parse", "--show-toplevel", "--absolute-git-dir", check=False)
+        if result.returncode != 0:
+            if "not a git repository" in result.stderr:
+                raise UsageError(
+                    f"{path.resolve()}: not a git repository (or any parent); run `git init` there or pass -C DIR."
+                )
+            raise UsageError(f"{path.resolve()}: {result.stderr.strip() or 'not a git work tree'}; pass -C DIR.")
+        lines = result.stdout.splitlines()
+        if len(lines) < 2:
+            raise UsageError(f"{path.resolve()}: a bare repository has no work tree; run skillgit in a checkout.")
+        return cls(Path(lines[0]), Path(lines[1]))
+
+    @classmethod
+    def init(cls, path: Path, identity: tuple[str, str] | None = None) -> RepoCore:
+        """`git init -b main` at `path` (optionally with a repo-local user identity)."""
+        run_git(path, "init", "-q", "-b", "main")
+        if identity:
+            run_git(path, "config", "user.name", identity[0])
+            run_git(path, "config", "user.email", identity[1])
+        return cls.discover(path)
+
+    @property
+    def pygit2(self) -> Any:
+        if self._pygit2 is None:
+            import pygit2
+
+            try:
+                self._pygit2 = pygit2.Repository(str(self.root))
+            except pygit2.GitError as exc:
+                raise GitError(f"{self.root}: cannot open the repository ({exc}).") from exc
+        return self._pygit2
+
+    @property
+    def state_dir(self) -> Path:
+        """`.git/skillgit/`: skillgit's private state (indexes, locks, intent files)."""
+        path = self.git_dir / "skillgit"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def run(
+        self,
+        *args: str,
+        input: str | bytes | None = None,
+        env: dict[str, str] | None = None,
+        check: bool = True,
+    ) -> str:
+        """Run git in the work tree; return stdout as text. Failures raise GitError with git's words."""
+        result = run_git(self.root, *args, input=input, env=env, check=False)
+        if check and result.returncode != 0:
+            raise GitError(f"git {' '.join(args[:3])} failed: {result.stderr.strip() or result.returncode}")
+        return result.stdout
+
+    def run_bytes(self, *args: str, input: bytes | None = None, env: dict[str, str] | None = None) -> bytes:
+        result = subprocess.run(
+            ["git", *args], cwd=self.root, input=input, capture_output=True, env=git_env(env)
+        )
+        if result.returncode != 0:
+            raise GitError(f"git {' '.join(args[:3])} failed: {result.stderr.decode(errors='replace').strip()}")
+        return result.stdout
+
+    def head(self) -> str | None:
+        """The commit id of HEAD, or None on an unborn branch."""
+        out = self.run("rev-parse", "-q", "--verify", "HEAD^{commit}", check=False).strip()
+        return out or None
+
+    def branch(self) -> str | None:
+        out = self.run("symbolic-ref", "-q", "--short", "HEAD", check=False).strip()
+        return out or None
+
+    def ref_exists(self, ref: str) -> bool:
+        return self.run("rev-parse", "-q", "--verify", f"{ref}^{{commit}}", check=False).strip() != ""
+
+    def check_branch_name(self, name: str) -> str:
+        """`refs/heads/<name>` for a valid new branch name; UsageError naming the problem otherwise."""
+        if name.startswith("-") or self.run("check-ref-format", "--branch", name, check=False).strip() != name:
+            raise UsageError(f"{name!r} is not a valid branch name (see `git check-ref-format`); pick another.")
+        return f"refs/heads/{name}"
+
+    def resolve(self, rev: str) -> str:
+        """A full commit id for `rev`, or a UsageError naming it."""
+        if rev.startswith("-"):
+            raise UsageError(f"{rev!r} is not a revision; name a commit, branch or tag.")
+        out = self.run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False).strip()
+        if not out:
+            raise UsageError(f"{rev}: no such commit in {self.root}; check the name with `git log`.")
+        return out
+
+    def read_file(self, rev: str, path: str) -> bytes | None:
+        """The bytes of `path` at commit `rev`, or None when it does not exist there."""
+        try:
+            commit = self.pygit2.revparse_single(rev).peel(pygit2_commit())
+            entry = commit.tree[path]
+        except (KeyError, ValueError):
+            return None
+        obj = self.pygit2[entry.id]
+        if getattr(obj, "type_str", "") != "blob":
+            return None
+        return bytes(obj.data)
+
+    def blob(self, oid: str) -> bytes:
+        return bytes(self.pygit2[oid].data)
+
+    def tree_files(self, rev: str, prefix: str) -> dict[str, tuple[str, str]]:
+        """`{path: (mode, blob id)}` of every file under `prefix` at `rev` (empty if absent)."""
+        spec = ["--", prefix] if prefix else []
+        out = self.run("ls-tree", "-r", "-z", "--full-tree", rev, *spec, check=False)
+        files: dict[str, tuple[str, str]] = {}
+        for item in out.split("\0"):
+            if not item:
+                continue
+            meta, path = item.split("\t", 1)
+            mode, _type, oid = meta.split()
+            files[path] = (mode, oid)
+        return files
+
+    def path_exists(self, rev: str, path: str) -> bool:
+        return bool(self.run("ls-tree", "--name-only", rev, "--", path, check=False).strip())
+
+    def changed_paths(self, paths: Sequence[str] = ()) -> list[str]:
+        """Paths (under `paths`, or anywhere) that differ from HEAD in the index or work tree, or are untracked."""
+        out = self.run("status", "--porcelain=v1", "-z", "-uall", "--", *paths)
+        changed = []
+        entries = out.split("\0")
+        i = 0
+        while i < len(entries):
+            entry = entries[i]
+            if entry:
+                changed.append(entry[3:])
+                if entry[0] in "RC":
+                    i += 1
+            i += 1
+        return changed
+
+    def staged_paths(self) -> list[str]:
+        if self.head() is None:
+            out = self.run("diff", "--cached", "--name-only", "-z", "--root", empty_tree(self))
+        else:
+            out = self.run("diff", "--cached", "--name-only", "-z", "HEAD")
+        return [p for p in out.split("\0") if p]
+
+    def config_value(self, key: str) -> str | None:
+        out = self.run("config", "--get", key, check=False).strip()
+        return out or None
+
+    def write_index_tree(self) -> str:
+        """`git write-tree` of the real index: the tree the next `git commit` will record."""
+        return self.run("write-tree").strip()
+
+    def git_path(self, name: str) -> Path:
+        """Where git keeps `name` (`git rev-parse --git-path`; honours core.hooksPath for `hooks`)."""
+        return self.root / self.run("rev-parse", "--git-path", name).strip()
+
+    def var(self, name: str) -> str:
+        """`git var NAME`, e.g. GIT_AUTHOR_IDENT (honours GIT_AUTHOR_* as set by `git commit` for hooks)."""
+        return self.run("var", name).strip()
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        out = self.run("merge-base", a, b, check=False).strip()
+        return out or None
+
+    def blob_reader(self) -> BlobReader:
+        """A reader of many blobs through one `git cat-file --batch` process."""
+        return BlobReader(self.root)
+
+
+def empty_tree(repo: RepoCore) -> str:
+    return repo.run("hash-object", "-t", "tree", "/dev/null").strip()
+
+
+def pygit2_commit() -> Any:
+    import pygit2
+
+    return pygit2.Commit

@@ -1,0 +1,94 @@
+"""Reading history: `git log` records (listed or streamed), per-path commit lists, tree diffs."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator, Sequence
+
+from skillgit.errors import GitError
+from skillgit.git.core import RepoCore, empty_tree
+from skillgit.git.process import git_env
+from skillgit.git.records import LogRecord, RawChange, log_record, parse_raw_z
+
+
+class HistoryMixin(RepoCore):
+    """Log and diff reading."""
+
+    def log(self, *args: str, raw: bool = False, stdin: str | None = None) -> list[LogRecord]:
+        """Commits from `git log <args>`, newest first, with message and (with `raw`) changed files."""
+        return list(self.iter_log(*args, raw=raw, stdin=stdin))
+
+    def iter_log(
+        self, *args: str, raw: bool = False, signatures: bool = False, stdin: str | None = None
+    ) -> Iterator[LogRecord]:
+        """Like `log`, but streamed from one `git log` process (for long ranges); `signatures` adds %G?."""
+        fmt = "--format=%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%at%x1f" + ("%G?" if signatures else "") + "%x1f%B%x1f"
+        extra = ["--raw", "--no-abbrev", "--no-renames"] if raw else []
+        try:
+            proc = subprocess.Popen(
+                ["git", "log", fmt, *extra, *args, *(["--stdin"] if stdin is not None else [])], cwd=self.root,
+                stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, env=git_env(None),
+            )
+        except FileNotFoundError:
+            raise GitError("git is not installed or not on PATH; install git ≥ 2.30.") from None
+        assert proc.stdout is not None
+        if stdin is not None and proc.stdin is not None:
+            proc.stdin.write(stdin.encode("utf-8"))
+            proc.stdin.close()
+        pending = b""
+        try:
+            while True:
+                block = proc.stdout.read(1 << 20)
+                if not block:
+                    break
+                pending += block
+                chunks = pending.split(b"\x1e")
+                pending = chunks.pop()
+                for chunk in chunks:
+                    if chunk:
+                        yield log_record(chunk)
+            if pending:
+                yield log_record(pending)
+        finally:
+            proc.stdout.close()
+            err = proc.stderr.read() if proc.stderr else b""
+            if proc.wait() != 0 and not err.startswith(b"fatal: your current branch"):
+                raise GitError(f"git log {' '.join(args[:3])} failed: {err.decode(errors='replace').strip()}")
+
+    def commits_touching(self, rev: str, paths: Sequence[str]) -> list[str]:
+        """Commits reachable from `rev` that changed any of `paths`, one `git log` per path.
+
+        One path per call lets git use the commit-graph's changed-path Bloom filters, which it
+        skips for several pathspecs at once; on a 100k-commit history that is the difference
+        between seconds and a fraction of one. The logs run side by side.
+        """
+        procs = [
+            subprocess.Popen(["git", "log", "--format=%H", rev, "--", path], cwd=self.root, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=git_env(None), text=True)
+            for path in paths
+        ]
+        seen: dict[str, None] = {}
+        for proc in procs:
+            out, err = proc.communicate()
+            if proc.returncode != 0:
+                raise GitError(f"git log {rev} failed: {err.strip()}")
+            for commit in out.split():
+                seen.setdefault(commit, None)
+        return list(seen)
+
+    def write_commit_graph(self) -> None:
+        """Write the commit-graph with changed-path Bloom filters (what `versions` needs to be fast)."""
+        self.run("commit-graph", "write", "--reachable", "--changed-paths", check=False)
+
+    def diff_trees(self, old: str | None, new: str) -> list[RawChange]:
+        """Files that differ between two trees or commits (`old` None: the empty tree)."""
+        out = self.run("diff-tree", "-r", "--raw", "--no-renames", "--no-abbrev", "-z", old or empty_tree(self), new)
+        return parse_raw_z(out)
+
+    def staged_changes(self, base: str | None) -> list[RawChange]:
+        """Files whose staged (index) version differs from commit `base` (None: the empty tree)."""
+        out = self.run(
+            "diff-index", "--cached", "-r", "--raw", "--no-renames", "--no-abbrev", "-z", base or empty_tree(self)
+        )
+        return parse_raw_z(out)

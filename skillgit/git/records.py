@@ -1,0 +1,120 @@
+"""Plain records of the git adapter: identities, tree edits, log records, and blob ids."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+ZERO = "0" * 40
+
+
+def blob_id(data: bytes) -> str:
+    """The git blob id of `data` (what `git hash-object` prints)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str
+    email: str
+
+    def env(self, committer: Identity | None = None) -> dict[str, str]:
+        committer = committer or self
+        return {
+            "GIT_AUTHOR_NAME": self.name,
+            "GIT_AUTHOR_EMAIL": self.email,
+            "GIT_COMMITTER_NAME": committer.name,
+            "GIT_COMMITTER_EMAIL": committer.email,
+        }
+
+
+@dataclass(frozen=True)
+class RemovePath:
+    """Drop `path` (a file or a whole directory) from the new tree."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class AddFromWorktree:
+    """Take `path` (file or directory) as it is in the work tree, deletions included."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class CopyTree:
+    """Place the tree `rev:src` at `dst` (which must be empty at that point)."""
+
+    rev: str
+    src: str
+    dst: str
+
+
+@dataclass(frozen=True)
+class PutFile:
+    """Write `data` at `path` with `mode` (octal string)."""
+
+    path: str
+    data: bytes
+    mode: str = "100644"
+
+
+TreeEdit = RemovePath | AddFromWorktree | CopyTree | PutFile
+
+
+@dataclass(frozen=True)
+class RawChange:
+    """One file in `git log --raw`: status A/M/D/T, path, modes and blob ids (zeros when absent)."""
+
+    status: str
+    path: str
+    old_mode: str
+    new_mode: str
+    old_oid: str
+    new_oid: str
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    commit: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    time: int
+    message: str
+    files: tuple[RawChange, ...] = ()
+    signature: str = ""
+    """git's %G? (G good, U good with unknown validity, N none, B bad, …) when asked for; else ""."""
+
+
+def unquote(path: str) -> str:
+    """Undo git's C-style quoting of unusual paths."""
+    if not (path.startswith('"') and path.endswith('"')):
+        return path
+    import codecs
+
+    return codecs.escape_decode(path[1:-1].encode())[0].decode("utf-8", "surrogateescape")
+
+
+def log_record(chunk: bytes) -> LogRecord:
+    text = chunk.decode("utf-8", "surrogateescape")
+    commit, parents, name, email, when, signature, body, rest = text.split("\x1f", 7)
+    files = []
+    for line in rest.splitlines():
+        if line.startswith(":"):
+            meta, _, path = line.partition("\t")
+            old_mode, new_mode, old_oid, new_oid, status = meta[1:].split()
+            files.append(RawChange(status[0], unquote(path), old_mode, new_mode, old_oid, new_oid))
+    return LogRecord(commit, tuple(parents.split()), name, email, int(when), body, tuple(files), signature)
+
+
+def parse_raw_z(out: str) -> list[RawChange]:
+    """The `:mode mode oid oid status NUL path NUL` records of a `--raw -z` diff."""
+    parts = out.split("\0")
+    changes = []
+    for meta, path in zip(parts[0::2], parts[1::2]):
+        if meta.startswith(":"):
+            old_mode, new_mode, old_oid, new_oid, status = meta[1:].split()
+            changes.append(RawChange(status[0], path, old_mode, new_mode, old_oid, new_oid))
+    return changes
