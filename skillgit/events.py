@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import cached_property
 
 from skillgit import trailers as T
 from skillgit.errors import TrailerError
@@ -143,7 +144,7 @@ class Event:
     """The event type; None for a commit that is not an event."""
     revert_of: str | None = None
 
-    @property
+    @cached_property
     def skill(self) -> str | None:
         return self.message.trailers.get(T.NAME)
 
@@ -151,7 +152,7 @@ class Event:
     def trailers(self) -> Trailers:
         return self.message.trailers
 
-    @property
+    @cached_property
     def is_cycle(self) -> bool:
         """Made by `skillgit cycle`: cycle events carry `Skill-Trigger`."""
         return self.kind in CYCLE_EVENTS and self.trailers.get(T.TRIGGER) is not None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from skillgit.errors import TrailerError
 
@@ -48,12 +49,19 @@ class Trailers:
 
     def get(self, key: str) -> str | None:
         """The last value of `key` (case-insensitive), as git's `%(trailers:key=…)` users expect."""
-        values = self.get_all(key)
+        values = self.by_key.get(key.lower())
         return values[-1] if values else None
 
     def get_all(self, key: str) -> list[str]:
-        wanted = key.lower()
-        return [v for k, v in self.items if k.lower() == wanted]
+        return list(self.by_key.get(key.lower(), ()))
+
+    @cached_property
+    def by_key(self) -> dict[str, tuple[str, ...]]:
+        """Lower-cased key → its values in order (built once; lookups are then one dict access)."""
+        index: dict[str, list[str]] = {}
+        for key, value in self.items:
+            index.setdefault(key.lower(), []).append(value)
+        return {key: tuple(values) for key, values in index.items()}
 
     def governed(self) -> list[tuple[str, str]]:
         """Governed pairs with canonical keys."""
@@ -65,7 +73,7 @@ class Trailers:
         return out
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and bool(self.get_all(key))
+        return isinstance(key, str) and key.lower() in self.by_key
 
 
 @dataclass(frozen=True)
@@ -86,19 +94,16 @@ class Message:
 # -- parsing ---------------------------------------------------------------------------------------
 
 
+_SEPARATOR = re.compile(r"(?:[A-Za-z0-9-]+[ \t]*)?:")
+
+
 def _separator_pos(line: str) -> int:
-    """git's find_separator: index of ':' after a token of [A-Za-z0-9-] and optional blanks, or -1."""
-    whitespace_found = False
-    for i, ch in enumerate(line):
-        if ch == ":":
-            return i
-        if not whitespace_found and (ch.isascii() and (ch.isalnum() or ch == "-")):
-            continue
-        if i != 0 and ch in " \t":
-            whitespace_found = True
-            continue
-        break
-    return -1
+    """git's find_separator: index of ':' after a token of [A-Za-z0-9-] and optional blanks, or -1.
+
+    (git scans: token characters, then, past the first character, blanks only, up to the ':'.)
+    """
+    match = _SEPARATOR.match(line)
+    return match.end() - 1 if match else -1
 
 
 def _is_blank(line: str) -> bool:
@@ -169,9 +174,12 @@ def _block_items(lines: list[str]) -> list[tuple[str, str]]:
 _WS = " \t\n\r\v\f"
 
 
+_FOLD = re.compile(r"\n[ \t\n\r\v\f]*")
+
+
 def _unfold(value: str) -> str:
     """git's unfold_value: each newline and the blanks after it become one space; then trim."""
-    return re.sub(r"\n[ \t\n\r\v\f]*", " ", value).strip(_WS)
+    return _FOLD.sub(" ", value).strip(_WS) if "\n" in value else value.strip(_WS)
 
 
 def parse_trailers(text: str) -> Trailers:

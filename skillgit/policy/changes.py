@@ -184,38 +184,9 @@ def tree_lookup(reader: BlobReader, tree: str | Callable[[], str]) -> Callable[[
 
     `tree` may be a function giving the tree id (called once, on the first lookup).
     """
-    cache: dict[str, Mapping[str, str]] = {}
-    resolved: list[str] = []
+    from skillgit.policy.trees import TreeFiles
 
-    def files(prefix: str) -> Mapping[str, str]:
-        prefix = prefix.strip("/")
-        if prefix not in cache:
-            if not resolved:
-                resolved.append(tree if isinstance(tree, str) else tree())
-            cache[prefix] = _list_tree(reader, resolved[0], prefix)
-        return cache[prefix]
-
-    return files
-
-
-def _list_tree(reader: BlobReader, tree: str, prefix: str) -> dict[str, str]:
-    spec = f"{tree}:{prefix}" if prefix else f"{tree}^{{tree}}"
-    found = reader.read_object(spec)
-    if found is None:
-        return {}
-    if found[1] == "blob":
-        return {prefix: found[0]}
-    out: dict[str, str] = {}
-    stack = [(found[0], prefix)]
-    while stack:
-        oid, base = stack.pop()
-        for mode, name, child in reader.tree_entries(oid) or ():
-            path = f"{base}/{name}" if base else name
-            if mode == "40000":
-                stack.append((child, path))
-            elif mode != "160000":
-                out[path] = child
-    return out
+    return TreeFiles(reader, tree)
 
 
 def lookups(ws: Workspace, reader: BlobReader, tree: str | Callable[[], str], parent: str | None) -> dict[str, Any]:

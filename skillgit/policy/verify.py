@@ -124,7 +124,8 @@ def _resolve_base(ws: Workspace, rev: str) -> str:
 def verify(ws: Workspace, spec: str | None = None, *, require_signed_agent: bool = False) -> Report:
     """Check every commit of the range; the Report lists each violation with commit, rule, path and fix."""
     from skillgit.operations import load_config_at
-    from skillgit.policy.engine import check
+    from skillgit.policy.engine import check, memo_config
+    from skillgit.policy.trees import BlobCache
     from skillgit.workspace import Workspace
 
     rng = resolve_range(ws, spec)
@@ -133,7 +134,7 @@ def verify(ws: Workspace, spec: str | None = None, *, require_signed_agent: bool
     history: list[Event] = []
     if rng.base is not None:
         if repo.read_file(rng.base, CONFIG_FILE) is not None:
-            config = load_config_at(ws, rng.base)
+            config = memo_config(load_config_at(ws, rng.base))
         history = events_before(ws, rng.base)
     managed = any(e.kind == "init" for e in history)
     scope: Workspace | None = None
@@ -151,13 +152,14 @@ def verify(ws: Workspace, spec: str | None = None, *, require_signed_agent: bool
     ]
     records.reverse()
     with repo.blob_reader() as reader:
+        read_blob = BlobCache(reader)
         for record, event in records:
             commits += 1
             governed = event is not None or mentions_governed(record.message)
             if not managed and event is not None and event.kind == "init":
                 managed = True
             if config is None and managed:
-                config = load_config_at(ws, record.commit)
+                config = memo_config(load_config_at(ws, record.commit))
             if not managed or config is None:
                 if event is not None:
                     history.append(event)
@@ -189,7 +191,7 @@ def verify(ws: Workspace, spec: str | None = None, *, require_signed_agent: bool
                     message=event.message if event is not None else T.parse_message(record.message),
                     files=files,
                     agent=agent,
-                    read_blob=reader.read,
+                    read_blob=read_blob,
                     history=tuple(history),
                     revert_of=revert_of,
                     tree_files=tree_lookup(reader, record.commit),

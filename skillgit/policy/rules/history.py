@@ -65,21 +65,26 @@ def thrash_window(history: Sequence[Event], cycles: int) -> tuple[int, str | Non
 
     The window is everything after the last `init` event, cut to start at the `cycles`-th most
     recent cycle event (inclusive) when there are that many. Without an `init`, it starts at the
-    first event in history.
+    first event in history. Read backwards from the newest event, so the cost is the window's
+    length, not the history's.
     """
     if not history:
         return None
-    inits = [i for i, e in enumerate(history) if e.kind == "init"]
-    after = inits[-1] + 1 if inits else 0
-    ring = [i for i in range(after, len(history)) if history[i].is_cycle]
-    if len(ring) >= cycles:
-        start = ring[-cycles]
-        event = history[start]
-        base = event.parents[0] if event.parents else None
-        return start, base, f"since {event.commit[:12]}, the {_ordinal(cycles)} most recent cycle event"
-    if inits:
-        init = history[inits[-1]]
-        return after, init.commit, (
+    found = 0
+    index = len(history) - 1
+    while index >= 0:
+        event = history[index]
+        if event.kind == "init":
+            break
+        if event.is_cycle:
+            found += 1
+            if found == cycles:
+                base = event.parents[0] if event.parents else None
+                return index, base, f"since {event.commit[:12]}, the {_ordinal(cycles)} most recent cycle event"
+        index -= 1
+    if index >= 0:
+        init = history[index]
+        return index + 1, init.commit, (
             f"since the init event {init.commit[:12]} (fewer than {cycles} cycle events since)"
         )
     first = history[0]
@@ -108,8 +113,7 @@ class Bootstrap:
         p = config.policy
         first = p.bootstrap_retire_from if kind == "retire" else p.bootstrap_create_from
         key = "bootstrap_retire_from" if kind == "retire" else "bootstrap_create_from"
-        prior = [e for e in change.history if e.kind in REAL_EVENTS and (e.is_cycle or is_agent_email(e.author_email, config))]
-        position = len(prior) + 1
+        position = _real_events_before(change.history, config, first - 1) + 1
         if position >= first:
             return []
         name = event_skill(change)
@@ -121,3 +125,24 @@ class Bootstrap:
             f"{first - 1} real event{'s have' if first - 1 != 1 else ' has'} landed.",
             path=skill_dir(config, name, ACTIVE) if name else None, commit=change.commit,
         )]
+
+
+def _real_events_before(history: Sequence[Event], config: Config, enough: int) -> int:
+    """How many of the agent's real events `history` holds, counted oldest first up to `enough`
+    (the count only matters below the bootstrap threshold, so the scan stops there)."""
+    count = 0
+    agents: dict[str, bool] = {}
+    for event in history:
+        if count >= enough:
+            break
+        if event.kind not in REAL_EVENTS:
+            continue
+        if event.is_cycle:
+            count += 1
+            continue
+        email = event.author_email
+        if email not in agents:
+            agents[email] = is_agent_email(email, config)
+        if agents[email]:
+            count += 1
+    return count
