@@ -17,7 +17,19 @@ def load_yaml(text: str, source: str, *, max_bytes: int = MAX_YAML_BYTES, line_o
     """Parse one YAML document from `text`; `source` names it in errors.
 
     `line_offset` is added to reported line numbers (frontmatter starts after the `---` line).
+    Simple mappings (see skillgit/model/fastyaml.py) are read without ruamel, with the same result.
     """
+    from skillgit.model.fastyaml import NOT_HANDLED, load_simple
+
+    if len(text) <= max_bytes // 4 or len(text.encode("utf-8", "surrogatepass")) <= max_bytes:
+        fast = load_simple(text)
+        if fast is not NOT_HANDLED:
+            return fast
+    return load_yaml_ruamel(text, source, max_bytes=max_bytes, line_offset=line_offset)
+
+
+def load_yaml_ruamel(text: str, source: str, *, max_bytes: int = MAX_YAML_BYTES, line_offset: int = 0) -> Any:
+    """`load_yaml` always through ruamel: the reference the fast path is tested against."""
     from ruamel.yaml import YAML
     from ruamel.yaml.constructor import DuplicateKeyError
     from ruamel.yaml.error import MarkedYAMLError, YAMLError

@@ -1,0 +1,310 @@
+"""An exact fast path for the simple YAML that SKILL.md frontmatter is made of.
+
+`load_simple(text)` reads a document that is a block mapping at column 0 whose values are:
+
+- scalars on the key's line: plain, `'single'` (with `''`) or `"double"` quoted without `\\`;
+- flow lists of such scalars on the key's line: `[a, "b c", 'd']`;
+- after an empty `key:`, a block list of scalars (`- item`, at any one indent, 0 included)
+  or a mapping of scalars indented under it (for `metadata:`);
+- comment lines, trailing ` # comments` and blank lines anywhere.
+
+Plain scalars are resolved exactly as ruamel.yaml's safe loader does (YAML 1.2), using a copy of
+its implicit-resolver table; only forms whose construction is certain are built here (null,
+`true`/`false` in three cases, `[-+]?` integers without leading zeros, decimals without exponent
+or underscores), everything else that resolves to a non-string is left to ruamel.
+
+Whatever falls outside the subset (tabs, `\\r` without `\\n`, characters the YAML reader refuses or
+treats as line breaks, anchors, aliases, tags, block scalars, multi-line scalars, explicit keys,
+flow mappings, directives, duplicate keys, unexpected indentation, …) returns NOT_HANDLED, and
+the caller parses with ruamel as before, so every value, error message and line number that
+ruamel produces stays the same. tests/test_fast_yaml.py compares both over generated documents.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+NOT_HANDLED: Any = object()
+
+# ruamel.yaml's YAML 1.2 implicit resolvers (resolver.py, `implicit_resolvers`), in its order:
+# (tag, pattern, first characters). tests/test_fast_yaml.py checks this copy against ruamel.
+RESOLVERS_1_2: tuple[tuple[str, str, str | tuple[str, ...]], ...] = (
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("float", r"""^(?:
+         [-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""", "-+0123456789."),
+    ("int", r"""^(?:[-+]?0b[0-1_]+
+        |[-+]?0o?[0-7_]+
+        |[-+]?[0-9_]+
+        |[-+]?0x[0-9a-fA-F_]+)$""", "-+0123456789"),
+    ("merge", r"^(?:<<)$", "<"),
+    ("null", r"""^(?: ~
+        |null|Null|NULL
+        | )$""", ("~", "n", "N", "")),
+    ("timestamp", r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+        |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
+        (?:[Tt]|[ \t]+)[0-9][0-9]?
+        :[0-9][0-9] :[0-9][0-9] (?:\.[0-9]*)?
+        (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""", "0123456789"),
+    ("value", r"^(?:=)$", "="),
+    ("yaml", r"^(?:!|&|\*)$", "!&*"),
+)
+
+
+_FIRST = {ch: tuple(tag for tag, _, first in RESOLVERS_1_2 if ch in first)
+          for _, _, first in RESOLVERS_1_2 for ch in first}
+_COMPILED: dict[str, re.Pattern[str]] = {}  # compiled on first use: a hook run needs few of them
+
+
+def _pattern(tag: str) -> re.Pattern[str]:
+    compiled = _COMPILED.get(tag)
+    if compiled is None:
+        compiled = _COMPILED[tag] = re.compile(next(p for t, p, _ in RESOLVERS_1_2 if t == tag), re.X)
+    return compiled
+
+
+_SIMPLE_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]{0,99})")
+_SIMPLE_FLOAT = re.compile(r"[-+]?[0-9]{1,100}\.[0-9]{0,100}")
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+
+# Outside what the YAML reader accepts, plus tab, CR, NEL, U+2028/9 (line breaks to ruamel) and BOM.
+_OUTSIDE_PATTERN = "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]"
+_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]{0,127}):(?: (.*))?\Z")
+# A plain scalar may not start with an indicator; `-` only when a letter, digit or `.` follows.
+_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_PLAIN_FLOW_BAD = frozenset("[]{}#:?")
+
+
+class _Unhandled(Exception):
+    """The text is outside the subset: parse it with ruamel."""
+
+
+def load_simple(text: str) -> Any:
+    """The mapping `text` holds, as ruamel's safe loader + `_plain` would return it, or NOT_HANDLED."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    if not _readable(text):
+        return NOT_HANDLED
+    try:
+        return _Doc(text.split("\n")).mapping()
+    except _Unhandled:
+        return NOT_HANDLED
+
+
+def _readable(text: str) -> bool:
+    """True when every character is one ruamel reads as an ordinary character (or `\\n`)."""
+    if text.isascii():
+        return text.replace("\n", "").isprintable()
+    return re.search(_OUTSIDE_PATTERN, text) is None
+
+
+class _Doc:
+    """The lines of one document and a cursor; each method consumes what it reads."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.pos = 0
+
+    def next_content(self) -> tuple[int, str] | None:
+        """(indent, text without indent) of the next line that is not blank or a comment."""
+        lines = self.lines
+        while self.pos < len(lines):
+            line = lines[self.pos]
+            body = line.lstrip(" ")
+            if body and body[0] != "#":
+                return len(line) - len(body), body
+            self.pos += 1
+        return None
+
+    def mapping(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        while (found := self.next_content()) is not None:
+            indent, body = found
+            if indent:
+                raise _Unhandled
+            key, rest = _key_line(body)
+            if key in out:
+                raise _Unhandled
+            self.pos += 1
+            out[key] = _inline(rest) if _has_value(rest) else self.block_value()
+        if not out:
+            raise _Unhandled
+        return out
+
+    def block_value(self) -> Any:
+        """The value of a top-level `key:` with nothing after it: a block list, a mapping or null."""
+        found = self.next_content()
+        if found is None:
+            return None
+        indent, body = found
+        if body.startswith("- ") or body == "-":
+            return self.block_list(indent)
+        if indent == 0:
+            return None
+        return self.nested_mapping(indent)
+
+    def block_list(self, indent: int) -> list[Any]:
+        items: list[Any] = []
+        while (found := self.next_content()) is not None:
+            at, body = found
+            if at < indent or (at == indent == 0 and not body.startswith("-")):
+                break
+            if at != indent or not body.startswith("- "):
+                raise _Unhandled
+            item = body[2:].lstrip(" ")
+            if not _has_value(item):
+                raise _Unhandled
+            items.append(_scalar_line(item))
+            self.pos += 1
+        return items
+
+    def nested_mapping(self, indent: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        while (found := self.next_content()) is not None:
+            at, body = found
+            if at < indent:
+                break
+            if at != indent:
+                raise _Unhandled
+            key, rest = _key_line(body)
+            if key in out or not _has_value(rest):
+                raise _Unhandled
+            out[key] = _inline(rest)
+            self.pos += 1
+        return out
+
+
+def _key_line(body: str) -> tuple[str, str]:
+    """(key, text after `key:`) of a `key: …` line whose key is a plain string."""
+    match = _KEY_LINE.match(body)
+    if match is None:
+        raise _Unhandled
+    key = _resolve(match.group(1))
+    if not isinstance(key, str):
+        raise _Unhandled
+    return key, (match.group(2) or "").lstrip(" ")
+
+
+def _has_value(rest: str) -> bool:
+    """False when only a comment (or nothing) follows; the text is already left-stripped."""
+    return bool(rest) and rest[0] != "#"
+
+
+def _inline(text: str) -> Any:
+    """A value on the key's line: a flow list or a scalar (text starts with its first character)."""
+    if text[0] == "[":
+        items, end = _flow_list(text)
+        _tail(text, end)
+        return items
+    return _scalar_line(text)
+
+
+def _scalar_line(text: str) -> Any:
+    """One scalar filling the rest of a line (plus an optional ` # comment`)."""
+    first = text[0]
+    if first in "\"'":
+        value, end = _quoted(text, 0)
+        _tail(text, end)
+        return value
+    if first in _INDICATORS and not (first == "-" and len(text) > 1 and (text[1].isalnum() or text[1] == ".")):
+        raise _Unhandled
+    cut = text.find(" #")
+    plain = (text if cut < 0 else text[:cut]).rstrip(" ")
+    if ": " in plain or plain.endswith(":"):
+        raise _Unhandled
+    return _resolve(plain)
+
+
+def _tail(text: str, end: int) -> None:
+    """After a quoted scalar or a flow list: nothing, spaces, or spaces and a comment."""
+    rest = text[end:]
+    stripped = rest.lstrip(" ")
+    if stripped and not (stripped[0] == "#" and len(stripped) < len(rest)):
+        raise _Unhandled
+
+
+def _quoted(text: str, start: int) -> tuple[str, int]:
+    """(value, index after the closing quote) of the quoted scalar at `start`, on one line."""
+    quote = text[start]
+    if quote == '"':
+        end = text.find('"', start + 1)
+        if end < 0:
+            raise _Unhandled
+        value = text[start + 1 : end]
+        if "\\" in value:
+            raise _Unhandled
+        return value, end + 1
+    parts: list[str] = []
+    pos = start + 1
+    while True:
+        end = text.find("'", pos)
+        if end < 0:
+            raise _Unhandled
+        parts.append(text[pos:end])
+        if text.startswith("'", end + 1):
+            parts.append("'")
+            pos = end + 2
+            continue
+        return "".join(parts), end + 1
+
+
+def _flow_list(text: str) -> tuple[list[Any], int]:
+    """([items], index after `]`) of a one-line flow list of scalars starting at text[0] == '['."""
+    items: list[Any] = []
+    pos, size = 1, len(text)
+    while True:
+        while pos < size and text[pos] == " ":
+            pos += 1
+        if pos >= size:
+            raise _Unhandled
+        ch = text[pos]
+        if ch == "]" and not items:
+            return items, pos + 1
+        if ch in "\"'":
+            value, pos = _quoted(text, pos)
+        else:
+            end = pos
+            while end < size and text[end] not in ",]":
+                end += 1
+            raw = text[pos:end].rstrip(" ")
+            if not raw or _PLAIN_FLOW_BAD.intersection(raw):
+                raise _Unhandled
+            if raw[0] in _INDICATORS and not (raw[0] == "-" and len(raw) > 1 and (raw[1].isalnum() or raw[1] == ".")):
+                raise _Unhandled
+            value, pos = _resolve(raw), end
+        items.append(value)
+        while pos < size and text[pos] == " ":
+            pos += 1
+        if pos >= size:
+            raise _Unhandled
+        if text[pos] == "]":
+            return items, pos + 1
+        if text[pos] != ",":
+            raise _Unhandled
+        pos += 1
+        while pos < size and text[pos] == " ":
+            pos += 1
+        if pos >= size or text[pos] == "]":
+            raise _Unhandled
+
+
+def _resolve(plain: str) -> Any:
+    """A plain scalar as ruamel's YAML 1.2 safe loader builds it (or _Unhandled when unsure)."""
+    for tag in _FIRST.get(plain[:1], ()):
+        if _pattern(tag).match(plain):
+            break
+    else:
+        return plain
+    if tag == "null":
+        return None
+    if tag == "bool":
+        return _BOOLS[plain]
+    if tag == "int" and _SIMPLE_INT.fullmatch(plain):
+        return int(plain)
+    if tag == "float" and _SIMPLE_FLOAT.fullmatch(plain):
+        return float(plain)
+    raise _Unhandled
