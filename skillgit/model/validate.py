@@ -9,12 +9,12 @@ Every problem carries the file, the key, what is wrong and the fix. Rules:
 - `unknown-field`: a top-level key the schema does not know (`policy.unknown_fields`:
   `warn` (default), `error` or `ignore`)
 
-jsonschema is imported only when a file is checked.
+jsonschema is imported only when a file may be invalid: skillgit/model/fastschema.py first checks
+the common case (certainly valid) without it.
 """
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -104,11 +104,13 @@ def validate_skill_bytes(raw: bytes, path: str, *, unknown_fields: UnknownFields
 
 def validate_skill(skill: Skill, *, unknown_fields: UnknownFields = "warn") -> list[Problem]:
     """Schema, name-equals-directory and unknown-field problems of a parsed skill."""
+    from skillgit.model.fastschema import certainly_valid
     from skillgit.schemas import error_path, load_schema, schema_errors
 
     data = dict(skill.frontmatter)
     problems: list[tuple[tuple[Any, ...], Problem]] = []
-    for error in schema_errors(data, "skill"):
+    errors = [] if certainly_valid(data, load_schema("skill")) else schema_errors(data, "skill")
+    for error in errors:
         key_path = tuple(error.absolute_path)
         problem = _schema_problem(skill, error, error_path(error) if key_path else None)
         problems.append((key_path or (problem.key or "",), problem))
@@ -140,6 +142,8 @@ def _file_problem(exc: SkillParseError) -> Problem:
 
 
 def _unknown(path: str, key: str, known: set[str], policy: UnknownFields) -> Problem:
+    import difflib
+
     close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.75)
     hint = f"did you mean `{close[0]}`? Otherwise remove" if close else "remove"
     return Problem(
