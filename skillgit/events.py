@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from skillgit import trailers as T
 from skillgit.errors import TrailerError
@@ -38,6 +38,12 @@ class Problem:
 
 def check_trailers(message: Message) -> list[Problem]:
     """Every problem with a message's governed trailers, by event type (SG001) and Skill-Expected (SG005)."""
+    return list(_problems(message))
+
+
+@lru_cache(maxsize=64)
+def _problems(message: Message) -> tuple[Problem, ...]:
+    """`check_trailers`, remembered for the last messages (SG001 and SG005 both ask for each)."""
     problems: list[Problem] = []
     tr = message.trailers
     for line, key in message.forged:
@@ -55,12 +61,12 @@ def check_trailers(message: Message) -> list[Problem]:
     event = tr.get(T.EVENT)
     if event is None:
         problems.append(Problem("SG001", T.EVENT, "no `Skill-Event` trailer; add `Skill-Event: <type>` to the final trailer block"))
-        return problems
+        return tuple(problems)
     if event not in EVENT_TYPES:
         problems.append(Problem("SG001", T.EVENT, f"`Skill-Event: {event}` is not an event type; use one of {', '.join(EVENT_TYPES)}"))
-        return problems
+        return tuple(problems)
     problems.extend(_check_by_type(event, tr))
-    return problems
+    return tuple(problems)
 
 
 def _check_by_type(event: str, tr: Trailers) -> list[Problem]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -61,7 +61,7 @@ def test_an_indexed_trailer_block_still_compares_and_hashes_by_its_items() -> No
 
 # -- history rules ---------------------------------------------------------------------------------
 
-WHEN = datetime(2024, 1, 1, tzinfo=timezone.utc)
+WHEN = datetime(2024, 1, 1, tzinfo=UTC)
 KINDS = [*EVENT_TYPES, None]
 
 

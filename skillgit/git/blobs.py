@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import subprocess
+import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from skillgit.errors import GitError
 from skillgit.git.process import git_env
+
+_PIPE_SAFE = 4096
+"""Requests up to this many bytes are written directly (they fit in any pipe buffer)."""
 
 
 class BlobReader:
@@ -44,13 +49,51 @@ class BlobReader:
         assert proc.stdin is not None and proc.stdout is not None
         proc.stdin.write(spec.encode("utf-8", "surrogateescape") + b"\n")
         proc.stdin.flush()
-        header = proc.stdout.readline()
-        parts = header.split()
-        if len(parts) != 3:
+        parts = _header(proc.stdout.readline())
+        if parts is None:
             return None
-        data = proc.stdout.read(int(parts[2]))
+        data = proc.stdout.read(parts[2])
         proc.stdout.read(1)
-        return parts[0].decode(), parts[1].decode(), data
+        return parts[0], parts[1], data
+
+    def read_many(self, specs: Sequence[str]) -> list[tuple[str, str, bytes] | None]:
+        """`read_object` of each spec, asked in one go (one wake-up of git for the lot, not one each).
+
+        The requests are written by a helper thread while the answers are read, so neither pipe
+        can fill up and stall the other side, however many are asked.
+        """
+        if not specs:
+            return []
+        proc = self._start()
+        assert proc.stdin is not None and proc.stdout is not None
+        stdin, stdout = proc.stdin, proc.stdout
+        asked = [s if "\n" not in s else "" for s in specs]
+        request = b"".join(s.encode("utf-8", "surrogateescape") + b"\n" for s in asked if s)
+
+        def write() -> None:
+            stdin.write(request)
+            stdin.flush()
+
+        writer = threading.Thread(target=write, daemon=True) if len(request) > _PIPE_SAFE else None
+        if writer is None:
+            write()
+        else:
+            writer.start()
+        out: list[tuple[str, str, bytes] | None] = []
+        for spec in asked:
+            if not spec:
+                out.append(None)
+                continue
+            parts = _header(stdout.readline())
+            if parts is None:
+                out.append(None)
+                continue
+            data = stdout.read(parts[2])
+            stdout.read(1)
+            out.append((parts[0], parts[1], data))
+        if writer is not None:
+            writer.join()
+        return out
 
     def tree_entries(self, spec: str) -> list[tuple[str, str, str]] | None:
         """(mode, name, id) of each entry of the tree `spec` names, or None when it is not a tree."""
@@ -91,3 +134,12 @@ class BlobReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _header(line: bytes) -> tuple[str, str, int] | None:
+    """(id, type, size) from `<id> <type> <size>`; None for `<spec> missing` (or ambiguous), even
+    when the spec itself holds spaces."""
+    parts = line.split()
+    if len(parts) != 3 or not parts[2].isdigit():
+        return None
+    return parts[0].decode(), parts[1].decode(), int(parts[2])

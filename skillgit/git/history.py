@@ -22,6 +22,13 @@ class HistoryMixin(RepoCore):
         self, *args: str, raw: bool = False, signatures: bool = False, stdin: str | None = None
     ) -> Iterator[LogRecord]:
         """Like `log`, but streamed from one `git log` process (for long ranges); `signatures` adds %G?."""
+        for chunk in self.iter_log_chunks(*args, raw=raw, signatures=signatures, stdin=stdin):
+            yield log_record(chunk)
+
+    def iter_log_chunks(
+        self, *args: str, raw: bool = False, signatures: bool = False, stdin: str | None = None
+    ) -> Iterator[bytes]:
+        """`iter_log`'s records unparsed (`records.log_record` parses one), for readers that skip most."""
         fmt = "--format=%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%at%x1f" + ("%G?" if signatures else "") + "%x1f%B%x1f"
         extra = ["--raw", "--no-abbrev", "--no-renames"] if raw else []
         try:
@@ -47,9 +54,9 @@ class HistoryMixin(RepoCore):
                 pending = chunks.pop()
                 for chunk in chunks:
                     if chunk:
-                        yield log_record(chunk)
+                        yield chunk
             if pending:
-                yield log_record(pending)
+                yield pending
         finally:
             proc.stdout.close()
             err = proc.stderr.read() if proc.stderr else b""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Mapping, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from skillgit.trailers import Message
 
@@ -28,7 +29,8 @@ class Change:
     """A commit (made, or about to be made) as the rules see it.
 
     `commit` is None for a commit not made yet (inside a command or the pre-commit hook).
-    `history` is the events before this change, oldest first (for SG009/SG010).
+    `history` is the events before this change, oldest first (for SG009/SG010): a tuple, or a
+    read-only view that `verify` shares between the changes it checks.
     `read_blob(oid)` returns a blob's bytes.
 
     Optional lookups (builders should fill them; rules that need one and find None say so):
@@ -52,7 +54,7 @@ class Change:
     files: tuple[FileChange, ...]
     agent: bool
     read_blob: Callable[[str], bytes]
-    history: tuple["Event", ...] = field(default=())
+    history: Sequence[Event] = field(default=())
     revert_of: str | None = None
     tree_files: Callable[[str], Mapping[str, str]] | None = None
     skills_changed_since: Callable[[str | None], frozenset[str]] | None = None
@@ -120,4 +122,4 @@ class Rule(Protocol):
     name: str
     agent_only: bool
 
-    def check(self, change: Change, config: "Config") -> list[Violation]: ...
+    def check(self, change: Change, config: Config) -> list[Violation]: ...

@@ -12,7 +12,9 @@ changed, instead of one `rev:path` round trip per lookup.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Mapping
+from typing import Protocol
 
 from skillgit.git import BlobReader
 
@@ -25,8 +27,6 @@ _ENTRIES: dict[str, Entries] = {}
 _ENTRIES_MAX = 400_000
 """Bound on the cached tree entries (summed over trees)."""
 _entry_count = [0]
-_FLAT: dict[str, tuple[tuple[str, str], ...]] = {}
-_FLAT_MAX = 50_000
 
 
 def parse_tree(oid: str, data: bytes) -> Entries:
@@ -61,21 +61,48 @@ def tree_entries(reader: BlobReader, oid: str) -> Entries | None:
     return _remember(obj[0], parse_tree(obj[0], obj[2]))
 
 
-def subtree_files(reader: BlobReader, oid: str) -> tuple[tuple[str, str], ...]:
-    """(path relative to tree `oid`, blob id) of every file under it (submodules left out), cached by id."""
-    found = _FLAT.get(oid)
+def listing(reader: BlobReader, oid: str, base: str) -> tuple[tuple[str, str], ...]:
+    """(path, blob id) of every file under tree `oid` (submodules left out), paths prefixed with
+    `base/` (nothing for base ""). Small subtrees are cached by (base, id): a big folder such as a
+    skills root changes with every commit, but its listing is mostly the cached listings of its
+    unchanged children."""
+    key = (base, oid)
+    found = _LISTED.get(key)
     if found is not None:
         return found
     files: list[tuple[str, str]] = []
     for name, (mode, child) in (tree_entries(reader, oid) or {}).items():
+        path = f"{base}/{name}" if base else name
         if mode == TREE:
-            files.extend((f"{name}/{path}", blob) for path, blob in subtree_files(reader, child))
+            files.extend(listing(reader, child, path))
         elif mode != GITLINK:
-            files.append((name, child))
-    if len(_FLAT) >= _FLAT_MAX:
-        _FLAT.clear()
-    _FLAT[oid] = found = tuple(files)
+            files.append((path, child))
+    found = tuple(files)
+    if len(found) <= _LISTED_SMALL:
+        if _listed_count[0] + len(found) > _LISTED_MAX:
+            _LISTED.clear()
+            _listed_count[0] = 0
+        _LISTED[key] = found
+        _listed_count[0] += len(found)
     return found
+
+
+_LISTED: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
+_LISTED_SMALL = 256
+_LISTED_MAX = 500_000
+_listed_count = [0]
+_TYPES = {TREE: "tree", GITLINK: "commit"}
+_UNKNOWN = ("", "")
+Found = tuple[str, str] | None
+"""What a path names: (object type, id), or None for nothing."""
+
+
+class Overlay(Protocol):
+    """Something that already knows some listings (a walk's view of the skill folders)."""
+
+    def lookup(self, commit: str, prefix: str) -> dict[str, str] | None:
+        """`tree_files(prefix)` in `commit`, or None to have git answer."""
+        ...
 
 
 class TreeFiles:
@@ -83,14 +110,19 @@ class TreeFiles:
 
     `tree` may be a function giving the id (called once, at the first lookup). Answers are cached
     per prefix; a prefix with `.`/`..`/empty parts is left to git's own `rev:path` resolution.
+    Paths one level down (a skill's folder) are resolved by git; below that, from their folder's
+    entries (read once per tree: a rule that asks for one file in a skill's folder usually asks for
+    its siblings too). `overlay` answers what it knows (the skill folders, in `verify`) without
+    reading anything.
     """
 
-    def __init__(self, reader: BlobReader, tree: str | Callable[[], str]) -> None:
+    def __init__(self, reader: BlobReader, tree: str | Callable[[], str], overlay: Overlay | None = None) -> None:
         self._reader = reader
         self._tree = tree
         self._root: str | None = None
         self._cache: dict[str, Mapping[str, str]] = {}
-        self._dirs: dict[str, Entries | None] = {}
+        self._objects: dict[str, Found] = {}
+        self._overlay = overlay
 
     def __call__(self, prefix: str) -> Mapping[str, str]:
         prefix = prefix.strip("/")
@@ -105,37 +137,36 @@ class TreeFiles:
         return self._root
 
     def _files(self, prefix: str) -> dict[str, str]:
-        parent, _, leaf = prefix.rpartition("/")
-        if "/" not in parent or any(part in ("", ".", "..") for part in prefix.split("/")):
+        if not prefix or any(part in ("", ".", "..") for part in prefix.split("/")):
             return self._resolved_by_git(prefix)
-        entry = (self._dir(parent) or {}).get(leaf)
-        if entry is None:
+        if self._overlay is not None:
+            known = self._overlay.lookup(self._spec(), prefix)
+            if known is not None:
+                return known
+        found = self._object(prefix)
+        if found is None:
             return {}
-        mode, oid = entry
-        if mode == TREE:
-            return {f"{prefix}/{path}": blob for path, blob in subtree_files(self._reader, oid)}
-        return {} if mode == GITLINK else {prefix: oid}
+        kind, oid = found
+        if kind == "tree":
+            return dict(listing(self._reader, oid, prefix))
+        return {prefix: oid} if kind == "blob" else {}
 
-    def _dir(self, path: str) -> Entries | None:
-        """The entries of directory `path` (two or more levels down), None when it is not a directory.
-
-        Read whole, once per tree: a rule that asks for one file in a skill's folder usually asks
-        for its siblings too. Higher up (a skills root: big, and changing with every commit) only
-        the path asked for is resolved, by git.
-        """
-        if path in self._dirs:
-            return self._dirs[path]
+    def _object(self, path: str) -> Found:
+        found = self._objects.get(path, _UNKNOWN)
+        if found is not _UNKNOWN:
+            return found
         parent, _, leaf = path.rpartition("/")
-        found: Entries | None = None
         if "/" in parent:
-            entry = (self._dir(parent) or {}).get(leaf)
-            if entry is not None and entry[0] == TREE:
-                found = tree_entries(self._reader, entry[1])
+            above = self._object(parent)
+            entries = tree_entries(self._reader, above[1]) if above is not None and above[0] == "tree" else None
+            entry = entries.get(leaf) if entries is not None else None
+            found = None if entry is None else (_TYPES.get(entry[0], "blob"), entry[1])
         else:
             obj = self._reader.read_object(f"{self._spec()}:{path}")
+            found = None if obj is None else (obj[1], obj[0])
             if obj is not None and obj[1] == "tree":
-                found = _parsed(obj)
-        self._dirs[path] = found
+                _parsed(obj)
+        self._objects[path] = found
         return found
 
     def _resolved_by_git(self, prefix: str) -> dict[str, str]:
@@ -149,8 +180,7 @@ class TreeFiles:
         if obj[1] != "tree":
             return {}
         _parsed(obj)
-        base = f"{prefix}/" if prefix else ""
-        return {f"{base}{path}": blob for path, blob in subtree_files(self._reader, obj[0])}
+        return dict(listing(self._reader, obj[0], prefix))
 
 
 def _parsed(obj: tuple[str, str, bytes]) -> Entries:
@@ -160,21 +190,34 @@ def _parsed(obj: tuple[str, str, bytes]) -> Entries:
 
 
 class BlobCache:
-    """`Change.read_blob` through the batch reader, keeping recently read blobs (bounded in bytes)."""
+    """`Change.read_blob` through the batch reader, keeping recently read blobs (bounded in bytes).
+
+    Another thread may `keep` blobs it read ahead (see `policy.prefetch`); reads of blobs not
+    kept (yet) go through the reader as usual.
+    """
 
     def __init__(self, reader: BlobReader, max_bytes: int = 64 << 20) -> None:
         self._reader = reader
         self._max = max_bytes
         self._size = 0
         self._blobs: dict[str, bytes] = {}
+        self._lock = threading.Lock()
 
     def __call__(self, oid: str) -> bytes:
         found = self._blobs.get(oid)
         if found is None:
             found = self._reader.read(oid)
-            if self._size + len(found) > self._max:
+            self.keep(oid, found)
+        return found
+
+    def __contains__(self, oid: object) -> bool:
+        return oid in self._blobs
+
+    def keep(self, oid: str, data: bytes) -> None:
+        """Remember blob `oid` (forgetting everything when the bound is reached)."""
+        with self._lock:
+            if self._size + len(data) > self._max:
                 self._blobs.clear()
                 self._size = 0
-            self._blobs[oid] = found
-            self._size += len(found)
-        return found
+            self._blobs[oid] = data
+            self._size += len(data)

@@ -12,7 +12,6 @@ when it undoes that event exactly.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,22 +19,22 @@ from skillgit import trailers as T
 from skillgit.config import CONFIG_FILE, Config
 from skillgit.errors import UsageError
 from skillgit.git import LogRecord
+from skillgit.git.records import log_record
 from skillgit.policy.changes import (
     build_change,
     file_changes,
     is_exact_revert,
     mentions_governed,
     revert_target,
-    tree_lookup,
 )
 from skillgit.policy.model import FileChange, Violation
+from skillgit.policy.walk import HistoryView, SkillFolders, Walk, plain_roots, read_ahead
 
 if TYPE_CHECKING:
     from skillgit.events import Event
     from skillgit.workspace import Workspace
 
 SIGNED_RULE = ("SG100", "signed-agent")
-_NONE: frozenset[str] = frozenset()
 GOOD_SIGNATURES = ("G", "U")
 
 
@@ -125,12 +124,21 @@ def verify(ws: Workspace, spec: str | None = None, *, require_signed_agent: bool
     """Check every commit of the range; the Report lists each violation with commit, rule, path and fix."""
     from skillgit.operations import load_config_at
     from skillgit.policy.engine import check, memo_config
-    from skillgit.policy.trees import BlobCache
+    from skillgit.policy.prefetch import BlobPrefetch
+    from skillgit.policy.trees import BlobCache, TreeFiles
     from skillgit.workspace import Workspace
 
     rng = resolve_range(ws, spec)
     repo = ws.repo
     config: Config | None = None
+    reader = repo.blob_reader()
+    read_blob = BlobCache(reader)
+    prefetch = BlobPrefetch(repo.root, read_blob)
+    # Oldest first, read ahead by a thread: git makes the log on one core while the rules run, and
+    # the skill files the rules will read are fetched on the way.
+    chunks = read_ahead(repo.iter_log_chunks(
+        "--topo-order", "--reverse", *rng.log_args, "--", raw=True, signatures=require_signed_agent
+    ), prefetch)
     history: list[Event] = []
     if rng.base is not None:
         if repo.read_file(rng.base, CONFIG_FILE) is not None:
@@ -139,81 +147,90 @@ def verify(ws: Workspace, spec: str | None = None, *, require_signed_agent: bool
     managed = any(e.kind == "init" for e in history)
     scope: Workspace | None = None
     roots: tuple[str, ...] = ()
+    literal = False
+    folders = SkillFolders(reader, ())
     agents: dict[str, bool] = {}
     walk = Walk()
     touched: dict[str, tuple[FileChange, ...]] = {}
     violations: list[Violation] = []
     commits = checked = 0
-    # Read newest first and parse events while git is still producing the log (two processes, two
-    # cores), then walk oldest first.
-    records = [
-        (record, _event_of(record) if mentions_governed(record.message) else None)
-        for record in repo.iter_log("--topo-order", *rng.log_args, "--", raw=True, signatures=require_signed_agent)
-    ]
-    records.reverse()
-    with repo.blob_reader() as reader:
-        read_blob = BlobCache(reader)
-        for record, event in records:
+    try:
+        for chunk in chunks:
             commits += 1
-            governed = event is not None or mentions_governed(record.message)
+            text = chunk.decode("utf-8", "surrogateescape")
+            commit, parents, name, email, when, _signature, message, rest = text.split("\x1f", 7)
+            governed = mentions_governed(message)
+            event = _event_of(commit, parents, name, email, when, message) if governed else None
             if not managed and event is not None and event.kind == "init":
                 managed = True
             if config is None and managed:
-                config = memo_config(load_config_at(ws, record.commit))
+                config = memo_config(load_config_at(ws, commit))
             if not managed or config is None:
                 if event is not None:
                     history.append(event)
-                walk.skip(record.commit)
+                walk.skip(commit)
                 continue
             if scope is None:
                 scope = Workspace(repo, config)
                 roots = (scope.skills_root + "/", scope.attic_root + "/")
+                literal = plain_roots(roots)
+                folders = SkillFolders(reader, (scope.skills_root, scope.attic_root))
+                prefetch.watch((scope.skills_root, scope.attic_root))
             checked += 1
-            merge = len(record.parents) > 1
-            raw = () if merge else record.files
-            in_skills = any(c.path.startswith(roots) for c in raw)
-            email = record.author_email
+            parent_ids = parents.split()
+            merge = len(parent_ids) > 1
             if email not in agents:
                 agents[email] = scope.is_agent(email)
             agent = agents[email] or (event is not None and event.is_cycle)
+            if not (agent or governed) and (merge or (literal and not any(r in rest for r in roots))):
+                folders.advance(commit, parent_ids, ())
+                walk.skip(commit)  # touches no skill: nothing for the rules
+                continue
+            record = log_record(chunk)
+            folders.advance(commit, parent_ids, record.files)
+            raw = () if merge else record.files
+            in_skills = any(c.path.startswith(roots) for c in raw)
             files: tuple[FileChange, ...] = ()
             if agent or governed or in_skills:
                 files = file_changes(raw)
                 if event is not None:
-                    touched[record.commit] = files
+                    touched[commit] = files
                 revert_of = _exact_revert_of(ws, record, files, touched) if governed and not merge else None
                 parent = record.parents[0] if record.parents else None
                 change = build_change(
-                    commit=record.commit,
+                    commit=commit,
                     parent=parent,
-                    author_name=record.author_name,
+                    author_name=name,
                     author_email=email,
-                    message=event.message if event is not None else T.parse_message(record.message),
+                    message=event.message if event is not None else T.parse_message(message),
                     files=files,
                     agent=agent,
                     read_blob=read_blob,
-                    history=tuple(history),
+                    history=HistoryView(history),
                     revert_of=revert_of,
-                    tree_files=tree_lookup(reader, record.commit),
+                    tree_files=TreeFiles(reader, commit, folders),
                     skills_changed_since=walk.since(scope, parent),
                 )
                 for violation in check(change, config):
-                    violations.append(violation if violation.commit else dataclasses.replace(violation, commit=record.commit))
+                    violations.append(violation if violation.commit else dataclasses.replace(violation, commit=commit))
             if require_signed_agent and agent and record.signature not in GOOD_SIGNATURES:
                 violations.append(_unsigned(record))
             if event is not None:
                 history.append(event)
             if in_skills:
-                walk.add(record.commit, files, scope)
+                walk.add(commit, files, scope)
             else:
-                walk.skip(record.commit)
+                walk.skip(commit)
+    finally:
+        prefetch.close()
+        reader.close()
     return Report(rng, commits, checked, tuple(violations), config.source if config else "(not managed)")
 
 
-def _event_of(record: LogRecord) -> Event | None:
+def _event_of(commit: str, parents: str, name: str, email: str, when: str, message: str) -> Event | None:
     from skillgit.events import event_from_commit
 
-    event = event_from_commit(record.commit, record.parents, record.author_name, record.author_email, record.time, record.message)
+    event = event_from_commit(commit, tuple(parents.split()), name, email, int(when), message)
     return event if event.kind is not None else None
 
 
@@ -227,51 +244,6 @@ def events_before(ws: Workspace, rev: str) -> list[Event]:
         for r in ws.repo.log(*EVENT_GREP, "--reverse", rev, "--")
     ]
     return [e for e in events if e.kind is not None]
-
-
-class Walk:
-    """The skills each walked commit touched, for `Change.skills_changed_since` without a git call per commit.
-
-    `since(base)` is the union over the commits walked after `base` (linear order of the walk); a
-    base outside the walk falls back to `git log base..parent`. Results grow incrementally per base.
-    """
-
-    def __init__(self) -> None:
-        self.order: list[frozenset[str]] = []
-        self.position: dict[str, int] = {}
-        self._cache: dict[str, tuple[int, set[str]]] = {}
-
-    def add(self, commit: str, files: tuple[FileChange, ...], ws: Workspace | None) -> None:
-        names: set[str] = set()
-        if ws is not None:
-            for f in files:
-                hit = ws.skill_name_of(f.path)
-                if hit:
-                    names.add(hit[0])
-        self.position[commit] = len(self.order)
-        self.order.append(frozenset(names))
-
-    def skip(self, commit: str) -> None:
-        """A walked commit that touched no skill."""
-        self.position[commit] = len(self.order)
-        self.order.append(_NONE)
-
-    def since(self, ws: Workspace, parent: str | None) -> Callable[[str | None], frozenset[str]]:
-        end = len(self.order)
-
-        def lookup(base: str | None) -> frozenset[str]:
-            start = self.position.get(base) if base else None
-            if base is None or start is None or parent is None:
-                from skillgit.policy.lookups import skills_changed_lookup
-
-                return skills_changed_lookup(ws.repo, parent, (ws.skills_root, ws.attic_root))(base)
-            done, names = self._cache.get(base, (start + 1, set()))
-            for index in range(done, end):
-                names |= self.order[index]
-            self._cache[base] = (max(done, end), names)
-            return frozenset(names)
-
-        return lookup
 
 
 def _exact_revert_of(

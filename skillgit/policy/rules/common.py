@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fnmatch
-import functools
 from typing import TYPE_CHECKING
 
 from skillgit import trailers as T
@@ -65,13 +64,29 @@ def event_skill(change: Change) -> str | None:
 def load_skill(raw: bytes, path: str) -> Skill | SkillParseError:
     """The parsed skill, or the parse error (rules report it instead of raising).
 
-    Files up to 256 KiB are cached, so the rules of one change (and a `verify` run) parse each
-    version once.
+    Recently parsed files are kept (up to `_CACHE_MAX_BYTES` of them, each at most
+    `_CACHE_MAX_FILE` bytes), so the rules of one change, and a `verify` run, parse each version
+    once: the version a refine starts from was parsed when it was written.
     """
-    return _cached_load(raw, path) if len(raw) <= _CACHE_MAX_BYTES else _load(raw, path)
+    if len(raw) > _CACHE_MAX_FILE:
+        return _load(raw, path)
+    key = (raw, path)
+    found = _PARSED.pop(key, None)
+    if found is None:
+        found = _load(raw, path)
+        _cached_bytes[0] += len(raw)
+        while _cached_bytes[0] > _CACHE_MAX_BYTES and _PARSED:
+            oldest = next(iter(_PARSED))
+            del _PARSED[oldest]
+            _cached_bytes[0] -= len(oldest[0])
+    _PARSED[key] = found  # most recently used last
+    return found
 
 
-_CACHE_MAX_BYTES = 256 * 1024
+_CACHE_MAX_FILE = 256 * 1024
+_CACHE_MAX_BYTES = 32 * 1024 * 1024
+_PARSED: dict[tuple[bytes, str], Skill | SkillParseError] = {}
+_cached_bytes = [0]
 
 
 def _load(raw: bytes, path: str) -> Skill | SkillParseError:
@@ -79,9 +94,6 @@ def _load(raw: bytes, path: str) -> Skill | SkillParseError:
         return parse_skill(raw, path)
     except SkillParseError as exc:
         return exc
-
-
-_cached_load = functools.lru_cache(maxsize=256)(_load)
 
 
 def is_agent_email(email: str, config: Config) -> bool:

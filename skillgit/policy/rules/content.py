@@ -174,11 +174,13 @@ class AntiBloat:
             return [self._v(change, path, "cannot count the skills after this create: the change carries no tree lookup",
                             "Build the Change with `tree_files` (see skillgit.policy.lookups).")]
         root = root_of(config, ACTIVE)
+        listing = change.tree_files(root)
+        cut, tail = len(root) + 1, "/" + SKILL_FILE
         skills: dict[str, _Facts] = {}
-        for file_path, oid in sorted(change.tree_files(root).items()):
-            parts = file_path[len(root) + 1 :].split("/")
-            if len(parts) == 2 and parts[1] == SKILL_FILE:
-                skills[parts[0]] = _facts(change, oid, file_path)
+        known = _FACTS
+        for file_path in sorted(p for p in listing if p.endswith(tail) and p.count("/", cut) == 1):
+            oid = listing[file_path]
+            skills[file_path[cut : -len(tail)]] = known.get(oid) or _facts(change, oid, file_path)
         out: list[Violation] = []
         active = [n for n, f in skills.items() if n == name or f.active]
         non_core = [n for n, f in skills.items() if not f.core]
@@ -197,11 +199,15 @@ class AntiBloat:
     def _overlaps(self, change: Change, config: Config, path: str, name: str, new: _Facts,
                   skills: dict[str, _Facts]) -> list[Violation]:
         out: list[Violation] = []
+        limit = config.policy.keyword_overlap
+        if len(new.keywords) < limit:
+            return out  # no other skill can share enough
         for other, facts in skills.items():
             if other == name:
                 continue
-            shared = sorted(new.keywords & facts.keywords)
-            if len(shared) >= config.policy.keyword_overlap:
+            common = new.keywords & facts.keywords
+            if len(common) >= limit:
+                shared = sorted(common)
                 out.append(self._v(
                     change, path,
                     f"the new skill shares {len(shared)} keywords with `{other}` ({', '.join(shared)}; "

@@ -1,0 +1,242 @@
+"""What `verify` keeps while it walks a range: the log read ahead, history views, touched skills.
+
+The log is read by a thread while the rules run (git produces it on one core, the rules run on
+another); records are split into their header fields first and parsed in full only when the
+commit needs the rules, so the many commits that touch no skill cost a few microseconds each.
+"""
+
+from __future__ import annotations
+
+import itertools
+import queue
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, overload
+
+from skillgit.policy.model import FileChange
+
+if TYPE_CHECKING:
+    from skillgit.events import Event
+    from skillgit.git import BlobReader, RawChange
+    from skillgit.workspace import Workspace
+
+_NONE: frozenset[str] = frozenset()
+_BATCH = 256
+_DONE = object()
+
+
+def read_ahead(chunks: Iterator[bytes], on_batch: Callable[[list[bytes]], None] | None = None) -> Iterator[bytes]:
+    """The items of `chunks`, read from now on by a background thread, so the producer (a `git log`)
+    starts at once and never waits on the consumer. `on_batch` is called on that thread with each
+    batch once it is handed over (its errors are ignored: it may only prepare). An exception raised
+    while reading is raised by the returned iterator, after the items read before it."""
+    box: queue.SimpleQueue[object] = queue.SimpleQueue()
+
+    def hand_over(batch: list[bytes]) -> None:
+        box.put(batch)
+        if on_batch is not None:
+            try:
+                on_batch(batch)
+            except Exception:  # noqa: BLE001, S110 - reading ahead is an optimisation; the reader reads again
+                pass
+
+    def pump() -> None:
+        batch: list[bytes] = []
+        try:
+            for chunk in chunks:
+                batch.append(chunk)
+                if len(batch) >= _BATCH:
+                    hand_over(batch)
+                    batch = []
+            hand_over(batch)
+            box.put(_DONE)
+        except BaseException as exc:  # noqa: BLE001 - not swallowed: handed to the reading side, which raises it
+            box.put(batch)
+            box.put(exc)
+
+    threading.Thread(target=pump, name="skillgit-log-reader", daemon=True).start()
+    return _drain(box)
+
+
+def _drain(box: queue.SimpleQueue[object]) -> Iterator[bytes]:
+    while True:
+        item = box.get()
+        if item is _DONE:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        assert isinstance(item, list)
+        yield from item
+
+
+def plain_roots(roots: Sequence[str]) -> bool:
+    """True when git prints paths under `roots` literally (no C-style quoting can hide the root)."""
+    return all(32 <= ord(ch) < 127 and ch not in '"\\' for root in roots for ch in root)
+
+
+class HistoryView(Sequence["Event"]):
+    """The first `n` events of a list that only grows (read-only; no copy per change checked)."""
+
+    __slots__ = ("_events", "_n")
+
+    def __init__(self, events: list[Event], n: int | None = None) -> None:
+        self._events = events
+        self._n = len(events) if n is None else n
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, index: int) -> Event: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Event, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Event | tuple[Event, ...]:
+        if isinstance(index, slice):
+            return tuple(self._events[i] for i in range(self._n)[index])
+        if index < 0:
+            index += self._n
+        if not 0 <= index < self._n:
+            raise IndexError("history index out of range")
+        return self._events[index]
+
+    def __iter__(self) -> Iterator[Event]:
+        return itertools.islice(self._events, self._n)
+
+    def __reversed__(self) -> Iterator[Event]:
+        events = self._events
+        return (events[i] for i in range(self._n - 1, -1, -1))
+
+    def __repr__(self) -> str:
+        return f"HistoryView({self._n} events)"
+
+
+class Walk:
+    """The skills each walked commit touched, for `Change.skills_changed_since` without a git call per commit.
+
+    `since(base)` is the union over the commits walked after `base` (linear order of the walk); a
+    base outside the walk falls back to `git log base..parent`. Results grow incrementally per base.
+    """
+
+    def __init__(self) -> None:
+        self.order: list[frozenset[str]] = []
+        self.position: dict[str, int] = {}
+        self._cache: dict[str, tuple[int, set[str]]] = {}
+
+    def add(self, commit: str, files: tuple[FileChange, ...], ws: Workspace | None) -> None:
+        names: set[str] = set()
+        if ws is not None:
+            for f in files:
+                hit = ws.skill_name_of(f.path)
+                if hit:
+                    names.add(hit[0])
+        self.position[commit] = len(self.order)
+        self.order.append(frozenset(names))
+
+    def skip(self, commit: str) -> None:
+        """A walked commit that touched no skill."""
+        self.position[commit] = len(self.order)
+        self.order.append(_NONE)
+
+    def since(self, ws: Workspace, parent: str | None) -> Callable[[str | None], frozenset[str]]:
+        end = len(self.order)
+
+        def lookup(base: str | None) -> frozenset[str]:
+            start = self.position.get(base) if base else None
+            if base is None or start is None or parent is None:
+                from skillgit.policy.lookups import skills_changed_lookup
+
+                return skills_changed_lookup(ws.repo, parent, (ws.skills_root, ws.attic_root))(base)
+            done, names = self._cache.get(base, (start + 1, set()))
+            for index in range(done, end):
+                names |= self.order[index]
+            self._cache[base] = (max(done, end), names)
+            return frozenset(names)
+
+        return lookup
+
+
+GITLINK_MODE = "160000"
+
+
+class SkillFolders:
+    """The files under the skill roots at the commit the walk is at, kept from each commit's diff.
+
+    `verify` walks every commit oldest first, so the files under `paths.skills` and `paths.attic`
+    after a commit are those after its parent plus its own changes: the rules' `tree_files`
+    lookups there need no git read at all. A merge (no diff in the log) or a step to a commit
+    whose parent is not the previous one makes the view unknown; the next lookup lists the roots
+    through git once and the walk goes on from there. Roots that overlap are left to git.
+    """
+
+    def __init__(self, reader: BlobReader, roots: Sequence[str]) -> None:
+        self._reader = reader
+        self.roots = tuple(r.strip("/") for r in roots)
+        self.usable = all(self.roots) and not any(
+            a == b or a.startswith(b + "/") for i, a in enumerate(self.roots) for j, b in enumerate(self.roots) if i != j
+        )
+        self.current: str | None = None
+        """The commit the walk is at."""
+        self.at: str | None = None
+        """The commit `files` reflects (None: not known)."""
+        self.files: dict[str, dict[str, dict[str, str]]] = {root: {} for root in self.roots}
+        """root → name of the entry right under it → {path: blob id} of the files in (or at) it."""
+
+    def advance(self, commit: str, parents: Sequence[str], changes: Sequence[RawChange] | None) -> None:
+        """Move to `commit`; `changes` is its diff against its only parent (None: not known)."""
+        if self.at is not None and changes is not None and len(parents) == 1 and parents[0] == self.at:
+            for change in changes:
+                self._apply(change)
+            self.at = commit
+        else:
+            self.at = None
+        self.current = commit
+
+    def _apply(self, change: RawChange) -> None:
+        for root in self.roots:
+            if change.path.startswith(root + "/"):
+                name = change.path[len(root) + 1 :].split("/", 1)[0]
+                folder = self.files[root].setdefault(name, {})
+                if change.status == "D" or change.new_mode == GITLINK_MODE:
+                    folder.pop(change.path, None)
+                else:
+                    folder[change.path] = change.new_oid
+                if not folder:
+                    del self.files[root][name]
+                return
+
+    def lookup(self, commit: str, prefix: str) -> dict[str, str] | None:
+        """`tree_files(prefix)` in `commit` for a prefix under a skill root; None: ask git."""
+        if not self.usable or commit != self.current:
+            return None
+        root = next((r for r in self.roots if prefix == r or prefix.startswith(r + "/")), None)
+        if root is None:
+            return None
+        if self.at != commit:
+            self._load(commit)
+        folders = self.files[root]
+        if prefix == root:
+            if not folders:
+                return None  # nothing under it as a folder: git says what (if anything) is there
+            out: dict[str, str] = {}
+            for files in folders.values():
+                out.update(files)
+            return out
+        folder = folders.get(prefix[len(root) + 1 :].split("/", 1)[0])
+        if not folder:
+            return {}
+        inside = prefix + "/"
+        return {path: oid for path, oid in folder.items() if path == prefix or path.startswith(inside)}
+
+    def _load(self, commit: str) -> None:
+        from skillgit.policy.trees import TreeFiles
+
+        listed = TreeFiles(self._reader, commit)
+        for root in self.roots:
+            folders: dict[str, dict[str, str]] = {}
+            for path, oid in listed(root).items():
+                if path.startswith(root + "/"):
+                    folders.setdefault(path[len(root) + 1 :].split("/", 1)[0], {})[path] = oid
+            self.files[root] = folders
+        self.at = commit

@@ -1,0 +1,267 @@
+"""What `verify` keeps while it walks: the log read ahead, history views, the skill folders, blobs read
+ahead, and a whole run with every shortcut turned off giving the same report."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import pytest
+from conftest import as_agent, git
+from hookkit import CASES, agent_refine, commit, make_managed, refine_message
+
+from skillgit.events import check_trailers
+from skillgit.git import BlobReader, Repo
+from skillgit.git.records import log_record
+from skillgit.policy import verify as verify_module
+from skillgit.policy.lookups import skills_changed_lookup
+from skillgit.policy.prefetch import BlobPrefetch, skill_file_pattern
+from skillgit.policy.rules import common
+from skillgit.policy.trees import BlobCache, TreeFiles
+from skillgit.policy.walk import HistoryView, SkillFolders, Walk, read_ahead
+from skillgit.trailers import parse_message
+from skillgit.workspace import Workspace
+
+# -- reading ahead ---------------------------------------------------------------------------------
+
+
+def test_read_ahead_hands_over_every_item_in_order_and_calls_back_per_batch() -> None:
+    items = [str(i).encode() for i in range(1000)]
+    seen: list[int] = []
+    assert list(read_ahead(iter(items), lambda batch: seen.append(len(batch)))) == items
+    assert sum(seen) == 1000 and len(seen) > 1
+
+
+def test_read_ahead_raises_the_readers_error_after_the_items_read_before_it() -> None:
+    def failing():  # type: ignore[no-untyped-def]
+        yield b"a"
+        yield b"b"
+        raise RuntimeError("git log failed")
+
+    got: list[bytes] = []
+    with pytest.raises(RuntimeError, match="git log failed"):
+        for item in read_ahead(failing()):
+            got.append(item)
+    assert got == [b"a", b"b"]
+
+
+def test_a_failing_callback_does_not_lose_items() -> None:
+    def boom(batch: list[bytes]) -> None:
+        raise OSError("cat-file went away")
+
+    assert list(read_ahead(iter([b"x"] * 600), boom)) == [b"x"] * 600
+
+
+# -- history views ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 5])
+def test_a_history_view_behaves_as_the_tuple_of_its_first_events(n: int) -> None:
+    events: list[object] = list("abcde")
+    view = HistoryView(events, n)  # type: ignore[arg-type]
+    events.append("f")  # the walk goes on; the view does not grow
+    want = tuple("abcde"[:n])
+    assert len(view) == n and bool(view) == bool(want)
+    assert tuple(view) == want and tuple(reversed(view)) == want[::-1]
+    assert view[1:] == want[1:] and view[::-2] == want[::-2] and view[-3:] == want[-3:]
+    for i in range(-n, n):
+        assert view[i] == want[i]
+    for bad in (n, -n - 1):
+        with pytest.raises(IndexError):
+            view[bad]
+    assert ("c" in view) == ("c" in want)
+
+
+# -- the skill folders follow the walk -------------------------------------------------------------
+
+
+def write(repo: Path, path: str, text: str) -> None:
+    (repo / path).parent.mkdir(parents=True, exist_ok=True)
+    (repo / path).write_text(text, encoding="utf-8")
+
+
+def history_with_every_kind_of_change(repo: Path) -> None:
+    """Adds, edits, deletes, moves to the attic, a file that becomes a folder, a symlink, a submodule
+    entry, a type change, odd names, a side branch and a merge."""
+    git(repo, "commit", "-q", "--allow-empty", "-m", "root")
+    steps: list[dict[str, str | None]] = [
+        {"skills/a/SKILL.md": "a1", "skills/b/SKILL.md": "b1", "skills/b/evals/holdout.jsonl": "{}", "src/x.py": "x"},
+        {"skills/a/SKILL.md": "a2", "skills/README.md": "top-level file"},
+        {"skills/b/evals/holdout.jsonl": None, "skills/b/evals/holdout.lock.json": "{}"},
+        {"skills/b/SKILL.md": None, "skills/b/evals/holdout.lock.json": None, "skills_attic/b/SKILL.md": "b1"},
+        {"skills/c": "a file where a folder will be"},
+        {"skills/c": None, "skills/c/SKILL.md": "c1", "skills/é t/SKILL.md": "odd name", 'skills/q"uote/SKILL.md': "q"},
+        {"src/y.py": "only outside the roots"},
+    ]
+    for step in steps:
+        for path, text in step.items():
+            if text is None:
+                git(repo, "rm", "-q", "-r", "--", path)
+            else:
+                write(repo, path, text)
+                git(repo, "add", "--", path)
+        git(repo, "commit", "-q", "-m", "step")
+    os.symlink("SKILL.md", repo / "skills" / "a" / "link")
+    git(repo, "add", "skills/a/link")
+    oid = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "update-index", "--add", "--cacheinfo", f"160000,{oid},skills/a/sub")
+    git(repo, "commit", "-q", "-m", "symlink and submodule")
+    (repo / "skills" / "a" / "link").unlink()
+    write(repo, "skills/a/link", "now a file")
+    git(repo, "add", "skills/a/link")
+    git(repo, "commit", "-q", "-m", "type change")
+    git(repo, "checkout", "-q", "-b", "side", "HEAD~3")
+    write(repo, "skills/d/SKILL.md", "d on a branch")
+    git(repo, "add", "-A", "skills")
+    git(repo, "commit", "-q", "-m", "side")
+    git(repo, "checkout", "-q", "-")
+    git(repo, "merge", "-q", "--no-edit", "side")
+    write(repo, "skills/a/SKILL.md", "a3 after the merge")
+    git(repo, "add", "skills/a/SKILL.md")
+    git(repo, "commit", "-q", "-m", "after merge")
+
+
+PREFIXES = ["skills", "skills_attic", "skills/a", "skills/a/SKILL.md", "skills/b", "skills/b/evals",
+            "skills/b/evals/holdout.jsonl", "skills_attic/b", "skills/c", "skills/c/SKILL.md", "skills/d",
+            "skills/README.md", "skills/é t", 'skills/q"uote/SKILL.md', "skills/a/sub", "skills/a/link", "skills/zz"]
+
+
+def test_the_skill_folders_answer_every_lookup_as_git_does_at_every_commit(empty_repo: Path) -> None:
+    history_with_every_kind_of_change(empty_repo)
+    repo = Repo.discover(empty_repo)
+    chunks = list(repo.iter_log_chunks("--topo-order", "--reverse", "HEAD", "--", raw=True))
+    with repo.blob_reader() as reader:
+        folders = SkillFolders(reader, ("skills", "skills_attic"))
+        answered = 0
+        for chunk in chunks:
+            record = log_record(chunk)
+            folders.advance(record.commit, record.parents, record.files if len(record.parents) == 1 else ())
+            plain = TreeFiles(reader, record.commit)
+            for prefix in PREFIXES:
+                known = folders.lookup(record.commit, prefix)
+                if known is not None:
+                    answered += 1
+                    assert known == dict(plain(prefix)), (record.commit, prefix)
+                fast = TreeFiles(reader, record.commit, folders)
+                assert dict(fast(prefix)) == dict(plain(prefix)), (record.commit, prefix)
+        assert answered > len(PREFIXES) * len(chunks) // 2
+        assert folders.lookup("someother", "skills") is None
+
+
+def test_overlapping_roots_are_left_to_git(empty_repo: Path) -> None:
+    with BlobReader(empty_repo) as reader:
+        folders = SkillFolders(reader, ("skills", "skills/attic"))
+        folders.advance("c", [], None)
+        assert not folders.usable and folders.lookup("c", "skills/x") is None
+
+
+# -- blobs read ahead ------------------------------------------------------------------------------
+
+
+def test_read_many_answers_as_one_read_at_a_time(empty_repo: Path) -> None:
+    history_with_every_kind_of_change(empty_repo)
+    repo = Repo.discover(empty_repo)
+    commits = git(empty_repo, "rev-list", "HEAD").split()
+    specs = [f"{c}:{p}" for c in commits for p in ("skills/a/SKILL.md", "skills", "nope")] + ["bad\nspec", "HEAD"]
+    specs = specs * 30  # more than fits in one pipe buffer
+    with repo.blob_reader() as reader:
+        assert reader.read_many(specs) == [reader.read_object(s) for s in specs]
+        assert reader.read_many([]) == []
+
+
+def test_the_prefetch_pattern_finds_added_and_changed_skill_files_under_the_roots() -> None:
+    z, a, b = "0" * 40, "a" * 40, "b" * 40
+    raw = "\n".join([
+        f":000000 100644 {z} {a} A\tskills/x/SKILL.md",
+        f":100644 100644 {a} {b} M\tskills_attic/y/SKILL.md",
+        f":100644 000000 {a} {z} D\tskills/gone/SKILL.md",
+        f":100644 100644 {a} {b} M\tskills/x/notes.md",
+        f":100644 100644 {a} {b} M\tskills/x/deep/SKILL.md",
+        f":100644 100644 {a} {b} M\tother/x/SKILL.md",
+        f':100644 100644 {a} {b} M\t"skills/\\303\\251/SKILL.md"',
+    ]).encode()
+    assert skill_file_pattern(["skills", "skills_attic/"]).findall(raw) == [a.encode(), b.encode()]
+
+
+def test_the_prefetch_fills_the_blob_cache_from_a_batch_of_records(empty_repo: Path) -> None:
+    history_with_every_kind_of_change(empty_repo)
+    repo = Repo.discover(empty_repo)
+    chunks = list(repo.iter_log_chunks("HEAD", raw=True))
+    a2 = git(empty_repo, "rev-parse", "HEAD~1:skills/a/SKILL.md").strip()
+    with repo.blob_reader() as reader:
+        cache = BlobCache(reader)
+        prefetch = BlobPrefetch(repo.root, cache)
+        prefetch(chunks)
+        assert a2 not in cache  # nothing before `watch`
+        prefetch.watch(["skills", "skills_attic"])
+        prefetch(chunks)
+        prefetch.close()
+        assert a2 in cache and cache(a2) == reader.read(a2)
+
+
+# -- caches that must not change answers -----------------------------------------------------------
+
+
+def test_parsed_skills_are_reused_and_the_cache_stays_within_its_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(common, "_PARSED", {})
+    monkeypatch.setattr(common, "_cached_bytes", [0])
+    monkeypatch.setattr(common, "_CACHE_MAX_BYTES", 300)
+    texts = [f"---\nname: s{i}\ndescription: d\n---\nbody {i}\n".encode() for i in range(20)]
+    first = common.load_skill(texts[0], "skills/s0/SKILL.md")
+    assert common.load_skill(texts[0], "skills/s0/SKILL.md") is first
+    for i, raw in enumerate(texts):
+        common.load_skill(raw, f"skills/s{i}/SKILL.md")
+    assert common._cached_bytes[0] <= 300
+    assert common._cached_bytes[0] == sum(len(k[0]) for k in common._PARSED)
+
+
+def test_trailer_problems_come_back_as_a_new_list_each_time() -> None:
+    message = parse_message("t\n\nSkill-Event: bogus\n")
+    first = check_trailers(message)
+    first.clear()
+    assert [p.rule for p in check_trailers(message)] == ["SG001"]
+
+
+# -- a whole run: every shortcut off gives the same report ----------------------------------------
+
+
+def all_shortcuts_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(SkillFolders, "lookup", lambda self, commit, prefix: None)
+    monkeypatch.setattr(BlobPrefetch, "__call__", lambda self, batch: None)
+    monkeypatch.setattr(verify_module, "plain_roots", lambda roots: False)
+    monkeypatch.setattr(verify_module, "HistoryView", tuple)
+
+    def since(self: Walk, ws: Workspace, parent: str | None):  # type: ignore[no-untyped-def]
+        return skills_changed_lookup(ws.repo, parent, (ws.skills_root, ws.attic_root))
+
+    monkeypatch.setattr(Walk, "since", since)
+
+
+def test_verify_reports_the_same_with_every_shortcut_off(empty_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = make_managed(empty_repo, hooks=False)
+    for case in CASES:
+        try:
+            text, env = case.stage(repo)
+        except Exception:  # a case that needs a state an earlier case changed: leave it out
+            git(repo, "reset", "-q", "--hard")
+            git(repo, "clean", "-q", "-fd")
+            continue
+        assert commit(repo, text, env=env, no_verify=True).returncode == 0
+    agent_refine(repo, "social", tag="after")
+    git(repo, "checkout", "-q", "-b", "side", "HEAD~2")
+    name = sorted(p.parent.name for p in (repo / "skills").glob("*/SKILL.md"))[0]
+    (repo / "skills" / name / "SKILL.md").write_text(f"---\nname: {name}\n---\nbroken on a branch\n")
+    git(repo, "add", "-A")
+    commit(repo, refine_message(repo, name), env=as_agent(), no_verify=True)
+    git(repo, "checkout", "-q", "-")
+    git(repo, "merge", "-q", "--no-edit", "side")
+    git(repo, "revert", "--no-edit", "HEAD~1")
+    ws = Workspace.open(repo)
+    fast = verify_module.verify(ws, "HEAD")
+    part = verify_module.verify(ws, "HEAD~4..HEAD")
+    assert fast.violations and {v.rule for v in fast.violations} >= {"SG002", "SG004", "SG006", "SG007"}
+    with monkeypatch.context() as m:
+        all_shortcuts_off(m)
+        assert verify_module.verify(ws, "HEAD") == dataclasses.replace(fast)
+        assert verify_module.verify(ws, "HEAD~4..HEAD") == part
