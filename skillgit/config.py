@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from skillgit.errors import ConfigError, UsageError
 from skillgit.schemas import error_path, load_schema, schema_errors

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from skillgit import trailers as T
 from skillgit.errors import UsageError
 from skillgit.events import Event, event_from_commit
-from skillgit.workspace import Workspace, check_skill_name
+from skillgit.model.skill import check_name as check_skill_name
+from skillgit.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def versions(ws: Workspace, name: str, rev: str = "HEAD") -> list[Version]:
             Version(
                 number=len(out) + 1,
                 commit=record.commit,
-                time=datetime.fromtimestamp(record.time, tz=timezone.utc),
+                time=datetime.fromtimestamp(record.time, tz=UTC),
                 event=kind,
                 author=f"{record.author_name} <{record.author_email}>",
                 blob=blob,

@@ -80,11 +80,12 @@ def _entry(number: int, heading: re.Match[str], fields: dict[str, str]) -> Journ
         ts = fields.get("ts") if fields.get("ts") and _TIME.match(fields["ts"]) else None
     if event is None:
         problems.append(f"`{raw_type}` is not an event type")
-    skill = (fields.get("skill") or fields.get("target") or "").strip("\"'` ")
-    if skill.lower() in ("", "-", "none", "null", "n/a"):
+    raw_skill = (fields.get("skill") or fields.get("target") or "").strip("\"'` ")
+    skill: str | None = raw_skill
+    if raw_skill.lower() in ("", "-", "none", "null", "n/a"):
         skill = None
-    elif "/" in skill:
-        skill = skill.rstrip("/").split("/")[-2] if skill.endswith("SKILL.md") else skill.split("/")[-1]
+    elif "/" in raw_skill:
+        skill = raw_skill.rstrip("/").split("/")[-2] if raw_skill.endswith("SKILL.md") else raw_skill.split("/")[-1]
     expected = fields.get("expected")
     status = "absent"
     if expected:

@@ -7,7 +7,7 @@ nothing is written: HEAD, index and work tree stay as they were.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from skillgit import trailers as T
@@ -16,7 +16,8 @@ from skillgit.errors import ConfigError, UsageError
 from skillgit.events import version_value
 from skillgit.git import AddFromWorktree, CopyTree, PutFile, RemovePath, TreeEdit, blob_id
 from skillgit.model.expected import parse_expected
-from skillgit.workspace import Workspace, check_skill_name
+from skillgit.model.skill import check_name as check_skill_name
+from skillgit.workspace import Workspace
 
 MAX_SKILL_BYTES = 1_000_000
 
@@ -103,7 +104,7 @@ def _touch_bookkeeping(raw: bytes, path: str, key: str) -> bytes:
     skill = parse_skill(raw, path)
     if key not in skill.frontmatter:
         return raw
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return skill.with_field(key, stamp).raw
 
 

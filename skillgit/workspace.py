@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from skillgit import trailers as T
 from skillgit.config import Config
@@ -188,7 +189,7 @@ class Workspace:
         body: str = "",
         agent: bool = False,
         title: str | None = None,
-    ) -> list["Violation"]:
+    ) -> list[Violation]:
         """What `commit_event` with these arguments would refuse, without writing any ref or file."""
         from skillgit.policy.engine import check
 
@@ -199,7 +200,7 @@ class Workspace:
         author = self.agent_identity() if agent else self.maintainer()
         return check(self.pending_change(head, tree, message, author, agent=agent or self.is_agent(author.email)), self.config)
 
-    def pending_change(self, head: str | None, tree: str, message: str, author: Identity, *, agent: bool) -> "Change":
+    def pending_change(self, head: str | None, tree: str, message: str, author: Identity, *, agent: bool) -> Change:
         from skillgit.policy.lookups import skills_changed_lookup, tree_lookup
         from skillgit.policy.model import Change, FileChange
 

@@ -224,7 +224,7 @@ def _uncovered_patterns(ev: Evidence, min_sessions: int) -> list[tuple[str, int]
 
 
 def _covered(ev: Evidence, key: str) -> bool:
-    head = re.split(r"[.:/]", key, 1)[0]
+    head = re.split(r"[.:/]", key, maxsplit=1)[0]
     for name, skill in ev.catalog.skills.items():
         if name in (head, slugify(key)) or slugify(head) == name:
             return True

@@ -8,10 +8,11 @@ and one line in `GRADERS`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, ClassVar, Iterator, Mapping, Protocol
+from typing import Any, ClassVar, Protocol
 
 from skillgit.errors import UsageError
 from skillgit.evals.judge import Judge, JudgeGrader

@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import math
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
 from skillgit.errors import UsageError
 from skillgit.evals.model import GradeContext, GradeResult

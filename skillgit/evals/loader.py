@@ -8,8 +8,9 @@ all problems of a file are reported at once. A grader that cannot fail is a load
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from skillgit.errors import UsageError
 from skillgit.evals.graders import GRADERS, Grader

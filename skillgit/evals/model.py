@@ -7,9 +7,10 @@ These are plain frozen dataclasses. Graders live in `skillgit.evals.graders` (de
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from skillgit.evals.graders import Grader

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from skillgit.errors import GitError, UsageError
 from skillgit.git.blobs import BlobReader
@@ -21,7 +21,7 @@ class RepoCore:
         self._pygit2: Any = None
 
     @classmethod
-    def discover(cls, path: Path | str = ".") -> RepoCore:
+    def discover(cls, path: Path | str = ".") -> Self:
         path = Path(path)
         if not path.is_dir():
             raise UsageError(f"{path}: no such directory; pass -C with an existing repository.")
@@ -38,7 +38,7 @@ class RepoCore:
         return cls(Path(lines[0]), Path(lines[1]))
 
     @classmethod
-    def init(cls, path: Path, identity: tuple[str, str] | None = None) -> RepoCore:
+    def init(cls, path: Path, identity: tuple[str, str] | None = None) -> Self:
         """`git init -b main` at `path` (optionally with a repo-local user identity)."""
         run_git(path, "init", "-q", "-b", "main")
         if identity:

@@ -36,7 +36,13 @@ from skillgit.traces.lines import (
 from skillgit.traces.session import Learning, Session, SkillUse, ToolCall
 
 BUILTIN_COMMANDS = frozenset(
-    ["add-dir", "agents", "bashes", "bug", "clear", "compact", "config", "context", "cost", "doctor", "exit", "export", "feedback", "help", "hooks", "ide", "init", "install-github-app", "login", "logout", "mcp", "memory", "migrate-installer", "model", "output-style", "permissions", "plugin", "pr-comments", "privacy-settings", "release-notes", "resume", "review", "rewind", "sandbox", "security-review", "status", "statusline", "terminal-setup", "todos", "upgrade", "usage", "vim"]
+    [
+        "add-dir", "agents", "bashes", "bug", "clear", "compact", "config", "context", "cost", "doctor", "exit",
+        "export", "feedback", "help", "hooks", "ide", "init", "install-github-app", "login", "logout", "mcp",
+        "memory", "migrate-installer", "model", "output-style", "permissions", "plugin", "pr-comments",
+        "privacy-settings", "release-notes", "resume", "review", "rewind", "sandbox", "security-review",
+        "status", "statusline", "terminal-setup", "todos", "upgrade", "usage", "vim",
+    ]
 )
 _FAILURE, _SUCCESS = "failure", "success"
 
