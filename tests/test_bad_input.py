@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
-
-from conftest import git, snapshot
+from conftest import snapshot
 
 EXPECTED = "win_rate >= 0.6 within 5 sessions; else split the procedure into a helper script"
 GOOD_HEAD = "---\nname: social\ndescription: Talk with the community\norigin: yoyo\n---\n"

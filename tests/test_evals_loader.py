@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, SAMPLES
+
 from skillgit.errors import EXIT_USAGE, UsageError
 from skillgit.evals.judge import JudgeGrader, load_rubric
 from skillgit.evals.loader import EvalsFileError, load_evals, load_holdout

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import git, snapshot, trailers_of
 
 EXPECTED = "win_rate >= 0.6 within 5 sessions; else split the procedure into a helper script"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import shlex
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import CORPUS, SAMPLES
+
 from skillgit.evals.graders import GRADERS, grade_case, session_duration_ms
 from skillgit.evals.judge import Judge, JudgeGrader, load_rubric, rubric_from_data
 from skillgit.evals.loader import load_evals, load_holdout
@@ -19,7 +19,7 @@ from skillgit.traces.session import Session, SkillUse, ToolCall
 
 EVALS = SAMPLES / "evals"
 PEERS = CORPUS / "peers"
-T0 = datetime(2026, 1, 1, 10, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
 
 
 def session(

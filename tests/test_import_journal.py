@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, snapshot
 
 JOURNALS = sorted((CORPUS / "yoyo").glob("*_journal.md")) if CORPUS.exists() else []

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import SAMPLES, git, snapshot
+
 from skillgit.errors import UsageError
 from skillgit.evals.graders import GRADERS, TextGrader
 from skillgit.evals.judge import Judge, load_rubric

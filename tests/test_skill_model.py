@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS, SAMPLES, git
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CORPUS, SAMPLES, git
 from skillgit.errors import SkillFileError, UsageError
 from skillgit.model.skill import (
     MAX_FRONTMATTER_BYTES,

@@ -8,8 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, SAMPLES, git
+
 from skillgit.config import Config
 from skillgit.errors import UsageError
 from skillgit.model.validate import Problem, validate_paths, validate_report, validate_skill_bytes
