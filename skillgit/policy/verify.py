@@ -182,7 +182,7 @@ def verify(ws: Workspace, spec: str | None = None, *, require_signed_agent: bool
             if email not in agents:
                 agents[email] = scope.is_agent(email)
             agent = agents[email] or (event is not None and event.is_cycle)
-            if not (agent or governed) and (merge or (literal and not any(r in rest for r in roots))):
+            if not (agent or governed) and (merge or (literal and roots[0] not in rest and roots[1] not in rest)):
                 folders.advance(commit, parent_ids, ())
                 walk.skip(commit)  # touches no skill: nothing for the rules
                 continue
@@ -239,11 +239,11 @@ def events_before(ws: Workspace, rev: str) -> list[Event]:
     from skillgit.events import event_from_commit
     from skillgit.workspace import EVENT_GREP
 
-    events = [
+    events = [  # newest first, parsed while git is still reading the history
         event_from_commit(r.commit, r.parents, r.author_name, r.author_email, r.time, r.message)
-        for r in ws.repo.log(*EVENT_GREP, "--reverse", rev, "--")
+        for r in ws.repo.iter_log(*EVENT_GREP, rev, "--")
     ]
-    return [e for e in events if e.kind is not None]
+    return [e for e in reversed(events) if e.kind is not None]
 
 
 def _exact_revert_of(

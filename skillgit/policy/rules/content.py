@@ -202,10 +202,11 @@ class AntiBloat:
         limit = config.policy.keyword_overlap
         if len(new.keywords) < limit:
             return out  # no other skill can share enough
+        keywords = new.keywords
         for other, facts in skills.items():
-            if other == name:
+            if other == name or (limit > 0 and keywords.isdisjoint(facts.keywords)):
                 continue
-            common = new.keywords & facts.keywords
+            common = keywords & facts.keywords
             if len(common) >= limit:
                 shared = sorted(common)
                 out.append(self._v(
