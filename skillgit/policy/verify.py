@@ -177,17 +177,16 @@ def verify(ws: Workspace, spec: str | None = None, *, require_signed_agent: bool
                 folders = SkillFolders(reader, (scope.skills_root, scope.attic_root))
                 prefetch.watch((scope.skills_root, scope.attic_root))
             checked += 1
-            parent_ids = parents.split()
-            merge = len(parent_ids) > 1
+            merge = " " in parents.strip()
             if email not in agents:
                 agents[email] = scope.is_agent(email)
             agent = agents[email] or (event is not None and event.is_cycle)
             if not (agent or governed) and (merge or (literal and roots[0] not in rest and roots[1] not in rest)):
-                folders.advance(commit, parent_ids, ())
+                folders.step(commit, parents)
                 walk.skip(commit)  # touches no skill: nothing for the rules
                 continue
             record = log_record(chunk)
-            folders.advance(commit, parent_ids, record.files)
+            folders.advance(commit, record.parents, record.files)
             raw = () if merge else record.files
             in_skills = any(c.path.startswith(roots) for c in raw)
             files: tuple[FileChange, ...] = ()

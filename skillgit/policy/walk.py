@@ -193,6 +193,11 @@ class SkillFolders:
             self.at = None
         self.current = commit
 
+    def step(self, commit: str, parents: str) -> None:
+        """Move to `commit` (its parents as `git log` prints them), which changes nothing under the roots."""
+        self.at = commit if self.at is not None and parents == self.at else None
+        self.current = commit
+
     def _apply(self, change: RawChange) -> None:
         for root in self.roots:
             if change.path.startswith(root + "/"):
