@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from unittest import mock
 
 import pytest
+from conftest import CORPUS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CORPUS
 from skillgit.model import fastschema, fastyaml
 from skillgit.model.fastschema import certainly_valid
 from skillgit.model.skill import parse_skill
@@ -31,7 +32,8 @@ needs_corpus = pytest.mark.skipif(not CORPUS_FILES, reason="the shared corpus (.
 def as_before() -> Iterator[None]:
     """Validation exactly as it was: ruamel for every frontmatter, jsonschema for every schema check."""
     with mock.patch.object(fastschema, "certainly_valid", lambda instance, schema: False), \
-            mock.patch.object(fastyaml, "load_simple", lambda text: fastyaml.NOT_HANDLED):
+            mock.patch.object(fastyaml, "load_simple", lambda text: fastyaml.NOT_HANDLED), \
+            mock.patch.object(fastyaml, "load_lines", lambda text: fastyaml.NOT_HANDLED):
         yield
 
 
@@ -167,3 +169,21 @@ def test_corpus_problems_are_the_same_as_before_the_fast_paths(path: Path) -> No
         slow = validate_skill(parse_skill(raw, label))
     assert fast == slow
     assert certainly_valid(dict(skill.frontmatter), SCHEMA) == (schema_errors(dict(skill.frontmatter), "skill") == [])
+
+
+IMPORT_CHECK = """
+import sys
+from skillgit.model.validate import validate_skill_bytes
+raw = b"---\\nname: a\\ndescription: \\"b\\"\\nkeywords: [x, 'y']\\nversion: 2\\nmetadata:\\n  author: me\\n---\\nbody\\n"
+problems = validate_skill_bytes(raw, "skills/a/SKILL.md")
+assert [(p.rule, p.line) for p in problems] == [("unknown-field", 5)], problems
+print(sorted(m for m in sys.modules if m.split(".")[0] in ("ruamel", "jsonschema")))
+"""
+
+
+def test_a_simple_valid_skill_is_checked_without_importing_ruamel_or_jsonschema() -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", IMPORT_CHECK], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from unittest import mock
 
 import pytest
+from conftest import CORPUS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CORPUS
 from skillgit.errors import UsageError
 from skillgit.model import fastyaml
-from skillgit.model.fastyaml import NOT_HANDLED, RESOLVERS_1_2, load_simple
+from skillgit.model.fastyaml import NOT_HANDLED, RESOLVERS_1_2, line_at, load_lines, load_simple
+from skillgit.model.frontmatter import compose, node_line
 from skillgit.model.skill import SkillParseError, parse_skill
 from skillgit.yamlio import load_yaml, load_yaml_ruamel
 
@@ -54,12 +56,34 @@ def check(text: str) -> bool:
         return False
     ref = reference(text)
     assert same(fast, ref), f"{text!r}: fast {fast!r} != ruamel {ref!r}"
+    where, nodes = load_lines(text), compose(text)
+    for path in paths(fast):
+        assert line_at(where, path) == node_line(nodes, path), f"{text!r}: line of {path}"
     return True
+
+
+def paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every key path in `value`, and paths that go one step past or beside it."""
+    yield ()
+    yield prefix + ("missing",)
+    yield prefix + (0,)
+    yield prefix + (-1,)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield prefix + (key,)
+            yield from paths(item, prefix + (key,))
+    elif isinstance(value, list):
+        yield prefix + (len(value),)
+        yield prefix + (True,)
+        for index, item in enumerate(value):
+            yield prefix + (index,)
+            yield from paths(item, prefix + (index,))
 
 
 @contextmanager
 def ruamel_only() -> Iterator[None]:
-    with mock.patch.object(fastyaml, "load_simple", lambda text: NOT_HANDLED):
+    with mock.patch.object(fastyaml, "load_simple", lambda text: NOT_HANDLED), \
+            mock.patch.object(fastyaml, "load_lines", lambda text: NOT_HANDLED):
         yield
 
 

@@ -90,9 +90,37 @@ def load_simple(text: str) -> Any:
     if not _readable(text):
         return NOT_HANDLED
     try:
-        return _Doc(text.split("\n")).mapping()
+        return _Doc(text.split("\n")).mapping()[0]
     except _Unhandled:
         return NOT_HANDLED
+
+
+def load_lines(text: str) -> Any:
+    """Where the keys and list items of `text` are (for `line_at`), or NOT_HANDLED like `load_simple`."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    if not _readable(text):
+        return NOT_HANDLED
+    try:
+        return _Doc(text.split("\n")).mapping()[1]
+    except _Unhandled:
+        return NOT_HANDLED
+
+
+def line_at(where: Any, path: tuple[str | int, ...]) -> int | None:
+    """0-based line of the key or item at `path`, exactly as frontmatter.node_line finds it in
+    ruamel's node tree: the deepest part of `path` that exists (None when the first does not)."""
+    line = None
+    for part in path:
+        if isinstance(where, dict):
+            if not isinstance(part, str) or part not in where:
+                return line
+            line, where = where[part]
+        elif isinstance(where, list) and isinstance(part, int) and 0 <= part < len(where):
+            line, where = where[part], None
+        else:
+            return line
+    return line
 
 
 def _readable(text: str) -> bool:
@@ -103,7 +131,12 @@ def _readable(text: str) -> bool:
 
 
 class _Doc:
-    """The lines of one document and a cursor; each method consumes what it reads."""
+    """The lines of one document and a cursor; each method consumes what it reads.
+
+    Besides values, the methods return where things are (0-based lines), shaped like the value:
+    a mapping gives {key: (line of the key, where its value's parts are)}, a list gives [line of
+    each item], a scalar gives None.
+    """
 
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
@@ -120,8 +153,9 @@ class _Doc:
             self.pos += 1
         return None
 
-    def mapping(self) -> dict[str, Any]:
+    def mapping(self) -> tuple[dict[str, Any], dict[str, Any]]:
         out: dict[str, Any] = {}
+        where: dict[str, Any] = {}
         while (found := self.next_content()) is not None:
             indent, body = found
             if indent:
@@ -129,26 +163,33 @@ class _Doc:
             key, rest = _key_line(body)
             if key in out:
                 raise _Unhandled
+            line = self.pos
             self.pos += 1
-            out[key] = _inline(rest) if _has_value(rest) else self.block_value()
+            if _has_value(rest):
+                out[key] = value = _inline(rest)
+                where[key] = (line, [line] * len(value) if isinstance(value, list) else None)
+            else:
+                out[key], parts = self.block_value()
+                where[key] = (line, parts)
         if not out:
             raise _Unhandled
-        return out
+        return out, where
 
-    def block_value(self) -> Any:
+    def block_value(self) -> tuple[Any, Any]:
         """The value of a top-level `key:` with nothing after it: a block list, a mapping or null."""
         found = self.next_content()
         if found is None:
-            return None
+            return None, None
         indent, body = found
         if body.startswith("- ") or body == "-":
             return self.block_list(indent)
         if indent == 0:
-            return None
+            return None, None
         return self.nested_mapping(indent)
 
-    def block_list(self, indent: int) -> list[Any]:
+    def block_list(self, indent: int) -> tuple[list[Any], list[int]]:
         items: list[Any] = []
+        where: list[int] = []
         while (found := self.next_content()) is not None:
             at, body = found
             if at < indent or (at == indent == 0 and not body.startswith("-")):
@@ -159,11 +200,13 @@ class _Doc:
             if not _has_value(item):
                 raise _Unhandled
             items.append(_scalar_line(item))
+            where.append(self.pos)
             self.pos += 1
-        return items
+        return items, where
 
-    def nested_mapping(self, indent: int) -> dict[str, Any]:
+    def nested_mapping(self, indent: int) -> tuple[dict[str, Any], dict[str, Any]]:
         out: dict[str, Any] = {}
+        where: dict[str, Any] = {}
         while (found := self.next_content()) is not None:
             at, body = found
             if at < indent:
@@ -173,9 +216,10 @@ class _Doc:
             key, rest = _key_line(body)
             if key in out or not _has_value(rest):
                 raise _Unhandled
-            out[key] = _inline(rest)
+            out[key] = value = _inline(rest)
+            where[key] = (self.pos, [self.pos] * len(value) if isinstance(value, list) else None)
             self.pos += 1
-        return out
+        return out, where
 
 
 def _key_line(body: str) -> tuple[str, str]:

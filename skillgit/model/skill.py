@@ -9,11 +9,12 @@ changed (comments, key order, quoting, CRLF/LF and the final newline survive). O
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from skillgit.errors import SkillFileError, UsageError
 from skillgit.git import blob_id
@@ -126,10 +127,23 @@ class Skill:
 
     def line_of(self, key_path: tuple[str | int, ...]) -> int | None:
         """The file line (1-based) of a frontmatter key or list item, None when it is not there."""
-        from skillgit.model.frontmatter import node_line
+        from skillgit.model.fastyaml import NOT_HANDLED, line_at
 
-        line = node_line(self._nodes, key_path)
+        where = self._where
+        if where is not NOT_HANDLED:
+            line = line_at(where, key_path)
+        else:
+            from skillgit.model.frontmatter import node_line
+
+            line = node_line(self._nodes, key_path)
         return None if line is None else line + 1 + self._first_line()
+
+    @cached_property
+    def _where(self) -> Any:
+        """Key and item lines from the fast reader (NOT_HANDLED: ask ruamel's node tree)."""
+        from skillgit.model.fastyaml import load_lines
+
+        return load_lines(self.frontmatter_text)
 
     @cached_property
     def _nodes(self) -> Any:
