@@ -11,8 +11,9 @@ integer here), never more lenient. tests/test_fast_schema.py compares both.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 # Keywords that never make an instance invalid.
 _ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "title", "description", "default", "examples",

@@ -11,7 +11,8 @@ null or date are always quoted.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from skillgit.errors import UsageError
 

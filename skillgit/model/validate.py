@@ -16,9 +16,10 @@ the common case (certainly valid) without it.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 from skillgit.errors import UsageError
 from skillgit.model.skill import SKILL_FILE, Skill, SkillParseError, name_is_safe, parse_skill, read_skill, slugify
