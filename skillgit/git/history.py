@@ -35,7 +35,8 @@ class HistoryMixin(RepoCore):
             proc = subprocess.Popen(
                 ["git", "log", fmt, *extra, *args, *(["--stdin"] if stdin is not None else [])], cwd=self.root,
                 stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, env=git_env(None),
+                # GIT_FLUSH=0: full buffers, not a flush (and a wake-up of this reader) per commit on a pipe
+                stderr=subprocess.PIPE, env=git_env({"GIT_FLUSH": "0"}),
             )
         except FileNotFoundError:
             raise GitError("git is not installed or not on PATH; install git ≥ 2.30.") from None
