@@ -7,7 +7,8 @@ Builds (or reuses) a repository with bench/gen_repo.py (1,000 skills), installs 
 stages a maintainer's edit of one skill, and runs each hook exactly as git does (the script in
 .git/hooks, from the work tree's root), alternating with gitlint's hook command
 (`gitlint --staged --msg-filename FILE run-hook`) on the same message. Targets: each skillgit hook's
-median ≤ 150 ms, and commit-msg faster than gitlint's.
+median ≤ 150 ms, and commit-msg faster than gitlint's. `heavy_imports` lists the large packages
+(ruamel, jsonschema, pygit2, click) one run of each hook imports.
 """
 
 from __future__ import annotations
@@ -62,6 +63,18 @@ def stage(repo: Path, scenario: str) -> None:
     subprocess.run(["git", "add", "--", path], cwd=repo, check=True)
 
 
+HEAVY = ("ruamel", "jsonschema", "pygit2", "click")
+
+
+def heavy_imports(cmd: list[str], cwd: Path, env: dict[str, str], msg: Path) -> list[str]:
+    """The large packages one run of the hook imports (from Python's -X importtime report)."""
+    msg.write_text(MESSAGE)
+    result = subprocess.run(cmd, cwd=cwd, env={**env, "PYTHONPROFILEIMPORTTIME": "1"}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, check=False)
+    names = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+    return sorted(name for name in names if name in HEAVY)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repo", type=Path, default=Path("/tmp/sg-bench-hooks"))
@@ -105,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
                                       "each_hook_within_150ms": max(medians["pre-commit"], medians["commit-msg"]) <= 150}
         if have_gitlint:
             verdict["commit_msg_faster_than_gitlint"] = medians["commit-msg"] < medians["gitlint commit-msg"]
+        verdict["heavy_imports"] = {name: heavy_imports(cmd, repo, env, msg) for name, cmd in samples[:2]}
         result[scenario] = verdict
     stage(repo, "code edit")
     subprocess.run(["git", "reset", "-q"], cwd=repo, check=True)
