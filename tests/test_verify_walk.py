@@ -268,3 +268,17 @@ def test_verify_reports_the_same_with_every_shortcut_off(empty_repo: Path, monke
         all_shortcuts_off(m)
         assert verify_module.verify(ws, "HEAD") == dataclasses.replace(fast)
         assert verify_module.verify(ws, "HEAD~4..HEAD") == part
+
+
+def test_a_closed_prefetch_reads_nothing_more(empty_repo: Path) -> None:
+    history_with_every_kind_of_change(empty_repo)
+    repo = Repo.discover(empty_repo)
+    chunks = list(repo.iter_log_chunks("HEAD", raw=True))
+    with repo.blob_reader() as reader:
+        cache = BlobCache(reader)
+        prefetch = BlobPrefetch(repo.root, cache)
+        prefetch.watch(["skills"])
+        prefetch.close()
+        prefetch(chunks)
+        assert prefetch._reader._proc is None  # no cat-file started after close
+        assert git(empty_repo, "rev-parse", "HEAD~1:skills/a/SKILL.md").strip() not in cache

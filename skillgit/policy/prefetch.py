@@ -10,6 +10,7 @@ arrives and reads them in one request through its own `cat-file` process, into t
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -39,19 +40,33 @@ class BlobPrefetch:
         self._reader = BlobReader(root)
         self._cache = cache
         self._pattern: re.Pattern[bytes] | None = None
+        self._needles: tuple[bytes, ...] = ()
+        self._lock = threading.Lock()
+        self._closed = False
 
     def watch(self, roots: Sequence[str]) -> None:
+        self._needles = tuple(f"\t{root.strip('/')}/".encode("utf-8", "surrogateescape") for root in roots)
         self._pattern = skill_file_pattern(roots)
 
     def __call__(self, batch: Sequence[bytes]) -> None:
-        pattern = self._pattern
+        pattern, needles = self._pattern, self._needles
         if pattern is None:
             return
-        wanted = [oid.decode() for oid in pattern.findall(b"".join(batch))]
+        touching = [chunk for chunk in batch if any(needle in chunk for needle in needles)]
+        if not touching:
+            return
+        wanted = [oid.decode() for oid in pattern.findall(b"".join(touching))]
         wanted = [oid for oid in dict.fromkeys(wanted) if oid not in self._cache]
-        for oid, found in zip(wanted, self._reader.read_many(wanted)):
-            if found is not None and found[1] == "blob":
-                self._cache.keep(oid, found[2])
+        with self._lock:
+            if self._closed:
+                return
+            found = self._reader.read_many(wanted)
+        for oid, obj in zip(wanted, found):
+            if obj is not None and obj[1] == "blob":
+                self._cache.keep(oid, obj[2])
 
     def close(self) -> None:
-        self._reader.close()
+        """Stop reading ahead (a batch being read is finished first) and end the `cat-file` process."""
+        with self._lock:
+            self._closed = True
+            self._reader.close()
