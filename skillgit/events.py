@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property, lru_cache
 
 from skillgit import trailers as T
@@ -47,7 +47,10 @@ def _problems(message: Message) -> tuple[Problem, ...]:
     problems: list[Problem] = []
     tr = message.trailers
     for line, key in message.forged:
-        problems.append(Problem("SG001", key, f"governed key `{key}` on message line {line} is outside the final trailer block (a forged trailer); remove it from the body"))
+        problems.append(Problem(
+            "SG001", key,
+            f"governed key `{key}` on message line {line} is outside the final trailer block (a forged trailer); remove it from the body",
+        ))
     seen: dict[str, int] = {}
     for key, _value in tr.items:
         canon = T.canonical_key(key)
@@ -187,5 +190,5 @@ def event_from_commit(
         revert_of = match.group(1)
         if kind is None:
             kind = "rollback"
-    when = datetime.fromtimestamp(timestamp, tz=timezone.utc)
+    when = datetime.fromtimestamp(timestamp, tz=UTC)
     return Event(commit, parents, author_name, author_email, when, message, kind, revert_of)

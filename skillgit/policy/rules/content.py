@@ -186,11 +186,16 @@ class AntiBloat:
         non_core = [n for n, f in skills.items() if not f.core]
         p = config.policy
         if len(active) > p.max_active:
-            out.append(self._v(change, path, f"after this create there would be {len(active)} active skills (limit {p.max_active}, policy.max_active)",
-                               "Retire a skill first, or record a no-op instead of creating one."))
+            out.append(self._v(
+                change, path, f"after this create there would be {len(active)} active skills (limit {p.max_active}, policy.max_active)",
+                "Retire a skill first, or record a no-op instead of creating one.",
+            ))
         if len(non_core) > p.max_non_core:
-            out.append(self._v(change, path, f"after this create there would be {len(non_core)} non-core skills (limit {p.max_non_core}, policy.max_non_core)",
-                               "Retire a skill first, or record a no-op instead of creating one."))
+            out.append(self._v(
+                change, path,
+                f"after this create there would be {len(non_core)} non-core skills (limit {p.max_non_core}, policy.max_non_core)",
+                "Retire a skill first, or record a no-op instead of creating one.",
+            ))
         new = skills.get(name)
         if new is not None:
             out.extend(self._overlaps(change, config, path, name, new, skills))

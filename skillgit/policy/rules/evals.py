@@ -204,7 +204,8 @@ class EvalGate:
         if (summary.margin or 0.0) + EPSILON < margin:
             out.append(self._v(change, path, f"the eval summary uses margin {summary.margin:g} but the lock requires {margin:g}", fix))
         if delta + EPSILON < margin or delta <= EPSILON:
-            out.append(self._v(change, path, f"the holdout delta {before:g}->{after:g} ({delta:+.4g}) is below the margin {margin:g} (ties reject)", fix))
+            message = f"the holdout delta {before:g}->{after:g} ({delta:+.4g}) is below the margin {margin:g} (ties reject)"
+            out.append(self._v(change, path, message, fix))
         if after + EPSILON < min_pass:
             out.append(self._v(change, path, f"the candidate's holdout score {after:g} is below min_pass {min_pass:g}", fix))
         if lock.n is not None and summary.holdout_n != lock.n:
