@@ -91,23 +91,12 @@ def sessions_after(sessions: Sequence[Session], when: datetime | None) -> list[S
 
 def dirty_paths(ws: Workspace) -> list[str]:
     """What makes the tree unclean for a cycle (see the module doc)."""
-    out = ws.repo.run("status", "--porcelain=v1", "-z", "-uall")
     managed = (ws.skills_root + "/", ws.attic_root + "/")
-    found: list[str] = []
-    entries = out.split("\0")
-    i = 0
-    while i < len(entries):
-        entry = entries[i]
-        i += 1
-        if not entry:
-            continue
-        code, path = entry[:2], entry[3:]
-        if code[0] in "RC":
-            i += 1
-        if code == "??" and not (path.startswith(managed) or path == CONFIG_FILE):
-            continue
-        found.append(path)
-    return found
+    return [
+        path
+        for code, path in ws.repo.status_entries()
+        if code != "??" or path.startswith(managed) or path == CONFIG_FILE
+    ]
 
 
 def check_gates(ws: Workspace, sessions: Sequence[Session], history: Sequence[Event], *, now: datetime) -> GateReport:

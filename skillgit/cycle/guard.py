@@ -24,18 +24,8 @@ class TreeState:
 
 
 def snapshot(ws: Workspace) -> TreeState:
-    out = ws.repo.run("status", "--porcelain=v1", "-z", "-uall")
     files: list[tuple[str, str, str]] = []
-    entries = out.split("\0")
-    i = 0
-    while i < len(entries):
-        entry = entries[i]
-        i += 1
-        if not entry:
-            continue
-        code, path = entry[:2], entry[3:]
-        if code[0] in "RC":
-            i += 1
+    for code, path in ws.repo.status_entries():
         target = ws.repo.root / path
         digest = hashlib.sha256(target.read_bytes()).hexdigest() if target.is_file() else "-"
         files.append((code, path, digest))

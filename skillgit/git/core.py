@@ -143,20 +143,25 @@ class RepoCore:
     def path_exists(self, rev: str, path: str) -> bool:
         return bool(self.run("ls-tree", "--name-only", rev, "--", path, check=False).strip())
 
-    def changed_paths(self, paths: Sequence[str] = ()) -> list[str]:
-        """Paths (under `paths`, or anywhere) that differ from HEAD in the index or work tree, or are untracked."""
+    def status_entries(self, paths: Sequence[str] = ()) -> list[tuple[str, str]]:
+        """(two-letter status code, path) of every path `git status` lists (untracked files included)."""
         out = self.run("status", "--porcelain=v1", "-z", "-uall", "--", *paths)
-        changed = []
         entries = out.split("\0")
+        found = []
         i = 0
         while i < len(entries):
             entry = entries[i]
-            if entry:
-                changed.append(entry[3:])
-                if entry[0] in "RC":
-                    i += 1
             i += 1
-        return changed
+            if not entry:
+                continue
+            found.append((entry[:2], entry[3:]))
+            if entry[0] in "RC":
+                i += 1  # a rename or copy is followed by its source path
+        return found
+
+    def changed_paths(self, paths: Sequence[str] = ()) -> list[str]:
+        """Paths (under `paths`, or anywhere) that differ from HEAD in the index or work tree, or are untracked."""
+        return [path for _code, path in self.status_entries(paths)]
 
     def staged_paths(self) -> list[str]:
         if self.head() is None:
