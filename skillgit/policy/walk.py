@@ -182,6 +182,8 @@ class SkillFolders:
         """The commit `files` reflects (None: not known)."""
         self.files: dict[str, dict[str, dict[str, str]]] = {root: {} for root in self.roots}
         """root → name of the entry right under it → {path: blob id} of the files in (or at) it."""
+        self.flat: dict[str, dict[str, str]] = {root: {} for root in self.roots}
+        """root → {path: blob id} of every file under it (the same files, for listing a whole root)."""
 
     def advance(self, commit: str, parents: Sequence[str], changes: Sequence[RawChange] | None) -> None:
         """Move to `commit`; `changes` is its diff against its only parent (None: not known)."""
@@ -205,8 +207,9 @@ class SkillFolders:
                 folder = self.files[root].setdefault(name, {})
                 if change.status == "D" or change.new_mode == GITLINK_MODE:
                     folder.pop(change.path, None)
+                    self.flat[root].pop(change.path, None)
                 else:
-                    folder[change.path] = change.new_oid
+                    folder[change.path] = self.flat[root][change.path] = change.new_oid
                 if not folder:
                     del self.files[root][name]
                 return
@@ -224,10 +227,7 @@ class SkillFolders:
         if prefix == root:
             if not folders:
                 return None  # nothing under it as a folder: git says what (if anything) is there
-            out: dict[str, str] = {}
-            for files in folders.values():
-                out.update(files)
-            return out
+            return dict(self.flat[root])
         folder = folders.get(prefix[len(root) + 1 :].split("/", 1)[0])
         if not folder:
             return {}
@@ -240,8 +240,10 @@ class SkillFolders:
         listed = TreeFiles(self._reader, commit)
         for root in self.roots:
             folders: dict[str, dict[str, str]] = {}
+            flat: dict[str, str] = {}
             for path, oid in listed(root).items():
                 if path.startswith(root + "/"):
-                    folders.setdefault(path[len(root) + 1 :].split("/", 1)[0], {})[path] = oid
+                    folders.setdefault(path[len(root) + 1 :].split("/", 1)[0], {})[path] = flat[path] = oid
             self.files[root] = folders
+            self.flat[root] = flat
         self.at = commit

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 from typing import TYPE_CHECKING
 
 from skillgit import trailers as T
@@ -30,13 +31,18 @@ def skill_file(config: Config, name: str, location: str) -> str:
 
 def skill_of(path: str, config: Config) -> tuple[str, str] | None:
     """(name, location) when `path` lies inside a skill directory of the active root or the attic."""
-    for location in (ACTIVE, ATTIC):
-        root = root_of(config, location)
-        if path.startswith(root + "/"):
-            rest = path[len(root) + 1 :]
+    for location, inside in _insides(str(config.paths.skills), str(config.paths.attic)):
+        if path.startswith(inside):
+            rest = path[len(inside) :]
             if "/" in rest:
                 return rest.split("/", 1)[0], location
     return None
+
+
+@functools.lru_cache(maxsize=16)
+def _insides(skills: str, attic: str) -> tuple[tuple[str, str], tuple[str, str]]:
+    """(location, `root/`) for the active root and the attic, in that order."""
+    return (ACTIVE, skills.strip("/") + "/"), (ATTIC, attic.strip("/") + "/")
 
 
 def touched_skills(change: Change, config: Config) -> dict[str, set[str]]:
