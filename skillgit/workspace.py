@@ -158,17 +158,10 @@ class Workspace:
         ref such as `refs/heads/skillgit/proposal/x`) the commit, made on top of HEAD, goes to that
         ref only: HEAD, index and work tree stay as they are.
         """
-        from skillgit.policy.engine import check
-
         head = self.repo.head()
         if expect_head is not None and head != expect_head:
             raise RepoStateError("HEAD moved while the command ran; nothing was committed. Run it again.")
-        pairs = [(T.EVENT, kind)] + ([(T.NAME, skill)] if skill else []) + trailers
-        message = T.format_message(title or title_for(kind, skill), pairs, body)
-        tree = self.repo.build_tree(head, edits)
-        author = self.agent_identity() if agent else self.maintainer()
-        change = self.pending_change(head, tree, message, author, agent=agent or self.is_agent(author.email))
-        violations = check(change, self.config)
+        message, tree, author, violations = self._prepare(head, kind, skill, trailers, edits, body, agent, title)
         if violations:
             lines = "\n".join(f"  {v.render()}" for v in violations)
             raise CheckFailed(f"the {kind} event breaks policy; nothing was committed:\n{lines}")
@@ -191,14 +184,28 @@ class Workspace:
         title: str | None = None,
     ) -> list[Violation]:
         """What `commit_event` with these arguments would refuse, without writing any ref or file."""
+        return self._prepare(self.repo.head(), kind, skill, trailers, edits, body, agent, title)[3]
+
+    def _prepare(
+        self,
+        head: str | None,
+        kind: str,
+        skill: str | None,
+        trailers: list[tuple[str, str]],
+        edits: Sequence[TreeEdit],
+        body: str,
+        agent: bool,
+        title: str | None,
+    ) -> tuple[str, str, Identity, list[Violation]]:
+        """The event's message, tree and author, and every rule it breaks."""
         from skillgit.policy.engine import check
 
-        head = self.repo.head()
         pairs = [(T.EVENT, kind)] + ([(T.NAME, skill)] if skill else []) + trailers
         message = T.format_message(title or title_for(kind, skill), pairs, body)
         tree = self.repo.build_tree(head, edits)
         author = self.agent_identity() if agent else self.maintainer()
-        return check(self.pending_change(head, tree, message, author, agent=agent or self.is_agent(author.email)), self.config)
+        change = self.pending_change(head, tree, message, author, agent=agent or self.is_agent(author.email))
+        return message, tree, author, check(change, self.config)
 
     def pending_change(self, head: str | None, tree: str, message: str, author: Identity, *, agent: bool) -> Change:
         from skillgit.policy.lookups import skills_changed_lookup, tree_lookup
