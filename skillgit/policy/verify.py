@@ -238,10 +238,10 @@ def events_before(ws: Workspace, rev: str) -> list[Event]:
     from skillgit.events import event_from_commit
     from skillgit.workspace import EVENT_GREP
 
-    events = [  # newest first, parsed while git is still reading the history
-        event_from_commit(r.commit, r.parents, r.author_name, r.author_email, r.time, r.message)
-        for r in ws.repo.iter_log(*EVENT_GREP, rev, "--")
-    ]
+    events = []  # newest first, parsed while git is still reading the history
+    for chunk in read_ahead(ws.repo.iter_log_chunks(*EVENT_GREP, rev, "--")):
+        r = log_record(chunk)
+        events.append(event_from_commit(r.commit, r.parents, r.author_name, r.author_email, r.time, r.message))
     return [e for e in reversed(events) if e.kind is not None]
 
 
