@@ -123,107 +123,145 @@ def _resolve_base(ws: Workspace, rev: str) -> str:
 def verify(ws: Workspace, spec: str | None = None, *, require_signed_agent: bool = False) -> Report:
     """Check every commit of the range; the Report lists each violation with commit, rule, path and fix."""
     from skillgit.operations import load_config_at
-    from skillgit.policy.engine import check, memo_config
-    from skillgit.policy.prefetch import BlobPrefetch
-    from skillgit.policy.trees import BlobCache, TreeFiles
-    from skillgit.workspace import Workspace
+    from skillgit.policy.engine import memo_config
 
     rng = resolve_range(ws, spec)
-    repo = ws.repo
-    config: Config | None = None
-    reader = repo.blob_reader()
-    read_blob = BlobCache(reader)
-    prefetch = BlobPrefetch(repo.root, read_blob)
-    # Oldest first, read ahead by a thread: git makes the log on one core while the rules run, and
-    # the skill files the rules will read are fetched on the way.
-    chunks = read_ahead(repo.iter_log_chunks(
-        "--topo-order", "--reverse", *rng.log_args, "--", raw=True, signatures=require_signed_agent
-    ), prefetch)
-    history: list[Event] = []
-    if rng.base is not None:
-        if repo.read_file(rng.base, CONFIG_FILE) is not None:
-            config = memo_config(load_config_at(ws, rng.base))
-        history = events_before(ws, rng.base)
-    managed = any(e.kind == "init" for e in history)
-    scope: Workspace | None = None
-    roots: tuple[str, ...] = ()
-    literal = False
-    folders = SkillFolders(reader, ())
-    agents: dict[str, bool] = {}
-    walk = Walk()
-    touched: dict[str, tuple[FileChange, ...]] = {}
-    violations: list[Violation] = []
-    commits = checked = 0
+    run = _Run(ws, require_signed_agent)
     try:
+        # Oldest first, read ahead by a thread: git makes the log on one core while the rules run, and
+        # the skill files the rules will read are fetched on the way.
+        chunks = read_ahead(ws.repo.iter_log_chunks(
+            "--topo-order", "--reverse", *rng.log_args, "--", raw=True, signatures=require_signed_agent
+        ), run.prefetch)
+        if rng.base is not None:
+            if ws.repo.read_file(rng.base, CONFIG_FILE) is not None:
+                run.config = memo_config(load_config_at(ws, rng.base))
+            run.history = events_before(ws, rng.base)
+        run.managed = any(e.kind == "init" for e in run.history)
         for chunk in chunks:
-            commits += 1
-            text = chunk.decode("utf-8", "surrogateescape")
-            commit, parents, name, email, when, _signature, message, rest = text.split("\x1f", 7)
-            governed = mentions_governed(message)
-            event = _event_of(commit, parents, name, email, when, message) if governed else None
-            if not managed and event is not None and event.kind == "init":
-                managed = True
-            if config is None and managed:
-                config = memo_config(load_config_at(ws, commit))
-            if not managed or config is None:
-                if event is not None:
-                    history.append(event)
-                walk.skip(commit)
-                continue
-            if scope is None:
-                scope = Workspace(repo, config)
-                roots = (scope.skills_root + "/", scope.attic_root + "/")
-                literal = plain_roots(roots)
-                folders = SkillFolders(reader, (scope.skills_root, scope.attic_root))
-                prefetch.watch((scope.skills_root, scope.attic_root))
-            checked += 1
-            merge = " " in parents.strip()
-            if email not in agents:
-                agents[email] = scope.is_agent(email)
-            agent = agents[email] or (event is not None and event.is_cycle)
-            if not (agent or governed) and (merge or (literal and roots[0] not in rest and roots[1] not in rest)):
-                folders.step(commit, parents)
-                walk.skip(commit)  # touches no skill: nothing for the rules
-                continue
-            record = log_record(chunk)
-            folders.advance(commit, record.parents, record.files)
-            raw = () if merge else record.files
-            in_skills = any(c.path.startswith(roots) for c in raw)
-            files: tuple[FileChange, ...] = ()
-            if agent or governed or in_skills:
-                files = file_changes(raw)
-                if event is not None:
-                    touched[commit] = files
-                revert_of = _exact_revert_of(ws, record, files, touched) if governed and not merge else None
-                parent = record.parents[0] if record.parents else None
-                change = build_change(
-                    commit=commit,
-                    parent=parent,
-                    author_name=name,
-                    author_email=email,
-                    message=event.message if event is not None else T.parse_message(message),
-                    files=files,
-                    agent=agent,
-                    read_blob=read_blob,
-                    history=HistoryView(history),
-                    revert_of=revert_of,
-                    tree_files=TreeFiles(reader, commit, folders),
-                    skills_changed_since=walk.since(scope, parent),
-                )
-                for violation in check(change, config):
-                    violations.append(violation if violation.commit else dataclasses.replace(violation, commit=commit))
-            if require_signed_agent and agent and record.signature not in GOOD_SIGNATURES:
-                violations.append(_unsigned(record))
-            if event is not None:
-                history.append(event)
-            if in_skills:
-                walk.add(commit, files, scope)
-            else:
-                walk.skip(commit)
+            run.visit(chunk)
     finally:
-        prefetch.close()
-        reader.close()
-    return Report(rng, commits, checked, tuple(violations), config.source if config else "(not managed)")
+        run.close()
+    config = run.config
+    return Report(rng, run.commits, run.checked, tuple(run.violations), config.source if config else "(not managed)")
+
+
+class _Run:
+    """The state of one `verify` walk, fed each commit's raw log record oldest first (`visit`)."""
+
+    def __init__(self, ws: Workspace, require_signed_agent: bool) -> None:
+        from skillgit.policy.engine import check
+        from skillgit.policy.prefetch import BlobPrefetch
+        from skillgit.policy.trees import BlobCache, TreeFiles
+
+        self.check_change = check
+        self.tree_files = TreeFiles
+        self.ws = ws
+        self.require_signed_agent = require_signed_agent
+        self.reader = ws.repo.blob_reader()
+        self.read_blob = BlobCache(self.reader)
+        self.prefetch = BlobPrefetch(ws.repo.root, self.read_blob)
+        self.config: Config | None = None
+        self.history: list[Event] = []
+        self.managed = False
+        self.scope: Workspace | None = None
+        self.roots: tuple[str, ...] = ()
+        self.literal = False
+        self.folders = SkillFolders(self.reader, ())
+        self.agents: dict[str, bool] = {}
+        self.walk = Walk()
+        self.touched: dict[str, tuple[FileChange, ...]] = {}
+        self.violations: list[Violation] = []
+        self.commits = self.checked = 0
+
+    def close(self) -> None:
+        self.prefetch.close()
+        self.reader.close()
+
+    def visit(self, chunk: bytes) -> None:
+        """One commit: skipped in a few microseconds when the rules have nothing to see, else checked."""
+        self.commits += 1
+        text = chunk.decode("utf-8", "surrogateescape")
+        commit, parents, name, email, when, _signature, message, rest = text.split("\x1f", 7)
+        governed = mentions_governed(message)
+        event = _event_of(commit, parents, name, email, when, message) if governed else None
+        if not self.managed and event is not None and event.kind == "init":
+            self.managed = True
+        if self.config is None and self.managed:
+            from skillgit.operations import load_config_at
+            from skillgit.policy.engine import memo_config
+
+            self.config = memo_config(load_config_at(self.ws, commit))
+        if not self.managed or self.config is None:
+            if event is not None:
+                self.history.append(event)
+            self.walk.skip(commit)
+            return
+        scope = self.scope or self._start(self.config)
+        self.checked += 1
+        merge = " " in parents.strip()
+        if email not in self.agents:
+            self.agents[email] = scope.is_agent(email)
+        agent = self.agents[email] or (event is not None and event.is_cycle)
+        roots = self.roots
+        if not (agent or governed) and (merge or (self.literal and roots[0] not in rest and roots[1] not in rest)):
+            self.folders.step(commit, parents)
+            self.walk.skip(commit)  # touches no skill: nothing for the rules
+            return
+        record = log_record(chunk)
+        self.folders.advance(commit, record.parents, record.files)
+        raw = () if merge else record.files
+        in_skills = any(c.path.startswith(roots) for c in raw)
+        files: tuple[FileChange, ...] = ()
+        if agent or governed or in_skills:
+            files = file_changes(raw)
+            self._check(record, event, files, agent=agent, governed=governed, merge=merge)
+        if self.require_signed_agent and agent and record.signature not in GOOD_SIGNATURES:
+            self.violations.append(_unsigned(record))
+        if event is not None:
+            self.history.append(event)
+        if in_skills:
+            self.walk.add(commit, files, scope)
+        else:
+            self.walk.skip(commit)
+
+    def _start(self, config: Config) -> Workspace:
+        """The first managed commit: where skills live, for the fast paths of the walk."""
+        from skillgit.workspace import Workspace
+
+        scope = self.scope = Workspace(self.ws.repo, config)
+        self.roots = (scope.skills_root + "/", scope.attic_root + "/")
+        self.literal = plain_roots(self.roots)
+        self.folders = SkillFolders(self.reader, (scope.skills_root, scope.attic_root))
+        self.prefetch.watch((scope.skills_root, scope.attic_root))
+        return scope
+
+    def _check(
+        self, record: LogRecord, event: Event | None, files: tuple[FileChange, ...], *, agent: bool, governed: bool,
+        merge: bool,
+    ) -> None:
+        assert self.config is not None and self.scope is not None
+        commit = record.commit
+        if event is not None:
+            self.touched[commit] = files
+        revert_of = _exact_revert_of(self.ws, record, files, self.touched) if governed and not merge else None
+        parent = record.parents[0] if record.parents else None
+        change = build_change(
+            commit=commit,
+            parent=parent,
+            author_name=record.author_name,
+            author_email=record.author_email,
+            message=event.message if event is not None else T.parse_message(record.message),
+            files=files,
+            agent=agent,
+            read_blob=self.read_blob,
+            history=HistoryView(self.history),
+            revert_of=revert_of,
+            tree_files=self.tree_files(self.reader, commit, self.folders),
+            skills_changed_since=self.walk.since(self.scope, parent),
+        )
+        for violation in self.check_change(change, self.config):
+            self.violations.append(violation if violation.commit else dataclasses.replace(violation, commit=commit))
 
 
 def _event_of(commit: str, parents: str, name: str, email: str, when: str, message: str) -> Event | None:
