@@ -41,6 +41,7 @@ class HistoryMixin(RepoCore):
         except FileNotFoundError:
             raise GitError("git is not installed or not on PATH; install git ≥ 2.30.") from None
         assert proc.stdout is not None
+        _widen_pipe(proc.stdout.fileno())
         if stdin is not None and proc.stdin is not None:
             proc.stdin.write(stdin.encode("utf-8"))
             proc.stdin.close()
@@ -100,3 +101,18 @@ class HistoryMixin(RepoCore):
             "diff-index", "--cached", "-r", "--raw", "--no-renames", "--no-abbrev", "-z", base or empty_tree(self)
         )
         return parse_raw_z(out)
+
+
+_PIPE_BYTES = 1 << 20
+_F_SETPIPE_SZ = 1031  # Linux; elsewhere the pipe keeps its size
+
+
+def _widen_pipe(fd: int) -> None:
+    """Let git run up to 1 MiB ahead of its reader (a reader busy elsewhere, e.g. waiting for Python's
+    GIL, would otherwise stall git every 64 KiB). Best effort: not every system can resize pipes."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, _F_SETPIPE_SZ, _PIPE_BYTES)
+    except (ImportError, OSError):
+        pass
