@@ -173,7 +173,7 @@ def test_read_many_answers_as_one_read_at_a_time(empty_repo: Path) -> None:
         assert reader.read_many([]) == []
 
 
-def test_the_prefetch_pattern_finds_added_and_changed_skill_files_under_the_roots() -> None:
+def test_the_prefetch_pattern_finds_skill_files_added_changed_or_removed_under_the_roots() -> None:
     z, a, b = "0" * 40, "a" * 40, "b" * 40
     raw = "\n".join([
         f":000000 100644 {z} {a} A\tskills/x/SKILL.md",
@@ -184,7 +184,9 @@ def test_the_prefetch_pattern_finds_added_and_changed_skill_files_under_the_root
         f":100644 100644 {a} {b} M\tother/x/SKILL.md",
         f':100644 100644 {a} {b} M\t"skills/\\303\\251/SKILL.md"',
     ]).encode()
-    assert skill_file_pattern(["skills", "skills_attic/"]).findall(raw) == [a.encode(), b.encode()]
+    assert skill_file_pattern(["skills", "skills_attic/"]).findall(raw) == [
+        (z.encode(), a.encode()), (a.encode(), b.encode()), (a.encode(), z.encode()),
+    ]
 
 
 def test_the_prefetch_fills_the_blob_cache_from_a_batch_of_records(empty_repo: Path) -> None:

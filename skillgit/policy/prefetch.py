@@ -1,6 +1,6 @@
 """Reading ahead the skill files `verify` is about to check, on the thread that reads the log.
 
-The rules read the new SKILL.md of nearly every commit they check. Waiting for each of those
+The rules read the SKILL.md before and after nearly every commit they check. Waiting for each of those
 reads on the main thread costs a round trip to `git cat-file` per commit; instead, the thread that
 reads the log (see `walk.read_ahead`) spots the SKILL.md blobs in each batch of records as it
 arrives and reads them in one request through its own `cat-file` process, into the shared
@@ -20,10 +20,11 @@ from skillgit.policy.trees import BlobCache
 
 
 def skill_file_pattern(roots: Sequence[str]) -> re.Pattern[bytes]:
-    """A `git log --raw` line adding or changing `<root>/<name>/SKILL.md`; group 1 is the new blob id."""
+    """A `git log --raw` line adding, changing or removing `<root>/<name>/SKILL.md`; groups 1 and 2 are
+    the blob ids before and after (all zeros for none)."""
     names = b"|".join(re.escape(root.strip("/").encode("utf-8", "surrogateescape")) for root in roots)
     return re.compile(
-        rb"^:[0-7]+ [0-7]+ [0-9a-f]+ ([0-9a-f]+) [AMT][0-9]*\t(?:" + names + rb")/[^/\n\"]+/"
+        rb"^:[0-7]+ [0-7]+ ([0-9a-f]+) ([0-9a-f]+) [AMTD][0-9]*\t(?:" + names + rb")/[^/\n\"]+/"
         + re.escape(SKILL_FILE.encode()) + rb"$",
         re.MULTILINE,
     )
@@ -55,7 +56,8 @@ class BlobPrefetch:
         touching = [chunk for chunk in batch if any(needle in chunk for needle in needles)]
         if not touching:
             return
-        wanted = [oid.decode() for oid in pattern.findall(b"".join(touching))]
+        ids = [oid for pair in pattern.findall(b"".join(touching)) for oid in pair if oid.strip(b"0")]
+        wanted = [oid.decode() for oid in ids]
         wanted = [oid for oid in dict.fromkeys(wanted) if oid not in self._cache]
         with self._lock:
             if self._closed:

@@ -65,7 +65,35 @@ def listing(reader: BlobReader, oid: str, base: str) -> tuple[tuple[str, str], .
     """(path, blob id) of every file under tree `oid` (submodules left out), paths prefixed with
     `base/` (nothing for base ""). Small subtrees are cached by (base, id): a big folder such as a
     skills root changes with every commit, but its listing is mostly the cached listings of its
-    unchanged children."""
+    unchanged children. Subtrees not read yet are read a level at a time, in one request each."""
+    _read_levels(reader, oid, base)
+    return _listing(reader, oid, base)
+
+
+def _read_levels(reader: BlobReader, oid: str, base: str) -> None:
+    pending = [(oid, base)]
+    while pending:
+        unread: list[tuple[str, str]] = []
+        deeper: list[tuple[str, str]] = []
+        for tree, path in pending:
+            if (path, tree) in _LISTED:
+                continue
+            entries = _ENTRIES.get(tree)
+            if entries is None:
+                unread.append((tree, path))
+            else:
+                deeper.extend(_subtrees(entries, path))
+        for (_tree, path), obj in zip(unread, reader.read_many([tree for tree, _ in unread])):
+            if obj is not None and obj[1] == "tree":
+                deeper.extend(_subtrees(_remember(obj[0], parse_tree(obj[0], obj[2])), path))
+        pending = deeper
+
+
+def _subtrees(entries: Entries, base: str) -> list[tuple[str, str]]:
+    return [(child, f"{base}/{name}" if base else name) for name, (mode, child) in entries.items() if mode == TREE]
+
+
+def _listing(reader: BlobReader, oid: str, base: str) -> tuple[tuple[str, str], ...]:
     key = (base, oid)
     found = _LISTED.get(key)
     if found is not None:
@@ -74,7 +102,7 @@ def listing(reader: BlobReader, oid: str, base: str) -> tuple[tuple[str, str], .
     for name, (mode, child) in (tree_entries(reader, oid) or {}).items():
         path = f"{base}/{name}" if base else name
         if mode == TREE:
-            files.extend(listing(reader, child, path))
+            files.extend(_listing(reader, child, path))
         elif mode != GITLINK:
             files.append((path, child))
     found = tuple(files)

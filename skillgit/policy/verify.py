@@ -128,14 +128,15 @@ def verify(ws: Workspace, spec: str | None = None, *, require_signed_agent: bool
     rng = resolve_range(ws, spec)
     run = _Run(ws, require_signed_agent)
     try:
+        if rng.base is not None and ws.repo.read_file(rng.base, CONFIG_FILE) is not None:
+            run.config = memo_config(load_config_at(ws, rng.base))
+            run.start(run.config)
         # Oldest first, read ahead by a thread: git makes the log on one core while the rules run, and
         # the skill files the rules will read are fetched on the way.
         chunks = read_ahead(ws.repo.iter_log_chunks(
             "--topo-order", "--reverse", *rng.log_args, "--", raw=True, signatures=require_signed_agent
         ), run.prefetch)
         if rng.base is not None:
-            if ws.repo.read_file(rng.base, CONFIG_FILE) is not None:
-                run.config = memo_config(load_config_at(ws, rng.base))
             run.history = events_before(ws, rng.base)
         run.managed = any(e.kind == "init" for e in run.history)
         for chunk in chunks:
@@ -197,7 +198,7 @@ class _Run:
                 self.history.append(event)
             self.walk.skip(commit)
             return
-        scope = self.scope or self._start(self.config)
+        scope = self.scope or self.start(self.config)
         self.checked += 1
         merge = " " in parents.strip()
         if email not in self.agents:
@@ -225,8 +226,9 @@ class _Run:
         else:
             self.walk.skip(commit)
 
-    def _start(self, config: Config) -> Workspace:
-        """The first managed commit: where skills live, for the fast paths of the walk."""
+    def start(self, config: Config) -> Workspace:
+        """Where skills live under `config` (the range's), for the fast paths of the walk; called with
+        the base's config before the walk, else at the first managed commit."""
         from skillgit.workspace import Workspace
 
         scope = self.scope = Workspace(self.ws.repo, config)
