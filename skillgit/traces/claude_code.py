@@ -27,8 +27,8 @@ from skillgit.traces.lines import (
     ReadReport,
     clip,
     clip_args,
-    iter_json,
     parse_time,
+    read_file_session,
     split_skill,
     stamp_version,
     tool_call,
@@ -54,14 +54,7 @@ class ClaudeCodeAdapter:
         return any(key in head for key in (b'"parentUuid"', b'"sessionId"', b'"isSidechain"', b'"leafUuid"'))
 
     def read(self, path: Path, report: ReadReport) -> Iterator[Session | Learning]:
-        transcript = _Transcript(path)
-        for number, rec in iter_json(path, report):
-            try:
-                transcript.add(rec)
-            except (TypeError, AttributeError, ValueError) as exc:
-                report.skip(path, number, "wrong-type", str(exc))
-        if transcript.records:
-            yield transcript.session()
+        yield from read_file_session(path, report, _Transcript(path))
 
 
 ADAPTER = ClaudeCodeAdapter()

@@ -23,8 +23,8 @@ from skillgit.traces.lines import (
     ReadReport,
     clip,
     clip_args,
-    iter_json,
     parse_time,
+    read_file_session,
     tool_call,
 )
 from skillgit.traces.session import Learning, Session
@@ -43,14 +43,7 @@ class CodexAdapter:
         return path.name.startswith("rollout-") and (b'"instructions"' in head or b'"function_call"' in head)
 
     def read(self, path: Path, report: ReadReport) -> Iterator[Session | Learning]:
-        rollout = _Rollout(path)
-        for number, rec in iter_json(path, report):
-            try:
-                rollout.add(rec)
-            except (TypeError, AttributeError, ValueError) as exc:
-                report.skip(path, number, "wrong-type", str(exc) or type(exc).__name__)
-        if rollout.records:
-            yield rollout.session()
+        yield from read_file_session(path, report, _Rollout(path))
 
 
 ADAPTER = CodexAdapter()

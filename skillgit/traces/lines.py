@@ -21,9 +21,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from skillgit.traces.session import ToolCall
+from skillgit.traces.session import Session, ToolCall
 
 DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024
 MAX_EXAMPLES = 20
@@ -273,3 +273,25 @@ def stamp_version(record: dict[str, Any]) -> str | None:
     """A skill version id carried next to a skill name (`skill_version` / `skillVersion`)."""
     version = record.get("skill_version") or record.get("skillVersion")
     return version if type(version) is str and version else None
+
+
+class FileSession(Protocol):
+    """Running state while the records of one file become one session."""
+
+    records: int
+
+    def add(self, record: dict[str, Any]) -> None: ...
+
+    def session(self) -> Session: ...
+
+
+def read_file_session(path: Path, report: ReadReport, state: FileSession) -> Iterator[Session]:
+    """Feed every JSON line of `path` to `state`; a record of the wrong shape is skipped and counted.
+    Yields the one session when any record was taken."""
+    for number, rec in iter_json(path, report):
+        try:
+            state.add(rec)
+        except (TypeError, AttributeError, ValueError) as exc:
+            report.skip(path, number, "wrong-type", str(exc) or type(exc).__name__)
+    if state.records:
+        yield state.session()
