@@ -61,7 +61,7 @@ def complete_trace(tmp_path: Path, mutate: Any = None) -> Path:
 def test_the_corpus_trace_is_one_session_with_a_failed_skill_call() -> None:
     (session,), report = read(TRACES / "otlp__genai-skill-tool-error.jsonl")
     assert report.skipped == 0
-    assert (session.id, session.source) == (TRACE, "otlp")
+    assert (session.id, session.source, session.meta["trace_id"]) == ("sess-1", "otlp", TRACE)
     (call,) = session.tool_calls
     assert (call.name, call.ok, call.error, call.args) == ("Skill", False, "skill not found", {"skill": "pdf"})
     assert session.skills == (SkillUse("pdf", "invoked"),)
@@ -116,16 +116,44 @@ def test_gen_ai_skill_attributes_are_an_invoked_skill_with_its_version(tmp_path:
     assert SkillUse("social", "invoked", "c" * 40, "acme:social") in session.skills
 
 
-def test_spans_of_two_traces_in_one_file_are_two_sessions(tmp_path: Path) -> None:
+def test_traces_of_two_conversations_in_one_file_are_two_sessions(tmp_path: Path) -> None:
     first = corpus_line("otlp__genai-skill-tool-error.jsonl")
     other = copy.deepcopy(first)
     for span in spans_of(other):
         span["traceId"] = "0" * 31 + "1"
+        for a in span["attributes"]:
+            if a["key"] == "gen_ai.conversation.id":
+                a["value"]["stringValue"] = "sess-2"
     path = tmp_path / "two.jsonl"
     path.write_text(json.dumps(first) + "\n" + json.dumps(other) + "\n")
     sessions, _ = read(path)
-    assert [s.id for s in sessions] == [TRACE, "0" * 31 + "1"]
+    assert [(s.id, s.meta["trace_id"]) for s in sessions] == [("sess-1", TRACE), ("sess-2", "0" * 31 + "1")]
     assert sessions[1].origin.endswith("two.jsonl:2")
+
+
+def test_traces_sharing_a_conversation_id_are_one_session(tmp_path: Path) -> None:
+    """Five traces (one per user turn) of one `gen_ai.conversation.id` are one session, not five."""
+    lines = []
+    for i in range(5):
+        line = corpus_line("otlp__genai-skill-tool-error.jsonl")
+        for span in spans_of(line):
+            span["traceId"] = f"{i + 1:032x}"
+            span["startTimeUnixNano"] = str(int(span["startTimeUnixNano"]) + i * 10**9)
+            span["endTimeUnixNano"] = str(int(span["endTimeUnixNano"]) + i * 10**9)
+        lines.append(json.dumps(line))
+    bare = corpus_line("otlp__genai-skill-tool-error.jsonl")
+    for span in spans_of(bare):
+        span["traceId"] = "f" * 32
+        span["attributes"] = [a for a in span["attributes"] if a["key"] != "gen_ai.conversation.id"]
+    lines.append(json.dumps(bare))
+    path = tmp_path / "turns.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    sessions, report = read(path)
+    assert report.skipped == 0
+    assert [s.id for s in sessions] == ["sess-1", "f" * 32]
+    first = sessions[0]
+    assert len(first.tool_calls) == 5 and first.meta["trace_ids"] == [f"{i + 1:032x}" for i in range(5)]
+    assert first.ended is not None and first.started is not None and (first.ended - first.started).total_seconds() > 4
 
 
 def test_the_spec_example_without_ids_is_a_failed_session_named_after_its_line() -> None:

@@ -137,6 +137,81 @@ def iter_json(path: Path, report: ReadReport) -> Iterator[tuple[int, dict[str, A
         report.skip(path, 0, "empty")
 
 
+def iter_values(path: Path, report: ReadReport) -> Iterator[tuple[int, Any]]:
+    """(line number, value) for every JSON document of `path`, whichever way it is laid out: one a line
+    (JSON lines, as `iter_json` reads them), or pretty-printed over many lines, one document or several
+    written one after the other (the OTLP example files, Python's ConsoleSpanExporter). A file whose
+    first non-blank line is a complete JSON value is read as JSON lines; otherwise, when it starts with
+    `{` or `[`, as a stream of documents (at most `max_line_bytes` in all), reported at the line each
+    one starts on. Objects and arrays are yielded; other values are `wrong-type`."""
+    first = _first_line(path, report.max_line_bytes)
+    if first is None or first[:1] not in (b"{", b"[") or len(first) > report.max_line_bytes or _complete(first):
+        yield from iter_json(path, report)
+        return
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(report.max_line_bytes + 1)
+    except OSError as exc:
+        report.skip(path, 0, "unreadable", exc.strerror or type(exc).__name__)
+        return
+    if len(data) > report.max_line_bytes:
+        report.skip(path, 1, "too-long", f"a JSON document over {report.max_line_bytes} bytes")
+        return
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        report.skip(path, 1, "binary", "invalid UTF-8")
+        return
+    decode = _DECODER.raw_decode
+    at, size, line = 0, len(text), 1
+    while True:
+        stop = at
+        while stop < size and text[stop].isspace():
+            stop += 1
+        line += text.count("\n", at, stop)
+        at = stop
+        if at >= size:
+            break
+        try:
+            value, end = decode(text, at)
+        except (ValueError, RecursionError) as exc:
+            report.skip(path, line, *_classify(text[at:].encode(), exc))
+            break
+        report.lines += text.count("\n", at, end)
+        if type(value) in (dict, list):
+            yield line, value
+        else:
+            report.skip(path, line, "wrong-type", f"a JSON {type(value).__name__}, not an object")
+        line += text.count("\n", at, end)
+        at = end
+
+
+_DECODER = json.JSONDecoder()
+
+
+def _first_line(path: Path, limit: int) -> bytes | None:
+    """The first non-blank line of `path` (stripped, at most `limit` bytes), None when there is none."""
+    try:
+        with open(path, "rb") as handle:
+            while True:
+                line = handle.readline(limit + 1)
+                if not line:
+                    return None
+                stripped = line.strip().removeprefix(b"\xef\xbb\xbf")
+                if stripped:
+                    return stripped
+    except OSError:
+        return None
+
+
+def _complete(line: bytes) -> bool:
+    try:
+        json.loads(line)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
 def read_json_file(path: Path, report: ReadReport) -> dict[str, Any] | None:
     """A whole-file JSON object (yoyo's pretty-printed outcome.json), or None after reporting why."""
     try:
