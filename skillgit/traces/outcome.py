@@ -29,10 +29,13 @@ _FAILURE = re.compile(
     r"(?i)\b(?:i|we)(?:'m| am| was| were)? ?(?:could not|couldn't|cannot|can't|was unable to|were unable to|"
     r"am unable to|unable to|was not able to|wasn't able to|were not able to|weren't able to|not able to|"
     r"did not manage to|didn't manage to|failed to)\s+(?:complete|finish|fix|resolve|get|make|do|apply|run|build|"
-    r"install|push|commit|release|deploy|find a way|reproduce|implement|solve)\b"
+    r"install|push|commit|release|deploy|find a way|reproduce|implement|solve|create|publish|merge|upload|update|"
+    r"write|access|connect|start|finish the task)\b"
     r"|\b(?:the |this )?(?:task|request|change|fix|work) (?:could not|cannot|can't|couldn't) be "
     r"(?:completed|done|finished|applied|made)\b"
     r"|\b(?:tests?|the build|build|checks?|ci) (?:(?:is|are) )?still (?:fail|fails|failing|broken|red)\b"
+    r"|\b(?:patch|change|fix|build|tests?|command|deploy(?:ment)?|release|push|migration) (?:did not|didn't|does not|"
+    r"doesn't|could not|couldn't) (?:apply|work|pass|build|succeed|compile|go through)\b"
     r"|\b(?:i|we) (?:gave|give) up\b|\bno luck\b|\bunable to (?:complete|finish) (?:the|this) task\b"
 )
 _SUCCESS = re.compile(
