@@ -106,13 +106,13 @@ def test_an_abbreviated_stamp_is_expanded_to_the_full_blob_id(tmp_path: Path) ->
     assert a.version == blob
 
 
-def test_a_codex_read_of_skill_md_is_read_evidence_and_exit_code_1_fails_the_call(tmp_path: Path) -> None:
+def test_a_codex_read_of_skill_md_is_read_evidence_and_exit_code_1_fails_only_the_call(tmp_path: Path) -> None:
     repo = dated_repo(tmp_path)
     codex_rollout(tmp_path / "t" / "rollout-1.jsonl", start="2026-05-01T08:00",
                   commands=[("cat skills/release/SKILL.md", 0), ("cargo publish --dry-run", 1)])
     ingest(repo, tmp_path / "t")
     (s,) = load_sessions(Workspace.open(repo).repo)
-    assert [(c.ok, c.exit_code) for c in s.tool_calls] == [(True, 0), (False, 1)] and s.outcome == "failure"
+    assert [(c.ok, c.exit_code) for c in s.tool_calls] == [(True, 0), (False, 1)] and s.outcome is None  # no completion record, verdict or test run
     found = attributions(repo)
     assert found[(s.id, "release")].strength == "read"
     assert found[(s.id, "release")].version == git(repo, "rev-parse", "HEAD:skills/release/SKILL.md").strip()

@@ -5,10 +5,16 @@ user record's `tool_result` (`is_error: true` = a failed call; `Exit code N` in 
 sets `exit_code`). Skill use: the `Skill` tool (`input.skill`), the older `SlashCommand` tool, and
 `<command-name>/x</command-name>` in user messages (Claude Code's built-in commands excluded).
 
-Outcome rule: the last of these signals in the main thread decides — a tool result (error =
-failure, else success), an API error message (failure), `[Request interrupted by user…]` (failure).
-No signal: outcome unknown. `turns` counts assistant messages, `final_message` is the last
-assistant text.
+Outcome (`skillgit.traces.outcome`): an API error message or `[Request interrupted by user…]` that the
+agent did not work on after is a failure; else the final message's verdict, else the last test or
+build run, else unknown (a transcript has no completion record; a tool result alone never decides).
+`turns` counts assistant messages, `final_message` is the last assistant text.
+
+`claude -p --output-format stream-json --verbose` output is read by the `claude-stream-json` adapter
+with the same rules: its records are the transcript's `assistant`/`user` records without timestamps
+(subagent records carry `parent_tool_use_id`), plus `system`/`init` (session id, cwd, model, version)
+and the final `result` record — a completion record (`success`) or an explicit failure
+(`error_max_turns`, `error_during_execution`, `is_error`).
 
 Subagent transcripts (`<session>/subagents/*.jsonl`, or files whose records all have
 `isSidechain: true`) become sessions `<parent>:<agentId>` with `meta.parent`; `fold_subagents`
@@ -33,6 +39,7 @@ from skillgit.traces.lines import (
     stamp_version,
     tool_call,
 )
+from skillgit.traces.outcome import Signals
 from skillgit.traces.session import Learning, Session, SkillUse, ToolCall
 
 BUILTIN_COMMANDS = frozenset(
@@ -44,7 +51,6 @@ BUILTIN_COMMANDS = frozenset(
         "status", "statusline", "terminal-setup", "todos", "upgrade", "usage", "vim",
     ]
 )
-_FAILURE, _SUCCESS = "failure", "success"
 
 
 class ClaudeCodeAdapter:
@@ -60,11 +66,30 @@ class ClaudeCodeAdapter:
 ADAPTER = ClaudeCodeAdapter()
 
 
+class ClaudeStreamJsonAdapter:
+    """`claude -p --output-format stream-json --verbose`: what a runner gets back from Claude Code."""
+
+    name = "claude-stream-json"
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        compact = head.replace(b" ", b"")
+        if b'"type":"system"' in compact and b'"subtype":"init"' in compact and b'"session_id"' in compact:
+            return True
+        return b'"session_id"' in head and (b'"parent_tool_use_id"' in head or b'"num_turns"' in head)
+
+    def read(self, path: Path, report: ReadReport) -> Iterator[Session | Learning]:
+        yield from read_file_session(path, report, _Transcript(path, stream=True))
+
+
+STREAM_JSON = ClaudeStreamJsonAdapter()
+
+
 class _Transcript:
     """Running state while one transcript is read. Index 1 of each pair is the sidechain's."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, stream: bool = False) -> None:
         self.path = path
+        self.stream = stream
         self.records = 0
         self.main = 0
         self.calls: list[list[Any]] = []
@@ -78,16 +103,19 @@ class _Transcript:
         self.turns = [0, 0]
         self.message_id: list[Any] = [None, None]
         self.text: list[str | None] = [None, None]
-        self.signal: list[str | None] = [None, None]
+        self.signals = [Signals(), Signals()]
+        self.result_text: str | None = None
 
     def add(self, rec: dict[str, Any]) -> None:
         kind = rec.get("type")
         if kind != "assistant" and kind != "user":
+            if self.stream and kind in ("system", "result"):
+                self._stream_record(kind, rec)
             return
         message = rec.get("message")
         if type(message) is not dict:
             raise TypeError("`message` must be an object")
-        side = 1 if rec.get("isSidechain") is True else 0
+        side = 1 if rec.get("isSidechain") is True or (self.stream and rec.get("parent_tool_use_id")) else 0
         self.records += 1
         self.main += side ^ 1
         ts = rec.get("timestamp")
@@ -113,8 +141,28 @@ class _Transcript:
                 elif btype == "text" and type(block.get("text")) is str:
                     self._user_text(rec, block["text"], side)
 
+    def _stream_record(self, kind: str, rec: dict[str, Any]) -> None:
+        self.records += 1
+        if self.session_id is None and type(rec.get("session_id")) is str:
+            self.session_id = rec["session_id"]
+        if kind == "system" and rec.get("subtype") == "init":
+            for key, name in (("cwd", "cwd"), ("claude_code_version", "version"), ("model", "model"),
+                              ("permissionMode", "permission_mode")):
+                if type(rec.get(key)) is str:
+                    self.meta[name] = rec[key]
+        elif kind == "result":
+            ok = rec.get("subtype") == "success" and rec.get("is_error") is not True
+            self.signals[0].completed(ok)
+            if type(rec.get("result")) is str:
+                self.result_text = rec["result"]
+            for key in ("num_turns", "duration_ms", "total_cost_usd"):
+                if type(rec.get(key)) in (int, float):
+                    self.meta[key] = rec[key]
+            if not ok:
+                self.meta["result"] = str(rec.get("subtype"))
+
     def _identify(self, rec: dict[str, Any]) -> None:
-        sid = rec.get("sessionId")
+        sid = rec.get("sessionId") or (rec.get("session_id") if self.stream else None)
         if type(sid) is str and sid:
             self.session_id = sid
             for key, name in (("cwd", "cwd"), ("version", "version"), ("gitBranch", "git_branch")):
@@ -130,8 +178,11 @@ class _Transcript:
             self.message_id[side] = mid
         if "model" not in self.meta and type(message.get("model")) is str:
             self.meta["model"] = message["model"]
+        signals = self.signals[side]
         if rec.get("isApiErrorMessage") is True:
-            self.signal[side] = _FAILURE
+            signals.failed()
+        else:
+            signals.activity()
         if type(content) is str:
             self.text[side] = content
             return
@@ -142,6 +193,8 @@ class _Transcript:
             if btype == "text":
                 if type(block.get("text")) is str:
                     self.text[side] = block["text"]
+                    if rec.get("isApiErrorMessage") is not True:
+                        signals.activity()
             elif btype == "tool_use":
                 self._use(block, ts)
 
@@ -174,7 +227,6 @@ class _Transcript:
             if text.startswith("Exit code "):
                 digits = text[10:].split(None, 1)[0] if len(text) > 10 else ""
                 call[6] = int(digits) if digits.lstrip("-").isdigit() else None
-        self.signal[side] = _FAILURE if failed else _SUCCESS
 
     def _user_text(self, rec: dict[str, Any], text: str, side: int) -> None:
         if "<command-name>" in text and rec.get("isMeta") is not True:
@@ -182,7 +234,7 @@ class _Transcript:
             end = text.find("</command-name>", start)
             self._skill(text[start : end if end >= 0 else len(text)], None)
         elif text.startswith("[Request interrupted"):
-            self.signal[side] = _FAILURE
+            self.signals[side].failed()
 
     def _skill(self, ref: str, version: str | None) -> None:
         name, full = split_skill(ref)
@@ -193,10 +245,10 @@ class _Transcript:
             self.skills.append(use)
 
     def session(self) -> Session:
-        thread = 0 if self.main else 1
+        thread = 0 if self.main or self.stream else 1
         sid = self.session_id or self.path.stem
         meta = dict(self.meta)
-        sub = thread == 1 or self.path.parent.name == "subagents"
+        sub = not self.stream and (thread == 1 or self.path.parent.name == "subagents")
         if sub:
             agent = self.agent_id or self.path.stem
             if self.session_id:
@@ -205,16 +257,20 @@ class _Transcript:
             sid = f"{sid}:{agent}"
         elif self.session_id:
             meta["session_id"] = self.session_id
+        calls = tuple(_call(c) for c in self.calls)
+        final = self.text[thread] if self.result_text is None else self.result_text
+        if self.stream:
+            meta["format"] = "stream-json"
         return Session(
             id=sid,
             source="claude-code",
             origin=f"{self.path}:1",
             started=parse_time(self.first),
             ended=parse_time(self.last),
-            outcome=self.signal[thread],  # type: ignore[arg-type]
-            tool_calls=tuple(_call(c) for c in self.calls),
+            outcome=self.signals[thread].outcome(final, calls),
+            tool_calls=calls,
             skills=tuple(self.skills),
-            final_message=self.text[thread],
+            final_message=final,
             turns=self.turns[thread],
             meta=meta,
         )

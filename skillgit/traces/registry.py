@@ -34,6 +34,7 @@ ADAPTERS: dict[str, TraceAdapter] = {
     "otlp": otlp.ADAPTER,
     "codex": codex.ADAPTER,
     "claude-code": claude_code.ADAPTER,
+    "claude-stream-json": claude_code.STREAM_JSON,
 }
 
 
