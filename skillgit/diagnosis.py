@@ -7,8 +7,8 @@ Five patterns (thresholds in config `diagnosis.*`; docs/metrics.md):
     edit-revert       a file edited, then reverted (`git checkout|restore … PATH`, `git stash`) within
                       revert_window calls, in ≥ revert_min_sessions sessions
     repeated-failure  the same tool failing with similar arguments in ≥ failure_min_sessions sessions
-    docless           ≥ docless_min_calls calls in a row with no read of docs (README*, docs/, *.md)
-                      in a session that failed or whose stretch has a failed call
+    docless           a failed session whose last ≥ docless_min_calls calls, up to its end, read no docs
+                      (README*, docs/, *.md, or any file of the skill's own directory)
     absent-command    a command the skill names (its keywords, code in its Procedure section) that
                       never appears in ≥ absent_min_sessions sessions attributed to it
 
@@ -82,7 +82,7 @@ def diagnose(
         *_retries(name, mine, d.retry_min, d.similarity),
         *_edit_reverts(name, mine, d.revert_window, d.revert_min_sessions),
         *_repeated_failures(name, mine, d.failure_min_sessions, d.similarity),
-        *_docless(name, mine, d.docless_min_calls),
+        *_docless(name, mine, d.docless_min_calls, own_files(name, catalog)),
         *_absent(name, mine, expected_commands(catalog.keywords.get(name, ()), skill.body if skill else ""),
                  d.absent_min_sessions),
     ]
@@ -254,42 +254,52 @@ def _first_line(text: str) -> str:
 # -- 4. long stretches without docs ----------------------------------------------------------------
 
 
-def reads_docs(call: ToolCall) -> bool:
-    return not is_edit(call) and _DOC.search(call_text(call)) is not None
+def reads_docs(call: ToolCall, own: re.Pattern[str] | None = None) -> bool:
+    """Whether `call` reads docs: README*, docs/…, a .md/.rst file, or (with `own`) a file of the skill's
+    own directory or the skill itself (`Skill` tool)."""
+    if is_edit(call):
+        return False
+    text = call_text(call)
+    return _DOC.search(text) is not None or (own is not None and own.search(text) is not None)
 
 
-def docless_stretch(session: Session) -> list[ToolCall]:
-    """The longest run of consecutive calls with no read of docs."""
-    best: list[ToolCall] = []
-    current: list[ToolCall] = []
-    for call in session.tool_calls:
-        if reads_docs(call):
-            current = []
-            continue
-        current.append(call)
-        if len(current) > len(best):
-            best = list(current)
-    return best
+def docless_stretch(session: Session, own: re.Pattern[str] | None = None) -> list[ToolCall]:
+    """The calls since the last read of docs, up to the end of the session (all of them when none read docs)."""
+    calls = session.tool_calls
+    for i in range(len(calls) - 1, -1, -1):
+        if reads_docs(calls[i], own):
+            return list(calls[i + 1:])
+    return list(calls)
 
 
-def _docless(skill: str, sessions: Sequence[Session], min_calls: int) -> list[Finding]:
+def own_files(skill: str, catalog: Catalog) -> re.Pattern[str]:
+    """What names a file of skill `skill` (active or in the attic) or invokes it: `skills/<name>/…`, a `Skill`
+    call's `skill` argument."""
+    roots = "|".join(re.escape(r) for r in (catalog.ws.skills_root, catalog.ws.attic_root))
+    name = re.escape(skill)
+    return re.compile(rf"(?:^|[^A-Za-z0-9_.-])(?:{roots})/{name}/|^(?:[\w-]+:)?{name}$", re.MULTILINE)
+
+
+def _docless(skill: str, sessions: Sequence[Session], min_calls: int, own: re.Pattern[str] | None = None) -> list[Finding]:
     hits = []
     for session in sessions:
-        stretch = docless_stretch(session)
-        failed = [c for c in stretch if c.ok is False]
-        if len(stretch) >= min_calls and (failed or session.outcome == "failure"):
-            hits.append((session, stretch, failed))
+        if session.outcome != "failure":
+            continue
+        stretch = docless_stretch(session, own)
+        if len(stretch) >= min_calls:
+            hits.append((session, stretch, [c for c in stretch if c.ok is False]))
     if not hits:
         return []
-    failing = next((shown(f[0]) for _, _, f in hits if f), None)
+    failing = next((shown(f[-1]) for _, _, f in hits if f), None)
     evidence = tuple(
-        f"{s.id}: {len(stretch)} calls in a row with no read of docs"
-        + (f", `{shown(f[0])}` failed" if f else f", session {s.outcome}") for s, stretch, f in hits
+        f"{s.id}: the last {len(stretch)} calls read no docs before the session failed"
+        + (f" (`{shown(f[-1])}` failed)" if f else "") for s, stretch, f in hits
     )
     return [Finding(
         skill, "docless", _ids(s for s, _, _ in hits), evidence,
-        "Long runs of tool calls without reading any docs ended in failure: the skill does not tell the agent "
-        "where the docs are or to verify its assumptions.",
+        "Sessions that failed had worked through long runs of tool calls without reading any docs (nor the skill's "
+        "own files) right before they failed: the skill does not tell the agent where the docs are or to verify "
+        "its assumptions.",
         "Add a 'verify your assumptions' step to ## Procedure naming the docs to read first.",
         failing, None,
     )]

@@ -1,11 +1,13 @@
 """Grading every past `Skill-Expected` prediction: hit | miss | pending | unmeasured.
 
-For an event (a commit with `Skill-Expected`) the evidence is the sessions that started after the
-event's commit time and exercised its skill (counted attributions: not weak, unless
-`metrics.count_weak`). A horizon is never judged early:
+For an event (a commit with `Skill-Expected`) the horizon is counted in all the sessions that started
+after the event's commit time, whether they used the skill or not; the metric is computed over those
+sessions, its uses being the counted attributions among them (not weak, unless `metrics.count_weak`).
+A horizon is never judged early:
 
-    within N sessions  pending until N such sessions exist; then the metric over the sessions from
-                       the event up to (and including) the N-th one, so exactly N uses
+    within N sessions  pending until N sessions after the event exist; then the metric over exactly
+                       those N sessions (`uses >= 1 within 10 sessions` misses when ten sessions pass
+                       without a use)
     within N days      pending until the ingested traces reach past event time + N days (the latest
                        session's time, or `now` when given); then the metric over that span
 
@@ -54,7 +56,7 @@ class Grade:
     status: GradeStatus
     value: float | None
     sessions: int
-    """Sessions that exercised the skill and were counted (for a pending horizon: so far)."""
+    """Sessions of the horizon that used the skill (counted uses; for a pending horizon: so far)."""
     until: datetime | None
     """Where the horizon ends: the N-th session's time, or event time + N days."""
     reason: str = ""
@@ -126,11 +128,10 @@ class _Grader:
         after = [(t, s) for t, s in self.timed if t > event.time]
         exercised = [(t, s) for t, s in after if s.id in uses]
         if expectation.unit == "sessions":
-            if len(exercised) < expectation.horizon:
-                return result("pending", f"{len(exercised)} of {expectation.horizon} sessions so far", n=len(exercised))
-            until = exercised[expectation.horizon - 1][0]
-            last = exercised[expectation.horizon - 1][1].id
-            window = _through(after, until, last)
+            if len(after) < expectation.horizon:
+                return result("pending", f"{len(after)} of {expectation.horizon} sessions so far", n=len(exercised))
+            until = after[expectation.horizon - 1][0]
+            window = [s for _, s in after[: expectation.horizon]]
         else:
             until = event.time + timedelta(days=expectation.horizon)
             if self.reference is None or self.reference < until:
@@ -141,7 +142,8 @@ class _Grader:
         value = self._value(expectation, name, event, window, uses, until)
         n = sum(1 for s in window if s.id in uses)
         status: GradeStatus = "hit" if expectation.holds(value) else "miss"
-        return result(status, f"{expectation.metric} = {value:g} over {len(window)} session(s)", value, n, until)
+        return result(status, f"{expectation.metric} = {value:g} over {len(window)} session(s), {n} using the skill",
+                      value, n, until)
 
     def _value(self, expectation: Expectation, name: str, event: Event, window: list[Session],
                uses: dict[str, Attribution], until: datetime) -> float:
@@ -164,18 +166,6 @@ class _Grader:
         except SkillFileError:
             skill = None
         return starting_score(skill, self.w)
-
-
-def _through(after: list[tuple[datetime, Session]], until: datetime, last: str) -> list[Session]:
-    """Sessions of `after` up to and including the one with id `last` (time `until`)."""
-    out = []
-    for t, s in after:
-        if t > until:
-            break
-        out.append(s)
-        if s.id == last:
-            break
-    return out
 
 
 def _no_channel(sessions: int) -> str:

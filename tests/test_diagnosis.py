@@ -121,23 +121,35 @@ def long_run(n: int, fail: bool = True) -> list:
     return [bash(f"step {i}", ok=not (fail and i == n - 1)) for i in range(n)]
 
 
-def test_ten_calls_without_reading_docs_in_a_failing_stretch_are_found(ws: Workspace) -> None:
-    (f,) = only(diagnose(ws, "release", [session("s1", long_run(10), skill="release")]), "docless")
-    assert f.sessions == ("s1",) and f.failing_command == "step 9" and "10 calls in a row" in f.evidence[0]
+def test_ten_calls_without_reading_docs_before_a_failed_end_are_found(ws: Workspace) -> None:
+    (f,) = only(diagnose(ws, "release", [session("s1", long_run(10), skill="release", outcome="failure")]), "docless")
+    assert f.sessions == ("s1",) and f.failing_command == "step 9"
+    assert f.evidence == ("s1: the last 10 calls read no docs before the session failed (`step 9` failed)",)
 
 
 @pytest.mark.parametrize(
-    "calls",
+    ("calls", "outcome"),
     [
-        long_run(9),
-        long_run(5) + [call("read_file", path="docs/release.md")] + long_run(5),
-        long_run(3) + [bash("cat README.md")] + long_run(7),
-        long_run(12, fail=False),
+        (long_run(9), "failure"),
+        (long_run(5) + [call("read_file", path="docs/release.md")] + long_run(5), "failure"),
+        (long_run(3) + [bash("cat README.md")] + long_run(7), "failure"),
+        # a long session with failed calls (an `rg` without a match, a too-large Read) that succeeded
+        (long_run(8) + [bash("rg -n nothing", ok=False), call("Read", ok=False, file_path="big.log")] + long_run(4), "success"),
+        (long_run(14), None),
+        # the stretch is followed by a read of docs: the failure does not follow it
+        (long_run(12) + [call("Read", file_path="docs/release.md"), bash("cargo publish", ok=False)], "failure"),
+        # reading the skill's own files is reading docs
+        (long_run(6) + [bash("sed -n 1,80p skills/release/SKILL.md")] + long_run(6), "failure"),
+        (long_run(6) + [bash("cat skills/release/reference/flags.txt")] + long_run(6), "failure"),
+        (long_run(6) + [call("Skill", skill="release")] + long_run(6), "failure"),
     ],
-    ids=["nine-calls", "docs-read-midway", "readme-via-bash", "nothing-failed"],
+    ids=["nine-calls", "docs-read-midway", "readme-via-bash", "session-succeeded", "outcome-unknown",
+         "docs-read-before-the-failure", "own-skill-md", "own-skill-file", "skill-tool"],
 )
-def test_no_docless_finding_when_docs_are_read_or_nothing_went_wrong(ws: Workspace, calls: list) -> None:
-    assert only(diagnose(ws, "release", [session("s1", calls, skill="release")]), "docless") == []
+def test_no_docless_finding_unless_a_failure_follows_a_long_stretch_without_docs(
+    ws: Workspace, calls: list, outcome: str | None
+) -> None:
+    assert only(diagnose(ws, "release", [session("s1", calls, skill="release", outcome=outcome)]), "docless") == []
 
 
 def test_a_command_the_skill_names_that_never_runs_is_found(ws: Workspace) -> None:

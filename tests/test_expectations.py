@@ -44,11 +44,26 @@ def used(sid: str, day: str, outcome: str = "success", skill: str = "release") -
 WIN_RATE = "win_rate >= 0.5 within 2 sessions; else split the procedure into a helper script"
 
 
-def test_a_sessions_horizon_is_pending_until_that_many_sessions_exercised_the_skill(tmp_path: Path) -> None:
+def test_a_sessions_horizon_is_pending_until_that_many_sessions_ran_after_the_event(tmp_path: Path) -> None:
     ws, commit = refined(tmp_path, WIN_RATE)
-    g = grade(ws, [used("s1", "2026-03-02"), used("other", "2026-03-03", skill="social")])
+    g = grade(ws, [used("s1", "2026-03-02")])
     assert (g.commit, g.skill, g.status, g.sessions, g.value) == (commit, "release", "pending", 1, None)
     assert g.reason == "1 of 2 sessions so far"
+
+
+def test_a_sessions_horizon_counts_the_sessions_that_did_not_use_the_skill(tmp_path: Path) -> None:
+    ws, _ = refined(tmp_path, WIN_RATE)
+    g = grade(ws, [used("s1", "2026-03-02"), used("other", "2026-03-03", skill="social"), used("s3", "2026-03-04", "failure")])
+    assert (g.status, g.value, g.sessions, g.until) == ("hit", 1.0, 1, t("2026-03-03"))
+    assert g.reason == "win_rate = 1 over 2 session(s), 1 using the skill"
+
+
+def test_a_use_prediction_misses_when_the_horizon_passes_without_a_use(tmp_path: Path) -> None:
+    ws, _ = refined(tmp_path, "uses >= 1 within 10 sessions; else broaden the description")
+    others = [used(f"o{i}", f"2026-03-{i + 2:02d}", skill="social") for i in range(13)]
+    g = grade(ws, others)
+    assert (g.status, g.value, g.sessions, g.until) == ("miss", 0.0, 0, t("2026-03-11"))
+    assert grade(ws, others[:9]).status == "pending"
 
 
 def test_a_sessions_horizon_is_judged_over_exactly_the_first_n_sessions(tmp_path: Path) -> None:
@@ -64,12 +79,13 @@ def test_a_prediction_that_does_not_hold_is_a_miss(tmp_path: Path) -> None:
     assert (g.status, g.value) == ("miss", 0.0)
 
 
-def test_sessions_before_the_event_and_weak_matches_do_not_count(tmp_path: Path) -> None:
+def test_sessions_before_the_event_do_not_count_and_weak_matches_are_not_uses(tmp_path: Path) -> None:
     ws, _ = refined(tmp_path, WIN_RATE)
     before = used("old", "2026-02-15")
     weak = session("kw", [bash("cargo publish --dry-run")], start="2026-03-05")
+    assert grade(ws, [before, used("s1", "2026-03-02")]).status == "pending"
     g = grade(ws, [before, used("s1", "2026-03-02"), weak])
-    assert (g.status, g.sessions) == ("pending", 1)
+    assert (g.status, g.value, g.sessions) == ("hit", 1.0, 1)
 
 
 def test_a_days_horizon_is_never_judged_before_the_traces_reach_its_end(tmp_path: Path) -> None:

@@ -92,6 +92,7 @@ def test_the_text_summary_names_counts(sg, empty_repo: Path, traces: Path) -> No
     assert result.out.splitlines() == [
         "ingest: 7 file(s) read, 0 unchanged (cached), 1 ignored (not traces)",
         "  4 session(s), 8 learning(s) (1 subagent transcript(s) folded in)",
+        f"  not traces: {traces / 'README.md'}",
     ]
     assert result.err == ""
 
@@ -157,11 +158,12 @@ def test_nothing_to_ingest_is_a_usage_error(sg, empty_repo: Path) -> None:
     assert result.code == 2 and "add traces.sources to skillgit.yaml" in result.err
 
 
-def test_a_file_no_adapter_knows_is_skipped_when_named_and_ignored_in_a_walk(sg, empty_repo: Path, tmp_path: Path) -> None:
+def test_a_trace_file_no_adapter_knows_is_skipped_when_named_or_found_in_a_walk(sg, empty_repo: Path, tmp_path: Path) -> None:
     odd = tmp_path / "odd.jsonl"
     odd.write_text('{"hello": "world"}\n')
     assert summary(sg, empty_repo, str(odd))["skipped"] == {"unknown-format": 1}
-    assert summary(sg, empty_repo, str(tmp_path))["files_ignored"] == 1
+    data = summary(sg, empty_repo, str(tmp_path))
+    assert (data["skipped"], data["files_ignored"]) == ({"unknown-format": 1}, 0)
 
 
 def test_a_forced_format_reads_a_file_auto_detection_would_not(sg, empty_repo: Path, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import click
 from skillgit.cli import json_option, repo_option, where
 
 PROGRESS_MIN_BYTES = 50 * 1024 * 1024
-FORMATS = ["auto", "yoyo", "claude-code", "otlp", "codex", "skillgit"]
+FORMATS = ["auto", "yoyo", "claude-code", "claude-stream-json", "otlp", "codex", "skillgit"]
 
 
 @click.command("ingest")
@@ -31,8 +31,9 @@ def ingest_command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict
     """Read agent traces into sessions, incrementally.
 
     Reads PATHs (files or directories) and the `traces.sources` of
-    skillgit.yaml. Formats: yoyo audit logs, Claude Code transcripts,
-    OTLP JSON spans, Codex rollouts, skillgit session JSONL. Files that
+    skillgit.yaml. Formats: yoyo audit logs, Claude Code transcripts and
+    stream-json, OpenTelemetry span and event files (OTLP, Tempo, Jaeger,
+    SDK exporters), Codex rollouts and exec --json, skillgit session JSONL. Files that
     did not change since the last ingest are not read again. Bad lines
     are skipped and counted, never fatal (exit 1 with --strict).
 
@@ -111,6 +112,9 @@ def _print_summary(result: Any, exported: int | None, export: Path | None, err: 
     click.echo("ingest: " + ", ".join(parts), err=err)
     folded = f" ({result.subagents_folded} subagent transcript(s) folded in)" if result.subagents_folded else ""
     click.echo(f"  {result.sessions} session(s), {result.learnings} learning(s){folded}", err=err)
+    if result.files_ignored:
+        more = f", … ({result.files_ignored - 5} more)" if result.files_ignored > 5 else ""
+        click.echo(f"  not traces: {', '.join(result.ignored[:5])}{more}", err=err)
     if result.skipped_total:
         reasons = ", ".join(f"{reason} {n}" for reason, n in sorted(result.skipped.items()))
         click.echo(f"  skipped {result.skipped_total}: {reasons}", err=err)

@@ -1,7 +1,11 @@
 """`skillgit ingest`: find trace files, read the changed ones into the store, summarize.
 
-Paths may be files or directories (walked; hidden entries skipped). A file named explicitly that no
-adapter recognizes is skipped as `unknown-format`; one found in a walk is only counted as ignored.
+Paths may be files or directories (walked; hidden entries skipped; symlinked folders followed, each
+real folder once, so a link loop ends). A file that no adapter recognizes is skipped as
+`unknown-format` (named in the report, failing `--strict`) when it was named explicitly or has a trace
+file suffix (`.jsonl`, `.json`, `.ndjson`); other files found in a walk are counted as ignored and
+named. A file read with a forced `--format` that yields nothing usable (no tool call, skill, message,
+outcome or learning) is skipped as `wrong-format`, saying which format it looks like.
 Unchanged files (same size, mtime and inode, companions included) are not opened again: their
 sessions and skip counts come from the store, so a re-run reports the same totals.
 """
@@ -50,6 +54,8 @@ class IngestResult:
     skipped: Counter[str] = field(default_factory=Counter)
     examples: list[Skip] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    """The first files found in a walk that are not traces (`files_ignored` counts them all)."""
 
     @property
     def skipped_total(self) -> int:
@@ -68,6 +74,7 @@ class IngestResult:
             "skipped": dict(sorted(self.skipped.items())),
             "examples": [{"file": s.file, "line": s.line, "reason": s.reason, "detail": s.detail} for s in self.examples],
             "warnings": self.warnings,
+            "ignored": self.ignored,
         }
 
 
@@ -111,8 +118,19 @@ def collect(paths: Iterable[tuple[Path, str]], result: IngestResult) -> list[Sou
 
 
 def _walk(top: str) -> list[str]:
+    """Every non-hidden file under `top`, following symlinked folders but visiting each real folder once."""
     out: list[str] = []
-    for root, dirs, files in os.walk(top):
+    seen: set[tuple[int, int]] = set()
+    for root, dirs, files in os.walk(top, followlinks=True):
+        try:
+            st = os.stat(root)
+        except OSError:
+            dirs[:] = []
+            continue
+        if (st.st_dev, st.st_ino) in seen:
+            dirs[:] = []
+            continue
+        seen.add((st.st_dev, st.st_ino))
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         out.extend(os.path.join(root, f) for f in sorted(files) if not f.startswith("."))
     return out
@@ -198,16 +216,32 @@ def _read(source: Source, store: TraceStore, result: IngestResult, max_line_byte
     if adapter is None:
         if not head.strip() and (source.explicit or path.suffix in TRACE_SUFFIXES):
             _add_skips(result, {"empty": 1}, [Skip(source.path, 0, "empty")])
-        elif source.explicit:
-            _add_skips(result, {"unknown-format": 1}, [Skip(source.path, 0, "unknown-format", f"not one of {', '.join(ADAPTERS)}; pass --format")])
+        elif source.explicit or path.suffix in TRACE_SUFFIXES:
+            forced = "" if source.format == "auto" else f" (and it is not {source.format})"
+            detail = f"no adapter recognizes it{forced}; formats: {', '.join(ADAPTERS)}; pass --format if it is one"
+            _add_skips(result, {"unknown-format": 1}, [Skip(source.path, 0, "unknown-format", detail)])
         else:
             result.files_ignored += 1
+            if len(result.ignored) < MAX_EXAMPLES:
+                result.ignored.append(source.path)
         return None
     records: list[Session | Learning] = list(adapter.read(path, report))
     if report.counts.get("unreadable") and not records:
         _add_skips(result, dict(report.counts), report.examples)
         return None
+    if source.format != "auto" and not any(_usable(r) for r in records):
+        found = detect(path, head)
+        looks = f"; it looks like {found.name}: read it without --format" if found and found.name != adapter.name else ""
+        detail = f"read as {adapter.name}, it holds no tool call, skill, message, outcome or learning{looks}"
+        _add_skips(result, {"wrong-format": 1}, [Skip(source.path, 0, "wrong-format", detail)])
+        return None
     return store.put(source.path, source.key, adapter.name, records, report)
+
+
+def _usable(record: Session | Learning) -> bool:
+    if isinstance(record, Learning):
+        return True
+    return bool(record.tool_calls or record.skills or record.final_message or record.outcome or record.turns)
 
 
 def _add_skips(result: IngestResult, counts: dict[str, int], examples: list[Skip]) -> None:

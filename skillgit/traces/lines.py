@@ -10,7 +10,8 @@ goes on. Reasons (also the keys of `ReadReport.counts`):
     binary        NUL bytes or invalid UTF-8
     empty         an empty file (file-level)
     unreadable    a file that cannot be opened or read (file-level)
-    unknown-format  a file named on the command line that no adapter recognizes (file-level)
+    unknown-format  a file no adapter recognizes, named on the command line or with a trace suffix (file-level)
+    wrong-format  a file read with a forced --format that holds nothing usable in that format (file-level)
 """
 
 from __future__ import annotations
