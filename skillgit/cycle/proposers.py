@@ -99,9 +99,17 @@ def _command(spec: str, config: Config) -> Proposer:
     return CommandProposer(spec, float(config.cycle.proposer_timeout_seconds))
 
 
+def _agent(spec: str, config: Config) -> Proposer:
+    from skillgit.agents import agent_proposer
+
+    return agent_proposer(spec, config)
+
+
 PROPOSERS: dict[str, Callable[[str, Config], Proposer]] = {
     "builtin": _builtin,
     "command": _command,
+    "claude-code": _agent,
+    "codex": _agent,
 }
 
 

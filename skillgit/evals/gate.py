@@ -76,7 +76,9 @@ def resolve_runner(ws: Workspace, config: Config, runner: str | SuiteRunner | No
             "its trace (docs/evals.md, the runner protocol), or pass --runner CMD."
         )
     if isinstance(runner, str):
-        return CommandRunner(runner, float(config.eval.timeout_seconds), ws.repo.root)
+        from skillgit.agents import runner_command
+
+        return CommandRunner(runner_command(runner, config), float(config.eval.timeout_seconds), ws.repo.root)
     return runner
 
 
