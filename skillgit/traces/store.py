@@ -37,7 +37,7 @@ from skillgit.traces.lines import EPOCH, MICROSECOND, ReadReport, Skip, tool_cal
 from skillgit.traces.native import learning_from_dict, learning_to_dict
 from skillgit.traces.session import Learning, Session, SkillUse
 
-STORE_VERSION = 3
+STORE_VERSION = 4  # 4: adapters read outcomes from explicit signals, OTel sessions per conversation
 INDEX = "index.json"
 PACKS = "packs"
 REPACK_MIN_DEAD = 64 * 1024 * 1024
