@@ -63,6 +63,7 @@ _META_KEYS = dict(_META)
 _CONVERSATION = ("gen_ai.conversation.id", "session.id")
 _SKILL_NAMES = ("gen_ai.skill.name", "skill.name")
 _SKILL_VERSIONS = ("gen_ai.skill.version", "skill.version")
+_SKILL_KEYS = frozenset(_SKILL_NAMES)
 WANTED = frozenset({
     "gen_ai.operation.name", "gen_ai.tool.name", "gen_ai.tool.call.arguments", "error.type", "gen_ai.output.messages",
     "session.id", *_SKILL_NAMES, *_SKILL_VERSIONS, *(attr for attr, _ in _META),
@@ -374,7 +375,8 @@ def _session(key: str, traces: list[list[_Span]], logs: list[_Log], path: Path) 
             calls.append(_tool_call(span, skills))
         elif op in _MODEL_OPS:
             turns += 1
-        redacted += _skill(skills, _first(attrs, _SKILL_NAMES), _first(attrs, _SKILL_VERSIONS))
+        if attrs.keys() & _SKILL_KEYS:
+            redacted += _skill(skills, _first(attrs, _SKILL_NAMES), _first(attrs, _SKILL_VERSIONS))
         for _, event in span.events:
             redacted += _skill(skills, _first(event, (*_SKILL_NAMES, "skill_name", "name")), _first(event, _SKILL_VERSIONS))
         if "gen_ai.output.messages" in attrs:

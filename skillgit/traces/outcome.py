@@ -61,14 +61,21 @@ _WRAPPERS = frozenset({"uv", "poetry", "pipenv", "hatch", "pdm", "npx", "bunx", 
 _SHELL_KEYS = ("command", "cmd")
 
 
+_FAILURE_HINTS = ("could", "unable", "not able", "n't", "cannot", "fail", "did not", "does not", "give up", "gave up",
+                  "no luck", "still")
+_SUCCESS_HINTS = ("pass", "success", "'ve ", " have ", "now ", "complete", "done", "green")
+_TEST_HINT = re.compile(r"test|build|make|check|tox|nox|jest|mocha|rspec|phpunit|mvn|gradle|ninja|tsc|clippy|vet|compile")
+
+
 def verdict(text: str | None) -> Outcome | None:
     """What the final message says about the task: failure, success, or nothing (None)."""
     if not text:
         return None
     tail = text[-4000:]
-    if _FAILURE.search(tail):
+    lowered = tail.lower()  # a cheap look for the words first: most messages have none of them
+    if any(h in lowered for h in _FAILURE_HINTS) and _FAILURE.search(tail):
         return "failure"
-    if _SUCCESS.search(tail):
+    if any(h in lowered for h in _SUCCESS_HINTS) and _SUCCESS.search(tail):
         return "success"
     return None
 
@@ -80,6 +87,8 @@ def is_test_or_build(call: ToolCall) -> bool:
         if isinstance(value, list):
             value = " ".join(str(v) for v in value)
         if isinstance(value, str) and value.strip():
+            if _TEST_HINT.search(value) is None:
+                return False
             return any(_tests(part) for part in re.split(r"&&|\|\||;|\n", _unwrap_shell(value)))
     return False
 
