@@ -129,3 +129,25 @@ def managed_repo(fixture_repo: Path) -> Path:
 
     assert run(["-C", str(fixture_repo), "init"]) == 0
     return fixture_repo
+
+
+@pytest.fixture
+def bwrap() -> str:
+    """The bubblewrap binary; the test fails (never skips) with the fix when it cannot sandbox here."""
+    from skillgit.sandbox import bwrap_problem
+
+    path = shutil.which("bwrap")
+    problem = bwrap_problem(path)
+    if problem or path is None:
+        pytest.fail(f"this test needs bubblewrap: {problem}. Install it (`apt-get install bubblewrap`; .ci/run does).")
+    return path
+
+
+@pytest.fixture
+def channel():  # type: ignore[no-untyped-def]
+    """A report channel for scripts running in a sandbox (tests/channel.py)."""
+    from channel import Channel
+
+    ch = Channel()
+    yield ch
+    ch.close()

@@ -8,6 +8,9 @@ command that ignores its input or floods its output cannot deadlock us.
 A command is split with `shlex.split` and executed directly, unless it contains shell syntax
 (`| & ; < > ( ) $ \\` * ? [ ] ~`, a newline, or a leading `NAME=value`): then it runs under
 `/bin/sh -c`. Either way it runs in `cwd`.
+
+With a `sandbox` (skillgit.sandbox) it runs inside it: `binds` are what this run is given (the
+skill copy), and `cwd` is shown as the sandbox decides (the repository never is).
 """
 
 from __future__ import annotations
@@ -18,8 +21,13 @@ import shlex
 import signal
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from skillgit.sandbox import Bind, Sandbox
 
 SHELL_CHARS = set("|&;<>()$`*?[]~\n")
 ENV_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
@@ -56,8 +64,11 @@ def run_command(
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
     max_output: int = MAX_OUTPUT_BYTES,
+    sandbox: Sandbox | None = None,
+    binds: Sequence[Bind] = (),
 ) -> ProcResult:
-    """Run `command` with `stdin`; stdout goes to `workdir/stdout`. `what` names it in errors."""
+    """Run `command` with `stdin`; stdout goes to `workdir/stdout`. `what` names it in errors.
+    `workdir` is private to this run (the sandbox may put files the command needs in it)."""
     out_path, err_path, in_path = workdir / "stdout", workdir / "stderr", workdir / "stdin.json"
     in_path.write_bytes(stdin)
     try:
@@ -68,22 +79,32 @@ def run_command(
     if not argv:
         out_path.write_bytes(b"")
         return ProcResult(None, out_path, "", f"{what} command is empty; set it to the program to run")
+    program = argv[0]
+    launch_argv, launch_env, launch_cwd, problem = argv, env, cwd, None
+    if sandbox is not None:
+        launch = sandbox.prepare(argv, workdir=workdir, cwd=cwd, env=env, binds=binds, what=f"the {what} `{command}`")
+        launch_argv, launch_env, launch_cwd, problem = launch.argv, launch.env, launch.cwd, launch.problem
     started = time.monotonic()
     with open(in_path, "rb") as fin, open(out_path, "wb") as fout, open(err_path, "wb") as ferr:
         try:
+            if problem == "missing":
+                raise FileNotFoundError(program)
+            if problem == "not-executable":
+                raise PermissionError(program)
             proc = subprocess.Popen(
-                argv, stdin=fin, stdout=fout, stderr=ferr, cwd=cwd, env=env, start_new_session=True
+                launch_argv, stdin=fin, stdout=fout, stderr=ferr, cwd=launch_cwd, env=launch_env, start_new_session=True
             )
         except FileNotFoundError:
-            return ProcResult(None, out_path, "", f"{what} command not found: {argv[0]!r}; check the command and PATH")
+            return ProcResult(None, out_path, "", f"{what} command not found: {program!r}; check the command and PATH")
         except PermissionError:
-            return ProcResult(None, out_path, "", f"{what} command is not executable: {argv[0]!r}; chmod +x it")
+            return ProcResult(None, out_path, "", f"{what} command is not executable: {program!r}; chmod +x it")
         except OSError as exc:
             return ProcResult(None, out_path, "", f"{what} command cannot start: {exc.strerror}; check the command")
         error, timed_out = _wait(proc, out_path, err_path, started + timeout, max_output, what, timeout)
     duration = round((time.monotonic() - started) * 1000)
     tail = _tail(err_path)
-    return ProcResult(None if error else proc.returncode, out_path, tail, error, timed_out, duration)
+    code = proc.returncode if sandbox is None else sandbox.exit_status(proc.returncode)
+    return ProcResult(None if error else code, out_path, tail, error, timed_out, duration)
 
 
 def _wait(

@@ -1,0 +1,177 @@
+"""The sandbox (skillgit/sandbox.py), driven with real processes against a real repository.
+
+A probe script (tests/samples/sandbox/probe.py) is run as a runner would be — working directory the
+repository, PWD, OLDPWD and GIT_DIR pointing at it — and reports what it can reach from inside.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import SAMPLES, git
+
+from skillgit.errors import ConfigError
+from skillgit.evals.process import run_command
+from skillgit.sandbox import Bind, Sandbox, SandboxUnavailable, for_workspace
+from skillgit.workspace import Workspace
+
+BOX = SAMPLES / "sandbox"
+PY = shlex.quote(sys.executable)
+HOLDOUT = "skills/release/evals/holdout.jsonl"
+
+
+def script(name: str, *args: object) -> str:
+    return " ".join([PY, shlex.quote(str(BOX / name)), *(shlex.quote(str(a)) for a in args)])
+
+
+def work(tmp_path: Path) -> Path:
+    """A private directory for one run (as the callers make: never one that holds the repository)."""
+    path = tmp_path / "work"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def repo_env(repo: Path, **extra: str) -> dict[str, str]:
+    """The environment of a command started from inside the repository (as by a git hook)."""
+    return {**os.environ, "PWD": str(repo), "OLDPWD": str(repo), "GIT_DIR": str(repo / ".git"), **extra}
+
+
+def probe(box: Sandbox, repo: Path, work: Path, *targets: Path, binds: tuple[Bind, ...] = ()) -> dict[str, Any]:
+    work.mkdir(exist_ok=True)
+    proc = run_command(script("probe.py", repo, *targets), b"", workdir=work, timeout=60, what="runner", cwd=repo,
+                       env=repo_env(repo), sandbox=box, binds=binds)
+    assert proc.error is None and proc.returncode == 0, proc
+    return json.loads(proc.stdout.read_text())
+
+
+def test_from_inside_the_repository_its_git_dir_and_the_holdout_are_unreachable(bwrap: str, managed_repo: Path,
+                                                                              tmp_path: Path) -> None:
+    seen = probe(for_workspace(Workspace.open(managed_repo)), managed_repo, tmp_path / "work")
+    repo = str(managed_repo)
+    assert not seen["repo_exists"] and not seen["git_dir_exists"]
+    assert all(v.startswith("blocked") for v in seen["holdout"].values()), seen["holdout"]
+    assert all(v.startswith("blocked") for v in seen["git"].values()), seen["git"]
+    for where in ("cwd", "pwd", "ppid_cwd", "pid1_cwd", "home"):
+        assert not seen[where].startswith(repo), (where, seen[where])
+    assert seen["oldpwd"] is None and seen["git_dir"] is None
+
+
+def test_unconfined_the_same_probe_reaches_the_holdout(managed_repo: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(managed_repo)
+    seen = probe(Sandbox("none"), managed_repo, tmp_path / "work")
+    for way in ("absolute", "PWD", "/proc/PPID/cwd", "OLDPWD"):
+        assert seen["holdout"][way].startswith("read: "), way
+    assert seen["git"]["GIT_DIR/.."] == "read"
+
+
+def test_a_setsid_daemon_is_dead_when_the_command_returns(bwrap: str, managed_repo: Path, tmp_path: Path,
+                                                          channel) -> None:  # type: ignore[no-untyped-def]
+    box = for_workspace(Workspace.open(managed_repo))
+    proc = run_command(script("daemon.py", channel.port), b"", workdir=work(tmp_path), timeout=60, what="runner",
+                       cwd=managed_repo, sandbox=box)
+    assert proc.returncode == 0, proc
+    channel.wait_for("started")
+    assert channel.quiet_since("heartbeat", 0.6)
+
+
+def test_binds_show_a_path_read_only_or_read_write_and_nothing_else(bwrap: str, managed_repo: Path,
+                                                                   tmp_path: Path) -> None:
+    shared, scratch, unbound = tmp_path / "shared", tmp_path / "scratch", tmp_path / "unbound"
+    for directory in (shared, scratch, unbound):
+        directory.mkdir()
+    box = for_workspace(Workspace.open(managed_repo))
+    seen = probe(box, managed_repo, tmp_path / "work", shared / "a", scratch / "b", unbound / "c",
+                 binds=(Bind(shared), Bind(scratch, writable=True)))
+    assert seen["writes"][str(shared / "a")] == "blocked: Read-only file system"
+    assert seen["writes"][str(scratch / "b")] == "written"
+    assert seen["writes"][str(unbound / "c")] == "blocked: No such file or directory"
+    assert (scratch / "b").read_text() == "written from the sandbox\n"
+    assert not (shared / "a").exists() and not (unbound / "c").exists()
+
+
+@pytest.mark.parametrize("inside", ["", "skills", ".git", "skills/release/evals"])
+def test_a_bind_into_the_repository_is_refused_with_the_fix(managed_repo: Path, inside: str) -> None:
+    path = managed_repo / inside if inside else managed_repo
+    with pytest.raises(ConfigError) as caught:
+        Sandbox("bwrap", hidden=[managed_repo, managed_repo / ".git"], binds=[Bind(path)])
+    assert f"{path} reaches into the repository" in str(caught.value)
+    assert "Remove it, or bind a directory outside the repository." in str(caught.value)
+
+
+def test_a_bind_around_the_repository_is_refused_too(managed_repo: Path) -> None:
+    with pytest.raises(ConfigError, match="reaches into the repository"):
+        Sandbox("bwrap", hidden=[managed_repo], binds=[Bind(managed_repo.parent)])
+
+
+def test_configured_binds_are_checked_when_the_sandbox_is_made(managed_repo: Path) -> None:
+    config = managed_repo / "skillgit.yaml"
+    config.write_text(config.read_text().replace("cycle:\n", f"cycle:\n  sandbox_binds: [{managed_repo / 'skills'}]\n"))
+    with pytest.raises(ConfigError) as caught:
+        for_workspace(Workspace.open(managed_repo))
+    assert str(caught.value).startswith(f"skillgit.yaml: cycle.sandbox_binds: {managed_repo / 'skills'} reaches into the repository")
+
+
+def test_the_runner_files_come_from_the_commit_never_from_the_work_tree(bwrap: str, managed_repo: Path,
+                                                                        tmp_path: Path) -> None:
+    (managed_repo / "tools/eval_runner.py").write_text("print('swapped in the work tree')\n")
+    (managed_repo / "tools/extra.py").write_text("untracked\n")
+    box = for_workspace(Workspace.open(managed_repo))
+    listing = "find . -type f | sort; cat tools/eval_runner.py | head -1"
+    proc = run_command(f"{listing}; ls {HOLDOUT} skills 2>&1 | head -2", b"", workdir=work(tmp_path), timeout=60,
+                       what="runner", cwd=managed_repo, sandbox=box)
+    out = proc.stdout.read_text().splitlines()
+    assert out[0] == "./tools/eval_runner.py"
+    assert out[1] == '"""Scripted eval runner for the demo (skillgit.yaml `eval.runner`): no agent, no network.'
+    assert all("No such file or directory" in line for line in out[2:]), out
+
+
+def test_the_environment_loses_every_repository_path(bwrap: str, managed_repo: Path, tmp_path: Path) -> None:
+    box = for_workspace(Workspace.open(managed_repo))
+    env = repo_env(managed_repo, PATH=f"{managed_repo}/.venv/bin:{os.environ['PATH']}", NOTES=f"{managed_repo}/notes",
+                   GIT_AUTHOR_NAME="Maintainer", API_KEY="kept")
+    proc = run_command("env", b"", workdir=work(tmp_path), timeout=60, what="runner", cwd=managed_repo, env=env, sandbox=box)
+    seen = dict(line.split("=", 1) for line in proc.stdout.read_text().splitlines() if "=" in line)
+    assert not [k for k, v in seen.items() if str(managed_repo) in v]
+    assert "OLDPWD" not in seen and not [k for k in seen if k.startswith("GIT_")]
+    assert seen["API_KEY"] == "kept" and seen["TMPDIR"] == "/tmp" and seen["HOME"] == os.environ["HOME"]
+    assert seen["PATH"] == os.environ["PATH"]
+
+
+def test_a_command_killed_by_a_signal_is_reported_as_killed(bwrap: str, managed_repo: Path, tmp_path: Path) -> None:
+    box = for_workspace(Workspace.open(managed_repo))
+    proc = run_command("kill -KILL $$", b"", workdir=work(tmp_path), timeout=60, what="runner", sandbox=box)
+    assert proc.returncode == -9
+
+
+def test_a_program_missing_inside_is_reported_as_not_found(bwrap: str, managed_repo: Path, tmp_path: Path) -> None:
+    box = for_workspace(Workspace.open(managed_repo))
+    proc = run_command("no-such-agent-cli -p", b"", workdir=work(tmp_path), timeout=60, what="runner", sandbox=box)
+    assert proc.error == "runner command not found: 'no-such-agent-cli'; check the command and PATH"
+    (managed_repo / "run.sh").write_text("#!/bin/sh\necho hi\n")
+    (managed_repo / "run.sh").chmod(0o755)
+    proc = run_command(f"{managed_repo}/run.sh", b"", workdir=work(tmp_path), timeout=60, what="runner", sandbox=box)
+    assert proc.error == f"runner command not found: '{managed_repo}/run.sh'; check the command and PATH"
+
+
+def test_without_bwrap_a_sandboxed_command_is_refused_with_the_fix(managed_repo: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    os.symlink(git(managed_repo, "--exec-path").strip() + "/git", bin_dir / "git")
+    monkeypatch.setenv("PATH", str(bin_dir))
+    box = for_workspace(Workspace.open(managed_repo))
+    with pytest.raises(SandboxUnavailable) as caught:
+        box.require("the eval runner `python3 tools/eval_runner.py`")
+    assert str(caught.value) == (
+        "bubblewrap (`bwrap`) is not installed, so the eval runner `python3 tools/eval_runner.py` cannot run "
+        "sandboxed; nothing was run. Install it (`apt-get install bubblewrap`), or set `cycle.sandbox: none` in "
+        "skillgit.yaml to run proposers, runners and judges unconfined, with your own rights over the repository."
+    )
+    Sandbox("none").require("anything")
