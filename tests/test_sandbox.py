@@ -175,3 +175,53 @@ def test_without_bwrap_a_sandboxed_command_is_refused_with_the_fix(managed_repo:
         "skillgit.yaml to run proposers, runners and judges unconfined, with your own rights over the repository."
     )
     Sandbox("none").require("anything")
+
+
+def no_bwrap_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PATH with git and python3 but no bwrap."""
+    bin_dir = tmp_path / "bin-without-bwrap"
+    bin_dir.mkdir()
+    exec_path = git(tmp_path, "--exec-path", check=False).strip() or "/usr/bin"
+    os.symlink(Path(exec_path) / "git", bin_dir / "git")
+    os.symlink(sys.executable, bin_dir / "python3")
+    monkeypatch.setenv("PATH", str(bin_dir))
+
+
+@pytest.mark.parametrize("args", [
+    ("eval", "run", "release"),
+    ("promote", "release", "--candidate", "HEAD", "--expected", "win_rate >= 0.6 within 5 sessions; else revert"),
+])
+def test_eval_run_and_promote_refuse_a_runner_without_bwrap(sg, managed_repo: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                            monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]) -> None:
+    before = git(managed_repo, "rev-parse", "HEAD")
+    no_bwrap_path(tmp_path, monkeypatch)
+    result = sg(managed_repo, *args)
+    assert result.code == 2, result
+    assert "bubblewrap (`bwrap`) is not installed, so the eval runner `python3 tools/eval_runner.py` cannot run" in result.err
+    assert "(`apt-get install bubblewrap`), or set `cycle.sandbox: none`" in result.err
+    assert git(managed_repo, "rev-parse", "HEAD") == before
+
+
+def test_with_sandbox_none_the_runner_runs_unconfined_without_bwrap(sg, managed_repo: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    config = managed_repo / "skillgit.yaml"
+    config.write_text(config.read_text().replace("cycle:\n", "cycle:\n  sandbox: none\n"))
+    no_bwrap_path(tmp_path, monkeypatch)
+    result = sg(managed_repo, "eval", "run", "release")
+    assert result.code == 1, result
+    assert "train: 1/2 passed" in result.out
+
+
+def test_the_judge_runs_in_the_sandbox_too(bwrap: str, managed_repo: Path, channel) -> None:  # type: ignore[no-untyped-def]
+    from skillgit.evals.judge import Judge, JudgeGrader, rubric_from_data
+    from skillgit.evals.model import GradeContext
+    from skillgit.traces.session import Session
+
+    rubric = rubric_from_data({"dimensions": [{"name": "correctness"}]}, "inline")
+    judge = Judge(script("judge_probe.py", managed_repo, channel.port), timeout=60, rubric=rubric, cwd=managed_repo,
+                  sandbox=for_workspace(Workspace.open(managed_repo)))
+    result = JudgeGrader(rubric).grade(Session(id="s1", source="test", origin="test"), GradeContext(judge=judge))
+    assert result.error is None and result.score == 7
+    seen = channel.wait_for("judge")
+    assert not seen["repo_exists"] and not seen["holdout"]
+    assert not seen["cwd"].startswith(str(managed_repo))

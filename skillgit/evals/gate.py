@@ -33,6 +33,7 @@ from skillgit.evals.summary import EvalSummary
 if TYPE_CHECKING:
     from skillgit.config import Config
     from skillgit.evals.judge import Judge
+    from skillgit.sandbox import Sandbox
     from skillgit.workspace import Workspace
 
 Verdict = Literal["better", "tie", "worse"]
@@ -56,6 +57,7 @@ class CommandRunner:
     timeout: float
     cwd: Path | None = None
     jobs: int = 1
+    sandbox: Sandbox | None = None
 
     def __call__(
         self, cases: Sequence[EvalCase], *, skill: str, version: str, skill_dir: Path, judge: Judge | None
@@ -63,7 +65,7 @@ class CommandRunner:
         from skillgit.evals.runner import run_suite
 
         return run_suite(self.command, cases, skill=skill, version=version, skill_dir=skill_dir,
-                         timeout=self.timeout, judge=judge, cwd=self.cwd, jobs=self.jobs)
+                         timeout=self.timeout, judge=judge, cwd=self.cwd, jobs=self.jobs, sandbox=self.sandbox)
 
 
 def resolve_runner(ws: Workspace, config: Config, runner: str | SuiteRunner | None) -> SuiteRunner:
@@ -77,8 +79,12 @@ def resolve_runner(ws: Workspace, config: Config, runner: str | SuiteRunner | No
         )
     if isinstance(runner, str):
         from skillgit.agents import runner_command
+        from skillgit.sandbox import for_workspace
 
-        return CommandRunner(runner_command(runner, config), float(config.eval.timeout_seconds), ws.repo.root)
+        sandbox = for_workspace(ws)
+        sandbox.require(f"the eval runner `{runner}`")
+        return CommandRunner(runner_command(runner, config), float(config.eval.timeout_seconds), ws.repo.root,
+                             sandbox=sandbox)
     return runner
 
 

@@ -15,13 +15,16 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from skillgit.errors import UsageError
 from skillgit.evals.model import GradeContext, GradeResult
 from skillgit.evals.process import exit_error, run_command
 from skillgit.evals.schema import problems
 from skillgit.traces.session import Session
+
+if TYPE_CHECKING:
+    from skillgit.sandbox import Sandbox
 
 DEFAULT_TIMEOUT = 120.0
 SCALE = (0.0, 10.0)
@@ -116,18 +119,20 @@ def load_rubric(path: Path, source: str | None = None) -> Rubric:
 @dataclass(frozen=True)
 class Judge:
     """Run-wide judge settings: the default command (`eval.judge`), its timeout and working
-    directory, and optionally a rubric that grades every case without a judge grader of its own
-    (a holdout judged by a `rubric.json`)."""
+    directory, the sandbox its commands run in, and optionally a rubric that grades every case
+    without a judge grader of its own (a holdout judged by a `rubric.json`)."""
 
     command: str | None = None
     timeout: float = DEFAULT_TIMEOUT
     rubric: Rubric | None = None
     cwd: Path | None = None
+    sandbox: Sandbox | None = None
 
     @classmethod
-    def from_config(cls, config: Any, *, rubric: Rubric | None = None, cwd: Path | None = None) -> Judge:
+    def from_config(cls, config: Any, *, rubric: Rubric | None = None, cwd: Path | None = None,
+                    sandbox: Sandbox | None = None) -> Judge:
         """From a `skillgit.config.Config`: `eval.judge` and `eval.timeout_seconds`."""
-        return cls(config.eval.judge, float(config.eval.timeout_seconds), rubric, cwd)
+        return cls(config.eval.judge, float(config.eval.timeout_seconds), rubric, cwd, sandbox)
 
     def default_grader(self) -> JudgeGrader:
         if self.rubric is None:
@@ -180,7 +185,8 @@ class JudgeGrader:
         }
         stdin = json.dumps(request, ensure_ascii=False, default=str).encode("utf-8")
         with tempfile.TemporaryDirectory(prefix="skillgit-judge-") as tmp:
-            proc = run_command(command, stdin, workdir=Path(tmp), timeout=timeout, what="judge", cwd=cwd)
+            proc = run_command(command, stdin, workdir=Path(tmp), timeout=timeout, what="judge", cwd=cwd,
+                               sandbox=judge.sandbox if judge else None)
             if proc.error:
                 return self._error(proc.error)
             if proc.returncode:

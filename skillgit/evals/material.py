@@ -99,8 +99,10 @@ class SkillMaterial:
 
     def judge(self, config: Config, *, holdout: bool = False) -> Judge:
         from skillgit.evals.judge import Judge
+        from skillgit.sandbox import for_workspace
 
-        return Judge.from_config(config, rubric=self.rubric() if holdout else None, cwd=self.ws.repo.root)
+        return Judge.from_config(config, rubric=self.rubric() if holdout else None, cwd=self.ws.repo.root,
+                                 sandbox=for_workspace(self.ws, commit=self.commit))
 
     def cleanup(self) -> None:
         self.checkout.cleanup()

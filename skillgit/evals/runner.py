@@ -5,6 +5,9 @@
 version in a temporary directory; the work tree is never touched) and writes a trace of the run, in
 any supported trace format, to stdout. A runner that times out, crashes, or prints something that
 is not a trace gives that case an error; the other cases still run.
+
+With a sandbox (skillgit.sandbox) each run sees its own copy of the skill (read-write) and, in place
+of the repository, a private directory holding the runner's own files from the commit.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from skillgit.traces.session import Session
 if TYPE_CHECKING:
     from skillgit.evals.judge import Judge
     from skillgit.git import Repo
+    from skillgit.sandbox import Sandbox
 
 Progress = Callable[[EvalCase, CaseResult], None]
 
@@ -53,12 +57,15 @@ def run_case(
     case: EvalCase,
     timeout: float,
     cwd: Path | None = None,
+    sandbox: Sandbox | None = None,
 ) -> RunOutcome:
     """Run `runner_cmd` for one case and parse its stdout as a trace of exactly one session.
 
     The runner also gets SKILLGIT_SKILL, SKILLGIT_VERSION, SKILLGIT_SKILL_DIR and SKILLGIT_CASE_ID
-    in its environment. It runs in `cwd` (default: the current directory).
+    in its environment. It runs in `cwd` (default: the current directory), inside `sandbox` if given.
     """
+    from skillgit.sandbox import Bind
+
     request = {"skill": skill, "version": version, "skill_dir": str(skill_dir), "case": case.runner_payload()}
     stdin = json.dumps(request, ensure_ascii=False, default=str).encode("utf-8")
     env = {
@@ -69,7 +76,8 @@ def run_case(
         "SKILLGIT_CASE_ID": case.id,
     }
     with tempfile.TemporaryDirectory(prefix="skillgit-run-") as tmp:
-        proc = run_command(runner_cmd, stdin, workdir=Path(tmp), timeout=timeout, what="runner", cwd=cwd, env=env)
+        proc = run_command(runner_cmd, stdin, workdir=Path(tmp), timeout=timeout, what="runner", cwd=cwd, env=env,
+                           sandbox=sandbox, binds=(Bind(skill_dir, writable=True),))
         if proc.error:
             return RunOutcome(None, proc.error, proc.stderr_tail, proc.duration_ms)
         if proc.returncode:
@@ -98,6 +106,7 @@ def run_suite(
     cwd: Path | None = None,
     jobs: int = 1,
     progress: Progress | None = None,
+    sandbox: Sandbox | None = None,
 ) -> list[CaseResult]:
     """Run and grade every case; results come back in case order.
 
@@ -112,7 +121,8 @@ def run_suite(
             fresh = Path(tmp) / skill_dir.name
             shutil.copytree(skill_dir, fresh, symlinks=True)
             outcome = run_case(
-                runner_cmd, skill=skill, version=version, skill_dir=fresh, case=case, timeout=timeout, cwd=cwd
+                runner_cmd, skill=skill, version=version, skill_dir=fresh, case=case, timeout=timeout, cwd=cwd,
+                sandbox=sandbox,
             )
         if outcome.session is None:
             result = CaseResult(case.id, False, error=outcome.error, judged=is_judged(case, judge))
@@ -159,20 +169,10 @@ class SkillCheckout:
             self._write(repo, rel, mode, oid)
 
     def _write(self, repo: Repo, rel: PurePosixPath, mode: str, oid: str) -> None:
-        target = self.path.joinpath(*rel.parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if mode == "120000":
-            link = repo.blob(oid).decode("utf-8", "surrogateescape")
-            resolved = os.path.normpath(os.path.join(str(target.parent), link))
-            if os.path.isabs(link) or not (resolved + os.sep).startswith(str(self.path) + os.sep):
-                self.skipped.append(str(rel))
-                return
-            os.symlink(link, target)
-        elif mode in ("100644", "100755"):
-            target.write_bytes(repo.blob(oid))
-            if mode == "100755":
-                target.chmod(0o755)
-        else:
+        from skillgit.sandbox import write_entry
+
+        data = repo.blob(oid) if mode in ("100644", "100755", "120000") else b""
+        if not write_entry(self.path, rel, mode, data):
             self.skipped.append(str(rel))
 
     def cleanup(self) -> None:
