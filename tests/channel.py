@@ -23,7 +23,8 @@ class Channel:
         self._released: set[str] = set()
         self._cond = threading.Condition()
         self._closed = False
-        threading.Thread(target=self._serve, daemon=True).start()
+        self._server_thread = threading.Thread(target=self._serve, daemon=True)
+        self._server_thread.start()
 
     def _serve(self) -> None:
         while not self._closed:
@@ -77,7 +78,14 @@ class Channel:
             return not any(m.get("kind") == kind and m["at"] > time.monotonic() - seconds for m in self.messages)
 
     def close(self) -> None:
+        # shutdown wakes the accept() blocked in the server thread; a bare close() would not, and that
+        # thread would go on accepting on whatever socket reuses the descriptor number.
         self._closed = True
+        try:
+            self.server.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._server_thread.join(10)
         self.server.close()
         with self._cond:
             self._cond.notify_all()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -144,7 +143,10 @@ def test_an_llm_shaped_command_drives_a_refine(sg, repo: Path, clock: Clock, arg
 def test_the_request_has_the_skill_findings_and_train_cases_but_nothing_of_the_holdout(
     sg, repo: Path, clock: Clock, tmp_path: Path
 ) -> None:
-    dump = tmp_path / "request.json"
+    out = tmp_path / "out"
+    out.mkdir()
+    configure(repo, sandbox_binds=[f"{out}:rw"])
+    dump = out / "request.json"
     assert cycle(sg, repo, clock, proposer("recording_proposer.py", str(dump))).code == 0
     raw = dump.read_text()
     data = json.loads(raw)
@@ -158,15 +160,6 @@ def test_the_request_has_the_skill_findings_and_train_cases_but_nothing_of_the_h
         assert json.loads(line)["id"] not in raw
         assert json.loads(line)["prompt"] not in raw
     assert "holdout" not in raw.lower()
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    status = Path(f"/proc/{pid}/stat")
-    return not (status.exists() and status.read_text().split()[2] == "Z")
 
 
 @pytest.mark.parametrize(("name", "message"), [
@@ -183,31 +176,18 @@ def test_a_bad_proposer_is_refused_and_nothing_is_committed(sg, repo: Path, cloc
     assert snapshot(repo) == before
 
 
-def test_a_hanging_proposer_is_killed_with_its_children_at_the_timeout(sg, repo: Path, clock: Clock, tmp_path: Path) -> None:
-    pidfile = tmp_path / "child.pid"
+def test_a_hanging_proposer_is_killed_with_its_children_at_the_timeout(sg, repo: Path, clock: Clock,
+                                                                       channel) -> None:  # type: ignore[no-untyped-def]
     before = snapshot(repo)
     started = time.monotonic()
-    result = cycle(sg, repo, clock, proposer("hang_proposer.py", str(pidfile)))
+    command = f"{sys.executable} {SAMPLES / 'sandbox' / 'hang_proposer.py'} {channel.port}"
+    result = cycle(sg, repo, clock, command)
     assert result.code == 1
     assert "proposer timed out after 3s and was killed (with its process group)" in result.err
     assert time.monotonic() - started < 60
     assert snapshot(repo) == before
-    child = int(pidfile.read_text())
-    for _ in range(50):
-        if not _pid_alive(child):
-            break
-        time.sleep(0.1)
-    assert not _pid_alive(child)
-
-
-def test_a_proposer_that_edits_another_skill_is_refused_and_its_edits_undone(sg, repo: Path, clock: Clock) -> None:
-    before = snapshot(repo)
-    result = cycle(sg, repo, clock, proposer("edit_repo_proposer.py", str(repo)))
-    assert result.code == 1
-    assert "changed files in the repository while it ran; its proposal is refused and nothing was committed" in result.err
-    assert "Undone: skills/social/SKILL.md, skills/sneaky/SKILL.md" in result.err
-    assert snapshot(repo) == before
-    assert not (repo / "skills/sneaky").exists()
+    assert channel.of("started") and channel.of("heartbeat")
+    assert channel.quiet_since("heartbeat", 0.6)
 
 
 @pytest.mark.parametrize(("name", "rules"), [

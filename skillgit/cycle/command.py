@@ -1,15 +1,15 @@
 """The command proposer: any LLM CLI as a proposer (`claude -p`, `codex exec`, `llm -s …`).
 
 Protocol: the request (`ProposalRequest.to_json()`, one JSON object) on stdin; the complete
-candidate SKILL.md on stdout. The command runs in its own process group, in a private temporary
-copy of the skill directory (without `evals/`), with `cycle.proposer_timeout_seconds`; on timeout
-the whole group is killed. A command that edits SKILL.md in that directory and prints nothing is
-read from there instead.
+candidate SKILL.md on stdout. The command runs in the sandbox (skillgit.sandbox): its working
+directory is a private temporary copy of the skill directory (without `evals/`), the only place it
+may write; it never sees the repository. It gets `cycle.proposer_timeout_seconds`; on timeout
+everything it started is killed. A command that edits SKILL.md in that directory and prints
+nothing is read from there instead.
 
 Refused (`ProposerFailed`, exit 1, nothing committed): a timeout, a non-zero exit, empty output,
 output that is not a SKILL.md (a single surrounding ``` fence is tolerated), a SKILL.md for
-another skill, any other file of the copy changed, or any change to the repository's work tree
-while it ran (those changes are undone).
+another skill, or any other file of the copy changed.
 """
 
 from __future__ import annotations
@@ -20,10 +20,13 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from skillgit.cycle.proposers import Proposal, ProposalRequest, ProposerFailed
+
+if TYPE_CHECKING:
+    from skillgit.sandbox import Sandbox
 
 MAX_OUTPUT = 1_000_000
 _FENCE = re.compile(r"```[A-Za-z0-9_-]*[ \t]*\r?\n(?P<body>.*?)\r?\n```", re.DOTALL)
@@ -33,16 +36,17 @@ class CommandProposer:
     name = "command"
 
     def __init__(self, command: str, timeout: float, *, skill_dir: Path | None = None,
-                 watch: Callable[[], object] | None = None) -> None:
+                 sandbox: Sandbox | None = None) -> None:
         self.command = command
         self.timeout = timeout
         self.skill_dir = skill_dir
         """A directory to copy as the proposer's working directory (default: an empty one with SKILL.md)."""
-        self.watch = watch
-        """Returns a snapshot of the repository's work tree; compared before and after the run."""
+        self.sandbox = sandbox
+        """Where the command runs (the cycle sets it from `cycle.sandbox`); None: a plain process."""
 
     def propose(self, request: ProposalRequest) -> Proposal:
         from skillgit.evals.process import exit_error, run_command
+        from skillgit.sandbox import Bind
 
         with tempfile.TemporaryDirectory(prefix="skillgit-proposer-") as tmp:
             work = Path(tmp) / "skill"
@@ -56,14 +60,8 @@ class CommandProposer:
             io.mkdir()
             env = {**os.environ, "SKILLGIT_SKILL": request.skill, "SKILLGIT_PROPOSAL_KIND": request.kind}
             stdin = json.dumps(request.to_json(), ensure_ascii=False, default=str).encode("utf-8")
-            snapshot = self.watch() if self.watch else None
             proc = run_command(self.command, stdin, workdir=io, timeout=self.timeout, what="proposer", cwd=work,
-                               env=env, max_output=MAX_OUTPUT)
-            if self.watch is not None and self.watch() != snapshot:
-                raise ProposerFailed(
-                    f"proposer `{self.command}` changed files in the repository while it ran; its proposal is refused "
-                    "and nothing was committed. A proposer must only print the new SKILL.md."
-                )
+                               env=env, max_output=MAX_OUTPUT, sandbox=self.sandbox, binds=(Bind(work, writable=True),))
             if proc.error:
                 raise ProposerFailed(f"{proc.error}; nothing was committed. Check the command with --proposer.")
             if proc.returncode:

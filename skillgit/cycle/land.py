@@ -83,6 +83,8 @@ def land(ws: Workspace, plan: Plan, options: CycleOptions, mode: str, head: str,
                 text = (f"{plan.summary}: already proposed on branch {branch}; nothing was committed. "
                         f"Review it with `git log -p -1 {branch}`, merge it or delete it.")
                 return result("proposal-branch", ref=ref, lines=(text,))
+    if ref is None:
+        _require_untouched(ws, plan)
     commit = plan.commit(ws, expect_head=head, ref=ref)
     if ref is not None:
         branch = ref.removeprefix("refs/heads/")
@@ -93,6 +95,20 @@ def land(ws: Workspace, plan: Plan, options: CycleOptions, mode: str, head: str,
                       lines=(f"[{commit[:12]}] {plan.kind}{' ' + plan.skill if plan.skill else ''}: {plan.summary}", where))
     return result("committed", commit=commit, ref="HEAD",
                   lines=(f"[{commit[:12]}] {plan.kind}{' ' + plan.skill if plan.skill else ''}: {plan.summary}",))
+
+
+def _require_untouched(ws: Workspace, plan: Plan) -> None:
+    """RepoStateError (exit 4) when someone changed the event's own paths in the index or the work
+    tree while the cycle ran (it started on a clean tree): committing would overwrite their work."""
+    from skillgit.errors import RepoStateError
+
+    changed = ws.repo.changed_paths(plan.sync) if plan.sync else []
+    if changed:
+        shown = ", ".join(changed[:5]) + (" …" if len(changed) > 5 else "")
+        raise RepoStateError(
+            f"{shown} changed in the work tree while the cycle ran; nothing was committed and the change is left "
+            "as it is. Commit or stash it, then run the cycle again."
+        )
 
 
 def _write_patch(ws: Workspace, plan: Plan, head: str, now: datetime) -> Path:

@@ -46,38 +46,48 @@ def proposal_plan(ws: Workspace, ev: Evidence, d: Decision, trigger: Pairs, pare
     spec = options.proposer or ws.config.cycle.proposer
     proposer = resolve_proposer(spec, ws.config)
     if d.action == "refine":
-        return _refine(ws, ev, d, trigger, parent, proposer, options, echo, now)
-    return _create(ws, ev, d, trigger, parent, proposer, echo)
+        return _refine(ws, ev, d, trigger, parent, proposer, options, echo, now, head)
+    return _create(ws, ev, d, trigger, parent, proposer, echo, head)
 
 
-def _ask(ws: Workspace, proposer: Proposer, request: ProposalRequest, echo: Echo) -> Proposal:
-    """Run the proposer in a private copy of the skill, watching the repository; undo what it changed there."""
-    from skillgit.cycle import guard
-    from skillgit.cycle.command import CommandProposer
+def _ask(ws: Workspace, proposer: Proposer, request: ProposalRequest, echo: Echo, head: str) -> Proposal:
+    """Run the proposer; an outside program runs in the sandbox, in a private copy of the skill at `head`.
+    The repository is not the proposer's to change, so nothing is watched or undone: a commit that
+    landed meanwhile is someone else's, and the cycle stops (exit 4)."""
+    from skillgit.cycle.proposers import ExternalProposer
 
-    before = guard.snapshot(ws)
-    if isinstance(proposer, CommandProposer):
+    checkout = None
+    if isinstance(proposer, ExternalProposer):
         from skillgit.evals.runner import checkout_version
+        from skillgit.sandbox import for_workspace
 
-        proposer.watch = lambda: guard.snapshot(ws)
-        checkout = checkout_version(ws.repo, "HEAD", ws.skill_dir(request.skill)) if request.version else None
+        sandbox = for_workspace(ws, commit=head)
+        sandbox.require(f"the proposer `{getattr(proposer, 'command', proposer.name)}`")
+        proposer.sandbox = sandbox
+        checkout = checkout_version(ws.repo, head, ws.skill_dir(request.skill)) if request.version else None
         proposer.skill_dir = checkout.path if checkout else None
-    else:
-        checkout = None
     echo(f"proposer: {proposer.name}{' `' + getattr(proposer, 'command', '') + '`' if proposer.name == 'command' else ''}")
     try:
         proposal = proposer.propose(request)
-    except ProposerFailed as exc:
-        restored = guard.restore(ws, before) if guard.snapshot(ws) != before else []
-        if restored:
-            raise ProposerFailed(f"{exc} Undone: {', '.join(restored[:10])}.") from None
-        raise
     finally:
         if checkout is not None:
             checkout.cleanup()
+    require_head(ws, head, "the proposer ran")
     faults.point("cycle:proposed")
     echo(f"proposal: {proposal.summary}")
     return proposal
+
+
+def require_head(ws: Workspace, head: str, during: str) -> None:
+    """RepoStateError (exit 4) when HEAD is no longer `head`: a commit landed while `during`."""
+    from skillgit.errors import RepoStateError
+
+    now = ws.repo.head()
+    if now != head:
+        raise RepoStateError(
+            f"HEAD moved while {during} ({head[:12]} → {(now or 'no commit')[:12]}): a commit landed meanwhile. "
+            "Nothing was committed and nothing in the work tree was changed; run the cycle again."
+        )
 
 
 def _noop(d: Decision, trigger: Pairs, parent: Pairs, why: str, saturate: bool = False) -> Plan:
@@ -87,7 +97,7 @@ def _noop(d: Decision, trigger: Pairs, parent: Pairs, why: str, saturate: bool =
 
 
 def _refine(ws: Workspace, ev: Evidence, d: Decision, trigger: Pairs, parent: Pairs, proposer: Proposer,
-            options: CycleOptions, echo: Echo, now: datetime) -> Plan:
+            options: CycleOptions, echo: Echo, now: datetime, head: str) -> Plan:
     from skillgit.evals.gate import proposer_view
 
     name = d.skill
@@ -104,7 +114,7 @@ def _refine(ws: Workspace, ev: Evidence, d: Decision, trigger: Pairs, parent: Pa
         ev.current[name].to_json(), tuple(view["train_cases"]), tuple(view["files"]),
         max(0, pol.refine_max_added - len(kept)), max(0, pol.refine_max_removed - len(kept)),
     )
-    proposal = _ask(ws, proposer, request, echo)
+    proposal = _ask(ws, proposer, request, echo, head)
     if proposal.candidate is None:
         return _noop(d, trigger, parent, f"the {proposer.name} proposer has no edit ({proposal.summary})")
     candidate = keep_bookkeeping(proposal.candidate, path, ev.metrics.get(name), now)
@@ -119,29 +129,23 @@ def _refine(ws: Workspace, ev: Evidence, d: Decision, trigger: Pairs, parent: Pa
     broken = [v for v in plan.violations(ws) if v.rule != "SG012"]
     if broken:
         return _refused(ws, d, trigger, parent, violation_reason(broken), [v.render() for v in broken], evidence)
-    return _gated(ws, d, plan, trigger, parent, candidate, options, evidence, echo)
+    return _gated(ws, d, plan, trigger, parent, candidate, options, evidence, echo, head)
 
 
 def _gated(ws: Workspace, d: Decision, plan: Plan, trigger: Pairs, parent: Pairs, candidate: bytes,
-           options: CycleOptions, evidence: Evidenced, echo: Echo) -> Plan:
-    from skillgit.cycle import guard
-    from skillgit.errors import CheckFailed
+           options: CycleOptions, evidence: Evidenced, echo: Echo, head: str) -> Plan:
     from skillgit.evals.gate import gate
     from skillgit.evals.material import NoEvals
     from skillgit.evals.promote import refusal_body
 
     name = plan.skill
     assert name is not None
-    before = guard.snapshot(ws)
     try:
         result = gate(ws, name, candidate, runner=options.runner, config=ws.config)
     except NoEvals as exc:
         return _refused(ws, d, trigger, parent, one_line(f"no evals: {exc} SG012 needs an eval summary for an agent refine"),
                         [], evidence)
-    if guard.snapshot(ws).files != before.files:
-        undone = guard.restore(ws, before)
-        raise CheckFailed(f"the eval runner changed files in the repository while the gate ran ({', '.join(undone[:10])}, "
-                          "undone); a runner must only print traces. Nothing was committed.")
+    require_head(ws, head, "the eval gate ran")
     faults.point("cycle:gated")
     for line in result.lines():
         echo(f"gate: {line}")
@@ -167,7 +171,8 @@ def _refused(ws: Workspace, d: Decision, trigger: Pairs, parent: Pairs, reason: 
     return Plan("refused", d.skill, tuple(pairs), safe_body(lines + evidence.body_lines()), summary=reason)
 
 
-def _create(ws: Workspace, ev: Evidence, d: Decision, trigger: Pairs, parent: Pairs, proposer: Proposer, echo: Echo) -> Plan:
+def _create(ws: Workspace, ev: Evidence, d: Decision, trigger: Pairs, parent: Pairs, proposer: Proposer, echo: Echo,
+            head: str) -> Plan:
     from skillgit.traces.native import learning_to_dict
 
     name = d.skill
@@ -177,7 +182,7 @@ def _create(ws: Workspace, ev: Evidence, d: Decision, trigger: Pairs, parent: Pa
     draft = draft_skill(ws, name, d.pattern, [learning_to_dict(x) for x in related])
     request = ProposalRequest("create", name, path, None, draft.decode("utf-8"), d.trigger,
                               complaints=tuple(learning_to_dict(x) for x in related[-10:]))
-    proposal = _ask(ws, proposer, request, echo)
+    proposal = _ask(ws, proposer, request, echo, head)
     if proposal.candidate is None:
         return _noop(d, trigger, parent, f"the {proposer.name} proposer drafted nothing ({proposal.summary})")
     _require_valid(ws, proposal.candidate, path, proposer)

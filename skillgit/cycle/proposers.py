@@ -13,12 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from skillgit.errors import CheckFailed
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from skillgit.config import Config
+    from skillgit.sandbox import Sandbox
 
 PROTOCOL = "skillgit-proposal/1"
 INSTRUCTIONS = (
@@ -83,6 +86,19 @@ class Proposal:
 
 class Proposer(Protocol):
     name: str
+
+    def propose(self, request: ProposalRequest) -> Proposal: ...
+
+
+@runtime_checkable
+class ExternalProposer(Protocol):
+    """A proposer that starts an outside program (an LLM CLI). Before `propose`, the cycle sets
+    `sandbox` (where the program must run: `run_command(..., sandbox=...)`) and `skill_dir` (the
+    skill checked out from the commit, to copy as its working directory; None for a create)."""
+
+    name: str
+    sandbox: Sandbox | None
+    skill_dir: Path | None
 
     def propose(self, request: ProposalRequest) -> Proposal: ...
 

@@ -1,4 +1,5 @@
-"""Starts a `setsid` daemon that reports a heartbeat every 50 ms (argv[1]: the channel port), then exits.
+"""Starts a `setsid` daemon that reports a heartbeat every 50 ms (argv[1]: the channel port), waits
+for its first one, then exits.
 
 With argv[2] (a path), the daemon also keeps appending to that file, as a daemon tampering with the
 repository would.
@@ -18,6 +19,9 @@ code = (
     "from report import send\n"
     "while True:\n"
     f"    send({port}, kind='heartbeat')\n"
+    "    if not sys.stdout.closed:\n"
+    "        print('up', flush=True)\n"
+    "        sys.stdout.close()\n"
     f"    if {target!r}:\n"
     "        try:\n"
     f"            open({target!r}, 'a').write('tampered by a daemon\\n')\n"
@@ -25,7 +29,8 @@ code = (
     "            pass\n"
     "    time.sleep(0.05)\n"
 )
-subprocess.Popen([sys.executable, "-c", code], start_new_session=True, stdin=subprocess.DEVNULL,
-                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+daemon = subprocess.Popen([sys.executable, "-c", code], start_new_session=True, stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+daemon.stdout.readline()  # up: it has reported once
 send(port, kind="started")
 print('{"id": "daemon-run", "outcome": "success", "final_message": "ok", "tool_calls": []}')
