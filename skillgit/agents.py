@@ -41,6 +41,7 @@ from typing import IO, TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from skillgit.config import Config
     from skillgit.cycle.command import CommandProposer
+    from skillgit.sandbox import Bind
     from skillgit.traces.session import Session
 
 STDERR_TAIL = 1500
@@ -99,11 +100,19 @@ def runner_command(runner: str, config: Config) -> str:
     return helper_command("run", name, config) if name in AGENTS else runner
 
 
+def sandbox_binds(name: str) -> list[Bind]:
+    """`BINDS` of agent `name` for the sandbox (none for a name that is not a built-in agent)."""
+    from skillgit.sandbox import Bind
+
+    return [Bind.parse(spec, f"the {name} agent's binds") for spec in BINDS.get(name.strip(), ())]
+
+
 def agent_proposer(spec: str, config: Config) -> CommandProposer:
     """The `cycle.proposer` factory for `claude-code` and `codex` (see `skillgit.cycle.proposers`)."""
     from skillgit.cycle.command import CommandProposer
 
-    proposer = CommandProposer(helper_command("propose", spec, config), float(config.cycle.proposer_timeout_seconds))
+    proposer = CommandProposer(helper_command("propose", spec, config), float(config.cycle.proposer_timeout_seconds),
+                               binds=sandbox_binds(spec))
     proposer.name = spec
     return proposer
 

@@ -10,7 +10,8 @@ A sandboxed command sees:
   ~/.pyenv, an nvm node), and the roots its symlinks lead to;
 - the files its command line names by absolute path, read-only (a script's directory, and its
   `#!` interpreter);
-- what the caller gives it (the skill copy, read-write) and `cycle.sandbox_binds`;
+- what the caller gives it (the skill copy, read-write; an agent CLI's config), `cycle.sandbox_binds`,
+  and skillgit's own code (read-only);
 - when its working directory would be the repository (the eval runner, `eval.judge`): a private
   directory holding the repository files its command line names (and `cycle.sandbox_repo_paths`),
   written from the commit's objects — never read from the work tree.
@@ -250,6 +251,13 @@ class Sandbox:
         for bind in self.binds:
             self._check_bind(bind, "cycle.sandbox_binds")
 
+    def with_binds(self, binds: Iterable[Bind]) -> Sandbox:
+        """This sandbox with more binds (an agent CLI's own config: `Bind(Path("~/.claude"))`)."""
+        more = Sandbox(self.mode, hidden=[Path(h) for h in self.hidden], binds=(*self.binds, *binds), files=self.files,
+                       root=None if self.root is None else Path(self.root))
+        more._roots = self._roots
+        return more
+
     @property
     def confined(self) -> bool:
         return self.mode == "bwrap"
@@ -313,6 +321,9 @@ class Sandbox:
             mounts.setdefault(root, False)
         for path in self._named_paths(words, inner_env.get("PATH", "")):
             mounts.setdefault(path, False)
+        package = _package_dir()
+        if self._bindable(package) and not _system(package):
+            mounts.setdefault(package, False)
         problem = self._program_problem(argv[0] if argv else "", inner_env.get("PATH", ""), inner_cwd)
         args = [self.bwrap or "bwrap", "--unshare-all", "--share-net", "--die-with-parent", "--new-session"]
         if os.geteuid() == 0:
@@ -475,6 +486,12 @@ class Sandbox:
                 continue
             out.append((path, writable))
         return out
+
+
+def _package_dir() -> str:
+    """skillgit's own code, shown read-only so that `python -m skillgit.agents` runs inside (an
+    editable install lives outside the interpreter's prefix)."""
+    return os.path.dirname(os.path.realpath(__file__))
 
 
 @functools.cache

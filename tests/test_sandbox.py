@@ -225,3 +225,24 @@ def test_the_judge_runs_in_the_sandbox_too(bwrap: str, managed_repo: Path, chann
     seen = channel.wait_for("judge")
     assert not seen["repo_exists"] and not seen["holdout"]
     assert not seen["cwd"].startswith(str(managed_repo))
+
+
+def test_a_built_in_agent_sees_its_own_config_in_an_otherwise_empty_home(bwrap: str, managed_repo: Path,
+                                                                        tmp_path: Path) -> None:
+    from skillgit.agents import sandbox_binds
+
+    home = Path(os.environ["HOME"])
+    (home / ".claude").mkdir()
+    (home / ".claude/settings.json").write_text("{}\n")
+    (home / ".claude.json").write_text('{"numStartups": 1}\n')
+    (home / ".ssh").mkdir()
+    (home / ".ssh/id_ed25519").write_text("secret\n")
+    box = for_workspace(Workspace.open(managed_repo)).with_binds(sandbox_binds("claude-code"))
+    command = ("cat ~/.claude/settings.json ~/.claude.json; ls -A ~; cat ~/.ssh/id_ed25519 2>&1; "
+               "touch ~/.claude/new 2>&1; touch ~/scratch && echo home writable")
+    proc = run_command(command, b"", workdir=work(tmp_path), timeout=60, what="runner", sandbox=box)
+    assert proc.stdout.read_text().splitlines() == [
+        "{}", '{"numStartups": 1}', ".claude", ".claude.json",
+        f"cat: {home}/.ssh/id_ed25519: No such file or directory",
+        f"touch: cannot touch '{home}/.claude/new': Read-only file system", "home writable"]
+    assert not (home / "scratch").exists()

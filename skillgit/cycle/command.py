@@ -20,13 +20,14 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from skillgit.cycle.proposers import Proposal, ProposalRequest, ProposerFailed
 
 if TYPE_CHECKING:
-    from skillgit.sandbox import Sandbox
+    from skillgit.sandbox import Bind, Sandbox
 
 MAX_OUTPUT = 1_000_000
 _FENCE = re.compile(r"```[A-Za-z0-9_-]*[ \t]*\r?\n(?P<body>.*?)\r?\n```", re.DOTALL)
@@ -36,13 +37,15 @@ class CommandProposer:
     name = "command"
 
     def __init__(self, command: str, timeout: float, *, skill_dir: Path | None = None,
-                 sandbox: Sandbox | None = None) -> None:
+                 sandbox: Sandbox | None = None, binds: Sequence[Bind] = ()) -> None:
         self.command = command
         self.timeout = timeout
         self.skill_dir = skill_dir
         """A directory to copy as the proposer's working directory (default: an empty one with SKILL.md)."""
         self.sandbox = sandbox
         """Where the command runs (the cycle sets it from `cycle.sandbox`); None: a plain process."""
+        self.binds = tuple(binds)
+        """What else the command needs to see in the sandbox (an agent CLI's config)."""
 
     def propose(self, request: ProposalRequest) -> Proposal:
         from skillgit.evals.process import exit_error, run_command
@@ -61,7 +64,8 @@ class CommandProposer:
             env = {**os.environ, "SKILLGIT_SKILL": request.skill, "SKILLGIT_PROPOSAL_KIND": request.kind}
             stdin = json.dumps(request.to_json(), ensure_ascii=False, default=str).encode("utf-8")
             proc = run_command(self.command, stdin, workdir=io, timeout=self.timeout, what="proposer", cwd=work,
-                               env=env, max_output=MAX_OUTPUT, sandbox=self.sandbox, binds=(Bind(work, writable=True),))
+                               env=env, max_output=MAX_OUTPUT, sandbox=self.sandbox,
+                               binds=(Bind(work, writable=True), *self.binds))
             if proc.error:
                 raise ProposerFailed(f"{proc.error}; nothing was committed. Check the command with --proposer.")
             if proc.returncode:

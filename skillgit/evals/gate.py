@@ -78,10 +78,10 @@ def resolve_runner(ws: Workspace, config: Config, runner: str | SuiteRunner | No
             "its trace (docs/evals.md, the runner protocol), or pass --runner CMD."
         )
     if isinstance(runner, str):
-        from skillgit.agents import runner_command
+        from skillgit.agents import runner_command, sandbox_binds
         from skillgit.sandbox import for_workspace
 
-        sandbox = for_workspace(ws)
+        sandbox = for_workspace(ws).with_binds(sandbox_binds(runner))
         sandbox.require(f"the eval runner `{runner}`")
         return CommandRunner(runner_command(runner, config), float(config.eval.timeout_seconds), ws.repo.root,
                              sandbox=sandbox)
