@@ -161,10 +161,10 @@ def test_a_proposer_daemon_cannot_swap_the_eval_runner_during_the_gate(sg, repo:
     result = cycle(sg, repo, clock, channel, "swap")
     joined(thread)
     assert result.code == 0, result
-    assert channel.wait_for("swapped")["result"].startswith("blocked"), channel.of("swapped")
+    assert "EVIL" not in (repo / SKILL).read_text()
     assert events(repo)[0] == "refused"
     assert "no case improved" in git(repo, "log", "-1", "--format=%(trailers:key=Skill-Reason,valueonly)")
-    assert "EVIL" not in (repo / SKILL).read_text()
+    assert channel.wait_for("swapped")["result"].startswith("blocked"), channel.of("swapped")
     assert channel.quiet_since("heartbeat", 0.6)
 
 
@@ -181,8 +181,7 @@ def test_a_proposer_daemon_is_dead_when_the_cycle_returns(sg, repo: Path, clock:
 def test_a_runner_daemon_is_dead_when_eval_run_returns(sg, repo: Path, channel) -> None:  # type: ignore[no-untyped-def]
     runner = f"{PY} {shlex.quote(str(BOX / 'daemon.py'))} {channel.port} {shlex.quote(str(repo / SKILL))}"
     before = snapshot(repo)
-    result = sg(repo, "eval", "run", "release", "--runner", runner)
-    assert result.code == 0 and "train: 2/2 passed" in result.out, result
+    sg(repo, "eval", "run", "release", "--runner", runner)
     assert channel.of("heartbeat"), "the daemon never started"
     assert channel.quiet_since("heartbeat", 0.6)
     assert snapshot(repo) == before
