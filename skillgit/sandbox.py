@@ -8,8 +8,8 @@ A sandboxed command sees:
 - the programs on its PATH, read-only: each PATH directory outside the system with its install
   root (the directory above a `bin`, `sbin` or `shims` directory: a virtualenv, ~/.local,
   ~/.pyenv, an nvm node), and the roots its symlinks lead to;
-- the files its command line names by absolute path, read-only (a script's directory, and its
-  `#!` interpreter);
+- the files its command line names by absolute or `~/` path, read-only (a script's directory, and
+  its `#!` interpreter);
 - what the caller gives it (the skill copy, read-write; an agent CLI's config), `cycle.sandbox_binds`,
   and skillgit's own code (read-only);
 - when its working directory would be the repository (the eval runner, `eval.judge`): a private
@@ -52,6 +52,8 @@ if TYPE_CHECKING:
 
 MODES = ("bwrap", "none")
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt", "/nix", "/sys")
+PROVIDED = ("/dev", "/proc")
+"""Made fresh inside: a path the command line names there is never bound from the host."""
 INSTALL_DIRS = frozenset({"bin", "sbin", "shims"})
 PRIVATE_HOME = "/home/sandbox"
 MAX_REPO_BYTES = 64 * 1024 * 1024
@@ -446,6 +448,7 @@ class Sandbox:
         out: list[str] = []
         for word in words:
             for text in dict.fromkeys((word, word.partition("=")[2])):
+                text = os.path.expanduser(text) if text.startswith("~/") else text
                 if not text.startswith("/") or "\0" in text:
                     continue
                 for path in dict.fromkeys((os.path.normpath(text), os.path.realpath(text))):
@@ -453,7 +456,8 @@ class Sandbox:
         return list(dict.fromkeys(out))
 
     def _show(self, path: str, path_var: str, depth: int = 0) -> list[str]:
-        if _system(path) or not self._bindable(path) or not os.path.exists(path):
+        provided = any(_inside(path, p) for p in PROVIDED)
+        if _system(path) or provided or not self._bindable(path) or not os.path.exists(path):
             return []
         if os.path.isdir(path):
             return [] if self._narrow(path) else [path]

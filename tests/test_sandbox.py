@@ -238,11 +238,22 @@ def test_a_built_in_agent_sees_its_own_config_in_an_otherwise_empty_home(bwrap: 
     (home / ".ssh").mkdir()
     (home / ".ssh/id_ed25519").write_text("secret\n")
     box = for_workspace(Workspace.open(managed_repo)).with_binds(sandbox_binds("claude-code"))
-    command = ("cat ~/.claude/settings.json ~/.claude.json; ls -A ~; cat ~/.ssh/id_ed25519 2>&1; "
-               "touch ~/.claude/new 2>&1; touch ~/scratch && echo home writable")
+    command = ('cat "$HOME/.claude/settings.json" "$HOME/.claude.json"; ls -A "$HOME"; cat "$HOME/.ssh/id_ed25519" 2>&1; '
+               'touch "$HOME/.claude/new" 2>&1; touch "$HOME/scratch" && echo home writable')
     proc = run_command(command, b"", workdir=work(tmp_path), timeout=60, what="runner", sandbox=box)
     assert proc.stdout.read_text().splitlines() == [
         "{}", '{"numStartups": 1}', ".claude", ".claude.json",
         f"cat: {home}/.ssh/id_ed25519: No such file or directory",
         f"touch: cannot touch '{home}/.claude/new': Read-only file system", "home writable"]
     assert not (home / "scratch").exists()
+
+
+def test_devices_and_home_paths_on_the_command_line_work_inside(bwrap: str, managed_repo: Path, tmp_path: Path) -> None:
+    tool = Path(os.environ["HOME"]) / "tools"
+    tool.mkdir()
+    (tool / "hello.sh").write_text("echo hello from home\n")
+    box = for_workspace(Workspace.open(managed_repo))
+    proc = run_command("echo hidden > /dev/null && sh ~/tools/hello.sh", b"", workdir=work(tmp_path), timeout=60,
+                       what="runner", sandbox=box)
+    assert proc.returncode == 0, proc
+    assert proc.stdout.read_text() == "hello from home\n"
