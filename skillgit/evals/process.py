@@ -84,20 +84,19 @@ def run_command(
     if sandbox is not None:
         launch = sandbox.prepare(argv, workdir=workdir, cwd=cwd, env=env, binds=binds, what=f"the {what} `{command}`")
         launch_argv, launch_env, launch_cwd, problem = launch.argv, launch.env, launch.cwd, launch.problem
+    if problem is not None:
+        out_path.write_bytes(b"")
+        return ProcResult(None, out_path, "", _cannot_start(what, program, problem))
     started = time.monotonic()
     with open(in_path, "rb") as fin, open(out_path, "wb") as fout, open(err_path, "wb") as ferr:
         try:
-            if problem == "missing":
-                raise FileNotFoundError(program)
-            if problem == "not-executable":
-                raise PermissionError(program)
             proc = subprocess.Popen(
                 launch_argv, stdin=fin, stdout=fout, stderr=ferr, cwd=launch_cwd, env=launch_env, start_new_session=True
             )
         except FileNotFoundError:
-            return ProcResult(None, out_path, "", f"{what} command not found: {program!r}; check the command and PATH")
+            return ProcResult(None, out_path, "", _cannot_start(what, program, "missing"))
         except PermissionError:
-            return ProcResult(None, out_path, "", f"{what} command is not executable: {program!r}; chmod +x it")
+            return ProcResult(None, out_path, "", _cannot_start(what, program, "not-executable"))
         except OSError as exc:
             return ProcResult(None, out_path, "", f"{what} command cannot start: {exc.strerror}; check the command")
         error, timed_out = _wait(proc, out_path, err_path, started + timeout, max_output, what, timeout)
@@ -105,6 +104,12 @@ def run_command(
     tail = _tail(err_path)
     code = proc.returncode if sandbox is None else sandbox.exit_status(proc.returncode)
     return ProcResult(None if error else code, out_path, tail, error, timed_out, duration)
+
+
+def _cannot_start(what: str, program: str, problem: str) -> str:
+    if problem == "not-executable":
+        return f"{what} command is not executable: {program!r}; chmod +x it"
+    return f"{what} command not found: {program!r}; check the command and PATH"
 
 
 def _wait(
