@@ -47,11 +47,29 @@ def prepare(target: Path | None) -> Path:
     return target
 
 
+def unsandboxed(root: Path) -> str | None:
+    """Where bubblewrap cannot sandbox (docs/sandbox.md), the demo's own scripted runner runs
+    unconfined: `cycle.sandbox: none` goes into its skillgit.yaml, and the note says so."""
+    from skillgit.sandbox import INSTALL_HINT, bwrap_problem
+
+    problem = bwrap_problem(shutil.which("bwrap"))
+    if problem is None:
+        return None
+    config = root / "skillgit.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("cycle:\n", "cycle:\n  sandbox: none\n", 1),
+                      encoding="utf-8")
+    return (f"note: {problem}; the demo's scripted eval runner runs unconfined (`cycle.sandbox: none` in its "
+            f"skillgit.yaml). {INSTALL_HINT} to sandbox proposers and runners.")
+
+
 def run(target: Path | None, echo: Echo) -> Path:
     """Run the demo; returns the repository it left behind."""
     from skillgit.demo_loop import at, demo_clock
 
     root = prepare(target)
+    note = unsandboxed(root)
+    if note:
+        echo(note)
     with demo_clock() as set_clock:
         set_clock(at(1, 9))
         _run(root, echo, set_clock)

@@ -257,3 +257,13 @@ def test_devices_and_home_paths_on_the_command_line_work_inside(bwrap: str, mana
                        what="runner", sandbox=box)
     assert proc.returncode == 0, proc
     assert proc.stdout.read_text() == "hello from home\n"
+
+
+def test_the_demo_runs_without_bwrap_and_says_its_runner_is_unconfined(sg, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    no_bwrap_path(tmp_path, monkeypatch)
+    result = sg(tmp_path, "demo", str(tmp_path / "demo"))
+    assert result.code == 0, result
+    assert ("note: bubblewrap (`bwrap`) is not installed; the demo's scripted eval runner runs unconfined "
+            "(`cycle.sandbox: none` in its skillgit.yaml). Install it (`apt-get install bubblewrap`)") in result.out
+    assert "sandbox: none" in git(tmp_path / "demo", "show", "HEAD:skillgit.yaml")
