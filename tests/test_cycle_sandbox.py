@@ -178,6 +178,22 @@ def test_a_proposer_daemon_is_dead_when_the_cycle_returns(sg, repo: Path, clock:
     assert (repo / SKILL).read_text() == git(repo, "show", f"HEAD:{SKILL}")
 
 
+def test_a_runner_cannot_reach_the_repository_during_the_gate(sg, repo: Path, clock: Clock, channel) -> None:  # type: ignore[no-untyped-def]
+    runner = (f"{PY} {shlex.quote(str(BOX / 'probe_runner.py'))} {channel.port} {shlex.quote(str(repo))} "
+              "tools/eval_runner.py")
+    result = cycle(sg, repo, clock, channel, runner=runner)
+    assert result.code == 0, result
+    assert events(repo)[0] == "refine"
+    probes = channel.of("probe")
+    assert probes, "the runner never ran"
+    for seen in probes:
+        assert not seen["repo_exists"] and not seen["git_dir_exists"]
+        assert all(v.startswith("blocked") for v in seen["holdout"].values()), seen["holdout"]
+        assert all(v.startswith("blocked") for v in seen["git"].values()), seen["git"]
+        for where in ("cwd", "pwd", "ppid_cwd"):
+            assert not seen[where].startswith(str(repo)), (where, seen[where])
+
+
 def test_a_runner_daemon_is_dead_when_eval_run_returns(sg, repo: Path, channel) -> None:  # type: ignore[no-untyped-def]
     runner = f"{PY} {shlex.quote(str(BOX / 'daemon.py'))} {channel.port} {shlex.quote(str(repo / SKILL))}"
     before = snapshot(repo)

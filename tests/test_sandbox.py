@@ -267,3 +267,25 @@ def test_the_demo_runs_without_bwrap_and_says_its_runner_is_unconfined(sg, tmp_p
     assert ("note: bubblewrap (`bwrap`) is not installed; the demo's scripted eval runner runs unconfined "
             "(`cycle.sandbox: none` in its skillgit.yaml). Install it (`apt-get install bubblewrap`)") in result.out
     assert "sandbox: none" in git(tmp_path / "demo", "show", "HEAD:skillgit.yaml")
+
+
+@pytest.mark.parametrize(("proposer", "what"), [
+    (f"{PY} -c pass", f"the proposer `{PY} -c pass`"),
+    ("builtin", "the eval runner `python3 tools/eval_runner.py`"),
+])
+def test_a_cycle_without_bwrap_refuses_an_outside_proposer_or_runner(sg, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                     monkeypatch: pytest.MonkeyPatch, proposer: str,
+                                                                     what: str) -> None:
+    from conftest import snapshot
+    from cycle_util import Clock, failing_release_batch, feed, make_repo
+
+    clock = Clock(monkeypatch)
+    repo = make_repo(tmp_path / "repo", clock)
+    feed(repo, "a.jsonl", failing_release_batch(clock))
+    clock.tick(hours=1)
+    before = snapshot(repo)
+    no_bwrap_path(tmp_path, monkeypatch)
+    result = sg(repo, "cycle", "--on-propose", "auto", "--now", clock.iso, "--proposer", proposer)
+    assert result.code == 2, result
+    assert f"bubblewrap (`bwrap`) is not installed, so {what} cannot run sandboxed; nothing was run." in result.err
+    assert snapshot(repo) == before
