@@ -41,8 +41,8 @@ from typing import IO, TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from skillgit.config import Config
     from skillgit.cycle.command import CommandProposer
+    from skillgit.evidence.session import Session
     from skillgit.sandbox import Bind
-    from skillgit.traces.session import Session
 
 STDERR_TAIL = 1500
 
@@ -166,7 +166,7 @@ def main(args: Sequence[str] | None = None, stdin: IO[str] | None = None, stdout
 
 def run_case(agent: AgentCli, request: Mapping[str, Any], out: IO[str]) -> Session:
     """Run one eval case (a runner request) with `agent`; write its session as native JSONL to `out`."""
-    from skillgit.traces.native import write_jsonl
+    from skillgit.evidence.adapters.native import write_jsonl
 
     case = request.get("case")
     skill, skill_dir = request.get("skill"), request.get("skill_dir")
@@ -229,9 +229,9 @@ def proposal_prompt(request: Mapping[str, Any]) -> str:
 
 def _launch(agent: AgentCli, prompt: str, work: Path, tmp: Path) -> tuple[Session, int]:
     """Run `agent` on `prompt` in `work`; its session (read from its own output format) and exit status."""
-    from skillgit.traces.lines import ReadReport
-    from skillgit.traces.registry import ADAPTERS
-    from skillgit.traces.session import Session
+    from skillgit.evidence.adapters.lines import ReadReport
+    from skillgit.evidence.adapters.registry import ADAPTERS
+    from skillgit.evidence.session import Session
 
     out, err = tmp / "agent.out", tmp / "agent.err"
     argv = [*agent.argv, prompt]

@@ -46,8 +46,8 @@ def demo_clock() -> Iterator[Callable[[datetime], None]]:
 
 def ingest(root: Path, traces: Path, name: str, echo: Echo) -> None:
     from skillgit.config import Config
+    from skillgit.evidence.ingest import ingest_paths
     from skillgit.git import Repo
-    from skillgit.traces.ingest import ingest_paths
 
     repo = Repo.discover(root)
     result = ingest_paths(repo, Config.load(root), [traces / name])
@@ -125,7 +125,7 @@ def _trim_release(root: Path, echo: Echo) -> None:
 
 def _watch(root: Path, when: datetime, echo: Echo) -> None:
     from skillgit.cycle.watch import roll_back, watch
-    from skillgit.traces.store import load_sessions
+    from skillgit.evidence.store import load_sessions
 
     ws = Workspace.open(root)
     comparisons = watch(ws, load_sessions(ws.repo, ws.config), now=when)
@@ -141,8 +141,8 @@ def _watch(root: Path, when: datetime, echo: Echo) -> None:
 
 
 def _expectations(root: Path, when: datetime, echo: Echo) -> None:
-    from skillgit.expectations import grade_expectations
-    from skillgit.traces.store import load_learnings, load_sessions
+    from skillgit.evidence.expectations import grade_expectations
+    from skillgit.evidence.store import load_learnings, load_sessions
 
     ws = Workspace.open(root)
     grades = grade_expectations(ws, load_sessions(ws.repo, ws.config), load_learnings(ws.repo, ws.config), now=when)

@@ -13,7 +13,7 @@ def collect(ws: Workspace) -> dict[str, Any]:
     from skillgit.model.skill import parse_skill
 
     entries = ws.skills()
-    from skillgit.metrics import status_metrics
+    from skillgit.evidence.metrics import status_metrics
 
     metrics = status_metrics(ws)
     skills = []

@@ -111,8 +111,8 @@ def learning(when: datetime, key: str, *, skill: str | None = None, title: str =
 def feed(repo: Path, name: str, records: list[dict[str, Any]]) -> Path:
     """Write `records` as native JSONL under the repo's git dir (not the work tree) and ingest them."""
     from skillgit.config import Config
+    from skillgit.evidence.ingest import ingest_paths
     from skillgit.git import Repo
-    from skillgit.traces.ingest import ingest_paths
 
     directory = repo / ".git" / "test-traces"
     directory.mkdir(exist_ok=True)

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from conftest import CORPUS, FIXTURES, git
 
-from skillgit.traces.session import Session, SkillUse, ToolCall
+from skillgit.evidence.session import Session, SkillUse, ToolCall
 
 TRACES = CORPUS / "traces"
 YOYO = CORPUS / "yoyo"

@@ -17,7 +17,7 @@ import pytest
 from conftest import FIXTURES, SAMPLES, git, trailers_of
 from cycle_util import FAILING, WORKING, Clock, configure, failing_release_batch, feed, make_repo
 
-from skillgit.traces.native import session_from_dict
+from skillgit.evidence.adapters.native import session_from_dict
 
 STANDINS = SAMPLES / "agents"
 SKILL = FIXTURES / "repo" / "skills" / "release"

@@ -25,8 +25,8 @@ from evidence_support import (
     yoyo_day,
 )
 
-from skillgit.attribution import Attribution, Catalog, attribute, channels
-from skillgit.traces.store import load_sessions
+from skillgit.evidence.attribution import Attribution, Catalog, attribute, channels
+from skillgit.evidence.store import load_sessions
 from skillgit.workspace import Workspace
 
 pytestmark = needs_corpus
@@ -198,7 +198,7 @@ def test_a_skill_is_measurable_only_where_some_evidence_channel_exists(
 def test_a_naive_session_time_is_read_as_utc(tmp_path: Path) -> None:
     from datetime import datetime
 
-    from skillgit.traces.session import Session, SkillUse
+    from skillgit.evidence.session import Session, SkillUse
 
     repo = dated_repo(tmp_path)
     blob = git(repo, "rev-parse", "HEAD:skills/release/SKILL.md").strip()

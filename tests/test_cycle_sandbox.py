@@ -145,8 +145,8 @@ def test_a_proposer_cannot_push(sg, repo: Path, clock: Clock, channel) -> None: 
 
 def test_a_proposer_cannot_ingest_forged_traces(sg, repo: Path, clock: Clock, channel) -> None:  # type: ignore[no-untyped-def]
     from skillgit.config import Config
+    from skillgit.evidence.store import load_sessions
     from skillgit.git import Repo
-    from skillgit.traces.store import load_sessions
 
     result = cycle(sg, repo, clock, channel, "ingest")
     assert result.code == 0, result

@@ -20,8 +20,8 @@ from evidence_support import (
     yoyo_day,
 )
 
-from skillgit.diagnosis import Finding, diagnose, expected_commands
 from skillgit.errors import UsageError
+from skillgit.evidence.diagnosis import Finding, diagnose, expected_commands
 from skillgit.workspace import Workspace
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from conftest import SAMPLES, git
 from evidence_support import add_skill, dated_repo, ingest
 
-from skillgit.attribution import attribute
-from skillgit.metrics import compute_metrics
-from skillgit.traces.store import load_learnings, load_sessions
+from skillgit.evidence.attribution import attribute
+from skillgit.evidence.metrics import compute_metrics
+from skillgit.evidence.store import load_learnings, load_sessions
 from skillgit.workspace import Workspace
 
 TRACES = SAMPLES / "traces"

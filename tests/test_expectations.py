@@ -18,8 +18,8 @@ from evidence_support import (
     yoyo_day,
 )
 
-from skillgit.expectations import Grade, grade_expectations
-from skillgit.traces.session import Learning
+from skillgit.evidence.expectations import Grade, grade_expectations
+from skillgit.evidence.session import Learning
 from skillgit.workspace import Workspace
 
 EVENT = "2026-03-01"

@@ -15,7 +15,7 @@ from skillgit.evals.graders import GRADERS, grade_case, session_duration_ms
 from skillgit.evals.judge import Judge, JudgeGrader, load_rubric, rubric_from_data
 from skillgit.evals.loader import load_evals, load_holdout
 from skillgit.evals.model import EvalCase, GradeContext
-from skillgit.traces.session import Session, SkillUse, ToolCall
+from skillgit.evidence.session import Session, SkillUse, ToolCall
 
 EVALS = SAMPLES / "evals"
 PEERS = CORPUS / "peers"

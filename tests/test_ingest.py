@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, SAMPLES, git
 
+from skillgit.evidence.store import load_learnings, load_sessions
 from skillgit.git import Repo
 from skillgit.schemas import schema_errors
-from skillgit.traces.store import load_learnings, load_sessions
 
 pytestmark = pytest.mark.skipif(not (CORPUS / "traces").is_dir(), reason="corpus not available")
 DAY165 = "day-165-20260812T091434Z"
@@ -209,7 +209,7 @@ def test_exporting_to_stdout_moves_the_summary_to_stderr(sg, empty_repo: Path, t
 def test_an_ingest_killed_midway_loses_nothing(empty_repo: Path, traces: Path) -> None:
     script = (
         "import os, sys\n"
-        "import skillgit.traces.store as store\n"
+        "import skillgit.evidence.store as store\n"
         "real = store.TraceStore.put\n"
         "calls = []\n"
         "def put(self, *a, **k):\n"
@@ -239,7 +239,7 @@ def test_a_corrupt_store_entry_is_read_again(sg, empty_repo: Path, traces: Path)
 
 def test_a_file_that_fails_to_open_is_counted_as_unreadable(sg, empty_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The chmod 000 case for any user (root reads through permissions): the open itself fails."""
-    import skillgit.traces.ingest as ingest_module
+    import skillgit.evidence.ingest as ingest_module
 
     path = tmp_path / "locked.jsonl"
     shutil.copyfile(SAMPLES / "traces" / "claude_code_subagent_error.jsonl", path)
@@ -261,7 +261,7 @@ def touch_all(paths: list[Path]) -> None:
 
 
 def test_a_small_change_adds_a_pack_and_keeps_the_old_one(sg, empty_repo: Path, traces: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from skillgit.traces import store
+    from skillgit.evidence import store
 
     monkeypatch.setattr(store, "REPACK_MIN_DEAD", 0)
     packs = Repo.discover(empty_repo).state_dir / "traces" / "packs"
@@ -272,7 +272,7 @@ def test_a_small_change_adds_a_pack_and_keeps_the_old_one(sg, empty_repo: Path, 
 
 
 def test_a_pack_that_is_mostly_superseded_is_rewritten(sg, empty_repo: Path, traces: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from skillgit.traces import store
+    from skillgit.evidence import store
 
     monkeypatch.setattr(store, "REPACK_MIN_DEAD", 0)
     packs = Repo.discover(empty_repo).state_dir / "traces" / "packs"
@@ -287,7 +287,7 @@ def test_a_pack_that_is_mostly_superseded_is_rewritten(sg, empty_repo: Path, tra
 
 
 def test_a_second_ingest_while_one_runs_is_refused(sg, empty_repo: Path, traces: Path) -> None:
-    from skillgit.traces.store import lock
+    from skillgit.evidence.store import lock
 
     held = lock(Repo.discover(empty_repo).state_dir / "traces")
     try:

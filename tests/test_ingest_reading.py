@@ -8,8 +8,8 @@ from pathlib import Path
 
 from conftest import SAMPLES
 
+from skillgit.evidence.store import load_sessions
 from skillgit.git import Repo
-from skillgit.traces.store import load_sessions
 
 TRACES = SAMPLES / "traces"
 

@@ -25,7 +25,7 @@ from evidence_support import (
 )
 
 from skillgit.config import Config
-from skillgit.metrics import (
+from skillgit.evidence.metrics import (
     Weights,
     blended,
     compute_metrics,
@@ -33,8 +33,8 @@ from skillgit.metrics import (
     is_complaint,
     per_version,
 )
-from skillgit.traces.session import Learning
-from skillgit.traces.store import load_learnings, load_sessions
+from skillgit.evidence.session import Learning
+from skillgit.evidence.store import load_learnings, load_sessions
 from skillgit.workspace import Workspace
 
 BRAINSTORMING = CORPUS / "skills" / "obra__superpowers" / "skills" / "brainstorming" / "SKILL.md"

@@ -215,7 +215,7 @@ def test_with_sandbox_none_the_runner_runs_unconfined_without_bwrap(sg, managed_
 def test_the_judge_runs_in_the_sandbox_too(bwrap: str, managed_repo: Path, channel) -> None:  # type: ignore[no-untyped-def]
     from skillgit.evals.judge import Judge, JudgeGrader, rubric_from_data
     from skillgit.evals.model import GradeContext
-    from skillgit.traces.session import Session
+    from skillgit.evidence.session import Session
 
     rubric = rubric_from_data({"dimensions": [{"name": "correctness"}]}, "inline")
     judge = Judge(script("judge_probe.py", managed_repo, channel.port), timeout=60, rubric=rubric, cwd=managed_repo,

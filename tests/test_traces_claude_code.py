@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from conftest import CORPUS, SAMPLES
 
-from skillgit.traces.claude_code import ADAPTER, fold_subagents
-from skillgit.traces.lines import ReadReport
-from skillgit.traces.registry import detect
-from skillgit.traces.session import Session, SkillUse
+from skillgit.evidence.adapters.claude_code import ADAPTER, fold_subagents
+from skillgit.evidence.adapters.lines import ReadReport
+from skillgit.evidence.adapters.registry import detect
+from skillgit.evidence.session import Session, SkillUse
 
 TRACES = CORPUS / "traces"
 pytestmark = pytest.mark.skipif(not TRACES.is_dir(), reason="corpus/traces not available")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLES
 
-from skillgit.traces.lines import (
+from skillgit.evidence.adapters.lines import (
     ReadReport,
     clip,
     iter_json,

@@ -10,18 +10,18 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skillgit.schemas import schema_errors
-from skillgit.traces.lines import ReadReport
-from skillgit.traces.native import (
+from skillgit.evidence.adapters.lines import ReadReport
+from skillgit.evidence.adapters.native import (
     ADAPTER,
     learning_to_dict,
     session_from_dict,
     session_to_dict,
     write_jsonl,
 )
-from skillgit.traces.registry import detect
-from skillgit.traces.session import Learning, Session, SkillUse, ToolCall
-from skillgit.traces.store import _decode, _encode
+from skillgit.evidence.adapters.registry import detect
+from skillgit.evidence.session import Learning, Session, SkillUse, ToolCall
+from skillgit.evidence.store import _decode, _encode
+from skillgit.schemas import schema_errors
 
 text = st.text(max_size=20)
 times = st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(UTC)) | st.none()

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from conftest import SAMPLES
 
-from skillgit.traces.lines import ReadReport
-from skillgit.traces.otlp import ADAPTER
-from skillgit.traces.registry import detect
-from skillgit.traces.session import Session, SkillUse
+from skillgit.evidence.adapters.lines import ReadReport
+from skillgit.evidence.adapters.otlp import ADAPTER
+from skillgit.evidence.adapters.registry import detect
+from skillgit.evidence.session import Session, SkillUse
 
 TRACES = SAMPLES / "traces"
 

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from conftest import CORPUS
 
-from skillgit.traces.lines import ReadReport
-from skillgit.traces.otlp import ADAPTER, norm_id
-from skillgit.traces.session import Session, SkillUse
+from skillgit.evidence.adapters.lines import ReadReport
+from skillgit.evidence.adapters.otlp import ADAPTER, norm_id
+from skillgit.evidence.session import Session, SkillUse
 
 TRACES = CORPUS / "traces"
 pytestmark = pytest.mark.skipif(not TRACES.is_dir(), reason="corpus/traces not available")

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS
 
-from skillgit.traces.lines import ReadReport
-from skillgit.traces.registry import detect
-from skillgit.traces.session import Learning, Session, SkillUse
-from skillgit.traces.yoyo import ADAPTER
+from skillgit.evidence.adapters.lines import ReadReport
+from skillgit.evidence.adapters.registry import detect
+from skillgit.evidence.adapters.yoyo import ADAPTER
+from skillgit.evidence.session import Learning, Session, SkillUse
 
 YOYO = CORPUS / "yoyo"
 pytestmark = pytest.mark.skipif(not YOYO.is_dir(), reason="corpus/yoyo not available")

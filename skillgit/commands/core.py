@@ -244,7 +244,7 @@ def versions(ctx: click.Context, name: str, as_json: bool, directory: Path | Non
     found = history.versions(ws, name)
     if not found:
         raise click.UsageError(f"skill `{name}` has no history in this repository; see `skillgit status`.")
-    from skillgit.metrics import per_version_usage
+    from skillgit.evidence.metrics import per_version_usage
 
     usage = per_version_usage(ws, name)
     if as_json:

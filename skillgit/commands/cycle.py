@@ -101,7 +101,7 @@ def watch_command(ctx: click.Context, auto_rollback: bool, now: str | None, as_j
     """
 
     from skillgit.cycle.watch import roll_back, watch
-    from skillgit.traces.store import load_sessions
+    from skillgit.evidence.store import load_sessions
     from skillgit.workspace import Workspace
 
     ws = Workspace.open(where(ctx, directory))

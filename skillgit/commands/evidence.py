@@ -49,8 +49,8 @@ def ingest_command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict
 def run_ingest(start: Path, paths: list[Path], fmt: str, strict: bool, export: Path | None, as_json: bool) -> int:
     from skillgit.config import Config
     from skillgit.errors import CheckFailed, UsageError
+    from skillgit.evidence import ingest as pipeline
     from skillgit.git import Repo
-    from skillgit.traces import ingest as pipeline
 
     repo = Repo.discover(start)
     config = Config.load(repo.root)
@@ -88,8 +88,8 @@ def run_ingest(start: Path, paths: list[Path], fmt: str, strict: bool, export: P
 
 
 def _export(repo: Any, target: Path) -> int:
-    from skillgit.traces.native import write_jsonl
-    from skillgit.traces.store import TraceStore, store_dir
+    from skillgit.evidence.adapters.native import write_jsonl
+    from skillgit.evidence.store import TraceStore, store_dir
 
     store = TraceStore.open(store_dir(repo))
     records: list[Any] = [*store.sessions(), *store.learnings()]
@@ -130,7 +130,7 @@ def _print_summary(result: Any, exported: int | None, export: Path | None, err: 
 
 def _evidence(start: Path) -> tuple[Any, list[Any], list[Any]]:
     """The workspace and its stored sessions and learnings; a note on stderr when nothing was ingested."""
-    from skillgit.traces.store import load_learnings, load_sessions
+    from skillgit.evidence.store import load_learnings, load_sessions
     from skillgit.workspace import Workspace
 
     ws = Workspace.open(start)
@@ -174,8 +174,8 @@ def metrics_command(ctx: click.Context, name: str | None, by_version: bool, as_j
 
 
 def run_metrics(start: Path, name: str | None, by_version: bool, as_json: bool) -> int:
-    from skillgit.attribution import Catalog, attribute
-    from skillgit.metrics import compute_metrics, per_version
+    from skillgit.evidence.attribution import Catalog, attribute
+    from skillgit.evidence.metrics import compute_metrics, per_version
 
     ws, sessions, learnings = _evidence(start)
     catalog = Catalog(ws)
@@ -233,8 +233,8 @@ def diagnose_command(ctx: click.Context, name: str, as_json: bool, directory: Pa
 
 
 def run_diagnose(start: Path, name: str, as_json: bool) -> int:
-    from skillgit.attribution import Catalog
-    from skillgit.diagnosis import diagnose
+    from skillgit.evidence.attribution import Catalog
+    from skillgit.evidence.diagnosis import diagnose
 
     ws, sessions, _ = _evidence(start)
     catalog = Catalog(ws)
@@ -278,8 +278,8 @@ def expectations_command(ctx: click.Context, skill: str | None, as_json: bool, d
 
 
 def run_expectations(start: Path, skill: str | None, as_json: bool) -> int:
-    from skillgit.attribution import Catalog
-    from skillgit.expectations import grade_expectations
+    from skillgit.evidence.attribution import Catalog
+    from skillgit.evidence.expectations import grade_expectations
     from skillgit.model.skill import check_name
 
     ws, sessions, learnings = _evidence(start)

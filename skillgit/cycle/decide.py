@@ -31,9 +31,9 @@ if TYPE_CHECKING:
     from skillgit.config import Config
     from skillgit.cycle.evidence import Evidence
     from skillgit.events import Event
-    from skillgit.metrics import Metrics
+    from skillgit.evidence.metrics import Metrics
+    from skillgit.evidence.session import Session
     from skillgit.model.skill import Skill
-    from skillgit.traces.session import Session
     from skillgit.workspace import Workspace
 
 ACTIONS = ("retire", "refine", "create", "no-op", "refused", "meta-suggestion")
@@ -178,7 +178,7 @@ def decide(ws: Workspace, ev: Evidence, history: Sequence[Event], *, new_session
 def _fresh(ev: Evidence, new_sessions: Sequence[Session], since: datetime | None) -> set[str]:
     """Skills with new evidence: a new session attributed to them, or a complaint after `since`."""
     from skillgit.cycle.gates import as_utc
-    from skillgit.metrics import is_complaint
+    from skillgit.evidence.metrics import is_complaint
 
     ids = {s.id for s in new_sessions}
     out = {a.skill for a in ev.attributions if a.session_id in ids}

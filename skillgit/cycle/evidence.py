@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from skillgit.attribution import Attribution, Catalog
     from skillgit.cycle.plan import Evidenced
-    from skillgit.diagnosis import Finding
-    from skillgit.metrics import Metrics
-    from skillgit.traces.session import Learning, Session
+    from skillgit.evidence.attribution import Attribution, Catalog
+    from skillgit.evidence.diagnosis import Finding
+    from skillgit.evidence.metrics import Metrics
+    from skillgit.evidence.session import Learning, Session
     from skillgit.workspace import Workspace
 
 
@@ -34,7 +34,7 @@ class Evidence:
 
     def complaints(self, name: str) -> list[Learning]:
         """Learnings tied to `name` (pattern_key or skill field), timed inside its current version's span."""
-        from skillgit.metrics import is_complaint
+        from skillgit.evidence.metrics import is_complaint
 
         start = self.version_start(name)
         return [x for x in self.learnings
@@ -56,14 +56,14 @@ class Evidence:
     def evidenced(self, ws: Workspace, name: str) -> Evidenced:
         """Findings and complaints of `name` as JSON-ready mappings (what proposers and commit bodies show)."""
         from skillgit.cycle.plan import Evidenced
-        from skillgit.traces.native import learning_to_dict
+        from skillgit.evidence.adapters.native import learning_to_dict
 
         findings = tuple(f.to_json() for f in self.findings(ws, name)) if name in self.catalog.entries else ()
         return Evidenced(findings, tuple(learning_to_dict(x) for x in self.complaints(name)))
 
     def findings(self, ws: Workspace, name: str) -> list[Finding]:
         """Diagnosis of `name` over the sessions of its current version (all of its sessions when none)."""
-        from skillgit.diagnosis import diagnose
+        from skillgit.evidence.diagnosis import diagnose
 
         entry = self.catalog.entries[name]
         mine = [a for a in self.attributions if a.skill == name and a.version == entry.blob]
@@ -75,8 +75,8 @@ class Evidence:
 
 
 def gather(ws: Workspace, sessions: Sequence[Session], learnings: Sequence[Learning]) -> Evidence:
-    from skillgit.attribution import Catalog, attribute
-    from skillgit.metrics import compute_metrics, per_version
+    from skillgit.evidence.attribution import Catalog, attribute
+    from skillgit.evidence.metrics import compute_metrics, per_version
 
     catalog = Catalog(ws)
     found = attribute(sessions, ws, catalog=catalog)

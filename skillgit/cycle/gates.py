@@ -22,7 +22,7 @@ from skillgit.config import CONFIG_FILE
 
 if TYPE_CHECKING:
     from skillgit.events import Event
-    from skillgit.traces.session import Session
+    from skillgit.evidence.session import Session
     from skillgit.workspace import Workspace
 
 

@@ -19,7 +19,7 @@ from skillgit.model.expected import parse_expected
 if TYPE_CHECKING:
     from skillgit.config import Config
     from skillgit.cycle.decide import Decision
-    from skillgit.metrics import Metrics
+    from skillgit.evidence.metrics import Metrics
 
 FALLBACK = "roll back this refine and split the procedure into a checked helper script"
 

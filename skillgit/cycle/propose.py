@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from skillgit.cycle.decide import Decision
     from skillgit.cycle.evidence import Evidence
     from skillgit.cycle.run import CycleOptions, Echo
-    from skillgit.metrics import Metrics
+    from skillgit.evidence.metrics import Metrics
     from skillgit.workspace import Workspace
 
 BOOKKEEPING = ("score", "uses", "wins", "last_used", "last_evolved")
@@ -173,7 +173,7 @@ def _refused(ws: Workspace, d: Decision, trigger: Pairs, parent: Pairs, reason: 
 
 def _create(ws: Workspace, ev: Evidence, d: Decision, trigger: Pairs, parent: Pairs, proposer: Proposer, echo: Echo,
             head: str) -> Plan:
-    from skillgit.traces.native import learning_to_dict
+    from skillgit.evidence.adapters.native import learning_to_dict
 
     name = d.skill
     assert name is not None and d.pattern is not None

@@ -87,7 +87,7 @@ def run_cycle(ws: Workspace, options: CycleOptions, echo: Echo = lambda _: None)
 
 
 def _locked(ws: Workspace, options: CycleOptions, mode: str, echo: Echo) -> CycleResult:
-    from skillgit.traces.store import load_learnings, load_sessions
+    from skillgit.evidence.store import load_learnings, load_sessions
 
     now = options.now or datetime.now(UTC)
     head = ws.repo.head()

@@ -19,9 +19,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from skillgit.evidence.session import Session
     from skillgit.history import Version
     from skillgit.operations import Result
-    from skillgit.traces.session import Session
     from skillgit.workspace import Workspace
 
 EPSILON = 1e-9
@@ -80,7 +80,7 @@ class Comparison:
 
 
 def watch(ws: Workspace, sessions: Sequence[Session], *, now: datetime) -> list[Comparison]:
-    from skillgit.attribution import Catalog, attribute
+    from skillgit.evidence.attribution import Catalog, attribute
 
     cfg = ws.config.watch
     count_weak = bool(ws.config.metrics.count_weak)

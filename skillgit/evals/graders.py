@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Protocol
 from skillgit.errors import UsageError
 from skillgit.evals.judge import Judge, JudgeGrader
 from skillgit.evals.model import CaseResult, EvalCase, GradeContext, GradeResult
-from skillgit.traces.session import Session, ToolCall
+from skillgit.evidence.session import Session, ToolCall
 
 #: Skill evidence that counts as "the skill fired" (keyword matches are too weak to count).
 FIRED = frozenset({"invoked", "stamped", "read"})

@@ -21,7 +21,7 @@ from skillgit.errors import UsageError
 from skillgit.evals.model import GradeContext, GradeResult
 from skillgit.evals.process import exit_error, run_command
 from skillgit.evals.schema import problems
-from skillgit.traces.session import Session
+from skillgit.evidence.session import Session
 
 if TYPE_CHECKING:
     from skillgit.sandbox import Sandbox

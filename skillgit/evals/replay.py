@@ -2,7 +2,7 @@
 
 Every ingested session attributed to the skill (explicit, stamped or read evidence; keyword-only
 evidence too when `metrics.count_weak` is set) is graded against the skill's `evals.yaml` cases at
-HEAD, and the results are grouped by the SKILL.md version the session ran (`skillgit.attribution`).
+HEAD, and the results are grouped by the SKILL.md version the session ran (`skillgit.evidence.attribution`).
 
 Which cases apply to which session: a case applies to every session of the skill, unless it has a
 `match` key (a string or a list of strings). Then it applies only to sessions in which one of those
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from skillgit.errors import UsageError
 from skillgit.evals.material import NoEvals, SkillMaterial
 from skillgit.evals.model import EvalCase
-from skillgit.traces.session import Session
+from skillgit.evidence.session import Session
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -33,7 +33,7 @@ UNKNOWN = "unknown"
 
 
 class AttributionLike(Protocol):
-    """What replay needs of an attribution (skillgit.attribution.Attribution has it)."""
+    """What replay needs of an attribution (skillgit.evidence.attribution.Attribution has it)."""
 
     @property
     def session_id(self) -> str: ...
@@ -126,11 +126,11 @@ def replay(
     """Grade the sessions attributed to each version of skill `name` against its evals.yaml at HEAD.
 
     `sessions` default to the ingested ones (`skillgit ingest`); `attributions` to
-    `skillgit.attribution.attribute(sessions, ws)`.
+    `skillgit.evidence.attribution.attribute(sessions, ws)`.
     """
     from skillgit.evals.judge import Judge
+    from skillgit.evidence.store import load_sessions
     from skillgit.history import versions
-    from skillgit.traces.store import load_sessions
 
     if ws.locate(name) is None:
         raise UsageError(f"no skill `{name}` at HEAD; see `skillgit status` for the skills there are.")
@@ -141,7 +141,7 @@ def replay(
     if sessions is None:
         sessions = load_sessions(ws.repo, ws.config)
     if attributions is None:
-        from skillgit.attribution import attribute
+        from skillgit.evidence.attribution import attribute
 
         attributions = attribute(sessions, ws)
     by_id: dict[str, Session] = {s.id: s for s in sessions}

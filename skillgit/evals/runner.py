@@ -28,7 +28,7 @@ from skillgit.evals.graders import grade_case, is_judged
 from skillgit.evals.model import CaseResult, EvalCase
 from skillgit.evals.process import exit_error, run_command
 from skillgit.evals.trace import parse_trace
-from skillgit.traces.session import Session
+from skillgit.evidence.session import Session
 
 if TYPE_CHECKING:
     from skillgit.evals.judge import Judge

@@ -1,6 +1,6 @@
 """Turn a runner's stdout into sessions.
 
-The output may be any trace format the adapters in `skillgit.traces.registry` read (skillgit's
+The output may be any trace format the adapters in `skillgit.evidence.adapters.registry` read (skillgit's
 native session JSONL, yoyo audit lines, OTLP JSON, Codex rollouts, Claude Code transcripts): the
 first adapter whose `sniff` accepts it reads it. For the simplest runners, one bare session
 object is accepted too: the native session fields without `kind`/`source`, on one line or pretty
@@ -17,9 +17,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from skillgit.traces.native import session_from_dict
-from skillgit.traces.registry import HEAD_BYTES, ReadReport, detect
-from skillgit.traces.session import Session
+from skillgit.evidence.adapters.native import session_from_dict
+from skillgit.evidence.adapters.registry import HEAD_BYTES, ReadReport, detect
+from skillgit.evidence.session import Session
 
 #: A bare session object has at least one of these keys (and no `kind`).
 SESSION_KEYS = ("tool_calls", "final_message", "outcome")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from difflib import SequenceMatcher
 from typing import Any
 
-from skillgit.traces.session import ToolCall
+from skillgit.evidence.session import ToolCall
 
 _COMMAND = re.compile(r"^[a-z][a-z0-9._-]*(?:\s+\S+)+$")
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")

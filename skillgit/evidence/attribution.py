@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from skillgit.traces.session import Session, ToolCall
+from skillgit.evidence.session import Session, ToolCall
 
 if TYPE_CHECKING:
     from skillgit.history import Version

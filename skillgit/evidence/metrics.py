@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from skillgit.attribution import (
+from skillgit.evidence.adapters.lines import EPOCH
+from skillgit.evidence.attribution import (
     Attribution,
     Catalog,
     attribute,
@@ -27,8 +28,7 @@ from skillgit.attribution import (
     channels,
     session_time,
 )
-from skillgit.traces.lines import EPOCH
-from skillgit.traces.session import Learning, Session
+from skillgit.evidence.session import Learning, Session
 
 if TYPE_CHECKING:
     from skillgit.config import Config
@@ -277,7 +277,7 @@ def _inside(when: datetime | None, ranges: list[tuple[datetime, datetime | None]
 
 
 def _stored(ws: Workspace) -> tuple[list[Session], list[Learning]]:
-    from skillgit.traces.store import load_learnings, load_sessions
+    from skillgit.evidence.store import load_learnings, load_sessions
 
     return load_sessions(ws.repo, ws.config), load_learnings(ws.repo, ws.config)
 

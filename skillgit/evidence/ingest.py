@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from skillgit.errors import UsageError
-from skillgit.traces.lines import MAX_EXAMPLES, ReadReport, Skip
-from skillgit.traces.registry import ADAPTERS, HEAD_BYTES, TraceAdapter, detect
-from skillgit.traces.session import Learning, Session
-from skillgit.traces.store import TraceStore, lock, stat_key, store_dir
+from skillgit.evidence.adapters.lines import MAX_EXAMPLES, ReadReport, Skip
+from skillgit.evidence.adapters.registry import ADAPTERS, HEAD_BYTES, TraceAdapter, detect
+from skillgit.evidence.session import Learning, Session
+from skillgit.evidence.store import TraceStore, lock, stat_key, store_dir
 
 TRACE_SUFFIXES = (".jsonl", ".json", ".ndjson")
 SAVE_EVERY_SECONDS = 5.0

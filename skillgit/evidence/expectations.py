@@ -25,7 +25,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from skillgit import trailers as T
-from skillgit.attribution import (
+from skillgit.errors import SkillFileError, TrailerError
+from skillgit.evidence.attribution import (
     Attribution,
     Catalog,
     attribute,
@@ -33,10 +34,9 @@ from skillgit.attribution import (
     channels,
     session_time,
 )
-from skillgit.errors import SkillFileError, TrailerError
-from skillgit.metrics import Weights, measure, starting_score
+from skillgit.evidence.metrics import Weights, measure, starting_score
+from skillgit.evidence.session import Learning, Session
 from skillgit.model.expected import Expectation, parse_expected
-from skillgit.traces.session import Learning, Session
 
 if TYPE_CHECKING:
     from skillgit.config import Config

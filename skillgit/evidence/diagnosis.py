@@ -23,9 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from skillgit.attribution import Attribution, Catalog, attribute, call_text, is_edit
-from skillgit.commandtext import Clusters, expected_commands, head, shown, similar
-from skillgit.traces.session import Session, ToolCall
+from skillgit.evidence.attribution import Attribution, Catalog, attribute, call_text, is_edit
+from skillgit.evidence.commandtext import Clusters, expected_commands, head, shown, similar
+from skillgit.evidence.session import Session, ToolCall
 
 if TYPE_CHECKING:
     from skillgit.config import Config

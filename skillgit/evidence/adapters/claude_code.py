@@ -5,7 +5,7 @@ user record's `tool_result` (`is_error: true` = a failed call; `Exit code N` in 
 sets `exit_code`). Skill use: the `Skill` tool (`input.skill`), the older `SlashCommand` tool, and
 `<command-name>/x</command-name>` in user messages (Claude Code's built-in commands excluded).
 
-Outcome (`skillgit.traces.outcome`): an API error message or `[Request interrupted by user…]` that the
+Outcome (`skillgit.evidence.adapters.outcome`): an API error message or `[Request interrupted by user…]` that the
 agent did not work on after is a failure; else the final message's verdict, else the last test or
 build run, else unknown (a transcript has no completion record; a tool result alone never decides).
 `turns` counts assistant messages, `final_message` is the last assistant text.
@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from skillgit.traces.lines import (
+from skillgit.evidence.adapters.lines import (
     EPOCH,
     ERROR_MAX_CHARS,
     ReadReport,
@@ -39,8 +39,8 @@ from skillgit.traces.lines import (
     stamp_version,
     tool_call,
 )
-from skillgit.traces.outcome import Signals
-from skillgit.traces.session import Learning, Session, SkillUse, ToolCall
+from skillgit.evidence.adapters.outcome import Signals
+from skillgit.evidence.session import Learning, Session, SkillUse, ToolCall
 
 BUILTIN_COMMANDS = frozenset(
     [

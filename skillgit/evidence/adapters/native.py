@@ -14,8 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from skillgit.traces.lines import ReadReport, iter_json
-from skillgit.traces.session import Learning, Session, SkillUse, ToolCall
+from skillgit.evidence.adapters.lines import ReadReport, iter_json
+from skillgit.evidence.session import Learning, Session, SkillUse, ToolCall
 
 FORMAT = "skillgit-sessions"
 VERSION = 1

@@ -32,10 +32,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from skillgit.traces.claude_code import merge_subagents
-from skillgit.traces.lines import EPOCH, MICROSECOND, ReadReport, Skip, tool_call
-from skillgit.traces.native import learning_from_dict, learning_to_dict
-from skillgit.traces.session import Learning, Session, SkillUse
+from skillgit.evidence.adapters.claude_code import merge_subagents
+from skillgit.evidence.adapters.lines import EPOCH, MICROSECOND, ReadReport, Skip, tool_call
+from skillgit.evidence.adapters.native import learning_from_dict, learning_to_dict
+from skillgit.evidence.session import Learning, Session, SkillUse
 
 STORE_VERSION = 4  # 4: adapters read outcomes from explicit signals, OTel sessions per conversation
 INDEX = "index.json"

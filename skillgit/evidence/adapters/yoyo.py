@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from skillgit.traces.lines import (
+from skillgit.evidence.adapters.lines import (
     ReadReport,
     clip_args,
     iter_json,
@@ -22,7 +22,7 @@ from skillgit.traces.lines import (
     stamp_version,
     tool_call,
 )
-from skillgit.traces.session import Learning, Outcome, Session, SkillUse, ToolCall
+from skillgit.evidence.session import Learning, Outcome, Session, SkillUse, ToolCall
 
 AUDIT = "audit.jsonl"
 OUTCOME = "outcome.json"

@@ -22,7 +22,7 @@ Rollout lines are `{"timestamp", "type", "payload"}` (older rollouts write the i
 - The code-mode `exec` wrapper is replaced by the commands it ran (`CommandExecution` items).
 - Skills: a `<skill><name>NAME</name>…` block Codex injects when a skill is selected (0.146 on, and
   `$skill` mentions before) is an invoked skill; reads of a SKILL.md stay ordinary calls (attribution).
-- Outcome: `skillgit.traces.outcome` (`task_complete` / `turn.completed` are completion records,
+- Outcome: `skillgit.evidence.adapters.outcome` (`task_complete` / `turn.completed` are completion records,
   `turn_aborted` / `turn.failed` / `error` explicit failures).
 """
 
@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from skillgit.traces.lines import (
+from skillgit.evidence.adapters.lines import (
     ERROR_MAX_CHARS,
     ReadReport,
     clip,
@@ -44,8 +44,8 @@ from skillgit.traces.lines import (
     split_skill,
     tool_call,
 )
-from skillgit.traces.outcome import Signals
-from skillgit.traces.session import Learning, Session, SkillUse
+from skillgit.evidence.adapters.outcome import Signals
+from skillgit.evidence.session import Learning, Session, SkillUse
 
 _CALLS = frozenset({"function_call", "custom_tool_call", "local_shell_call", "web_search_call"})
 _OUTPUTS = frozenset({"function_call_output", "custom_tool_call_output"})

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from skillgit.traces.session import Session, ToolCall
+from skillgit.evidence.session import Session, ToolCall
 
 DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024
 MAX_EXAMPLES = 20

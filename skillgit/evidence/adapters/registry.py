@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
-from skillgit.traces import claude_code, codex, native, otlp, yoyo
-from skillgit.traces.lines import ReadReport, Skip
-from skillgit.traces.session import Learning, Session
+from skillgit.evidence.adapters import claude_code, codex, native, otlp, yoyo
+from skillgit.evidence.adapters.lines import ReadReport, Skip
+from skillgit.evidence.session import Learning, Session
 
 __all__ = ["ADAPTERS", "HEAD_BYTES", "ReadReport", "Skip", "TraceAdapter", "detect"]
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from skillgit.traces.session import Outcome, ToolCall
+from skillgit.evidence.session import Outcome, ToolCall
 
 _FAILURE = re.compile(
     r"(?i)\b(?:i|we)(?:'m| am| was| were)? ?(?:could not|couldn't|cannot|can't|was unable to|were unable to|"

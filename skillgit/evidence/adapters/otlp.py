@@ -26,7 +26,7 @@ are grouped by `session.id`.
   `claude_code.skill_activated` events (span events or log events, `skill.name`), `execute_tool
   Skill` arguments `{"skill": ...}` — all `invoked`. Claude Code's redaction placeholder
   `custom_skill` is not a skill name (counted in `meta.redacted_skills`).
-- outcome: see `skillgit.traces.outcome`; the last trace's root `invoke_agent` span is the
+- outcome: see `skillgit.evidence.adapters.outcome`; the last trace's root `invoke_agent` span is the
   completion record (failed = failure); the final message's verdict can overrule a plain completion.
 - turns: model-call spans (`chat`, `text_completion`, `generate_content`) or `api_request` events;
   final_message: the last assistant text in `gen_ai.output.messages`.
@@ -41,7 +41,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from skillgit.traces.lines import (
+from skillgit.evidence.adapters.lines import (
     ERROR_MAX_CHARS,
     ReadReport,
     clip,
@@ -53,8 +53,8 @@ from skillgit.traces.lines import (
     split_skill,
     tool_call,
 )
-from skillgit.traces.outcome import Signals
-from skillgit.traces.session import Learning, Session, SkillUse, ToolCall
+from skillgit.evidence.adapters.outcome import Signals
+from skillgit.evidence.session import Learning, Session, SkillUse, ToolCall
 
 _MODEL_OPS = frozenset({"chat", "text_completion", "generate_content"})
 _META = (("gen_ai.conversation.id", "conversation_id"), ("gen_ai.agent.name", "agent_name"),
