@@ -30,11 +30,12 @@ from typing import Any
 from skillgit.evidence.adapters.lines import (
     EPOCH,
     ERROR_MAX_CHARS,
+    Batch,
     ReadReport,
     clip,
     clip_args,
     parse_time,
-    read_file_session,
+    read_lines,
     split_skill,
     stamp_version,
     tool_call,
@@ -59,8 +60,11 @@ class ClaudeCodeAdapter:
     def sniff(self, path: Path, head: bytes) -> bool:
         return any(key in head for key in (b'"parentUuid"', b'"sessionId"', b'"isSidechain"', b'"leafUuid"'))
 
+    def reader(self, path: Path) -> _Transcript:
+        return _Transcript(path)
+
     def read(self, path: Path, report: ReadReport) -> Iterator[Session | Learning]:
-        yield from read_file_session(path, report, _Transcript(path))
+        return read_lines(path, report, _Transcript(path))
 
 
 ADAPTER = ClaudeCodeAdapter()
@@ -77,8 +81,11 @@ class ClaudeStreamJsonAdapter:
             return True
         return b'"session_id"' in head and (b'"parent_tool_use_id"' in head or b'"num_turns"' in head)
 
+    def reader(self, path: Path) -> _Transcript:
+        return _Transcript(path, stream=True)
+
     def read(self, path: Path, report: ReadReport) -> Iterator[Session | Learning]:
-        yield from read_file_session(path, report, _Transcript(path, stream=True))
+        return read_lines(path, report, _Transcript(path, stream=True))
 
 
 STREAM_JSON = ClaudeStreamJsonAdapter()
@@ -86,6 +93,8 @@ STREAM_JSON = ClaudeStreamJsonAdapter()
 
 class _Transcript:
     """Running state while one transcript is read. Index 1 of each pair is the sidechain's."""
+
+    documents = False
 
     def __init__(self, path: Path, stream: bool = False) -> None:
         self.path = path
@@ -106,7 +115,7 @@ class _Transcript:
         self.signals = [Signals(), Signals()]
         self.result_text: str | None = None
 
-    def add(self, rec: dict[str, Any]) -> None:
+    def add(self, number: int, rec: dict[str, Any]) -> None:
         kind = rec.get("type")
         if kind != "assistant" and kind != "user":
             if self.stream and kind in ("system", "result"):
@@ -243,6 +252,10 @@ class _Transcript:
         use = SkillUse(name=name, how="invoked", version=version, full_name=full)
         if use not in self.skills:
             self.skills.append(use)
+
+    def flush(self, report: ReadReport) -> Batch:
+        """The transcript's one session as read so far (it replaces the one given before)."""
+        return Batch([self.session()] if self.records else [], frozenset())
 
     def session(self) -> Session:
         thread = 0 if self.main or self.stream else 1

@@ -36,11 +36,12 @@ from typing import Any
 
 from skillgit.evidence.adapters.lines import (
     ERROR_MAX_CHARS,
+    Batch,
     ReadReport,
     clip,
     clip_args,
     parse_time,
-    read_file_session,
+    read_lines,
     split_skill,
     tool_call,
 )
@@ -71,14 +72,21 @@ class CodexAdapter:
             return True
         return path.name.startswith("rollout-") and (b'"instructions"' in head or b'"function_call"' in head)
 
+    def reader(self, path: Path) -> _Rollout:
+        return _Rollout(path)
+
     def read(self, path: Path, report: ReadReport) -> Iterator[Session | Learning]:
-        yield from read_file_session(path, report, _Rollout(path))
+        return read_lines(path, report, _Rollout(path))
 
 
 ADAPTER = CodexAdapter()
 
 
 class _Rollout:
+    """Running state while one rollout or exec stream is read."""
+
+    documents = False
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self.records = 0
@@ -99,7 +107,7 @@ class _Rollout:
 
     # -- dispatch ---------------------------------------------------------------------------------
 
-    def add(self, rec: dict[str, Any]) -> None:
+    def add(self, number: int, rec: dict[str, Any]) -> None:
         payload = rec.get("payload")
         kind = rec.get("type")
         if type(payload) is not dict:
@@ -327,6 +335,10 @@ class _Rollout:
 
     # -- the session ------------------------------------------------------------------------------
 
+    def flush(self, report: ReadReport) -> Batch:
+        """The rollout's one session as read so far (it replaces the one given before)."""
+        return Batch([self.session()] if self.records else [], frozenset())
+
     def session(self) -> Session:
         calls = [c for c in self.calls if not (c[NAME] in _WRAPPERS and c[CHILDREN])]
         built = tuple(tool_call(c[NAME], c[ARGS], c[OK], parse_time(c[TS]), c[DURATION], c[ERROR], c[CODE]) for c in calls)
@@ -341,7 +353,7 @@ class _Rollout:
             skills=tuple(self.skills),
             final_message=self.text,
             turns=self.turns or self.event_turns,
-            meta=self.meta,
+            meta=dict(self.meta),
         )
 
 

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from skillgit.evidence.session import Session, ToolCall
+from skillgit.evidence.session import Learning, Session, ToolCall
 
 DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024
 MAX_EXAMPLES = 20
@@ -85,8 +85,26 @@ class ReadReport:
             self.examples.extend(examples[:room])
 
 
-def iter_json(path: Path, report: ReadReport) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, object) for every line of `path` that is a JSON object; the rest is reported."""
+@dataclass
+class Cursor:
+    """Where a resumable read of a JSON-lines file stands: `offset` bytes and `line` lines read, every one
+    of them complete. A last line without its newline may still be being written: `before_tail` is called
+    (once) before it is used, so that the reader's state without it can be kept, and the cursor stays
+    before it. `data`: a data line was seen (an empty file is reported once); `resumable` turns False
+    when the file is not JSON lines (pretty-printed documents are read whole, every time)."""
+
+    offset: int = 0
+    line: int = 0
+    data: bool = False
+    resumable: bool = True
+    before_tail: Callable[[], None] | None = None
+
+
+def iter_json(path: Path, report: ReadReport, cursor: Cursor | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for every line of `path` that is a JSON object; the rest is reported.
+
+    With a `cursor`, reading starts at its offset (line numbers go on from its line) and the cursor
+    follows every complete line, once its object has been used."""
     try:
         handle = open(path, "rb")  # noqa: SIM115 - closed by the `with handle` below
     except OSError as exc:
@@ -94,9 +112,12 @@ def iter_json(path: Path, report: ReadReport) -> Iterator[tuple[int, dict[str, A
         return
     limit = report.max_line_bytes
     scan = _SCAN
-    number = 0
-    seen_data = False
+    number = start = cursor.line if cursor is not None else 0
+    seen_data = cursor is not None and cursor.data
+    tail = cursor.before_tail if cursor is not None else None
     with handle:
+        if cursor is not None and cursor.offset:
+            handle.seek(cursor.offset)
         readline = handle.readline
         while True:
             try:
@@ -107,48 +128,71 @@ def iter_json(path: Path, report: ReadReport) -> Iterator[tuple[int, dict[str, A
             if not line:
                 break
             number += 1
-            if len(line) > limit and line[-1] != 10:
-                _drain(readline)
+            size = len(line)
+            whole = line[-1] == 10
+            if size > limit and not whole:
+                drained, whole = _drain(readline)
+                size += drained
+                if not whole and tail is not None:
+                    tail()
+                    tail = None
                 report.skip(path, number, "too-long", f"over {limit} bytes")
                 seen_data = True
-                continue
-            # json.loads(line) minus its Python-level wrapping: decode, then the C scanner directly.
-            # Anything unusual (BOM, leading blanks, errors) takes the json.loads path below.
-            try:
-                text = line.decode()
-                obj, end = scan(text, 0)
-                if end < len(text) and not text[end:].isspace():
-                    raise ValueError("extra data")
-            except (ValueError, StopIteration, RecursionError):
-                try:
-                    obj = json.loads(line)
-                except (ValueError, RecursionError) as exc:
-                    if line.isspace():
-                        continue
-                    seen_data = True
-                    report.skip(path, number, *_classify(line, exc))
-                    continue
-            seen_data = True
-            if type(obj) is dict:
-                yield number, obj
             else:
-                report.skip(path, number, "wrong-type", f"a JSON {type(obj).__name__}, not an object")
-    report.lines += number
+                if not whole and tail is not None:
+                    tail()  # the reader's state as it is before a line still being written
+                    tail = None
+                # json.loads(line) minus its Python-level wrapping: decode, then the C scanner directly.
+                # Anything unusual (BOM, leading blanks, errors) takes the json.loads path below.
+                obj: Any = None
+                try:
+                    text = line.decode()
+                    obj, end = scan(text, 0)
+                    if end < len(text) and not text[end:].isspace():
+                        raise ValueError("extra data")
+                except (ValueError, StopIteration, RecursionError):
+                    try:
+                        obj = json.loads(line)
+                    except (ValueError, RecursionError) as exc:
+                        obj = _BAD
+                        if not line.isspace():
+                            seen_data = True
+                            report.skip(path, number, *_classify(line, exc))
+                if obj is not _BAD:
+                    seen_data = True
+                    if type(obj) is dict:
+                        yield number, obj
+                    else:
+                        report.skip(path, number, "wrong-type", f"a JSON {type(obj).__name__}, not an object")
+            if cursor is not None and whole:
+                cursor.offset += size
+                cursor.line = number
+                cursor.data = seen_data
+    report.lines += number - start
     if not seen_data:
         report.skip(path, 0, "empty")
 
 
-def iter_values(path: Path, report: ReadReport) -> Iterator[tuple[int, Any]]:
+_BAD = object()
+
+
+def iter_values(path: Path, report: ReadReport, cursor: Cursor | None = None) -> Iterator[tuple[int, Any]]:
     """(line number, value) for every JSON document of `path`, whichever way it is laid out: one a line
     (JSON lines, as `iter_json` reads them), or pretty-printed over many lines, one document or several
     written one after the other (the OTLP example files, Python's ConsoleSpanExporter). A file whose
     first non-blank line is a complete JSON value is read as JSON lines; otherwise, when it starts with
     `{` or `[`, as a stream of documents (at most `max_line_bytes` in all), reported at the line each
-    one starts on. Objects and arrays are yielded; other values are `wrong-type`."""
+    one starts on. Objects and arrays are yielded; other values are `wrong-type`. A `cursor` is followed
+    as `iter_json` follows it (a stream of documents makes it not resumable: such a file is read whole)."""
+    if cursor is not None and cursor.offset:
+        yield from iter_json(path, report, cursor)  # it was read as JSON lines up to there
+        return
     first = _first_line(path, report.max_line_bytes)
     if first is None or first[:1] not in (b"{", b"[") or len(first) > report.max_line_bytes or _complete(first):
-        yield from iter_json(path, report)
+        yield from iter_json(path, report, cursor)
         return
+    if cursor is not None:
+        cursor.resumable = False
     try:
         with open(path, "rb") as handle:
             data = handle.read(report.max_line_bytes + 1)
@@ -238,11 +282,16 @@ def read_json_file(path: Path, report: ReadReport) -> dict[str, Any] | None:
     return obj
 
 
-def _drain(readline: Any) -> None:
+def _drain(readline: Any) -> tuple[int, bool]:
+    """Read on to the end of an overlong line: (bytes read, whether the line ended with its newline)."""
+    size = 0
     while True:
         chunk = readline(1 << 20)
-        if not chunk or chunk[-1] == 10:
-            return
+        size += len(chunk)
+        if not chunk:
+            return size, False
+        if chunk[-1] == 10:
+            return size, True
 
 
 def _classify(line: bytes, exc: BaseException) -> tuple[str, str]:
@@ -351,23 +400,44 @@ def stamp_version(record: dict[str, Any]) -> str | None:
     return version if type(version) is str and version else None
 
 
-class FileSession(Protocol):
-    """Running state while the records of one file become one session."""
+@dataclass(frozen=True)
+class Batch:
+    """What a reader has for the store since its last flush: new or changed records, and which of the
+    sessions it gave before still stand (None: all of them — its records only add to them)."""
 
-    records: int
-
-    def add(self, record: dict[str, Any]) -> None: ...
-
-    def session(self) -> Session: ...
+    records: list[Session | Learning]
+    keep: frozenset[str] | None = None
 
 
-def read_file_session(path: Path, report: ReadReport, state: FileSession) -> Iterator[Session]:
-    """Feed every JSON line of `path` to `state`; a record of the wrong shape is skipped and counted.
-    Yields the one session when any record was taken."""
-    for number, rec in iter_json(path, report):
+class LineReader(Protocol):
+    """The running state of one trace file read record by record. It is plain data (picklable), so an
+    ingest can keep it and a later one go on from where the file's last complete line was."""
+
+    documents: bool
+    """Whether the file may also be pretty-printed JSON documents (read with `iter_values`)."""
+
+    def add(self, number: int, value: Any) -> None:
+        """Take the record on line `number`; a record of the wrong shape raises TypeError, ValueError,
+        KeyError or AttributeError (it is then skipped and counted as `wrong-type`)."""
+
+    def flush(self, report: ReadReport) -> Batch:
+        """The records since the last flush (see `Batch`). A reader's pickled state leaves out what the
+        next flush delivers (records pending, sessions to redo), so a state kept just before a flush goes
+        on without giving them twice."""
+
+
+def feed(path: Path, report: ReadReport, reader: LineReader, cursor: Cursor | None = None) -> None:
+    """Feed every record of `path` (from `cursor` on, when given) to `reader`; bad ones go to `report`."""
+    values = iter_values(path, report, cursor) if reader.documents else iter_json(path, report, cursor)
+    add = reader.add
+    for number, value in values:
         try:
-            state.add(rec)
-        except (TypeError, AttributeError, ValueError) as exc:
+            add(number, value)
+        except (TypeError, AttributeError, ValueError, KeyError) as exc:
             report.skip(path, number, "wrong-type", str(exc) or type(exc).__name__)
-    if state.records:
-        yield state.session()
+
+
+def read_lines(path: Path, report: ReadReport, reader: LineReader) -> Iterator[Session | Learning]:
+    """Every record of `path`, read whole through `reader`."""
+    feed(path, report, reader)
+    yield from reader.flush(report).records

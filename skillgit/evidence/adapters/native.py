@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from skillgit.evidence.adapters.lines import ReadReport, iter_json
+from skillgit.evidence.adapters.lines import Batch, ReadReport, read_lines
 from skillgit.evidence.session import Learning, Session, SkillUse, ToolCall
 
 FORMAT = "skillgit-sessions"
@@ -36,21 +36,42 @@ class NativeAdapter:
             return first.replace(b" ", b"").startswith(b'{"kind":') and any(k in first for k in _KINDS)
         return isinstance(obj, dict) and obj.get("kind") in ("header", "session", "learning")
 
+    def reader(self, path: Path) -> _Records:
+        return _Records()
+
     def read(self, path: Path, report: ReadReport) -> Iterator[Session | Learning]:
-        for number, obj in iter_json(path, report):
-            kind = obj.get("kind", "session")
-            try:
-                if kind == "session":
-                    yield session_from_dict(obj)
-                elif kind == "learning":
-                    yield learning_from_dict(obj)
-                elif kind != "header":
-                    report.skip(path, number, "wrong-type", f"unknown kind {kind!r}")
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                report.skip(path, number, "wrong-type", _explain(exc))
+        return read_lines(path, report, _Records())
 
 
 ADAPTER = NativeAdapter()
+
+
+class _Records:
+    """Each line is a record of its own: a flush gives the records read since the last one."""
+
+    documents = False
+
+    def __init__(self) -> None:
+        self.pending: list[Session | Learning] = []
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"pending": []}  # what is pending is delivered by the flush that follows
+
+    def add(self, number: int, obj: dict[str, Any]) -> None:
+        kind = obj.get("kind", "session")
+        try:
+            if kind == "session":
+                self.pending.append(session_from_dict(obj))
+            elif kind == "learning":
+                self.pending.append(learning_from_dict(obj))
+            elif kind != "header":
+                raise ValueError(f"unknown kind {kind!r}")
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(_explain(exc)) from None
+
+    def flush(self, report: ReadReport) -> Batch:
+        records, self.pending = self.pending, []
+        return Batch(records)
 
 
 def write_jsonl(out: IO[str], records: Iterable[Session | Learning]) -> int:

@@ -43,13 +43,14 @@ from typing import Any
 
 from skillgit.evidence.adapters.lines import (
     ERROR_MAX_CHARS,
+    Batch,
     ReadReport,
     clip,
     clip_args,
     from_unix_nanos,
-    iter_values,
     loads_object,
     parse_time,
+    read_lines,
     split_skill,
     tool_call,
 )
@@ -96,14 +97,11 @@ class OtlpAdapter:
             return not (b'"sessionId"' in head or b'"parentUuid"' in head)
         return b'"context"' in head and b'"trace_id"' in head and b'"span_id"' in head
 
+    def reader(self, path: Path) -> _Builder:
+        return _Builder(path)
+
     def read(self, path: Path, report: ReadReport) -> Iterator[Session | Learning]:
-        builder = _Builder(path)
-        for number, value in iter_values(path, report):
-            try:
-                builder.add(value, number)
-            except (TypeError, AttributeError, ValueError, KeyError) as exc:
-                report.skip(path, number, "wrong-type", str(exc) or type(exc).__name__)
-        yield from builder.sessions()
+        return read_lines(path, report, _Builder(path))
 
 
 ADAPTER = OtlpAdapter()
@@ -259,15 +257,24 @@ class _Log:
 
 
 class _Builder:
-    """Collects the spans and log events of one file, then cuts them into sessions."""
+    """Collects the spans and log events of one file, then cuts them into sessions. A flush gives the
+    sessions that got a span or an event since the last one (`dirty`: their trace and log keys)."""
+
+    documents = True
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.traces: dict[str, list[_Span]] = {}
         self.logs: dict[str, list[_Log]] = {}
         self.ids: dict[Any, str] = {}
+        self.dirty: set[str] = set()
+        self.dirty_logs: set[str] = set()
 
-    def add(self, value: Any, line: int) -> None:
+    def __getstate__(self) -> dict[str, Any]:
+        # the sessions to redo are delivered by the flush that follows
+        return {**self.__dict__, "dirty": set(), "dirty_logs": set()}
+
+    def add(self, line: int, value: Any) -> None:
         if type(value) is list:
             for item in value:
                 self._object(item, line)
@@ -301,6 +308,7 @@ class _Builder:
 
     def _put(self, span: _Span, line: int) -> None:
         key = span.trace_id or f"{self.path.name}:{line}"
+        self.dirty.add(key)
         group = self.traces.get(key)
         if group is None:
             self.traces[key] = [span]
@@ -345,19 +353,28 @@ class _Builder:
                     if type(event) is not str:
                         continue
                     event = event.rsplit(".", 1)[-1] if event.startswith(("claude_code.", "copilot")) else event
-                    key = attrs.get("session.id") or attrs.get("gen_ai.conversation.id") or self.path.name
+                    key = str(attrs.get("session.id") or attrs.get("gen_ai.conversation.id") or self.path.name)
                     stamp = _nanos(record.get("timeUnixNano")) or _nanos(record.get("observedTimeUnixNano"))
-                    self.logs.setdefault(str(key), []).append(_Log(event, attrs, stamp, line))
+                    self.logs.setdefault(key, []).append(_Log(event, attrs, stamp, line))
+                    self.dirty_logs.add(key)
 
-    def sessions(self) -> Iterator[Session]:
+    def flush(self, report: ReadReport) -> Batch:
+        """The sessions with new spans or events since the last flush; the others stand."""
         groups: dict[str, list[list[_Span]]] = {}
+        touched = set(self.dirty_logs)
         for key, spans in self.traces.items():
             conversation = next((s.attrs[k] for s in spans for k in _CONVERSATION if type(s.attrs.get(k)) is str), None)
             groups.setdefault(conversation or key, []).append(spans)
+            if key in self.dirty:
+                touched.add(conversation or key)
         for key in self.logs:
             groups.setdefault(key, [])
+        self.dirty, self.dirty_logs = set(), set()
+        out: list[Session | Learning] = []
         for key, traces in groups.items():
-            yield _session(key, traces, self.logs.get(key, []), self.path)
+            if key in touched:
+                out.append(_session(key, traces, self.logs.get(key, []), self.path))
+        return Batch(out, frozenset(groups.keys() - touched))
 
 
 def _session(key: str, traces: list[list[_Span]], logs: list[_Log], path: Path) -> Session:

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Protocol
 
 from skillgit.evidence.adapters import claude_code, codex, native, otlp, yoyo
-from skillgit.evidence.adapters.lines import ReadReport, Skip
+from skillgit.evidence.adapters.lines import LineReader, ReadReport, Skip
 from skillgit.evidence.session import Learning, Session
 
-__all__ = ["ADAPTERS", "HEAD_BYTES", "ReadReport", "Skip", "TraceAdapter", "detect"]
+__all__ = ["ADAPTERS", "HEAD_BYTES", "LineReader", "ReadReport", "Skip", "TraceAdapter", "detect"]
 
 HEAD_BYTES = 8192
 
@@ -25,6 +25,10 @@ class TraceAdapter(Protocol):
 
     def read(self, path: Path, report: ReadReport) -> Iterator[Session | Learning]:
         """The sessions and learnings of `path`; bad lines go to `report`."""
+
+    def reader(self, path: Path) -> LineReader | None:
+        """A reader of `path` record by record, whose state an ingest can keep and go on from when the file
+        grows; None when the file is read whole (`read`), every time it changes."""
 
 
 # Sniffed in this order: the most specific formats first.

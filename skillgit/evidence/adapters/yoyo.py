@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from skillgit.evidence.adapters.lines import (
+    Batch,
     ReadReport,
     clip_args,
-    iter_json,
     parse_time,
     read_json_file,
+    read_lines,
     stamp_version,
     tool_call,
 )
@@ -43,18 +44,20 @@ class YoyoAdapter:
             return True
         return _is_learnings(head) or _is_audit(head)
 
-    def read(self, path: Path, report: ReadReport) -> Iterator[Session | Learning]:
+    def reader(self, path: Path) -> _Audit | _Learnings | None:
+        """An audit log or a learnings file; None for an outcome.json (read whole)."""
         if path.name == OUTCOME:
-            if not (path.parent / AUDIT).exists():
-                yield _session(path, [], [], report, f"{path}:1")
-            return
+            return None
         if path.name == AUDIT or path.name != LEARNINGS and not _is_learnings(_head(path)):
-            calls: list[ToolCall] = []
-            skills: list[SkillUse] = []
-            _read_audit(path, report, calls, skills)
-            yield _session(path.parent / OUTCOME, calls, skills, report, f"{path}:1")
-            return
-        yield from _read_learnings(path, report)
+            return _Audit(path)
+        return _Learnings(path)
+
+    def read(self, path: Path, report: ReadReport) -> Iterator[Session | Learning]:
+        reader = self.reader(path)
+        if reader is not None:
+            yield from read_lines(path, report, reader)
+        elif not (path.parent / AUDIT).exists():
+            yield _session(path, [], [], report, f"{path}:1")
 
 
 ADAPTER = YoyoAdapter()
@@ -76,18 +79,24 @@ def _head(path: Path) -> bytes:
         return b""
 
 
-def _read_audit(path: Path, report: ReadReport, calls: list[ToolCall], skills: list[SkillUse]) -> None:
-    append = calls.append
-    for number, rec in iter_json(path, report):
+class _Audit:
+    """An audit log: every line a tool call of the folder's one session."""
+
+    documents = False
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.calls: list[ToolCall] = []
+        self.skills: list[SkillUse] = []
+
+    def add(self, number: int, rec: dict[str, Any]) -> None:
         get = rec.get
         tool, args, ok, duration, ts = get("tool"), get("args"), get("success"), get("duration_ms"), get("ts")
         if type(tool) is not str or (args is not None and type(args) is not dict):
-            report.skip(path, number, "wrong-type", "`tool` must be a string and `args` an object")
-            continue
+            raise TypeError("`tool` must be a string and `args` an object")
         if ok is not None and type(ok) is not bool or duration is not None and type(duration) not in (int, float):
-            report.skip(path, number, "wrong-type", "`success` must be a boolean and `duration_ms` a number")
-            continue
-        append(tool_call(
+            raise TypeError("`success` must be a boolean and `duration_ms` a number")
+        self.calls.append(tool_call(
             tool,
             clip_args(args) if args else {},
             ok,
@@ -95,7 +104,11 @@ def _read_audit(path: Path, report: ReadReport, calls: list[ToolCall], skills: l
             duration if duration is None or type(duration) is int else int(duration),
         ))
         if "skill_version" in rec or "skillVersion" in rec:
-            _stamp(rec, skills)
+            _stamp(rec, self.skills)
+
+    def flush(self, report: ReadReport) -> Batch:
+        """The folder's session as read so far, its outcome.json read along (it replaces the one given before)."""
+        return Batch([_session(self.path.parent / OUTCOME, self.calls, self.skills, report, f"{self.path}:1")], frozenset())
 
 
 def _session(outcome_path: Path, calls: list[ToolCall], skills: list[SkillUse], report: ReadReport, origin: str) -> Session:
@@ -148,20 +161,30 @@ def _stamp(rec: dict[str, Any], skills: list[SkillUse]) -> None:
             skills.append(use)
 
 
-def _read_learnings(path: Path, report: ReadReport) -> Iterator[Learning]:
-    for number, rec in iter_json(path, report):
+class _Learnings:
+    """A learnings file: each line a learning of its own; a flush gives those read since the last one."""
+
+    documents = False
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.pending: list[Session | Learning] = []
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"path": self.path, "pending": []}  # what is pending is delivered by the flush that follows
+
+    def add(self, number: int, rec: dict[str, Any]) -> None:
         title = rec.get("title")
         skill = rec.get("skill")
         skills = rec.get("skills")
         text = [rec.get(k) for k in ("type", "source", "pattern_key", "context", "takeaway")]
         if type(title) is not str or any(v is not None and type(v) is not str for v in text):
-            report.skip(path, number, "wrong-type", "`title` and the text fields must be strings")
-            continue
+            raise TypeError("`title` and the text fields must be strings")
         names = [s for s in skills if type(s) is str] if type(skills) is list else []
         if type(skill) is str and skill not in names:
             names.insert(0, skill)
         day = rec.get("day")
-        yield Learning(
+        self.pending.append(Learning(
             title=title,
             ts=parse_time(rec.get("ts")),
             type=text[0],
@@ -170,7 +193,11 @@ def _read_learnings(path: Path, report: ReadReport) -> Iterator[Learning]:
             takeaway=text[4] or "",
             pattern_key=text[2],
             skill=names[0] if names else None,
-            origin=f"{path}:{number}",
+            origin=f"{self.path}:{number}",
             skills=tuple(names),
             day=day if type(day) is int else None,
-        )
+        ))
+
+    def flush(self, report: ReadReport) -> Batch:
+        records, self.pending = self.pending, []
+        return Batch(records)
