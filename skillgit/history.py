@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from skillgit import trailers as T
 from skillgit.errors import UsageError
 from skillgit.events import Event, event_from_commit
+from skillgit.git import LogRecord
 from skillgit.model.skill import check_name as check_skill_name
 from skillgit.workspace import Workspace
 
@@ -55,11 +56,48 @@ def versions(ws: Workspace, name: str, rev: str = "HEAD") -> list[Version]:
     if not commits:
         return []
     records = list(reversed(ws.repo.log("--no-walk", raw=True, stdin="\n".join(commits) + "\n")))
+    return _numbered(ws, name, [(r, _event(r)) for r in records])
+
+
+def all_versions(ws: Workspace, rev: str = "HEAD") -> dict[str, list[Version]]:
+    """The versions of every skill that ever had a folder under the skill roots, from one `git log` over
+    the roots (not one per skill): what `versions` gives for each, in the log's order.
+
+    One walk over the roots cannot use the commit-graph's changed-path Bloom filters (git uses them for
+    one pathspec only), so for a single skill `versions` stays faster; for all of them this is one
+    process instead of two per skill. A merge commit is listed under a skill only when git shows it
+    (a merge that changed a skill's files beyond both parents has no file list of its own here).
+    """
+    if ws.repo.head() is None:
+        return {}
+    touched: dict[str, list[tuple[LogRecord, Event]]] = {}
+    for record in ws.repo.iter_log(rev, "--", ws.skills_root, ws.attic_root, raw=True):
+        names = {found[0] for change in record.files if (found := ws.skill_name_of(change.path)) is not None}
+        if names:
+            event = _event(record)  # parsed while git reads on
+            for name in names:
+                touched.setdefault(name, []).append((record, event))
+    out: dict[str, list[Version]] = {}
+    for name, records in touched.items():
+        try:
+            check_skill_name(name)
+        except UsageError:
+            continue  # not a skill folder (a name skillgit would refuse)
+        out[name] = _numbered(ws, name, list(reversed(records)))
+    return out
+
+
+def _event(record: LogRecord) -> Event:
+    return event_from_commit(record.commit, record.parents, record.author_name, record.author_email, record.time, record.message)
+
+
+def _numbered(ws: Workspace, name: str, records: list[tuple[LogRecord, Event]]) -> list[Version]:
+    """`records` (oldest first, each with its changed files and event) as versions v1…vN of skill `name`."""
+    active, attic = ws.skill_dir(name), ws.attic_dir(name)
     out: list[Version] = []
     blob: str | None = None
     location = "gone"
-    for record in records:
-        event = event_from_commit(record.commit, record.parents, record.author_name, record.author_email, record.time, record.message)
+    for record, event in records:
         skill_files = {c.path: c for c in record.files}
         for loc, directory in (("active", active), ("attic", attic)):
             change = skill_files.get(f"{directory}/SKILL.md")
