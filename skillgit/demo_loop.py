@@ -125,10 +125,11 @@ def _trim_release(root: Path, echo: Echo) -> None:
 
 def _watch(root: Path, when: datetime, echo: Echo) -> None:
     from skillgit.cycle.watch import roll_back, watch
-    from skillgit.evidence.store import load_sessions
+    from skillgit.evidence.ingested import Ingested
 
     ws = Workspace.open(root)
-    comparisons = watch(ws, load_sessions(ws.repo, ws.config), now=when)
+    with Ingested.open(ws) as ev:
+        comparisons = watch(ws, ev.summaries, now=when, catalog=ev.catalog, attributions=ev.attributions)
     for c in comparisons:
         echo(f"   {'ALERT' if c.alert else 'ok'}: {c.message()}")
     done, failed = roll_back(ws, [c for c in comparisons if c.alert])
@@ -142,10 +143,12 @@ def _watch(root: Path, when: datetime, echo: Echo) -> None:
 
 def _expectations(root: Path, when: datetime, echo: Echo) -> None:
     from skillgit.evidence.expectations import grade_expectations
-    from skillgit.evidence.store import load_learnings, load_sessions
+    from skillgit.evidence.ingested import Ingested
 
     ws = Workspace.open(root)
-    grades = grade_expectations(ws, load_sessions(ws.repo, ws.config), load_learnings(ws.repo, ws.config), now=when)
+    with Ingested.open(ws) as ev:
+        grades = grade_expectations(ws, ev.summaries, ev.learnings, now=when, catalog=ev.catalog,
+                                    attributions=ev.attributions, channels=ev.channels)
     for g in grades:
         value = "-" if g.value is None else f"{g.value:g}"
         echo(f"   {g.commit[:12]} {g.event} {g.skill}: {g.status} (value {value} over {g.sessions} session(s))")

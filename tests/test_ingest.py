@@ -207,34 +207,58 @@ def test_exporting_to_stdout_moves_the_summary_to_stderr(sg, empty_repo: Path, t
 
 
 def test_an_ingest_killed_midway_loses_nothing(empty_repo: Path, traces: Path) -> None:
+    """Killed inside its third write transaction: the two before stand, the third is rolled back whole."""
     script = (
         "import os, sys\n"
+        "import skillgit.evidence.ingest as ingest\n"
         "import skillgit.evidence.store as store\n"
-        "real = store.TraceStore.put\n"
+        "ingest.SAVE_EVERY_BYTES = 0\n"
+        "real = store._insert\n"
         "calls = []\n"
-        "def put(self, *a, **k):\n"
+        "def insert(*a, **k):\n"
         "    calls.append(1)\n"
+        "    real(*a, **k)\n"
         "    if len(calls) == 3:\n"
         "        os._exit(9)\n"
-        "    return real(self, *a, **k)\n"
-        "store.TraceStore.put = put\n"
+        "store._insert = insert\n"
         "from skillgit.cli import run\n"
         "sys.exit(run(sys.argv[1:]))\n"
     )
     killed = subprocess.run([sys.executable, "-c", script, "-C", str(empty_repo), "ingest", str(traces)], capture_output=True, check=False)
-    assert killed.returncode == 9
+    assert killed.returncode == 9, killed.stderr
+    assert len(load_sessions(Repo.discover(empty_repo))) > 0
     from skillgit.cli import run
 
-    assert run(["-C", str(empty_repo), "ingest", str(traces)]) == 0
-    assert len(load_sessions(Repo.discover(empty_repo))) == 4
+    assert run(["-C", str(empty_repo), "ingest", "--json", str(traces)]) == 0
+    sessions = load_sessions(Repo.discover(empty_repo))
+    assert sorted(s.source for s in sessions) == ["claude-code", "codex", "otlp", "yoyo"]
+    assert len(load_learnings(Repo.discover(empty_repo))) == 8
 
 
-def test_a_corrupt_store_entry_is_read_again(sg, empty_repo: Path, traces: Path) -> None:
+def test_a_store_that_is_not_a_database_is_named_with_the_fix(sg, empty_repo: Path, traces: Path) -> None:
     summary(sg, empty_repo, str(traces))
-    index = Repo.discover(empty_repo).state_dir / "traces" / "index.json"
-    index.write_text("{garbage")
-    data = summary(sg, empty_repo, str(traces))
-    assert data["files_read"] == 7 and data["sessions"] == 4
+    db = Repo.discover(empty_repo).state_dir / "evidence.db"
+    for extra in db.parent.glob("evidence.db-*"):
+        extra.unlink()
+    db.write_bytes(b"garbage, not SQLite" * 100)
+    result = sg(empty_repo, "ingest", str(traces))
+    assert result.code == 4
+    assert f"{db}: not a usable evidence database" in result.err and "delete it and run `skillgit ingest` again" in result.err
+    db.unlink()
+    assert summary(sg, empty_repo, str(traces))["sessions"] == 4
+
+
+def test_a_store_from_a_newer_skillgit_is_refused_not_changed(sg, empty_repo: Path, traces: Path) -> None:
+    import sqlite3
+
+    summary(sg, empty_repo, str(traces))
+    db = Repo.discover(empty_repo).state_dir / "evidence.db"
+    with sqlite3.connect(db) as con:
+        con.execute("PRAGMA user_version = 99")
+    before = db.read_bytes()
+    result = sg(empty_repo, "metrics")
+    assert result.code == 4 and "written by a newer skillgit (evidence schema 99" in result.err
+    assert db.read_bytes() == before
 
 
 def test_a_file_that_fails_to_open_is_counted_as_unreadable(sg, empty_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -260,42 +284,16 @@ def touch_all(paths: list[Path]) -> None:
         path.write_bytes(path.read_bytes())
 
 
-def test_a_small_change_adds_a_pack_and_keeps_the_old_one(sg, empty_repo: Path, traces: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from skillgit.evidence import store
-
-    monkeypatch.setattr(store, "REPACK_MIN_DEAD", 0)
-    packs = Repo.discover(empty_repo).state_dir / "traces" / "packs"
-    summary(sg, empty_repo, str(traces))
-    touch_all(list((traces / "codex").iterdir()))
-    summary(sg, empty_repo, str(traces))
-    assert len(list(packs.iterdir())) == 2
-
-
-def test_a_pack_that_is_mostly_superseded_is_rewritten(sg, empty_repo: Path, traces: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from skillgit.evidence import store
-
-    monkeypatch.setattr(store, "REPACK_MIN_DEAD", 0)
-    packs = Repo.discover(empty_repo).state_dir / "traces" / "packs"
-    summary(sg, empty_repo, str(traces))
-    (first,) = list(packs.iterdir())
+def test_a_file_read_again_replaces_its_sessions(sg, empty_repo: Path, traces: Path) -> None:
+    first = summary(sg, empty_repo, str(traces))
+    before = load_sessions(Repo.discover(empty_repo))
     touch_all([p for p in traces.rglob("*.json*") if "codex" not in p.parts])
-    assert summary(sg, empty_repo, str(traces))["files_read"] == 7 - 1
-    remaining = list(packs.iterdir())
-    assert first not in remaining and len(remaining) == 1
-    sessions = load_sessions(Repo.discover(empty_repo))
-    assert sorted(s.source for s in sessions) == ["claude-code", "codex", "otlp", "yoyo"]
+    again = summary(sg, empty_repo, str(traces))
+    assert (again["files_read"], again["files_cached"], again["sessions"]) == (6, 1, first["sessions"])
+    assert load_sessions(Repo.discover(empty_repo)) == before
+    assert len(load_learnings(Repo.discover(empty_repo))) == 8
 
 
-def test_a_second_ingest_while_one_runs_is_refused(sg, empty_repo: Path, traces: Path) -> None:
-    from skillgit.evidence.store import lock
-
-    held = lock(Repo.discover(empty_repo).state_dir / "traces")
-    try:
-        result = sg(empty_repo, "ingest", str(traces))
-    finally:
-        held.close()
-    assert result.code == 4
-    assert "another `skillgit ingest` is running" in result.err
 
 
 def test_a_long_ingest_on_a_terminal_shows_a_progress_bar(sg, empty_repo: Path, traces: Path, monkeypatch: pytest.MonkeyPatch) -> None:

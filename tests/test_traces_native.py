@@ -10,7 +10,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skillgit.evidence.adapters.lines import ReadReport
+from skillgit.evidence import db
+from skillgit.evidence.adapters.lines import Batch, ReadReport
 from skillgit.evidence.adapters.native import (
     ADAPTER,
     learning_to_dict,
@@ -20,7 +21,7 @@ from skillgit.evidence.adapters.native import (
 )
 from skillgit.evidence.adapters.registry import detect
 from skillgit.evidence.session import Learning, Session, SkillUse, ToolCall
-from skillgit.evidence.store import _decode, _encode
+from skillgit.evidence.store import Store, Written
 from skillgit.schemas import schema_errors
 
 text = st.text(max_size=20)
@@ -62,10 +63,23 @@ def test_a_session_survives_json_and_matches_the_schema(session: Session) -> Non
     assert session_from_dict(data) == session
 
 
-@settings(max_examples=150, deadline=None)
-@given(sessions)
-def test_a_session_survives_the_store_encoding(session: Session) -> None:
-    assert _decode(_encode(session)) == session
+def test_a_session_survives_the_evidence_store(tmp_path: Path) -> None:
+    store = Store(tmp_path / "evidence.db", db.connect(tmp_path / "evidence.db"))
+    count = iter(range(10**6))
+
+    @settings(max_examples=150, deadline=None)
+    @given(sessions)
+    def survives(session: Session) -> None:
+        path = f"/traces/{next(count)}.jsonl"
+        store.put([Written(path, "skillgit", [1, 2, 3], False, None, [Batch([session], frozenset())], {}, 0, 0, None,
+                           {}, None, {}, [])])
+        assert store.con is not None
+        (row,) = store.con.execute("SELECT s.id FROM sessions s JOIN sources src ON src.id = s.source_id WHERE src.path = ?",
+                                   (path,)).fetchone()
+        assert list(store.sessions([row])) == [session]
+
+    survives()
+    store.close()
 
 
 def test_an_exported_file_validates_and_reads_back_equal(tmp_path: Path) -> None:

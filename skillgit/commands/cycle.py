@@ -101,12 +101,13 @@ def watch_command(ctx: click.Context, auto_rollback: bool, now: str | None, as_j
     """
 
     from skillgit.cycle.watch import roll_back, watch
-    from skillgit.evidence.store import load_sessions
+    from skillgit.evidence.ingested import Ingested
     from skillgit.workspace import Workspace
 
     ws = Workspace.open(where(ctx, directory))
     when = _now(now) or datetime.now(UTC)
-    comparisons = watch(ws, load_sessions(ws.repo, ws.config), now=when)
+    with Ingested.open(ws) as ev:
+        comparisons = watch(ws, ev.summaries, now=when, catalog=ev.catalog, attributions=ev.attributions)
     alerts = [c for c in comparisons if c.alert]
     rolled, failed = roll_back(ws, alerts) if auto_rollback and alerts else ([], [])
     if as_json:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -67,9 +68,9 @@ def run_ingest(start: Path, paths: list[Path], fmt: str, strict: bool, export: P
     total = sum(f.key[0] for f in files)
     if total > PROGRESS_MIN_BYTES and sys.stderr.isatty() and not as_json:
         with click.progressbar(length=total, label="ingesting", file=sys.stderr) as bar:
-            pipeline.ingest(repo, files, config.traces.max_line_bytes, result, progress=bar.update)
+            pipeline.ingest(repo, files, config.traces.max_line_bytes, result, progress=bar.update, config=config)
     else:
-        pipeline.ingest(repo, files, config.traces.max_line_bytes, result)
+        pipeline.ingest(repo, files, config.traces.max_line_bytes, result, config=config)
     exported = _export(repo, export) if export is not None else None
     to_stdout = export is None or str(export) != "-"
     if as_json:
@@ -88,18 +89,22 @@ def run_ingest(start: Path, paths: list[Path], fmt: str, strict: bool, export: P
 
 
 def _export(repo: Any, target: Path) -> int:
-    from skillgit.evidence.adapters.native import write_jsonl
-    from skillgit.evidence.store import TraceStore, store_dir
+    """Every stored session (read a few at a time) and learning, as skillgit JSONL."""
+    import itertools
 
-    store = TraceStore.open(store_dir(repo))
-    records: list[Any] = [*store.sessions(), *store.learnings()]
-    if str(target) == "-":
-        return write_jsonl(sys.stdout, records)
-    tmp = target.with_name(f".{target.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as out:
-        count = write_jsonl(out, records)
-    os.replace(tmp, target)
-    return count
+    from skillgit.evidence.adapters.native import write_jsonl
+    from skillgit.evidence.session import Learning, Session
+    from skillgit.evidence.store import Store
+
+    with Store.open(repo) as store:
+        records: Iterable[Session | Learning] = itertools.chain(store.all_sessions(), store.learnings())
+        if str(target) == "-":
+            return write_jsonl(sys.stdout, records)
+        tmp = target.with_name(f".{target.name}.tmp")
+        with open(tmp, "w", encoding="utf-8") as out:
+            count = write_jsonl(out, records)
+        os.replace(tmp, target)
+        return count
 
 
 def _print_summary(result: Any, exported: int | None, export: Path | None, err: bool) -> None:
@@ -128,17 +133,17 @@ def _print_summary(result: Any, exported: int | None, export: Path | None, err: 
         click.echo(f"skillgit: warning: {warning}", err=True)
 
 
-def _evidence(start: Path) -> tuple[Any, list[Any], list[Any]]:
-    """The workspace and its stored sessions and learnings; a note on stderr when nothing was ingested."""
-    from skillgit.evidence.store import load_learnings, load_sessions
+def _evidence(start: Path) -> tuple[Any, Any]:
+    """The workspace and what was ingested into it; a note on stderr when nothing was."""
+    from skillgit.evidence.ingested import Ingested
     from skillgit.workspace import Workspace
 
     ws = Workspace.open(start)
-    sessions = load_sessions(ws.repo, ws.config)
-    if not sessions:
+    ingested = Ingested.open(ws)
+    if not ingested.summaries:
         click.echo("skillgit: no sessions ingested yet; run `skillgit ingest PATH…` first "
                    "(until then every skill is unmeasured).", err=True)
-    return ws, sessions, load_learnings(ws.repo, ws.config)
+    return ws, ingested
 
 
 def _known(catalog: Any, name: str) -> None:
@@ -174,27 +179,29 @@ def metrics_command(ctx: click.Context, name: str | None, by_version: bool, as_j
 
 
 def run_metrics(start: Path, name: str | None, by_version: bool, as_json: bool) -> int:
-    from skillgit.evidence.attribution import Catalog, attribute
-    from skillgit.evidence.metrics import compute_metrics, per_version
+    from skillgit.evidence.metrics import Timeline, compute_metrics, per_version
 
-    ws, sessions, learnings = _evidence(start)
-    catalog = Catalog(ws)
-    if name is not None:
-        _known(catalog, name)
-    found = attribute(sessions, ws, catalog=catalog)
-    names = [name] if name else catalog.names
-    if by_version:
-        rows = []
-        for skill in names:
-            labels: dict[str, list[str]] = {}
-            for v in catalog.versions(skill):
-                if v.blob:
-                    labels.setdefault(v.blob, []).append(v.label)
-            for blob, m in per_version(ws, skill, sessions, learnings, catalog=catalog, attributions=found).items():
-                rows.append({**m.to_json(), "versions": labels.get(blob, [])})
-    else:
-        every = compute_metrics(ws, sessions, learnings, catalog=catalog, attributions=found)
-        rows = [every[skill].to_json() for skill in names]
+    ws, ev = _evidence(start)
+    with ev:
+        catalog, sessions, learnings = ev.catalog, ev.summaries, ev.learnings
+        if name is not None:
+            _known(catalog, name)
+        found, chan = ev.attributions, ev.channels
+        names = [name] if name else catalog.names
+        if by_version:
+            rows = []
+            timeline = Timeline(sessions)
+            for skill in names:
+                labels: dict[str, list[str]] = {}
+                for v in catalog.versions(skill):
+                    if v.blob:
+                        labels.setdefault(v.blob, []).append(v.label)
+                for blob, m in per_version(ws, skill, timeline, learnings, catalog=catalog, attributions=found,
+                                           channels=chan).items():
+                    rows.append({**m.to_json(), "versions": labels.get(blob, [])})
+        else:
+            every = compute_metrics(ws, sessions, learnings, catalog=catalog, attributions=found, channels=chan)
+            rows = [every[skill].to_json() for skill in names]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return 0
@@ -233,13 +240,14 @@ def diagnose_command(ctx: click.Context, name: str, as_json: bool, directory: Pa
 
 
 def run_diagnose(start: Path, name: str, as_json: bool) -> int:
-    from skillgit.evidence.attribution import Catalog
     from skillgit.evidence.diagnosis import diagnose
 
-    ws, sessions, _ = _evidence(start)
-    catalog = Catalog(ws)
-    _known(catalog, name)
-    findings = diagnose(ws, name, sessions, catalog=catalog)
+    ws, ev = _evidence(start)
+    with ev:
+        _known(ev.catalog, name)
+        ids = ev.used(name, count_weak=bool(ws.config.metrics.count_weak))
+        findings = diagnose(ws, name, ev.sessions(ids), catalog=ev.catalog, attributions=ev.attributions)
+        sessions = ev.summaries
     if as_json:
         click.echo(json.dumps([f.to_json() for f in findings], indent=2))
         return 0
@@ -278,14 +286,15 @@ def expectations_command(ctx: click.Context, skill: str | None, as_json: bool, d
 
 
 def run_expectations(start: Path, skill: str | None, as_json: bool) -> int:
-    from skillgit.evidence.attribution import Catalog
     from skillgit.evidence.expectations import grade_expectations
     from skillgit.model.skill import check_name
 
-    ws, sessions, learnings = _evidence(start)
     if skill is not None:
         check_name(skill)
-    grades = grade_expectations(ws, sessions, learnings, skill=skill, catalog=Catalog(ws))
+    ws, ev = _evidence(start)
+    with ev:
+        grades = grade_expectations(ws, ev.summaries, ev.learnings, skill=skill, catalog=ev.catalog,
+                                    attributions=ev.attributions, channels=ev.channels)
     if as_json:
         click.echo(json.dumps([g.to_json() for g in grades], indent=2))
         return 0

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from skillgit.cycle.evidence import Evidence
     from skillgit.events import Event
     from skillgit.evidence.metrics import Metrics
-    from skillgit.evidence.session import Session
+    from skillgit.evidence.session import SessionSummary
     from skillgit.model.skill import Skill
     from skillgit.workspace import Workspace
 
@@ -96,7 +96,7 @@ def describe(m: Metrics) -> str:
     return f"complaints {m.complaints}, win_rate {m.win_rate:.2f} over {m.uses} session(s){version}"
 
 
-def decide(ws: Workspace, ev: Evidence, history: Sequence[Event], *, new_sessions: Sequence[Session],
+def decide(ws: Workspace, ev: Evidence, history: Sequence[Event], *, new_sessions: Sequence[SessionSummary],
            since: datetime | None = None) -> Decision:
     """The one action; `new_sessions` and `since` (the last cycle event's time) say what evidence is new."""
     cfg = ws.config.cycle
@@ -175,7 +175,7 @@ def decide(ws: Workspace, ev: Evidence, history: Sequence[Event], *, new_session
     return Decision("no-op", None, trigger, notes=tuple(notes))
 
 
-def _fresh(ev: Evidence, new_sessions: Sequence[Session], since: datetime | None) -> set[str]:
+def _fresh(ev: Evidence, new_sessions: Sequence[SessionSummary], since: datetime | None) -> set[str]:
     """Skills with new evidence: a new session attributed to them, or a complaint after `since`."""
     from skillgit.cycle.gates import as_utc
     from skillgit.evidence.metrics import is_complaint

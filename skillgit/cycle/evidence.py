@@ -1,4 +1,4 @@
-"""Evidence for one cycle: sessions → attributions → metrics (whole window and current version) → diagnosis.
+"""Evidence for one cycle: the ingested sessions, attributed → metrics (whole window and current version) → diagnosis.
 
 Metrics for the refine decision are those of each skill's **current version** (the sessions that
 ran while it was in effect, and the complaints timed inside that span), so a problem that a
@@ -7,7 +7,6 @@ refine fixed stops counting once the new version is in place. Retire looks at th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -16,21 +15,24 @@ if TYPE_CHECKING:
     from skillgit.cycle.plan import Evidenced
     from skillgit.evidence.attribution import Attribution, Catalog
     from skillgit.evidence.diagnosis import Finding
+    from skillgit.evidence.ingested import Ingested
     from skillgit.evidence.metrics import Metrics
-    from skillgit.evidence.session import Learning, Session
+    from skillgit.evidence.session import Learning, SessionSummary
     from skillgit.workspace import Workspace
 
 
 @dataclass(frozen=True)
 class Evidence:
     catalog: Catalog
-    sessions: tuple[Session, ...]
+    sessions: tuple[SessionSummary, ...]
     learnings: tuple[Learning, ...]
     attributions: tuple[Attribution, ...]
     metrics: dict[str, Metrics]
     """Every skill at HEAD over all sessions."""
     current: dict[str, Metrics]
     """Active skills, over the sessions of their current version (falls back to `metrics`)."""
+    ingested: Ingested | None = None
+    """Where whole sessions are read from (for diagnosis), a skill at a time."""
 
     def complaints(self, name: str) -> list[Learning]:
         """Learnings tied to `name` (pattern_key or skill field), timed inside its current version's span."""
@@ -70,21 +72,23 @@ class Evidence:
         if not mine:
             mine = [a for a in self.attributions if a.skill == name]
         ids = {a.session_id for a in mine}
-        sessions = [s for s in self.sessions if s.id in ids]
+        sessions = self.ingested.sessions(ids) if self.ingested is not None else iter(())
         return diagnose(ws, name, sessions, ws.config, catalog=self.catalog, attributions=mine)
 
 
-def gather(ws: Workspace, sessions: Sequence[Session], learnings: Sequence[Learning]) -> Evidence:
-    from skillgit.evidence.attribution import Catalog, attribute
-    from skillgit.evidence.metrics import compute_metrics, per_version
+def gather(ws: Workspace, ingested: Ingested) -> Evidence:
+    """The cycle's evidence from what was ingested (attributed once, at ingest, and kept)."""
+    from skillgit.evidence.metrics import Timeline, compute_metrics, per_version
 
-    catalog = Catalog(ws)
-    found = attribute(sessions, ws, catalog=catalog)
-    metrics = compute_metrics(ws, sessions, learnings, ws.config, catalog=catalog, attributions=found)
+    catalog, found, chan = ingested.catalog, ingested.attributions, ingested.channels
+    sessions, learnings = ingested.summaries, ingested.learnings
+    timeline = Timeline(sessions)
+    metrics = compute_metrics(ws, sessions, learnings, ws.config, catalog=catalog, attributions=found, channels=chan)
     current: dict[str, Metrics] = {}
     for name, entry in catalog.entries.items():
         if entry.location != "active":
             continue
-        by_version = per_version(ws, name, sessions, learnings, ws.config, catalog=catalog, attributions=found)
+        by_version = per_version(ws, name, timeline, learnings, ws.config, catalog=catalog, attributions=found,
+                                 channels=chan, only=entry.blob)
         current[name] = by_version.get(entry.blob) or metrics[name]
-    return Evidence(catalog, tuple(sessions), tuple(learnings), tuple(found), metrics, current)
+    return Evidence(catalog, tuple(sessions), tuple(learnings), tuple(found), metrics, current, ingested)

@@ -22,7 +22,7 @@ from skillgit.config import CONFIG_FILE
 
 if TYPE_CHECKING:
     from skillgit.events import Event
-    from skillgit.evidence.session import Session
+    from skillgit.evidence.session import SessionSummary
     from skillgit.workspace import Workspace
 
 
@@ -37,7 +37,7 @@ class Gate:
 class GateReport:
     gates: tuple[Gate, ...]
     last_cycle: Event | None
-    new_sessions: tuple[Session, ...]
+    new_sessions: tuple[SessionSummary, ...]
     noop_streak: int
     """No-op events in a row at the top of the cycle history."""
 
@@ -79,7 +79,7 @@ def noop_streak(history: Sequence[Event]) -> int:
     return streak
 
 
-def sessions_after(sessions: Sequence[Session], when: datetime | None) -> list[Session]:
+def sessions_after(sessions: Sequence[SessionSummary], when: datetime | None) -> list[SessionSummary]:
     """Sessions that started (else ended) strictly after `when`; all timed sessions when `when` is None."""
     out = []
     for session in sessions:
@@ -99,7 +99,7 @@ def dirty_paths(ws: Workspace) -> list[str]:
     ]
 
 
-def check_gates(ws: Workspace, sessions: Sequence[Session], history: Sequence[Event], *, now: datetime) -> GateReport:
+def check_gates(ws: Workspace, sessions: Sequence[SessionSummary], history: Sequence[Event], *, now: datetime) -> GateReport:
     """Every gate, evaluated (none short-circuits, so the report names all that are closed)."""
     cfg = ws.config.cycle
     cycles = cycle_events(history)

@@ -23,6 +23,8 @@ from skillgit.events import version_value
 
 if TYPE_CHECKING:
     from skillgit.evals.gate import SuiteRunner
+    from skillgit.events import Event
+    from skillgit.evidence.ingested import Ingested
     from skillgit.workspace import Workspace
 
 Echo = Callable[[str], None]
@@ -87,22 +89,26 @@ def run_cycle(ws: Workspace, options: CycleOptions, echo: Echo = lambda _: None)
 
 
 def _locked(ws: Workspace, options: CycleOptions, mode: str, echo: Echo) -> CycleResult:
-    from skillgit.evidence.store import load_learnings, load_sessions
+    from skillgit.evidence.ingested import Ingested
 
     now = options.now or datetime.now(UTC)
     head = ws.repo.head()
     history = ws.events()
     if head is None or not any(e.kind == "init" for e in history):
         raise UsageError("this repository is not managed by skillgit yet; run `skillgit init` first.")
-    sessions = load_sessions(ws.repo, ws.config)
-    learnings = load_learnings(ws.repo, ws.config)
-    gates = check_gates(ws, sessions, history, now=now)
+    with Ingested.open(ws) as ingested:
+        return _evidenced(ws, options, mode, echo, ingested, now, head, history)
+
+
+def _evidenced(ws: Workspace, options: CycleOptions, mode: str, echo: Echo, ingested: Ingested, now: datetime, head: str,
+               history: list[Event]) -> CycleResult:
+    gates = check_gates(ws, ingested.summaries, history, now=now)
     for g in gates.gates:
         echo(f"gate {g.name}: {'open' if g.open else 'CLOSED'} — {g.detail}")
     if not gates.open:
         names = ", ".join(g.name for g in gates.closed)
         return CycleResult("skipped", gates=gates, lines=(f"cycle skipped: gate {names} closed; nothing was committed.",))
-    ev = gather(ws, sessions, learnings)
+    ev = gather(ws, ingested)
     since = gates.last_cycle.time if gates.last_cycle else None
     decision = decide(ws, ev, history, new_sessions=gates.new_sessions, since=since)
     echo(f"decision: {decision.action}{' ' + decision.skill if decision.skill else ''} — {decision.trigger}")

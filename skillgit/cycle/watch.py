@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from skillgit.evidence.session import Session, SessionSummary
+
 if TYPE_CHECKING:
-    from skillgit.evidence.session import Session
+    from skillgit.evidence.attribution import Attribution, Catalog
     from skillgit.history import Version
     from skillgit.operations import Result
     from skillgit.workspace import Workspace
@@ -79,13 +81,17 @@ class Comparison:
                 "new": self.new.to_json(), "old": self.old.to_json(), "message": self.message()}
 
 
-def watch(ws: Workspace, sessions: Sequence[Session], *, now: datetime) -> list[Comparison]:
+def watch(ws: Workspace, sessions: Sequence[Session | SessionSummary], *, now: datetime, catalog: Catalog | None = None,
+          attributions: Sequence[Attribution] | None = None) -> list[Comparison]:
+    """Every comparison (see the module doc); `attributions` (with their `catalog`) are found in `sessions`
+    when not given (whole sessions then)."""
     from skillgit.evidence.attribution import Catalog, attribute
 
     cfg = ws.config.watch
     count_weak = bool(ws.config.metrics.count_weak)
-    catalog = Catalog(ws)
-    found = attribute(sessions, ws, catalog=catalog)
+    catalog = catalog or Catalog(ws)
+    found = attributions if attributions is not None else attribute([s for s in sessions if isinstance(s, Session)], ws,
+                                                                     catalog=catalog)
     outcome = {s.id: s.outcome for s in sessions}
     since = now - timedelta(days=float(cfg.window_days))
     out: list[Comparison] = []

@@ -125,11 +125,10 @@ def replay(
 ) -> ReplayReport:
     """Grade the sessions attributed to each version of skill `name` against its evals.yaml at HEAD.
 
-    `sessions` default to the ingested ones (`skillgit ingest`); `attributions` to
-    `skillgit.evidence.attribution.attribute(sessions, ws)`.
+    `sessions` and `attributions` default to the ingested ones (`skillgit ingest`; only the sessions
+    attributed to `name` are read); given `sessions` alone are attributed here.
     """
     from skillgit.evals.judge import Judge
-    from skillgit.evidence.store import load_sessions
     from skillgit.history import versions
 
     if ws.locate(name) is None:
@@ -139,7 +138,12 @@ def replay(
         raise NoEvals(f"no {eval_file} at HEAD; replay grades sessions against its cases, so write some first "
                       "(docs/evals.md).")
     if sessions is None:
-        sessions = load_sessions(ws.repo, ws.config)
+        from skillgit.evidence.ingested import Ingested
+
+        with Ingested.open(ws) as ev:
+            attributions = ev.attributions if attributions is None else attributions
+            mine = [a for a in attributions if a.skill == name]
+            sessions = list(ev.sessions(a.session_id for a in mine))
     if attributions is None:
         from skillgit.evidence.attribution import attribute
 

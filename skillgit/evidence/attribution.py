@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from skillgit.evidence.session import Session, ToolCall
+from skillgit.evidence.session import Session, SessionSummary, SkillUse, ToolCall
+from skillgit.evidence.store import Inputs
 
 if TYPE_CHECKING:
     from skillgit.history import Version
@@ -81,7 +83,7 @@ def aware(when: datetime | None) -> datetime | None:
     return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
 
 
-def session_time(session: Session) -> datetime | None:
+def session_time(session: Session | SessionSummary) -> datetime | None:
     """When a session ran: its start, else its end (None when the trace has neither)."""
     return aware(session.started or session.ended)
 
@@ -118,9 +120,12 @@ class Channels:
 
 
 class Catalog:
-    """The skills of a repository at `rev` (active and attic), their keywords and version history."""
+    """The skills of a repository at `rev` (active and attic), their keywords and version history.
 
-    def __init__(self, ws: Workspace, rev: str = "HEAD") -> None:
+    The histories of all skills come from one walk (`history.all_versions`), read when first asked
+    for, unless given (`versions`: what the evidence store kept for this HEAD)."""
+
+    def __init__(self, ws: Workspace, rev: str = "HEAD", *, versions: Mapping[str, list[Version]] | None = None) -> None:
         from skillgit.errors import SkillFileError
         from skillgit.model.skill import parse_skill
 
@@ -137,26 +142,40 @@ class Catalog:
         self.self_skill: str | None = ws.config.agent.self_skill
         roots = "|".join(re.escape(r) for r in (ws.skills_root, ws.attic_root))
         self.read_pattern = re.compile(rf"(?:^|[^A-Za-z0-9_.-])(?:{roots})/([a-z0-9]+(?:-[a-z0-9]+)*)/SKILL\.md")
-        self._versions: dict[str, list[Version]] = {}
+        self.rev = rev
+        self._all: dict[str, list[Version]] | None = dict(versions) if versions is not None else None
+        self._times: dict[str, tuple[list[datetime], bool]] = {}
         self._sha: dict[str, dict[str, str]] = {}
 
     @property
     def names(self) -> list[str]:
         return sorted(self.entries)
 
-    def versions(self, name: str) -> list[Version]:
-        if name not in self._versions:
-            from skillgit.history import versions
+    def all_versions(self) -> dict[str, list[Version]]:
+        """Every skill's versions (see `history.all_versions`), read once."""
+        if self._all is None:
+            from skillgit.history import all_versions
 
-            self._versions[name] = versions(self.ws, name)
-        return self._versions[name]
+            self._all = all_versions(self.ws, self.rev)
+        return self._all
+
+    def versions(self, name: str) -> list[Version]:
+        return self.all_versions().get(name, [])
 
     def version_at(self, name: str, when: datetime | None) -> str | None:
         """The SKILL.md blob in effect at `when`: the last version committed at or before it."""
         if when is None:
             return None
+        history = self.versions(name)
+        if name not in self._times:
+            times = [v.time for v in history]
+            self._times[name] = (times, all(a <= b for a, b in zip(times, times[1:])))
+        times, ordered = self._times[name]
+        if ordered:
+            at = bisect_right(times, when)
+            return history[at - 1].blob if at else None
         found: str | None = None
-        for version in self.versions(name):
+        for version in history:
             if version.time <= when:
                 found = version.blob
         return found
@@ -206,7 +225,6 @@ def channels(sessions: Sequence[Session], catalog: Catalog) -> Channels:
 class _Best:
     strength: Strength
     stamp: str | None = None
-    extra: set[str] = field(default_factory=set)
 
 
 def attribute(sessions: Iterable[Session], ws: Workspace, *, catalog: Catalog | None = None) -> list[Attribution]:
@@ -218,7 +236,49 @@ def attribute(sessions: Iterable[Session], ws: Workspace, *, catalog: Catalog | 
     return out
 
 
+def inputs(session: Session, catalog: Catalog) -> Inputs:
+    """What `attribute_session` finds in a session's calls: the SKILL.md files they read (any skill name
+    under the roots; edits are not reads) and the skills whose keywords appear in their arguments."""
+    found = Inputs()
+    texts: list[str] = []
+    search = catalog.read_pattern.finditer
+    for call in session.tool_calls:
+        text = call_text(call)
+        if not text:
+            continue
+        texts.append(text.lower())
+        if is_edit(call):
+            continue
+        for match in search(text):
+            found.reads.add(match.group(1))
+    if texts:
+        found.texts = True
+        joined = "\n".join(texts)
+        found.hits = [name for name, keywords in catalog.keywords.items() if any(k in joined for k in keywords)]
+    return found
+
+
 def attribute_session(session: Session, catalog: Catalog) -> list[Attribution]:
+    found = inputs(session, catalog)
+    return attribute_found(session.id, session.skills, found.reads, found.hits, session_time(session), catalog)
+
+
+def attribute_found(session_id: str, uses: Iterable[SkillUse], reads: Iterable[str], hits: Iterable[str],
+                    when: datetime | None, catalog: Catalog) -> list[Attribution]:
+    """The attributions of one session from its evidence: the skill uses its trace records, the SKILL.md
+    files its calls read and the skills whose keywords its calls mention (see the module doc)."""
+    return [Attribution(session_id, name, version_of(catalog, name, stamp, when), strength, when)
+            for name, strength, stamp in strongest(uses, reads, hits, catalog)]
+
+
+def version_of(catalog: Catalog, name: str, stamp: str | None, when: datetime | None) -> str | None:
+    """The version a use ran: its stamp (as a blob id), else the version in effect at `when`."""
+    return catalog.resolve_stamp(name, stamp) if stamp else catalog.version_at(name, when)
+
+
+def strongest(uses: Iterable[SkillUse], reads: Iterable[str], hits: Iterable[str],
+              catalog: Catalog) -> list[tuple[str, Strength, str | None]]:
+    """(skill, strength, stamp) for every skill at HEAD a session has evidence of, by name."""
     found: dict[str, _Best] = {}
 
     def note(name: str, strength: Strength, stamp: str | None = None) -> None:
@@ -232,38 +292,33 @@ def attribute_session(session: Session, catalog: Catalog) -> list[Attribution]:
             best.stamp = stamp
 
     names = catalog.entries
-    for use in session.skills:
+    for use in uses:
         name = use.name if use.name in names else (use.full_name if use.full_name in names else None)
         if name is not None:
             note(name, _HOW.get(use.how, "weak"), use.version)
     evolver = catalog.self_skill in found and found[catalog.self_skill].strength != "weak"
-    texts: list[str] = []
-    for call in session.tool_calls:
-        text = call_text(call)
-        if not text:
-            continue
-        texts.append(text.lower())
-        if is_edit(call):
-            continue
-        for match in catalog.read_pattern.finditer(text):
-            if match.group(1) in names:
-                if match.group(1) == catalog.self_skill:
-                    evolver = True
-                note(match.group(1), "read")
-    if texts:
-        joined = "\n".join(texts)
-        for name, keywords in catalog.keywords.items():
-            if name not in found and any(k in joined for k in keywords):
-                note(name, "weak")
-    when = session_time(session)
+    for name in reads:
+        if name in names:
+            if name == catalog.self_skill:
+                evolver = True
+            note(name, "read")
+    for name in hits:
+        if name in names and name not in found:
+            note(name, "weak")
     out = []
     for name in sorted(found):
         best = found[name]
         if evolver and name != catalog.self_skill and best.strength in ("read", "weak"):
             continue
-        version = catalog.resolve_stamp(name, best.stamp) if best.stamp else catalog.version_at(name, when)
-        out.append(Attribution(session.id, name, version, best.strength, when))
+        out.append((name, best.strength, best.stamp))
     return out
+
+
+def summarize(session: Session) -> SessionSummary:
+    """What metrics need of a session in memory (see `SessionSummary`)."""
+    calls = session.tool_calls
+    return SessionSummary(session.id, session.started, session.ended, session.outcome, len(calls),
+                          sum(1 for c in calls if c.ok is False), any(call_text(c) for c in calls))
 
 
 def by_skill(attributions: Iterable[Attribution]) -> dict[str, list[Attribution]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Any
 
 from skillgit.evidence.session import ToolCall
@@ -33,8 +34,10 @@ def core(command: str) -> str:
     return _CD.sub("", command)
 
 
+@lru_cache(maxsize=1 << 16)
 def similar(a: str, b: str, threshold: float) -> bool:
-    """difflib ratio of the two commands (without `cd DIR &&`) ≥ threshold; cheap upper bounds first."""
+    """difflib ratio of the two commands (without `cd DIR &&`) ≥ threshold; cheap upper bounds first.
+    Agents run the same commands over and over: the answers are kept (a bounded cache)."""
     a, b = core(a), core(b)
     if a == b:
         return True

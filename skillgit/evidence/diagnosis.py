@@ -19,7 +19,7 @@ direction, and — where the pattern has them — the failing and the working co
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -59,13 +59,16 @@ class Finding:
 def diagnose(
     ws: Workspace,
     name: str,
-    sessions: Sequence[Session],
+    sessions: Iterable[Session],
     config: Config | None = None,
     *,
     catalog: Catalog | None = None,
     attributions: Sequence[Attribution] | None = None,
 ) -> list[Finding]:
-    """Every finding for skill `name` in the `sessions` attributed to it (weak ones only with count_weak)."""
+    """Every finding for skill `name` in the `sessions` attributed to it (weak ones only with count_weak).
+
+    One pass over the sessions, each looked at once and let go: `sessions` may be a stream (the
+    evidence store's, read a few at a time), so memory follows the findings, not the sessions."""
     from skillgit.errors import UsageError
 
     cfg = config or ws.config
@@ -73,19 +76,85 @@ def diagnose(
     if name not in catalog.entries:
         known = ", ".join(catalog.names) or "none"
         raise UsageError(f"no skill `{name}` at HEAD; known skills: {known}.")
-    found = attributions if attributions is not None else attribute(sessions, ws, catalog=catalog)
-    ids = {a.session_id for a in found if a.skill == name and a.counts(cfg.metrics.count_weak)}
-    mine = [s for s in sessions if s.id in ids]
-    d = cfg.diagnosis
+    if attributions is None:
+        sessions = list(sessions)
+        attributions = attribute(sessions, ws, catalog=catalog)
+    ids = {a.session_id for a in attributions if a.skill == name and a.counts(cfg.metrics.count_weak)}
     skill = catalog.skills.get(name)
-    return [
-        *_retries(name, mine, d.retry_min, d.similarity),
-        *_edit_reverts(name, mine, d.revert_window, d.revert_min_sessions),
-        *_repeated_failures(name, mine, d.failure_min_sessions, d.similarity),
-        *_docless(name, mine, d.docless_min_calls, own_files(name, catalog)),
-        *_absent(name, mine, expected_commands(catalog.keywords.get(name, ()), skill.body if skill else ""),
-                 d.absent_min_sessions),
-    ]
+    expected = expected_commands(catalog.keywords.get(name, ()), skill.body if skill else "")
+    pass_ = _Pass(name, cfg.diagnosis, own_files(name, catalog), expected)
+    for session in sessions:
+        if session.id in ids:
+            pass_.add(session)
+    return pass_.findings()
+
+
+class _Pass:
+    """What each pattern keeps of the sessions seen so far (see `diagnose`)."""
+
+    def __init__(self, skill: str, d: Any, own: re.Pattern[str], expected: list[str]) -> None:
+        self.skill, self.d, self.own = skill, d, own
+        self.ids: list[str] = []
+        self.seen: set[str] = set()
+        self.count = 0
+        self.retries = Clusters(d.similarity)
+        self.reverts: dict[str, list[tuple[str, str | None]]] = {}
+        self.failures = Clusters(d.similarity)
+        self.worked: dict[str, dict[str, int]] = {}
+        """Per tool: each command that worked, and where it last did (a running count of calls)."""
+        self.calls = 0
+        self.docless: list[tuple[str, int, str | None]] = []
+        self.expected = expected
+        self.missing = dict.fromkeys(expected)
+
+    def add(self, session: Session) -> None:
+        d = self.d
+        self.count += 1
+        if session.id not in self.seen:
+            self.seen.add(session.id)
+            self.ids.append(session.id)
+        calls = session.tool_calls
+        for run in retry_runs(session, d.retry_min, d.similarity):
+            self.retries.add(run[0].name, shown(_last_failed(run)), (session.id, run))
+        worked = self.worked
+        for call in calls:
+            self.calls += 1
+            if call.ok is False:
+                command = shown(call)
+                self.failures.add(call.name, command, (session.id, call.name, command, call.error))
+            elif call.ok is True:
+                tool = worked.get(call.name)
+                if tool is None:
+                    tool = worked[call.name] = {}
+                tool[shown(call)] = self.calls
+        failed_session = session.outcome == "failure"
+        edits = any(is_edit(c) for c in calls)
+        if not (self.missing or edits or failed_session):
+            return
+        texts = [call_text(c) for c in calls]
+        if edits:
+            for path, before in _edit_revert_hits(session, d.revert_window, texts):
+                self.reverts.setdefault(path, []).append((session.id, None if before is None else shown(before)))
+        if failed_session:
+            stretch = calls[_docless_start(calls, texts, self.own):]
+            if len(stretch) >= d.docless_min_calls:
+                failed = [c for c in stretch if c.ok is False]
+                self.docless.append((session.id, len(stretch), shown(failed[-1]) if failed else None))
+        if self.missing:
+            text = " ".join("\n".join(texts).lower().split())
+            for command in [c for c in self.missing if c in text]:
+                del self.missing[command]
+
+    def findings(self) -> list[Finding]:
+        d = self.d
+        return [
+            *_retries(self.skill, self.retries),
+            *_edit_reverts(self.skill, self.reverts, d.revert_min_sessions),
+            *_repeated_failures(self.skill, self.failures, self.worked, d.failure_min_sessions, d.similarity),
+            *_docless(self.skill, self.docless),
+            *_absent(self.skill, self.ids, [c for c in self.expected if c in self.missing],
+                     self.count >= d.absent_min_sessions),
+        ]
 
 
 # -- 1. retries ------------------------------------------------------------------------------------
@@ -118,24 +187,20 @@ def retry_runs(session: Session, retry_min: int, threshold: float) -> list[list[
     return runs
 
 
-def _retries(skill: str, sessions: Sequence[Session], retry_min: int, threshold: float) -> list[Finding]:
-    clusters = Clusters(threshold)
-    for session in sessions:
-        for run in retry_runs(session, retry_min, threshold):
-            clusters.add(run[0].name, shown(_last_failed(run)), (session, run))
+def _retries(skill: str, clusters: Clusters) -> list[Finding]:
     out = []
     for cluster in clusters.all:
-        group: list[tuple[Session, list[ToolCall]]] = [item for _, item in cluster]
+        group: list[tuple[str, list[ToolCall]]] = [item for _, item in cluster]
         evidence = []
-        for session, run in group:
+        for sid, run in group:
             failed = sum(1 for c in run if c.ok is False)
             tail = f", then `{shown(run[-1])}` worked" if run[-1].ok else ", and never worked"
-            evidence.append(f"{session.id}: `{shown(run[0])}` failed, retried {failed} time(s) with small changes{tail}")
+            evidence.append(f"{sid}: `{shown(run[0])}` failed, retried {failed} time(s) with small changes{tail}")
         best = next((run for _, run in reversed(group) if run[-1].ok), group[-1][1])
         working = shown(best[-1]) if best[-1].ok else None
         tool = best[0].name
         out.append(Finding(
-            skill, "retry", _ids(s for s, _ in group), tuple(evidence),
+            skill, "retry", _ids(sid for sid, _ in group), tuple(evidence),
             f"`{tool}` was retried {len(best)} times with small argument changes before "
             + ("it worked" if working else "the agent gave up")
             + ": the skill lacks a concrete, correct example of this command.",
@@ -165,7 +230,11 @@ def edited_path(call: ToolCall) -> str | None:
 
 def reverts(call: ToolCall, path: str) -> bool:
     """Whether `call` is a git command that throws away the work-tree changes of `path`."""
-    for match in _REVERT.finditer(call_text(call)):
+    return _reverts(call_text(call), path)
+
+
+def _reverts(text: str, path: str) -> bool:
+    for match in _REVERT.finditer(text):
         rest = match.group("rest")
         if rest is None:
             return True
@@ -176,30 +245,36 @@ def reverts(call: ToolCall, path: str) -> bool:
     return False
 
 
-def _edit_reverts(skill: str, sessions: Sequence[Session], window: int, min_sessions: int) -> list[Finding]:
-    by_path: dict[str, list[tuple[Session, ToolCall | None]]] = {}
-    for session in sessions:
-        calls = session.tool_calls
-        seen: set[str] = set()
-        for i, call in enumerate(calls):
-            path = edited_path(call)
-            if path is None or path in seen:
-                continue
-            after = calls[i + 1 : i + 1 + window]
-            for j, later in enumerate(after):
-                if reverts(later, path):
-                    failed = next((c for c in after[:j] if c.ok is False), None)
-                    by_path.setdefault(path, []).append((session, failed))
-                    seen.add(path)
-                    break
+def _edit_revert_hits(session: Session, window: int, texts: list[str]) -> list[tuple[str, ToolCall | None]]:
+    """(path, the failed call before the revert) for each path edited, then reverted within `window` calls
+    (`texts`: each call's `call_text`)."""
+    calls = session.tool_calls
+    undo = [j for j, text in enumerate(texts) if "git" in text and _REVERT.search(text)]  # the calls that may revert
+    if not undo:
+        return []
+    seen: set[str] = set()
+    out: list[tuple[str, ToolCall | None]] = []
+    for i, call in enumerate(calls):
+        path = edited_path(call)
+        if path is None or path in seen:
+            continue
+        for j in undo:
+            if i < j <= i + window and _reverts(texts[j], path):
+                out.append((path, next((c for c in calls[i + 1 : j] if c.ok is False), None)))
+                seen.add(path)
+                break
+    return out
+
+
+def _edit_reverts(skill: str, by_path: dict[str, list[tuple[str, str | None]]], min_sessions: int) -> list[Finding]:
     out = []
     for path, hits in sorted(by_path.items()):
-        ids = _ids(s for s, _ in hits)
+        ids = _ids(sid for sid, _ in hits)
         if len(ids) < min_sessions:
             continue
-        failing = next((shown(f) for _, f in reversed(hits) if f is not None), None)
+        failing = next((f for _, f in reversed(hits) if f is not None), None)
         evidence = tuple(
-            f"{s.id}: edited `{path}`, then reverted it" + (f" after `{shown(f)}` failed" if f else "") for s, f in hits
+            f"{sid}: edited `{path}`, then reverted it" + (f" after `{f}` failed" if f else "") for sid, f in hits
         )
         out.append(Finding(
             skill, "edit-revert", ids, evidence,
@@ -213,28 +288,25 @@ def _edit_reverts(skill: str, sessions: Sequence[Session], window: int, min_sess
 # -- 3. the same failure across sessions -----------------------------------------------------------
 
 
-def _repeated_failures(skill: str, sessions: Sequence[Session], min_sessions: int, threshold: float) -> list[Finding]:
-    clusters = Clusters(threshold)
-    for session in sessions:
-        for call in session.tool_calls:
-            if call.ok is False:
-                clusters.add(call.name, shown(call), (session, call))
+def _repeated_failures(skill: str, clusters: Clusters, worked: dict[str, dict[str, int]], min_sessions: int,
+                       threshold: float) -> list[Finding]:
     out = []
+    buckets: dict[str, dict[str, list[str]]] = {}  # tool -> head -> commands that worked, the latest first
     for found in clusters.all:
-        cluster: list[tuple[Session, ToolCall]] = [item for _, item in found]
-        ids = _ids(s for s, _ in cluster)
+        cluster: list[tuple[str, str, str, str | None]] = [item for _, item in found]
+        ids = _ids(sid for sid, _, _, _ in cluster)
         if len(ids) < min_sessions:
             continue
-        tool, failing = cluster[0][1].name, shown(cluster[-1][1])
-        working = None
-        first = head(failing)
-        for session in reversed(sessions):
-            ok = [c for c in session.tool_calls if c.ok is True and c.name == tool and head(shown(c)) == first
-                  and similar(shown(c), failing, threshold)]
-            if ok:
-                working = shown(ok[-1])
-                break
-        evidence = tuple(f"{s.id}: `{shown(c)}` failed" + (f": {_first_line(c.error)}" if c.error else "") for s, c in cluster)
+        tool, failing = cluster[0][1], cluster[-1][2]
+        # the last command of the tool that worked, in the last session where a similar one did
+        if tool not in buckets:
+            buckets[tool] = {}
+            for command, _at in sorted(worked.get(tool, {}).items(), key=lambda item: -item[1]):
+                buckets[tool].setdefault(head(command), []).append(command)
+        candidates = buckets[tool].get(head(failing), [])
+        working = next((command for command in candidates if similar(command, failing, threshold)), None)
+        evidence = tuple(f"{sid}: `{command}` failed" + (f": {_first_line(error)}" if error else "")
+                         for sid, _, command, error in cluster)
         out.append(Finding(
             skill, "repeated-failure", ids, evidence,
             f"`{tool}` fails with similar arguments in {len(ids)} sessions: the procedure has a recurring blind spot.",
@@ -266,10 +338,14 @@ def reads_docs(call: ToolCall, own: re.Pattern[str] | None = None) -> bool:
 def docless_stretch(session: Session, own: re.Pattern[str] | None = None) -> list[ToolCall]:
     """The calls since the last read of docs, up to the end of the session (all of them when none read docs)."""
     calls = session.tool_calls
+    return list(calls[_docless_start(calls, [call_text(c) for c in calls], own):])
+
+
+def _docless_start(calls: Sequence[ToolCall], texts: list[str], own: re.Pattern[str] | None) -> int:
     for i in range(len(calls) - 1, -1, -1):
-        if reads_docs(calls[i], own):
-            return list(calls[i + 1:])
-    return list(calls)
+        if not is_edit(calls[i]) and (_DOC.search(texts[i]) is not None or (own is not None and own.search(texts[i]) is not None)):
+            return i + 1
+    return 0
 
 
 def own_files(skill: str, catalog: Catalog) -> re.Pattern[str]:
@@ -280,23 +356,16 @@ def own_files(skill: str, catalog: Catalog) -> re.Pattern[str]:
     return re.compile(rf"(?:^|[^A-Za-z0-9_.-])(?:{roots})/{name}/|^(?:[\w-]+:)?{name}$", re.MULTILINE)
 
 
-def _docless(skill: str, sessions: Sequence[Session], min_calls: int, own: re.Pattern[str] | None = None) -> list[Finding]:
-    hits = []
-    for session in sessions:
-        if session.outcome != "failure":
-            continue
-        stretch = docless_stretch(session, own)
-        if len(stretch) >= min_calls:
-            hits.append((session, stretch, [c for c in stretch if c.ok is False]))
+def _docless(skill: str, hits: list[tuple[str, int, str | None]]) -> list[Finding]:
     if not hits:
         return []
-    failing = next((shown(f[-1]) for _, _, f in hits if f), None)
+    failing = next((f for _, _, f in hits if f), None)
     evidence = tuple(
-        f"{s.id}: the last {len(stretch)} calls read no docs before the session failed"
-        + (f" (`{shown(f[-1])}` failed)" if f else "") for s, stretch, f in hits
+        f"{sid}: the last {size} calls read no docs before the session failed" + (f" (`{f}` failed)" if f else "")
+        for sid, size, f in hits
     )
     return [Finding(
-        skill, "docless", _ids(s for s, _, _ in hits), evidence,
+        skill, "docless", _ids(sid for sid, _, _ in hits), evidence,
         "Sessions that failed had worked through long runs of tool calls without reading any docs (nor the skill's "
         "own files) right before they failed: the skill does not tell the agent where the docs are or to verify "
         "its assumptions.",
@@ -308,17 +377,14 @@ def _docless(skill: str, sessions: Sequence[Session], min_calls: int, own: re.Pa
 # -- 5. commands the skill names that never run ----------------------------------------------------
 
 
-def _absent(skill: str, sessions: Sequence[Session], expected: list[str], min_sessions: int) -> list[Finding]:
-    if len(sessions) < min_sessions or not expected:
+def _absent(skill: str, ids: list[str], missing: list[str], enough: bool) -> list[Finding]:
+    """The commands the skill names that appear in none of its `ids` sessions (when there are `enough`)."""
+    if not enough:
         return []
-    texts = [" ".join("\n".join(call_text(c) for c in s.tool_calls).lower().split()) for s in sessions]
     out = []
-    ids = _ids(sessions)
-    for command in expected:
-        if any(command in text for text in texts):
-            continue
+    for command in missing:
         out.append(Finding(
-            skill, "absent-command", ids,
+            skill, "absent-command", tuple(ids),
             (f"`{command}` appears in none of the {len(ids)} session(s) attributed to `{skill}`",),
             f"The skill names `{command}` but the agent never ran it: that step is skipped or not reached.",
             f"Make the step explicit in ## Procedure with `{command}` verbatim (the description, if it is the "
@@ -328,9 +394,5 @@ def _absent(skill: str, sessions: Sequence[Session], expected: list[str], min_se
     return out
 
 
-def _ids(sessions: Any) -> tuple[str, ...]:
-    out: list[str] = []
-    for s in sessions:
-        if s.id not in out:
-            out.append(s.id)
-    return tuple(out)
+def _ids(ids: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(ids))

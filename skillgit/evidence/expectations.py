@@ -19,6 +19,7 @@ after an event and are not counted.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,13 +30,13 @@ from skillgit.errors import SkillFileError, TrailerError
 from skillgit.evidence.attribution import (
     Attribution,
     Catalog,
-    attribute,
+    Channels,
     aware,
-    channels,
     session_time,
+    summarize,
 )
 from skillgit.evidence.metrics import Weights, measure, starting_score
-from skillgit.evidence.session import Learning, Session
+from skillgit.evidence.session import Learning, Session, SessionSummary
 from skillgit.model.expected import Expectation, parse_expected
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ class Grade:
 
 def grade_expectations(
     ws: Workspace,
-    sessions: Sequence[Session],
+    sessions: Sequence[Session | SessionSummary],
     learnings: Sequence[Learning] = (),
     config: Config | None = None,
     *,
@@ -80,12 +81,15 @@ def grade_expectations(
     now: datetime | None = None,
     catalog: Catalog | None = None,
     attributions: Sequence[Attribution] | None = None,
+    channels: Channels | None = None,
 ) -> list[Grade]:
     """A Grade for every event carrying `Skill-Expected` (newest first), optionally for one skill."""
+    from skillgit.evidence.metrics import _evidence
+
     cfg = config or ws.config
     catalog = catalog or Catalog(ws)
-    found = attributions if attributions is not None else attribute(sessions, ws, catalog=catalog)
-    grader = _Grader(ws, catalog, sessions, learnings, found, Weights.from_config(cfg), now)
+    found, chan = _evidence(ws, sessions, catalog, attributions, channels)
+    grader = _Grader(ws, catalog, sessions, learnings, found, chan, Weights.from_config(cfg), now)
     out = []
     for event in ws.events():
         text = event.trailers.get(T.EXPECTED)
@@ -96,16 +100,30 @@ def grade_expectations(
 
 
 class _Grader:
-    def __init__(self, ws: Workspace, catalog: Catalog, sessions: Sequence[Session], learnings: Sequence[Learning],
-                 found: Sequence[Attribution], w: Weights, now: datetime | None) -> None:
+    def __init__(self, ws: Workspace, catalog: Catalog, sessions: Sequence[Session | SessionSummary],
+                 learnings: Sequence[Learning], found: Sequence[Attribution], chan: Channels, w: Weights,
+                 now: datetime | None) -> None:
         self.ws, self.catalog, self.learnings, self.w = ws, catalog, learnings, w
-        self.timed = sorted(((t, s) for s in sessions if (t := session_time(s)) is not None), key=lambda p: (p[0], p[1].id))
-        self.channels = channels(sessions, catalog)
+        rows = [s if isinstance(s, SessionSummary) else summarize(s) for s in sessions]
+        self.timed = sorted(((t, s) for s in rows if (t := session_time(s)) is not None), key=lambda p: (p[0], p[1].id))
+        self.times = [t for t, _ in self.timed]
+        self.channels = chan
         self.uses: dict[str, dict[str, Attribution]] = {}
         for a in found:
             if a.counts(w.count_weak):
                 self.uses.setdefault(a.skill, {})[a.session_id] = a
+        self.used: dict[str, list[int]] = {}
         self.reference = now or (self.timed[-1][0] if self.timed else None)
+        stamped = sorted(((ts, x) for x in learnings if (ts := aware(x.ts)) is not None), key=lambda p: p[0])
+        self.stamped = [x for _, x in stamped]
+        self.stamps = [ts for ts, _ in stamped]
+
+    def _used(self, name: str) -> list[int]:
+        """The positions in `timed` of the sessions that used `name`."""
+        if name not in self.used:
+            uses = self.uses.get(name, {})
+            self.used[name] = [i for i, (_, s) in enumerate(self.timed) if s.id in uses]
+        return self.used[name]
 
     def grade(self, event: Event, text: str) -> Grade:
         name = event.skill
@@ -125,29 +143,30 @@ class _Grader:
         if expectation.metric.startswith("pattern:") and not self.learnings:
             return result("unmeasured", f"{expectation.metric} counts learnings and none were ingested")
         uses = self.uses.get(name, {})
-        after = [(t, s) for t, s in self.timed if t > event.time]
-        exercised = [(t, s) for t, s in after if s.id in uses]
+        first = bisect_right(self.times, event.time)  # the sessions after the event start here
+        used = self._used(name)
+        exercised = len(used) - bisect_left(used, first)
         if expectation.unit == "sessions":
-            if len(after) < expectation.horizon:
-                return result("pending", f"{len(after)} of {expectation.horizon} sessions so far", n=len(exercised))
-            until = after[expectation.horizon - 1][0]
-            window = [s for _, s in after[: expectation.horizon]]
+            if len(self.timed) - first < expectation.horizon:
+                return result("pending", f"{len(self.timed) - first} of {expectation.horizon} sessions so far", n=exercised)
+            until = self.timed[first + expectation.horizon - 1][0]
+            window = [s for _, s in self.timed[first : first + expectation.horizon]]
         else:
             until = event.time + timedelta(days=expectation.horizon)
             if self.reference is None or self.reference < until:
                 seen = self.reference.isoformat() if self.reference else "none"
                 return result("pending", f"horizon ends {until.isoformat()}; traces reach {seen}",
-                              n=len(exercised), until=until)
-            window = [s for t, s in after if t <= until]
+                              n=exercised, until=until)
+            window = [s for _, s in self.timed[first : bisect_right(self.times, until)]]
         value = self._value(expectation, name, event, window, uses, until)
         n = sum(1 for s in window if s.id in uses)
         status: GradeStatus = "hit" if expectation.holds(value) else "miss"
         return result(status, f"{expectation.metric} = {value:g} over {len(window)} session(s), {n} using the skill",
                       value, n, until)
 
-    def _value(self, expectation: Expectation, name: str, event: Event, window: list[Session],
+    def _value(self, expectation: Expectation, name: str, event: Event, window: list[SessionSummary],
                uses: dict[str, Attribution], until: datetime) -> float:
-        inside = [x for x in self.learnings if (ts := aware(x.ts)) is not None and event.time < ts <= until]
+        inside = self.stamped[bisect_right(self.stamps, event.time) : bisect_right(self.stamps, until)]
         if expectation.metric.startswith("pattern:"):
             key = expectation.metric.split(":", 1)[1]
             return float(sum(1 for x in inside if x.pattern_key == key))

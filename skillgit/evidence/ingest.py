@@ -1,4 +1,4 @@
-"""`skillgit ingest`: find trace files, read the changed ones into the store, summarize.
+"""`skillgit ingest`: find trace files, read what changed into the evidence store, summarize.
 
 Paths may be files or directories (walked; hidden entries skipped; symlinked folders followed, each
 real folder once, so a link loop ends). A file that no adapter recognizes is skipped as
@@ -6,14 +6,26 @@ real folder once, so a link loop ends). A file that no adapter recognizes is ski
 file suffix (`.jsonl`, `.json`, `.ndjson`); other files found in a walk are counted as ignored and
 named. A file read with a forced `--format` that yields nothing usable (no tool call, skill, message,
 outcome or learning) is skipped as `wrong-format`, saying which format it looks like.
+
 Unchanged files (same size, mtime and inode, companions included) are not opened again: their
-sessions and skip counts come from the store, so a re-run reports the same totals.
+sessions and skip counts come from the store, so a re-run reports the same totals. A JSON-lines file
+that only grew (same inode, the bytes read last time unchanged: `digest`) is read on from where the
+last ingest stopped, with the reader state kept then; any other change reads it again whole.
+
+Results are written every few seconds, each batch in one transaction, so an ingest killed at any
+point loses only what it read since the last one. Two ingests may run at once: SQLite orders their
+writes, and a file both read is stored once (the later write of an older read is dropped). At the
+end, the sessions are attributed (`skillgit.evidence.ingested.refresh`): commands that read the
+evidence find it done.
 """
 
 from __future__ import annotations
 
 import gc
+import hashlib
+import io
 import os
+import pickle
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -22,13 +34,17 @@ from pathlib import Path
 from typing import Any
 
 from skillgit.errors import UsageError
-from skillgit.evidence.adapters.lines import MAX_EXAMPLES, ReadReport, Skip
+from skillgit.evidence.adapters.lines import MAX_EXAMPLES, Batch, Cursor, ReadReport, Skip, feed
 from skillgit.evidence.adapters.registry import ADAPTERS, HEAD_BYTES, TraceAdapter, detect
+from skillgit.evidence.attribution import Catalog
+from skillgit.evidence.attribution import inputs as attribution_inputs
 from skillgit.evidence.session import Learning, Session
-from skillgit.evidence.store import TraceStore, lock, stat_key, store_dir
+from skillgit.evidence.store import READER_VERSION, SourceRow, Store, Written, stat_key
 
 TRACE_SUFFIXES = (".jsonl", ".json", ".ndjson")
-SAVE_EVERY_SECONDS = 5.0
+SAVE_EVERY_SECONDS = 2.0
+SAVE_EVERY_BYTES = 32 * 1024 * 1024
+DIGEST_WINDOW = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -44,6 +60,8 @@ class Source:
 @dataclass
 class IngestResult:
     files_read: int = 0
+    files_appended: int = 0
+    """Files read on from where the last ingest stopped (counted in `files_read` too)."""
     files_cached: int = 0
     files_ignored: int = 0
     sessions: int = 0
@@ -64,6 +82,7 @@ class IngestResult:
     def to_json(self) -> dict[str, Any]:
         return {
             "files_read": self.files_read,
+            "files_appended": self.files_appended,
             "files_cached": self.files_cached,
             "files_ignored": self.files_ignored,
             "sessions": self.sessions,
@@ -140,7 +159,7 @@ def ingest_paths(repo: Any, config: Any, paths: Iterable[Path] = (), fmt: str = 
     """Ingest `paths` (with format `fmt`) plus the configured `traces.sources`; the library entry point."""
     result = IngestResult()
     sources = [(Path(p), check_format(fmt)) for p in paths] + configured_sources(repo.root, config)
-    return ingest(repo, collect(sources, result), config.traces.max_line_bytes, result)
+    return ingest(repo, collect(sources, result), config.traces.max_line_bytes, result, config=config)
 
 
 def ingest(
@@ -149,63 +168,205 @@ def ingest(
     max_line_bytes: int,
     result: IngestResult | None = None,
     progress: Callable[[int], None] | None = None,
+    *,
+    config: Any = None,
 ) -> IngestResult:
-    """Read every changed file of `files` into the repo's trace store; the result sums all of them."""
+    """Read every changed file of `files` into the repo's evidence store; the result sums all of them."""
+    from skillgit.evidence.ingested import open_catalog, prepare, refresh
+
     started = time.perf_counter()
     result = result or IngestResult()
-    held = lock(store_dir(repo))
-    store = TraceStore.open(store_dir(repo))
-    claude: list[list[str | None]] = []
-    last_save = time.monotonic()
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # the records read hold no cycles; collecting while they pile up only costs time
+    store = Store.open(repo, create=True)
     try:
-        for source in files:
-            forced = None if source.format == "auto" else source.format
-            entry = store.fresh(source.path, source.key, forced)
-            if entry is None:
-                entry = _read(source, store, result, max_line_bytes)
-                if entry is not None:
-                    result.files_read += 1
-                    result.bytes_read += source.key[0]
-            else:
-                result.files_cached += 1
-            if entry is not None:
-                result.sessions += entry.sessions
-                result.learnings += entry.learnings
-                _add_skips(result, entry.skipped, entry.skips())
-                claude.extend(entry.claude)
-            if progress:
-                progress(source.key[0])
-            if time.monotonic() - last_save > SAVE_EVERY_SECONDS:
-                store.save()
-                last_save = time.monotonic()
-    finally:
-        if gc_was_enabled:
-            gc.enable()
+        catalog = open_catalog(repo, config, store)
+        prepare(store, catalog)
+        stored = store.sources()
+        counted: list[str] = []
+        pending: list[Written] = []
+        pending_bytes = 0
+        last_save = time.monotonic()
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # the records read hold no cycles; collecting while they pile up only costs time
         try:
-            if result.files_read:
-                store.save()
-            store.close()
+            for source in files:
+                row = stored.get(source.path)
+                forced = None if source.format == "auto" else source.format
+                if row is not None and _fresh(row, source, forced):
+                    result.files_cached += 1
+                    counted.append(source.path)
+                else:
+                    written = _read(source, row, store, result, max_line_bytes, catalog)
+                    if written is not None:
+                        result.files_read += 1
+                        result.files_appended += written.resume
+                        done = stored[source.path].read_to if written.resume and source.path in stored else 0
+                        result.bytes_read += source.key[0] - done
+                        pending_bytes += source.key[0] - done
+                        pending.append(written)
+                        counted.append(source.path)
+                if progress:
+                    progress(source.key[0])
+                if pending and (pending_bytes > SAVE_EVERY_BYTES or time.monotonic() - last_save > SAVE_EVERY_SECONDS):
+                    result.warnings.extend(_save(store, pending))
+                    pending, pending_bytes, last_save = [], 0, time.monotonic()
+            if pending:
+                result.warnings.extend(_save(store, pending))
         finally:
-            held.close()
-    ids = {pair[0] for pair in claude}
+            if gc_was_enabled:
+                gc.enable()
+        rows = store.sources()
+        for path in counted:
+            row = rows.get(path)
+            if row is not None:
+                result.sessions += row.sessions
+                result.learnings += row.learnings
+                _add_skips(result, row.skipped, row.skips())
+        claude = store.subagents(counted)
+        refresh(store, catalog)
+    finally:
+        store.close()
+    ids = {sid for sid, _ in claude}
     result.subagents_folded = sum(1 for _, parent in claude if parent is not None and parent in ids)
     result.sessions -= result.subagents_folded
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _read(source: Source, store: TraceStore, result: IngestResult, max_line_bytes: int) -> Any:
-    """Read one changed file into the store; None when it is not (unreadable, ignored, unknown)."""
-    path = Path(source.path)
-    report = ReadReport(max_line_bytes=max_line_bytes)
+def _fresh(row: SourceRow, source: Source, forced: str | None) -> bool:
+    """Whether the stored rows of `source` stand: file and companions unchanged, read by these adapters."""
+    if row.key != source.key or (forced is not None and row.format != forced) or row.reader != READER_VERSION:
+        return False
+    return all(stat_key(dep) == key for dep, key in row.companions.items())
+
+
+def _resumable(row: SourceRow | None, source: Source, forced: str | None) -> bool:
+    """Whether `source` only grew since `row` was read: same file, same companions, its prefix unchanged."""
+    if row is None or not row.resumable or row.reader != READER_VERSION or (forced is not None and row.format != forced):
+        return False
+    size, _mtime, inode = source.key
+    if inode != row.key[2] or size < row.read_to or not all(stat_key(d) == k for d, k in row.companions.items()):
+        return False
+    return prefix_digest(source.path, row.read_to) == row.digest
+
+
+def prefix_digest(path: str, size: int) -> str | None:
+    """A digest of the first `size` bytes of `path`: its length and its first and last `DIGEST_WINDOW`
+    bytes (the whole prefix when it is shorter). A file rewritten in place (other content, the same
+    length or longer) differs there; hashing every byte would cost a read of the whole file."""
     try:
-        with open(path, "rb") as handle:
-            head = handle.read(HEAD_BYTES)
-    except OSError as exc:
-        _add_skips(result, {"unreadable": 1}, [Skip(source.path, 0, "unreadable", exc.strerror or "")])
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
         return None
+    try:
+        first = os.pread(fd, min(size, DIGEST_WINDOW), 0)
+        last = os.pread(fd, min(size, DIGEST_WINDOW), max(0, size - DIGEST_WINDOW)) if size > DIGEST_WINDOW else b""
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return hashlib.sha256(b"%d\0" % size + first + last).hexdigest()
+
+
+def _save(store: Store, pending: list[Written]) -> list[str]:
+    dropped = store.put(pending)
+    return [f"{w.path}: another ingest stored it meanwhile; its reading was kept." for w in dropped]
+
+
+def _read(source: Source, row: SourceRow | None, store: Store, result: IngestResult, max_line_bytes: int,
+          catalog: Catalog) -> Written | None:
+    """Read one changed file (on from where it was read, when it only grew); None when it cannot be."""
+    path = Path(source.path)
+    forced = None if source.format == "auto" else source.format
+    resumed = _resume(source, row, store, max_line_bytes) if _resumable(row, source, forced) else None
+    if resumed is not None:
+        assert row is not None
+        adapter, reader, report, cursor = resumed
+    else:
+        report = ReadReport(max_line_bytes=max_line_bytes)
+        try:
+            with open(path, "rb") as handle:
+                head = handle.read(HEAD_BYTES)
+        except OSError as exc:
+            _add_skips(result, {"unreadable": 1}, [Skip(source.path, 0, "unreadable", exc.strerror or "")])
+            return None
+        found = _adapter(source, path, head, result)
+        if found is None:
+            return None
+        adapter = found
+        reader = adapter.reader(path)
+        cursor = Cursor()
+    state: list[bytes] = []
+    if reader is not None:
+        def keep() -> None:
+            state.append(pickle.dumps((reader, report), protocol=pickle.HIGHEST_PROTOCOL))
+
+        cursor.before_tail = keep
+        feed(path, report, reader, cursor)
+        if not state:
+            keep()
+        batch = reader.flush(report)
+        if not (cursor.resumable and cursor.data):
+            state.clear()
+    else:
+        batch = Batch(list(adapter.read(path, report)), frozenset())
+    if resumed is None:
+        if report.counts.get("unreadable") and not batch.records:
+            _add_skips(result, dict(report.counts), report.examples)
+            return None
+        if source.format != "auto" and not any(_usable(r) for r in batch.records):
+            head = _head(path)
+            found_fmt = detect(path, head)
+            looks = f"; it looks like {found_fmt.name}: read it without --format" if found_fmt and found_fmt.name != adapter.name else ""
+            detail = f"read as {adapter.name}, it holds no tool call, skill, message, outcome or learning{looks}"
+            _add_skips(result, {"wrong-format": 1}, [Skip(source.path, 0, "wrong-format", detail)])
+            return None
+    inputs = {id(r): attribution_inputs(r, catalog) for r in batch.records if isinstance(r, Session)}
+    return Written(
+        path=source.path, format=adapter.name, key=source.key, resume=resumed is not None,
+        base=None if row is None else row.generation, batches=[batch], inputs=inputs,
+        read_to=cursor.offset if state else 0, read_lines=cursor.line if state else 0,
+        digest=prefix_digest(source.path, cursor.offset) if state else None,
+        companions={str(dep): stat_key(str(dep)) for dep in report.depends},
+        state=state[0] if state else None, skipped=dict(report.counts),
+        examples=[[s.file, s.line, s.reason, s.detail] for s in report.examples],
+    )
+
+
+def _resume(source: Source, row: SourceRow | None, store: Store, max_line_bytes: int) -> tuple[TraceAdapter, Any, ReadReport, Cursor] | None:
+    """The adapter, reader, report and cursor to go on reading `source` with, from the state kept; None
+    when that state cannot be used (then the file is read whole)."""
+    assert row is not None
+    adapter = ADAPTERS.get(row.format)
+    data = store.state(row.id)
+    if adapter is None or data is None:
+        return None
+    try:
+        reader, report = _Unpickler(io.BytesIO(data)).load()
+    except Exception:  # a state this version cannot read: read the file again, whole
+        return None
+    if not isinstance(report, ReadReport):
+        return None
+    report.max_line_bytes = max_line_bytes
+    return adapter, reader, report, Cursor(offset=row.read_to, line=row.read_lines, data=True)
+
+
+class _Unpickler(pickle.Unpickler):
+    """Reader states hold skillgit's own records and a few standard types: nothing else is loaded."""
+
+    ALLOWED = {("builtins", n) for n in ("set", "frozenset", "dict", "list", "tuple", "object")} | {
+        ("datetime", "datetime"), ("datetime", "timezone"), ("datetime", "timedelta"), ("pathlib", "PosixPath"),
+        ("pathlib", "WindowsPath"), ("pathlib", "Path"), ("collections", "Counter"), ("collections", "OrderedDict"),
+        ("copyreg", "_reconstructor"), ("copyreg", "__newobj__"),
+    }
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module.startswith("skillgit.evidence.") or (module, name) in self.ALLOWED:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not part of a reader state")
+
+
+def _adapter(source: Source, path: Path, head: bytes, result: IngestResult) -> TraceAdapter | None:
+    """The adapter for a file about to be read whole; None (after counting why) when there is none."""
     adapter: TraceAdapter | None
     if source.format != "auto":
         adapter = ADAPTERS[source.format]
@@ -224,18 +385,15 @@ def _read(source: Source, store: TraceStore, result: IngestResult, max_line_byte
             result.files_ignored += 1
             if len(result.ignored) < MAX_EXAMPLES:
                 result.ignored.append(source.path)
-        return None
-    records: list[Session | Learning] = list(adapter.read(path, report))
-    if report.counts.get("unreadable") and not records:
-        _add_skips(result, dict(report.counts), report.examples)
-        return None
-    if source.format != "auto" and not any(_usable(r) for r in records):
-        found = detect(path, head)
-        looks = f"; it looks like {found.name}: read it without --format" if found and found.name != adapter.name else ""
-        detail = f"read as {adapter.name}, it holds no tool call, skill, message, outcome or learning{looks}"
-        _add_skips(result, {"wrong-format": 1}, [Skip(source.path, 0, "wrong-format", detail)])
-        return None
-    return store.put(source.path, source.key, adapter.name, records, report)
+    return adapter
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(HEAD_BYTES)
+    except OSError:
+        return b""
 
 
 def _usable(record: Session | Learning) -> bool:

@@ -13,7 +13,8 @@ evidence channel ("unmeasured") keeps its prior: absence of evidence is not evid
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -22,13 +23,15 @@ from skillgit.evidence.adapters.lines import EPOCH
 from skillgit.evidence.attribution import (
     Attribution,
     Catalog,
+    Channels,
     attribute,
     aware,
     by_skill,
     channels,
     session_time,
+    summarize,
 )
-from skillgit.evidence.session import Learning, Session
+from skillgit.evidence.session import Learning, Session, SessionSummary
 
 if TYPE_CHECKING:
     from skillgit.config import Config
@@ -128,14 +131,99 @@ def starting_score(skill: Skill | None, w: Weights) -> float:
     return w.prior if value is None else value
 
 
-def _order(sessions: Sequence[Session]) -> list[Session]:
-    return sorted(sessions, key=lambda s: (session_time(s) or EPOCH, s.id))
+def complaints_by_skill(learnings: Iterable[Learning]) -> dict[str, list[Learning]]:
+    """Every learning under each skill it is a complaint about (`is_complaint`), in the given order."""
+    out: dict[str, list[Learning]] = {}
+    for x in learnings:
+        names: list[str] = []
+        key = x.pattern_key
+        if key:
+            names.append(key)
+            names.extend(key[:i] for i, c in enumerate(key) if c == ".")
+        if x.skill is not None:
+            names.append(x.skill)
+        names.extend(x.skills)
+        for name in dict.fromkeys(names):
+            if is_complaint(x, name):
+                out.setdefault(name, []).append(x)
+    return out
+
+
+class Timeline:
+    """Sessions in the order metrics fold them (by time — start, else end; untimed first — then id), with
+    the positions of each session id, so that a skill's figures cost its uses, not every session."""
+
+    def __init__(self, sessions: Iterable[Session | SessionSummary]) -> None:
+        rows = [s if isinstance(s, SessionSummary) else summarize(s) for s in sessions]
+        keyed = sorted(((session_time(s), s) for s in rows), key=lambda p: (p[0] or EPOCH, p[1].id))
+        self.sessions = [s for _, s in keyed]
+        self.times = [t for t, _ in keyed]
+        self.keys = [(t or EPOCH, s.id) for t, s in keyed]
+        self.at: dict[str, list[int]] = {}
+        for i, s in enumerate(self.sessions):
+            self.at.setdefault(s.id, []).append(i)
+        self.untimed = [i for i, t in enumerate(self.times) if t is None]
+
+    def __len__(self) -> int:
+        return len(self.sessions)
+
+    def positions(self, ids: Iterable[str]) -> list[int]:
+        """Where the sessions of `ids` are, in order."""
+        at = self.at
+        return sorted(p for sid in ids for p in at.get(sid, ()))
+
+    def between(self, start: datetime, end: datetime | None) -> list[int]:
+        """The positions of the sessions that ran in [start, end) (untimed ones are never inside)."""
+        first = bisect_left(self.keys, (start, ""))
+        last = len(self.keys) if end is None else bisect_left(self.keys, (end, ""))
+        return [p for p in range(first, last) if self.times[p] is not None]
+
+    def fold(self, used: list[int], complaints: Sequence[Learning], score: float, w: Weights,
+             fold_from: datetime | None) -> tuple[float, int]:
+        """The score folded one step per window of `w.window` sessions (those at or after `fold_from`, and
+        the untimed ones), from `score`; `used`: the positions of the counted uses. (score, windows)."""
+        n = len(self.sessions)
+        times = self.times
+        if fold_from is None:
+            untimed: list[int] = []
+            cut = 0
+        else:
+            cut = bisect_left(self.keys, (fold_from, ""))
+            untimed = self.untimed if fold_from > EPOCH else []
+        size = len(untimed) + n - cut
+        where = {p: i for i, p in enumerate(untimed)}
+
+        def at(j: int) -> int:
+            return untimed[j] if j < len(untimed) else cut + j - len(untimed)
+
+        step = w.window
+        per: dict[int, list[int]] = {}
+        for p in used:
+            j = where[p] if p in where else (len(untimed) + p - cut if p >= cut else -1)
+            if j < 0:
+                continue
+            counts = per.setdefault(j // step, [0, 0])
+            counts[0] += 1
+            counts[1] += self.sessions[p].outcome == "success"
+        windows = -(-size // step)
+        zero = w.blend * 0.0
+        for j in range(windows):
+            if j not in per:
+                score = zero + w.prev * score  # ema(score, blended(0, …, uses=0, 0)): no use, only decay
+                continue
+            k, k_wins = per[j]
+            start = times[at(j * step)] if j else fold_from
+            end = times[at((j + 1) * step)] if j + 1 < windows else None
+            k_complaints = sum(1 for x in complaints if _in_window(x.ts, start, end))
+            value = blended(k_wins / k, k_complaints, k, k / min(step, size - j * step), w)
+            score = ema(score, value, w)
+        return score, windows
 
 
 def measure(
     skill: str,
     version: str | None,
-    sessions: Sequence[Session],
+    sessions: Timeline | Sequence[Session | SessionSummary],
     uses: dict[str, Attribution],
     learnings: Sequence[Learning],
     *,
@@ -149,47 +237,39 @@ def measure(
     The score folds one EMA step per window of `w.window` sessions, over the sessions at or after
     `fold_from` (all when None); complaints are matched to windows by learning time (untimed: last).
     """
-    ordered = _order(sessions)
+    timeline = sessions if isinstance(sessions, Timeline) else Timeline(sessions)
     counted = {sid for sid, a in uses.items() if a.counts(w.count_weak)}
-    weak = sum(1 for sid, a in uses.items() if sid not in counted)
-    used = [s for s in ordered if s.id in counted]
+    weak = sum(1 for sid in uses if sid not in counted)
+    positions = timeline.positions(counted)
+    used = [timeline.sessions[p] for p in positions]
     wins = sum(1 for s in used if s.outcome == "success")
-    failed_calls = [sum(1 for c in s.tool_calls if c.ok is False) for s in used]
+    failed = [s.failed_calls for s in used]
     complaints = [x for x in learnings if is_complaint(x, skill)]
     n = len(used)
-    last = max((i for i, s in enumerate(ordered) if s.id in counted), default=-1)
+    total = len(timeline)
+    last = positions[-1] if positions else -1
     score, windows = prev, 0
     if measurable:
-        scored = [s for s in ordered if fold_from is None or (session_time(s) or fold_from) >= fold_from]
-        chunks = [scored[i : i + w.window] for i in range(0, len(scored), w.window)]
-        for i, chunk in enumerate(chunks):
-            start = session_time(chunk[0]) if i else fold_from
-            end = session_time(chunks[i + 1][0]) if i + 1 < len(chunks) else None
-            k = sum(1 for s in chunk if s.id in counted)
-            k_wins = sum(1 for s in chunk if s.id in counted and s.outcome == "success")
-            k_complaints = sum(1 for x in complaints if _in_window(x.ts, start, end))
-            value = blended(k_wins / k if k else 0.0, k_complaints, k, k / len(chunk), w)
-            score = ema(score, value, w)
-            windows += 1
+        score, windows = timeline.fold(positions, complaints, prev, w, fold_from)
     status: Status = "measured" if n else ("unused" if measurable else "unmeasured")
     return Metrics(
         skill=skill,
         version=version,
         uses=n,
         wins=wins,
-        failures=sum(failed_calls),
+        failures=sum(failed),
         complaints=len(complaints),
         win_rate=wins / n if n else 0.0,
-        failure_rate=sum(1 for f in failed_calls if f) / n if n else 0.0,
-        mention_rate=n / len(ordered) if ordered else 0.0,
+        failure_rate=sum(1 for f in failed if f) / n if n else 0.0,
+        mention_rate=n / total if total else 0.0,
         score=score,
-        sessions_considered=len(ordered),
+        sessions_considered=total,
         weak_uses=weak,
         status=status,
         prev=prev,
         windows=windows,
-        last_used=session_time(ordered[last]) if last >= 0 else None,
-        unused_sessions=len(ordered) - 1 - last,
+        last_used=timeline.times[last] if last >= 0 else None,
+        unused_sessions=total - 1 - last,
     )
 
 
@@ -200,31 +280,51 @@ def _in_window(ts: datetime | None, start: datetime | None, end: datetime | None
     return (start is None or ts >= start) and (end is None or ts < end)
 
 
+def _evidence(
+    ws: Workspace, sessions: Sequence[Session | SessionSummary], catalog: Catalog,
+    attributions: Sequence[Attribution] | None, chan: Channels | None,
+) -> tuple[Sequence[Attribution], Channels]:
+    """The attributions and channels given, else found in `sessions` (which must then be whole sessions)."""
+    if attributions is None or chan is None:
+        whole = [s for s in sessions if isinstance(s, Session)]
+        if len(whole) != len(sessions):
+            raise TypeError("session summaries need their attributions and channels (see skillgit.evidence.ingested)")
+        if attributions is None:
+            attributions = attribute(whole, ws, catalog=catalog)
+        if chan is None:
+            chan = channels(whole, catalog)
+    return attributions, chan
+
+
 def compute_metrics(
     ws: Workspace,
-    sessions: Sequence[Session],
+    sessions: Sequence[Session | SessionSummary],
     learnings: Sequence[Learning] = (),
     config: Config | None = None,
     *,
     catalog: Catalog | None = None,
     attributions: Sequence[Attribution] | None = None,
+    channels: Channels | None = None,
 ) -> dict[str, Metrics]:
     """Metrics of every skill at HEAD (active and attic) over `sessions` (the window), by name."""
     w = Weights.from_config(config or ws.config)
     catalog = catalog or Catalog(ws)
-    found = by_skill(attributions if attributions is not None else attribute(sessions, ws, catalog=catalog))
-    chan = channels(sessions, catalog)
+    found, chan = _evidence(ws, sessions, catalog, attributions, channels)
+    uses = by_skill(found)
+    timeline = Timeline(sessions)
+    complaints = complaints_by_skill(learnings)
     out: dict[str, Metrics] = {}
     for name in catalog.names:
         skill = catalog.skills.get(name)
-        prev = starting_score(skill, w)
-        history = catalog.versions(name)
+        measurable = chan.measurable(catalog.keywords.get(name, ()))
         fold_from = None
-        if history:
-            fold_from = history[-1].time if frontmatter_score(skill) is not None else history[0].time
+        if measurable:
+            history = catalog.versions(name)
+            if history:
+                fold_from = history[-1].time if frontmatter_score(skill) is not None else history[0].time
         out[name] = measure(
-            name, catalog.entries[name].blob, sessions, {a.session_id: a for a in found.get(name, [])}, learnings,
-            prev=prev, w=w, measurable=chan.measurable(catalog.keywords.get(name, ())), fold_from=fold_from,
+            name, catalog.entries[name].blob, timeline, {a.session_id: a for a in uses.get(name, [])},
+            complaints.get(name, []), prev=starting_score(skill, w), w=w, measurable=measurable, fold_from=fold_from,
         )
     return out
 
@@ -232,14 +332,16 @@ def compute_metrics(
 def per_version(
     ws: Workspace,
     name: str,
-    sessions: Sequence[Session],
+    sessions: Timeline | Sequence[Session | SessionSummary],
     learnings: Sequence[Learning] = (),
     config: Config | None = None,
     *,
     catalog: Catalog | None = None,
     attributions: Sequence[Attribution] | None = None,
+    channels: Channels | None = None,
+    only: str | None = None,
 ) -> dict[str, Metrics]:
-    """Metrics of each version (SKILL.md blob id) of skill `name`, oldest version first.
+    """Metrics of each version (SKILL.md blob id) of skill `name`, oldest version first (of version `only`).
 
     A version's sessions are those started while it was in effect on the branch, plus any stamped
     with it; its complaints are the skill's learnings timed inside those spans.
@@ -249,20 +351,25 @@ def per_version(
 
     w = Weights.from_config(config or ws.config)
     catalog = catalog or Catalog(ws)
-    mine = [a for a in (attributions if attributions is not None else attribute(sessions, ws, catalog=catalog))
-            if a.skill == name]
-    measurable = channels(sessions, catalog).measurable(catalog.keywords.get(name, ()))
+    timeline = sessions if isinstance(sessions, Timeline) else Timeline(sessions)
+    found, chan = _evidence(ws, [] if isinstance(sessions, Timeline) else sessions, catalog, attributions, channels)
+    mine = [a for a in found if a.skill == name]
+    measurable = chan.measurable(catalog.keywords.get(name, ()))
     spans: dict[str, list[tuple[datetime, datetime | None]]] = {}
     history = catalog.versions(name)
     for i, version in enumerate(history):
-        if version.blob:
+        if version.blob and (only is None or version.blob == only):
             end = history[i + 1].time if i + 1 < len(history) else None
             spans.setdefault(version.blob, []).append((version.time, end))
+    complaints = complaints_by_skill(learnings).get(name, [])
     out: dict[str, Metrics] = {}
     for blob, ranges in spans.items():
         uses = {a.session_id: a for a in mine if a.version == blob}
-        window = [s for s in sessions if s.id in uses or _inside(session_time(s), ranges)]
-        timed = [x for x in learnings if x.ts is not None and _inside(x.ts, ranges)]
+        inside = set(timeline.positions(uses))
+        for start, end in ranges:
+            inside.update(timeline.between(start, end))
+        window = [timeline.sessions[p] for p in sorted(inside)]
+        timed = [x for x in complaints if x.ts is not None and _inside(x.ts, ranges)]
         try:
             skill = parse_skill(ws.repo.blob(blob), f"{ws.skill_dir(name)}/SKILL.md")
         except SkillFileError:
@@ -276,19 +383,17 @@ def _inside(when: datetime | None, ranges: list[tuple[datetime, datetime | None]
     return when is not None and any(start <= when and (end is None or when < end) for start, end in ranges)
 
 
-def _stored(ws: Workspace) -> tuple[list[Session], list[Learning]]:
-    from skillgit.evidence.store import load_learnings, load_sessions
-
-    return load_sessions(ws.repo, ws.config), load_learnings(ws.repo, ws.config)
-
-
 def status_metrics(ws: Workspace) -> dict[str, dict[str, Any]]:
     """`uses`, `win_rate`, `score` and `evidence` per skill for `skillgit status`; {} before any ingest."""
-    sessions, learnings = _stored(ws)
-    if not sessions:
-        return {}
+    from skillgit.evidence.ingested import Ingested
+
+    with Ingested.open(ws) as ev:
+        if not ev.summaries:
+            return {}
+        every = compute_metrics(ws, ev.summaries, ev.learnings, catalog=ev.catalog, attributions=ev.attributions,
+                                channels=ev.channels)
     out: dict[str, dict[str, Any]] = {}
-    for name, m in compute_metrics(ws, sessions, learnings).items():
+    for name, m in every.items():
         measured = m.status != "unmeasured"
         out[name] = {
             "uses": m.uses if measured else None,
@@ -301,11 +406,15 @@ def status_metrics(ws: Workspace) -> dict[str, dict[str, Any]]:
 
 def per_version_usage(ws: Workspace, name: str) -> dict[str, dict[str, Any]]:
     """Per-version `uses`, `win_rate` (and score, failures, complaints) for `skillgit versions`, by blob id."""
-    sessions, learnings = _stored(ws)
-    if not sessions:
-        return {}
+    from skillgit.evidence.ingested import Ingested
+
+    with Ingested.open(ws) as ev:
+        if not ev.summaries:
+            return {}
+        found = per_version(ws, name, ev.summaries, ev.learnings, catalog=ev.catalog, attributions=ev.attributions,
+                            channels=ev.channels)
     out: dict[str, dict[str, Any]] = {}
-    for blob, m in per_version(ws, name, sessions, learnings).items():
+    for blob, m in found.items():
         out[blob] = {
             "uses": m.uses, "win_rate": round(m.win_rate, 3), "failure_rate": round(m.failure_rate, 3),
             "complaints": m.complaints, "score": round(m.score, 3), "weak_uses": m.weak_uses, "evidence": m.status,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 Outcome = Literal["success", "failure"]
 SkillHow = Literal["invoked", "stamped", "read", "keyword"]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,24 @@ class Session:
 
 
 @dataclass(frozen=True)
+class SessionSummary:
+    """What metrics need of a session, without its tool calls: one session of the evidence store, or
+    `attribution.summarize(session)` of one in memory."""
+
+    id: str
+    started: datetime | None
+    ended: datetime | None
+    outcome: Outcome | None
+    calls: int
+    failed_calls: int
+    """Tool calls that failed (`ok` False)."""
+    texts: bool
+    """Some tool call has string arguments (where keywords could appear)."""
+    row: int = 0
+    """The store's row of the session (0: not from the store)."""
+
+
+@dataclass(frozen=True)
 class Learning:
     """A learning/complaint record (yoyo `memory/learnings.jsonl`)."""
 
@@ -81,3 +100,29 @@ class Learning:
     origin: str = ""
     skills: tuple[str, ...] = ()
     day: int | None = None
+
+
+def merge_subagents(parent: Session, subs: list[Session]) -> Session:
+    """`parent` with the tool calls and skills of its subagent sessions `subs` merged in."""
+    calls = list(parent.tool_calls)
+    skills = list(parent.skills)
+    for sub in subs:
+        calls.extend(sub.tool_calls)
+        skills.extend(use for use in sub.skills if use not in skills)
+    calls.sort(key=lambda c: c.ts or _EPOCH)
+    times = [t for s in (parent, *subs) for t in (s.started, s.ended) if t is not None]
+    meta = dict(parent.meta)
+    meta["subagents"] = [sub.id for sub in subs]
+    return Session(
+        id=parent.id,
+        source=parent.source,
+        origin=parent.origin,
+        started=min(times) if times else None,
+        ended=max(times) if times else None,
+        outcome=parent.outcome,
+        tool_calls=tuple(calls),
+        skills=tuple(skills),
+        final_message=parent.final_message,
+        turns=parent.turns,
+        meta=meta,
+    )

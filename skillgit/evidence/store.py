@@ -1,52 +1,48 @@
-"""The incremental trace store under `.git/skillgit/traces/`.
+"""The evidence store: trace records into the evidence database (`skillgit.evidence.db`) and back out.
 
-`index.json` maps each ingested source file (absolute path) to the stat key it had when read
-(size, mtime_ns, inode) — plus the keys of companion files it was read with (yoyo's outcome.json) —
-and to a blob holding its normalized sessions and learnings. A file whose key is unchanged is never
-opened again, so re-ingesting costs one `stat` per file.
+Writing (ingest): every source file is one `sources` row with the rows read from it; `put` replaces
+them (a file read whole) or adds to them (a file read on from where the last ingest stopped), in a
+transaction that also checks the row is still the one the read started from (another ingest may
+have written it meanwhile: then this result is dropped, the newer one stands).
 
-Blobs are `marshal`ed positional tuples (sessions) and native dicts (learnings): this is private,
-rebuildable state, and marshal writes and loads several times faster than JSON. They are appended
-to one pack file per ingest run (`packs/*.pack`; creating a file per source costs more than
-reading it), and the index records (pack, offset, length). `STORE_VERSION` is in the index; a
-different version makes every entry stale, so sources are simply re-read.
+Which rows are sessions of their own is settled after every write (`settle`), with the rules the
+evidence has always had: a subagent session (a row naming a `parent` session of the same tool) is
+merged into its parent when the parent is stored; the same session id stored from several files
+counts once, from the first file in path order. `sessions.role` says which (`session`, `subagent`
+merged into `merged_into`, or `duplicate`); a session whose rows changed is marked unattributed.
 
-Crash safety: pack data is flushed before the index that points at it is written, and the index is
-replaced atomically (temporary file + rename), so an ingest killed at any point leaves a consistent
-store and loses only the files read since the last save. Packs no index entry points at are deleted
-at the end of an ingest, and packs that are mostly superseded bytes are rewritten.
+Reading: `summaries` (what metrics need of every session, without tool calls), `sessions(rows)`
+(whole sessions, subagents merged, in the order asked), `learnings`, and `skill_uses`.
 """
 
 from __future__ import annotations
 
-import gc
 import json
-import marshal
-import os
-import tempfile
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from skillgit.evidence.adapters.claude_code import merge_subagents
-from skillgit.evidence.adapters.lines import EPOCH, MICROSECOND, ReadReport, Skip, tool_call
-from skillgit.evidence.adapters.native import learning_from_dict, learning_to_dict
-from skillgit.evidence.session import Learning, Session, SkillUse
+from skillgit.evidence import db
+from skillgit.evidence.adapters.lines import EPOCH, MICROSECOND, Batch, Skip, tool_call
+from skillgit.evidence.session import Learning, Session, SessionSummary, SkillUse, merge_subagents
 
-STORE_VERSION = 4  # 4: adapters read outcomes from explicit signals, OTel sessions per conversation
-INDEX = "index.json"
-PACKS = "packs"
-REPACK_MIN_DEAD = 64 * 1024 * 1024
+READER_VERSION = 5
+"""The adapters' reading rules; a source stored under another version is read again whole."""
 EXAMPLES_PER_FILE = 5
-MARSHAL_FORMAT = 2  # no back-references: ~30% faster to write and ~40% faster to load than format 4
+SUBAGENT_TOOL = "claude-code"
+"""The tool whose sessions name a parent they are merged into (Claude Code subagent transcripts)."""
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+_CHUNK = 500  # rows per `IN (...)` query
 
 
 def stat_key(path: str) -> list[int] | None:
     """(size, mtime_ns, inode) of `path`, or None when it does not exist."""
+    import os
+
     try:
         st = os.stat(path)
     except OSError:
@@ -55,308 +51,438 @@ def stat_key(path: str) -> list[int] | None:
 
 
 @dataclass
-class Entry:
-    """What the store knows about one source file."""
+class SourceRow:
+    """What the store knows about one source file (its `sources` row, without the reader state)."""
 
-    key: list[int]
+    id: int
+    path: str
     format: str
-    deps: dict[str, list[int] | None] = field(default_factory=dict)
-    blob: list[Any] | None = None  # [pack name, offset, length]
-    sessions: int = 0
-    learnings: int = 0
-    skipped: dict[str, int] = field(default_factory=dict)
-    examples: list[list[Any]] = field(default_factory=list)
-    claude: list[list[str | None]] = field(default_factory=list)
+    key: list[int]
+    read_to: int
+    read_lines: int
+    digest: str | None
+    companions: dict[str, list[int] | None]
+    sessions: int
+    learnings: int
+    skipped: dict[str, int]
+    examples: list[list[Any]]
+    reader: int
+    generation: int
+    resumable: bool
 
     def skips(self) -> list[Skip]:
         return [Skip(str(e[0]), int(e[1]), str(e[2]), str(e[3]) if len(e) > 3 else "") for e in self.examples]
 
 
-class TraceStore:
-    """Open with `TraceStore.open(repo.state_dir / "traces")`; `save()` after `put`s."""
+@dataclass
+class Inputs:
+    """What attribution needs of one session beyond its skill uses, found while its calls are at hand:
+    the skills whose SKILL.md a call reads (any name under the skill roots) and the skills whose
+    keywords appear in the calls' arguments (for the keyword sets in force)."""
 
-    def __init__(self, directory: Path, entries: dict[str, Entry]) -> None:
-        self.directory = directory
-        self.entries = entries
-        self.problems: list[str] = []
-        self._pack: Any = None
-        self._pack_name = ""
-        self._pack_size = 0
-        self._readers: dict[str, Any] = {}
+    reads: set[str] = field(default_factory=set)
+    hits: list[str] = field(default_factory=list)
+    texts: bool = False
+    """Some call has string arguments (where keywords could appear)."""
+
+
+@dataclass
+class Written:
+    """What reading one file gave, for `Store.put`."""
+
+    path: str
+    format: str
+    key: list[int]
+    resume: bool
+    """True: `batches` go on from the stored rows; False: they replace them."""
+    base: int | None
+    """The generation of the row the read started from (None: there was none)."""
+    batches: list[Batch]
+    inputs: dict[int, Inputs]
+    """Attribution inputs by `id()` of the session records in `batches`."""
+    read_to: int
+    read_lines: int
+    digest: str | None
+    companions: dict[str, list[int] | None]
+    state: bytes | None
+    skipped: dict[str, int]
+    examples: list[list[Any]]
+
+
+class Store:
+    """Open with `Store.open(repo)` (reading; an empty store when nothing was ingested) or
+    `Store.open(repo, create=True)` (ingest). `close()` when done."""
+
+    def __init__(self, path: Path, con: sqlite3.Connection | None) -> None:
+        self.path = path
+        self.con = con
 
     @classmethod
-    def open(cls, directory: Path) -> TraceStore:
-        entries: dict[str, Entry] = {}
-        try:
-            data = json.loads((directory / INDEX).read_bytes())
-        except (OSError, ValueError):
-            data = None
-        if isinstance(data, dict) and data.get("version") == [STORE_VERSION, MARSHAL_FORMAT]:
-            for path, raw in (data.get("files") or {}).items():
-                try:
-                    entries[path] = Entry(**raw)
-                except TypeError:
-                    continue
-        return cls(directory, entries)
-
-    def fresh(self, path: str, key: list[int], fmt: str | None) -> Entry | None:
-        """The entry of `path` if the file (and its companions) are unchanged since it was read."""
-        entry = self.entries.get(path)
-        if entry is None or entry.key != key or (fmt is not None and entry.format != fmt):
-            return None
-        for dep, dep_key in entry.deps.items():
-            if stat_key(dep) != dep_key:
-                return None
-        return entry
-
-    def put(self, path: str, key: list[int], fmt: str, records: list[Session | Learning], report: ReadReport) -> Entry:
-        """Store what reading `path` gave; the blob is written now, the index on `save()`."""
-        sessions = [r for r in records if isinstance(r, Session)]
-        learnings = [r for r in records if isinstance(r, Learning)]
-        entry = Entry(
-            key=key,
-            format=fmt,
-            deps={str(dep): stat_key(str(dep)) for dep in report.depends},
-            sessions=len(sessions),
-            learnings=len(learnings),
-            skipped=dict(report.counts),
-            examples=[[s.file, s.line, s.reason, s.detail] for s in report.examples[:EXAMPLES_PER_FILE]],
-            claude=[[s.id, s.meta.get("parent")] for s in sessions if s.source == "claude-code"],
-        )
-        if records:
-            payload = ([_encode(s) for s in sessions], [learning_to_dict(x) for x in learnings])
-            entry.blob = self._append(marshal.dumps(payload, MARSHAL_FORMAT))
-        self.entries[path] = entry
-        return entry
-
-    def _append(self, data: bytes) -> list[Any]:
-        if self._pack is None:
-            (self.directory / PACKS).mkdir(parents=True, exist_ok=True)
-            self._pack_name = f"{time.time_ns():x}-{os.getpid()}.pack"
-            self._pack = open(self.directory / PACKS / self._pack_name, "xb")  # noqa: SIM115 - closed in close()
-            self._pack_size = 0
-        self._pack.write(data)
-        self._pack_size += len(data)
-        return [self._pack_name, self._pack_size - len(data), len(data)]
-
-    def save(self) -> None:
-        """Write the index (after the pack data it points at)."""
-        if self._pack is not None:
-            self._pack.flush()
-        files = {path: vars(entry) for path, entry in sorted(self.entries.items())}
-        data = {"version": [STORE_VERSION, MARSHAL_FORMAT], "files": files}
-        _atomic_write(self.directory / INDEX, json.dumps(data, separators=(",", ":")).encode())
+    def open(cls, repo: Any, *, create: bool = False) -> Store:
+        """The store of `repo`, its roles settled (an ingest killed before it settled them leaves that to
+        whoever reads next)."""
+        path = db.db_path(repo)
+        store = cls(path, db.connect(path, create=create))
+        if store.con is not None and not store.settled():
+            with db.write(store.con):
+                if not store.settled():
+                    store.settle(store.con)
+        return store
 
     def close(self) -> None:
-        """Finish an ingest: close the pack, drop packs nothing points at, rewrite wasteful ones."""
-        if self._pack is not None:
-            self._pack.close()
-            self._pack = None
-        for handle in self._readers.values():
-            handle.close()
-        self._readers.clear()
-        packs = self.directory / PACKS
-        if not packs.is_dir():
-            return
-        live: dict[str, int] = {}
-        for entry in self.entries.values():
-            if entry.blob is not None:
-                live[entry.blob[0]] = live.get(entry.blob[0], 0) + entry.blob[2]
-        dead = 0
-        for pack in packs.iterdir():
-            if pack.name not in live:
-                pack.unlink(missing_ok=True)
-            else:
-                dead += max(0, pack.stat().st_size - live[pack.name])
-        if dead > REPACK_MIN_DEAD and dead * 2 > sum(live.values()):  # over a third of the bytes are dead
-            self._repack()
+        if self.con is not None:
+            self.con.close()
+            self.con = None
 
-    def _repack(self) -> None:
-        old = {entry.blob[0] for entry in self.entries.values() if entry.blob is not None}
-        for path in sorted(self.entries):
-            entry = self.entries[path]
-            if entry.blob is not None:
-                data = self._read(entry.blob)
-                entry.blob = self._append(data) if data is not None else None
-        self.save()
-        if self._pack is not None:
-            self._pack.close()
-            self._pack = None
-        for handle in self._readers.values():
-            handle.close()
-        self._readers.clear()
-        for name in old - {self._pack_name}:
-            (self.directory / PACKS / name).unlink(missing_ok=True)
+    def __enter__(self) -> Store:
+        return self
 
-    def _read(self, blob: list[Any]) -> bytes | None:
-        name, offset, length = blob
-        handle = self._readers.get(name)
-        if handle is None:
-            handle = self._readers[name] = open(self.directory / PACKS / name, "rb")  # noqa: SIM115 - closed in close()
-        handle.seek(offset)
-        data = handle.read(length)
-        return data if len(data) == length else None
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
-    def _blob(self, path: str) -> tuple[list[tuple[Any, ...]], list[dict[str, Any]]]:
-        entry = self.entries[path]
-        if entry.blob is None:
-            return [], []
-        try:
-            data = self._read(entry.blob)
-            if data is None:
-                raise EOFError("the pack file is shorter than the index says")
-            sessions, learnings = marshal.loads(data)
-        except (OSError, ValueError, EOFError, TypeError) as exc:
-            self.problems.append(f"{path}: stored sessions unreadable ({exc}); run `skillgit ingest` again.")
-            return [], []
-        return sessions, learnings
+    @property
+    def empty(self) -> bool:
+        return self.con is None
 
-    def iter_sessions(self) -> Iterator[Session]:
-        """Every stored session, one source file at a time (memory stays flat), in path order.
+    def _db(self) -> sqlite3.Connection:
+        if self.con is None:
+            self.con = db.connect(self.path, create=True)
+            assert self.con is not None
+        return self.con
 
-        Subagent transcripts whose parent is stored are folded into it; a session id seen before
-        (the same transcript stored twice, an export re-ingested) is skipped.
-        """
-        claude = [(path, sid, parent) for path, e in self.entries.items() for sid, parent in e.claude]
-        parents = {sid for _, sid, _ in claude}
-        children: dict[str, list[str]] = {}
-        folded: set[str] = set()
-        for path, sid, parent in claude:
-            if parent is not None and parent in parents and parent != sid:
-                children.setdefault(parent, []).append(path)
-                folded.add(sid)  # type: ignore[arg-type]
-        seen: set[str] = set()
-        for path in sorted(p for p, e in self.entries.items() if e.sessions):
-            for data in self._blob(path)[0]:
-                sid = data[0]
-                if sid in seen or sid in folded:
+    # -- sources -----------------------------------------------------------------------------------
+
+    def sources(self) -> dict[str, SourceRow]:
+        """Every stored source by path."""
+        if self.con is None:
+            return {}
+        rows = self.con.execute(
+            "SELECT id, path, format, size, mtime_ns, inode, read_to, read_lines, digest, companions, sessions, learnings,"
+            " skipped, examples, reader, generation, state IS NOT NULL FROM sources"
+        )
+        out = {}
+        for r in rows:
+            out[r[1]] = SourceRow(r[0], r[1], r[2], [r[3], r[4], r[5]], r[6], r[7], r[8], json.loads(r[9]), r[10], r[11],
+                                  json.loads(r[12]), json.loads(r[13]), r[14], r[15], bool(r[16]))
+        return out
+
+    def state(self, source_id: int) -> bytes | None:
+        """The reader state kept for a source (to go on reading it), or None."""
+        row = self._db().execute("SELECT state FROM sources WHERE id = ?", (source_id,)).fetchone()
+        return None if row is None or row[0] is None else bytes(row[0])
+
+    def subagents(self, paths: Sequence[str]) -> list[tuple[str, str | None]]:
+        """(session id, parent) of the subagent-capable sessions stored from `paths` (for ingest's summary)."""
+        if self.con is None or not paths:
+            return []
+        self.con.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_paths (path TEXT PRIMARY KEY)")
+        self.con.execute("DELETE FROM wanted_paths")
+        self.con.executemany("INSERT OR IGNORE INTO wanted_paths VALUES (?)", ((p,) for p in paths))
+        rows = self.con.execute(
+            "SELECT s.session, s.parent FROM sessions s JOIN sources src ON src.id = s.source_id"
+            " JOIN wanted_paths w ON w.path = src.path WHERE s.tool = ?", (SUBAGENT_TOOL,)
+        ).fetchall()
+        return [(str(r[0]), r[1]) for r in rows]
+
+    # -- writing -----------------------------------------------------------------------------------
+
+    def put(self, items: Sequence[Written]) -> list[Written]:
+        """Store what reading `items` gave, in one transaction; returns those dropped because another
+        ingest wrote their source meanwhile (the stored rows are then that ingest's)."""
+        con = self._db()
+        dropped = []
+        with db.write(con):
+            next_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM sessions").fetchone()[0]
+            for item in items:
+                row = con.execute("SELECT id, generation FROM sources WHERE path = ?", (item.path,)).fetchone()
+                if (None if row is None else row[1]) != item.base:
+                    dropped.append(item)
                     continue
-                seen.add(sid)
-                session = _decode(data)
-                if sid in children:
-                    subs = {d[0]: _decode(d) for p in children[sid] for d in self._blob(p)[0] if d[0] in folded and d[10].get("parent") == sid}
-                    session = merge_subagents(session, list(subs.values()))
-                yield session
+                next_id = self._put(con, item, None if row is None else row[0], next_id)
+            db.set_meta(con, "settled", "0")
+        return dropped
 
-    def sessions(self) -> list[Session]:
-        """Every stored session (see `iter_sessions`), oldest first."""
-        with _no_gc():
-            return sorted(self.iter_sessions(), key=lambda s: (s.started or EPOCH, s.id))
+    def _put(self, con: sqlite3.Connection, item: Written, source_id: int | None, next_id: int) -> int:
+        if source_id is None:
+            source_id = con.execute(
+                "INSERT INTO sources(path, format, size, mtime_ns, inode, reader) VALUES (?, ?, ?, ?, ?, ?)",
+                (item.path, item.format, *item.key, READER_VERSION),
+            ).lastrowid
+            assert source_id is not None
+        if not item.resume:
+            _delete_sessions(con, "source_id = ?", (source_id,))
+            con.execute("DELETE FROM learnings WHERE source_id = ?", (source_id,))
+        seq = con.execute("SELECT coalesce(max(seq), 0) FROM sessions WHERE source_id = ?", (source_id,)).fetchone()[0]
+        lseq = con.execute("SELECT coalesce(max(seq), 0) FROM learnings WHERE source_id = ?", (source_id,)).fetchone()[0]
+        for batch in item.batches:
+            sessions = [r for r in batch.records if isinstance(r, Session)]
+            if item.resume or batch is not item.batches[0]:
+                if batch.keep is not None:
+                    ids = sorted({s.id for s in sessions})
+                    _delete_sessions(con, "source_id = ? AND NOT (session IN (SELECT value FROM json_each(?)) AND "
+                                     "session NOT IN (SELECT value FROM json_each(?)))",
+                                     (source_id, json.dumps(sorted(batch.keep)), json.dumps(ids)))
+            rows = _session_rows(sessions, item.inputs, source_id, seq + 1, next_id)
+            _insert(con, rows)
+            next_id += len(sessions)
+            seq += len(sessions)
+            learnings = [r for r in batch.records if isinstance(r, Learning)]
+            con.executemany(
+                "INSERT INTO learnings(source_id, seq, title, ts, type, source, context, takeaway, pattern_key, skill, skills,"
+                " origin, day) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(source_id, lseq + i + 1, x.title, _us(x.ts), x.type, x.source, x.context, x.takeaway, x.pattern_key, x.skill,
+                  _ENCODE(list(x.skills)), x.origin, x.day) for i, x in enumerate(learnings)],
+            )
+            lseq += len(learnings)
+        counts = con.execute(
+            "SELECT (SELECT count(*) FROM sessions WHERE source_id = ?), (SELECT count(*) FROM learnings WHERE source_id = ?)",
+            (source_id, source_id),
+        ).fetchone()
+        con.execute(
+            "UPDATE sources SET format = ?, size = ?, mtime_ns = ?, inode = ?, read_to = ?, read_lines = ?, digest = ?,"
+            " companions = ?, state = ?, sessions = ?, learnings = ?, skipped = ?, examples = ?, reader = ?,"
+            " generation = generation + 1 WHERE id = ?",
+            (item.format, *item.key, item.read_to, item.read_lines, item.digest, _ENCODE(item.companions), item.state,
+             counts[0], counts[1], _ENCODE(item.skipped), _ENCODE(item.examples[:EXAMPLES_PER_FILE]), READER_VERSION,
+             source_id),
+        )
+        return int(next_id)
+
+    # -- which rows are sessions of their own ------------------------------------------------------
+
+    def settled(self) -> bool:
+        return self.con is None or db.get_meta(self.con, "settled") != "0"
+
+    def settle(self, con: sqlite3.Connection) -> None:
+        """Set every row's role (see the module doc) inside a write transaction; a session whose members
+        changed is marked unattributed and its skill uses are dropped."""
+        rows = con.execute(
+            "SELECT s.id, src.path, s.seq, s.session, s.tool, s.parent, s.role, s.merged_into"
+            " FROM sessions s JOIN sources src ON src.id = s.source_id ORDER BY src.path, s.seq"
+        ).fetchall()
+        parents = {r[3] for r in rows if r[4] == SUBAGENT_TOOL}
+        folded = {r[3] for r in rows if r[4] == SUBAGENT_TOOL and r[5] is not None and r[5] in parents and r[5] != r[3]}
+        main: dict[str, int] = {}
+        for r in rows:
+            if r[3] not in folded and r[3] not in main:
+                main[r[3]] = r[0]
+        child: dict[tuple[str, str], int] = {}  # (parent, child session id) -> row; the last stored wins
+        for r in rows:
+            if r[4] == SUBAGENT_TOOL and r[3] in folded and r[5] in main:
+                child[(r[5], r[3])] = r[0]
+        role: dict[int, tuple[str, int | None]] = {row: ("session", None) for row in main.values()}
+        for (parent, _sid), row in child.items():
+            role[row] = ("subagent", main[parent])
+        changed_mains: set[int] = set()
+        updates = []
+        for r in rows:
+            new = role.get(r[0], ("duplicate", None))
+            if (r[6], r[7]) != new:
+                updates.append((new[0], new[1], r[0]))
+                for old_or_new in (r[7], new[1]):
+                    if old_or_new is not None:
+                        changed_mains.add(old_or_new)
+                if r[6] == "session" or new[0] == "session":
+                    changed_mains.add(r[0])
+        con.executemany("UPDATE sessions SET role = ?, merged_into = ? WHERE id = ?", updates)
+        _mark_unattributed(con, sorted(changed_mains))
+        con.execute("DELETE FROM skill_uses WHERE session IN (SELECT id FROM sessions WHERE role IS NOT 'session')")
+        db.set_meta(con, "settled", "1")
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def summaries(self) -> list[SessionSummary]:
+        """Every session (subagents merged), oldest first: by start (else EPOCH), then id."""
+        if self.con is None:
+            return []
+        subs: dict[int, list[Any]] = {}
+        for r in self.con.execute(
+            "SELECT merged_into, started, ended, calls, failed_calls, texts FROM sessions WHERE role = 'subagent'"
+        ):
+            subs.setdefault(r[0], []).append(r)
+        out = []
+        for r in self.con.execute(
+            "SELECT id, session, started, ended, outcome, calls, failed_calls, texts FROM sessions WHERE role = 'session'"
+        ):
+            row, sid, started, ended, outcome, calls, failed, texts = r
+            if row in subs:
+                members = subs[row]
+                times = [t for t in (started, ended) if t is not None]
+                times += [t for m in members for t in (m[1], m[2]) if t is not None]
+                started, ended = (min(times), max(times)) if times else (None, None)
+                calls += sum(m[3] for m in members)
+                failed += sum(m[4] for m in members)
+                texts = texts or any(m[5] for m in members)
+            out.append(SessionSummary(sid, _dt(started), _dt(ended), outcome, calls, failed, bool(texts), row))
+        out.sort(key=lambda s: (s.started or EPOCH, s.id))
+        return out
+
+    def sessions(self, rows: Iterable[int]) -> Iterator[Session]:
+        """The sessions of the given `rows` (ids of `role = 'session'` rows), subagents merged, in that order."""
+        if self.con is None:
+            return
+        wanted = list(rows)
+        for i in range(0, len(wanted), _CHUNK):
+            chunk = wanted[i : i + _CHUNK]
+            loaded = self._load(chunk)
+            for row in chunk:
+                if row in loaded:
+                    yield loaded[row]
+
+    def all_sessions(self) -> Iterator[Session]:
+        """Every session, oldest first (see `summaries`)."""
+        return self.sessions(s.row for s in self.summaries())
+
+    def _load(self, mains: list[int]) -> dict[int, Session]:
+        con = self.con
+        assert con is not None
+        marks = ",".join("?" * len(mains))
+        members = con.execute(
+            f"SELECT s.id, s.merged_into FROM sessions s JOIN sources src ON src.id = s.source_id"
+            f" WHERE s.merged_into IN ({marks}) AND s.role = 'subagent' ORDER BY src.path, s.seq", mains
+        ).fetchall()
+        every = mains + [m[0] for m in members]
+        base: dict[int, Session] = {}
+        calls: dict[int, list[Any]] = {row: [] for row in every}
+        skills: dict[int, list[SkillUse]] = {row: [] for row in every}
+        for i in range(0, len(every), _CHUNK):
+            part = every[i : i + _CHUNK]
+            q = ",".join("?" * len(part))
+            for r in con.execute(f"SELECT session, name, args, ok, ts, duration_ms, error, exit_code FROM tool_calls"
+                                 f" WHERE session IN ({q}) ORDER BY session, seq", part):
+                calls[r[0]].append(tool_call(r[1], json.loads(r[2]), None if r[3] is None else bool(r[3]), _dt(r[4]), r[5], r[6], r[7]))
+            for r in con.execute(f"SELECT session, name, how, version, full_name FROM session_skills"
+                                 f" WHERE session IN ({q}) ORDER BY session, seq", part):
+                skills[r[0]].append(SkillUse(r[1], r[2], r[3], r[4]))
+            for r in con.execute(f"SELECT id, session, tool, origin, started, ended, outcome, turns, final_message, meta"
+                                 f" FROM sessions WHERE id IN ({q})", part):
+                base[r[0]] = Session(
+                    id=r[1], source=r[2], origin=r[3], started=_dt(r[4]), ended=_dt(r[5]), outcome=r[6],
+                    tool_calls=tuple(calls[r[0]]), skills=tuple(skills[r[0]]), final_message=r[8], turns=r[7],
+                    meta=json.loads(r[9]),
+                )
+        out = {row: base[row] for row in mains if row in base}
+        subs: dict[int, list[Session]] = {}
+        for row, parent in members:
+            if row in base:
+                subs.setdefault(parent, []).append(base[row])
+        for row, children in subs.items():
+            if row in out:
+                out[row] = merge_subagents(out[row], children)
+        return out
 
     def learnings(self) -> list[Learning]:
-        """Every stored learning (duplicates — same origin, title and time — dropped), by time."""
+        """Every learning (duplicates — same origin, title and time — dropped), by time."""
+        if self.con is None:
+            return []
         out: list[Learning] = []
         seen: set[tuple[Any, ...]] = set()
-        for path in sorted(p for p, e in self.entries.items() if e.learnings):
-            for data in self._blob(path)[1]:
-                mark = (data.get("origin"), data.get("title"), data.get("ts"))
-                if mark not in seen:
-                    seen.add(mark)
-                    out.append(learning_from_dict(data))
+        for r in self.con.execute(
+            "SELECT l.title, l.ts, l.type, l.source, l.context, l.takeaway, l.pattern_key, l.skill, l.origin, l.skills, l.day"
+            " FROM learnings l JOIN sources src ON src.id = l.source_id ORDER BY src.path, l.seq"
+        ):
+            mark = (r[8], r[0], r[1])
+            if mark in seen:
+                continue
+            seen.add(mark)
+            out.append(Learning(title=r[0], ts=_dt(r[1]), type=r[2], source=r[3], context=r[4], takeaway=r[5],
+                                pattern_key=r[6], skill=r[7], origin=r[8], skills=tuple(json.loads(r[9])), day=r[10]))
         out.sort(key=lambda x: (x.ts or EPOCH, x.origin))
         return out
 
 
-# -- blob encoding: positional tuples, times as integer microseconds since the epoch -------------
-# (the native dict form with ISO times costs twice as much to write; this is private state)
+def _delete_sessions(con: sqlite3.Connection, where: str, args: tuple[Any, ...]) -> None:
+    rows = [r[0] for r in con.execute(f"SELECT id FROM sessions WHERE {where}", args)]
+    if not rows:
+        return
+    for i in range(0, len(rows), _CHUNK):
+        part = rows[i : i + _CHUNK]
+        q = ",".join("?" * len(part))
+        parents = [r[0] for r in con.execute(
+            f"SELECT DISTINCT merged_into FROM sessions WHERE id IN ({q}) AND merged_into IS NOT NULL", part)]
+        _mark_unattributed(con, parents)
+        for table in ("tool_calls", "session_skills", "skill_reads", "keyword_hits", "skill_uses"):
+            con.execute(f"DELETE FROM {table} WHERE session IN ({q})", part)
+        con.execute(f"UPDATE sessions SET role = NULL, merged_into = NULL WHERE merged_into IN ({q})", part)
+        con.execute(f"DELETE FROM sessions WHERE id IN ({q})", part)
 
 
-def _encode(s: Session) -> tuple[Any, ...]:
-    calls = tuple([
-        (c.name, c.args, c.ok, None if c.ts is None else (c.ts - EPOCH) // MICROSECOND, c.duration_ms, c.error, c.exit_code)
-        for c in s.tool_calls
-    ])
-    skills = tuple((u.name, u.how, u.version, u.full_name) for u in s.skills)
-    return (s.id, s.source, s.origin, _us(s.started), _us(s.ended), s.outcome, s.turns, s.final_message, calls, skills, dict(s.meta))
+def _mark_unattributed(con: sqlite3.Connection, rows: Sequence[int]) -> None:
+    for i in range(0, len(rows), _CHUNK):
+        part = list(rows[i : i + _CHUNK])
+        q = ",".join("?" * len(part))
+        con.execute(f"UPDATE sessions SET attributed = 0 WHERE id IN ({q})", part)
+        con.execute(f"DELETE FROM skill_uses WHERE session IN ({q})", part)
 
 
-def _decode(t: tuple[Any, ...]) -> Session:
-    sid, source, origin, started, ended, outcome, turns, final, calls, skills, meta = t
-    return Session(
-        id=sid,
-        source=source,
-        origin=origin,
-        started=_dt(started),
-        ended=_dt(ended),
-        outcome=outcome,
-        tool_calls=tuple([
-            tool_call(name, args, ok, None if ts is None else EPOCH + MICROSECOND * ts, duration, error, code)
-            for name, args, ok, ts, duration, error, code in calls
-        ]),
-        skills=tuple(SkillUse(name, how, version, full) for name, how, version, full in skills),
-        final_message=final,
-        turns=turns,
-        meta=meta,
-    )
+@dataclass
+class _Rows:
+    sessions: list[tuple[Any, ...]] = field(default_factory=list)
+    calls: list[tuple[Any, ...]] = field(default_factory=list)
+    skills: list[tuple[Any, ...]] = field(default_factory=list)
+    reads: list[tuple[Any, ...]] = field(default_factory=list)
+    hits: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+def _session_rows(sessions: list[Session], inputs: dict[int, Inputs], source_id: int, seq: int, next_id: int) -> _Rows:
+    out = _Rows()
+    calls_append, skills_append = out.calls.append, out.skills.append
+    encode = _ENCODE
+    for i, s in enumerate(sessions):
+        row = next_id + i
+        failed = 0
+        for n, c in enumerate(s.tool_calls):
+            ok = c.ok
+            if ok is False:
+                failed += 1
+            calls_append((row, n, c.name, encode(c.args) if c.args else "{}", None if ok is None else int(ok),
+                          None if c.ts is None else (c.ts - EPOCH) // MICROSECOND, c.duration_ms, c.error, c.exit_code))
+        for n, u in enumerate(s.skills):
+            skills_append((row, n, u.name, u.how, u.version, u.full_name))
+        found = inputs.get(id(s)) or Inputs()
+        out.reads.extend((row, name) for name in sorted(found.reads))
+        out.hits.extend((skill, row) for skill in found.hits)
+        parent = s.meta.get("parent")
+        out.sessions.append((
+            row, source_id, seq + i, s.id, s.source, s.origin, _us(s.started), _us(s.ended), s.outcome, s.turns,
+            s.final_message, encode(dict(s.meta)), parent if isinstance(parent, str) else None, len(s.tool_calls), failed,
+            int(found.texts),
+        ))
+    return out
+
+
+def _insert(con: sqlite3.Connection, rows: _Rows) -> None:
+    con.executemany(
+        "INSERT INTO sessions(id, source_id, seq, session, tool, origin, started, ended, outcome, turns, final_message, meta,"
+        " parent, calls, failed_calls, texts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.sessions)
+    con.executemany(
+        "INSERT INTO tool_calls(session, seq, name, args, ok, ts, duration_ms, error, exit_code)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.calls)
+    con.executemany("INSERT INTO session_skills VALUES (?, ?, ?, ?, ?, ?)", rows.skills)
+    con.executemany("INSERT OR IGNORE INTO skill_reads VALUES (?, ?)", rows.reads)
+    con.executemany("INSERT OR IGNORE INTO keyword_hits VALUES (?, ?)", rows.hits)
 
 
 def _us(value: datetime | None) -> int | None:
-    return None if value is None else (value - EPOCH) // MICROSECOND
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return (value - EPOCH) // MICROSECOND
 
 
 def _dt(value: int | None) -> datetime | None:
     return None if value is None else EPOCH + MICROSECOND * value
 
 
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic GC while building many acyclic records (it would rescan them all, repeatedly)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def lock(directory: Path) -> Any:
-    """Hold the store's lock (one ingest at a time) until the returned handle is closed."""
-    from skillgit.errors import RepoStateError
-
-    directory.mkdir(parents=True, exist_ok=True)
-    handle = open(directory / "lock", "a+b")  # noqa: SIM115 - the caller holds it for the ingest
-    try:
-        import fcntl
-
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except ImportError:  # no flock (Windows): one ingest at a time is then the user's business
-        pass
-    except OSError:
-        handle.close()
-        raise RepoStateError(f"{directory / 'lock'}: another `skillgit ingest` is running on this repository; wait for it to finish.") from None
-    return handle
-
-
-def store_dir(repo: Any) -> Path:
-    return Path(repo.state_dir) / "traces"
-
-
 def load_sessions(repo: Any, config: Any = None) -> list[Session]:
-    """Every session ingested into `repo` (see `skillgit ingest`), oldest first."""
-    return TraceStore.open(store_dir(repo)).sessions()
-
-
-def iter_sessions(repo: Any) -> Iterator[Session]:
-    """Every session ingested into `repo`, streamed one source file at a time (unsorted)."""
-    return TraceStore.open(store_dir(repo)).iter_sessions()
+    """Every session ingested into `repo` (see `skillgit ingest`), oldest first, all in memory: for small
+    stores and tests; commands read `skillgit.evidence.ingested.Ingested` instead."""
+    with Store.open(repo) as store:
+        return list(store.all_sessions())
 
 
 def load_learnings(repo: Any, config: Any = None) -> list[Learning]:
-    """Every learning record ingested into `repo`, oldest first."""
-    return TraceStore.open(store_dir(repo)).learnings()
+    """Every learning ingested into `repo`, oldest first."""
+    with Store.open(repo) as store:
+        return store.learnings()

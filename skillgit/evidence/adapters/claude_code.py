@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 from skillgit.evidence.adapters.lines import (
-    EPOCH,
     ERROR_MAX_CHARS,
     Batch,
     ReadReport,
@@ -41,7 +40,7 @@ from skillgit.evidence.adapters.lines import (
     tool_call,
 )
 from skillgit.evidence.adapters.outcome import Signals
-from skillgit.evidence.session import Learning, Session, SkillUse, ToolCall
+from skillgit.evidence.session import Learning, Session, SkillUse, ToolCall, merge_subagents
 
 BUILTIN_COMMANDS = frozenset(
     [
@@ -325,29 +324,3 @@ def fold_subagents(sessions: Iterable[Session]) -> list[Session]:
         if keep[i]:
             out.append(merge_subagents(session, children[i]) if i in children else session)
     return out
-
-
-def merge_subagents(parent: Session, subs: list[Session]) -> Session:
-    """`parent` with the tool calls and skills of its subagent sessions `subs` merged in."""
-    calls = list(parent.tool_calls)
-    skills = list(parent.skills)
-    for sub in subs:
-        calls.extend(sub.tool_calls)
-        skills.extend(use for use in sub.skills if use not in skills)
-    calls.sort(key=lambda c: c.ts or EPOCH)
-    times = [t for s in (parent, *subs) for t in (s.started, s.ended) if t is not None]
-    meta = dict(parent.meta)
-    meta["subagents"] = [sub.id for sub in subs]
-    return Session(
-        id=parent.id,
-        source=parent.source,
-        origin=parent.origin,
-        started=min(times) if times else None,
-        ended=max(times) if times else None,
-        outcome=parent.outcome,
-        tool_calls=tuple(calls),
-        skills=tuple(skills),
-        final_message=parent.final_message,
-        turns=parent.turns,
-        meta=meta,
-    )

@@ -1,0 +1,245 @@
+"""The evidence database: one SQLite file, `.git/skillgit/evidence.db` (its tables: docs/evidence-db.md).
+
+It holds what ingest read (sources, sessions, tool calls, the skills each trace names, learnings) and
+what attribution derived from it (skill uses with their strength and version, the version timelines
+they were read against). Everything in it can be rebuilt from the trace files: deleting the file
+loses nothing but time.
+
+The file is in WAL mode: readers never wait for a writer and see the store as it was when their
+transaction began; writers take SQLite's own lock (`BEGIN IMMEDIATE`) and wait up to
+`BUSY_SECONDS` for one another. The schema has a version (`PRAGMA user_version`) and migrations:
+`MIGRATIONS[n]` brings a version-n file to version n+1, in one transaction. A file written by a
+newer skillgit is refused with a message, never changed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from skillgit.errors import RepoStateError
+
+DB_NAME = "evidence.db"
+BUSY_SECONDS = 600.0
+"""How long a writer waits for another one (a long ingest commits every few seconds)."""
+
+_V1 = (
+    """CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    )""",
+    """CREATE TABLE sources (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE,
+        format TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        inode INTEGER NOT NULL,
+        read_to INTEGER NOT NULL DEFAULT 0,
+        read_lines INTEGER NOT NULL DEFAULT 0,
+        digest TEXT,
+        companions TEXT NOT NULL DEFAULT '{}',
+        state BLOB,
+        sessions INTEGER NOT NULL DEFAULT 0,
+        learnings INTEGER NOT NULL DEFAULT 0,
+        skipped TEXT NOT NULL DEFAULT '{}',
+        examples TEXT NOT NULL DEFAULT '[]',
+        reader INTEGER NOT NULL,
+        generation INTEGER NOT NULL DEFAULT 0
+    )""",
+    """CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        seq INTEGER NOT NULL,
+        session TEXT NOT NULL,
+        tool TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        started INTEGER,
+        ended INTEGER,
+        outcome TEXT,
+        turns INTEGER NOT NULL,
+        final_message TEXT,
+        meta TEXT NOT NULL,
+        parent TEXT,
+        calls INTEGER NOT NULL,
+        failed_calls INTEGER NOT NULL,
+        texts INTEGER NOT NULL,
+        role TEXT,
+        merged_into INTEGER,
+        attributed INTEGER NOT NULL DEFAULT 0
+    )""",
+    "CREATE INDEX sessions_by_source ON sessions(source_id, seq)",
+    "CREATE INDEX sessions_by_id ON sessions(session)",
+    "CREATE INDEX sessions_by_role ON sessions(role, attributed)",
+    """CREATE TABLE tool_calls (
+        id INTEGER PRIMARY KEY,
+        session INTEGER NOT NULL REFERENCES sessions(id),
+        seq INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        args TEXT NOT NULL,
+        ok INTEGER,
+        ts INTEGER,
+        duration_ms INTEGER,
+        error TEXT,
+        exit_code INTEGER
+    )""",
+    "CREATE INDEX tool_calls_by_session ON tool_calls(session, seq)",
+    """CREATE TABLE session_skills (
+        session INTEGER NOT NULL REFERENCES sessions(id),
+        seq INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        how TEXT NOT NULL,
+        version TEXT,
+        full_name TEXT,
+        PRIMARY KEY (session, seq)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE learnings (
+        id INTEGER PRIMARY KEY,
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        seq INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        ts INTEGER,
+        type TEXT,
+        source TEXT,
+        context TEXT NOT NULL,
+        takeaway TEXT NOT NULL,
+        pattern_key TEXT,
+        skill TEXT,
+        skills TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        day INTEGER
+    )""",
+    "CREATE INDEX learnings_by_source ON learnings(source_id, seq)",
+    """CREATE TABLE skill_reads (
+        session INTEGER NOT NULL REFERENCES sessions(id),
+        name TEXT NOT NULL,
+        PRIMARY KEY (session, name)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE keyword_sets (
+        skill TEXT PRIMARY KEY,
+        keywords TEXT NOT NULL
+    )""",
+    """CREATE TABLE keyword_hits (
+        skill TEXT NOT NULL,
+        session INTEGER NOT NULL REFERENCES sessions(id),
+        PRIMARY KEY (skill, session)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX keyword_hits_by_session ON keyword_hits(session)",
+    """CREATE TABLE skill_uses (
+        skill TEXT NOT NULL,
+        session INTEGER NOT NULL REFERENCES sessions(id),
+        strength TEXT NOT NULL,
+        stamp TEXT,
+        version TEXT,
+        time INTEGER,
+        PRIMARY KEY (skill, session)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX skill_uses_by_session ON skill_uses(session)",
+    """CREATE TABLE versions (
+        skill TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        commit_id TEXT NOT NULL,
+        time INTEGER NOT NULL,
+        event TEXT NOT NULL,
+        author TEXT NOT NULL,
+        blob TEXT,
+        location TEXT NOT NULL,
+        eval_summary TEXT,
+        rollback_of TEXT,
+        PRIMARY KEY (skill, number)
+    ) WITHOUT ROWID""",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+"""`MIGRATIONS[n]`: the statements that bring a version-n file to version n+1."""
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def db_path(repo: Any) -> Path:
+    return Path(repo.state_dir) / DB_NAME
+
+
+def connect(path: Path, *, create: bool = True) -> sqlite3.Connection | None:
+    """The database at `path`, migrated to `SCHEMA_VERSION`; None when it does not exist and not `create`.
+
+    The connection is in autocommit mode: callers group statements with `read()` and `write()`.
+    """
+    if not create and not path.exists():
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise _unusable(path, exc) from None
+    try:
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA synchronous=NORMAL")
+        con.execute("PRAGMA temp_store=MEMORY")
+        _migrate(con, path)
+    except sqlite3.DatabaseError as exc:
+        con.close()
+        raise _unusable(path, exc) from None
+    return con
+
+
+def _migrate(con: sqlite3.Connection, path: Path) -> None:
+    version = con.execute("PRAGMA user_version").fetchone()[0]
+    if version == SCHEMA_VERSION:
+        return
+    if version > SCHEMA_VERSION:
+        raise RepoStateError(
+            f"{path}: written by a newer skillgit (evidence schema {version}, this one knows {SCHEMA_VERSION}); "
+            "upgrade skillgit, or delete the file and run `skillgit ingest` again."
+        )
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        version = con.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated meanwhile
+        for step in MIGRATIONS[version:]:
+            for statement in step:
+                con.execute(statement)
+        con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _unusable(path: Path, exc: Exception) -> RepoStateError:
+    return RepoStateError(
+        f"{path}: not a usable evidence database ({exc}); delete it and run `skillgit ingest` again to rebuild it."
+    )
+
+
+@contextmanager
+def write(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction (SQLite's write lock, taken at once; waits for another writer)."""
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+@contextmanager
+def read(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One read transaction: every query inside sees the same state of the store."""
+    con.execute("BEGIN")
+    try:
+        yield con
+    finally:
+        con.execute("COMMIT")
+
+
+def get_meta(con: sqlite3.Connection, key: str) -> str | None:
+    row = con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def set_meta(con: sqlite3.Connection, key: str, value: str) -> None:
+    con.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value))

@@ -1,0 +1,336 @@
+"""What was ingested into a repository, attributed: the evidence one command reads.
+
+`Ingested.open(ws)` opens the evidence store, brings what attribution derived up to date with the
+skills at HEAD (`refresh`), and reads — once per command — what the metrics, diagnosis,
+expectations, watch and the cycle ask for: a light summary of every session, every learning, every
+skill use (which skill, which version, how sure), and whole sessions only for the skills asked.
+
+What attribution stores, and when it is done again:
+
+    skill_reads    per session: the skills whose SKILL.md a call reads (found at ingest; again only
+                   when the skill roots change)
+    keyword_hits   per session: the skills whose keywords appear in its calls (found at ingest for the
+                   keyword sets in force; a skill whose keywords changed is matched again, once)
+    skill_uses     per session: skill, strength, stamp, version (done for sessions not yet attributed;
+                   for all when the skills at HEAD, their keywords or the evolver's skill change)
+    versions       every skill's version timeline, one `git log` over the skill roots, kept for the
+                   HEAD it was read at; a skill whose timeline changed has its uses' versions redone
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+from skillgit.evidence import db
+from skillgit.evidence.attribution import (
+    Attribution,
+    Catalog,
+    Channels,
+    aware,
+    call_text,
+    session_time,
+    strongest,
+    version_of,
+)
+from skillgit.evidence.session import Learning, Session, SessionSummary, SkillUse
+from skillgit.evidence.store import Store, _dt, _us
+from skillgit.history import Version
+
+_CHUNK = 500
+
+
+def open_catalog(repo: Any, config: Any, store: Store | None = None) -> Catalog:
+    """The catalog of `repo` at HEAD, with the version timelines the store kept for this HEAD (if any)."""
+    from skillgit.config import Config
+    from skillgit.workspace import Workspace
+
+    ws = Workspace(repo, config if config is not None else Config.load(repo.root))
+    return catalog_of(ws, store)
+
+
+def catalog_of(ws: Any, store: Store | None) -> Catalog:
+    kept = _kept_versions(store, _versions_key(ws)) if store is not None else None
+    return Catalog(ws, versions=kept)
+
+
+def _versions_key(ws: Any) -> str:
+    return f"{ws.repo.head()}\t{ws.skills_root}\t{ws.attic_root}"
+
+
+def _kept_versions(store: Store, key: str) -> dict[str, list[Version]] | None:
+    con = store.con
+    if con is None or db.get_meta(con, "versions_at") != key:
+        return None
+    out: dict[str, list[Version]] = {}
+    for r in con.execute("SELECT skill, number, commit_id, time, event, author, blob, location, eval_summary, rollback_of"
+                         " FROM versions ORDER BY skill, number"):
+        when = _dt(r[3])
+        assert when is not None
+        out.setdefault(r[0], []).append(Version(r[1], r[2], when, r[4], r[5], r[6], r[7], r[8], r[9]))
+    return out
+
+
+# -- bringing the derived tables up to date ------------------------------------------------------
+
+
+def _fingerprint(catalog: Catalog) -> str:
+    data = [sorted(catalog.entries), catalog.self_skill, _roots(catalog), sorted(_keywords(catalog).items())]
+    return hashlib.sha256(json.dumps(data).encode()).hexdigest()
+
+
+def _roots(catalog: Catalog) -> str:
+    return f"{catalog.ws.skills_root}\t{catalog.ws.attic_root}"
+
+
+def _keywords(catalog: Catalog) -> dict[str, str]:
+    return {name: json.dumps(list(k)) for name, k in catalog.keywords.items() if k}
+
+
+def prepare(store: Store, catalog: Catalog) -> None:
+    """Make the stored reads and keyword hits those of `catalog`'s roots and keywords (before an ingest
+    adds sessions matched with them)."""
+    con = store.con
+    if con is None or not _unprepared(con, catalog):
+        return
+    with db.write(con):
+        _prepare(con, catalog)
+
+
+def _unprepared(con: sqlite3.Connection, catalog: Catalog) -> bool:
+    kept = dict(con.execute("SELECT skill, keywords FROM keyword_sets").fetchall())
+    return kept != _keywords(catalog) or db.get_meta(con, "roots") not in (None, _roots(catalog))
+
+
+def _prepare(con: sqlite3.Connection, catalog: Catalog) -> None:
+    roots = db.get_meta(con, "roots")
+    if roots is not None and roots != _roots(catalog):
+        con.execute("DELETE FROM skill_reads")
+        _rescan(con, catalog, reads=True, skills={})
+    db.set_meta(con, "roots", _roots(catalog))
+    kept = dict(con.execute("SELECT skill, keywords FROM keyword_sets").fetchall())
+    wanted = _keywords(catalog)
+    changed = {name for name in kept.keys() | wanted.keys() if kept.get(name) != wanted.get(name)}
+    if not changed:
+        return
+    for name in changed:
+        con.execute("DELETE FROM keyword_hits WHERE skill = ?", (name,))
+        con.execute("DELETE FROM keyword_sets WHERE skill = ?", (name,))
+    again = {name: catalog.keywords[name] for name in changed if name in wanted}
+    if again:
+        _rescan(con, catalog, reads=False, skills=again)
+    con.executemany("INSERT INTO keyword_sets VALUES (?, ?)", [(name, wanted[name]) for name in again])
+
+
+def _rescan(con: sqlite3.Connection, catalog: Catalog, *, reads: bool, skills: Mapping[str, tuple[str, ...]]) -> None:
+    """Match every stored session's calls again: SKILL.md reads (`reads`) and the keywords of `skills`."""
+    from skillgit.evidence.attribution import is_edit
+    from skillgit.evidence.session import ToolCall
+
+    search = catalog.read_pattern.finditer
+    found_reads: list[tuple[int, str]] = []
+    found_hits: list[tuple[str, int]] = []
+
+    def done(row: int, texts: list[str], names: set[str]) -> None:
+        found_reads.extend((row, n) for n in sorted(names))
+        if texts and skills:
+            joined = "\n".join(texts)
+            found_hits.extend((name, row) for name, keywords in skills.items() if any(k in joined for k in keywords))
+
+    current = -1
+    texts: list[str] = []
+    names: set[str] = set()
+    for row, name, args in con.execute("SELECT session, name, args FROM tool_calls ORDER BY session, seq"):
+        if row != current:
+            if current >= 0:
+                done(current, texts, names)
+            current, texts, names = row, [], set()
+        call = ToolCall(name, json.loads(args))
+        text = call_text(call)
+        if not text:
+            continue
+        texts.append(text.lower())
+        if reads and not is_edit(call):
+            names.update(m.group(1) for m in search(text))
+    if current >= 0:
+        done(current, texts, names)
+    con.executemany("INSERT OR IGNORE INTO skill_reads VALUES (?, ?)", found_reads)
+    con.executemany("INSERT OR IGNORE INTO keyword_hits VALUES (?, ?)", found_hits)
+
+
+def refresh(store: Store, catalog: Catalog) -> None:
+    """Bring everything attribution derived up to date with `catalog` (see the module doc); nothing is
+    written when it already is."""
+    con = store.con
+    if con is None:
+        return
+    key = _versions_key(catalog.ws)
+    fingerprint = _fingerprint(catalog)
+    stale = (
+        _unprepared(con, catalog) or not store.settled() or db.get_meta(con, "attributed_with") != fingerprint
+        or db.get_meta(con, "versions_at") != key
+        or con.execute("SELECT 1 FROM sessions WHERE role = 'session' AND attributed = 0 LIMIT 1").fetchone() is not None
+    )
+    if not stale:
+        return
+    with db.write(con):
+        _prepare(con, catalog)
+        if not store.settled():
+            store.settle(con)
+        if db.get_meta(con, "attributed_with") != fingerprint:
+            con.execute("DELETE FROM skill_uses")
+            con.execute("UPDATE sessions SET attributed = 0 WHERE role = 'session' AND attributed = 1")
+            db.set_meta(con, "attributed_with", fingerprint)
+        if db.get_meta(con, "versions_at") != key:
+            _keep_versions(con, catalog, key)
+        mains = [r[0] for r in con.execute("SELECT id FROM sessions WHERE role = 'session' AND attributed = 0")]
+        for i in range(0, len(mains), _CHUNK):
+            _attribute(con, catalog, mains[i : i + _CHUNK])
+
+
+def _keep_versions(con: sqlite3.Connection, catalog: Catalog, key: str) -> None:
+    """Store the catalog's timelines for this HEAD; redo the versions of uses of skills whose timeline changed."""
+    kept: dict[str, list[tuple[Any, ...]]] = {}
+    for r in con.execute("SELECT skill, number, commit_id, time, event, author, blob, location, eval_summary, rollback_of"
+                         " FROM versions ORDER BY skill, number"):
+        kept.setdefault(r[0], []).append(tuple(r[1:]))
+    now = {name: [(v.number, v.commit, _us(v.time), v.event, v.author, v.blob, v.location, v.eval_summary, v.rollback_of)
+                  for v in history] for name, history in catalog.all_versions().items()}
+    changed = [name for name in kept.keys() | now.keys() if kept.get(name) != now.get(name)]
+    for name in changed:
+        con.execute("DELETE FROM versions WHERE skill = ?", (name,))
+        con.executemany("INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [(name, *row) for row in now.get(name, [])])
+        uses = con.execute("SELECT session, stamp, time FROM skill_uses WHERE skill = ?", (name,)).fetchall()
+        con.executemany("UPDATE skill_uses SET version = ? WHERE skill = ? AND session = ?",
+                        [(version_of(catalog, name, stamp, _dt(time)), name, row) for row, stamp, time in uses])
+    db.set_meta(con, "versions_at", key)
+
+
+def _attribute(con: sqlite3.Connection, catalog: Catalog, mains: list[int]) -> None:
+    """Attribute the sessions of `mains` (their subagents merged) and mark them attributed."""
+    marks = ",".join("?" * len(mains))
+    members = con.execute(
+        f"SELECT s.id, s.merged_into FROM sessions s JOIN sources src ON src.id = s.source_id"
+        f" WHERE s.merged_into IN ({marks}) AND s.role = 'subagent' ORDER BY src.path, s.seq", mains).fetchall()
+    rows = mains + [m[0] for m in members]
+    subs: dict[int, list[int]] = {}
+    for row, parent in members:
+        subs.setdefault(parent, []).append(row)
+    uses: dict[int, list[SkillUse]] = {}
+    reads: dict[int, set[str]] = {}
+    hits: dict[int, set[str]] = {}
+    base: dict[int, tuple[str, int | None, int | None]] = {}
+    for i in range(0, len(rows), _CHUNK):
+        part = rows[i : i + _CHUNK]
+        q = ",".join("?" * len(part))
+        for r in con.execute(f"SELECT session, name, how, version, full_name FROM session_skills WHERE session IN ({q})"
+                             f" ORDER BY session, seq", part):
+            uses.setdefault(r[0], []).append(SkillUse(r[1], r[2], r[3], r[4]))
+        for r in con.execute(f"SELECT session, name FROM skill_reads WHERE session IN ({q})", part):
+            reads.setdefault(r[0], set()).add(r[1])
+        for r in con.execute(f"SELECT session, skill FROM keyword_hits WHERE session IN ({q})", part):
+            hits.setdefault(r[0], set()).add(r[1])
+        for r in con.execute(f"SELECT id, session, started, ended FROM sessions WHERE id IN ({q})", part):
+            base[r[0]] = (r[1], r[2], r[3])
+    out = []
+    for main in mains:
+        sid, started, ended = base[main]
+        found = list(uses.get(main, []))
+        found_reads = set(reads.get(main, ()))
+        found_hits = set(hits.get(main, ()))
+        if main in subs:
+            times = [t for t in (started, ended) if t is not None]
+            for child in subs[main]:
+                found.extend(use for use in uses.get(child, []) if use not in found)
+                found_reads |= reads.get(child, set())
+                found_hits |= hits.get(child, set())
+                times += [t for t in base[child][1:] if t is not None]
+            started, ended = (min(times), max(times)) if times else (None, None)
+        when = aware(_dt(started) or _dt(ended))
+        for name, strength, stamp in strongest(found, found_reads, found_hits, catalog):
+            out.append((name, main, strength, stamp, version_of(catalog, name, stamp, when), _us(when)))
+    con.executemany("INSERT OR REPLACE INTO skill_uses VALUES (?, ?, ?, ?, ?, ?)", out)
+    con.execute(f"UPDATE sessions SET attributed = 1 WHERE id IN ({marks})", mains)
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+
+class Ingested:
+    """The evidence of a workspace, attributed against its skills at HEAD, for one command."""
+
+    def __init__(self, ws: Any, store: Store, catalog: Catalog) -> None:
+        self.ws = ws
+        self.store = store
+        self.catalog = catalog
+
+    @classmethod
+    def open(cls, ws: Any) -> Ingested:
+        store = Store.open(ws.repo)
+        catalog = catalog_of(ws, store)
+        refresh(store, catalog)
+        return cls(ws, store, catalog)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Ingested:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @cached_property
+    def summaries(self) -> list[SessionSummary]:
+        """Every session (subagents merged), oldest first."""
+        return self.store.summaries()
+
+    @cached_property
+    def learnings(self) -> list[Learning]:
+        return self.store.learnings()
+
+    @cached_property
+    def attributions(self) -> list[Attribution]:
+        """Every skill use, in session order (then by skill)."""
+        con = self.store.con
+        if con is None:
+            return []
+        order = {s.row: (i, s.id) for i, s in enumerate(self.summaries)}
+        found = []
+        for skill, row, strength, version, time in con.execute("SELECT skill, session, strength, version, time FROM skill_uses"):
+            if row in order:
+                found.append((order[row][0], skill, Attribution(order[row][1], skill, version, strength, _dt(time))))
+        found.sort(key=lambda t: (t[0], t[1]))
+        return [a for _, _, a in found]
+
+    @cached_property
+    def channels(self) -> Channels:
+        """Which evidence channels the sessions offer at all (see `Channels`)."""
+        con = self.store.con
+        skill_evidence = con is not None and con.execute(
+            "SELECT EXISTS (SELECT 1 FROM sessions s WHERE s.role IN ('session', 'subagent') AND"
+            " (EXISTS (SELECT 1 FROM session_skills k WHERE k.session = s.id AND k.how != 'keyword')"
+            " OR EXISTS (SELECT 1 FROM skill_reads r WHERE r.session = s.id)))"
+        ).fetchone()[0] == 1
+        return Channels(len(self.summaries), skill_evidence, any(s.texts for s in self.summaries))
+
+    def sessions(self, ids: Iterable[str] | None = None) -> Iterator[Session]:
+        """Whole sessions (subagents merged) of `ids` (all when None), oldest first, read a few at a time."""
+        wanted = None if ids is None else set(ids)
+        return self.store.sessions(s.row for s in self.summaries if wanted is None or s.id in wanted)
+
+    def used(self, skill: str, *, count_weak: bool, version: str | None = None) -> list[str]:
+        """Ids of the sessions attributed to `skill` (weak ones only with `count_weak`; of one version when given)."""
+        return [a.session_id for a in self.attributions
+                if a.skill == skill and a.counts(count_weak) and (version is None or a.version == version)]
+
+    def latest(self) -> datetime | None:
+        """When the last session ran (its start, else its end)."""
+        times = [t for s in self.summaries if (t := session_time(s)) is not None]
+        return max(times) if times else None

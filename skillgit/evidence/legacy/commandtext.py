@@ -1,0 +1,100 @@
+"""Commands in tool calls: how they are quoted, compared and clustered, and which commands a skill names."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from difflib import SequenceMatcher
+from typing import Any
+
+from skillgit.evidence.session import ToolCall
+
+_COMMAND = re.compile(r"^[a-z][a-z0-9._-]*(?:\s+\S+)+$")
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+_CD = re.compile(r"^(?:\s*cd\s+(?:\"[^\"]*\"|'[^']*'|\S+)\s*&&\s*)+")
+_PLACEHOLDER = re.compile(r"[<{$…]|\.\.\.|[A-Z]\.[A-Z]")
+"""Where a quoted command turns into a placeholder: `<version>`, `{name}`, `$VAR`, `...`, `X.Y.Z`."""
+_FENCE = re.compile(r"^```(?:bash|sh|shell|console|zsh)?\s*$")
+
+
+def shown(call: ToolCall) -> str:
+    """The command of a call as a person would quote it: the shell command itself, else `tool: arg`."""
+    for key in ("command", "cmd"):
+        value = call.args.get(key)
+        if isinstance(value, list):
+            value = " ".join(str(v) for v in value)
+        if isinstance(value, str) and value.strip():
+            return " ".join(value.split())
+    return call.command
+
+
+def core(command: str) -> str:
+    """A command without a leading `cd DIR &&` (agents prefix most shell calls with one; it is not the command)."""
+    return _CD.sub("", command)
+
+
+def similar(a: str, b: str, threshold: float) -> bool:
+    """difflib ratio of the two commands (without `cd DIR &&`) ≥ threshold; cheap upper bounds first."""
+    a, b = core(a), core(b)
+    if a == b:
+        return True
+    m = SequenceMatcher(None, a, b, autojunk=False)
+    return m.real_quick_ratio() >= threshold and m.quick_ratio() >= threshold and m.ratio() >= threshold
+
+
+def head(command: str) -> str:
+    """The first two words of a command (after `cd DIR &&`): the bucket similar commands are compared in."""
+    return " ".join(core(command).split()[:2])
+
+
+class Clusters:
+    """Greedy clustering of similar commands, compared only within a bucket of one tool and the same first
+    two words, so that many distinct commands cost linear time, not quadratic."""
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = threshold
+        self.buckets: dict[tuple[str, str], list[list[Any]]] = {}
+        self.all: list[list[Any]] = []
+
+    def add(self, tool: str, command: str, item: Any) -> None:
+        bucket = self.buckets.setdefault((tool, head(command)), [])
+        for cluster in bucket:
+            if similar(cluster[0][0], command, self.threshold):
+                cluster.append((command, item))
+                return
+        cluster = [(command, item)]
+        bucket.append(cluster)
+        self.all.append(cluster)
+
+
+def expected_commands(keywords: Sequence[str], body: str) -> list[str]:
+    """Keywords, then commands quoted in the body's Procedure section (placeholders cut off), lowercase."""
+    out: list[str] = []
+
+    def add(text: str) -> None:
+        text = _PLACEHOLDER.split(" ".join(text.split()))[0].strip().lower()
+        if len(text) >= 3 and text not in out:
+            out.append(text)
+
+    for keyword in keywords:
+        add(keyword)
+    in_procedure = in_fence = shell = False
+    for line in body.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("```"):
+            in_fence, shell = (False, False) if in_fence else (True, _FENCE.match(stripped) is not None)
+            continue
+        if stripped.startswith("#") and not in_fence:
+            in_procedure = "procedure" in stripped.lower()
+            continue
+        if not in_procedure or (in_fence and not shell):
+            continue
+        if in_fence:
+            command = stripped.removeprefix("$ ").strip()
+            if command and not command.startswith("#") and _COMMAND.match(command):
+                add(command)
+        else:
+            for span in _CODE_SPAN.findall(line):
+                if _COMMAND.match(span.strip()):
+                    add(span)
+    return out

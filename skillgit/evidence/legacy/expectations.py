@@ -1,0 +1,174 @@
+"""Grading every past `Skill-Expected` prediction: hit | miss | pending | unmeasured.
+
+For an event (a commit with `Skill-Expected`) the horizon is counted in all the sessions that started
+after the event's commit time, whether they used the skill or not; the metric is computed over those
+sessions, its uses being the counted attributions among them (not weak, unless `metrics.count_weak`).
+A horizon is never judged early:
+
+    within N sessions  pending until N sessions after the event exist; then the metric over exactly
+                       those N sessions (`uses >= 1 within 10 sessions` misses when ten sessions pass
+                       without a use)
+    within N days      pending until the ingested traces reach past event time + N days (the latest
+                       session's time, or `now` when given); then the metric over that span
+
+`unmeasured`: the skill has no evidence channel in the ingested sessions (docs/metrics.md), the
+skill is gone from the repository, the prediction cannot be parsed, or the metric cannot be
+computed (`pattern:<key>` with no learnings ingested). Sessions without a time cannot be placed
+after an event and are not counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from skillgit import trailers as T
+from skillgit.errors import SkillFileError, TrailerError
+from skillgit.evidence.legacy.attribution import (
+    Attribution,
+    Catalog,
+    attribute,
+    aware,
+    channels,
+    session_time,
+)
+from skillgit.evidence.legacy.metrics import Weights, measure, starting_score
+from skillgit.evidence.session import Learning, Session
+from skillgit.model.expected import Expectation, parse_expected
+
+if TYPE_CHECKING:
+    from skillgit.config import Config
+    from skillgit.events import Event
+    from skillgit.workspace import Workspace
+
+GradeStatus = Literal["hit", "miss", "pending", "unmeasured"]
+
+
+@dataclass(frozen=True)
+class Grade:
+    commit: str
+    time: datetime
+    event: str
+    skill: str | None
+    prediction: str
+    status: GradeStatus
+    value: float | None
+    sessions: int
+    """Sessions of the horizon that used the skill (counted uses; for a pending horizon: so far)."""
+    until: datetime | None
+    """Where the horizon ends: the N-th session's time, or event time + N days."""
+    reason: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "commit": self.commit, "time": self.time.isoformat(), "event": self.event, "skill": self.skill,
+            "prediction": self.prediction, "status": self.status,
+            "value": None if self.value is None else round(self.value, 4), "sessions": self.sessions,
+            "until": self.until.isoformat() if self.until else None, "reason": self.reason,
+        }
+
+
+def grade_expectations(
+    ws: Workspace,
+    sessions: Sequence[Session],
+    learnings: Sequence[Learning] = (),
+    config: Config | None = None,
+    *,
+    skill: str | None = None,
+    now: datetime | None = None,
+    catalog: Catalog | None = None,
+    attributions: Sequence[Attribution] | None = None,
+) -> list[Grade]:
+    """A Grade for every event carrying `Skill-Expected` (newest first), optionally for one skill."""
+    cfg = config or ws.config
+    catalog = catalog or Catalog(ws)
+    found = attributions if attributions is not None else attribute(sessions, ws, catalog=catalog)
+    grader = _Grader(ws, catalog, sessions, learnings, found, Weights.from_config(cfg), now)
+    out = []
+    for event in ws.events():
+        text = event.trailers.get(T.EXPECTED)
+        if text is None or (skill is not None and event.skill != skill):
+            continue
+        out.append(grader.grade(event, text))
+    return out
+
+
+class _Grader:
+    def __init__(self, ws: Workspace, catalog: Catalog, sessions: Sequence[Session], learnings: Sequence[Learning],
+                 found: Sequence[Attribution], w: Weights, now: datetime | None) -> None:
+        self.ws, self.catalog, self.learnings, self.w = ws, catalog, learnings, w
+        self.timed = sorted(((t, s) for s in sessions if (t := session_time(s)) is not None), key=lambda p: (p[0], p[1].id))
+        self.channels = channels(sessions, catalog)
+        self.uses: dict[str, dict[str, Attribution]] = {}
+        for a in found:
+            if a.counts(w.count_weak):
+                self.uses.setdefault(a.skill, {})[a.session_id] = a
+        self.reference = now or (self.timed[-1][0] if self.timed else None)
+
+    def grade(self, event: Event, text: str) -> Grade:
+        name = event.skill
+
+        def result(status: GradeStatus, reason: str, value: float | None = None, n: int = 0,
+                   until: datetime | None = None) -> Grade:
+            return Grade(event.commit, event.time, event.kind or "", name, text, status, value, n, until, reason)
+
+        try:
+            expectation = parse_expected(text)
+        except TrailerError as exc:
+            return result("unmeasured", str(exc))
+        if name is None or name not in self.catalog.entries:
+            return result("unmeasured", f"skill `{name}` is not in the repository at HEAD")
+        if not self.channels.measurable(self.catalog.keywords.get(name, ())):
+            return result("unmeasured", _no_channel(self.channels.sessions))
+        if expectation.metric.startswith("pattern:") and not self.learnings:
+            return result("unmeasured", f"{expectation.metric} counts learnings and none were ingested")
+        uses = self.uses.get(name, {})
+        after = [(t, s) for t, s in self.timed if t > event.time]
+        exercised = [(t, s) for t, s in after if s.id in uses]
+        if expectation.unit == "sessions":
+            if len(after) < expectation.horizon:
+                return result("pending", f"{len(after)} of {expectation.horizon} sessions so far", n=len(exercised))
+            until = after[expectation.horizon - 1][0]
+            window = [s for _, s in after[: expectation.horizon]]
+        else:
+            until = event.time + timedelta(days=expectation.horizon)
+            if self.reference is None or self.reference < until:
+                seen = self.reference.isoformat() if self.reference else "none"
+                return result("pending", f"horizon ends {until.isoformat()}; traces reach {seen}",
+                              n=len(exercised), until=until)
+            window = [s for t, s in after if t <= until]
+        value = self._value(expectation, name, event, window, uses, until)
+        n = sum(1 for s in window if s.id in uses)
+        status: GradeStatus = "hit" if expectation.holds(value) else "miss"
+        return result(status, f"{expectation.metric} = {value:g} over {len(window)} session(s), {n} using the skill",
+                      value, n, until)
+
+    def _value(self, expectation: Expectation, name: str, event: Event, window: list[Session],
+               uses: dict[str, Attribution], until: datetime) -> float:
+        inside = [x for x in self.learnings if (ts := aware(x.ts)) is not None and event.time < ts <= until]
+        if expectation.metric.startswith("pattern:"):
+            key = expectation.metric.split(":", 1)[1]
+            return float(sum(1 for x in inside if x.pattern_key == key))
+        ids = {s.id for s in window}
+        m = measure(name, None, window, {sid: a for sid, a in uses.items() if sid in ids}, inside,
+                    prev=self._prev(name, event), w=self.w, measurable=True)
+        return m.value(expectation.metric)
+
+    def _prev(self, name: str, event: Event) -> float:
+        from skillgit.model.skill import parse_skill
+
+        path = f"{self.ws.skill_dir(name)}/SKILL.md"
+        raw = self.ws.repo.read_file(event.commit, path)
+        try:
+            skill = parse_skill(raw, path) if raw is not None else None
+        except SkillFileError:
+            skill = None
+        return starting_score(skill, self.w)
+
+
+def _no_channel(sessions: int) -> str:
+    if sessions == 0:
+        return "no sessions ingested; run `skillgit ingest PATH…`"
+    return "no evidence channel: no session shows any skill use and the skill has no keywords"

@@ -1,0 +1,90 @@
+"""Evidence for one cycle: sessions → attributions → metrics (whole window and current version) → diagnosis.
+
+Metrics for the refine decision are those of each skill's **current version** (the sessions that
+ran while it was in effect, and the complaints timed inside that span), so a problem that a
+refine fixed stops counting once the new version is in place. Retire looks at the whole window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from skillgit.cycle.plan import Evidenced
+    from skillgit.evidence.legacy.attribution import Attribution, Catalog
+    from skillgit.evidence.legacy.diagnosis import Finding
+    from skillgit.evidence.legacy.metrics import Metrics
+    from skillgit.evidence.session import Learning, Session
+    from skillgit.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Evidence:
+    catalog: Catalog
+    sessions: tuple[Session, ...]
+    learnings: tuple[Learning, ...]
+    attributions: tuple[Attribution, ...]
+    metrics: dict[str, Metrics]
+    """Every skill at HEAD over all sessions."""
+    current: dict[str, Metrics]
+    """Active skills, over the sessions of their current version (falls back to `metrics`)."""
+
+    def complaints(self, name: str) -> list[Learning]:
+        """Learnings tied to `name` (pattern_key or skill field), timed inside its current version's span."""
+        from skillgit.evidence.legacy.metrics import is_complaint
+
+        start = self.version_start(name)
+        return [x for x in self.learnings
+                if is_complaint(x, name) and (start is None or x.ts is None or x.ts.replace(tzinfo=x.ts.tzinfo or UTC) >= start)]
+
+    def version_start(self, name: str) -> datetime | None:
+        """When the current version of `name` came into effect (its latest run of versions with that blob)."""
+        entry = self.catalog.entries.get(name)
+        if entry is None:
+            return None
+        start = None
+        for version in self.catalog.versions(name):
+            if version.blob == entry.blob and start is None:
+                start = version.time
+            elif version.blob != entry.blob:
+                start = None
+        return start
+
+    def evidenced(self, ws: Workspace, name: str) -> Evidenced:
+        """Findings and complaints of `name` as JSON-ready mappings (what proposers and commit bodies show)."""
+        from skillgit.cycle.plan import Evidenced
+        from skillgit.evidence.adapters.native import learning_to_dict
+
+        findings = tuple(f.to_json() for f in self.findings(ws, name)) if name in self.catalog.entries else ()
+        return Evidenced(findings, tuple(learning_to_dict(x) for x in self.complaints(name)))
+
+    def findings(self, ws: Workspace, name: str) -> list[Finding]:
+        """Diagnosis of `name` over the sessions of its current version (all of its sessions when none)."""
+        from skillgit.evidence.legacy.diagnosis import diagnose
+
+        entry = self.catalog.entries[name]
+        mine = [a for a in self.attributions if a.skill == name and a.version == entry.blob]
+        if not mine:
+            mine = [a for a in self.attributions if a.skill == name]
+        ids = {a.session_id for a in mine}
+        sessions = [s for s in self.sessions if s.id in ids]
+        return diagnose(ws, name, sessions, ws.config, catalog=self.catalog, attributions=mine)
+
+
+def gather(ws: Workspace, sessions: Sequence[Session], learnings: Sequence[Learning]) -> Evidence:
+    from skillgit.evidence.legacy.attribution import Catalog, attribute
+    from skillgit.evidence.legacy.metrics import compute_metrics, per_version
+
+    catalog = Catalog(ws)
+    found = attribute(sessions, ws, catalog=catalog)
+    metrics = compute_metrics(ws, sessions, learnings, ws.config, catalog=catalog, attributions=found)
+    current: dict[str, Metrics] = {}
+    for name, entry in catalog.entries.items():
+        if entry.location != "active":
+            continue
+        by_version = per_version(ws, name, sessions, learnings, ws.config, catalog=catalog, attributions=found)
+        current[name] = by_version.get(entry.blob) or metrics[name]
+    return Evidence(catalog, tuple(sessions), tuple(learnings), tuple(found), metrics, current)

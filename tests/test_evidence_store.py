@@ -1,0 +1,252 @@
+"""The evidence database: files read on where they grew, two ingests and a reader at once (real
+processes), schema migrations, and attribution kept in the store."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SAMPLES, git
+from evidence_support import add_skill, dated, dated_repo, skill_text
+
+from skillgit.evidence.store import load_learnings, load_sessions
+from skillgit.git import Repo
+
+sys.path.insert(0, str(ROOT / "bench"))
+from gen_traces import generate  # noqa: E402
+
+SKILLGIT = [sys.executable, "-m", "skillgit"]
+
+
+def traces(root: Path, size: int, seed: int = 11) -> Path:
+    """Generated traces (Claude Code with subagents, yoyo days and learnings, OTLP batches) plus the
+    Codex and stream-json samples: every line-based format."""
+    generate(root, size, seed)
+    shutil.copytree(SAMPLES / "traces" / "codex", root / "codex")
+    shutil.copy(SAMPLES / "traces" / "claude-stream-json.jsonl", root / "run-1.jsonl")
+    return root
+
+
+def ingest(repo: Path, *paths: Path) -> dict:
+    result = subprocess.run([*SKILLGIT, "-C", str(repo), "ingest", "--json", *map(str, paths)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def fresh_repo(root: Path) -> Path:
+    root.mkdir(parents=True)
+    git(root, "init", "-q", "-b", "main")
+    return root
+
+
+def same_evidence(a: Path, b: Path) -> None:
+    assert load_sessions(Repo.discover(a)) == load_sessions(Repo.discover(b))
+    assert load_learnings(Repo.discover(a)) == load_learnings(Repo.discover(b))
+
+
+def split(full: Path, part: Path) -> list[tuple[Path, bytes]]:
+    """`part` as `full` with every JSON-lines file cut after half its lines; (path in part, the rest)."""
+    rest = []
+    for path in sorted(p for p in full.rglob("*") if p.is_file()):
+        target = part / path.relative_to(full)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = path.read_bytes()
+        lines = data.splitlines(keepends=True)
+        if path.suffix == ".jsonl" and len(lines) > 1:
+            cut = len(lines) // 2
+            target.write_bytes(b"".join(lines[:cut]))
+            rest.append((target, b"".join(lines[cut:])))
+        else:
+            target.write_bytes(data)
+    return rest
+
+
+def test_files_that_grew_are_read_on_from_where_the_last_ingest_stopped(tmp_path: Path) -> None:
+    full = traces(tmp_path / "full", 1 << 20)
+    part = tmp_path / "part"
+    rest = split(full, part)
+    repo = fresh_repo(tmp_path / "repo")
+    first = ingest(repo, part)
+    for path, data in rest:
+        with path.open("ab") as out:
+            out.write(data)
+    second = ingest(repo, part)
+    assert second["files_appended"] == second["files_read"] == len(rest)
+    assert second["bytes_read"] == sum(len(data) for _, data in rest)
+    assert second["files_cached"] == first["files_read"] - len(rest)
+    whole = fresh_repo(tmp_path / "whole")
+    once = ingest(whole, part)
+    for key in ("sessions", "learnings", "subagents_folded", "skipped"):
+        assert second[key] == once[key]
+    same_evidence(repo, whole)
+
+
+def transcript_lines() -> list[bytes]:
+    return (SAMPLES / "traces" / "claude-stream-json.jsonl").read_bytes().splitlines(keepends=True)
+
+
+def test_a_last_line_still_being_written_is_read_once_it_is_complete(tmp_path: Path) -> None:
+    lines = transcript_lines()
+    path = tmp_path / "traces" / "run.jsonl"
+    path.parent.mkdir()
+    path.write_bytes(b"".join(lines[:5]) + lines[5][:40])
+    repo = fresh_repo(tmp_path / "repo")
+    assert ingest(repo, path)["skipped"] == {"truncated": 1}
+    with path.open("ab") as out:
+        out.write(lines[5][40:] + b"".join(lines[6:]))
+    data = ingest(repo, path)
+    assert (data["files_appended"], data["skipped"], data["sessions"]) == (1, {}, 1)
+    whole = fresh_repo(tmp_path / "whole")
+    ingest(whole, path)
+    same_evidence(repo, whole)
+
+
+@pytest.mark.parametrize("change", ["rewritten", "shorter"])
+def test_a_file_whose_beginning_changed_is_read_again_whole(tmp_path: Path, change: str) -> None:
+    lines = transcript_lines()
+    path = tmp_path / "traces" / "run.jsonl"
+    path.parent.mkdir()
+    path.write_bytes(b"".join(lines))
+    repo = fresh_repo(tmp_path / "repo")
+    ingest(repo, path)
+    if change == "rewritten":  # another run in the same file: same length or longer, other bytes first
+        other = [line.replace(b"Bash", b"Grep") for line in lines]
+        path.write_bytes(b"".join(other) + b"".join(lines[-2:]))
+    else:
+        path.write_bytes(b"".join(lines[:8]))
+    data = ingest(repo, path)
+    assert (data["files_read"], data["files_appended"], data["sessions"]) == (1, 0, 1)
+    whole = fresh_repo(tmp_path / "whole")
+    ingest(whole, path)
+    same_evidence(repo, whole)
+
+
+def test_two_ingests_at_once_both_finish_and_store_every_session_once(tmp_path: Path) -> None:
+    source = traces(tmp_path / "traces", 3 << 20)
+    repo = fresh_repo(tmp_path / "repo")
+    cmd = [*SKILLGIT, "-C", str(repo), "ingest", "--json", str(source)]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err for _, err in outs]
+    results = [json.loads(out) for out, _ in outs]
+    alone = fresh_repo(tmp_path / "alone")
+    single = ingest(alone, source)
+    assert all(r["sessions"] == single["sessions"] for r in results)
+    ids = [s.id for s in load_sessions(Repo.discover(repo))]
+    assert len(ids) == len(set(ids))
+    same_evidence(repo, alone)
+    assert not list(Repo.discover(repo).state_dir.glob("*lock*"))  # SQLite's locking, no lock file of ours
+
+
+def test_a_reader_during_an_ingest_sees_a_whole_store_every_time(tmp_path: Path) -> None:
+    source = traces(tmp_path / "traces", 6 << 20)
+    repo = dated_repo(tmp_path)
+    ingest_proc = subprocess.Popen([*SKILLGIT, "-C", str(repo), "ingest", str(source)], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, text=True)
+    seen: list[int] = []
+    while ingest_proc.poll() is None:
+        read = subprocess.run([*SKILLGIT, "-C", str(repo), "metrics", "--json"], capture_output=True, text=True)
+        assert read.returncode == 0, read.stderr
+        rows = json.loads(read.stdout)
+        seen.append(rows[0]["sessions_considered"])
+        assert all(r["sessions_considered"] == seen[-1] for r in rows)  # one snapshot for every skill
+        time.sleep(0.05)
+    assert ingest_proc.wait() == 0, ingest_proc.stderr.read() if ingest_proc.stderr else ""
+    assert seen == sorted(seen) and len(seen) >= 2
+    final = subprocess.run([*SKILLGIT, "-C", str(repo), "metrics", "--json"], capture_output=True, text=True, check=True)
+    assert json.loads(final.stdout)[0]["sessions_considered"] == len(load_sessions(Repo.discover(repo)))
+
+
+def test_an_older_schema_is_migrated_in_place_keeping_what_was_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from skillgit.evidence import db
+
+    repo = fresh_repo(tmp_path / "repo")
+    ingest(repo, SAMPLES / "traces" / "claude-stream-json.jsonl")
+    before = load_sessions(Repo.discover(repo))
+    extra = ("CREATE TABLE event_index (commit_id TEXT PRIMARY KEY, trailers TEXT NOT NULL)",)
+    monkeypatch.setattr(db, "MIGRATIONS", (*db.MIGRATIONS, extra))
+    monkeypatch.setattr(db, "SCHEMA_VERSION", len(db.MIGRATIONS))
+    assert load_sessions(Repo.discover(repo)) == before
+    with sqlite3.connect(db.db_path(Repo.discover(repo))) as con:
+        assert con.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert con.execute("SELECT count(*) FROM event_index").fetchone()[0] == 0
+
+
+def uses(repo: Path) -> list[tuple]:
+    path = Repo.discover(repo).state_dir / "evidence.db"
+    with sqlite3.connect(path) as con:
+        return con.execute(
+            "SELECT s.session, u.skill, u.strength, u.version FROM skill_uses u JOIN sessions s ON s.id = u.session"
+            " ORDER BY 1, 2").fetchall()
+
+
+def test_attribution_is_done_at_ingest_and_redone_only_for_a_changed_skill(tmp_path: Path) -> None:
+    repo = dated_repo(tmp_path)
+    v1 = add_skill(repo, "notes", skill_text("notes"), "2026-02-01")
+    path = tmp_path / "traces" / "s.jsonl"
+    path.parent.mkdir()
+    records = [{"kind": "header", "format": "skillgit-sessions", "version": 1}] + [
+        {"kind": "session", "id": f"s{i}", "source": "skillgit", "origin": f"s{i}:1", "started": f"2026-03-0{i}T10:00:00+00:00",
+         "outcome": "success", "skills": [{"name": "notes", "how": "invoked"}, {"name": "release", "how": "invoked"}]}
+        for i in range(1, 4)
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    ingest(repo, path)
+    stored = uses(repo)
+    assert {(sid, skill, version) for sid, skill, _, version in stored if skill == "notes"} == {
+        ("s1", "notes", v1), ("s2", "notes", v1), ("s3", "notes", v1)}
+    subprocess.run([*SKILLGIT, "-C", str(repo), "metrics", "--json"], capture_output=True, check=True)
+    assert uses(repo) == stored  # reading does not attribute again
+    with dated("2026-03-02T12:00"):
+        (repo / "skills" / "notes" / "SKILL.md").write_text(skill_text("notes", body="Twice.\n"), encoding="utf-8")
+        git(repo, "commit", "-qam", "notes: twice")
+    v2 = git(repo, "rev-parse", "HEAD:skills/notes/SKILL.md").strip()
+    subprocess.run([*SKILLGIT, "-C", str(repo), "metrics", "--json"], capture_output=True, check=True)
+    after = uses(repo)
+    assert [u for u in after if u[1] == "notes"] == [("s1", "notes", "explicit", v1), ("s2", "notes", "explicit", v1),
+                                                     ("s3", "notes", "explicit", v2)]
+    assert [u for u in after if u[1] != "notes"] == [u for u in stored if u[1] != "notes"]
+
+
+def test_the_store_is_one_file_under_git_skillgit_in_wal_mode(tmp_path: Path) -> None:
+    repo = fresh_repo(tmp_path / "repo")
+    ingest(repo, SAMPLES / "traces" / "claude-stream-json.jsonl")
+    state = Repo.discover(repo).state_dir
+    assert (state / "evidence.db").is_file() and not (state / "traces").exists()
+    with sqlite3.connect(state / "evidence.db") as con:
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_metrics_before_any_ingest_creates_no_store(tmp_path: Path) -> None:
+    repo = dated_repo(tmp_path)
+    result = subprocess.run([*SKILLGIT, "-C", str(repo), "metrics"], capture_output=True, text=True)
+    assert result.returncode == 0 and "run `skillgit ingest" in result.stderr
+    assert not (Repo.discover(repo).state_dir / "evidence.db").exists()
+
+
+def test_the_documented_queries_run_on_a_real_store(tmp_path: Path) -> None:
+    import re
+
+    repo = dated_repo(tmp_path)
+    source = traces(tmp_path / "traces", 1 << 19)
+    shutil.copy(SAMPLES / "traces" / "claude_code_not_json_line.jsonl", source / "bad.jsonl")
+    ingest(repo, source)
+    text = (ROOT / "docs" / "evidence-db.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sql\n(.*?)```", text, re.S)
+    statements = [s.strip() for block in blocks for s in block.split(";") if s.strip()]
+    assert len(statements) >= 8
+    shell = shutil.which("sqlite3")
+    with sqlite3.connect(f"file:{Repo.discover(repo).state_dir / 'evidence.db'}?mode=ro", uri=True) as con:
+        for statement in statements:
+            rows = con.execute(statement).fetchall()
+            assert rows, statement
+            if shell:  # the same through the sqlite3 shell, as the page shows it
+                out = subprocess.run([shell, "-readonly", str(Repo.discover(repo).state_dir / "evidence.db"), statement + ";"],
+                                     capture_output=True, text=True)
+                assert out.returncode == 0 and out.stdout.strip(), (statement, out.stderr)
