@@ -19,6 +19,8 @@ from evidence_support import (
     skill_text,
     yoyo_day,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from skillgit.errors import UsageError
 from skillgit.evidence.diagnosis import Finding, diagnose, expected_commands
@@ -221,3 +223,28 @@ def test_a_shared_cd_prefix_does_not_make_two_commands_the_same_failure(ws: Work
     sessions = [session("s1", [bash(prefix + "cargo test 2>&1 | tail -30", ok=False)], skill="release"),
                 session("s2", [bash(prefix + "git push origin main", ok=False)], skill="release")]
     assert only(diagnose(ws, "release", sessions), "repeated-failure") == []
+
+
+def _lcs(a: str, b: str) -> int:
+    previous = [0] * (len(b) + 1)
+    for x in a:
+        row = [0]
+        for j, y in enumerate(b):
+            row.append(previous[j] + 1 if x == y else max(previous[j + 1], row[j]))
+        previous = row
+    return previous[-1]
+
+
+commands = st.text(alphabet="abc -/&dx", max_size=40).map(lambda s: s if s.strip() else "x")
+
+
+@settings(max_examples=400, deadline=None)
+@given(commands, commands, st.sampled_from([0.5, 0.75, 0.8, 0.9]))
+def test_similar_is_difflibs_ratio_whatever_shortcut_decides_it(a: str, b: str, threshold: float) -> None:
+    from difflib import SequenceMatcher
+
+    from skillgit.evidence.commandtext import common_length, core, similar
+
+    x, y = core(a), core(b)
+    assert common_length(x, y) == _lcs(x, y)
+    assert similar(a, b, threshold) == (x == y or SequenceMatcher(None, x, y, autojunk=False).ratio() >= threshold)
