@@ -246,7 +246,7 @@ def run_diagnose(start: Path, name: str, as_json: bool) -> int:
     with ev:
         _known(ev.catalog, name)
         ids = ev.used(name, count_weak=bool(ws.config.metrics.count_weak))
-        findings = diagnose(ws, name, ev.sessions(ids), catalog=ev.catalog, attributions=ev.attributions)
+        findings = diagnose(ws, name, catalog=ev.catalog, facts=ev.facts(name, ids))
         sessions = ev.summaries
     if as_json:
         click.echo(json.dumps([f.to_json() for f in findings], indent=2))

@@ -71,9 +71,9 @@ class Evidence:
         mine = [a for a in self.attributions if a.skill == name and a.version == entry.blob]
         if not mine:
             mine = [a for a in self.attributions if a.skill == name]
-        ids = {a.session_id for a in mine}
-        sessions = self.ingested.sessions(ids) if self.ingested is not None else iter(())
-        return diagnose(ws, name, sessions, ws.config, catalog=self.catalog, attributions=mine)
+        ids = {a.session_id for a in mine if a.counts(ws.config.metrics.count_weak)}
+        facts = self.ingested.facts(name, ids) if self.ingested is not None else iter(())
+        return diagnose(ws, name, config=ws.config, catalog=self.catalog, facts=facts)
 
 
 def gather(ws: Workspace, ingested: Ingested) -> Evidence:

@@ -92,7 +92,7 @@ def call_text(call: ToolCall) -> str:
     """Every string argument of a call (lists joined), one per line: what reads and keywords are matched in."""
     parts: list[str] = []
     for value in call.args.values():
-        if isinstance(value, str):
+        if type(value) is str or isinstance(value, str):
             parts.append(value)
         elif isinstance(value, list):
             parts.append(" ".join(str(v) for v in value if isinstance(v, (str, int, float))))
@@ -100,7 +100,13 @@ def call_text(call: ToolCall) -> str:
 
 
 def is_edit(call: ToolCall) -> bool:
-    return call.name.lower() in EDIT_TOOLS
+    edit = _EDITS.get(call.name)
+    if edit is None:
+        edit = _EDITS[call.name] = call.name.lower() in EDIT_TOOLS
+    return edit
+
+
+_EDITS: dict[str, bool] = {}
 
 
 @dataclass(frozen=True)
@@ -236,21 +242,23 @@ def attribute(sessions: Iterable[Session], ws: Workspace, *, catalog: Catalog | 
     return out
 
 
-def inputs(session: Session, catalog: Catalog) -> Inputs:
+def inputs(session: Session, catalog: Catalog, texts: Sequence[str] | None = None) -> Inputs:
     """What `attribute_session` finds in a session's calls: the SKILL.md files they read (any skill name
-    under the roots; edits are not reads) and the skills whose keywords appear in their arguments."""
+    under the roots; edits are not reads) and the skills whose keywords appear in their arguments
+    (`texts`: each call's `call_text`, when at hand)."""
     found = Inputs()
-    texts: list[str] = []
+    lowered: list[str] = []
     search = catalog.read_pattern.finditer
-    for call in session.tool_calls:
-        text = call_text(call)
+    for i, call in enumerate(session.tool_calls):
+        text = call_text(call) if texts is None else texts[i]
         if not text:
             continue
-        texts.append(text.lower())
-        if is_edit(call):
+        lowered.append(text.lower())
+        if "SKILL.md" not in text or is_edit(call):
             continue
         for match in search(text):
             found.reads.add(match.group(1))
+    texts = lowered
     if texts:
         found.texts = True
         joined = "\n".join(texts)

@@ -24,6 +24,9 @@ from skillgit.errors import RepoStateError
 
 DB_NAME = "evidence.db"
 BUSY_SECONDS = 600.0
+CHECKPOINT_PAGES = 16384
+"""Pages written to the WAL before they are copied into the file (SQLite's default, 1000, makes an ingest
+of a gigabyte of traces wait on a hundred and more syncs)."""
 """How long a writer waits for another one (a long ingest commits every few seconds)."""
 
 _V1 = (
@@ -69,24 +72,29 @@ _V1 = (
         texts INTEGER NOT NULL,
         role TEXT,
         merged_into INTEGER,
-        attributed INTEGER NOT NULL DEFAULT 0
+        attributed INTEGER NOT NULL DEFAULT 0,
+        facts TEXT
     )""",
     "CREATE INDEX sessions_by_source ON sessions(source_id, seq)",
     "CREATE INDEX sessions_by_id ON sessions(session)",
     "CREATE INDEX sessions_by_role ON sessions(role, attributed)",
-    """CREATE TABLE tool_calls (
+    """CREATE TABLE calls (
         id INTEGER PRIMARY KEY,
         session INTEGER NOT NULL REFERENCES sessions(id),
-        seq INTEGER NOT NULL,
-        name TEXT NOT NULL,
-        args TEXT NOT NULL,
-        ok INTEGER,
-        ts INTEGER,
-        duration_ms INTEGER,
-        error TEXT,
-        exit_code INTEGER
+        first INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        failed INTEGER NOT NULL,
+        texts INTEGER NOT NULL,
+        data TEXT NOT NULL
     )""",
-    "CREATE INDEX tool_calls_by_session ON tool_calls(session, seq)",
+    "CREATE INDEX calls_by_session ON calls(session, first)",
+    """CREATE VIEW tool_calls AS
+    SELECT c.session AS session, c.first + j.key AS seq,
+           json_extract(j.value, '$[0]') AS name, json_extract(j.value, '$[1]') AS args,
+           json_extract(j.value, '$[2]') AS ok, json_extract(j.value, '$[3]') AS ts,
+           json_extract(j.value, '$[4]') AS duration_ms, json_extract(j.value, '$[5]') AS error,
+           json_extract(j.value, '$[6]') AS exit_code
+    FROM calls c, json_each(c.data) j""",
     """CREATE TABLE session_skills (
         session INTEGER NOT NULL REFERENCES sessions(id),
         seq INTEGER NOT NULL,
@@ -128,6 +136,16 @@ _V1 = (
         PRIMARY KEY (skill, session)
     ) WITHOUT ROWID""",
     "CREATE INDEX keyword_hits_by_session ON keyword_hits(session)",
+    """CREATE TABLE command_sets (
+        skill TEXT PRIMARY KEY,
+        commands TEXT NOT NULL
+    )""",
+    """CREATE TABLE command_hits (
+        command TEXT NOT NULL,
+        session INTEGER NOT NULL REFERENCES sessions(id),
+        PRIMARY KEY (command, session)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX command_hits_by_session ON command_hits(session)",
     """CREATE TABLE skill_uses (
         skill TEXT NOT NULL,
         session INTEGER NOT NULL REFERENCES sessions(id),
@@ -178,6 +196,7 @@ def connect(path: Path, *, create: bool = True) -> sqlite3.Connection | None:
         con.execute("PRAGMA journal_mode=WAL")
         con.execute("PRAGMA synchronous=NORMAL")
         con.execute("PRAGMA temp_store=MEMORY")
+        con.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}")
         _migrate(con, path)
     except sqlite3.DatabaseError as exc:
         con.close()

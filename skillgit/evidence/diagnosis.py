@@ -59,16 +59,18 @@ class Finding:
 def diagnose(
     ws: Workspace,
     name: str,
-    sessions: Iterable[Session],
+    sessions: Iterable[Session] = (),
     config: Config | None = None,
     *,
     catalog: Catalog | None = None,
     attributions: Sequence[Attribution] | None = None,
+    facts: Iterable[tuple[str, str | None, Facts, Iterable[str]]] | None = None,
 ) -> list[Finding]:
     """Every finding for skill `name` in the `sessions` attributed to it (weak ones only with count_weak).
 
-    One pass over the sessions, each looked at once and let go: `sessions` may be a stream (the
-    evidence store's, read a few at a time), so memory follows the findings, not the sessions."""
+    Each session is looked at once, for what the patterns need of it (`facts_of`), and let go. With
+    `facts` — (session id, outcome, facts, the skill's expected commands its calls contain) for each
+    session attributed to the skill, in order, as the evidence store keeps them — no session is read."""
     from skillgit.errors import UsageError
 
     cfg = config or ws.config
@@ -76,24 +78,96 @@ def diagnose(
     if name not in catalog.entries:
         known = ", ".join(catalog.names) or "none"
         raise UsageError(f"no skill `{name}` at HEAD; known skills: {known}.")
-    if attributions is None:
-        sessions = list(sessions)
-        attributions = attribute(sessions, ws, catalog=catalog)
-    ids = {a.session_id for a in attributions if a.skill == name and a.counts(cfg.metrics.count_weak)}
-    skill = catalog.skills.get(name)
-    expected = expected_commands(catalog.keywords.get(name, ()), skill.body if skill else "")
-    pass_ = _Pass(name, cfg.diagnosis, own_files(name, catalog), expected)
-    for session in sessions:
-        if session.id in ids:
-            pass_.add(session)
+    expected = expected_for(catalog, name)
+    pass_ = _Pass(name, cfg.diagnosis, expected)
+    if facts is None:
+        if attributions is None:
+            sessions = list(sessions)
+            attributions = attribute(sessions, ws, catalog=catalog)
+        ids = {a.session_id for a in attributions if a.skill == name and a.counts(cfg.metrics.count_weak)}
+        patterns = fact_patterns(ws.skills_root, ws.attic_root)
+        facts = ((s.id, s.outcome, facts_of(s, cfg.diagnosis, patterns), commands_in(s, expected))
+                 for s in sessions if s.id in ids)
+    for sid, outcome, found, commands in facts:
+        pass_.add(sid, outcome, found, commands)
     return pass_.findings()
+
+
+def expected_for(catalog: Catalog, name: str) -> list[str]:
+    """The commands skill `name` names (see `expected_commands`)."""
+    skill = catalog.skills.get(name)
+    return expected_commands(catalog.keywords.get(name, ()), skill.body if skill else "")
+
+
+Facts = dict[str, Any]
+"""What the patterns need of one session (`facts_of`), plain JSON data, so the evidence store keeps it:
+
+    n        its tool calls
+    runs     retry runs: [tool, failing form (the last failed call), first call, last call, whether the
+             last one worked, failed calls, calls]
+    reverts  [path, the failed call before the revert or null] for each edit reverted
+    failed   [position, tool, command, first line of the error or null] for each failed call
+    worked   {tool: {command: last position}} for the calls that worked
+    docs     the position of the last call that read docs (README*, docs/, *.md …; -1: none)
+    own      {skill: the position of the last call that named a file of the skill or invoked it}
+"""
+
+
+def fact_patterns(*roots: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """What names a skill's own files or invokes it (`own_files`), for every skill at once."""
+    alternatives = "|".join(re.escape(r) for r in roots)
+    return (re.compile(rf"(?<![A-Za-z0-9_.-])(?:{alternatives})/([a-z0-9]+(?:-[a-z0-9]+)*)/"),
+            re.compile(r"^(?:[\w-]+:)?([a-z0-9]+(?:-[a-z0-9]+)*)$", re.MULTILINE))
+
+
+def facts_of(session: Session, d: Any, patterns: tuple[re.Pattern[str], re.Pattern[str]],
+             texts: list[str] | None = None) -> Facts:
+    """The facts of one session (see `Facts`) for diagnosis settings `d` (`texts`: each call's `call_text`)."""
+    calls = session.tool_calls
+    runs = [[run[0].name, shown(_last_failed(run)), shown(run[0]), shown(run[-1]), run[-1].ok,
+             sum(1 for c in run if c.ok is False), len(run)] for run in retry_runs(session, d.retry_min, d.similarity)]
+    failed = []
+    worked: dict[str, dict[str, int]] = {}
+    for i, call in enumerate(calls):
+        if call.ok is False:
+            failed.append([i, call.name, shown(call), _first_line(call.error) if call.error else None])
+        elif call.ok is True:
+            tool = worked.get(call.name)
+            if tool is None:
+                tool = worked[call.name] = {}
+            tool[shown(call)] = i
+    texts = [call_text(c) for c in calls] if texts is None else texts
+    reverts = [[path, None if before is None else shown(before)]
+               for path, before in _edit_revert_hits(session, d.revert_window, texts)]
+    docs = -1
+    own: dict[str, int] = {}
+    for i, text in enumerate(texts):
+        if not text or is_edit(calls[i]):
+            continue
+        if _DOC.search(text) is not None:
+            docs = i
+        for pattern in patterns:
+            for match in pattern.finditer(text):
+                own[match.group(1)] = i
+    return {"n": len(calls), "runs": runs, "reverts": reverts, "failed": failed, "worked": worked, "docs": docs,
+            "own": own}
+
+
+def commands_in(session: Session, commands: Iterable[str], texts: list[str] | None = None) -> list[str]:
+    """Which of `commands` appear in the session's calls (their texts joined, lowercase, blanks folded)."""
+    commands = list(commands)
+    if not commands:
+        return []
+    texts = [call_text(c) for c in session.tool_calls] if texts is None else texts
+    text = " ".join("\n".join(texts).lower().split())
+    return [c for c in commands if c in text]
 
 
 class _Pass:
     """What each pattern keeps of the sessions seen so far (see `diagnose`)."""
 
-    def __init__(self, skill: str, d: Any, own: re.Pattern[str], expected: list[str]) -> None:
-        self.skill, self.d, self.own = skill, d, own
+    def __init__(self, skill: str, d: Any, expected: list[str]) -> None:
+        self.skill, self.d = skill, d
         self.ids: list[str] = []
         self.seen: set[str] = set()
         self.count = 0
@@ -107,43 +181,34 @@ class _Pass:
         self.expected = expected
         self.missing = dict.fromkeys(expected)
 
-    def add(self, session: Session) -> None:
+    def add(self, sid: str, outcome: str | None, facts: Facts, commands: Iterable[str]) -> None:
         d = self.d
         self.count += 1
-        if session.id not in self.seen:
-            self.seen.add(session.id)
-            self.ids.append(session.id)
-        calls = session.tool_calls
-        for run in retry_runs(session, d.retry_min, d.similarity):
-            self.retries.add(run[0].name, shown(_last_failed(run)), (session.id, run))
-        worked = self.worked
-        for call in calls:
-            self.calls += 1
-            if call.ok is False:
-                command = shown(call)
-                self.failures.add(call.name, command, (session.id, call.name, command, call.error))
-            elif call.ok is True:
-                tool = worked.get(call.name)
-                if tool is None:
-                    tool = worked[call.name] = {}
-                tool[shown(call)] = self.calls
-        failed_session = session.outcome == "failure"
-        edits = any(is_edit(c) for c in calls)
-        if not (self.missing or edits or failed_session):
-            return
-        texts = [call_text(c) for c in calls]
-        if edits:
-            for path, before in _edit_revert_hits(session, d.revert_window, texts):
-                self.reverts.setdefault(path, []).append((session.id, None if before is None else shown(before)))
-        if failed_session:
-            stretch = calls[_docless_start(calls, texts, self.own):]
-            if len(stretch) >= d.docless_min_calls:
-                failed = [c for c in stretch if c.ok is False]
-                self.docless.append((session.id, len(stretch), shown(failed[-1]) if failed else None))
-        if self.missing:
-            text = " ".join("\n".join(texts).lower().split())
-            for command in [c for c in self.missing if c in text]:
-                del self.missing[command]
+        if sid not in self.seen:
+            self.seen.add(sid)
+            self.ids.append(sid)
+        for run in facts["runs"]:
+            self.retries.add(run[0], run[1], (sid, run))
+        for path, before in facts["reverts"]:
+            self.reverts.setdefault(path, []).append((sid, before))
+        for _, tool, command, line in facts["failed"]:
+            self.failures.add(tool, command, (sid, tool, command, line))
+        base = self.calls
+        for tool, commands_worked in facts["worked"].items():
+            known = self.worked.get(tool)
+            if known is None:
+                known = self.worked[tool] = {}
+            for command, at in commands_worked.items():
+                known[command] = base + at
+        self.calls += facts["n"]
+        if outcome == "failure":
+            start = max(facts["docs"], facts["own"].get(self.skill, -1)) + 1
+            size = facts["n"] - start
+            if size >= d.docless_min_calls:
+                failed = [f for f in facts["failed"] if f[0] >= start]
+                self.docless.append((sid, size, failed[-1][2] if failed else None))
+        for command in commands:
+            self.missing.pop(command, None)
 
     def findings(self) -> list[Finding]:
         d = self.d
@@ -174,6 +239,8 @@ def retry_runs(session: Session, retry_min: int, threshold: float) -> list[list[
 
     for call in session.tool_calls:
         run = open_runs.get(call.name)
+        if run is None and call.ok is not False and retry_min > 1:
+            continue  # a run of this one call would open and close at once, too short to count
         before, now = (shown(run[-1]), shown(call)) if run else ("", "")
         if run and before != now and similar(before, now, threshold):
             run.append(call)
@@ -190,23 +257,22 @@ def retry_runs(session: Session, retry_min: int, threshold: float) -> list[list[
 def _retries(skill: str, clusters: Clusters) -> list[Finding]:
     out = []
     for cluster in clusters.all:
-        group: list[tuple[str, list[ToolCall]]] = [item for _, item in cluster]
+        group: list[tuple[str, list[Any]]] = [item for _, item in cluster]
         evidence = []
-        for sid, run in group:
-            failed = sum(1 for c in run if c.ok is False)
-            tail = f", then `{shown(run[-1])}` worked" if run[-1].ok else ", and never worked"
-            evidence.append(f"{sid}: `{shown(run[0])}` failed, retried {failed} time(s) with small changes{tail}")
-        best = next((run for _, run in reversed(group) if run[-1].ok), group[-1][1])
-        working = shown(best[-1]) if best[-1].ok else None
-        tool = best[0].name
+        for sid, (_tool, _failing, first, last, last_ok, failed, _size) in group:
+            tail = f", then `{last}` worked" if last_ok else ", and never worked"
+            evidence.append(f"{sid}: `{first}` failed, retried {failed} time(s) with small changes{tail}")
+        best = next((run for _, run in reversed(group) if run[4]), group[-1][1])
+        tool, failing, _first, last, last_ok, _failed, size = best
+        working = last if last_ok else None
         out.append(Finding(
             skill, "retry", _ids(sid for sid, _ in group), tuple(evidence),
-            f"`{tool}` was retried {len(best)} times with small argument changes before "
+            f"`{tool}` was retried {size} times with small argument changes before "
             + ("it worked" if working else "the agent gave up")
             + ": the skill lacks a concrete, correct example of this command.",
             "Add the working command verbatim to ## Procedure and the failing form to ## Pitfalls."
             if working else "Find the correct form of this command and add it verbatim to ## Procedure.",
-            shown(_last_failed(best)), working,
+            failing, working,
         ))
     return out
 
@@ -305,8 +371,8 @@ def _repeated_failures(skill: str, clusters: Clusters, worked: dict[str, dict[st
                 buckets[tool].setdefault(head(command), []).append(command)
         candidates = buckets[tool].get(head(failing), [])
         working = next((command for command in candidates if similar(command, failing, threshold)), None)
-        evidence = tuple(f"{sid}: `{command}` failed" + (f": {_first_line(error)}" if error else "")
-                         for sid, _, command, error in cluster)
+        evidence = tuple(f"{sid}: `{command}` failed" + (f": {line}" if line is not None else "")
+                         for sid, _, command, line in cluster)
         out.append(Finding(
             skill, "repeated-failure", ids, evidence,
             f"`{tool}` fails with similar arguments in {len(ids)} sessions: the procedure has a recurring blind spot.",

@@ -36,15 +36,16 @@ from typing import Any
 from skillgit.errors import UsageError
 from skillgit.evidence.adapters.lines import MAX_EXAMPLES, Batch, Cursor, ReadReport, Skip, feed
 from skillgit.evidence.adapters.registry import ADAPTERS, HEAD_BYTES, TraceAdapter, detect
-from skillgit.evidence.attribution import Catalog
+from skillgit.evidence.attribution import Catalog, call_text
 from skillgit.evidence.attribution import inputs as attribution_inputs
+from skillgit.evidence.diagnosis import commands_in, expected_for, fact_patterns, facts_of
 from skillgit.evidence.session import Learning, Session
-from skillgit.evidence.store import READER_VERSION, SourceRow, Store, Written, stat_key
+from skillgit.evidence.store import READER_VERSION, Inputs, SourceRow, Store, Written, stat_key
 
 TRACE_SUFFIXES = (".jsonl", ".json", ".ndjson")
 SAVE_EVERY_SECONDS = 2.0
 SAVE_EVERY_BYTES = 32 * 1024 * 1024
-DIGEST_WINDOW = 64 * 1024
+DIGEST_WINDOW = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -177,9 +178,9 @@ def ingest(
     started = time.perf_counter()
     result = result or IngestResult()
     store = Store.open(repo, create=True)
+    catalog: Catalog | None = None
+    finder: _FactFinder | None = None
     try:
-        catalog = open_catalog(repo, config, store)
-        prepare(store, catalog)
         stored = store.sources()
         counted: list[str] = []
         pending: list[Written] = []
@@ -195,7 +196,11 @@ def ingest(
                     result.files_cached += 1
                     counted.append(source.path)
                 else:
-                    written = _read(source, row, store, result, max_line_bytes, catalog)
+                    if finder is None:  # the skills are read only when a file is: re-ingesting nothing new is cheap
+                        catalog = open_catalog(repo, config, store)
+                        prepare(store, catalog)
+                        finder = _FactFinder(catalog)
+                    written = _read(source, row, store, result, max_line_bytes, finder)
                     if written is not None:
                         result.files_read += 1
                         result.files_appended += written.resume
@@ -214,7 +219,7 @@ def ingest(
         finally:
             if gc_was_enabled:
                 gc.enable()
-        rows = store.sources()
+        rows = store.sources() if result.files_read else stored
         for path in counted:
             row = rows.get(path)
             if row is not None:
@@ -222,7 +227,8 @@ def ingest(
                 result.learnings += row.learnings
                 _add_skips(result, row.skipped, row.skips())
         claude = store.subagents(counted)
-        refresh(store, catalog)
+        if catalog is not None:
+            refresh(store, catalog)
     finally:
         store.close()
     ids = {sid for sid, _ in claude}
@@ -273,11 +279,11 @@ def _save(store: Store, pending: list[Written]) -> list[str]:
 
 
 def _read(source: Source, row: SourceRow | None, store: Store, result: IngestResult, max_line_bytes: int,
-          catalog: Catalog) -> Written | None:
+          finder: _FactFinder, whole: bool = False) -> Written | None:
     """Read one changed file (on from where it was read, when it only grew); None when it cannot be."""
     path = Path(source.path)
     forced = None if source.format == "auto" else source.format
-    resumed = _resume(source, row, store, max_line_bytes) if _resumable(row, source, forced) else None
+    resumed = None if whole else _resume(source, row, store, max_line_bytes) if _resumable(row, source, forced) else None
     if resumed is not None:
         assert row is not None
         adapter, reader, report, cursor = resumed
@@ -309,6 +315,8 @@ def _read(source: Source, row: SourceRow | None, store: Store, result: IngestRes
             state.clear()
     else:
         batch = Batch(list(adapter.read(path, report)), frozenset())
+    if resumed is not None and batch.kept and row is not None and not set(batch.kept) <= store.session_ids(row.id):
+        return _read(source, row, store, result, max_line_bytes, finder, whole=True)  # it goes on from nothing stored
     if resumed is None:
         if report.counts.get("unreadable") and not batch.records:
             _add_skips(result, dict(report.counts), report.examples)
@@ -320,7 +328,7 @@ def _read(source: Source, row: SourceRow | None, store: Store, result: IngestRes
             detail = f"read as {adapter.name}, it holds no tool call, skill, message, outcome or learning{looks}"
             _add_skips(result, {"wrong-format": 1}, [Skip(source.path, 0, "wrong-format", detail)])
             return None
-    inputs = {id(r): attribution_inputs(r, catalog) for r in batch.records if isinstance(r, Session)}
+    inputs = {id(r): finder.inputs(r, not batch.kept.get(r.id)) for r in batch.records if isinstance(r, Session)}
     return Written(
         path=source.path, format=adapter.name, key=source.key, resume=resumed is not None,
         base=None if row is None else row.generation, batches=[batch], inputs=inputs,
@@ -330,6 +338,25 @@ def _read(source: Source, row: SourceRow | None, store: Store, result: IngestRes
         state=state[0] if state else None, skipped=dict(report.counts),
         examples=[[s.file, s.line, s.reason, s.detail] for s in report.examples],
     )
+
+
+class _FactFinder:
+    """What attribution and diagnosis need of a session, found while its calls are at hand."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.commands = list(dict.fromkeys(c for name in catalog.names for c in expected_for(catalog, name)))
+        self.diagnosis = catalog.ws.config.diagnosis
+        self.patterns = fact_patterns(catalog.ws.skills_root, catalog.ws.attic_root)
+
+    def inputs(self, session: Session, whole: bool) -> Inputs:
+        """The session's inputs; diagnosis facts only for a `whole` session (not the calls added to one)."""
+        texts = [call_text(c) for c in session.tool_calls]
+        found = attribution_inputs(session, self.catalog, texts)
+        found.commands = commands_in(session, self.commands, texts)
+        if whole:
+            found.facts = facts_of(session, self.diagnosis, self.patterns, texts)
+        return found
 
 
 def _resume(source: Source, row: SourceRow | None, store: Store, max_line_bytes: int) -> tuple[TraceAdapter, Any, ReadReport, Cursor] | None:

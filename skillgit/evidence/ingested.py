@@ -92,8 +92,20 @@ def _keywords(catalog: Catalog) -> dict[str, str]:
     return {name: json.dumps(list(k)) for name, k in catalog.keywords.items() if k}
 
 
+def _commands(catalog: Catalog) -> dict[str, str]:
+    from skillgit.evidence.diagnosis import expected_for
+
+    return {name: json.dumps(found) for name in catalog.names if (found := expected_for(catalog, name))}
+
+
+def _facts_with(catalog: Catalog) -> str:
+    d = catalog.ws.config.diagnosis
+    return json.dumps([d.retry_min, d.similarity, d.revert_window, _roots(catalog)])
+
+
 def prepare(store: Store, catalog: Catalog) -> None:
-    """Make the stored reads and keyword hits those of `catalog`'s roots and keywords (before an ingest
+    """Make what the store found in every session's calls match `catalog`: SKILL.md reads under its roots,
+    hits of its skills' keywords and named commands, diagnosis facts for its settings (before an ingest
     adds sessions matched with them)."""
     con = store.con
     if con is None or not _unprepared(con, catalog):
@@ -103,64 +115,80 @@ def prepare(store: Store, catalog: Catalog) -> None:
 
 
 def _unprepared(con: sqlite3.Connection, catalog: Catalog) -> bool:
-    kept = dict(con.execute("SELECT skill, keywords FROM keyword_sets").fetchall())
-    return kept != _keywords(catalog) or db.get_meta(con, "roots") not in (None, _roots(catalog))
+    return (dict(con.execute("SELECT skill, keywords FROM keyword_sets").fetchall()) != _keywords(catalog)
+            or dict(con.execute("SELECT skill, commands FROM command_sets").fetchall()) != _commands(catalog)
+            or db.get_meta(con, "roots") not in (None, _roots(catalog))
+            or db.get_meta(con, "facts_with") not in (None, _facts_with(catalog)))
 
 
 def _prepare(con: sqlite3.Connection, catalog: Catalog) -> None:
     roots = db.get_meta(con, "roots")
-    if roots is not None and roots != _roots(catalog):
+    reads = roots is not None and roots != _roots(catalog)
+    if reads:
         con.execute("DELETE FROM skill_reads")
-        _rescan(con, catalog, reads=True, skills={})
     db.set_meta(con, "roots", _roots(catalog))
+    if db.get_meta(con, "facts_with") not in (None, _facts_with(catalog)):
+        con.execute("UPDATE sessions SET facts = NULL")  # found again when diagnosis asks for them
+    db.set_meta(con, "facts_with", _facts_with(catalog))
     kept = dict(con.execute("SELECT skill, keywords FROM keyword_sets").fetchall())
     wanted = _keywords(catalog)
     changed = {name for name in kept.keys() | wanted.keys() if kept.get(name) != wanted.get(name)}
-    if not changed:
-        return
     for name in changed:
         con.execute("DELETE FROM keyword_hits WHERE skill = ?", (name,))
         con.execute("DELETE FROM keyword_sets WHERE skill = ?", (name,))
     again = {name: catalog.keywords[name] for name in changed if name in wanted}
-    if again:
-        _rescan(con, catalog, reads=False, skills=again)
     con.executemany("INSERT INTO keyword_sets VALUES (?, ?)", [(name, wanted[name]) for name in again])
+    old = {c for (text,) in con.execute("SELECT commands FROM command_sets") for c in json.loads(text)}
+    new_sets = _commands(catalog)
+    new = {c for text in new_sets.values() for c in json.loads(text)}
+    for command in sorted(old - new):
+        con.execute("DELETE FROM command_hits WHERE command = ?", (command,))
+    con.execute("DELETE FROM command_sets")
+    con.executemany("INSERT INTO command_sets VALUES (?, ?)", sorted(new_sets.items()))
+    if reads or again or new - old:
+        _rescan(con, catalog, reads=reads, skills=again, commands=sorted(new - old))
 
 
-def _rescan(con: sqlite3.Connection, catalog: Catalog, *, reads: bool, skills: Mapping[str, tuple[str, ...]]) -> None:
-    """Match every stored session's calls again: SKILL.md reads (`reads`) and the keywords of `skills`."""
+def _rescan(con: sqlite3.Connection, catalog: Catalog, *, reads: bool, skills: Mapping[str, tuple[str, ...]],
+            commands: list[str]) -> None:
+    """Match every stored session's calls again: SKILL.md reads (`reads`), the keywords of `skills` and
+    `commands` — once, when the skills or their roots changed."""
     from skillgit.evidence.attribution import is_edit
-    from skillgit.evidence.session import ToolCall
+    from skillgit.evidence.store import decode_calls
 
     search = catalog.read_pattern.finditer
     found_reads: list[tuple[int, str]] = []
     found_hits: list[tuple[str, int]] = []
+    found_commands: list[tuple[str, int]] = []
 
     def done(row: int, texts: list[str], names: set[str]) -> None:
         found_reads.extend((row, n) for n in sorted(names))
-        if texts and skills:
-            joined = "\n".join(texts)
+        lowered = [t.lower() for t in texts if t]
+        if lowered and skills:
+            joined = "\n".join(lowered)
             found_hits.extend((name, row) for name, keywords in skills.items() if any(k in joined for k in keywords))
+        if commands:
+            text = " ".join("\n".join(texts).lower().split())
+            found_commands.extend((c, row) for c in commands if c in text)
 
     current = -1
     texts: list[str] = []
     names: set[str] = set()
-    for row, name, args in con.execute("SELECT session, name, args FROM tool_calls ORDER BY session, seq"):
+    for row, data in con.execute("SELECT session, data FROM calls ORDER BY session, first"):
         if row != current:
             if current >= 0:
                 done(current, texts, names)
             current, texts, names = row, [], set()
-        call = ToolCall(name, json.loads(args))
-        text = call_text(call)
-        if not text:
-            continue
-        texts.append(text.lower())
-        if reads and not is_edit(call):
-            names.update(m.group(1) for m in search(text))
+        for call in decode_calls(data):
+            text = call_text(call)
+            texts.append(text)
+            if reads and text and not is_edit(call):
+                names.update(m.group(1) for m in search(text))
     if current >= 0:
         done(current, texts, names)
     con.executemany("INSERT OR IGNORE INTO skill_reads VALUES (?, ?)", found_reads)
     con.executemany("INSERT OR IGNORE INTO keyword_hits VALUES (?, ?)", found_hits)
+    con.executemany("INSERT OR IGNORE INTO command_hits VALUES (?, ?)", found_commands)
 
 
 def refresh(store: Store, catalog: Catalog) -> None:
@@ -324,6 +352,51 @@ class Ingested:
         """Whole sessions (subagents merged) of `ids` (all when None), oldest first, read a few at a time."""
         wanted = None if ids is None else set(ids)
         return self.store.sessions(s.row for s in self.summaries if wanted is None or s.id in wanted)
+
+    def facts(self, skill: str, ids: Iterable[str]) -> Iterator[tuple[str, str | None, dict[str, Any], list[str]]]:
+        """What diagnosis needs of the sessions of `ids`, oldest first: (id, outcome, facts, the skill's named
+        commands found in its calls). Facts not stored (a session that grew, or got subagents, since) are
+        found in the session and stored."""
+        from skillgit.evidence.diagnosis import expected_for, fact_patterns, facts_of
+
+        con = self.store.con
+        if con is None:
+            return
+        wanted = set(ids)
+        rows = [s for s in self.summaries if s.id in wanted]
+        commands = set(expected_for(self.catalog, skill))
+        d = self.ws.config.diagnosis
+        patterns = fact_patterns(self.ws.skills_root, self.ws.attic_root)
+        found: list[tuple[str, int]] = []
+        for i in range(0, len(rows), _CHUNK):
+            part = rows[i : i + _CHUNK]
+            q = ",".join("?" * len(part))
+            keys = [s.row for s in part]
+            stored = dict(con.execute(f"SELECT id, facts FROM sessions WHERE id IN ({q})", keys).fetchall())
+            hits: dict[int, list[str]] = {}
+            if commands:
+                for command, row in con.execute(
+                    f"SELECT h.command, coalesce(s.merged_into, s.id) FROM command_hits h JOIN sessions s ON s.id = h.session"
+                    f" WHERE s.id IN ({q}) OR s.merged_into IN ({q})", keys + keys
+                ):
+                    if command in commands:
+                        hits.setdefault(row, []).append(command)
+            missing = self.store.by_row([row for row in keys if stored.get(row) is None])
+            for summary in part:
+                if stored.get(summary.row) is not None:
+                    facts = json.loads(stored[summary.row])
+                elif summary.row in missing:
+                    facts = facts_of(missing[summary.row], d, patterns)
+                    found.append((json.dumps(facts), summary.row))
+                else:
+                    continue  # gone since this command began (another ingest replaced it)
+                yield summary.id, summary.outcome, facts, hits.get(summary.row, [])
+        if found:
+            try:
+                with db.write(con):
+                    con.executemany("UPDATE sessions SET facts = ? WHERE id = ?", found)
+            except sqlite3.OperationalError:
+                pass  # a read-only store: they are found again next time
 
     def used(self, skill: str, *, count_weak: bool, version: str | None = None) -> list[str]:
         """Ids of the sessions attributed to `skill` (weak ones only with `count_weak`; of one version when given)."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +27,7 @@ from typing import Any
 
 from skillgit.evidence import db
 from skillgit.evidence.adapters.lines import EPOCH, MICROSECOND, Batch, Skip, tool_call
-from skillgit.evidence.session import Learning, Session, SessionSummary, SkillUse, merge_subagents
+from skillgit.evidence.session import Learning, Session, SessionSummary, SkillUse, ToolCall, merge_subagents
 
 READER_VERSION = 5
 """The adapters' reading rules; a source stored under another version is read again whole."""
@@ -35,8 +35,19 @@ EXAMPLES_PER_FILE = 5
 SUBAGENT_TOOL = "claude-code"
 """The tool whose sessions name a parent they are merged into (Claude Code subagent transcripts)."""
 
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
-_CHUNK = 500  # rows per `IN (...)` query
+
+
+def _encoder() -> Callable[[Any], str]:
+    """Compact JSON, non-ASCII kept: json's C encoder made once (`JSONEncoder.encode` makes one per call)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+    encode = make(None, str, json.encoder.encode_basestring, None, ":", ",", False, False, True)
+    return lambda value: "".join(encode(value, 0))
+
+
+_ENCODE = _encoder()
+_CHUNK = 100  # sessions read at a time (and rows per `IN (...)` query)
 
 
 def stat_key(path: str) -> list[int] | None:
@@ -84,6 +95,10 @@ class Inputs:
     hits: list[str] = field(default_factory=list)
     texts: bool = False
     """Some call has string arguments (where keywords could appear)."""
+    facts: dict[str, Any] | None = None
+    """What diagnosis needs of the session (`diagnosis.facts_of`); None: not found (a session given in part)."""
+    commands: list[str] = field(default_factory=list)
+    """The commands skills name (`diagnosis.expected_for`) that appear in its calls."""
 
 
 @dataclass
@@ -171,6 +186,10 @@ class Store:
         row = self._db().execute("SELECT state FROM sources WHERE id = ?", (source_id,)).fetchone()
         return None if row is None or row[0] is None else bytes(row[0])
 
+    def session_ids(self, source_id: int) -> set[str]:
+        """The ids of the sessions stored from a source."""
+        return {r[0] for r in self._db().execute("SELECT session FROM sessions WHERE source_id = ?", (source_id,))}
+
     def subagents(self, paths: Sequence[str]) -> list[tuple[str, str | None]]:
         """(session id, parent) of the subagent-capable sessions stored from `paths` (for ingest's summary)."""
         if self.con is None or not paths:
@@ -203,29 +222,45 @@ class Store:
         return dropped
 
     def _put(self, con: sqlite3.Connection, item: Written, source_id: int | None, next_id: int) -> int:
+        new_source = source_id is None
         if source_id is None:
             source_id = con.execute(
                 "INSERT INTO sources(path, format, size, mtime_ns, inode, reader) VALUES (?, ?, ?, ?, ?, ?)",
                 (item.path, item.format, *item.key, READER_VERSION),
             ).lastrowid
             assert source_id is not None
-        if not item.resume:
+        elif not item.resume:
             _delete_sessions(con, "source_id = ?", (source_id,))
             con.execute("DELETE FROM learnings WHERE source_id = ?", (source_id,))
-        seq = con.execute("SELECT coalesce(max(seq), 0) FROM sessions WHERE source_id = ?", (source_id,)).fetchone()[0]
-        lseq = con.execute("SELECT coalesce(max(seq), 0) FROM learnings WHERE source_id = ?", (source_id,)).fetchone()[0]
+        seq = lseq = 0
+        if not new_source:
+            seq = con.execute("SELECT coalesce(max(seq), 0) FROM sessions WHERE source_id = ?", (source_id,)).fetchone()[0]
+            lseq = con.execute("SELECT coalesce(max(seq), 0) FROM learnings WHERE source_id = ?", (source_id,)).fetchone()[0]
+        sessions_total = learnings_total = 0
         for batch in item.batches:
             sessions = [r for r in batch.records if isinstance(r, Session)]
-            if item.resume or batch is not item.batches[0]:
-                if batch.keep is not None:
-                    ids = sorted({s.id for s in sessions})
-                    _delete_sessions(con, "source_id = ? AND NOT (session IN (SELECT value FROM json_each(?)) AND "
-                                     "session NOT IN (SELECT value FROM json_each(?)))",
-                                     (source_id, json.dumps(sorted(batch.keep)), json.dumps(ids)))
-            rows = _session_rows(sessions, item.inputs, source_id, seq + 1, next_id)
-            _insert(con, rows)
-            next_id += len(sessions)
-            seq += len(sessions)
+            stored: dict[str, list[int]] = {}
+            if item.resume:
+                for sid, row in con.execute("SELECT session, id FROM sessions WHERE source_id = ? ORDER BY seq", (source_id,)):
+                    stored.setdefault(sid, []).append(row)
+            fresh, in_place = [], []
+            for session in sessions:
+                kept = batch.kept.get(session.id, 0)
+                if kept and len(stored.get(session.id, ())) == 1:
+                    in_place.append((stored[session.id][0], session, kept))
+                else:
+                    fresh.append(session)
+            if stored:
+                updated = {sid for sid in stored if any(row == stored[sid][0] for row, _, _ in in_place)}
+                replaced = {s.id for s in fresh}
+                gone = [row for sid, rows in stored.items() for row in rows
+                        if sid not in updated and (sid in replaced or (batch.keep is not None and sid not in batch.keep))]
+                _delete_rows(con, gone)
+            _insert(con, _session_rows(fresh, item.inputs, source_id, seq + 1, next_id))
+            next_id += len(fresh)
+            seq += len(fresh)
+            for row, session, kept in in_place:
+                _extend(con, row, session, kept, item.inputs.get(id(session)) or Inputs())
             learnings = [r for r in batch.records if isinstance(r, Learning)]
             con.executemany(
                 "INSERT INTO learnings(source_id, seq, title, ts, type, source, context, takeaway, pattern_key, skill, skills,"
@@ -234,17 +269,20 @@ class Store:
                   _ENCODE(list(x.skills)), x.origin, x.day) for i, x in enumerate(learnings)],
             )
             lseq += len(learnings)
-        counts = con.execute(
-            "SELECT (SELECT count(*) FROM sessions WHERE source_id = ?), (SELECT count(*) FROM learnings WHERE source_id = ?)",
-            (source_id, source_id),
-        ).fetchone()
+            sessions_total += len(fresh)
+            learnings_total += len(learnings)
+        if item.resume:
+            sessions_total, learnings_total = con.execute(
+                "SELECT (SELECT count(*) FROM sessions WHERE source_id = ?), (SELECT count(*) FROM learnings WHERE source_id = ?)",
+                (source_id, source_id),
+            ).fetchone()
         con.execute(
             "UPDATE sources SET format = ?, size = ?, mtime_ns = ?, inode = ?, read_to = ?, read_lines = ?, digest = ?,"
             " companions = ?, state = ?, sessions = ?, learnings = ?, skipped = ?, examples = ?, reader = ?,"
             " generation = generation + 1 WHERE id = ?",
             (item.format, *item.key, item.read_to, item.read_lines, item.digest, _ENCODE(item.companions), item.state,
-             counts[0], counts[1], _ENCODE(item.skipped), _ENCODE(item.examples[:EXAMPLES_PER_FILE]), READER_VERSION,
-             source_id),
+             sessions_total, learnings_total, _ENCODE(item.skipped), _ENCODE(item.examples[:EXAMPLES_PER_FILE]),
+             READER_VERSION, source_id),
         )
         return int(next_id)
 
@@ -274,6 +312,7 @@ class Store:
         for (parent, _sid), row in child.items():
             role[row] = ("subagent", main[parent])
         changed_mains: set[int] = set()
+        merged: set[int] = set()  # sessions whose subagents changed: their diagnosis facts are those of the whole
         updates = []
         for r in rows:
             new = role.get(r[0], ("duplicate", None))
@@ -282,10 +321,15 @@ class Store:
                 for old_or_new in (r[7], new[1]):
                     if old_or_new is not None:
                         changed_mains.add(old_or_new)
+                        merged.add(old_or_new)
                 if r[6] == "session" or new[0] == "session":
                     changed_mains.add(r[0])
         con.executemany("UPDATE sessions SET role = ?, merged_into = ? WHERE id = ?", updates)
         _mark_unattributed(con, sorted(changed_mains))
+        stale = sorted(merged)
+        for i in range(0, len(stale), _CHUNK):
+            part = stale[i : i + _CHUNK]
+            con.execute(f"UPDATE sessions SET facts = NULL WHERE id IN ({','.join('?' * len(part))})", part)
         con.execute("DELETE FROM skill_uses WHERE session IN (SELECT id FROM sessions WHERE role IS NOT 'session')")
         db.set_meta(con, "settled", "1")
 
@@ -324,7 +368,7 @@ class Store:
         wanted = list(rows)
         for i in range(0, len(wanted), _CHUNK):
             chunk = wanted[i : i + _CHUNK]
-            loaded = self._load(chunk)
+            loaded = self.by_row(chunk)
             for row in chunk:
                 if row in loaded:
                     yield loaded[row]
@@ -333,9 +377,11 @@ class Store:
         """Every session, oldest first (see `summaries`)."""
         return self.sessions(s.row for s in self.summaries())
 
-    def _load(self, mains: list[int]) -> dict[int, Session]:
+    def by_row(self, mains: list[int]) -> dict[int, Session]:
+        """The sessions of `mains` (rows), subagents merged, by row; rows gone are left out."""
         con = self.con
-        assert con is not None
+        if con is None or not mains:
+            return {}
         marks = ",".join("?" * len(mains))
         members = con.execute(
             f"SELECT s.id, s.merged_into FROM sessions s JOIN sources src ON src.id = s.source_id"
@@ -348,9 +394,8 @@ class Store:
         for i in range(0, len(every), _CHUNK):
             part = every[i : i + _CHUNK]
             q = ",".join("?" * len(part))
-            for r in con.execute(f"SELECT session, name, args, ok, ts, duration_ms, error, exit_code FROM tool_calls"
-                                 f" WHERE session IN ({q}) ORDER BY session, seq", part):
-                calls[r[0]].append(tool_call(r[1], json.loads(r[2]), None if r[3] is None else bool(r[3]), _dt(r[4]), r[5], r[6], r[7]))
+            for r in con.execute(f"SELECT session, data FROM calls WHERE session IN ({q}) ORDER BY session, first", part):
+                calls[r[0]].extend(decode_calls(r[1]))
             for r in con.execute(f"SELECT session, name, how, version, full_name FROM session_skills"
                                  f" WHERE session IN ({q}) ORDER BY session, seq", part):
                 skills[r[0]].append(SkillUse(r[1], r[2], r[3], r[4]))
@@ -392,19 +437,56 @@ class Store:
 
 
 def _delete_sessions(con: sqlite3.Connection, where: str, args: tuple[Any, ...]) -> None:
-    rows = [r[0] for r in con.execute(f"SELECT id FROM sessions WHERE {where}", args)]
-    if not rows:
-        return
+    _delete_rows(con, [r[0] for r in con.execute(f"SELECT id FROM sessions WHERE {where}", args)])
+
+
+def _delete_rows(con: sqlite3.Connection, rows: Sequence[int]) -> None:
+    """Delete session rows and everything read or derived from them; their sessions are attributed again."""
     for i in range(0, len(rows), _CHUNK):
-        part = rows[i : i + _CHUNK]
+        part = list(rows[i : i + _CHUNK])
         q = ",".join("?" * len(part))
         parents = [r[0] for r in con.execute(
             f"SELECT DISTINCT merged_into FROM sessions WHERE id IN ({q}) AND merged_into IS NOT NULL", part)]
         _mark_unattributed(con, parents)
-        for table in ("tool_calls", "session_skills", "skill_reads", "keyword_hits", "skill_uses"):
+        for table in ("calls", "session_skills", "skill_reads", "keyword_hits", "command_hits", "skill_uses"):
             con.execute(f"DELETE FROM {table} WHERE session IN ({q})", part)
         con.execute(f"UPDATE sessions SET role = NULL, merged_into = NULL WHERE merged_into IN ({q})", part)
         con.execute(f"DELETE FROM sessions WHERE id IN ({q})", part)
+
+
+def _extend(con: sqlite3.Connection, row: int, session: Session, kept: int, found: Inputs) -> None:
+    """Row `row` goes on as `session`, whose tool calls are those from `kept` on (the first `kept` stand)."""
+    for chunk, first, data in con.execute(
+        "SELECT id, first, data FROM calls WHERE session = ? AND first + count > ? ORDER BY first", (row, kept)
+    ).fetchall():
+        if first >= kept:
+            con.execute("DELETE FROM calls WHERE id = ?", (chunk,))
+            continue
+        calls = [_call(raw) for raw in json.loads(data)[: kept - first]]  # a call before `kept` changed after it
+        con.execute("UPDATE calls SET count = ?, failed = ?, texts = ?, data = ? WHERE id = ?",
+                    (len(calls), sum(1 for c in calls if c.ok is False), int(any(_has_text(c) for c in calls)),
+                     _encode_calls(calls), chunk))
+    if session.tool_calls:
+        con.execute("INSERT INTO calls(session, first, count, failed, texts, data) VALUES (?, ?, ?, ?, ?, ?)",
+                    (row, kept, len(session.tool_calls), sum(1 for c in session.tool_calls if c.ok is False),
+                     int(found.texts), _encode_calls(session.tool_calls)))
+    con.execute("DELETE FROM session_skills WHERE session = ?", (row,))
+    con.executemany("INSERT INTO session_skills VALUES (?, ?, ?, ?, ?, ?)",
+                    [(row, n, u.name, u.how, u.version, u.full_name) for n, u in enumerate(session.skills)])
+    con.executemany("INSERT OR IGNORE INTO skill_reads VALUES (?, ?)", [(row, name) for name in sorted(found.reads)])
+    con.executemany("INSERT OR IGNORE INTO keyword_hits VALUES (?, ?)", [(skill, row) for skill in found.hits])
+    con.executemany("INSERT OR IGNORE INTO command_hits VALUES (?, ?)", [(command, row) for command in found.commands])
+    parent = session.meta.get("parent")
+    con.execute(
+        "UPDATE sessions SET origin = ?, started = ?, ended = ?, outcome = ?, turns = ?, final_message = ?, meta = ?,"
+        " facts = NULL, parent = ?, calls = (SELECT coalesce(sum(count), 0) FROM calls WHERE session = ?),"
+        " failed_calls = (SELECT coalesce(sum(failed), 0) FROM calls WHERE session = ?),"
+        " texts = (SELECT coalesce(max(texts), 0) FROM calls WHERE session = ?) WHERE id = ?",
+        (session.origin, _us(session.started), _us(session.ended), session.outcome, session.turns, session.final_message,
+         _ENCODE(dict(session.meta)), parent if isinstance(parent, str) else None, row, row, row, row),
+    )
+    merged = con.execute("SELECT merged_into FROM sessions WHERE id = ?", (row,)).fetchone()[0]
+    _mark_unattributed(con, [row] if merged is None else [row, merged])
 
 
 def _mark_unattributed(con: sqlite3.Connection, rows: Sequence[int]) -> None:
@@ -422,31 +504,27 @@ class _Rows:
     skills: list[tuple[Any, ...]] = field(default_factory=list)
     reads: list[tuple[Any, ...]] = field(default_factory=list)
     hits: list[tuple[Any, ...]] = field(default_factory=list)
+    commands: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 def _session_rows(sessions: list[Session], inputs: dict[int, Inputs], source_id: int, seq: int, next_id: int) -> _Rows:
     out = _Rows()
-    calls_append, skills_append = out.calls.append, out.skills.append
-    encode = _ENCODE
     for i, s in enumerate(sessions):
         row = next_id + i
-        failed = 0
-        for n, c in enumerate(s.tool_calls):
-            ok = c.ok
-            if ok is False:
-                failed += 1
-            calls_append((row, n, c.name, encode(c.args) if c.args else "{}", None if ok is None else int(ok),
-                          None if c.ts is None else (c.ts - EPOCH) // MICROSECOND, c.duration_ms, c.error, c.exit_code))
-        for n, u in enumerate(s.skills):
-            skills_append((row, n, u.name, u.how, u.version, u.full_name))
+        calls = s.tool_calls
         found = inputs.get(id(s)) or Inputs()
+        failed = sum(1 for c in calls if c.ok is False)
+        if calls:
+            out.calls.append((row, 0, len(calls), failed, int(found.texts), _encode_calls(calls)))
+        out.skills.extend((row, n, u.name, u.how, u.version, u.full_name) for n, u in enumerate(s.skills))
         out.reads.extend((row, name) for name in sorted(found.reads))
         out.hits.extend((skill, row) for skill in found.hits)
+        out.commands.extend((command, row) for command in found.commands)
         parent = s.meta.get("parent")
         out.sessions.append((
             row, source_id, seq + i, s.id, s.source, s.origin, _us(s.started), _us(s.ended), s.outcome, s.turns,
-            s.final_message, encode(dict(s.meta)), parent if isinstance(parent, str) else None, len(s.tool_calls), failed,
-            int(found.texts),
+            s.final_message, _ENCODE(dict(s.meta)), parent if isinstance(parent, str) else None, len(calls), failed,
+            int(found.texts), None if found.facts is None else _ENCODE(found.facts),
         ))
     return out
 
@@ -454,13 +532,35 @@ def _session_rows(sessions: list[Session], inputs: dict[int, Inputs], source_id:
 def _insert(con: sqlite3.Connection, rows: _Rows) -> None:
     con.executemany(
         "INSERT INTO sessions(id, source_id, seq, session, tool, origin, started, ended, outcome, turns, final_message, meta,"
-        " parent, calls, failed_calls, texts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.sessions)
-    con.executemany(
-        "INSERT INTO tool_calls(session, seq, name, args, ok, ts, duration_ms, error, exit_code)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.calls)
+        " parent, calls, failed_calls, texts, facts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.sessions)
+    con.executemany("INSERT INTO calls(session, first, count, failed, texts, data) VALUES (?, ?, ?, ?, ?, ?)", rows.calls)
     con.executemany("INSERT INTO session_skills VALUES (?, ?, ?, ?, ?, ?)", rows.skills)
     con.executemany("INSERT OR IGNORE INTO skill_reads VALUES (?, ?)", rows.reads)
     con.executemany("INSERT OR IGNORE INTO keyword_hits VALUES (?, ?)", rows.hits)
+    con.executemany("INSERT OR IGNORE INTO command_hits VALUES (?, ?)", rows.commands)
+
+
+def _encode_calls(calls: Sequence[ToolCall]) -> str:
+    """Tool calls as one JSON array of `[name, args, ok, ts (µs), duration_ms, error, exit_code]`."""
+    return _ENCODE([[c.name, c.args if type(c.args) is dict else dict(c.args), c.ok,
+                     None if c.ts is None else (c.ts - EPOCH) // MICROSECOND, c.duration_ms, c.error, c.exit_code]
+                    for c in calls])
+
+
+def _call(raw: list[Any]) -> ToolCall:
+    name, args, ok, ts, duration, error, code = raw
+    return tool_call(name, args, ok, None if ts is None else EPOCH + MICROSECOND * ts, duration, error, code)
+
+
+def decode_calls(data: str) -> list[ToolCall]:
+    """The tool calls of one `calls.data` value."""
+    return [_call(raw) for raw in json.loads(data)]
+
+
+def _has_text(call: ToolCall) -> bool:
+    from skillgit.evidence.attribution import call_text
+
+    return bool(call_text(call))
 
 
 def _us(value: datetime | None) -> int | None:

@@ -23,9 +23,9 @@ merges them into their parent session when the parent is among the sessions load
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from skillgit.evidence.adapters.lines import (
     ERROR_MAX_CHARS,
@@ -100,7 +100,8 @@ class _Transcript:
         self.stream = stream
         self.records = 0
         self.main = 0
-        self.calls: list[list[Any]] = []
+        self.calls: list[list[Any]] = []  # [name, args, ok, start, end, error, exit_code, index]
+        self.clean = 0  # calls before this one were given by the last flush and have not changed since
         self.by_id: dict[str, list[Any]] = {}
         self.skills: list[SkillUse] = []
         self.first: str | None = None
@@ -211,7 +212,7 @@ class _Transcript:
         if type(name) is not str:
             raise TypeError("tool_use `name` must be a string")
         args = clip_args(args) if type(args) is dict else {}
-        call = [name, args, None, ts, None, None, None]
+        call = [name, args, None, ts, None, None, None, len(self.calls)]
         self.calls.append(call)
         if type(block.get("id")) is str:
             self.by_id[block["id"]] = call
@@ -223,10 +224,11 @@ class _Transcript:
     def _result(self, block: dict[str, Any], side: int, ts: str | None) -> None:
         call = self.by_id.get(block.get("tool_use_id"))  # type: ignore[arg-type]
         if call is None:
-            call = ["unknown", {}, None, ts, None, None, None]
+            call = ["unknown", {}, None, ts, None, None, None, len(self.calls)]
             self.calls.append(call)
         else:
             call[4] = ts
+            self.clean = min(self.clean, call[7])
         failed = block.get("is_error") is True
         call[2] = not failed
         if failed:
@@ -252,11 +254,20 @@ class _Transcript:
         if use not in self.skills:
             self.skills.append(use)
 
-    def flush(self, report: ReadReport) -> Batch:
-        """The transcript's one session as read so far (it replaces the one given before)."""
-        return Batch([self.session()] if self.records else [], frozenset())
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "clean": len(self.calls)}  # the flush that follows gives every call
 
-    def session(self) -> Session:
+    def flush(self, report: ReadReport) -> Batch:
+        """The transcript's one session as read so far, with the calls new or changed since the last flush
+        (`Batch.kept`: the ones before stand)."""
+        if not self.records:
+            return Batch([], frozenset())
+        kept, self.clean = self.clean, len(self.calls)
+        session = self.session(kept)
+        return Batch([session], frozenset(), {session.id: kept} if kept else {})
+
+    def session(self, since: int = 0) -> Session:
+        """The session, with the calls from `since` on (its outcome weighs all of them)."""
         thread = 0 if self.main or self.stream else 1
         sid = self.session_id or self.path.stem
         meta = dict(self.meta)
@@ -269,7 +280,7 @@ class _Transcript:
             sid = f"{sid}:{agent}"
         elif self.session_id:
             meta["session_id"] = self.session_id
-        calls = tuple(_call(c) for c in self.calls)
+        calls = tuple(_call(c) for c in self.calls[since:])
         final = self.text[thread] if self.result_text is None else self.result_text
         if self.stream:
             meta["format"] = "stream-json"
@@ -279,7 +290,7 @@ class _Transcript:
             origin=f"{self.path}:1",
             started=parse_time(self.first),
             ended=parse_time(self.last),
-            outcome=self.signals[thread].outcome(final, calls),
+            outcome=self.signals[thread].outcome(final, calls if not since else _Calls(self.calls)),
             tool_calls=calls,
             skills=tuple(self.skills),
             final_message=final,
@@ -288,8 +299,29 @@ class _Transcript:
         )
 
 
+class _Calls(Sequence[ToolCall]):
+    """The raw calls as ToolCalls, each made when looked at (the outcome looks at the last few)."""
+
+    def __init__(self, raw: list[list[Any]]) -> None:
+        self.raw = raw
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    @overload
+    def __getitem__(self, index: int) -> ToolCall: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[ToolCall]: ...
+
+    def __getitem__(self, index: int | slice) -> ToolCall | Sequence[ToolCall]:
+        if isinstance(index, slice):
+            return [_call(c) for c in self.raw[index]]
+        return _call(self.raw[index])
+
+
 def _call(raw: list[Any]) -> ToolCall:
-    name, args, ok, start, end, error, exit_code = raw
+    name, args, ok, start, end, error, exit_code = raw[:7]
     started = parse_time(start)
     duration = None
     if started is not None and end is not None:

@@ -403,10 +403,14 @@ def stamp_version(record: dict[str, Any]) -> str | None:
 @dataclass(frozen=True)
 class Batch:
     """What a reader has for the store since its last flush: new or changed records, and which of the
-    sessions it gave before still stand (None: all of them — its records only add to them)."""
+    sessions it gave before still stand (None: all of them — its records only add to them).
+
+    `kept`: for a session given before that goes on, how many of its first tool calls stand as given;
+    its record then carries only the calls after them (everything else about it is whole)."""
 
     records: list[Session | Learning]
     keep: frozenset[str] | None = None
+    kept: Mapping[str, int] = field(default_factory=dict)
 
 
 class LineReader(Protocol):

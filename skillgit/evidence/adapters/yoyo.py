@@ -10,6 +10,7 @@ with it (an outcome.json with no audit.jsonl beside it is a session without tool
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -80,14 +81,25 @@ def _head(path: Path) -> bytes:
 
 
 class _Audit:
-    """An audit log: every line a tool call of the folder's one session."""
+    """An audit log: every line a tool call of the folder's one session. A flush gives the session with the
+    calls read since the last one (`Batch.kept`: the ones before stand); only their span is kept."""
 
     documents = False
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.calls: list[ToolCall] = []
+        self.given = 0
+        self.span: tuple[datetime | None, datetime | None] = (None, None)
         self.skills: list[SkillUse] = []
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the calls read since the last flush are delivered by the flush that follows
+        return {**self.__dict__, "calls": [], "given": self.given + len(self.calls), "span": self._span()}
+
+    def _span(self) -> tuple[datetime | None, datetime | None]:
+        stamps = [t for t in (*self.span, *(c.ts for c in self.calls)) if t is not None]
+        return (min(stamps), max(stamps)) if stamps else (None, None)
 
     def add(self, number: int, rec: dict[str, Any]) -> None:
         get = rec.get
@@ -107,22 +119,29 @@ class _Audit:
             _stamp(rec, self.skills)
 
     def flush(self, report: ReadReport) -> Batch:
-        """The folder's session as read so far, its outcome.json read along (it replaces the one given before)."""
-        return Batch([_session(self.path.parent / OUTCOME, self.calls, self.skills, report, f"{self.path}:1")], frozenset())
+        """The folder's session, its outcome.json read along, with the calls read since the last flush."""
+        session = _session(self.path.parent / OUTCOME, self.calls, self.skills, report, f"{self.path}:1", self.span)
+        batch = Batch([session], frozenset(), {session.id: self.given} if self.given else {})
+        self.span, self.given, self.calls = self._span(), self.given + len(self.calls), []
+        return batch
 
 
-def _session(outcome_path: Path, calls: list[ToolCall], skills: list[SkillUse], report: ReadReport, origin: str) -> Session:
+def _session(outcome_path: Path, calls: list[ToolCall], skills: list[SkillUse], report: ReadReport, origin: str,
+             span: tuple[datetime | None, datetime | None] = (None, None)) -> Session:
+    """The folder's session: `calls` (those after the ones given before, when `span` — the first and last
+    call times of all of them — says more than they do), its outcome.json read along."""
     report.depends_on(outcome_path)
     raw = read_json_file(outcome_path, report) if outcome_path.exists() else None
     outcome = None
     meta: dict[str, Any] = {"dir": outcome_path.parent.name}
+    skills = list(skills)
     if raw is not None:
         meta["outcome"] = raw
         outcome = _outcome(raw, outcome_path, report)
         _stamp(raw, skills)
         if type(raw.get("day")) is int:
             meta["day"] = raw["day"]
-    stamps = [c.ts for c in calls if c.ts is not None]
+    stamps = [t for t in (*span, *(c.ts for c in calls)) if t is not None]
     finished = parse_time(raw.get("ts")) if raw else None
     ends = stamps + [finished] if finished is not None else stamps
     return Session(
