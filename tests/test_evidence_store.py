@@ -250,3 +250,29 @@ def test_the_documented_queries_run_on_a_real_store(tmp_path: Path) -> None:
                 out = subprocess.run([shell, "-readonly", str(Repo.discover(repo).state_dir / "evidence.db"), statement + ";"],
                                      capture_output=True, text=True)
                 assert out.returncode == 0 and out.stdout.strip(), (statement, out.stderr)
+
+
+def test_a_store_locked_by_another_process_past_the_wait_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sg) -> None:  # type: ignore[no-untyped-def]
+    from skillgit.evidence import db
+
+    repo = dated_repo(tmp_path)
+    ingest(repo, SAMPLES / "traces" / "claude-stream-json.jsonl")
+    with dated("2026-03-01"):  # a new HEAD: the next reader must write (the versions of the uses)
+        (repo / "skills" / "release" / "SKILL.md").write_text(skill_text("release"), encoding="utf-8")
+        git(repo, "commit", "-qam", "release: rewritten")
+    path = Repo.discover(repo).state_dir / "evidence.db"
+    holder = subprocess.Popen([sys.executable, "-c", "import sqlite3, sys, time\n"
+                               f"con = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
+                               "con.execute('BEGIN IMMEDIATE')\nprint('held', flush=True)\ntime.sleep(30)\n"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        monkeypatch.setattr(db, "BUSY_SECONDS", 0.2)
+        result = sg(repo, "metrics")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.code == 4
+    assert f"{path}: another skillgit process kept the evidence store locked" in result.err
+    assert "run this again once it has finished" in result.err
+    assert sg(repo, "metrics").code == 0

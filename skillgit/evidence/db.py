@@ -189,9 +189,11 @@ def connect(path: Path, *, create: bool = True) -> sqlite3.Connection | None:
         return None
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
+        con = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None, factory=_Connection)
     except sqlite3.Error as exc:
         raise _unusable(path, exc) from None
+    assert isinstance(con, _Connection)
+    con.path = path
     try:
         con.execute("PRAGMA journal_mode=WAL")
         con.execute("PRAGMA synchronous=NORMAL")
@@ -224,6 +226,41 @@ def _migrate(con: sqlite3.Connection, path: Path) -> None:
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+class _Connection(sqlite3.Connection):
+    """A connection whose failures name the file and the fix (exit 4), not a traceback."""
+
+    path: Path = Path(DB_NAME)
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.DatabaseError as exc:
+            raise failed(self.path, exc) from None
+
+    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+        try:
+            return super().executemany(sql, parameters)
+        except sqlite3.DatabaseError as exc:
+            raise failed(self.path, exc) from None
+
+
+def failed(path: Path, exc: sqlite3.DatabaseError) -> RepoStateError:
+    """What went wrong with the store at `path`, and what to do about it."""
+    text = str(exc)
+    if "readonly" in text or "read-only" in text:
+        return RepoStateError(f"{path}: cannot write the evidence store ({text}); it must be writable to record what "
+                              "was ingested or attributed: fix its permissions, or work in a clone you can write to.")
+    if "locked" in text or "busy" in text:
+        return RepoStateError(f"{path}: another skillgit process kept the evidence store locked for {BUSY_SECONDS:.0f} s "
+                              f"({text}); run this again once it has finished.")
+    if "full" in text:
+        return RepoStateError(f"{path}: the disk is full ({text}); free some space and run this again.")
+    if isinstance(exc, sqlite3.OperationalError):
+        return RepoStateError(f"{path}: the evidence store failed ({text}); run this again, and if it keeps failing, "
+                              "delete the file and run `skillgit ingest` again to rebuild it.")
+    return _unusable(path, exc)
 
 
 def _unusable(path: Path, exc: Exception) -> RepoStateError:

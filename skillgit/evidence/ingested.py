@@ -27,6 +27,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+from skillgit.errors import RepoStateError
 from skillgit.evidence import db
 from skillgit.evidence.attribution import (
     Attribution,
@@ -395,8 +396,8 @@ class Ingested:
             try:
                 with db.write(con):
                     con.executemany("UPDATE sessions SET facts = ? WHERE id = ?", found)
-            except sqlite3.OperationalError:
-                pass  # a read-only store: they are found again next time
+            except RepoStateError:
+                pass  # a read-only or busy store: they are found again next time
 
     def used(self, skill: str, *, count_weak: bool, version: str | None = None) -> list[str]:
         """Ids of the sessions attributed to `skill` (weak ones only with `count_weak`; of one version when given)."""
