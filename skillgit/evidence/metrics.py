@@ -153,16 +153,24 @@ class Timeline:
     """Sessions in the order metrics fold them (by time — start, else end; untimed first — then id), with
     the positions of each session id, so that a skill's figures cost its uses, not every session."""
 
-    def __init__(self, sessions: Iterable[Session | SessionSummary]) -> None:
+    def __init__(self, sessions: Iterable[Session | SessionSummary] = ()) -> None:
         rows = [s if isinstance(s, SessionSummary) else summarize(s) for s in sessions]
         keyed = sorted(((session_time(s), s) for s in rows), key=lambda p: (p[0] or EPOCH, p[1].id))
-        self.sessions = [s for _, s in keyed]
-        self.times = [t for t, _ in keyed]
-        self.keys = [(t or EPOCH, s.id) for t, s in keyed]
+        self._fill([s for _, s in keyed], [t for t, _ in keyed], [(t or EPOCH, s.id) for t, s in keyed])
+
+    def _fill(self, sessions: list[SessionSummary], times: list[datetime | None], keys: list[tuple[datetime, str]]) -> None:
+        self.sessions, self.times, self.keys = sessions, times, keys
         self.at: dict[str, list[int]] = {}
-        for i, s in enumerate(self.sessions):
+        for i, s in enumerate(sessions):
             self.at.setdefault(s.id, []).append(i)
-        self.untimed = [i for i, t in enumerate(self.times) if t is None]
+        self.untimed = [i for i, t in enumerate(times) if t is None]
+
+    def subset(self, positions: list[int]) -> Timeline:
+        """The sessions at `positions` (in order), already sorted: a window of this timeline."""
+        part = Timeline()
+        part._fill([self.sessions[p] for p in positions], [self.times[p] for p in positions],
+                   [self.keys[p] for p in positions])
+        return part
 
     def __len__(self) -> int:
         return len(self.sessions)
@@ -368,7 +376,7 @@ def per_version(
         inside = set(timeline.positions(uses))
         for start, end in ranges:
             inside.update(timeline.between(start, end))
-        window = [timeline.sessions[p] for p in sorted(inside)]
+        window = timeline.subset(sorted(inside))
         timed = [x for x in complaints if x.ts is not None and _inside(x.ts, ranges)]
         try:
             skill = parse_skill(ws.repo.blob(blob), f"{ws.skill_dir(name)}/SKILL.md")
