@@ -20,8 +20,10 @@ cold. The scratch files are cut back to their size before the appends after ever
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -32,6 +34,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+"""Children keep their compiled modules, as an installed skillgit has them (start-up is part of every phase)."""
 _start = resource.getrusage(resource.RUSAGE_SELF)
 CPU_AT_START = _start.ru_utime + _start.ru_stime
 
@@ -98,22 +102,30 @@ def child(name: str, directory: Path, repo: Path) -> dict[str, float]:
     """One phase in a fresh process; `process` is its wall time from the outside, start-up included."""
     cmd = [sys.executable, __file__, "--phase", name, "--dir", str(directory), "--repo", str(repo)]
     start = time.perf_counter()
-    result = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    result = subprocess.run(cmd, capture_output=True, text=True, check=True, env=CHILD_ENV)
     out: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
     out["process"] = time.perf_counter() - start
     return out
 
 
+_TRACE_ID = re.compile(rb'"([0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"')
+
+
 def append_one_percent(directory: Path) -> dict[Path, int]:
-    """Append a copy of the last 1% of lines (at least one) to every JSON-lines file; their sizes before."""
+    """Append 1% more lines (at least one) to every JSON-lines file, as its writer would: the records of its
+    last lines again (a transcript, an audit log and a learnings file take them as more of the same; span
+    files get them as new traces: trace and conversation ids renewed). Their sizes before."""
     sizes = {}
     for path in sorted(directory.rglob("*.jsonl")):
         lines = path.read_bytes().splitlines(keepends=True)
         if not lines or not lines[-1].endswith(b"\n"):
             continue
         sizes[path] = path.stat().st_size
+        more = b"".join(lines[-max(1, len(lines) // 100):])
+        if b'"resourceSpans"' in lines[0]:
+            more = _TRACE_ID.sub(lambda m: b'"' + hashlib.sha1(m.group(1)).hexdigest()[: len(m.group(1))].encode() + b'"', more)
         with path.open("ab") as out:
-            out.write(b"".join(lines[-max(1, len(lines) // 100):]))
+            out.write(more)
     return sizes
 
 

@@ -276,3 +276,28 @@ def test_a_store_locked_by_another_process_past_the_wait_is_named(tmp_path: Path
     assert f"{path}: another skillgit process kept the evidence store locked" in result.err
     assert "run this again once it has finished" in result.err
     assert sg(repo, "metrics").code == 0
+
+
+def test_an_otel_trace_that_goes_on_across_the_cut_reads_the_file_again_whole(tmp_path: Path) -> None:
+    generate(tmp_path / "gen", 1 << 18, 3)
+    line = json.loads(next((tmp_path / "gen" / "otel").glob("*.jsonl")).read_text().splitlines()[0])
+    spans = line["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    half = len(spans) // 2
+
+    def batch(part: list) -> str:
+        return json.dumps({"resourceSpans": [{**line["resourceSpans"][0], "scopeSpans": [{"scope": {"name": "t"}, "spans": part}]}]})
+
+    path = tmp_path / "traces" / "spans.jsonl"
+    path.parent.mkdir()
+    path.write_text(batch(spans[:half]) + "\n")
+    repo = fresh_repo(tmp_path / "repo")
+    ingest(repo, path)
+    with path.open("a") as out:
+        out.write(batch(spans[half:]) + "\n")
+    data = ingest(repo, path)
+    assert (data["files_read"], data["files_appended"], data["sessions"]) == (1, 0, 1)
+    whole = fresh_repo(tmp_path / "whole")
+    ingest(whole, path)
+    same_evidence(repo, whole)
+    (session,) = load_sessions(Repo.discover(repo))
+    assert len(session.tool_calls) == sum(1 for s in spans if s["name"].startswith("execute_tool"))

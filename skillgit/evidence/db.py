@@ -45,13 +45,17 @@ _V1 = (
         read_lines INTEGER NOT NULL DEFAULT 0,
         digest TEXT,
         companions TEXT NOT NULL DEFAULT '{}',
-        state BLOB,
+        resumable INTEGER NOT NULL DEFAULT 0,
         sessions INTEGER NOT NULL DEFAULT 0,
         learnings INTEGER NOT NULL DEFAULT 0,
         skipped TEXT NOT NULL DEFAULT '{}',
         examples TEXT NOT NULL DEFAULT '[]',
         reader INTEGER NOT NULL,
         generation INTEGER NOT NULL DEFAULT 0
+    )""",
+    """CREATE TABLE reader_states (
+        source_id INTEGER PRIMARY KEY REFERENCES sources(id),
+        state BLOB NOT NULL
     )""",
     """CREATE TABLE sessions (
         id INTEGER PRIMARY KEY,
@@ -78,6 +82,7 @@ _V1 = (
     "CREATE INDEX sessions_by_source ON sessions(source_id, seq)",
     "CREATE INDEX sessions_by_id ON sessions(session)",
     "CREATE INDEX sessions_by_role ON sessions(role, attributed)",
+    "CREATE INDEX sessions_by_parent_row ON sessions(merged_into)",
     """CREATE TABLE calls (
         id INTEGER PRIMARY KEY,
         session INTEGER NOT NULL REFERENCES sessions(id),

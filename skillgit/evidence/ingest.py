@@ -45,7 +45,7 @@ from skillgit.evidence.store import READER_VERSION, Inputs, SourceRow, Store, Wr
 TRACE_SUFFIXES = (".jsonl", ".json", ".ndjson")
 SAVE_EVERY_SECONDS = 2.0
 SAVE_EVERY_BYTES = 32 * 1024 * 1024
-DIGEST_WINDOW = 16 * 1024
+DIGEST_WINDOW = 8 * 1024
 
 
 @dataclass(frozen=True)
@@ -182,6 +182,7 @@ def ingest(
     finder: _FactFinder | None = None
     try:
         stored = store.sources()
+        walked = {source.path: source.key for source in files}  # companions are usually walked too: no second stat
         counted: list[str] = []
         pending: list[Written] = []
         pending_bytes = 0
@@ -192,7 +193,7 @@ def ingest(
             for source in files:
                 row = stored.get(source.path)
                 forced = None if source.format == "auto" else source.format
-                if row is not None and _fresh(row, source, forced):
+                if row is not None and _fresh(row, source, forced, walked):
                     result.files_cached += 1
                     counted.append(source.path)
                 else:
@@ -238,11 +239,12 @@ def ingest(
     return result
 
 
-def _fresh(row: SourceRow, source: Source, forced: str | None) -> bool:
+def _fresh(row: SourceRow, source: Source, forced: str | None, walked: dict[str, list[int]]) -> bool:
     """Whether the stored rows of `source` stand: file and companions unchanged, read by these adapters."""
     if row.key != source.key or (forced is not None and row.format != forced) or row.reader != READER_VERSION:
         return False
-    return all(stat_key(dep) == key for dep, key in row.companions.items())
+    return row.companions_json == "{}" or all(
+        (walked[dep] if dep in walked else stat_key(dep)) == key for dep, key in row.companions.items())
 
 
 def _resumable(row: SourceRow | None, source: Source, forced: str | None) -> bool:
@@ -303,20 +305,24 @@ def _read(source: Source, row: SourceRow | None, store: Store, result: IngestRes
         cursor = Cursor()
     state: list[bytes] = []
     if reader is not None:
+        tail: list[bool] = []
+
         def keep() -> None:
             state.append(pickle.dumps((reader, report), protocol=pickle.HIGHEST_PROTOCOL))
+            tail.append(True)
 
         cursor.before_tail = keep
         feed(path, report, reader, cursor)
         if not state:
             keep()
+            tail.clear()
         batch = reader.flush(report)
-        if not (cursor.resumable and cursor.data):
-            state.clear()
+        if not (cursor.resumable and cursor.data) or (tail and not getattr(reader, "tail_safe", True)):
+            state.clear()  # read whole next time
     else:
         batch = Batch(list(adapter.read(path, report)), frozenset())
-    if resumed is not None and batch.kept and row is not None and not set(batch.kept) <= store.session_ids(row.id):
-        return _read(source, row, store, result, max_line_bytes, finder, whole=True)  # it goes on from nothing stored
+    if resumed is not None and (batch.restart or batch.kept and row is not None and not set(batch.kept) <= store.session_ids(row.id)):
+        return _read(source, row, store, result, max_line_bytes, finder, whole=True)  # it cannot go on from what is stored
     if resumed is None:
         if report.counts.get("unreadable") and not batch.records:
             _add_skips(result, dict(report.counts), report.examples)

@@ -63,7 +63,8 @@ def stat_key(path: str) -> list[int] | None:
 
 @dataclass
 class SourceRow:
-    """What the store knows about one source file (its `sources` row, without the reader state)."""
+    """What the store knows about one source file (its `sources` row, without the reader state); the JSON
+    columns are read when asked for (a re-ingest of unchanged files looks at thousands of rows)."""
 
     id: int
     path: str
@@ -72,17 +73,27 @@ class SourceRow:
     read_to: int
     read_lines: int
     digest: str | None
-    companions: dict[str, list[int] | None]
+    companions_json: str
     sessions: int
     learnings: int
-    skipped: dict[str, int]
-    examples: list[list[Any]]
+    skipped_json: str
+    examples_json: str
     reader: int
     generation: int
     resumable: bool
 
+    @property
+    def companions(self) -> dict[str, list[int] | None]:
+        return {} if self.companions_json == "{}" else dict(json.loads(self.companions_json))
+
+    @property
+    def skipped(self) -> dict[str, int]:
+        return {} if self.skipped_json == "{}" else dict(json.loads(self.skipped_json))
+
     def skips(self) -> list[Skip]:
-        return [Skip(str(e[0]), int(e[1]), str(e[2]), str(e[3]) if len(e) > 3 else "") for e in self.examples]
+        if self.examples_json == "[]":
+            return []
+        return [Skip(str(e[0]), int(e[1]), str(e[2]), str(e[3]) if len(e) > 3 else "") for e in json.loads(self.examples_json)]
 
 
 @dataclass
@@ -173,17 +184,14 @@ class Store:
             return {}
         rows = self.con.execute(
             "SELECT id, path, format, size, mtime_ns, inode, read_to, read_lines, digest, companions, sessions, learnings,"
-            " skipped, examples, reader, generation, state IS NOT NULL FROM sources"
+            " skipped, examples, reader, generation, resumable FROM sources"
         )
-        out = {}
-        for r in rows:
-            out[r[1]] = SourceRow(r[0], r[1], r[2], [r[3], r[4], r[5]], r[6], r[7], r[8], json.loads(r[9]), r[10], r[11],
-                                  json.loads(r[12]), json.loads(r[13]), r[14], r[15], bool(r[16]))
-        return out
+        return {r[1]: SourceRow(r[0], r[1], r[2], [r[3], r[4], r[5]], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14],
+                                r[15], bool(r[16])) for r in rows}
 
     def state(self, source_id: int) -> bytes | None:
         """The reader state kept for a source (to go on reading it), or None."""
-        row = self._db().execute("SELECT state FROM sources WHERE id = ?", (source_id,)).fetchone()
+        row = self._db().execute("SELECT state FROM reader_states WHERE source_id = ?", (source_id,)).fetchone()
         return None if row is None or row[0] is None else bytes(row[0])
 
     def session_ids(self, source_id: int) -> set[str]:
@@ -194,14 +202,10 @@ class Store:
         """(session id, parent) of the subagent-capable sessions stored from `paths` (for ingest's summary)."""
         if self.con is None or not paths:
             return []
-        self.con.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_paths (path TEXT PRIMARY KEY)")
-        self.con.execute("DELETE FROM wanted_paths")
-        self.con.executemany("INSERT OR IGNORE INTO wanted_paths VALUES (?)", ((p,) for p in paths))
-        rows = self.con.execute(
-            "SELECT s.session, s.parent FROM sessions s JOIN sources src ON src.id = s.source_id"
-            " JOIN wanted_paths w ON w.path = src.path WHERE s.tool = ?", (SUBAGENT_TOOL,)
-        ).fetchall()
-        return [(str(r[0]), r[1]) for r in rows]
+        wanted = set(paths)
+        rows = self.con.execute("SELECT src.path, s.session, s.parent FROM sessions s JOIN sources src ON src.id = s.source_id"
+                                " WHERE s.tool = ?", (SUBAGENT_TOOL,))
+        return [(str(sid), parent) for path, sid, parent in rows if path in wanted]
 
     # -- writing -----------------------------------------------------------------------------------
 
@@ -278,12 +282,17 @@ class Store:
             ).fetchone()
         con.execute(
             "UPDATE sources SET format = ?, size = ?, mtime_ns = ?, inode = ?, read_to = ?, read_lines = ?, digest = ?,"
-            " companions = ?, state = ?, sessions = ?, learnings = ?, skipped = ?, examples = ?, reader = ?,"
+            " companions = ?, resumable = ?, sessions = ?, learnings = ?, skipped = ?, examples = ?, reader = ?,"
             " generation = generation + 1 WHERE id = ?",
-            (item.format, *item.key, item.read_to, item.read_lines, item.digest, _ENCODE(item.companions), item.state,
-             sessions_total, learnings_total, _ENCODE(item.skipped), _ENCODE(item.examples[:EXAMPLES_PER_FILE]),
+            (item.format, *item.key, item.read_to, item.read_lines, item.digest, _ENCODE(item.companions),
+             int(item.state is not None), sessions_total, learnings_total, _ENCODE(item.skipped), _ENCODE(item.examples[:EXAMPLES_PER_FILE]),
              READER_VERSION, source_id),
         )
+        if item.state is None:
+            con.execute("DELETE FROM reader_states WHERE source_id = ?", (source_id,))
+        else:
+            con.execute("INSERT INTO reader_states VALUES (?, ?) ON CONFLICT(source_id) DO UPDATE SET state = excluded.state",
+                        (source_id, item.state))
         return int(next_id)
 
     # -- which rows are sessions of their own ------------------------------------------------------

@@ -406,11 +406,13 @@ class Batch:
     sessions it gave before still stand (None: all of them — its records only add to them).
 
     `kept`: for a session given before that goes on, how many of its first tool calls stand as given;
-    its record then carries only the calls after them (everything else about it is whole)."""
+    its record then carries only the calls after them (everything else about it is whole). `restart`:
+    what was read cannot be added to what the reader gave before: read the file again from its start."""
 
     records: list[Session | Learning]
     keep: frozenset[str] | None = None
     kept: Mapping[str, int] = field(default_factory=dict)
+    restart: bool = False
 
 
 class LineReader(Protocol):
@@ -419,6 +421,9 @@ class LineReader(Protocol):
 
     documents: bool
     """Whether the file may also be pretty-printed JSON documents (read with `iter_values`)."""
+
+    # A reader may say `tail_safe = False`: its state kept before a last line still being written does not
+    # describe what the flush after that line gives; such a file is then read whole the next time.
 
     def add(self, number: int, value: Any) -> None:
         """Take the record on line `number`; a record of the wrong shape raises TypeError, ValueError,

@@ -258,9 +258,16 @@ class _Log:
 
 class _Builder:
     """Collects the spans and log events of one file, then cuts them into sessions. A flush gives the
-    sessions that got a span or an event since the last one (`dirty`: their trace and log keys)."""
+    sessions that got a span or an event since the last one (`dirty`: their trace and log keys).
+
+    Its kept state is only the keys it saw (traces, log sessions, conversations), not the spans: a file
+    that grew by new traces is read on from there, its new sessions added to the stored ones; a trace,
+    conversation or log session that goes on across the cut needs them all, so the file is read again
+    whole (`Batch.restart`)."""
 
     documents = True
+    tail_safe = False
+    """Its kept keys cannot leave out a last line still being written: such a file is read whole next time."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -269,10 +276,13 @@ class _Builder:
         self.ids: dict[Any, str] = {}
         self.dirty: set[str] = set()
         self.dirty_logs: set[str] = set()
+        self.known: set[str] | None = None
+        """The keys read before this state was kept (None: reading from the start)."""
 
     def __getstate__(self) -> dict[str, Any]:
-        # the sessions to redo are delivered by the flush that follows
-        return {**self.__dict__, "dirty": set(), "dirty_logs": set()}
+        known = set(self.known or ()) | self.traces.keys() | self.logs.keys()
+        known.update(key for key, _traces in self._groups().items())
+        return {"path": self.path, "traces": {}, "logs": {}, "ids": {}, "dirty": set(), "dirty_logs": set(), "known": known}
 
     def add(self, line: int, value: Any) -> None:
         if type(value) is list:
@@ -358,22 +368,32 @@ class _Builder:
                     self.logs.setdefault(key, []).append(_Log(event, attrs, stamp, line))
                     self.dirty_logs.add(key)
 
-    def flush(self, report: ReadReport) -> Batch:
-        """The sessions with new spans or events since the last flush; the others stand."""
-        groups: dict[str, list[list[_Span]]] = {}
-        touched = set(self.dirty_logs)
+    def _groups(self) -> dict[str, list[tuple[str, list[_Span]]]]:
+        """The sessions: (trace key, spans) by conversation (else trace) id, and the log sessions."""
+        groups: dict[str, list[tuple[str, list[_Span]]]] = {}
         for key, spans in self.traces.items():
             conversation = next((s.attrs[k] for s in spans for k in _CONVERSATION if type(s.attrs.get(k)) is str), None)
-            groups.setdefault(conversation or key, []).append(spans)
-            if key in self.dirty:
-                touched.add(conversation or key)
+            groups.setdefault(conversation or key, []).append((key, spans))
         for key in self.logs:
             groups.setdefault(key, [])
+        return groups
+
+    def flush(self, report: ReadReport) -> Batch:
+        """The sessions with new spans or events since the last flush; the others stand."""
+        groups = self._groups()
+        touched = set(self.dirty_logs)
+        for key, traces in groups.items():
+            if any(trace in self.dirty for trace, _ in traces):
+                touched.add(key)
         self.dirty, self.dirty_logs = set(), set()
+        if self.known is not None and (self.known & groups.keys() or self.known & self.traces.keys()):
+            return Batch([], restart=True)  # a session that goes on across the cut: read the file again whole
         out: list[Session | Learning] = []
         for key, traces in groups.items():
             if key in touched:
-                out.append(_session(key, traces, self.logs.get(key, []), self.path))
+                out.append(_session(key, [spans for _, spans in traces], self.logs.get(key, []), self.path))
+        if self.known is not None:
+            return Batch(out)  # read on: new sessions, the stored ones stand
         return Batch(out, frozenset(groups.keys() - touched))
 
 
