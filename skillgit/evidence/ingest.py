@@ -128,8 +128,8 @@ def collect(paths: Iterable[tuple[Path, str]], result: IngestResult) -> list[Sou
             result.warnings.append(f"{path}: trace source does not exist; fix traces.sources in skillgit.yaml.")
             continue
         explicit = not os.path.isdir(path)
-        for name in [os.fspath(path)] if explicit else _walk(os.fspath(path)):
-            full = os.path.abspath(name)
+        top = os.path.abspath(path)
+        for full in [top] if explicit else _walk(top):  # a walk from an absolute folder gives absolute paths
             key = stat_key(full)
             if full not in seen and key is not None:
                 seen.add(full)

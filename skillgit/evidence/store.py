@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from skillgit.evidence import db
 from skillgit.evidence.adapters.lines import EPOCH, MICROSECOND, Batch, Skip, tool_call
@@ -61,15 +61,16 @@ def stat_key(path: str) -> list[int] | None:
     return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
-@dataclass
-class SourceRow:
+class SourceRow(NamedTuple):
     """What the store knows about one source file (its `sources` row, without the reader state); the JSON
     columns are read when asked for (a re-ingest of unchanged files looks at thousands of rows)."""
 
     id: int
     path: str
     format: str
-    key: list[int]
+    size: int
+    mtime_ns: int
+    inode: int
     read_to: int
     read_lines: int
     digest: str | None
@@ -81,6 +82,10 @@ class SourceRow:
     reader: int
     generation: int
     resumable: bool
+
+    @property
+    def key(self) -> list[int]:
+        return [self.size, self.mtime_ns, self.inode]
 
     @property
     def companions(self) -> dict[str, list[int] | None]:
@@ -186,8 +191,8 @@ class Store:
             "SELECT id, path, format, size, mtime_ns, inode, read_to, read_lines, digest, companions, sessions, learnings,"
             " skipped, examples, reader, generation, resumable FROM sources"
         )
-        return {r[1]: SourceRow(r[0], r[1], r[2], [r[3], r[4], r[5]], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14],
-                                r[15], bool(r[16])) for r in rows}
+        make = SourceRow._make
+        return {r[1]: make(r) for r in rows}
 
     def state(self, source_id: int) -> bytes | None:
         """The reader state kept for a source (to go on reading it), or None."""
