@@ -400,9 +400,15 @@ class Ingested:
                 pass  # a read-only or busy store: they are found again next time
 
     def used(self, skill: str, *, count_weak: bool, version: str | None = None) -> list[str]:
-        """Ids of the sessions attributed to `skill` (weak ones only with `count_weak`; of one version when given)."""
-        return [a.session_id for a in self.attributions
-                if a.skill == skill and a.counts(count_weak) and (version is None or a.version == version)]
+        """Ids of the sessions attributed to `skill` (weak ones only with `count_weak`; of one version when
+        given), oldest first — one skill's uses read, not every skill's."""
+        if "attributions" in self.__dict__ or self.store.con is None:
+            return [a.session_id for a in self.attributions
+                    if a.skill == skill and a.counts(count_weak) and (version is None or a.version == version)]
+        rows = {r[0] for r in self.store.con.execute(
+            "SELECT session FROM skill_uses WHERE skill = ? AND (? OR strength != 'weak') AND (? IS NULL OR version = ?)",
+            (skill, count_weak, version, version))}
+        return [s.id for s in self.summaries if s.row in rows]
 
     def latest(self) -> datetime | None:
         """When the last session ran (its start, else its end)."""
