@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -87,16 +88,45 @@ def all_versions(ws: Workspace, rev: str = "HEAD") -> dict[str, list[Version]]:
     return out
 
 
+def versions_after(ws: Workspace, known: dict[str, list[Version]], base: str, rev: str = "HEAD") -> dict[str, list[Version]] | None:
+    """`known` (every skill's versions at commit `base`, from `all_versions`) brought to `rev`, reading only
+    the commits since `base` — or None when that would not give what `all_versions(rev)` gives: `base` is
+    not an ancestor of `rev`, a merge came in since (the walk could order the old commits differently), or
+    a new commit is dated before `base` (a walk orders commits by date)."""
+    head = ws.repo.resolve(rev)
+    if head == base:
+        return dict(known)
+    if ws.repo.merge_base(base, head) != base or ws.repo.run("rev-list", "-1", "--merges", f"{base}..{head}").strip():
+        return None
+    dates = [int(x) for x in ws.repo.run("log", "--format=%ct", f"{base}..{head}").split()]
+    if not dates or min(dates) < int(ws.repo.run("log", "-1", "--format=%ct", base).strip()):
+        return None
+    touched: dict[str, list[tuple[LogRecord, Event]]] = {}
+    for record in ws.repo.iter_log(f"{base}..{head}", "--", ws.skills_root, ws.attic_root, raw=True):
+        names = {found[0] for change in record.files if (found := ws.skill_name_of(change.path)) is not None}
+        for name in names:
+            touched.setdefault(name, []).append((record, _event(record)))
+    out = dict(known)
+    for name, records in touched.items():
+        try:
+            check_skill_name(name)
+        except UsageError:
+            continue
+        out[name] = _numbered(ws, name, list(reversed(records)), known.get(name, []))
+    return out
+
+
 def _event(record: LogRecord) -> Event:
     return event_from_commit(record.commit, record.parents, record.author_name, record.author_email, record.time, record.message)
 
 
-def _numbered(ws: Workspace, name: str, records: list[tuple[LogRecord, Event]]) -> list[Version]:
-    """`records` (oldest first, each with its changed files and event) as versions v1…vN of skill `name`."""
+def _numbered(ws: Workspace, name: str, records: list[tuple[LogRecord, Event]], before: Sequence[Version] = ()) -> list[Version]:
+    """`records` (oldest first, each with its changed files and event) as versions of skill `name`, after
+    the versions `before` (v1…vN when there are none)."""
     active, attic = ws.skill_dir(name), ws.attic_dir(name)
-    out: list[Version] = []
-    blob: str | None = None
-    location = "gone"
+    out: list[Version] = list(before)
+    blob: str | None = before[-1].blob if before else None
+    location = before[-1].location if before else "gone"
     for record, event in records:
         skill_files = {c.path: c for c in record.files}
         for loc, directory in (("active", active), ("attic", attic)):

@@ -58,6 +58,22 @@ def test_one_walk_gives_every_skills_versions_as_versions_does(tmp_path: Path) -
     assert every["blindspot"][-1].rollback_of is not None
 
 
+def test_timelines_kept_for_an_earlier_head_are_brought_forward_from_its_commits_alone(tmp_path: Path) -> None:
+    from skillgit.history import versions_after
+
+    repo = busy_history(tmp_path)
+    ws = Workspace.open(repo)
+    for back in (1, 3, 6):
+        base = git(repo, "rev-parse", f"HEAD~{back}").strip()
+        earlier = all_versions(ws, base)
+        assert versions_after(ws, earlier, base) == all_versions(ws)
+    with dated("2026-01-01T00:00:00"):  # committed before its parent: a walk could order it elsewhere
+        (repo / "skills" / "social" / "extra.md").write_text("x\n")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-qm", "social: an extra file, dated back")
+    assert versions_after(ws, earlier, base) is None
+
+
 def counting_git(tmp_path: Path) -> tuple[dict[str, str], Path]:
     """An environment whose `git` is the real one, logging each command line first."""
     real = shutil.which("git")
@@ -90,5 +106,6 @@ def test_the_evidence_commands_read_history_once_whatever_the_number_of_skills(t
                                 text=True, env=env)
         assert result.returncode == 0, result.stderr
         json.loads(result.stdout)
-        walks = [line for line in log.read_text().splitlines() if line.startswith("log") and "--grep" not in line]
-        assert len(walks) <= 1, (command, walks)
+        logs = [line for line in log.read_text().splitlines() if line.startswith("log")]
+        assert not [line for line in logs if "-- skills/" in line or "-- skills_attic/" in line], command  # none per skill
+        assert len([line for line in logs if line.endswith("-- skills skills_attic")]) <= 1, (command, logs)

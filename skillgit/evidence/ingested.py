@@ -56,7 +56,9 @@ def open_catalog(repo: Any, config: Any, store: Store | None = None) -> Catalog:
 
 
 def catalog_of(ws: Any, store: Store | None) -> Catalog:
-    kept = _kept_versions(store, _versions_key(ws)) if store is not None else None
+    """The catalog of `ws` at HEAD, with the version timelines the store kept: for this HEAD as they are,
+    for an earlier one (HEAD went on from it in a line) brought forward by reading only the new commits."""
+    kept = _kept_versions(store, ws) if store is not None else None
     return Catalog(ws, versions=kept)
 
 
@@ -64,9 +66,16 @@ def _versions_key(ws: Any) -> str:
     return f"{ws.repo.head()}\t{ws.skills_root}\t{ws.attic_root}"
 
 
-def _kept_versions(store: Store, key: str) -> dict[str, list[Version]] | None:
+def _kept_versions(store: Store, ws: Any) -> dict[str, list[Version]] | None:
+    from skillgit.history import versions_after
+
     con = store.con
-    if con is None or db.get_meta(con, "versions_at") != key:
+    at = db.get_meta(con, "versions_at") if con is not None else None
+    if con is None or at is None or ws.repo.head() is None:
+        return None
+    base, _, roots = at.partition("\t")
+    key = _versions_key(ws)
+    if at != key and roots != key.partition("\t")[2]:
         return None
     out: dict[str, list[Version]] = {}
     for r in con.execute("SELECT skill, number, commit_id, time, event, author, blob, location, eval_summary, rollback_of"
@@ -74,7 +83,7 @@ def _kept_versions(store: Store, key: str) -> dict[str, list[Version]] | None:
         when = _dt(r[3])
         assert when is not None
         out.setdefault(r[0], []).append(Version(r[1], r[2], when, r[4], r[5], r[6], r[7], r[8], r[9]))
-    return out
+    return out if at == key else versions_after(ws, out, base)
 
 
 # -- bringing the derived tables up to date ------------------------------------------------------
