@@ -40,7 +40,7 @@ from skillgit.evidence.attribution import (
     version_of,
 )
 from skillgit.evidence.session import Learning, Session, SessionSummary, SkillUse
-from skillgit.evidence.store import Store, _dt, _us
+from skillgit.evidence.store import Store, from_micros, micros
 from skillgit.history import Version
 
 _CHUNK = 500
@@ -80,7 +80,7 @@ def _kept_versions(store: Store, ws: Any) -> dict[str, list[Version]] | None:
     out: dict[str, list[Version]] = {}
     for r in con.execute("SELECT skill, number, commit_id, time, event, author, blob, location, eval_summary, rollback_of"
                          " FROM versions ORDER BY skill, number"):
-        when = _dt(r[3])
+        when = from_micros(r[3])
         assert when is not None
         out.setdefault(r[0], []).append(Version(r[1], r[2], when, r[4], r[5], r[6], r[7], r[8], r[9]))
     return out if at == key else versions_after(ws, out, base)
@@ -237,7 +237,7 @@ def _keep_versions(con: sqlite3.Connection, catalog: Catalog, key: str) -> None:
     for r in con.execute("SELECT skill, number, commit_id, time, event, author, blob, location, eval_summary, rollback_of"
                          " FROM versions ORDER BY skill, number"):
         kept.setdefault(r[0], []).append(tuple(r[1:]))
-    now = {name: [(v.number, v.commit, _us(v.time), v.event, v.author, v.blob, v.location, v.eval_summary, v.rollback_of)
+    now = {name: [(v.number, v.commit, micros(v.time), v.event, v.author, v.blob, v.location, v.eval_summary, v.rollback_of)
                   for v in history] for name, history in catalog.all_versions().items()}
     changed = [name for name in kept.keys() | now.keys() if kept.get(name) != now.get(name)]
     for name in changed:
@@ -246,7 +246,7 @@ def _keep_versions(con: sqlite3.Connection, catalog: Catalog, key: str) -> None:
                         [(name, *row) for row in now.get(name, [])])
         uses = con.execute("SELECT session, stamp, time FROM skill_uses WHERE skill = ?", (name,)).fetchall()
         con.executemany("UPDATE skill_uses SET version = ? WHERE skill = ? AND session = ?",
-                        [(version_of(catalog, name, stamp, _dt(time)), name, row) for row, stamp, time in uses])
+                        [(version_of(catalog, name, stamp, from_micros(time)), name, row) for row, stamp, time in uses])
     db.set_meta(con, "versions_at", key)
 
 
@@ -290,9 +290,9 @@ def _attribute(con: sqlite3.Connection, catalog: Catalog, mains: list[int]) -> N
                 found_hits |= hits.get(child, set())
                 times += [t for t in base[child][1:] if t is not None]
             started, ended = (min(times), max(times)) if times else (None, None)
-        when = aware(_dt(started) or _dt(ended))
+        when = aware(from_micros(started) or from_micros(ended))
         for name, strength, stamp in strongest(found, found_reads, found_hits, catalog):
-            out.append((name, main, strength, stamp, version_of(catalog, name, stamp, when), _us(when)))
+            out.append((name, main, strength, stamp, version_of(catalog, name, stamp, when), micros(when)))
     con.executemany("INSERT OR REPLACE INTO skill_uses VALUES (?, ?, ?, ?, ?, ?)", out)
     con.execute(f"UPDATE sessions SET attributed = 1 WHERE id IN ({marks})", mains)
 
@@ -343,7 +343,7 @@ class Ingested:
         found = []
         for skill, row, strength, version, time in con.execute("SELECT skill, session, strength, version, time FROM skill_uses"):
             if row in order:
-                found.append((order[row][0], skill, Attribution(order[row][1], skill, version, strength, _dt(time))))
+                found.append((order[row][0], skill, Attribution(order[row][1], skill, version, strength, from_micros(time))))
         found.sort(key=lambda t: (t[0], t[1]))
         return [a for _, _, a in found]
 

@@ -274,7 +274,7 @@ class Store:
             con.executemany(
                 "INSERT INTO learnings(source_id, seq, title, ts, type, source, context, takeaway, pattern_key, skill, skills,"
                 " origin, day) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(source_id, lseq + i + 1, x.title, _us(x.ts), x.type, x.source, x.context, x.takeaway, x.pattern_key, x.skill,
+                [(source_id, lseq + i + 1, x.title, micros(x.ts), x.type, x.source, x.context, x.takeaway, x.pattern_key, x.skill,
                   _ENCODE(list(x.skills)), x.origin, x.day) for i, x in enumerate(learnings)],
             )
             lseq += len(learnings)
@@ -371,7 +371,7 @@ class Store:
                 calls += sum(m[3] for m in members)
                 failed += sum(m[4] for m in members)
                 texts = texts or any(m[5] for m in members)
-            out.append(SessionSummary(sid, _dt(started), _dt(ended), outcome, calls, failed, bool(texts), row))
+            out.append(SessionSummary(sid, from_micros(started), from_micros(ended), outcome, calls, failed, bool(texts), row))
         out.sort(key=lambda s: (s.started or EPOCH, s.id))
         return out
 
@@ -416,7 +416,7 @@ class Store:
             for r in con.execute(f"SELECT id, session, tool, origin, started, ended, outcome, turns, final_message, meta"
                                  f" FROM sessions WHERE id IN ({q})", part):
                 base[r[0]] = Session(
-                    id=r[1], source=r[2], origin=r[3], started=_dt(r[4]), ended=_dt(r[5]), outcome=r[6],
+                    id=r[1], source=r[2], origin=r[3], started=from_micros(r[4]), ended=from_micros(r[5]), outcome=r[6],
                     tool_calls=tuple(calls[r[0]]), skills=tuple(skills[r[0]]), final_message=r[8], turns=r[7],
                     meta=json.loads(r[9]),
                 )
@@ -444,7 +444,7 @@ class Store:
             if mark in seen:
                 continue
             seen.add(mark)
-            out.append(Learning(title=r[0], ts=_dt(r[1]), type=r[2], source=r[3], context=r[4], takeaway=r[5],
+            out.append(Learning(title=r[0], ts=from_micros(r[1]), type=r[2], source=r[3], context=r[4], takeaway=r[5],
                                 pattern_key=r[6], skill=r[7], origin=r[8], skills=tuple(json.loads(r[9])), day=r[10]))
         out.sort(key=lambda x: (x.ts or EPOCH, x.origin))
         return out
@@ -496,7 +496,7 @@ def _extend(con: sqlite3.Connection, row: int, session: Session, kept: int, foun
         " facts = NULL, parent = ?, calls = (SELECT coalesce(sum(count), 0) FROM calls WHERE session = ?),"
         " failed_calls = (SELECT coalesce(sum(failed), 0) FROM calls WHERE session = ?),"
         " texts = (SELECT coalesce(max(texts), 0) FROM calls WHERE session = ?) WHERE id = ?",
-        (session.origin, _us(session.started), _us(session.ended), session.outcome, session.turns, session.final_message,
+        (session.origin, micros(session.started), micros(session.ended), session.outcome, session.turns, session.final_message,
          _ENCODE(dict(session.meta)), parent if isinstance(parent, str) else None, row, row, row, row),
     )
     merged = con.execute("SELECT merged_into FROM sessions WHERE id = ?", (row,)).fetchone()[0]
@@ -536,7 +536,7 @@ def _session_rows(sessions: list[Session], inputs: dict[int, Inputs], source_id:
         out.commands.extend((command, row) for command in found.commands)
         parent = s.meta.get("parent")
         out.sessions.append((
-            row, source_id, seq + i, s.id, s.source, s.origin, _us(s.started), _us(s.ended), s.outcome, s.turns,
+            row, source_id, seq + i, s.id, s.source, s.origin, micros(s.started), micros(s.ended), s.outcome, s.turns,
             s.final_message, _ENCODE(dict(s.meta)), parent if isinstance(parent, str) else None, len(calls), failed,
             int(found.texts), None if found.facts is None else _ENCODE(found.facts),
         ))
@@ -577,7 +577,8 @@ def _has_text(call: ToolCall) -> bool:
     return bool(call_text(call))
 
 
-def _us(value: datetime | None) -> int | None:
+def micros(value: datetime | None) -> int | None:
+    """A time as the store keeps it: integer microseconds since the Unix epoch (a naive time is UTC)."""
     if value is None:
         return None
     if value.tzinfo is None:
@@ -585,7 +586,8 @@ def _us(value: datetime | None) -> int | None:
     return (value - EPOCH) // MICROSECOND
 
 
-def _dt(value: int | None) -> datetime | None:
+def from_micros(value: int | None) -> datetime | None:
+    """A time the store keeps, as an aware UTC datetime."""
     return None if value is None else EPOCH + MICROSECOND * value
 
 
