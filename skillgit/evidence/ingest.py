@@ -227,13 +227,11 @@ def ingest(
                 result.sessions += row.sessions
                 result.learnings += row.learnings
                 _add_skips(result, row.skipped, row.skips())
-        claude = store.subagents(counted)
+        result.subagents_folded = store.subagents(counted)
         if catalog is not None:
             refresh(store, catalog)
     finally:
         store.close()
-    ids = {sid for sid, _ in claude}
-    result.subagents_folded = sum(1 for _, parent in claude if parent is not None and parent in ids)
     result.sessions -= result.subagents_folded
     result.seconds = time.perf_counter() - started
     return result

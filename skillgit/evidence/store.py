@@ -6,9 +6,10 @@ transaction that also checks the row is still the one the read started from (ano
 have written it meanwhile: then this result is dropped, the newer one stands).
 
 Which rows are sessions of their own is settled after every write (`settle`), with the rules the
-evidence has always had: a subagent session (a row naming a `parent` session of the same tool) is
-merged into its parent when the parent is stored; the same session id stored from several files
-counts once, from the first file in path order. `sessions.role` says which (`session`, `subagent`
+evidence has always had: a subagent session (a row naming a `parent` session of the same tool — an
+adapter sets `meta.parent`, as the Claude Code one does for subagent transcripts) is merged into its
+parent when the parent is stored; the same session id stored from several files counts once, from
+the first file in path order. `sessions.role` says which (`session`, `subagent`
 merged into `merged_into`, or `duplicate`); a session whose rows changed is marked unattributed.
 
 Reading: `summaries` (what metrics need of every session, without tool calls), `sessions(rows)`
@@ -32,8 +33,6 @@ from skillgit.evidence.session import Learning, Session, SessionSummary, SkillUs
 READER_VERSION = 5
 """The adapters' reading rules; a source stored under another version is read again whole."""
 EXAMPLES_PER_FILE = 5
-SUBAGENT_TOOL = "claude-code"
-"""The tool whose sessions name a parent they are merged into (Claude Code subagent transcripts)."""
 
 
 
@@ -203,14 +202,15 @@ class Store:
         """The ids of the sessions stored from a source."""
         return {r[0] for r in self._db().execute("SELECT session FROM sessions WHERE source_id = ?", (source_id,))}
 
-    def subagents(self, paths: Sequence[str]) -> list[tuple[str, str | None]]:
-        """(session id, parent) of the subagent-capable sessions stored from `paths` (for ingest's summary)."""
+    def subagents(self, paths: Sequence[str]) -> int:
+        """How many of the sessions stored from `paths` are subagents of a session stored from them too."""
         if self.con is None or not paths:
-            return []
+            return 0
         wanted = set(paths)
-        rows = self.con.execute("SELECT src.path, s.session, s.parent FROM sessions s JOIN sources src ON src.id = s.source_id"
-                                " WHERE s.tool = ?", (SUBAGENT_TOOL,))
-        return [(str(sid), parent) for path, sid, parent in rows if path in wanted]
+        rows = [(tool, sid, parent) for path, tool, sid, parent in self.con.execute(
+            "SELECT src.path, s.tool, s.session, s.parent FROM sessions s JOIN sources src ON src.id = s.source_id") if path in wanted]
+        ids = {(tool, sid) for tool, sid, _ in rows}
+        return sum(1 for tool, _, parent in rows if parent is not None and (tool, parent) in ids)
 
     # -- writing -----------------------------------------------------------------------------------
 
@@ -312,15 +312,15 @@ class Store:
             "SELECT s.id, src.path, s.seq, s.session, s.tool, s.parent, s.role, s.merged_into"
             " FROM sessions s JOIN sources src ON src.id = s.source_id ORDER BY src.path, s.seq"
         ).fetchall()
-        parents = {r[3] for r in rows if r[4] == SUBAGENT_TOOL}
-        folded = {r[3] for r in rows if r[4] == SUBAGENT_TOOL and r[5] is not None and r[5] in parents and r[5] != r[3]}
+        parents = {(r[4], r[3]) for r in rows}
+        folded = {r[3] for r in rows if r[5] is not None and (r[4], r[5]) in parents and r[5] != r[3]}
         main: dict[str, int] = {}
         for r in rows:
             if r[3] not in folded and r[3] not in main:
                 main[r[3]] = r[0]
         child: dict[tuple[str, str], int] = {}  # (parent, child session id) -> row; the last stored wins
         for r in rows:
-            if r[4] == SUBAGENT_TOOL and r[3] in folded and r[5] in main:
+            if r[5] is not None and r[3] in folded and (r[4], r[5]) in parents and r[5] in main:
                 child[(r[5], r[3])] = r[0]
         role: dict[int, tuple[str, int | None]] = {row: ("session", None) for row in main.values()}
         for (parent, _sid), row in child.items():
