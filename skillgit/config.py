@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping
+import functools
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -91,9 +93,27 @@ class Config(Section):
         if self.agent.email:
             return str(self.agent.email)
         for pattern in self.agent.identities:
-            if not any(ch in pattern for ch in "*?["):
+            if not any(ch in pattern for ch in IDENTITY_WILDCARDS):
                 return str(pattern)
         return None
+
+
+IDENTITY_WILDCARDS = "*?"
+"""The only special characters of an `agent.identities` pattern; everything else, `[` and `]`
+included (as in `yoyo[bot]@users.noreply.github.com`), matches itself."""
+
+
+@functools.lru_cache(maxsize=512)
+def _identity_regex(pattern: str) -> re.Pattern[str]:
+    parts = (".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern.casefold())
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def identity_matches(email: str, patterns: Iterable[str]) -> bool:
+    """True when `email` matches one of the `agent.identities` patterns: case-insensitive, the whole
+    address; `*` is any run of characters, `?` one character, every other character is literal."""
+    folded = email.casefold()
+    return any(_identity_regex(str(p)).fullmatch(folded) for p in patterns)
 
 
 def _explain(error: Any) -> str:
@@ -127,6 +147,6 @@ paths:
   attic: skills_attic
 agent:
   origin: {origin or 'null'}                # frontmatter origin the agent may edit
-  identities: []              # author e-mails of agent commits (fnmatch globs)
+  identities: []              # e-mails of agent commits (author or committer; `*` and `?` are wildcards)
   self_skill: {self_skill or 'null'}            # the evolver's own skill: never editable by the agent
 """

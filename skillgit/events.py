@@ -52,12 +52,15 @@ def _problems(message: Message) -> tuple[Problem, ...]:
             f"governed key `{key}` on message line {line} is outside the final trailer block (a forged trailer); remove it from the body",
         ))
     seen: dict[str, int] = {}
-    for key, _value in tr.items:
+    for key, value in tr.items:
         canon = T.canonical_key(key)
         if canon is None and key.lower().startswith("skill-"):
             problems.append(Problem("SG001", key, f"`{key}` is not a skillgit trailer key; use one of {', '.join(T.KEYS)}"))
         elif canon:
             seen[canon] = seen.get(canon, 0) + 1
+            problem = T.value_problem(value)
+            if problem is not None:
+                problems.append(Problem("SG001", canon, f"`{canon}`: {problem}; write one short line, as skillgit does"))
     for key, count in seen.items():
         if count > 1:
             problems.append(Problem("SG001", key, f"`{key}` appears {count} times; keep exactly one"))
@@ -152,6 +155,8 @@ class Event:
     kind: str | None
     """The event type; None for a commit that is not an event."""
     revert_of: str | None = None
+    committer_email: str = ""
+    """The committer's e-mail ("" when not read): an agent commit is one whose author or committer is the agent."""
 
     @cached_property
     def skill(self) -> str | None:
@@ -180,7 +185,8 @@ class Event:
 
 
 def event_from_commit(
-    commit: str, parents: tuple[str, ...], author_name: str, author_email: str, timestamp: int, text: str
+    commit: str, parents: tuple[str, ...], author_name: str, author_email: str, timestamp: int, text: str,
+    committer_email: str = "",
 ) -> Event:
     message = T.parse_message(text)
     kind = message.trailers.get(T.EVENT)
@@ -191,4 +197,4 @@ def event_from_commit(
         if kind is None:
             kind = "rollback"
     when = datetime.fromtimestamp(timestamp, tz=UTC)
-    return Event(commit, parents, author_name, author_email, when, message, kind, revert_of)
+    return Event(commit, parents, author_name, author_email, when, message, kind, revert_of, committer_email)

@@ -221,21 +221,38 @@ def _lines(text: str) -> list[str]:
 # -- writing ---------------------------------------------------------------------------------------
 
 
+LINE_SEPARATORS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+"""Characters that end a line for some reader: git splits only on LF, Python's `splitlines()` (and
+many editors and log viewers) on all of these, so a value holding one reads as two lines to some."""
+
+
+def value_problem(value: str) -> str | None:
+    """What makes `value` unfit as a trailer value (as skillgit writes and accepts them), or None."""
+    if any(ch in LINE_SEPARATORS for ch in value):
+        found = next(ch for ch in value if ch in LINE_SEPARATORS)
+        return (f"the value contains a line break (U+{ord(found):04X}); trailer values are one line "
+                "(a line break could inject a forged trailer)")
+    if not value.strip(_WS):
+        return "the value is empty"
+    if len(value.strip(_WS)) > MAX_VALUE:
+        return f"the value has {len(value.strip(_WS))} characters (limit {MAX_VALUE})"
+    if any((ord(ch) < 32 and ch != "\t") or 0x7F <= ord(ch) <= 0x9F for ch in value):
+        return "the value contains control characters"
+    return None
+
+
 def check_value(key: str, value: str) -> str:
     """The value as it will be written, or TrailerError naming the key and the fix."""
-    if "\n" in value or "\r" in value:
-        raise TrailerError(
-            f"trailer {key}: the value contains a line break; trailer values are one line "
-            "(a newline could inject a forged trailer). Put details in the commit body instead."
-        )
-    value = value.strip(_WS)
-    if not value:
+    problem = value_problem(value)
+    if problem is None:
+        return value.strip(_WS)
+    if "line break" in problem:
+        raise TrailerError(f"trailer {key}: {problem}. Put details in the commit body instead.")
+    if problem == "the value is empty":
         raise TrailerError(f"trailer {key}: the value is empty; give a one-line value.")
-    if len(value) > MAX_VALUE:
-        raise TrailerError(f"trailer {key}: the value has {len(value)} characters (limit {MAX_VALUE}); shorten it.")
-    if any(ord(ch) < 32 and ch != "\t" for ch in value):
-        raise TrailerError(f"trailer {key}: the value contains control characters; remove them.")
-    return value
+    if "characters (limit" in problem:
+        raise TrailerError(f"trailer {key}: {problem}; shorten it.")
+    raise TrailerError(f"trailer {key}: {problem}; remove them.")
 
 
 def format_message(title: str, trailers: list[tuple[str, str]], body: str = "") -> str:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from skillgit import trailers as T
-from skillgit.config import Config
+from skillgit.config import Config, identity_matches
 from skillgit.errors import CheckFailed, RepoStateError, UsageError
 from skillgit.events import Event, event_from_commit, title_for
 from skillgit.git import Identity, Repo, TreeEdit
@@ -106,12 +105,15 @@ class Workspace:
             return []
         records = self.repo.log(*EVENT_GREP, *extra, rev)
         events = [
-            event_from_commit(r.commit, r.parents, r.author_name, r.author_email, r.time, r.message) for r in records
+            event_from_commit(r.commit, r.parents, r.author_name, r.author_email, r.time, r.message, r.committer_email)
+            for r in records
         ]
         return [e for e in events if e.kind is not None]
 
-    def is_agent(self, email: str) -> bool:
-        return any(fnmatch.fnmatchcase(email.lower(), p.lower()) for p in self.config.agent.identities)
+    def is_agent(self, *emails: str) -> bool:
+        """True when any of `emails` (a commit's author and committer) matches `agent.identities`."""
+        patterns = self.config.agent.identities
+        return any(identity_matches(email, patterns) for email in emails if email)
 
     def require_clean(self, paths: Sequence[str], what: str) -> None:
         changed = self.repo.changed_paths(paths)

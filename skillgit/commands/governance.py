@@ -38,6 +38,8 @@ def verify(ctx: click.Context, range_spec: str | None, fmt: str, require_signed_
     from skillgit.workspace import Workspace
 
     report = run_verify(Workspace.open(where(ctx, directory)), range_spec, require_signed_agent=require_signed_agent)
+    for warning in report.warnings:
+        click.echo(f"skillgit: warning: {warning}", err=True)
     if fmt == "json":
         click.echo(json.dumps(report.to_json(), indent=2))
     elif fmt == "github":

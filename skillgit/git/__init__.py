@@ -15,6 +15,7 @@ from __future__ import annotations
 from skillgit.git.blobs import BlobReader
 from skillgit.git.core import RepoCore
 from skillgit.git.history import HistoryMixin
+from skillgit.git.merges import clean_merge, clean_merges
 from skillgit.git.process import git_env, run_git
 from skillgit.git.records import (
     ZERO,
@@ -38,5 +39,6 @@ class Repo(HistoryMixin, WritingMixin):
 
 __all__ = [
     "PENDING_FILE", "ZERO", "AddFromWorktree", "BlobReader", "CopyTree", "Identity", "LogRecord", "PutFile",
-    "RawChange", "RemovePath", "Repo", "RepoCore", "TreeEdit", "blob_id", "git_env", "parse_raw_z", "run_git",
+    "RawChange", "RemovePath", "Repo", "RepoCore", "TreeEdit", "blob_id", "clean_merge", "clean_merges", "git_env",
+    "parse_raw_z", "run_git",
 ]

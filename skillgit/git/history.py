@@ -29,7 +29,7 @@ class HistoryMixin(RepoCore):
         self, *args: str, raw: bool = False, signatures: bool = False, stdin: str | None = None
     ) -> Iterator[bytes]:
         """`iter_log`'s records unparsed (`records.log_record` parses one), for readers that skip most."""
-        fmt = "--format=%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%at%x1f" + ("%G?" if signatures else "") + "%x1f%B%x1f"
+        fmt = "--format=%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%at%x1f%ce%x1f" + ("%G?" if signatures else "") + "%x1f%B%x1f"
         extra = ["--raw", "--no-abbrev", "--no-renames"] if raw else []
         try:
             proc = subprocess.Popen(

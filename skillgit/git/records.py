@@ -86,6 +86,7 @@ class LogRecord:
     files: tuple[RawChange, ...] = ()
     signature: str = ""
     """git's %G? (G good, U good with unknown validity, N none, B bad, …) when asked for; else ""."""
+    committer_email: str = ""
 
 
 def unquote(path: str) -> str:
@@ -99,14 +100,14 @@ def unquote(path: str) -> str:
 
 def log_record(chunk: bytes) -> LogRecord:
     text = chunk.decode("utf-8", "surrogateescape")
-    commit, parents, name, email, when, signature, body, rest = text.split("\x1f", 7)
+    commit, parents, name, email, when, committer, signature, body, rest = text.split("\x1f", 8)
     files = []
     for line in rest.splitlines():
         if line.startswith(":"):
             meta, _, path = line.partition("\t")
             old_mode, new_mode, old_oid, new_oid, status = meta[1:].split()
             files.append(RawChange(status[0], unquote(path), old_mode, new_mode, old_oid, new_oid))
-    return LogRecord(commit, tuple(parents.split()), name, email, int(when), body, tuple(files), signature)
+    return LogRecord(commit, tuple(parents.split()), name, email, int(when), body, tuple(files), signature, committer)
 
 
 def parse_raw_z(out: str) -> list[RawChange]:

@@ -100,7 +100,8 @@ def write_summary(report: Report, path: str | None = None) -> Path | None:
 
 def github_lines(report: Report) -> list[str]:
     """Everything `--format github` prints: annotations, then one plain line per violation, then the verdict."""
-    lines = annotation_lines(report.violations)
+    lines = [f"::warning title={escape_property('skillgit verify')}::{escape_data(w)}" for w in report.warnings]
+    lines += annotation_lines(report.violations)
     lines += [v.render() for v in report.violations]
     lines.append(verdict(report))
     return lines

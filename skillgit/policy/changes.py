@@ -55,9 +55,9 @@ def mentions_governed(message: str) -> bool:
     return "skill-" in lowered or "this reverts commit " in lowered
 
 
-def is_agent(ws: Workspace, email: str, event: Event | None) -> bool:
-    """An agent commit: the author matches agent.identities, or it is a cycle event."""
-    return ws.is_agent(email) or (event is not None and event.is_cycle)
+def is_agent(ws: Workspace, email: str, event: Event | None, committer: str = "") -> bool:
+    """An agent commit: the author or the committer matches agent.identities, or it is a cycle event."""
+    return ws.is_agent(email, committer) or (event is not None and event.is_cycle)
 
 
 def revert_target(message: str) -> str | None:
@@ -135,36 +135,58 @@ def author_of_next_commit(repo: Repo) -> Author:
     return Author(match.group("name"), match.group("email"))
 
 
+def committer_of_next_commit(repo: Repo) -> str:
+    """The committer e-mail `git commit` will record ("" when git knows none)."""
+    email = os.environ.get("GIT_COMMITTER_EMAIL")
+    if email is not None:
+        return email
+    match = _IDENT.match(repo.run("var", "GIT_COMMITTER_IDENT", check=False).strip())
+    return match.group("email") if match else ""
+
+
 def index_change(
     ws: Workspace,
     reader: BlobReader,
     *,
     parent: str | None,
     message: str | None,
-    merge: bool = False,
+    merge_parents: tuple[str, ...] = (),
     revert_of: str | None = None,
 ) -> Change:
     """The commit `git commit` is about to make: the real index's tree against `parent`.
 
-    `message` is None in the pre-commit hook (not written yet). A merge is checked for its message
-    only: the commits it brings in are checked on their own.
+    `message` is None in the pre-commit hook (not written yet). A merge (`merge_parents`, its
+    parents in order) is checked for its own change: what the index holds that a clean re-merge
+    of its parents would not.
     """
     from skillgit.events import event_from_commit
 
     repo = ws.repo
     author = author_of_next_commit(repo)
-    files: tuple[FileChange, ...] = ()
-    if not merge:
-        files = file_changes(repo.staged_changes(parent))
     parsed = T.parse_message(message) if message is not None else None
     event = None
     if message is not None and parsed is not None and parsed.trailers.get(T.EVENT):
         event = event_from_commit("0" * 40, (), author.name, author.email, 0, message)
+    committer = ""
     agent = is_agent(ws, author.email, event)
+    if not agent and ws.config.agent.identities:
+        committer = committer_of_next_commit(repo)
+        agent = ws.is_agent(committer)
+    files: tuple[FileChange, ...]
+    if merge_parents:
+        from skillgit.policy.merges import own_change
+
+        only = None if agent else (ws.skills_root, ws.attic_root)
+        files = file_changes(own_change(reader, repo.root, merge_parents, repo.write_index_tree(), only))
+    else:
+        files = file_changes(repo.staged_changes(parent))
     history: tuple[Event, ...] = ()
     if agent and parent is not None:
         history = tuple(reversed(ws.events(rev=parent)))
     return build_change(
+        committer_email=committer,
+        merge=bool(merge_parents),
+        files_at=files_at_lookup(reader),
         commit=None,
         parent=parent,
         author_name=author.name,
@@ -187,6 +209,21 @@ def tree_lookup(reader: BlobReader, tree: str | Callable[[], str]) -> Callable[[
     from skillgit.policy.trees import TreeFiles
 
     return TreeFiles(reader, tree)
+
+
+def files_at_lookup(reader: BlobReader) -> Callable[[str, str], Mapping[str, str]]:
+    """`Change.files_at` through the batch reader (a listing per commit, kept while the change is checked)."""
+    from skillgit.policy.trees import TreeFiles
+
+    trees: dict[str, TreeFiles] = {}
+
+    def files_at(rev: str, prefix: str) -> Mapping[str, str]:
+        found = trees.get(rev)
+        if found is None:
+            found = trees[rev] = TreeFiles(reader, rev)
+        return found(prefix)
+
+    return files_at
 
 
 def lookups(ws: Workspace, reader: BlobReader, tree: str | Callable[[], str], parent: str | None) -> dict[str, Any]:

@@ -52,8 +52,8 @@ def run_pre_commit(directory: Path | str = ".") -> HookResult:
         context = _context(repo, reader)
         if context is None:
             return HookResult(0)
-        ws, parent, merge = context
-        change = index_change(ws, reader, parent=parent, message=None, merge=merge)
+        ws, parent, merge_parents = context
+        change = index_change(ws, reader, parent=parent, message=None, merge_parents=merge_parents)
         return _verdict(_check(change, ws))
 
 
@@ -67,46 +67,56 @@ def run_commit_msg(message_file: Path | str, directory: Path | str = ".") -> Hoo
         context = _context(repo, reader)
         if context is None:
             return HookResult(0)
-        ws, parent, merge = context
+        ws, parent, merge_parents = context
         raw = path.read_bytes().decode("utf-8", "surrogateescape")
         text = T.cleanup_message(raw, comment_char(repo, raw))
         if not text.strip():
             return HookResult(0)  # git aborts an empty message itself
-        change = index_change(ws, reader, parent=parent, message=text, merge=merge)
+        change = index_change(ws, reader, parent=parent, message=text, merge_parents=merge_parents)
         added: list[tuple[str, str]] = []
         revert_of = None
         message = change.message
-        if not merge and message is not None and message.trailers.get(T.EVENT) is None and not message.forged:
-            target = revert_target(text)
+        if message is not None and message.trailers.get(T.EVENT) is None and not message.forged:
+            target = None if merge_parents else revert_target(text)
             if target:
                 added, revert_of = _rollback_trailers(ws, reader, change, target)
             elif not change.agent:
-                added = _manual_trailers(ws, reader, change)
+                added = _manual_trailers(ws, change)
         if added:
             _append_trailers(repo, path, added)
+        if added or _restamp_version(repo, path, ws, change):
             raw = path.read_bytes().decode("utf-8", "surrogateescape")
             text = T.cleanup_message(raw, comment_char(repo, raw))
-            change = index_change(ws, reader, parent=parent, message=text, merge=merge, revert_of=revert_of)
+            change = index_change(ws, reader, parent=parent, message=text, merge_parents=merge_parents,
+                                  revert_of=revert_of)
         result = _verdict(_check(change, ws))
         return HookResult(result.code, result.lines, tuple(added))
 
 
-def _context(repo: Repo, reader: BlobReader) -> tuple[Workspace, str | None, bool] | None:
-    """(workspace, parent of the new commit, merge?) — None when the repository is not managed."""
+def _context(repo: Repo, reader: BlobReader) -> tuple[Workspace, str | None, tuple[str, ...]] | None:
+    """(workspace, first parent of the new commit, all its parents when it is a merge) — None when
+    the repository is not managed."""
     from skillgit.workspace import Workspace
 
     found = reader.read_object("HEAD")
     head = found[0] if found and found[1] == "commit" else None
     parent = head
+    merge_parents: tuple[str, ...] = ()
     if found is not None and head is not None and amending():
         parents = [line[7:] for line in found[2].decode("utf-8", "replace").split("\n\n", 1)[0].splitlines()
                    if line.startswith("parent ")]
         parent = parents[0] if parents else None
+        merge_parents = tuple(parents) if len(parents) > 1 else ()
     config = config_for_commit(repo, reader, parent if parent is not None else head)
     if config is None:
         return None
-    merge = (repo.git_dir / "MERGE_HEAD").exists()
-    return Workspace(repo, config), parent, merge
+    if head is not None and not merge_parents:
+        try:
+            others = (repo.git_dir / "MERGE_HEAD").read_text(encoding="ascii").split()
+        except (OSError, UnicodeDecodeError):
+            others = []
+        merge_parents = (head, *others) if others else ()
+    return Workspace(repo, config), parent, merge_parents
 
 
 def _check(change: Change, ws: Workspace) -> list[Violation]:
@@ -145,30 +155,15 @@ def _skills_in(ws: Workspace, files: tuple[FileChange, ...]) -> set[str]:
     return names
 
 
-def _version(ws: Workspace, reader: BlobReader, change: Change, name: str) -> str:
+def _version(ws: Workspace, change: Change, name: str) -> str:
     """`<before>..<after>` SKILL.md blob ids of skill `name` (active location first, then the attic)."""
     from skillgit.events import version_value
+    from skillgit.policy.rules.common import skill_version
 
-    def side(after: bool) -> str | None:
-        for location in ("active", "attic"):
-            path = f"{ws.dir_for(name, location)}/SKILL.md"
-            for f in change.files:
-                if f.path == path:
-                    oid = f.new_oid if after else f.old_oid
-                    if oid:
-                        return oid
-                    break
-            else:
-                if change.parent is not None:
-                    oid = reader.oid(f"{change.parent}:{path}")
-                    if oid:
-                        return oid
-        return None
-
-    return version_value(side(False), side(True))
+    return version_value(*skill_version(change, ws.config, name))
 
 
-def _manual_trailers(ws: Workspace, reader: BlobReader, change: Change) -> list[tuple[str, str]]:
+def _manual_trailers(ws: Workspace, change: Change) -> list[tuple[str, str]]:
     from skillgit.model.skill import name_is_safe
 
     names = _skills_in(ws, change.files)
@@ -177,7 +172,7 @@ def _manual_trailers(ws: Workspace, reader: BlobReader, change: Change) -> list[
     name = names.pop()
     if not name_is_safe(name):
         return []
-    return [(T.EVENT, "manual"), (T.NAME, name), (T.VERSION, _version(ws, reader, change, name))]
+    return [(T.EVENT, "manual"), (T.NAME, name), (T.VERSION, _version(ws, change, name))]
 
 
 def _rollback_trailers(
@@ -207,7 +202,7 @@ def _rollback_trailers(
     pairs = [
         (T.EVENT, "rollback"),
         (T.NAME, name),
-        (T.VERSION, _version(ws, reader, change, name)),
+        (T.VERSION, _version(ws, change, name)),
         (T.ROLLBACK_OF, record.commit),
         (T.REASON, T.check_value(T.REASON, reason.replace("\n", " ").replace("\r", " "))),
     ]
@@ -228,12 +223,38 @@ def _exists(repo: Repo, rev: str) -> bool:
     return bool(repo.run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False).strip())
 
 
-def _append_trailers(repo: Repo, path: Path, pairs: list[tuple[str, str]]) -> None:
+def _append_trailers(repo: Repo, path: Path, pairs: list[tuple[str, str]], if_exists: str = "addIfDifferent") -> None:
     """Add trailers with git itself, which keeps them above comments and the scissors line."""
-    args = ["interpret-trailers", "--in-place", "--where", "end", "--if-exists", "addIfDifferent", "--if-missing", "add"]
+    args = ["interpret-trailers", "--in-place", "--where", "end", "--if-exists", if_exists, "--if-missing", "add"]
     for key, value in pairs:
         args += ["--trailer", f"{key}: {value}"]
     repo.run(*args, str(path))
+
+
+def _restamp_version(repo: Repo, path: Path, ws: Workspace, change: Change) -> bool:
+    """On `git commit --amend`, bring a stale `Skill-Version` in line with the amended change.
+
+    True when the message file was rewritten. Outside an amend a wrong value is left for SG001 to
+    refuse: the hook does not make up for a message that claims another version."""
+    from skillgit.events import MUTATING
+
+    message = change.message
+    if message is None or message.forged:
+        return False
+    kind, name, stamped = message.trailers.get(T.EVENT), message.trailers.get(T.NAME), message.trailers.get(T.VERSION)
+    if kind not in MUTATING or stamped is None or name is None or len(message.trailers.get_all(T.VERSION)) != 1:
+        return False
+    if not amending():
+        return False
+    from skillgit.model.skill import name_is_safe
+
+    if not name_is_safe(name):
+        return False
+    true = _version(ws, change, name)
+    if stamped == true:
+        return False
+    _append_trailers(repo, path, [(T.VERSION, true)], if_exists="replace")
+    return True
 
 
 def comment_char(repo: Repo, text: str) -> str:

@@ -44,6 +44,16 @@ class Change:
     `paths.attic`) touched by any commit reachable from `parent` but not from `base`
     (`git log base..parent`; `base` None = every commit reachable from `parent`). Used by SG009;
     without it SG009 sees only event commits in `history`. `skillgit.policy.lookups` builds both.
+
+    `files_at(rev, prefix)` → `{path: blob id}` like `tree_files`, in the tree of commit `rev`
+    (used to compare with earlier versions: a rollback's target, a merge's first parent).
+
+    A merge (`merge` True) is checked for its own change: `files` are the files its tree holds
+    that a clean re-merge of its parents (`git merge-tree`) would not, their `old_oid` the
+    re-merge's; `parent` is its first parent.
+
+    `agent` is True when the author or the committer (`committer_email`) is the agent, or the
+    commit is a cycle event.
     """
 
     commit: str | None
@@ -58,6 +68,9 @@ class Change:
     revert_of: str | None = None
     tree_files: Callable[[str], Mapping[str, str]] | None = None
     skills_changed_since: Callable[[str | None], frozenset[str]] | None = None
+    files_at: Callable[[str, str], Mapping[str, str]] | None = None
+    merge: bool = False
+    committer_email: str = ""
 
     def old(self, path: str) -> bytes | None:
         for f in self.files:

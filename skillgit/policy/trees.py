@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
-from skillgit.git import BlobReader
+from skillgit.git import BlobReader, RawChange
 
 TREE = "40000"
 GITLINK = "160000"
@@ -249,3 +249,40 @@ class BlobCache:
                 self._size = 0
             self._blobs[oid] = data
             self._size += len(data)
+
+
+_NO_MODE = "000000"
+_NO_OID = "0" * 40
+
+
+def tree_changes(reader: BlobReader, old: str | None, new: str | None, only: tuple[str, ...] | None = None,
+                 base: str = "") -> list[RawChange]:
+    """The files that differ between trees `old` and `new` (None: the empty tree), as `git diff-tree -r
+    --raw` lists them; subtrees with the same id on both sides are not read. With `only` (paths without
+    a trailing slash), just the files at or under one of them."""
+    if old == new:
+        return []
+    before = (tree_entries(reader, old) or {}) if old else {}
+    after = (tree_entries(reader, new) or {}) if new else {}
+    out: list[RawChange] = []
+    for name in sorted(before.keys() | after.keys()):
+        a, b = before.get(name), after.get(name)
+        if a == b:
+            continue
+        path = f"{base}/{name}" if base else name
+        inside = only is None or any(path == p or path.startswith(p + "/") for p in only)
+        if not inside and not (only and any(p.startswith(path + "/") for p in only)):
+            continue
+        a_tree = a is not None and a[0] == TREE
+        b_tree = b is not None and b[0] == TREE
+        if a_tree or b_tree:
+            out.extend(tree_changes(reader, a[1] if a and a_tree else None, b[1] if b and b_tree else None, only, path))
+        if not inside:
+            continue
+        if a is not None and b is not None and not a_tree and not b_tree:
+            out.append(RawChange("T" if a[0] != b[0] else "M", path, a[0], b[0], a[1], b[1]))
+        elif a is not None and not a_tree:
+            out.append(RawChange("D", path, a[0], _NO_MODE, a[1], _NO_OID))
+        elif b is not None and not b_tree:
+            out.append(RawChange("A", path, _NO_MODE, b[0], _NO_OID, b[1]))
+    return out

@@ -4,21 +4,23 @@ The config is the one committed at the range's base, so a branch cannot loosen t
 profit in the same range (a base without skillgit.yaml: the config of the range's `init` event).
 Commits before the first `init` event are not managed and not checked. The events before each
 commit (its `history`) start from the events reachable from the base and grow as the walk goes
-oldest → newest. A merge commit is checked for its message only; the commits it brings in are in
-the range and checked on their own. A plain `git revert` of an event is accepted without trailers
-when it undoes that event exactly.
+oldest → newest. A merge commit is checked for its own change: what its tree holds that a clean
+re-merge of its parents would not (the commits it brings in are in the range and checked on their
+own). A plain `git revert` of an event is accepted without trailers when it undoes that event
+exactly.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from skillgit import trailers as T
 from skillgit.config import CONFIG_FILE, Config
 from skillgit.errors import UsageError
-from skillgit.git import LogRecord
+from skillgit.git import LogRecord, RawChange
 from skillgit.git.records import log_record
 from skillgit.policy.changes import (
     build_change,
@@ -60,6 +62,8 @@ class Report:
     """Commits the rules looked at (managed commits)."""
     violations: tuple[Violation, ...]
     config_source: str
+    warnings: tuple[str, ...] = ()
+    """Things to look at that are not violations (an `agent.identities` pattern that matches nobody)."""
 
     @property
     def ok(self) -> bool:
@@ -75,6 +79,7 @@ class Report:
             "config": self.config_source,
             "ok": self.ok,
             "violations": [v.to_json() for v in self.violations],
+            "warnings": list(self.warnings),
         }
 
 
@@ -135,7 +140,7 @@ def verify(ws: Workspace, spec: str | None = None, *, require_signed_agent: bool
         # the skill files the rules will read are fetched on the way.
         chunks = read_ahead(ws.repo.iter_log_chunks(
             "--topo-order", "--reverse", *rng.log_args, "--", raw=True, signatures=require_signed_agent
-        ), run.prefetch)
+        ), run.prepare, run.merges.register)
         if rng.base is not None:
             run.history = events_before(ws, rng.base)
         run.managed = any(e.kind == "init" for e in run.history)
@@ -144,7 +149,45 @@ def verify(ws: Workspace, spec: str | None = None, *, require_signed_agent: bool
     finally:
         run.close()
     config = run.config
-    return Report(rng, run.commits, run.checked, tuple(run.violations), config.source if config else "(not managed)")
+    warnings: tuple[str, ...] = ()
+    if config is not None:
+        warnings = tuple(unmatched_identities(ws, config.agent.identities, run.agents, rng.base))
+    return Report(rng, run.commits, run.checked, tuple(run.violations), config.source if config else "(not managed)",
+                  warnings)
+
+
+def unmatched_identities(ws: Workspace, patterns: Sequence[str], seen: Iterable[tuple[str, str]],
+                         before: str | None) -> list[str]:
+    """A warning for each `agent.identities` pattern that matches no author or committer: not among
+    `seen` (the range's), nor in the history of `before` (the range's base), asked of git."""
+    from skillgit.config import identity_matches
+
+    emails = {email for pair in seen for email in pair if email}
+    out = []
+    for pattern in patterns:
+        if any(identity_matches(email, (pattern,)) for email in emails):
+            continue
+        if before is not None and _in_history(ws, str(pattern), before):
+            continue
+        out.append(
+            f"agent.identities: `{pattern}` matches no author or committer in the history verified; only `*` and `?` "
+            "are wildcards (`[` and `]` match themselves): check the address."
+        )
+    return out
+
+
+_ERE_SPECIAL = frozenset(".[]()*+?{}|^$\\")
+
+
+def _in_history(ws: Workspace, pattern: str, rev: str) -> bool:
+    """Some commit reachable from `rev` has an author or committer e-mail matching `pattern`."""
+    regex = "<" + "".join(".*" if ch == "*" else "." if ch == "?" else f"\\{ch}" if ch in _ERE_SPECIAL else ch
+                          for ch in pattern) + ">"
+    for field in ("--author", "--committer"):
+        found = ws.repo.run("log", "-1", "--format=%H", "-i", "-E", f"{field}={regex}", rev, "--", check=False)
+        if found.strip():
+            return True
+    return False
 
 
 class _Run:
@@ -152,6 +195,7 @@ class _Run:
 
     def __init__(self, ws: Workspace, require_signed_agent: bool) -> None:
         from skillgit.policy.engine import check
+        from skillgit.policy.merges import MergeTrees
         from skillgit.policy.prefetch import BlobPrefetch
         from skillgit.policy.trees import BlobCache, TreeFiles
 
@@ -162,6 +206,8 @@ class _Run:
         self.reader = ws.repo.blob_reader()
         self.read_blob = BlobCache(self.reader)
         self.prefetch = BlobPrefetch(ws.repo.root, self.read_blob)
+        self.merges = MergeTrees(ws.repo.root, self.reader)
+        self.trees_at: dict[str, TreeFiles] = {}
         self.config: Config | None = None
         self.history: list[Event] = []
         self.managed = False
@@ -169,23 +215,29 @@ class _Run:
         self.roots: tuple[str, ...] = ()
         self.literal = False
         self.folders = SkillFolders(self.reader, ())
-        self.agents: dict[str, bool] = {}
+        self.agents: dict[tuple[str, str], bool] = {}
         self.walk = Walk()
         self.touched: dict[str, tuple[FileChange, ...]] = {}
         self.violations: list[Violation] = []
         self.commits = self.checked = 0
 
     def close(self) -> None:
+        self.merges.close()
         self.prefetch.close()
         self.reader.close()
+
+    def prepare(self, batch: list[bytes]) -> None:
+        """On the log-reading thread, for each batch: re-merge its merges, read its skill files ahead."""
+        self.merges.compute(batch)
+        self.prefetch(batch)
 
     def visit(self, chunk: bytes) -> None:
         """One commit: skipped in a few microseconds when the rules have nothing to see, else checked."""
         self.commits += 1
         text = chunk.decode("utf-8", "surrogateescape")
-        commit, parents, name, email, when, _signature, message, rest = text.split("\x1f", 7)
+        commit, parents, name, email, when, committer, _signature, message, rest = text.split("\x1f", 8)
         governed = mentions_governed(message)
-        event = _event_of(commit, parents, name, email, when, message) if governed else None
+        event = _event_of(commit, parents, name, email, when, message, committer) if governed else None
         if not self.managed and event is not None and event.kind == "init":
             self.managed = True
         if self.config is None and self.managed:
@@ -196,22 +248,29 @@ class _Run:
         if not self.managed or self.config is None:
             if event is not None:
                 self.history.append(event)
+            if " " in parents.strip():
+                self.merges.forget(commit)
             self.walk.skip(commit)
             return
         scope = self.scope or self.start(self.config)
         self.checked += 1
         merge = " " in parents.strip()
-        if email not in self.agents:
-            self.agents[email] = scope.is_agent(email)
-        agent = self.agents[email] or (event is not None and event.is_cycle)
+        who = (email, committer)
+        known = self.agents.get(who)
+        if known is None:
+            known = self.agents[who] = scope.is_agent(email, committer)
+        agent = known or (event is not None and event.is_cycle)
         roots = self.roots
-        if not (agent or governed) and (merge or (self.literal and roots[0] not in rest and roots[1] not in rest)):
+        if not (agent or governed or merge) and self.literal and roots[0] not in rest and roots[1] not in rest:
             self.folders.step(commit, parents)
             self.walk.skip(commit)  # touches no skill: nothing for the rules
             return
         record = log_record(chunk)
-        self.folders.advance(commit, record.parents, record.files)
-        raw = () if merge else record.files
+        self.folders.advance(commit, record.parents, None if merge else record.files)
+        raw: tuple[RawChange, ...] | list[RawChange] = record.files
+        if merge:
+            # its own change only: all of it for the agent's, what lies under the skill roots for others
+            raw = self.merges.own(commit, record.parents, None if agent else (scope.skills_root, scope.attic_root))
         in_skills = any(c.path.startswith(roots) for c in raw)
         files: tuple[FileChange, ...] = ()
         if agent or governed or in_skills:
@@ -261,15 +320,28 @@ class _Run:
             revert_of=revert_of,
             tree_files=self.tree_files(self.reader, commit, self.folders),
             skills_changed_since=self.walk.since(self.scope, parent),
+            files_at=self._files_at,
+            merge=merge,
+            committer_email=record.committer_email,
         )
         for violation in self.check_change(change, self.config):
             self.violations.append(violation if violation.commit else dataclasses.replace(violation, commit=commit))
 
 
-def _event_of(commit: str, parents: str, name: str, email: str, when: str, message: str) -> Event | None:
+    def _files_at(self, rev: str, prefix: str) -> Mapping[str, str]:
+        """`Change.files_at`: the files at or under `prefix` in commit `rev` (a few commits' listings kept)."""
+        found = self.trees_at.get(rev)
+        if found is None:
+            if len(self.trees_at) > 64:
+                self.trees_at.clear()
+            found = self.trees_at[rev] = self.tree_files(self.reader, rev)
+        return found(prefix)
+
+
+def _event_of(commit: str, parents: str, name: str, email: str, when: str, message: str, committer: str) -> Event | None:
     from skillgit.events import event_from_commit
 
-    event = event_from_commit(commit, tuple(parents.split()), name, email, int(when), message)
+    event = event_from_commit(commit, tuple(parents.split()), name, email, int(when), message, committer)
     return event if event.kind is not None else None
 
 
@@ -281,7 +353,8 @@ def events_before(ws: Workspace, rev: str) -> list[Event]:
     events = []  # newest first, parsed while git is still reading the history
     for chunk in read_ahead(ws.repo.iter_log_chunks(*EVENT_GREP, rev, "--")):
         r = log_record(chunk)
-        events.append(event_from_commit(r.commit, r.parents, r.author_name, r.author_email, r.time, r.message))
+        events.append(event_from_commit(r.commit, r.parents, r.author_name, r.author_email, r.time, r.message,
+                                        r.committer_email))
     return [e for e in reversed(events) if e.kind is not None]
 
 

@@ -25,14 +25,21 @@ _BATCH = 256
 _DONE = object()
 
 
-def read_ahead(chunks: Iterator[bytes], on_batch: Callable[[list[bytes]], None] | None = None) -> Iterator[bytes]:
+def read_ahead(
+    chunks: Iterator[bytes],
+    on_batch: Callable[[list[bytes]], None] | None = None,
+    before: Callable[[list[bytes]], None] | None = None,
+) -> Iterator[bytes]:
     """The items of `chunks`, read from now on by a background thread, so the producer (a `git log`)
     starts at once and never waits on the consumer. `on_batch` is called on that thread with each
-    batch once it is handed over (its errors are ignored: it may only prepare). An exception raised
-    while reading is raised by the returned iterator, after the items read before it."""
+    batch once it is handed over (its errors are ignored: it may only prepare); `before` just
+    before (it must be quick and must not fail: it may note what `on_batch` will prepare). An
+    exception raised while reading is raised by the returned iterator, after the items read before it."""
     box: queue.SimpleQueue[object] = queue.SimpleQueue()
 
     def hand_over(batch: list[bytes]) -> None:
+        if before is not None:
+            before(batch)
         box.put(batch)
         if on_batch is not None:
             try:

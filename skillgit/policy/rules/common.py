@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import functools
 from typing import TYPE_CHECKING
 
@@ -12,6 +11,7 @@ from skillgit.policy.model import Change
 
 if TYPE_CHECKING:
     from skillgit.config import Config
+    from skillgit.events import Event
 
 ACTIVE = "active"
 ATTIC = "attic"
@@ -103,9 +103,48 @@ def _load(raw: bytes, path: str) -> Skill | SkillParseError:
 
 
 def is_agent_email(email: str, config: Config) -> bool:
-    return any(fnmatch.fnmatchcase(email.lower(), str(p).lower()) for p in config.agent.identities)
+    from skillgit.config import identity_matches
+
+    return bool(email) and identity_matches(email, config.agent.identities)
+
+
+def is_agent_event(event: Event, config: Config) -> bool:
+    """An event the agent made: a cycle event, or its author or committer matches `agent.identities`."""
+    return event.is_cycle or is_agent_email(event.author_email, config) or is_agent_email(event.committer_email, config)
 
 
 def tree_note(change: Change) -> str:
     """Why a lookup may have come back empty (for messages)."""
     return " (the change carries no tree lookup)" if change.tree_files is None else ""
+
+
+def skill_blob(change: Change, config: Config, name: str, location: str, *, after: bool) -> str | None:
+    """The blob id of skill `name`'s SKILL.md in `location` before or after the change (None: absent).
+
+    Before a merge means in its first parent (what the branch had), not in the re-merge."""
+    path = skill_file(config, name, location)
+    if not (change.merge and not after):
+        for f in change.files:
+            if f.path == path:
+                return f.new_oid if after else f.old_oid
+    if change.merge and not after:
+        if change.files_at is None or change.parent is None:
+            return None
+        return change.files_at(change.parent, path).get(path)
+    if change.tree_files is None:
+        return None
+    return change.tree_files(path).get(path)  # untouched: the same before and after
+
+
+def skill_version(change: Change, config: Config, name: str) -> tuple[str | None, str | None]:
+    """(before, after) SKILL.md blob ids of skill `name` as `Skill-Version` records them: the active
+    copy, else the retired one, else None (written `0000000`)."""
+
+    def side(after: bool) -> str | None:
+        for location in (ACTIVE, ATTIC):
+            oid = skill_blob(change, config, name, location, after=after)
+            if oid:
+                return oid
+        return None
+
+    return side(False), side(True)

@@ -131,7 +131,7 @@ def _real_events_before(history: Sequence[Event], config: Config, enough: int) -
     """How many of the agent's real events `history` holds, counted oldest first up to `enough`
     (the count only matters below the bootstrap threshold, so the scan stops there)."""
     count = 0
-    agents: dict[str, bool] = {}
+    agents: dict[tuple[str, str], bool] = {}
     for event in history:
         if count >= enough:
             break
@@ -140,9 +140,9 @@ def _real_events_before(history: Sequence[Event], config: Config, enough: int) -
         if event.is_cycle:
             count += 1
             continue
-        email = event.author_email
-        if email not in agents:
-            agents[email] = is_agent_email(email, config)
-        if agents[email]:
+        who = (event.author_email, event.committer_email)
+        if who not in agents:
+            agents[who] = is_agent_email(who[0], config) or is_agent_email(who[1], config)
+        if agents[who]:
             count += 1
     return count

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING
 
-from skillgit.events import check_trailers
+from skillgit import trailers as T
+from skillgit.events import MUTATING, NO_VERSION, check_trailers, version_value
+from skillgit.model.skill import name_is_safe
 from skillgit.policy.model import Change, Violation
+from skillgit.policy.rules.common import ACTIVE, ATTIC, skill_blob, skill_file, skill_version
 
 if TYPE_CHECKING:
     from skillgit.config import Config
@@ -30,11 +34,44 @@ class EventTrailers:
         is_event = change.message.trailers.get("Skill-Event") is not None or bool(change.message.forged)
         if not is_event and (not touches_managed(change, config) or change.revert_of):
             return []
-        return [
+        if change.merge and not is_event:
+            return [Violation(self.id, self.name, merge_note(change, config), _FIX_MERGE, commit=change.commit)]
+        out = [
             Violation(self.id, self.name, p.message, _FIX, commit=change.commit)
             for p in check_trailers(change.message)
             if p.rule == self.id
         ]
+        if not out:
+            out.extend(self._version(change, config))
+        return out
+
+    def _version(self, change: Change, config: Config) -> list[Violation]:
+        """`Skill-Version` names the SKILL.md blobs the change really has before and after."""
+        assert change.message is not None
+        trailers = change.message.trailers
+        kind, name, stamped = trailers.get(T.EVENT), trailers.get(T.NAME), trailers.get(T.VERSION)
+        if kind not in MUTATING or name is None or stamped is None or not name_is_safe(name):
+            return []
+        if change.tree_files is None:
+            return []  # nothing to compare with (a change built without lookups)
+        claimed = stamped.split("..")
+        sides = []
+        for after, value in zip((False, True), claimed):
+            active = skill_blob(change, config, name, ACTIVE, after=after)
+            if active is not None:
+                sides.append(_same_version(value, active, change))
+            else:
+                attic = skill_blob(change, config, name, ATTIC, after=after)
+                sides.append(_same_version(value, None, change) or _same_version(value, attic, change))
+        if all(sides):
+            return []
+        true = version_value(*skill_version(change, config, name))
+        return [Violation(
+            self.id, self.name,
+            f"`{T.VERSION}: {stamped}` does not match the change: the SKILL.md of `{name}` is {_shown(true, sides)}",
+            f"Write `{T.VERSION}: {true}` (the commit-msg hook rewrites it on `git commit --amend`).",
+            path=skill_file(config, name, ACTIVE), commit=change.commit,
+        )]
 
 
 class ExpectedPrediction:
@@ -54,6 +91,36 @@ class ExpectedPrediction:
         ]
 
 
+def _same_version(value: str, oid: str | None, change: Change) -> bool:
+    """`value` (a Skill-Version side) names blob `oid` (None: no file): all zeros for none, else a
+    prefix of the blob id (7+ hex digits) or the sha256 of its bytes."""
+    if oid is None or not value.strip("0"):
+        return oid is None and not value.strip("0")
+    if len(value) == 64:
+        return hashlib.sha256(change.read_blob(oid)).hexdigest() == value
+    return len(value) >= 7 and oid.startswith(value)
+
+
+def _shown(true: str, sides: list[bool]) -> str:
+    """`<id> before and <id> after` for the sides that do not match."""
+    values = true.split("..")
+    parts = [f"{'absent' if v == NO_VERSION else v} {w}" for w, v, ok in zip(("before", "after"), values, sides) if not ok]
+    return " and ".join(parts)
+
+
+def merge_note(change: Change, config: Config) -> str:
+    """What a merge that changes managed paths by itself changes, for messages."""
+    roots = (config.paths.skills.rstrip("/") + "/", config.paths.attic.rstrip("/") + "/")
+    paths = [f.path for f in change.files if f.path.startswith(roots)]
+    shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+    return (f"the merge changes {shown} by itself (its tree differs there from a clean re-merge of its parents) "
+            "and has no trailer block")
+
+
+_FIX_MERGE = (
+    "Merge without changing skill files (commit skill edits, conflict resolutions included, as their own events "
+    "before or after the merge), or let the commit-msg hook add `manual` trailers to a maintainer's merge."
+)
 _FIX = "Commit skill changes through skillgit (or let the commit-msg hook add the trailers); see docs/trailers.md."
 _FIX_EXPECTED = (
     "Write `Skill-Expected: <metric> <op> <number> within <N> sessions|days; else <fallback>` on refine/create only."
