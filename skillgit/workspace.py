@@ -206,11 +206,15 @@ class Workspace:
         message = T.format_message(title or title_for(kind, skill), pairs, body)
         tree = self.repo.build_tree(head, edits)
         author = self.agent_identity() if agent else self.maintainer()
-        change = self.pending_change(head, tree, message, author, agent=agent or self.is_agent(author.email))
+        committer = self.repo.committer(author)
+        agent = agent or self.is_agent(author.email, committer.email)
+        change = self.pending_change(head, tree, message, author, agent=agent, committer=committer)
         return message, tree, author, check(change, self.config)
 
-    def pending_change(self, head: str | None, tree: str, message: str, author: Identity, *, agent: bool) -> Change:
-        from skillgit.policy.lookups import skills_changed_lookup, tree_lookup
+    def pending_change(
+        self, head: str | None, tree: str, message: str, author: Identity, *, agent: bool, committer: Identity | None = None
+    ) -> Change:
+        from skillgit.policy.lookups import files_at_lookup, skills_changed_lookup, tree_lookup
         from skillgit.policy.model import Change, FileChange
 
         files = tuple(
@@ -230,6 +234,8 @@ class Workspace:
             history=history,
             tree_files=tree_lookup(self.repo, tree),
             skills_changed_since=skills_changed_lookup(self.repo, head, (self.skills_root, self.attic_root)),
+            files_at=files_at_lookup(self.repo),
+            committer_email=committer.email if committer is not None else "",
         )
 
 

@@ -242,7 +242,7 @@ def test_sg004_refuses_a_non_mutating_event_that_changes_a_skill(managed_repo: P
 def test_sg004_accepts_an_empty_no_op_and_refuses_an_init_with_other_files(managed_repo: Path) -> None:
     assert check("SG004", pending(managed_repo, message("no-op", None, (T.TRIGGER, "3 sessions"))), repo=managed_repo) == []
     write(managed_repo, {"README.md": "hi\n"})
-    found = check("SG004", pending(managed_repo, message("init")), repo=managed_repo)
+    found = check("SG004", pending(managed_repo, message("init"), agent=False), repo=managed_repo)
     assert [v.message for v in found] == ["the `init` event changes README.md; it may only add skillgit.yaml"]
 
 

@@ -25,6 +25,18 @@ def tree_lookup(repo: Repo, rev: str) -> Callable[[str], Mapping[str, str]]:
     return files
 
 
+def files_at_lookup(repo: Repo) -> Callable[[str, str], Mapping[str, str]]:
+    """`Change.files_at`: `(rev, prefix)` → `{path: blob id}` of the files at or under `prefix` in `rev`."""
+    lookups: dict[str, Callable[[str], Mapping[str, str]]] = {}
+
+    def files_at(rev: str, prefix: str) -> Mapping[str, str]:
+        if rev not in lookups:
+            lookups[rev] = tree_lookup(repo, rev)
+        return lookups[rev](prefix)
+
+    return files_at
+
+
 def skills_changed_lookup(repo: Repo, parent: str | None, roots: Sequence[str]) -> Callable[[str | None], frozenset[str]]:
     """`Change.skills_changed_since` for a change on top of `parent`, with skill roots `roots`.
 

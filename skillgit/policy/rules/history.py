@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from skillgit.events import MUTATING
@@ -12,6 +12,7 @@ from skillgit.policy.rules.common import (
     event_kind,
     event_skill,
     is_agent_email,
+    is_agent_event,
     skill_dir,
 )
 
@@ -36,7 +37,7 @@ class NoThrashing:
         name = event_skill(change)
         if event_kind(change) != "refine" or name is None:
             return []
-        window = thrash_window(change.history, config.policy.thrash_cycles)
+        window = thrash_window(change.history, config.policy.thrash_cycles, lambda e: is_agent_event(e, config))
         if window is None:
             return []
         start, base, since = window
@@ -59,14 +60,17 @@ class NoThrashing:
         )]
 
 
-def thrash_window(history: Sequence[Event], cycles: int) -> tuple[int, str | None, str] | None:
+def thrash_window(
+    history: Sequence[Event], cycles: int, by_agent: Callable[[Event], bool] | None = None
+) -> tuple[int, str | None, str] | None:
     """Where the thrash window starts in `history` (oldest first): (index of its first event, the
     exclusive base commit for `git log base..parent`, a phrase for messages); None: empty window.
 
     The window is everything after the last `init` event, cut to start at the `cycles`-th most
     recent cycle event (inclusive) when there are that many. Without an `init`, it starts at the
-    first event in history. Read backwards from the newest event, so the cost is the window's
-    length, not the history's.
+    first event in history. An `init` the agent made (`by_agent`) does not count: the agent cannot
+    restart the window. Read backwards from the newest event, so the cost is the window's length,
+    not the history's.
     """
     if not history:
         return None
@@ -74,7 +78,7 @@ def thrash_window(history: Sequence[Event], cycles: int) -> tuple[int, str | Non
     index = len(history) - 1
     while index >= 0:
         event = history[index]
-        if event.kind == "init":
+        if event.kind == "init" and not (by_agent is not None and by_agent(event)):
             break
         if event.is_cycle:
             found += 1

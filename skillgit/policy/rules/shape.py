@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
+from skillgit import trailers as T
 from skillgit.config import CONFIG_FILE
 from skillgit.events import EVENT_TYPES, NON_MUTATING
 from skillgit.model.skill import SKILL_FILE
@@ -38,6 +40,21 @@ class OneMutation:
 
     def check(self, change: Change, config: Config) -> list[Violation]:
         kind = event_kind(change)
+        out = self._agent_kind(change, kind)
+        return out + self._shape(change, config, kind)
+
+    def _agent_kind(self, change: Change, kind: str | None) -> list[Violation]:
+        """An agent records neither a maintainer's own edit (`manual`) nor the start of management (`init`)."""
+        if not change.agent or kind not in MAINTAINER_EVENTS:
+            return []
+        what = "a maintainer's own edit" if kind == "manual" else "the start of skillgit's management"
+        return [self._v(
+            change, None, f"an agent commit records a `{kind}` event; `{kind}` is {what} and only a maintainer makes it",
+            "The agent changes a skill with the event that fits (refine, create, retire, rollback through "
+            "`skillgit cycle` or the event commands), under the agent rules; leave this change to a maintainer.",
+        )]
+
+    def _shape(self, change: Change, config: Config, kind: str | None) -> list[Violation]:
         touched = touched_skills(change, config)
         name = event_skill(change)
         if kind is None or kind not in EVENT_TYPES or (kind not in NON_MUTATING and name is None):
@@ -64,7 +81,8 @@ class OneMutation:
                 "Name the skill the commit really changes, or add its change to the commit.",
             ))
             return out
-        check = _SHAPES.get(kind)
+        check = _AGENT_SHAPES.get(kind) if change.agent else None
+        check = check or _SHAPES.get(kind)
         if check is not None:
             for path, message, fix in check(change, config, name, touched[name]):
                 out.append(self._v(change, path, message, fix))
@@ -180,4 +198,40 @@ def _refine(change: Change, config: Config, name: str, locations: set[str]) -> l
     return out
 
 
+def _agent_rollback(change: Change, config: Config, name: str, locations: set[str]) -> list[Problem]:
+    """An agent's rollback restores exactly the skill's files at one of the commits it names
+    (`Skill-Rollback-Of`, or the commit a plain revert undoes) or at the parent of one: events in
+    the history before it, so a commit made aside cannot pass for a version."""
+    active = skill_dir(config, name, ACTIVE)
+    fix = f"Roll back with `skillgit rollback {name} --to vN`, which restores a version exactly; any other edit is a refine."
+    if change.files_at is None or change.tree_files is None:
+        return [(active, "cannot compare the rollback with earlier versions: the change carries no tree lookups",
+                 "Build the Change with `files_at` and `tree_files`.")]
+    restored = _after(change, active)
+    named = [c for c in re.split(r"[ ,]+", change.message.trailers.get(T.ROLLBACK_OF) or "" if change.message else "") if c]
+    if change.revert_of:
+        named.append(change.revert_of)
+    events = {}
+    for event in reversed(change.history):
+        for commit in named:
+            if event.commit.startswith(commit) and commit not in events:
+                events[commit] = event
+        if len(events) == len(named):
+            break
+    for event in events.values():
+        for rev in (event.commit, *event.parents[:1]):
+            for location in (ACTIVE, ATTIC):
+                directory = skill_dir(config, name, location)
+                prefix = directory + "/"
+                then = {p[len(prefix):]: oid for p, oid in change.files_at(rev, directory).items() if p.startswith(prefix)}
+                if restored and then == restored:
+                    return []
+    shown = ", ".join(c[:12] for c in named) or "none"
+    return [(active, f"the agent `rollback` of `{name}` does not restore a previous version: {active}/ after it matches "
+                     f"the skill at none of the events it names (Skill-Rollback-Of: {shown}) nor at their parents", fix)]
+
+
 _SHAPES = {"create": _create, "retire": _retire, "revive": _revive, "refine": _refine}
+_AGENT_SHAPES = {"rollback": _agent_rollback}
+MAINTAINER_EVENTS = ("manual", "init")
+"""Events only a maintainer records."""
