@@ -6,6 +6,7 @@ nothing is written: HEAD, index and work tree stay as they were.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,17 +85,22 @@ def _worktree_files(ws: Workspace, directory: str) -> list[str]:
 
 
 def _check_no_escape(ws: Workspace, directory: str) -> None:
-    """Refuse symlinks inside a skill directory that point outside the repository."""
-    root = ws.repo.root.resolve()
+    """Refuse symlinks inside a skill directory that point outside it (the skill directory is the
+    boundary, not the repository: a link to `../../.git/config` stays inside the repository)."""
     base = ws.repo.root / directory
     if base.is_symlink():
         raise UsageError(f"{directory} is a symlink; a skill directory must be a real directory inside the repository.")
+    inside = base.resolve()
     for rel in _worktree_files(ws, directory):
         path = ws.repo.root / rel
         if path.is_symlink():
+            link = os.readlink(path)
             target = path.resolve()
-            if not target.is_relative_to(root):
-                raise UsageError(f"{rel} is a symlink to {target}, outside the repository; replace it with the file itself.")
+            if os.path.isabs(link) or not target.is_relative_to(inside):
+                where = "the repository" if not target.is_relative_to(ws.repo.root.resolve()) else f"the skill's folder {directory}/"
+                raise UsageError(
+                    f"{rel} is a symlink to {link}, outside {where}; nothing was committed. Replace it with the file itself."
+                )
 
 
 def _touch_bookkeeping(raw: bytes, path: str, key: str) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import posixpath
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -10,10 +11,12 @@ from skillgit.model.skill import SKILL_FILE, Skill
 from skillgit.policy.model import Change, FileChange, Violation
 from skillgit.policy.rules.common import (
     ACTIVE,
+    ATTIC,
     event_kind,
     event_skill,
     load_skill,
     root_of,
+    skill_dir,
     skill_file,
     skill_of,
 )
@@ -101,6 +104,12 @@ class SkillFileValid:
         from skillgit.model.validate import validate_skill, validate_skill_bytes
 
         out: list[Violation] = []
+        for f in change.files:
+            if f.new_mode == SYMLINK and f.new_oid is not None:
+                leak = symlink_leak(f.path, change.read_blob(f.new_oid), config)
+                if leak is not None:
+                    out.append(self._v(change, f.path, leak, "Replace the link with the file itself: a skill is read on its "
+                                       "own, and a link out of it stands in for files outside the skill."))
         created = event_skill(change) if event_kind(change) == "create" else None
         for f in change.files:
             hit = skill_of(f.path, config)
@@ -146,6 +155,28 @@ class SkillFileValid:
 
     def _v(self, change: Change, path: str, message: str, fix: str) -> Violation:
         return Violation(self.id, self.name, message, fix, path=path, commit=change.commit)
+
+
+SYMLINK = "120000"
+
+
+def symlink_leak(path: str, target: bytes, config: Config) -> str | None:
+    """What is wrong with a symlink at `path` pointing to `target` when it leaves its skill's folder
+    (or is a skill's folder itself); None for a link that stays inside, or lies outside any skill."""
+    shown = target.decode("utf-8", "replace")
+    hit = skill_of(path, config)
+    if hit is None:
+        for location in (ACTIVE, ATTIC):
+            root = root_of(config, location)
+            if path.startswith(root + "/") and "/" not in path[len(root) + 1 :]:
+                return f"the skill folder {path} is a symlink (to `{shown}`)"
+        return None
+    folder = skill_dir(config, hit[0], hit[1])
+    text = target.decode("utf-8", "surrogateescape")
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), text))
+    if text.startswith("/") or not (resolved == folder or resolved.startswith(folder + "/")):
+        return f"a symlink to `{shown}`, outside the skill's folder {folder}/"
+    return None
 
 
 def _moved(change: Change, f: FileChange) -> bool:

@@ -148,30 +148,38 @@ def protected_glob(path: str, config: Config) -> str | None:
 
 
 class NoSelfEdit:
-    """SG003: an agent commit does not touch the evolver's own skill (`agent.self_skill`, active or
-    attic), skillgit.yaml, `policy.protected_paths` or any holdout file."""
+    """SG003: an agent commit (of any event type, or none) does not touch the evolver's own skill
+    (`agent.self_skill`, active or attic), skillgit.yaml, `policy.protected_paths`, any holdout file,
+    git-hook folders, CI configuration, or the files of the eval runner and judge commands; it only
+    adds to or appends to the trace and learning sources named in the config."""
 
     id = "SG003"
     name = "no-self-edit"
     agent_only = True
 
     def check(self, change: Change, config: Config) -> list[Violation]:
+        from skillgit.policy.rules.protected import evidence_key, evidence_problem, evidence_sources, protected_reason
+
         out: list[Violation] = []
         self_skill = config.agent.self_skill
+        sources = evidence_sources(config)
         for f in change.files:
             hit = skill_of(f.path, config)
             glob = protected_glob(f.path, config)
+            fix = "Only a maintainer may change it; take the file out of the agent's change."
             if self_skill and hit and hit[0] == self_skill:
                 what = f"the evolver's own skill `{self_skill}` (agent.self_skill)"
             elif is_holdout_path(f.path, config):
                 what = "a sealed holdout file"
             elif glob is not None:
                 what = f"a protected path (`{glob}`, policy.protected_paths)"
+            elif (reason := protected_reason(f.path, config)) is not None:
+                what = f"a protected path ({reason})"
+            elif (key := evidence_key(f.path, sources)) is not None and (problem := evidence_problem(change, f)):
+                what = f"evidence the metrics are computed from ({key}): it {problem}"
+                fix = "An agent may add trace and learning files and append to them, never rewrite them; undo that part."
             else:
                 continue
-            out.append(Violation(
-                self.id, self.name, f"an agent commit changes {what}",
-                "Only a maintainer may change it; take the file out of the agent's change.",
-                path=f.path, commit=change.commit,
-            ))
+            out.append(Violation(self.id, self.name, f"an agent commit changes {what}", fix, path=f.path,
+                                 commit=change.commit))
         return out
