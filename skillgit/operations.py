@@ -35,6 +35,9 @@ class Result:
 
 def init(ws: Workspace, *, origin: str | None = None, self_skill: str | None = None) -> Result:
     """Write skillgit.yaml (unless present) and record the `init` event. Skills are not touched."""
+    head = ws.repo.head()
+    if head is not None:
+        ws.require_history(head, "cannot tell whether this repository is initialised already")
     prior = [e for e in ws.events() if e.kind == "init"]
     if prior:
         raise UsageError(f"already initialised by {prior[-1].commit[:12]}; nothing to do.")

@@ -110,6 +110,38 @@ class Workspace:
         ]
         return [e for e in events if e.kind is not None]
 
+    def history_gap(self, rev: str, trusted_since: str | None = None) -> str | None:
+        """What the history of `rev` lacks for the rules, in a shallow clone (None: nothing, or not shallow).
+
+        The history may stop before the first maintainer's `init` event (or before `trusted_since`,
+        a commit the caller vouches for): what came before it is not managed. It must not stop later,
+        or the events the rules count (bootstrap order, the thrash window) are missing, and without
+        any `init` in reach skillgit cannot tell whether the skills are managed at all."""
+        boundaries = self.repo.shallow_boundaries()
+        if not boundaries:
+            return None
+        cut = [b for b in boundaries if self.repo.is_ancestor(b, rev)]
+        if not cut:
+            return None
+        anchor, what = trusted_since, "--assume-managed-since"
+        if anchor is None:
+            inits = [e for e in self.events(rev=rev) if e.kind == "init" and not self.is_agent(e.author_email, e.committer_email)]
+            if not inits:
+                return (f"this is a shallow clone and the history of {rev[:12]} stops at {cut[0][:12]} before any "
+                        "`init` event, so skillgit cannot tell whether, or since when, it manages these skills")
+            anchor, what = inits[-1].commit, "the `init` event"
+        missing = [b for b in cut if not self.repo.is_ancestor(b, anchor)]
+        if missing:
+            return (f"this is a shallow clone and the history of {rev[:12]} stops at {missing[0][:12]}, after {what} "
+                    f"{anchor[:12]}: the events between them, which the rules count, are missing")
+        return None
+
+    def require_history(self, rev: str, what: str, *, assume_hint: bool = False) -> None:
+        """UsageError (exit 2) naming what is missing and the fix when the history of `rev` is incomplete."""
+        gap = self.history_gap(rev)
+        if gap is not None:
+            raise UsageError(history_error(what, gap, assume_hint=assume_hint))
+
     def is_agent(self, *emails: str) -> bool:
         """True when any of `emails` (a commit's author and committer) matches `agent.identities`."""
         patterns = self.config.agent.identities
@@ -208,6 +240,8 @@ class Workspace:
         author = self.agent_identity() if agent else self.maintainer()
         committer = self.repo.committer(author)
         agent = agent or self.is_agent(author.email, committer.email)
+        if agent and head is not None:
+            self.require_history(head, f"cannot check the agent's {kind} event")
         change = self.pending_change(head, tree, message, author, agent=agent, committer=committer)
         return message, tree, author, check(change, self.config)
 
@@ -237,6 +271,14 @@ class Workspace:
             files_at=files_at_lookup(self.repo),
             committer_email=committer.email if committer is not None else "",
         )
+
+
+def history_error(what: str, gap: str, *, assume_hint: bool = False) -> str:
+    """The message for an incomplete history: what could not be done, what is missing, the fix."""
+    fix = "fetch the whole history (`fetch-depth: 0` in actions/checkout, or `git fetch --unshallow`)"
+    if assume_hint:
+        fix += ", or name the commit from which the history is trusted: `--assume-managed-since REV`"
+    return f"{what}: {gap}; {fix}."
 
 
 def _oid(oid: str) -> str | None:

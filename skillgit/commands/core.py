@@ -309,7 +309,11 @@ def status(ctx: click.Context, as_json: bool, directory: Path | None) -> None:
     """
     from skillgit.status import collect
 
-    report = collect(_ws(ctx, directory))
+    ws = _ws(ctx, directory)
+    head = ws.repo.head()
+    if head is not None:
+        ws.require_history(head, "cannot report the managed skills")
+    report = collect(ws)
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return

@@ -18,14 +18,19 @@ from skillgit.cli import repo_option, where
     help="text: one line per violation; json: a report object; github: workflow annotations + job summary.",
 )
 @click.option("--require-signed-agent", is_flag=True, help="Agent commits must carry a good signature (git's %G? is G or U).")
+@click.option("--assume-managed-since", "assume_since", metavar="REV",
+              help="In a shallow clone: trust the history from REV on (its older part is missing) instead of failing.")
 @repo_option
 @click.pass_context
-def verify(ctx: click.Context, range_spec: str | None, fmt: str, require_signed_agent: bool, directory: Path | None) -> None:
+def verify(ctx: click.Context, range_spec: str | None, fmt: str, require_signed_agent: bool, assume_since: str | None,
+           directory: Path | None) -> None:
     """Check every commit in RANGE against the policy rules, with the config as of the range's base.
 
     RANGE is BASE..HEAD (default: @{upstream}..HEAD, else all history). An all-zero BASE (the
     `before` of a new branch's push) starts where HEAD left origin/HEAD, else checks all history.
-    Commits made with `git commit --no-verify` are caught here.
+    Commits made with `git commit --no-verify` are caught here. A shallow clone whose history
+    stops after the `init` event is an error (exit 2): fetch the whole history, or pass
+    --assume-managed-since REV.
 
     \b
     Examples:
@@ -37,7 +42,8 @@ def verify(ctx: click.Context, range_spec: str | None, fmt: str, require_signed_
     from skillgit.policy.verify import verify as run_verify
     from skillgit.workspace import Workspace
 
-    report = run_verify(Workspace.open(where(ctx, directory)), range_spec, require_signed_agent=require_signed_agent)
+    report = run_verify(Workspace.open(where(ctx, directory)), range_spec, require_signed_agent=require_signed_agent,
+                        assume_managed_since=assume_since)
     for warning in report.warnings:
         click.echo(f"skillgit: warning: {warning}", err=True)
     if fmt == "json":

@@ -190,6 +190,23 @@ class RepoCore:
         out = self.run("merge-base", a, b, check=False).strip()
         return out or None
 
+    def shallow_boundaries(self) -> list[str]:
+        """The commits whose parents this clone lacks (`.git/shallow`); empty for a full clone."""
+        common = self.git_dir
+        try:
+            common = (self.git_dir / (self.git_dir / "commondir").read_text(encoding="utf-8").strip()).resolve()
+        except OSError:
+            pass
+        try:
+            text = (common / "shallow").read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError):
+            return []
+        return text.split()
+
+    def is_ancestor(self, ancestor: str, rev: str) -> bool:
+        """True when commit `ancestor` is `rev` or one of its ancestors."""
+        return run_git(self.root, "merge-base", "--is-ancestor", ancestor, rev, check=False).returncode == 0
+
     def blob_reader(self) -> BlobReader:
         """A reader of many blobs through one `git cat-file --batch` process."""
         return BlobReader(self.root)

@@ -182,6 +182,7 @@ def index_change(
         files = file_changes(repo.staged_changes(parent))
     history: tuple[Event, ...] = ()
     if agent and parent is not None:
+        ws.require_history(parent, "cannot check an agent commit")
         history = tuple(reversed(ws.events(rev=parent)))
     return build_change(
         committer_email=committer,

@@ -125,16 +125,34 @@ def _resolve_base(ws: Workspace, rev: str) -> str:
     return out
 
 
-def verify(ws: Workspace, spec: str | None = None, *, require_signed_agent: bool = False) -> Report:
-    """Check every commit of the range; the Report lists each violation with commit, rule, path and fix."""
+def verify(
+    ws: Workspace, spec: str | None = None, *, require_signed_agent: bool = False, assume_managed_since: str | None = None
+) -> Report:
+    """Check every commit of the range; the Report lists each violation with commit, rule, path and fix.
+
+    A shallow clone whose history stops after the `init` event (or before any) is an error, not a
+    pass: the rules count events it lacks. `assume_managed_since` names a commit from which the
+    history is trusted instead: every commit of the range is then managed, the config is the
+    base's (else that commit's), and the rules count the events the clone has."""
     from skillgit.operations import load_config_at
     from skillgit.policy.engine import memo_config
+    from skillgit.workspace import history_error
 
     rng = resolve_range(ws, spec)
+    since = ws.repo.resolve(assume_managed_since) if assume_managed_since else None
+    gap = ws.history_gap(rng.head, since)
+    if gap is not None:
+        raise UsageError(history_error(f"cannot verify {rng.spec}", gap, assume_hint=True))
     run = _Run(ws, require_signed_agent)
     try:
         if rng.base is not None and ws.repo.read_file(rng.base, CONFIG_FILE) is not None:
             run.config = memo_config(load_config_at(ws, rng.base))
+            run.start(run.config)
+        elif since is not None:
+            if ws.repo.read_file(since, CONFIG_FILE) is None:
+                raise UsageError(f"--assume-managed-since {assume_managed_since}: {since[:12]} has no {CONFIG_FILE}; "
+                                 "name a commit of the managed history.")
+            run.config = memo_config(load_config_at(ws, since))
             run.start(run.config)
         # Oldest first, read ahead by a thread: git makes the log on one core while the rules run, and
         # the skill files the rules will read are fetched on the way.
@@ -143,7 +161,7 @@ def verify(ws: Workspace, spec: str | None = None, *, require_signed_agent: bool
         ), run.prepare, run.merges.register)
         if rng.base is not None:
             run.history = events_before(ws, rng.base)
-        run.managed = any(e.kind == "init" for e in run.history)
+        run.managed = since is not None or any(e.kind == "init" for e in run.history)
         for chunk in chunks:
             run.visit(chunk)
     finally:
@@ -207,6 +225,7 @@ class _Run:
         self.read_blob = BlobCache(self.reader)
         self.prefetch = BlobPrefetch(ws.repo.root, self.read_blob)
         self.merges = MergeTrees(ws.repo.root, self.reader)
+        self.boundaries = frozenset(ws.repo.shallow_boundaries())
         self.trees_at: dict[str, TreeFiles] = {}
         self.config: Config | None = None
         self.history: list[Event] = []
@@ -245,11 +264,14 @@ class _Run:
             from skillgit.policy.engine import memo_config
 
             self.config = memo_config(load_config_at(self.ws, commit))
-        if not self.managed or self.config is None:
+        if not self.managed or self.config is None or commit in self.boundaries:
+            # not managed yet; or where a shallow clone's history stops: its parents, hence its
+            # change, are unknown (it is at or before the trusted start, or verify refused to run)
             if event is not None:
                 self.history.append(event)
             if " " in parents.strip():
                 self.merges.forget(commit)
+            self.folders.step(commit, "")
             self.walk.skip(commit)
             return
         scope = self.scope or self.start(self.config)
