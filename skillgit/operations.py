@@ -35,6 +35,7 @@ class Result:
 
 def init(ws: Workspace, *, origin: str | None = None, self_skill: str | None = None) -> Result:
     """Write skillgit.yaml (unless present) and record the `init` event. Skills are not touched."""
+    ws.require_committable("init")
     head = ws.repo.head()
     if head is not None:
         ws.require_history(head, "cannot tell whether this repository is initialised already")
@@ -130,6 +131,7 @@ def create(
     trigger: str | None = None,
 ) -> Result:
     """Add a new skill: from --from FILE, from an uncommitted skills/NAME/ in the work tree, or a template."""
+    ws.require_committable(f"create {name}")
     directory = ws.skill_dir(name)
     prediction = _prediction(expected)
     if ws.locate(name) is not None:
@@ -188,6 +190,7 @@ def refine(
     expect_head: str | None = None,
 ) -> Result:
     """Commit one skill's edit (the work tree's, or --from FILE) as a `refine` event."""
+    ws.require_committable(f"refine {name}")
     entry = ws.require(name)
     directory = ws.skill_dir(name)
     skill_md = f"{directory}/SKILL.md"
@@ -227,6 +230,7 @@ def refine(
 
 def retire(ws: Workspace, name: str, *, reason: str | None = None, agent: bool = False, trigger: str | None = None) -> Result:
     """Move a skill to the attic (a soft delete that `revive` undoes)."""
+    ws.require_committable(f"retire {name}")
     entry = ws.require(name, "active")
     src, dst = ws.skill_dir(name), ws.attic_dir(name)
     ws.require_clean([src, dst], f"retire {name}")
@@ -242,6 +246,7 @@ def retire(ws: Workspace, name: str, *, reason: str | None = None, agent: bool =
 
 def revive(ws: Workspace, name: str, *, reason: str | None = None) -> Result:
     """Move a retired skill back from the attic."""
+    ws.require_committable(f"revive {name}")
     entry = ws.require(name, "attic")
     src, dst = ws.attic_dir(name), ws.skill_dir(name)
     ws.require_clean([src, dst], f"revive {name}")
@@ -255,6 +260,7 @@ def revive(ws: Workspace, name: str, *, reason: str | None = None) -> Result:
 
 def record(ws: Workspace, name: str | None = None, *, message: str | None = None) -> Result:
     """Commit a maintainer's own work-tree edit of one skill as a `manual` event."""
+    ws.require_committable("record")
     if name is None:
         name = _single_changed_skill(ws)
     check_skill_name(name)
@@ -290,6 +296,7 @@ def _single_changed_skill(ws: Workspace) -> str:
 
 def rollback(ws: Workspace, name: str, *, to: str, reason: str | None = None, agent: bool = False) -> Result:
     """Restore a skill's content as of version `vN` or commit `REV`, as one `rollback` commit."""
+    ws.require_committable(f"rollback {name}")
     from skillgit.history import resolve_version
 
     entry = ws.require(name, "active")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,8 +42,23 @@ class Workspace:
     @classmethod
     def open(cls, directory: Path | str = ".") -> Workspace:
         repo = Repo.discover(directory)
-        repo.recover()
+        left = repo.recover()
+        if left:
+            print(
+                f"skillgit: warning: a skillgit commit ({repo.head() or '?'}) was interrupted before it updated the index "
+                f"and work tree; left as you have them (changed since): {', '.join(left[:10])}. Your copies predate "
+                "that commit: merge your edits onto HEAD's version (`git diff HEAD -- PATH`).",
+                file=sys.stderr,
+            )
         return cls(repo, Config.load(repo.root))
+
+    def require_committable(self, what: str) -> None:
+        """UsageError (exit 2) while a merge, rebase, cherry-pick or revert is unresolved: nothing may be
+        committed on top of a half-done operation (its conflict entries would be lost)."""
+        found = self.repo.operation_in_progress()
+        if found is not None:
+            raise UsageError(f"{what}: {found[0]} is in progress in {self.repo.root}; nothing was committed. "
+                             f"First {found[1]}, then run the command again.")
 
     # -- paths -----------------------------------------------------------------------------------
 
@@ -192,6 +208,7 @@ class Workspace:
         ref such as `refs/heads/skillgit/proposal/x`) the commit, made on top of HEAD, goes to that
         ref only: HEAD, index and work tree stay as they are.
         """
+        self.require_committable(f"cannot record the {kind} event")
         head = self.repo.head()
         if expect_head is not None and head != expect_head:
             raise RepoStateError("HEAD moved while the command ran; nothing was committed. Run it again.")

@@ -30,7 +30,8 @@ from skillgit.git.records import (
     blob_id,
     parse_raw_z,
 )
-from skillgit.git.writing import PENDING_FILE, WritingMixin
+from skillgit.git.recovery import PENDING_FILE, Intent, process_alive
+from skillgit.git.writing import WritingMixin
 
 
 class Repo(HistoryMixin, WritingMixin):
@@ -38,7 +39,7 @@ class Repo(HistoryMixin, WritingMixin):
 
 
 __all__ = [
-    "PENDING_FILE", "ZERO", "AddFromWorktree", "BlobReader", "CopyTree", "Identity", "LogRecord", "PutFile",
+    "PENDING_FILE", "ZERO", "AddFromWorktree", "BlobReader", "CopyTree", "Identity", "Intent", "LogRecord", "PutFile",
     "RawChange", "RemovePath", "Repo", "RepoCore", "TreeEdit", "blob_id", "clean_merge", "clean_merges", "git_env",
-    "parse_raw_z", "run_git",
+    "parse_raw_z", "process_alive", "run_git",
 ]

@@ -190,6 +190,15 @@ class RepoCore:
         out = self.run("merge-base", a, b, check=False).strip()
         return out or None
 
+    def operation_in_progress(self) -> tuple[str, str] | None:
+        """(what, how to end it) when a merge, rebase, cherry-pick or revert is unresolved (None: none)."""
+        for name, what, fix in _OPERATIONS:
+            if (self.git_dir / name).exists():
+                return what, fix
+        if self.run("ls-files", "-u", "-z", check=False):
+            return "unresolved conflicts in the index", "`git add` the resolved files (or `git checkout -m` them)"
+        return None
+
     def shallow_boundaries(self) -> list[str]:
         """The commits whose parents this clone lacks (`.git/shallow`); empty for a full clone."""
         common = self.git_dir
@@ -210,6 +219,16 @@ class RepoCore:
     def blob_reader(self) -> BlobReader:
         """A reader of many blobs through one `git cat-file --batch` process."""
         return BlobReader(self.root)
+
+
+_OPERATIONS = (
+    ("MERGE_HEAD", "a merge", "finish it (`git commit`) or abort it (`git merge --abort`)"),
+    ("rebase-merge", "a rebase", "finish it (`git rebase --continue`) or abort it (`git rebase --abort`)"),
+    ("rebase-apply", "a rebase or `git am`", "finish it (`--continue`) or abort it (`git rebase --abort` / `git am --abort`)"),
+    ("CHERRY_PICK_HEAD", "a cherry-pick", "finish it (`git cherry-pick --continue`) or abort it (`git cherry-pick --abort`)"),
+    ("REVERT_HEAD", "a revert", "finish it (`git revert --continue`) or abort it (`git revert --abort`)"),
+)
+"""(file in the git dir, the operation it marks, how to end it)."""
 
 
 def empty_tree(repo: RepoCore) -> str:

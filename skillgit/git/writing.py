@@ -1,29 +1,25 @@
 """Writing: a tree from a private index, a commit with compare-and-swap on the ref, and the
-restartable sync of the event's own paths into the real index and work tree."""
+restartable sync of the event's own paths into the real index and work tree (see `recovery`)."""
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
 from skillgit import faults
 from skillgit.errors import RepoStateError, UsageError
-from skillgit.git.core import RepoCore
 from skillgit.git.process import run_git
 from skillgit.git.records import ZERO, AddFromWorktree, CopyTree, Identity, RemovePath, TreeEdit
+from skillgit.git.recovery import PENDING_FILE, TEMP_INDEX_PREFIX, Intent, RecoveryMixin, process_alive, prune_empty_dirs
 
-PENDING_FILE = "pending.json"
 
-
-class WritingMixin(RepoCore):
+class WritingMixin(RecoveryMixin):
     """Commits that touch nothing but their own paths."""
 
     def build_tree(self, base: str | None, edits: Iterable[TreeEdit]) -> str:
         """Write the tree of `base` with `edits` applied, using a private index. Returns the tree id."""
-        fd, index = tempfile.mkstemp(prefix="index-", dir=self.state_dir)
+        fd, index = tempfile.mkstemp(prefix=f"{TEMP_INDEX_PREFIX}{os.getpid()}-", dir=self.state_dir)
         os.close(fd)
         os.unlink(index)
         env = {"GIT_INDEX_FILE": index}
@@ -34,6 +30,7 @@ class WritingMixin(RepoCore):
                 self.run("read-tree", "--empty", env=env)
             for edit in edits:
                 self._apply(edit, env)
+            faults.point("tree:index")
             return self.run("write-tree", env=env).strip()
         finally:
             for leftover in (index, index + ".lock"):
@@ -81,9 +78,9 @@ class WritingMixin(RepoCore):
             if result.returncode != 0:
                 raise RepoStateError(f"{ref} already exists (or cannot be created); nothing was committed. Pick another name.")
             return sha
-        intent = {"commit": sha, "old": parent, "paths": list(sync), "worktree": worktree}
+        intent = Intent(sha, parent, tuple(sync), worktree, os.getpid())
         pending = self.state_dir / PENDING_FILE
-        pending.write_text(json.dumps(intent))
+        pending.write_text(intent.to_json(), encoding="utf-8")
         result = run_git(self.root, "update-ref", "-m", title, "HEAD", sha, parent or ZERO, check=False)
         if result.returncode != 0:
             pending.unlink(missing_ok=True)
@@ -109,23 +106,21 @@ class WritingMixin(RepoCore):
                 target = self.root / gone
                 if target.is_file() or target.is_symlink():
                     target.unlink()
-                _prune_empty_dirs(target.parent, self.root)
+                prune_empty_dirs(target.parent, self.root)
             if new_files:
                 self.run("checkout", new, "--", path)
 
-    def recover(self) -> None:
-        """Finish the index/work-tree sync of a commit whose process died right after moving HEAD."""
-        pending = self.git_dir / "skillgit" / PENDING_FILE
-        if not pending.exists():
-            return
-        try:
-            intent = json.loads(pending.read_text())
-        except (OSError, ValueError):
-            pending.unlink(missing_ok=True)
-            return
-        if self.head() == intent.get("commit"):
-            self._sync(intent.get("old"), intent["commit"], intent.get("paths", []), intent.get("worktree", False))
-        pending.unlink(missing_ok=True)
+    def recover(self) -> list[str]:
+        """Finish the index/work-tree sync of a commit whose process died right after moving HEAD, and
+        remove the temp indexes of dead skillgit processes. Returns the paths of that sync left as the
+        user has them (changed since: see `finish_sync`); nothing is done while that process lives."""
+        self.clean_temp_indexes()
+        intent = self.pending_intent()
+        if intent is None or process_alive(intent.pid):
+            return []
+        left = self.finish_sync(intent) if self.head() == intent.commit else []
+        self.pending_path.unlink(missing_ok=True)
+        return left
 
     def identity(self, name: str | None = None, email: str | None = None) -> Identity:
         """Author identity: GIT_AUTHOR_* env, then the given config values, then git config."""
@@ -144,9 +139,3 @@ class WritingMixin(RepoCore):
         if name or email:
             return Identity(name or author.name, email or author.email)
         return author
-
-
-def _prune_empty_dirs(directory: Path, root: Path) -> None:
-    while directory != root and directory.is_dir() and not any(directory.iterdir()):
-        directory.rmdir()
-        directory = directory.parent

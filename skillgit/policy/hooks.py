@@ -48,6 +48,9 @@ class HookResult:
 def run_pre_commit(directory: Path | str = ".") -> HookResult:
     """Check the staged tree with the rules that need no message."""
     repo = Repo.discover(directory)
+    unfinished = finish_interrupted_sync(repo)
+    if unfinished is not None:
+        return unfinished
     with repo.blob_reader() as reader:
         context = _context(repo, reader)
         if context is None:
@@ -60,6 +63,9 @@ def run_pre_commit(directory: Path | str = ".") -> HookResult:
 def run_commit_msg(message_file: Path | str, directory: Path | str = ".") -> HookResult:
     """Complete the message's trailers where skillgit can, then check the commit with every rule."""
     repo = Repo.discover(directory)
+    unfinished = finish_interrupted_sync(repo)
+    if unfinished is not None:
+        return unfinished
     path = Path(message_file)
     if not path.is_absolute():
         path = Path(directory).resolve() / path
@@ -91,6 +97,40 @@ def run_commit_msg(message_file: Path | str, directory: Path | str = ".") -> Hoo
                                   revert_of=revert_of)
         result = _verdict(_check(change, ws))
         return HookResult(result.code, result.lines, tuple(added))
+
+
+def finish_interrupted_sync(repo: Repo) -> HookResult | None:
+    """Before a plain `git commit`: finish the sync of a skillgit commit killed after it moved HEAD, or
+    refuse the commit (it would undo that event from the stale index). None: go on with the checks."""
+    from skillgit.git import process_alive
+
+    intent = repo.pending_intent()
+    if intent is None:
+        return None
+    if process_alive(intent.pid):
+        return HookResult(4, (f"skillgit: a skillgit command (process {intent.pid}) is finishing commit {intent.commit[:12]}; "
+                              "commit again once it has ended.",))
+    head = repo.head()
+    if head != intent.commit:
+        repo.pending_path.unlink(missing_ok=True)  # HEAD never moved to it, or moved on: nothing to finish
+        return None
+    what = f"skillgit commit {intent.commit[:12]} (HEAD) was interrupted before it updated the index and work tree"
+    index = os.environ.get("GIT_INDEX_FILE")
+    main = {repo.git_dir / "index", repo.git_dir / "index.lock"}
+    if index is not None and (repo.root / index).resolve() not in {p.resolve() for p in main}:
+        return HookResult(1, (f"skillgit: {what}, and this commit uses a temporary index, which cannot finish it; "
+                              "run `skillgit status` (it finishes the update), then commit again.",))
+    left = repo.finish_sync(intent)
+    if not left:
+        repo.pending_path.unlink(missing_ok=True)
+        return None
+    shown = ", ".join(left[:10]) + (" …" if len(left) > 10 else "")
+    return HookResult(1, (
+        f"skillgit: {what}; your copies of {shown} changed since and predate it, so committing them would undo "
+        f"part of that event.",
+        "skillgit: commit refused. Merge your edits onto HEAD's version (`git diff HEAD -- PATH` shows the difference, "
+        "`git checkout HEAD -- PATH` restores it), run `skillgit status` (it clears the interrupted update), then commit again.",
+    ))
 
 
 def _context(repo: Repo, reader: BlobReader) -> tuple[Workspace, str | None, tuple[str, ...]] | None:
