@@ -71,20 +71,25 @@ class Config(Section):
         if errors:
             lines = [f"{source}: {error_path(e)}: {_explain(e)}" for e in errors]
             raise ConfigError("\n".join(lines) + "\nFix the values above; every key and its default is in docs/config.md.")
-        return cls(_with_defaults(data, load_schema("config")), source)
+        config = cls(_with_defaults(data, load_schema("config")), source)
+        _check_roots(config, source)
+        return config
 
     @classmethod
     def load(cls, root: Path) -> Config:
         """The config of the work tree at `root`; defaults when there is no skillgit.yaml."""
+        from skillgit.safefile import describe, read_regular
+        from skillgit.yamlio import MAX_YAML_BYTES
+
         path = root / CONFIG_FILE
         if not path.exists():
             return cls.defaults()
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_regular(path, MAX_YAML_BYTES).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ConfigError(f"{CONFIG_FILE}: not valid UTF-8 at byte {exc.start}; save it as UTF-8.") from None
         except OSError as exc:
-            raise ConfigError(f"{CONFIG_FILE}: cannot read it ({exc.strerror}).") from None
+            raise ConfigError(f"{CONFIG_FILE}: cannot read it ({describe(exc)}); make it a regular YAML file.") from None
         return cls.from_text(text, CONFIG_FILE)
 
     @property
@@ -114,6 +119,22 @@ def identity_matches(email: str, patterns: Iterable[str]) -> bool:
     address; `*` is any run of characters, `?` one character, every other character is literal."""
     folded = email.casefold()
     return any(_identity_regex(str(p)).fullmatch(folded) for p in patterns)
+
+
+def _check_roots(config: Config, source: str) -> None:
+    """`paths.skills` and `paths.attic` name folders inside the repository (relative, no `..`, not `.git`)."""
+    import posixpath
+
+    for key in ("skills", "attic"):
+        value = str(config.paths[key])
+        clean = posixpath.normpath(value.replace("\\", "/")) if value.strip() else ""
+        parts = clean.split("/")
+        if (not clean or clean == "." or value.startswith(("/", "~")) or ".." in parts or parts[0] == ".git"
+                or (len(value) > 1 and value[1] == ":") or value.strip("/") != clean):
+            raise ConfigError(
+                f"{source}: paths.{key}: `{value}` is not a folder inside the repository; name one relative to the "
+                f"repository root, written plainly (no `..`, `.` or `\\`; the default is `{'skills' if key == 'skills' else 'skills_attic'}`)."
+            )
 
 
 def _explain(error: Any) -> str:

@@ -18,6 +18,7 @@ _HEADING = re.compile(r"^##\s+(?:(?P<ts>\S+)\s+)?(?P<id>evt-\d+)\s+(?P<type>\S+)
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T[0-9:]+(?:\.\d+)?Z?$")
 _FIELD = re.compile(r"^-\s+(?P<key>[A-Za-z_-]+):\s*(?P<value>.*)$")
 _ALIASES = {"no-op": "no-op", "noop": "no-op", "meta": "meta-suggestion"}
+MAX_JOURNAL_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -51,10 +52,14 @@ class JournalEntry:
 
 def read_journal(path: Path) -> list[JournalEntry]:
     """Parse every `## [ts] evt-NNNN type` stanza with its `- key: value` lines."""
+    from skillgit.safefile import describe, read_regular
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, MAX_JOURNAL_BYTES).decode("utf-8")
     except FileNotFoundError:
         raise UsageError(f"{path}: no such journal; pass the path of skills/_journal.md.") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: {describe(exc)}; pass the path of the journal file, skills/_journal.md.") from None
     except UnicodeDecodeError as exc:
         raise UsageError(f"{path}: not valid UTF-8 at byte {exc.start}; save it as UTF-8.") from None
     stanzas: list[tuple[int, re.Match[str], dict[str, str]]] = []

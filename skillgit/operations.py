@@ -66,11 +66,14 @@ def _prediction(expected: str) -> str:
 
 
 def _read_source(source: Path) -> bytes:
-    if not source.is_file():
-        raise UsageError(f"{source}: no such file; pass the path of the new SKILL.md with --from.")
-    if source.stat().st_size > MAX_SKILL_BYTES:
-        raise UsageError(f"{source}: larger than {MAX_SKILL_BYTES} bytes; a SKILL.md must be smaller.")
-    return source.read_bytes()
+    from skillgit.safefile import FileTooLarge, describe, read_regular
+
+    try:
+        return read_regular(source, MAX_SKILL_BYTES)
+    except FileTooLarge:
+        raise UsageError(f"--from {source}: larger than {MAX_SKILL_BYTES} bytes; a SKILL.md must be smaller.") from None
+    except OSError as exc:
+        raise UsageError(f"--from {source}: {describe(exc)}; pass the path of the new SKILL.md file.") from None
 
 
 def _check_skill_bytes(ws: Workspace, raw: bytes, path: str) -> None:

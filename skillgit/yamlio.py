@@ -61,6 +61,45 @@ def load_yaml_ruamel(text: str, source: str, *, max_bytes: int = MAX_YAML_BYTES,
         raise UsageError(f"{source}: invalid YAML: {str(exc).splitlines()[0]}; fix the syntax.") from None
     except RecursionError:
         raise UsageError(f"{source}: YAML is nested too deeply; flatten it.") from None
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:
+        # a scalar whose (explicit or implied) type cannot hold it: `2020-02-30`, `!!int "x"`, a 5,000-digit int
+        found = _unbuildable(yaml, text)
+        line = found[0] + 1 + line_offset if found else "?"
+        shown = f" `{found[1][:40]}{'…' if len(found[1]) > 40 else ''}`" if found else ""
+        raise UsageError(
+            f"{source}:{line}: the value{shown} cannot be read as its YAML type ({_reason(exc)}); "
+            "quote it to keep it as text, or write a valid value."
+        ) from None
+
+
+def _unbuildable(yaml: Any, text: str) -> tuple[int, str] | None:
+    """(0-based line, text) of the first scalar the loader cannot build, found by building each alone."""
+    from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    try:
+        root = yaml.compose(text)
+    except Exception:  # noqa: BLE001 - only a hint for the message; the caller reports the error anyway
+        return None
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, ScalarNode):
+            try:
+                yaml.constructor.construct_object(node, deep=True)
+            except Exception:  # noqa: BLE001 - any failure to build is the one being located
+                return node.start_mark.line, str(node.value)
+        elif isinstance(node, MappingNode):
+            stack[:0] = [item for pair in node.value for item in pair]
+        elif isinstance(node, SequenceNode):
+            stack[:0] = list(node.value)
+    return None
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, KeyError):
+        return f"not a value of that type: {exc.args[0]!r}" if exc.args else "not a value of that type"
+    text = str(exc).split(";")[0]
+    return text[:120]
 
 
 def _dup_key(message: str) -> str:

@@ -271,7 +271,7 @@ def test_a_file_that_fails_to_open_is_counted_as_unreadable(sg, empty_repo: Path
     def denied(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(ingest_module, "open", denied, raising=False)
+    monkeypatch.setattr(ingest_module, "open_regular", denied)
     result = sg(empty_repo, "ingest", str(path))
     assert result.code == 0
     assert f"skillgit: warning: {path}: unreadable (Permission denied)" in result.err

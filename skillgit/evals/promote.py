@@ -39,15 +39,20 @@ class PromoteOutcome:
 def read_candidate(ws: Workspace, name: str, candidate: str, base: Path | None = None) -> tuple[bytes, str]:
     """(SKILL.md bytes, description) for `--candidate FILE|REV`: a file if one exists at that path,
     else skills/NAME/SKILL.md at revision REV."""
+    from skillgit.safefile import FileTooLarge, NotRegularFile, read_regular
+
     path = Path(candidate).expanduser()
     if not path.is_absolute() and base is not None:
         path = base / path
-    if path.is_file():
-        if path.stat().st_size > MAX_SKILL_BYTES:
-            raise UsageError(f"{candidate}: larger than {MAX_SKILL_BYTES} bytes; a SKILL.md must be smaller.")
-        return path.read_bytes(), candidate
-    if path.exists():
-        raise UsageError(f"{candidate}: not a file; pass the candidate SKILL.md file or a revision.")
+    try:
+        return read_regular(path, MAX_SKILL_BYTES), candidate
+    except FileTooLarge:
+        raise UsageError(f"{candidate}: larger than {MAX_SKILL_BYTES} bytes; a SKILL.md must be smaller.") from None
+    except NotRegularFile as exc:
+        raise UsageError(f"{candidate}: {exc.strerror}; pass the candidate SKILL.md file or a revision.") from None
+    except OSError:
+        pass  # no such file (or a name no file can have): a revision, then
+    candidate = candidate if len(candidate) <= 200 else candidate[:200] + "…"
     try:
         commit = ws.repo.resolve(candidate)
     except UsageError:

@@ -41,6 +41,7 @@ from skillgit.evidence.attribution import inputs as attribution_inputs
 from skillgit.evidence.diagnosis import commands_in, expected_for, fact_patterns, facts_of
 from skillgit.evidence.session import Learning, Session
 from skillgit.evidence.store import READER_VERSION, Inputs, SourceRow, Store, Written, stat_key
+from skillgit.safefile import open_regular
 
 TRACE_SUFFIXES = (".jsonl", ".json", ".ndjson")
 SAVE_EVERY_SECONDS = 2.0
@@ -260,7 +261,7 @@ def prefix_digest(path: str, size: int) -> str | None:
     bytes (the whole prefix when it is shorter). A file rewritten in place (other content, the same
     length or longer) differs there; hashing every byte would cost a read of the whole file."""
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError:
         return None
     try:
@@ -290,7 +291,7 @@ def _read(source: Source, row: SourceRow | None, store: Store, result: IngestRes
     else:
         report = ReadReport(max_line_bytes=max_line_bytes)
         try:
-            with open(path, "rb") as handle:
+            with open_regular(path) as handle:
                 head = handle.read(HEAD_BYTES)
         except OSError as exc:
             _add_skips(result, {"unreadable": 1}, [Skip(source.path, 0, "unreadable", exc.strerror or "")])
@@ -421,7 +422,7 @@ def _adapter(source: Source, path: Path, head: bytes, result: IngestResult) -> T
 
 def _head(path: Path) -> bytes:
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             return handle.read(HEAD_BYTES)
     except OSError:
         return b""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,6 +36,8 @@ class RepoCore:
         lines = result.stdout.splitlines()
         if len(lines) < 2:
             raise UsageError(f"{path.resolve()}: a bare repository has no work tree; run skillgit in a checkout.")
+        if os.environ.get("GIT_DIR"):
+            _check_git_dir(path, Path(lines[1]))
         return cls(Path(lines[0]), Path(lines[1]))
 
     @classmethod
@@ -105,10 +108,10 @@ class RepoCore:
 
     def resolve(self, rev: str) -> str:
         """A full commit id for `rev`, or a UsageError naming it."""
-        if rev.startswith("-"):
+        if rev.startswith("-") or ".." in rev or "\n" in rev:
             raise UsageError(f"{rev!r} is not a revision; name a commit, branch or tag.")
         out = self.run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False).strip()
-        if not out:
+        if not out or "\n" in out:
             raise UsageError(f"{rev}: no such commit in {self.root}; check the name with `git log`.")
         return out
 
@@ -229,6 +232,21 @@ _OPERATIONS = (
     ("REVERT_HEAD", "a revert", "finish it (`git revert --continue`) or abort it (`git revert --abort`)"),
 )
 """(file in the git dir, the operation it marks, how to end it)."""
+
+
+def _check_git_dir(path: Path, chosen: Path) -> None:
+    """With GIT_DIR set, `path` must not be (inside) another repository than the one GIT_DIR names:
+    git would read one repository's objects and the other's work tree."""
+    env = {k: v for k, v in os.environ.items() if k not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE",
+                                                           "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY")}
+    own = subprocess.run(["git", "rev-parse", "--absolute-git-dir"], cwd=path, capture_output=True, text=True, env=env,
+                         check=False)
+    mine = own.stdout.strip()
+    if own.returncode == 0 and mine and Path(mine).resolve() != chosen.resolve():
+        raise UsageError(
+            f"GIT_DIR={os.environ['GIT_DIR']} names another repository ({chosen}) than {path.resolve()} ({mine}); "
+            "unset GIT_DIR, or point -C at that repository's work tree."
+        )
 
 
 def empty_tree(repo: RepoCore) -> str:

@@ -18,7 +18,7 @@ from skillgit.errors import UsageError
 
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
 _FLOW_CHARS = set(",[]{}")
-_RESERVED = {"true", "false", "yes", "no", "on", "off", "y", "n", "null", "~", "nan", "inf"}
+_RESERVED = {"true", "false", "yes", "no", "on", "off", "y", "n", "null", "~", "nan", "inf", "=", "<<"}
 _NUMBERISH = re.compile(r"[-+]?\.?[0-9][0-9_.,:eE+\-xXoO a-fA-FTZz]*")
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 

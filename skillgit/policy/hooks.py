@@ -147,7 +147,15 @@ def _context(repo: Repo, reader: BlobReader) -> tuple[Workspace, str | None, tup
                    if line.startswith("parent ")]
         parent = parents[0] if parents else None
         merge_parents = tuple(parents) if len(parents) > 1 else ()
-    config = config_for_commit(repo, reader, parent if parent is not None else head)
+    from skillgit.errors import ConfigError
+
+    try:
+        config = config_for_commit(repo, reader, parent if parent is not None else head)
+    except ConfigError as exc:
+        raise ConfigError(
+            f"{exc}\nThe hooks check each commit with the config committed at its parent; a maintainer commits the "
+            "repaired skillgit.yaml with `git commit --no-verify` (CI's `skillgit verify` still checks it)."
+        ) from None
     if config is None:
         return None
     if head is not None and not merge_parents:

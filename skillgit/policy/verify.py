@@ -98,7 +98,7 @@ def resolve_range(ws: Workspace, spec: str | None) -> Range:
         if upstream:
             return Range(f"{upstream[:12]}..HEAD", repo.merge_base(upstream, head) or upstream, head)
         return Range("HEAD", None, head)
-    if spec.startswith("-"):
+    if spec.startswith("-") or spec.count("..") > 1 + spec.count("...") or spec.count("...") > 1:
         raise UsageError(f"{spec!r} is not a range; pass BASE..HEAD, e.g. `skillgit verify origin/main..HEAD`.")
     if "..." in spec:
         left, right = spec.split("...", 1)

@@ -364,7 +364,7 @@ def _parse_args(raw: Any) -> dict[str, Any]:
         return {}
     try:
         parsed = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         return {"arguments": raw}
     return parsed if type(parsed) is dict else {"arguments": raw}
 
@@ -393,7 +393,7 @@ def _apply_output(call: list[Any], output: Any, running: dict[str, list[Any]]) -
     if type(output) is str and output.startswith("{"):
         try:
             parsed = json.loads(output)
-        except ValueError:
+        except (ValueError, RecursionError):
             parsed = None
         if type(parsed) is dict:
             meta = parsed.get("metadata")

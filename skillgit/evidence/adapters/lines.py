@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from skillgit.evidence.session import Learning, Session, ToolCall
+from skillgit.safefile import open_regular
 
 DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024
 MAX_EXAMPLES = 20
@@ -106,7 +107,7 @@ def iter_json(path: Path, report: ReadReport, cursor: Cursor | None = None) -> I
     With a `cursor`, reading starts at its offset (line numbers go on from its line) and the cursor
     follows every complete line, once its object has been used."""
     try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed by the `with handle` below
+        handle = open_regular(path)  # closed by the `with handle` below
     except OSError as exc:
         report.skip(path, 0, "unreadable", exc.strerror or type(exc).__name__)
         return
@@ -194,7 +195,7 @@ def iter_values(path: Path, report: ReadReport, cursor: Cursor | None = None) ->
     if cursor is not None:
         cursor.resumable = False
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             data = handle.read(report.max_line_bytes + 1)
     except OSError as exc:
         report.skip(path, 0, "unreadable", exc.strerror or type(exc).__name__)
@@ -237,7 +238,7 @@ _DECODER = json.JSONDecoder()
 def _first_line(path: Path, limit: int) -> bytes | None:
     """The first non-blank line of `path` (stripped, at most `limit` bytes), None when there is none."""
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             while True:
                 line = handle.readline(limit + 1)
                 if not line:
@@ -260,7 +261,7 @@ def _complete(line: bytes) -> bool:
 def read_json_file(path: Path, report: ReadReport) -> dict[str, Any] | None:
     """A whole-file JSON object (yoyo's pretty-printed outcome.json), or None after reporting why."""
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             data = handle.read(report.max_line_bytes + 1)
     except OSError as exc:
         report.skip(path, 0, "unreadable", exc.strerror or type(exc).__name__)

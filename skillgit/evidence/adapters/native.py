@@ -32,7 +32,7 @@ class NativeAdapter:
             return False
         try:
             obj = json.loads(first)
-        except ValueError:
+        except (ValueError, RecursionError):
             return first.replace(b" ", b"").startswith(b'{"kind":') and any(k in first for k in _KINDS)
         return isinstance(obj, dict) and obj.get("kind") in ("header", "session", "learning")
 

@@ -570,7 +570,7 @@ def _output_text(value: Any) -> str | None:
     if type(value) is str:
         try:
             value = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
     if type(value) is not list:
         return None

@@ -25,6 +25,7 @@ from skillgit.evidence.adapters.lines import (
     tool_call,
 )
 from skillgit.evidence.session import Learning, Outcome, Session, SkillUse, ToolCall
+from skillgit.safefile import open_regular
 
 AUDIT = "audit.jsonl"
 OUTCOME = "outcome.json"
@@ -74,7 +75,7 @@ def _is_learnings(head: bytes) -> bool:
 
 def _head(path: Path) -> bytes:
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             return handle.read(8192)
     except OSError:
         return b""
