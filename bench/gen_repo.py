@@ -10,7 +10,9 @@ default rules (bootstrap order, no thrashing, refine size, ownership), so `skill
 work and nothing to report. Same arguments, same commits (fixed seed and dates).
 
 Prints (and writes to <out>/.git/bench-manifest.json) a manifest: commit/event counts, the head,
-and the most-changed skill (for `skillgit versions` benchmarks).
+and the most-changed skill (for `skillgit versions` benchmarks). `--merge-every N` turns every Nth
+ordinary commit into a pull request merged with a merge commit (history as GitHub's merge button
+leaves it), for the cost of checking merges.
 """
 
 from __future__ import annotations
@@ -101,20 +103,32 @@ class Stream:
         assert self.proc.stdin is not None
         self.pipe = self.proc.stdin
         self.mark = 0
+        self.main = 0
+        self.main_marks: list[int] = []
 
-    def commit(self, index: int, author: tuple[str, str], message: str, ops: list[bytes]) -> None:
+    def commit(self, index: int, author: tuple[str, str], message: str, ops: list[bytes], *, ref: str = "main",
+               parent: int | None = None, merge: int | None = None) -> int:
+        """Write one commit on `ref` (after `parent`, a mark; default: the previous main commit) and
+        return its mark; `merge` makes it a merge of that mark."""
         self.mark += 1
         when = START + index * STEP
         msg = message.encode()
-        parts = [b"commit refs/heads/main\n", b"mark :%d\n" % self.mark,
+        parts = [f"commit refs/heads/{ref}\n".encode(), b"mark :%d\n" % self.mark,
                  f"author {author[0]} <{author[1]}> {when} +0000\n".encode(),
                  f"committer {author[0]} <{author[1]}> {when} +0000\n".encode(),
                  b"data %d\n" % len(msg), msg, b"\n"]
-        if self.mark > 1:
-            parts.append(b"from :%d\n" % (self.mark - 1))
+        parent = self.main if parent is None else parent
+        if parent:
+            parts.append(b"from :%d\n" % parent)
+        if merge:
+            parts.append(b"merge :%d\n" % merge)
         parts.extend(ops)
         parts.append(b"\n")
         self.pipe.write(b"".join(parts))
+        if ref == "main":
+            self.main = self.mark
+            self.main_marks.append(self.mark)
+        return self.mark
 
     def close(self) -> None:
         self.pipe.write(b"done\n")
@@ -215,7 +229,16 @@ def event(state: State, stream: Stream, index: int, pool: dict[str, list[str]]) 
     state.agent_real += 1
 
 
-def generate(commits: int, events: int, skills: int, out: Path, seed: int = 7) -> dict[str, object]:
+def pull_request(stream: Stream, index: int, author: tuple[str, str]) -> None:
+    """A branch forked a few main commits back with one new file, merged into main with `--no-ff` (the
+    merge's tree is exactly the clean merge of its parents)."""
+    fork = stream.main_marks[-4] if len(stream.main_marks) >= 4 else stream.main
+    note = put(f"docs/note_{index:06d}.md", f"# Note {index}\n\nWritten on a branch.\n".encode())
+    side = stream.commit(index, author, f"Add note {index}\n", [note], ref="pr", parent=fork)
+    stream.commit(index, author, f"Merge pull request #{index}\n\nAdd note {index}.\n", [note], merge=side)
+
+
+def generate(commits: int, events: int, skills: int, out: Path, seed: int = 7, merge_every: int = 0) -> dict[str, object]:
     if commits < 2 or events > commits - 2:
         raise SystemExit("need --commits >= 2 and --events <= commits - 2")
     if out.exists():
@@ -248,6 +271,9 @@ def generate(commits: int, events: int, skills: int, out: Path, seed: int = 7) -
             done_events += 1
             next_event += every
             continue
+        if merge_every and index % merge_every == 0:
+            pull_request(stream, index, DEVELOPERS[index % len(DEVELOPERS)])
+            continue
         module = state.rng.randrange(200)
         modules[module].append(f"value_{index} = {index}")
         text = ("\n".join(modules[module][-40:]) + "\n").encode()
@@ -261,6 +287,7 @@ def generate(commits: int, events: int, skills: int, out: Path, seed: int = 7) -
     manifest = {
         "path": str(out), "commits": commits, "events": events + 1, "skills": skills, "head": head,
         "busiest_skill": busiest, "busiest_changes": state.changes.get(busiest, 0) if busiest else 0, "seed": seed,
+        "merge_every": merge_every,
     }
     (out / ".git" / "bench-manifest.json").write_text(json.dumps(manifest, indent=2))
     return manifest
@@ -272,10 +299,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--skills", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--merge-every", type=int, default=0,
+                        help="make every Nth ordinary commit a merged pull request (a side commit and a merge)")
     parser.add_argument("--out", type=Path, default=Path("/tmp/sg-bench-repo"))
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    manifest = generate(args.commits, args.events, args.skills, args.out, args.seed)
+    manifest = generate(args.commits, args.events, args.skills, args.out, args.seed, args.merge_every)
     manifest["seconds"] = round(time.perf_counter() - started, 1)
     json.dump(manifest, sys.stdout, indent=2)
     print()

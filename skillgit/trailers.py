@@ -226,18 +226,24 @@ LINE_SEPARATORS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 many editors and log viewers) on all of these, so a value holding one reads as two lines to some."""
 
 
+_UNFIT = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+"""Line separators and control characters (tab excepted): one search finds either."""
+
+
 def value_problem(value: str) -> str | None:
     """What makes `value` unfit as a trailer value (as skillgit writes and accepts them), or None."""
-    if any(ch in LINE_SEPARATORS for ch in value):
-        found = next(ch for ch in value if ch in LINE_SEPARATORS)
-        return (f"the value contains a line break (U+{ord(found):04X}); trailer values are one line "
-                "(a line break could inject a forged trailer)")
-    if not value.strip(_WS):
-        return "the value is empty"
-    if len(value.strip(_WS)) > MAX_VALUE:
-        return f"the value has {len(value.strip(_WS))} characters (limit {MAX_VALUE})"
-    if any((ord(ch) < 32 and ch != "\t") or 0x7F <= ord(ch) <= 0x9F for ch in value):
+    found = _UNFIT.search(value)
+    if found is not None:
+        ch = found.group()
+        if ch in LINE_SEPARATORS:
+            return (f"the value contains a line break (U+{ord(ch):04X}); trailer values are one line "
+                    "(a line break could inject a forged trailer)")
         return "the value contains control characters"
+    stripped = value.strip(_WS)
+    if not stripped:
+        return "the value is empty"
+    if len(stripped) > MAX_VALUE:
+        return f"the value has {len(stripped)} characters (limit {MAX_VALUE})"
     return None
 
 

@@ -136,7 +136,9 @@ def test_the_skill_folders_answer_every_lookup_as_git_does_at_every_commit(empty
         answered = 0
         for chunk in chunks:
             record = log_record(chunk)
-            if any(f.path.startswith(("skills/", "skills_attic/")) for f in record.files):
+            if len(record.parents) > 1:
+                folders.follow_merge(record.commit, record.parents)
+            elif any(f.path.startswith(("skills/", "skills_attic/")) for f in record.files):
                 folders.advance(record.commit, record.parents, record.files)
             else:  # as verify moves over a commit it does not parse
                 folders.step(record.commit, " ".join(record.parents))

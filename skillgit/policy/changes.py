@@ -152,12 +152,13 @@ def index_change(
     message: str | None,
     merge_parents: tuple[str, ...] = (),
     revert_of: str | None = None,
+    committer: str | None = None,
 ) -> Change:
     """The commit `git commit` is about to make: the real index's tree against `parent`.
 
     `message` is None in the pre-commit hook (not written yet). A merge (`merge_parents`, its
     parents in order) is checked for its own change: what the index holds that a clean re-merge
-    of its parents would not.
+    of its parents would not. `committer` is the committer's e-mail when already known.
     """
     from skillgit.events import event_from_commit
 
@@ -167,10 +168,11 @@ def index_change(
     event = None
     if message is not None and parsed is not None and parsed.trailers.get(T.EVENT):
         event = event_from_commit("0" * 40, (), author.name, author.email, 0, message)
-    committer = ""
     agent = is_agent(ws, author.email, event)
-    if not agent and ws.config.agent.identities:
-        committer = committer_of_next_commit(repo)
+    if agent or not ws.config.agent.identities:
+        committer = committer or ""
+    else:
+        committer = committer if committer is not None else committer_of_next_commit(repo)
         agent = ws.is_agent(committer)
     files: tuple[FileChange, ...]
     if merge_parents:

@@ -94,7 +94,7 @@ def run_commit_msg(message_file: Path | str, directory: Path | str = ".") -> Hoo
             raw = path.read_bytes().decode("utf-8", "surrogateescape")
             text = T.cleanup_message(raw, comment_char(repo, raw))
             change = index_change(ws, reader, parent=parent, message=text, merge_parents=merge_parents,
-                                  revert_of=revert_of)
+                                  revert_of=revert_of, committer=change.committer_email or None)
         result = _verdict(_check(change, ws))
         return HookResult(result.code, result.lines, tuple(added))
 

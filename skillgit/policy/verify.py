@@ -288,11 +288,13 @@ class _Run:
             self.walk.skip(commit)  # touches no skill: nothing for the rules
             return
         record = log_record(chunk)
-        self.folders.advance(commit, record.parents, None if merge else record.files)
         raw: tuple[RawChange, ...] | list[RawChange] = record.files
         if merge:
+            self.folders.follow_merge(commit, record.parents)
             # its own change only: all of it for the agent's, what lies under the skill roots for others
             raw = self.merges.own(commit, record.parents, None if agent else (scope.skills_root, scope.attic_root))
+        else:
+            self.folders.advance(commit, record.parents, record.files)
         in_skills = any(c.path.startswith(roots) for c in raw)
         files: tuple[FileChange, ...] = ()
         if agent or governed or in_skills:

@@ -172,8 +172,9 @@ class SkillFolders:
 
     `verify` walks every commit oldest first, so the files under `paths.skills` and `paths.attic`
     after a commit are those after its parent plus its own changes: the rules' `tree_files`
-    lookups there need no git read at all. A merge (no diff in the log) or a step to a commit
-    whose parent is not the previous one makes the view unknown; the next lookup lists the roots
+    lookups there need no git read at all. A merge follows with its diff against its first parent
+    (`follow_merge`); a commit off the view's line (a side branch) leaves the view
+    at the commit it reflects. A lookup at a commit the view does not reflect lists the roots
     through git once and the walk goes on from there. Roots that overlap are left to git.
     """
 
@@ -193,18 +194,35 @@ class SkillFolders:
         """root → {path: blob id} of every file under it (the same files, for listing a whole root)."""
 
     def advance(self, commit: str, parents: Sequence[str], changes: Sequence[RawChange] | None) -> None:
-        """Move to `commit`; `changes` is its diff against its only parent (None: not known)."""
+        """Move to `commit`; `changes` is its diff against its only parent (None: not known). A commit
+        that does not follow the view's (a side branch's, say) leaves the view where it is: still true
+        of that commit, and a merge back onto it can follow (`at` is what the view reflects)."""
         if self.at is not None and changes is not None and len(parents) == 1 and parents[0] == self.at:
             for change in changes:
                 self._apply(change)
             self.at = commit
-        else:
-            self.at = None
+        elif changes is None and len(parents) == 1 and parents[0] == self.at:
+            self.at = None  # it follows the view, by an unknown change
         self.current = commit
+
+    def follow_merge(self, commit: str, parents: Sequence[str]) -> None:
+        """Move to merge `commit`: its changes under the roots against its first parent come from the two
+        trees (read through the cache; equal subtrees skipped), so the view is kept across merges instead
+        of making the next lookup list every skill folder again."""
+        from skillgit.policy.merges import commit_tree
+        from skillgit.policy.trees import tree_changes
+
+        if self.usable and self.at is not None and self.at == parents[0]:
+            old, new = commit_tree(self._reader, parents[0]), commit_tree(self._reader, commit)
+            if old is not None and new is not None:
+                self.advance(commit, parents[:1], tree_changes(self._reader, old, new, self.roots))
+                return
+        self.advance(commit, parents, None)
 
     def step(self, commit: str, parents: str) -> None:
         """Move to `commit` (its parents as `git log` prints them), which changes nothing under the roots."""
-        self.at = commit if self.at is not None and parents == self.at else None
+        if self.at is not None and parents == self.at:
+            self.at = commit
         self.current = commit
 
     def _apply(self, change: RawChange) -> None:

@@ -37,12 +37,6 @@ BUILT_IN: tuple[tuple[str, str], ...] = (
 SYMLINK = "120000"
 
 
-def _covers(pattern: str, path: str) -> bool:
-    if pattern.endswith("/"):
-        return path.startswith(pattern)
-    return path == pattern
-
-
 @functools.lru_cache(maxsize=64)
 def command_files(command: str, skill_roots: tuple[str, ...] = ()) -> tuple[str, ...]:
     """The repository paths a command line names (`python3 tools/run.py --x=cfg.json` → the script,
@@ -82,24 +76,35 @@ def command_files(command: str, skill_roots: tuple[str, ...] = ()) -> tuple[str,
 
 def protected_reason(path: str, config: Config) -> str | None:
     """Why `path` is always protected from agent commits (None: it is not)."""
-    for pattern, what in BUILT_IN:
-        if _covers(pattern, path):
-            return f"`{pattern}`, {what}"
     roots = (str(config.paths.skills).strip("/"), str(config.paths.attic).strip("/"))
-    for key in ("runner", "judge"):
-        command = config.eval.get(key)
-        if isinstance(command, str) and command.strip():
-            for pattern in command_files(command, roots):
-                if _covers(pattern, path):
-                    return f"`{pattern}`, a file of the eval {key} (eval.{key})"
-    return None
+    commands = tuple(c if isinstance(c, str) else "" for c in (config.eval.get("runner"), config.eval.get("judge")))
+    exact, folders, starts = _table(commands, roots)
+    found = exact.get(path)
+    if found is not None or not path.startswith(starts):
+        return found
+    return next((what for folder, what in folders if path.startswith(folder)), None)
 
 
-def evidence_sources(config: Config) -> list[tuple[str, str]]:
-    """(pattern, config key) of the trace and learning sources inside the repository."""
-    found = [(str(config.paths.learnings), "paths.learnings")]
-    for index, source in enumerate(config.traces.sources):
-        found.append((str(source.get("path", "")), f"traces.sources[{index}].path"))
+@functools.lru_cache(maxsize=16)
+def _table(commands: tuple[str, ...], roots: tuple[str, ...]) -> tuple[dict[str, str], tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """The protected paths as ({exact path: why}, ((folder/, why), …), the folders for one `startswith`)."""
+    exact: dict[str, str] = {}
+    folders: list[tuple[str, str]] = []
+    named = [(pattern, f"`{pattern}`, {what}") for pattern, what in BUILT_IN]
+    for key, command in zip(("runner", "judge"), commands):
+        if command.strip():
+            named += [(p, f"`{p}`, a file of the eval {key} (eval.{key})") for p in command_files(command, roots)]
+    for pattern, why in named:
+        if pattern.endswith("/"):
+            folders.append((pattern, why))
+        else:
+            exact.setdefault(pattern, why)
+    return exact, tuple(folders), tuple(f for f, _ in folders)
+
+
+@functools.lru_cache(maxsize=16)
+def _evidence(learnings: str, sources: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    found = [(learnings, "paths.learnings")] + [(p, f"traces.sources[{i}].path") for i, p in enumerate(sources)]
     out = []
     for pattern, key in found:
         if not pattern or pattern.startswith(("/", "~", "$")):
@@ -108,7 +113,12 @@ def evidence_sources(config: Config) -> list[tuple[str, str]]:
         if clean in (".", "..") or clean.startswith("../"):
             continue
         out.append((clean, key))
-    return out
+    return tuple(out)
+
+
+def evidence_sources(config: Config) -> tuple[tuple[str, str], ...]:
+    """(pattern, config key) of the trace and learning sources inside the repository."""
+    return _evidence(str(config.paths.learnings), tuple(str(s.get("path", "")) for s in config.traces.sources))
 
 
 def evidence_key(path: str, sources: Iterable[tuple[str, str]]) -> str | None:

@@ -60,9 +60,10 @@ class EventTrailers:
             active = skill_blob(change, config, name, ACTIVE, after=after)
             if active is not None:
                 sides.append(_same_version(value, active, change))
+            elif value.strip("0"):
+                sides.append(_same_version(value, skill_blob(change, config, name, ATTIC, after=after), change))
             else:
-                attic = skill_blob(change, config, name, ATTIC, after=after)
-                sides.append(_same_version(value, None, change) or _same_version(value, attic, change))
+                sides.append(True)  # `0000000`: no active copy on that side
         if all(sides):
             return []
         true = version_value(*skill_version(change, config, name))
