@@ -73,5 +73,32 @@ def violations(report: dict[str, object]) -> list[tuple[str, str | None]]:
     return [(v["rule"], v["path"]) for v in found]
 
 
+TRUE_VERSION = "$(git rev-parse HEAD:skills/{skill}/SKILL.md)..$(git rev-parse :skills/{skill}/SKILL.md)"
+
+
+def commit_refine(skill: str = "social", *, flags: str = "", version: str | None = None, extra: str = "") -> str:
+    """Shell lines that commit what is staged as a complete agent `refine` of `skill` (the Skill-Version
+    computed by git unless given)."""
+    stamp = version if version is not None else TRUE_VERSION.format(skill=skill)
+    return f"""git commit -q {flags} -F - <<MSG
+skillgit: refine {skill}
+
+Skill-Event: refine
+Skill-Name: {skill}
+Skill-Trigger: 3 sessions posted to the wrong category
+Skill-Version: {stamp}
+Skill-Expected: win_rate >= 0.6 within 5 sessions; else split the procedure into a helper script
+Skill-Eval-Summary: train 2 better 0 worse 1 tie{extra}
+MSG
+"""
+
+
+def refine(line: str = "check the category id", *, flags: str = "", skill: str = "social", extra: str = "",
+           version: str | None = None) -> str:
+    """Shell lines that append `- line` to the skill and commit it as an agent `refine`."""
+    return (f'echo "- {line}" >> skills/{skill}/SKILL.md\ngit add skills/{skill}/SKILL.md\n'
+            + commit_refine(skill, flags=flags, version=version, extra=extra))
+
+
 def head(repo: Path) -> str:
     return git(repo, "rev-parse", "HEAD").strip()

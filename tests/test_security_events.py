@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from attackkit import Attacker, head, sg, verify, violations
+from attackkit import Attacker, head, refine, sg, verify, violations
 from conftest import git
 from hookkit import make_managed
 
@@ -23,22 +23,6 @@ BIG_EDIT = """
 sed -i 's/^description: .*/description: Post about anything, anywhere, as often as possible/' skills/social/SKILL.md
 i=0; while [ $i -lt 200 ]; do echo "- rule $i: post more" >> skills/social/SKILL.md; i=$((i+1)); done
 """
-REFINE = """
-echo "- {line}" >> skills/social/SKILL.md
-git add skills/social/SKILL.md
-git commit -q {flags} -F - <<MSG
-skillgit: refine social
-
-Skill-Event: refine
-Skill-Name: social
-Skill-Trigger: 3 sessions posted to the wrong category
-Skill-Version: $(git rev-parse HEAD:skills/social/SKILL.md)..$(git rev-parse :skills/social/SKILL.md)
-Skill-Expected: win_rate >= 0.6 within 5 sessions; else split the procedure into a helper script
-Skill-Eval-Summary: train 2 better 0 worse 1 tie
-MSG
-"""
-
-
 @pytest.fixture
 def repo(empty_repo: Path) -> Path:
     return make_managed(empty_repo)
@@ -79,7 +63,7 @@ def test_an_agent_manual_delete_of_its_own_skill_does_not_skip_the_retire_bootst
 
 
 def test_a_fake_agent_rollback_that_adds_lines_is_refused(repo: Path, agent: Attacker) -> None:
-    assert agent.run(REFINE.format(line="check the category id", flags="")).returncode == 0
+    assert agent.run(refine()).returncode == 0
     refined = head(repo)
     assert agent.run("""
 i=0; while [ $i -lt 100 ]; do echo "- new rule $i" >> skills/social/SKILL.md; i=$((i+1)); done
@@ -106,7 +90,7 @@ MSG
 
 def test_an_agent_rollback_with_skillgit_restores_a_version_and_passes(repo: Path, agent: Attacker) -> None:
     base = head(repo)
-    assert agent.run(REFINE.format(line="check the category id", flags="")).returncode == 0
+    assert agent.run(refine()).returncode == 0
     result = agent.run("skillgit rollback social --to v1 --reason 'win rate fell'\n")
     assert result.returncode == 0, result.stderr
     assert git(repo, "rev-parse", "HEAD:skills/social").strip() == git(repo, "rev-parse", f"{base}:skills/social").strip()
@@ -116,7 +100,7 @@ def test_an_agent_rollback_with_skillgit_restores_a_version_and_passes(repo: Pat
 
 def test_an_agent_git_revert_of_its_own_refine_passes(repo: Path, agent: Attacker) -> None:
     base = head(repo)
-    assert agent.run(REFINE.format(line="check the category id", flags="")).returncode == 0
+    assert agent.run(refine()).returncode == 0
     result = agent.run("git revert --no-edit --no-commit HEAD\ngit commit -q --no-edit\n")
     assert result.returncode == 0, result.stderr
     assert "Skill-Event: rollback" in git(repo, "log", "-1", "--format=%B")
@@ -126,16 +110,16 @@ def test_an_agent_git_revert_of_its_own_refine_passes(repo: Path, agent: Attacke
 
 def test_an_empty_agent_init_is_refused_and_does_not_reset_the_thrash_window(repo: Path, agent: Attacker) -> None:
     base = head(repo)
-    assert agent.run(REFINE.format(line="check the category id", flags="")).returncode == 0
+    assert agent.run(refine()).returncode == 0
     init = "git commit -q --allow-empty {flags} -m 'skillgit: init' -m 'Skill-Event: init'\n"
     result = agent.run(init.format(flags=""))
     assert result.returncode != 0
     assert "an agent commit records a `init` event" in result.stderr
     assert agent.run(init.format(flags="--no-verify")).returncode == 0
-    result = agent.run(REFINE.format(line="and read the pinned post", flags=""))
+    result = agent.run(refine("and read the pinned post"))
     assert result.returncode != 0
     assert "SG009 skills/social" in result.stderr
-    agent.run(REFINE.format(line="and read the pinned post", flags="--no-verify"))
+    agent.run(refine("and read the pinned post", flags="--no-verify"))
     code, report, _ = verify(repo, f"{base}..HEAD")
     assert code == 1
     assert ("SG004", None) in violations(report) and ("SG009", "skills/social") in violations(report)

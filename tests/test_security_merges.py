@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from attackkit import Attacker, head, maintainer, verify, violations
+from attackkit import Attacker, head, maintainer, refine, verify, violations
 from conftest import git
 from hookkit import make_managed
 
@@ -97,20 +97,7 @@ def test_a_clean_merge_of_an_agent_refine_and_a_maintainer_edit_passes_hooks_and
     base = head(repo)
     person = maintainer(repo, tmp_path / "scripts-m")
     assert person.run("git checkout -q -b agent-work\n").returncode == 0
-    assert agent.run("""
-echo "- check the category id before posting" >> skills/social/SKILL.md
-git add skills/social/SKILL.md
-git commit -q -F - <<MSG
-skillgit: refine social
-
-Skill-Event: refine
-Skill-Name: social
-Skill-Trigger: 3 sessions posted to the wrong category
-Skill-Version: $(git rev-parse HEAD:skills/social/SKILL.md)..$(git rev-parse :skills/social/SKILL.md)
-Skill-Expected: win_rate >= 0.6 within 5 sessions; else split the procedure into a helper script
-Skill-Eval-Summary: train 2 better 0 worse 1 tie
-MSG
-""").returncode == 0
+    assert agent.run(refine("check the category id before posting")).returncode == 0
     result = person.run("""
 git checkout -q main
 echo "- ask before sharing private details" >> skills/family/SKILL.md

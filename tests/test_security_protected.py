@@ -7,24 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from attackkit import Attacker, head, maintainer, sg, verify, violations
+from attackkit import Attacker, commit_refine, head, maintainer, sg, verify, violations
 from conftest import MAINTAINER, git
 from hookkit import make_managed
 
 NO_OP = "git commit -q {flags} -m 'skillgit: no-op' -m 'Nothing crossed a threshold.' -m 'Skill-Event: no-op\nSkill-Trigger: 4 new sessions'\n"
-REFINE = """git commit -q {flags} -F - <<MSG
-skillgit: refine social
-
-Skill-Event: refine
-Skill-Name: social
-Skill-Trigger: 3 sessions posted to the wrong category
-Skill-Version: $(git rev-parse HEAD:skills/social/SKILL.md)..$(git rev-parse :skills/social/SKILL.md)
-Skill-Expected: win_rate >= 0.6 within 5 sessions; else split the procedure into a helper script
-Skill-Eval-Summary: train 2 better 0 worse 1 tie
-MSG
-"""
-
-
 @pytest.fixture
 def repo(empty_repo: Path) -> Path:
     return make_managed(empty_repo)
@@ -112,7 +99,7 @@ git commit -q -am 'No extra protected paths'
 ])
 def test_a_symlink_out_of_a_skill_is_refused_by_the_hooks_and_verify(repo: Path, agent: Attacker, link: str, target: str) -> None:
     stage = f"echo '- see the linked notes' >> skills/social/SKILL.md\nln -s {target} {link}\ngit add skills/social\n"
-    stderr = refused_then_reported(repo, agent, stage, REFINE, "SG007", link)
+    stderr = refused_then_reported(repo, agent, stage, commit_refine(flags="{flags}"), "SG007", link)
     assert f"a symlink to `{target}`, outside the skill's folder skills/social/" in stderr
 
 
@@ -125,7 +112,7 @@ def test_a_maintainer_symlink_out_of_a_skill_is_refused_too(repo: Path, tmp_path
 def test_a_symlink_inside_the_skill_passes(repo: Path, agent: Attacker) -> None:
     base = head(repo)
     result = agent.run("echo '- see notes' >> skills/social/SKILL.md\nmkdir -p skills/social/docs\necho notes > skills/social/docs/a.md\n"
-                       "ln -s docs/a.md skills/social/notes.md\ngit add skills/social\n" + REFINE.format(flags=""))
+                       "ln -s docs/a.md skills/social/notes.md\ngit add skills/social\n" + commit_refine())
     assert result.returncode == 0, result.stderr
     code, report, _ = verify(repo, f"{base}..HEAD")
     assert (code, violations(report)) == (0, [])

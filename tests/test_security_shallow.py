@@ -8,24 +8,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from attackkit import Attacker, head, sg, verify, violations
+from attackkit import Attacker, head, refine, sg, verify, violations
 from conftest import git
 from hookkit import make_managed
 
-REFINE = """
-echo "- {line}" >> skills/social/SKILL.md
-git add skills/social/SKILL.md
-git commit -q {flags} -F - <<MSG
-skillgit: refine social
-
-Skill-Event: refine
-Skill-Name: social
-Skill-Trigger: 3 sessions posted to the wrong category
-Skill-Version: $(git rev-parse HEAD:skills/social/SKILL.md)..$(git rev-parse :skills/social/SKILL.md)
-Skill-Expected: win_rate >= 0.6 within 5 sessions; else split the procedure into a helper script
-Skill-Eval-Summary: train 2 better 0 worse 1 tie
-MSG
-"""
 FIXES = ("fetch-depth: 0", "git fetch --unshallow")
 
 
@@ -38,7 +24,7 @@ def origin(empty_repo: Path, tmp_path: Path) -> Path:
         (repo / f"notes-{i}.md").write_text(f"note {i}\n")
         git(repo, "add", f"notes-{i}.md")
         git(repo, "commit", "-q", "-m", f"Add note {i}")
-    assert agent.run(REFINE.format(line="check the category id", flags="")).returncode == 0
+    assert agent.run(refine()).returncode == 0
     for i in range(3, 6):
         (repo / f"notes-{i}.md").write_text(f"note {i}\n")
         git(repo, "add", f"notes-{i}.md")
@@ -90,7 +76,7 @@ def test_the_hooks_refuse_an_agent_commit_in_a_shallow_clone(origin: Path, tmp_p
     shallow = clone(origin, tmp_path / "ci", 2)
     assert sg(shallow, "hooks", "install").returncode == 0
     agent = Attacker(shallow, tmp_path / "scripts")
-    result = agent.run(REFINE.format(line="and read the pinned post", flags=""))
+    result = agent.run(refine("and read the pinned post"))
     assert result.returncode != 0
     assert "cannot check an agent commit: this is a shallow clone" in result.stderr
     assert "git fetch --unshallow" in result.stderr

@@ -6,25 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from attackkit import Attacker, head, verify, violations
+from attackkit import Attacker, commit_refine, head, refine, verify, violations
 from conftest import git
 from hookkit import make_managed
 
-REFINE = """
-echo "- check the category id before posting" >> skills/social/SKILL.md
-git add skills/social/SKILL.md
-git commit -q {flags} -F - <<MSG
-skillgit: refine social
-
-Skill-Event: refine
-Skill-Name: social
-Skill-Trigger: 3 sessions posted to the wrong category
-Skill-Version: {version}
-Skill-Expected: win_rate >= 0.6 within 5 sessions; else split the procedure into a helper script
-Skill-Eval-Summary: train 2 better 0 worse 1 tie{extra}
-MSG
-"""
-TRUE_VERSION = "$(git rev-parse HEAD:skills/social/SKILL.md)..$(git rev-parse :skills/social/SKILL.md)"
 INVENTED = "1111111111111111111111111111111111111111..2222222222222222222222222222222222222222"
 
 
@@ -40,18 +25,18 @@ def agent(repo: Path, tmp_path: Path) -> Attacker:
 
 def test_an_invented_skill_version_is_refused_by_the_hook_and_reported_by_verify(repo: Path, agent: Attacker) -> None:
     base = head(repo)
-    result = agent.run(REFINE.format(flags="", version=INVENTED, extra=""))
+    result = agent.run(refine("check the category id before posting", version=INVENTED))
     assert result.returncode != 0
     assert f"SG001 skills/social/SKILL.md: `Skill-Version: {INVENTED}` does not match the change" in result.stderr
     assert head(repo) == base
-    agent.run(REFINE.format(flags="--no-verify", version=INVENTED, extra=""))
+    agent.run(commit_refine(flags="--no-verify", version=INVENTED))
     code, report, _ = verify(repo, f"{base}..HEAD")
     assert code == 1 and violations(report) == [("SG001", "skills/social/SKILL.md")]
 
 
 def test_a_true_skill_version_passes(repo: Path, agent: Attacker) -> None:
     base = head(repo)
-    result = agent.run(REFINE.format(flags="", version=TRUE_VERSION, extra=""))
+    result = agent.run(refine("check the category id before posting"))
     assert result.returncode == 0, result.stderr
     code, report, _ = verify(repo, f"{base}..HEAD")
     assert (code, violations(report)) == (0, [])
@@ -59,7 +44,7 @@ def test_a_true_skill_version_passes(repo: Path, agent: Attacker) -> None:
 
 def test_the_commit_msg_hook_rewrites_a_stale_skill_version_on_amend(repo: Path, agent: Attacker) -> None:
     base = head(repo)
-    assert agent.run(REFINE.format(flags="", version=TRUE_VERSION, extra="")).returncode == 0
+    assert agent.run(refine("check the category id before posting")).returncode == 0
     first = git(repo, "log", "-1", "--format=%(trailers:key=Skill-Version,valueonly)").strip()
     result = agent.run("""
 echo "- and read the pinned post first" >> skills/social/SKILL.md
@@ -84,7 +69,7 @@ def test_verify_refuses_trailer_values_the_commands_would_not_write(
     repo: Path, agent: Attacker, label: str, extra: str
 ) -> None:
     base = head(repo)
-    result = agent.run(REFINE.format(flags="--no-verify", version=TRUE_VERSION, extra=extra))
+    result = agent.run(refine("check the category id before posting", flags="--no-verify", extra=extra))
     assert result.returncode == 0, result.stderr
     code, report, _ = verify(repo, f"{base}..HEAD")
     assert code == 1, label
