@@ -68,7 +68,7 @@ git commit -q -am "Config: add the CI bot"
     assert code == 0, report
     assert report["warnings"] == [
         "agent.identities: `ci-bot-[0-9]@example.com` matches no author or committer in the history verified; "
-        "only `*` and `?` are wildcards (`[` and `]` match themselves): check the address."
+        "if the agent has committed, check the address (only `*` and `?` are wildcards; `[` and `]` match themselves)."
     ]
     assert "skillgit: warning: agent.identities: `ci-bot-[0-9]@example.com` matches no" in stderr
 

@@ -188,8 +188,8 @@ def unmatched_identities(ws: Workspace, patterns: Sequence[str], seen: Iterable[
         if before is not None and _in_history(ws, str(pattern), before):
             continue
         out.append(
-            f"agent.identities: `{pattern}` matches no author or committer in the history verified; only `*` and `?` "
-            "are wildcards (`[` and `]` match themselves): check the address."
+            f"agent.identities: `{pattern}` matches no author or committer in the history verified; if the agent "
+            "has committed, check the address (only `*` and `?` are wildcards; `[` and `]` match themselves)."
         )
     return out
 
