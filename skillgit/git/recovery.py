@@ -38,7 +38,8 @@ class Intent:
 
 
 def process_alive(pid: int | None) -> bool:
-    """True when process `pid` exists (and is not this one)."""
+    """True when process `pid` exists (and is not this one) and, where /proc tells, is still a skillgit
+    process (a dead command's id may since have gone to an unrelated process)."""
     if not pid or pid == os.getpid():
         return False
     try:
@@ -46,8 +47,11 @@ def process_alive(pid: int | None) -> bool:
     except ProcessLookupError:
         return False
     except OSError:
-        return True  # exists, owned by someone else
-    return True
+        pass  # exists, owned by someone else
+    try:
+        return b"skillgit" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True  # no /proc: assume it is
 
 
 class RecoveryMixin(RepoCore):
