@@ -19,7 +19,7 @@ from skillgit.errors import UsageError
 from skillgit.git import Repo
 from skillgit.workspace import Workspace
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parent / "demo_data"
 MAINTAINER = ("Maintainer", "maintainer@example.com")
 EXPECTED_REFINE = "failure_rate <= 0.2 within 5 sessions; else move the reply rules into a checklist"
 EXPECTED_CREATE = "uses >= 1 within 10 sessions; else broaden the keywords or retire it"
@@ -30,7 +30,7 @@ Echo = Callable[[str], None]
 def fixtures_dir() -> Path:
     if not (FIXTURES / "repo").is_dir():
         raise UsageError(
-            f"{FIXTURES}: the demo fixtures are missing; run the demo from a source checkout installed with `pip install -e .`."
+            f"{FIXTURES}: the demo fixtures are missing from this installation; reinstall skillgit (`pip install --force-reinstall skillgit`)."
         )
     return FIXTURES
 

@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus"
-FIXTURES = ROOT / "fixtures"
+FIXTURES = ROOT / "skillgit" / "demo_data"
 SAMPLES = Path(__file__).resolve().parent / "samples"
 
 MAINTAINER = ("Maintainer", "maintainer@example.com")
@@ -70,7 +70,7 @@ def empty_repo(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def fixture_repo(empty_repo: Path) -> Path:
-    """The bundled fixtures/ skills repo, committed once as a maintainer (not yet `skillgit init`ed)."""
+    """The bundled demo skills repo (skillgit/demo_data/repo), committed once as a maintainer (not yet `skillgit init`ed)."""
     shutil.copytree(FIXTURES / "repo", empty_repo, dirs_exist_ok=True)
     git(empty_repo, "add", "-A")
     git(empty_repo, "commit", "-q", "-m", "Import skills")
