@@ -166,13 +166,6 @@ class RepoCore:
         """Paths (under `paths`, or anywhere) that differ from HEAD in the index or work tree, or are untracked."""
         return [path for _code, path in self.status_entries(paths)]
 
-    def staged_paths(self) -> list[str]:
-        if self.head() is None:
-            out = self.run("diff", "--cached", "--name-only", "-z", "--root", empty_tree(self))
-        else:
-            out = self.run("diff", "--cached", "--name-only", "-z", "HEAD")
-        return [p for p in out.split("\0") if p]
-
     def config_value(self, key: str) -> str | None:
         out = self.run("config", "--get", key, check=False).strip()
         return out or None
