@@ -90,7 +90,7 @@ def require_head(ws: Workspace, head: str, during: str) -> None:
         )
 
 
-def _noop(d: Decision, trigger: Pairs, parent: Pairs, why: str, saturate: bool = False) -> Plan:
+def _noop(d: Decision, trigger: Pairs, parent: Pairs, why: str) -> Plan:
     pairs = [(T.TRIGGER, one_line(f"{d.trigger}; {why}"))] + parent
     return Plan("no-op", None, tuple(pairs), safe_body([f"The cycle chose to {d.action} {d.skill}, but {why}."]),
                 summary=why)
