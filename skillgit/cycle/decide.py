@@ -36,8 +36,6 @@ if TYPE_CHECKING:
     from skillgit.model.skill import Skill
     from skillgit.workspace import Workspace
 
-ACTIONS = ("retire", "refine", "create", "no-op", "refused", "meta-suggestion")
-
 
 @dataclass(frozen=True)
 class Decision:

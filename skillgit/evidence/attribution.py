@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from skillgit.workspace import Workspace
 
 Strength = Literal["explicit", "stamped", "read", "weak"]
-STRENGTHS: tuple[Strength, ...] = ("explicit", "stamped", "read", "weak")
 _RANK = {"explicit": 0, "stamped": 0, "read": 1, "weak": 2}
 _HOW: dict[str, Strength] = {"invoked": "explicit", "stamped": "stamped", "read": "read", "keyword": "weak"}
 _HEX = re.compile(r"[0-9a-f]+")

@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from skillgit.config import Config
     from skillgit.workspace import Workspace
 
-PATTERNS = ("retry", "edit-revert", "repeated-failure", "docless", "absent-command")
 _PATH_KEYS = ("file_path", "path", "filename", "target_file", "notebook_path")
 _REVERT = re.compile(r"\bgit\s+(?:checkout|restore)\b(?P<rest>[^;&|\n]*)|\bgit\s+stash(?:\s+(?:push|save))?\s*(?:$|[;&|\n])")
 _DOC = re.compile(r"(?i)(?:^|[/\s'\"=])(?:readme[^/\s]*|docs?/\S*|\S+\.(?:md|rst))(?:$|[\s'\"])")
