@@ -15,6 +15,12 @@ CORPUS = SHARED / "corpus"
 FIXTURES = ROOT / "skillgit" / "demo_data"
 SAMPLES = Path(__file__).resolve().parent / "samples"
 
+IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+"""CI (`.ci/run` sets CI) provides everything the tests need, so there a test never skips: it fails."""
+CORPUS_FIX = "the shared corpus (../shared/corpus beside the checkout; CI has it)"
+NOT_APPLICABLE = "not applicable here: "
+"""The one kind of skip allowed in CI: the test cannot mean anything on this platform (e.g. as root)."""
+
 MAINTAINER = ("Maintainer", "maintainer@example.com")
 AGENT = ("yoyo-bot", "yoyo-bot@example.com")
 
@@ -33,6 +39,49 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.delenv("GIT_WORK_TREE", raising=False)
     monkeypatch.delenv("GIT_INDEX_FILE", raising=False)
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+
+
+def needs(available: object, what: str) -> pytest.MarkDecorator:
+    """Mark a test (or module) that needs `what` (the shared corpus, a system tool). Where it is missing the
+    test skips saying so, and in CI (env CI set) it fails: CI must run every test."""
+    return pytest.mark.needs(what=what, available=bool(available))
+
+
+def not_applicable(condition: bool, why: str) -> pytest.MarkDecorator:
+    """Skip (in CI too) a test that cannot mean anything here, e.g. a permission test run as root."""
+    return pytest.mark.skipif(condition, reason=NOT_APPLICABLE + why)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "needs(what, available): the test needs `what`; it skips without it, and fails in CI")
+
+
+def require(available: object, what: str) -> None:
+    """In a test or fixture: skip, saying so, when `what` is missing; fail instead in CI (env CI set)."""
+    if available:
+        return
+    message = f"this test needs {what}, which is missing here"
+    if IN_CI:
+        pytest.fail(message + "; CI (env CI is set) must provide it: install it in .ci/run.", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for mark in item.iter_markers("needs"):
+        require(mark.kwargs["available"], mark.kwargs["what"])
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """In CI a skip is a failure, unless the test is not applicable on this platform (`not_applicable`)."""
+    outcome = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if NOT_APPLICABLE not in reason:
+            report.outcome = "failed"
+            report.longrepr = f"{item.nodeid}: skipped in CI (env CI is set), where every test must run: {reason}"
 
 
 def git(repo: Path, *args: str, input: str | None = None, env: dict[str, str] | None = None, check: bool = True) -> str:

@@ -16,14 +16,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
-from conftest import CORPUS, FIXTURES, git
+from conftest import CORPUS, CORPUS_FIX, FIXTURES, git, needs
 
 from skillgit.evidence.session import Session, SkillUse, ToolCall
 
 TRACES = CORPUS / "traces"
 YOYO = CORPUS / "yoyo"
-needs_corpus = pytest.mark.skipif(not (TRACES.is_dir() and YOYO.is_dir()), reason="corpus/traces or corpus/yoyo not available")
+needs_corpus = needs(TRACES.is_dir() and YOYO.is_dir(), f"traces/ and yoyo/ of {CORPUS_FIX}")
 DAY165 = "day-165-20260812T091434Z"
 DAY172 = "day-172-20260819T164708Z"
 

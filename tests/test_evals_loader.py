@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, SAMPLES
+from conftest import CORPUS, CORPUS_FIX, SAMPLES, needs, not_applicable
 
 from skillgit.errors import EXIT_USAGE, UsageError
 from skillgit.evals.judge import JudgeGrader, load_rubric
@@ -22,7 +22,7 @@ ORK_RUBRIC = PEERS / "yonatangross__orchestkit__src__skills__assess__rubric.json
 QVR_SCENARIOS = PEERS / "astra-sh__qvr__skills__create-skill-eval__templates__scenarios.jsonl"
 QVR_RUBRIC = PEERS / "astra-sh__qvr__skills__create-skill-eval__templates__rubric.yaml"
 
-needs_corpus = pytest.mark.skipif(not PEERS.is_dir(), reason=f"peer corpus not found at {PEERS}")
+needs_corpus = needs(PEERS.is_dir(), f"peers/ of {CORPUS_FIX}")
 
 
 def load_error(path: Path, name: str | None = None) -> str:
@@ -322,7 +322,7 @@ def test_holdout_graders_load_like_evals_yaml_graders(tmp_path: Path) -> None:
     assert (case.id, case.suite, [g.kind for g in case.graders]) == ("h1", None, ["tool_constraint"])
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can read unreadable files")
+@not_applicable(os.geteuid() == 0, "root can read unreadable files")
 def test_an_unreadable_holdout_is_a_usage_error(tmp_path: Path) -> None:
     path = tmp_path / "holdout.jsonl"
     path.write_text("{}\n")

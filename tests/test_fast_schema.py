@@ -11,7 +11,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from conftest import CORPUS
+from conftest import CORPUS, CORPUS_FIX, needs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,7 +25,7 @@ SCHEMA = load_schema("skill")
 SETTINGS = settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CORPUS_FILES = (sorted((CORPUS / "skills").rglob("SKILL.md")) if (CORPUS / "skills").is_dir() else []) + (
     sorted((CORPUS / "yoyo").glob("*SKILL.md")) if (CORPUS / "yoyo").is_dir() else [])
-needs_corpus = pytest.mark.skipif(not CORPUS_FILES, reason="the shared corpus (../shared/corpus) is not present")
+needs_corpus = needs(CORPUS_FILES, f"skills/ and yoyo/ of {CORPUS_FIX}")
 
 
 @contextmanager

@@ -11,7 +11,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from conftest import CORPUS
+from conftest import CORPUS, CORPUS_FIX, needs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,7 +24,7 @@ from skillgit.yamlio import load_yaml, load_yaml_ruamel
 
 CORPUS_FILES = (sorted((CORPUS / "skills").rglob("SKILL.md")) if (CORPUS / "skills").is_dir() else []) + (
     sorted((CORPUS / "yoyo").glob("*SKILL.md")) if (CORPUS / "yoyo").is_dir() else [])
-needs_corpus = pytest.mark.skipif(not CORPUS_FILES, reason="the shared corpus (../shared/corpus) is not present")
+needs_corpus = needs(CORPUS_FILES, f"skills/ and yoyo/ of {CORPUS_FIX}")
 SETTINGS = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

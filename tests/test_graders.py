@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CORPUS, SAMPLES
+from conftest import CORPUS, CORPUS_FIX, SAMPLES, needs
 
 from skillgit.evals.graders import GRADERS, grade_case, session_duration_ms
 from skillgit.evals.judge import Judge, JudgeGrader, load_rubric, rubric_from_data
@@ -169,7 +169,7 @@ def test_a_case_with_no_graders_and_no_judge_rubric_is_an_error_never_a_pass() -
     )
 
 
-@pytest.mark.skipif(not PEERS.is_dir(), reason=f"peer corpus not found at {PEERS}")
+@needs(PEERS.is_dir(), f"peers/ of {CORPUS_FIX}")
 @pytest.mark.parametrize(
     ("sample", "good", "bad", "failing"),
     [
@@ -293,7 +293,7 @@ def test_a_case_whose_judge_errored_scores_zero() -> None:
     assert result.score == 0.0
 
 
-@pytest.mark.skipif(not PEERS.is_dir(), reason=f"peer corpus not found at {PEERS}")
+@needs(PEERS.is_dir(), f"peers/ of {CORPUS_FIX}")
 def test_the_orchestkit_holdout_is_judged_with_its_rubric_and_blocker() -> None:
     rubric = load_rubric(PEERS / "yonatangross__orchestkit__src__skills__assess__rubric.json")
     script = (

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, as_agent, git, snapshot, trailers_of
+from conftest import CORPUS, CORPUS_FIX, as_agent, git, needs, snapshot, trailers_of
 from gate_helpers import EVAL_DIR, EVALS, add_evals, head
 
 from skillgit.errors import SealMismatch
@@ -19,7 +19,7 @@ PEERS = CORPUS / "peers"
 ORK_HOLDOUT = PEERS / "yonatangross__orchestkit__src__skills__assess__evals__holdout.jsonl"
 ORK_LOCK = PEERS / "yonatangross__orchestkit__src__skills__assess__evals__holdout.lock.json"
 ORK_RUBRIC = PEERS / "yonatangross__orchestkit__src__skills__assess__rubric.json"
-needs_corpus = pytest.mark.skipif(not ORK_LOCK.is_file(), reason="the OrchestKit corpus files are not available")
+needs_corpus = needs(ORK_LOCK.is_file(), f"the OrchestKit files in peers/ of {CORPUS_FIX}")
 HOLDOUT = f"{EVAL_DIR}/holdout.jsonl"
 LOCK = f"{EVAL_DIR}/holdout.lock.json"
 

@@ -7,12 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, snapshot
+from conftest import CORPUS, CORPUS_FIX, needs, snapshot
 
 JOURNALS = sorted((CORPUS / "yoyo").glob("*_journal.md")) if CORPUS.exists() else []
 
 
-@pytest.mark.skipif(not JOURNALS, reason="shared corpus not present")
+@needs(JOURNALS, f"the journals in yoyo/ of {CORPUS_FIX}")
 @pytest.mark.parametrize("journal", JOURNALS, ids=lambda p: p.name)
 def test_real_yoyo_journals_become_event_reports(sg, managed_repo: Path, journal: Path) -> None:
     target = managed_repo / "skills" / "_journal.md"

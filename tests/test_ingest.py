@@ -10,13 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, SAMPLES, git
+from conftest import CORPUS, CORPUS_FIX, SAMPLES, git, needs, not_applicable
 
 from skillgit.evidence.store import load_learnings, load_sessions
 from skillgit.git import Repo
 from skillgit.schemas import schema_errors
 
-pytestmark = pytest.mark.skipif(not (CORPUS / "traces").is_dir(), reason="corpus not available")
+pytestmark = needs((CORPUS / "traces").is_dir(), f"traces/ of {CORPUS_FIX}")
 DAY165 = "day-165-20260812T091434Z"
 CLAUDE_SESSION = "e3da9d1a-c1b3-4ad4-9505-582975fd9d4e"
 
@@ -126,7 +126,7 @@ def sample(name: str):  # type: ignore[no-untyped-def]
         (huge_line, "too-long", 1, ":6: too-long"),
         (sample("empty.jsonl"), "empty", 1, "empty.jsonl: empty"),
         pytest.param(unreadable, "unreadable", 1, "locked.jsonl: unreadable",
-                     marks=pytest.mark.skipif(os.geteuid() == 0, reason="root can read a chmod 000 file")),
+                     marks=not_applicable(os.geteuid() == 0, "root can read a chmod 000 file")),
     ],
 )
 def test_bad_trace_input_is_skipped_counted_and_fails_only_under_strict(sg, empty_repo: Path, tmp_path: Path, make, reason: str, count: int, where: str) -> None:  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, FIXTURES
+from conftest import CORPUS, CORPUS_FIX, FIXTURES, require
 from evidence_support import (
     DAY172,
     YOYO,
@@ -44,8 +44,7 @@ DEFAULTS = Weights.from_config(Config.defaults())
 @pytest.fixture
 def evidence(tmp_path: Path) -> Path:
     """Four complete sessions (Claude Code, OTLP, Codex, a yoyo day) and the corpus + fixture learnings."""
-    if not (CORPUS / "traces").is_dir():
-        pytest.skip("corpus/traces not available")
+    require((CORPUS / "traces").is_dir(), f"traces/ of {CORPUS_FIX}")
     repo = dated_repo(tmp_path)
     text = BRAINSTORMING.read_text(encoding="utf-8")
     add_skill(repo, "brainstorming", text, "2026-02-01")

@@ -1,22 +1,25 @@
 """The pre-commit framework runs skillgit's two hooks from `.pre-commit-hooks.yaml`, on real commits.
 
 Offline: the hook repository pre-commit clones is a local git repo holding the project's manifest
-with `language: system` (the `skillgit` under test, on PATH) instead of `language: python` (which
-would pip-install skillgit and its dependencies into pre-commit's own environment).
+with `language: system` and each entry run by the interpreter under test (`python -m skillgit`), so
+nothing depends on PATH, instead of `language: python` (which would pip-install skillgit and its
+dependencies into pre-commit's own environment).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, as_agent, git, trailers_of
+from conftest import ROOT, as_agent, git, needs, not_applicable, trailers_of
 from hookkit import add_lines, commit, edit, make_managed
 
-pytest.importorskip("pre_commit", reason="the pre-commit framework is in the test extra: pip install -e '.[test]'")
+pytestmark = needs(importlib.util.find_spec("pre_commit"), "the pre-commit framework (in the test extra: pip install -e '.[test]')")
 
 
 def manifest() -> list[dict[str, object]]:
@@ -47,6 +50,8 @@ def framework_repo(empty_repo: Path, tmp_path: Path) -> Path:
     hook_repo.mkdir()
     git(hook_repo, "init", "-q", "-b", "main")
     text = (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8").replace("language: python", "language: system")
+    assert text.count("entry: skillgit hook ") == 2
+    text = text.replace("entry: skillgit hook ", f"entry: {shlex.quote(sys.executable)} -m skillgit hook ")
     (hook_repo / ".pre-commit-hooks.yaml").write_text(text, encoding="utf-8")
     git(hook_repo, "add", "-A")
     git(hook_repo, "commit", "-q", "-m", "manifest")
@@ -70,7 +75,8 @@ def test_pre_commit_installs_both_hook_types(framework_repo: Path) -> None:
 
 def test_the_trailers_hook_adds_manual_trailers_through_pre_commit(framework_repo: Path) -> None:
     edit(framework_repo, "skills/research/SKILL.md", add_lines(1))
-    result = commit(framework_repo, "Clarify research\n")
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if p and not (Path(p) / "skillgit").exists())
+    result = commit(framework_repo, "Clarify research\n", env={"PATH": path})
     assert result.returncode == 0, result.stdout + result.stderr
     assert dict(trailers_of(framework_repo))["Skill-Event"] == "manual"
 
@@ -101,7 +107,7 @@ def test_the_documented_snippet_names_the_hooks_of_the_manifest() -> None:
     assert "pre-commit install --hook-type pre-commit --hook-type commit-msg" in docs
 
 
-@pytest.mark.skipif(os.name != "posix", reason="shell hooks")
+@not_applicable(os.name != "posix", "shell hooks")
 def test_pre_commit_run_all_files_passes_on_a_clean_repo(framework_repo: Path) -> None:
     result = _pre_commit(framework_repo, "run", "--all-files", "--hook-stage", "pre-commit")
     assert result.returncode == 0, result.stdout + result.stderr

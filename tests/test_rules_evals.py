@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, git
+from conftest import CORPUS, CORPUS_FIX, git, needs
 from rulekit import (
     check,
     commit,
@@ -27,7 +27,7 @@ LOCK = PEERS / "yonatangross__orchestkit__src__skills__assess__evals__holdout.lo
 H, L = "skills/social/evals/holdout.jsonl", "skills/social/evals/holdout.lock.json"
 MANUAL = message("manual", "social", (T.VERSION, "1111111..1111111"))
 
-pytestmark = pytest.mark.skipif(not HOLDOUT.exists(), reason=f"corpus file {HOLDOUT} is missing")
+pytestmark = needs(HOLDOUT.exists(), f"{HOLDOUT.relative_to(CORPUS)} of {CORPUS_FIX}")
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, SAMPLES
+from conftest import CORPUS, CORPUS_FIX, SAMPLES, needs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +18,7 @@ from skillgit.evals.seal import case_count, holdout_digest, read_lock, seal
 PEERS = CORPUS / "peers"
 HOLDOUT = PEERS / "yonatangross__orchestkit__src__skills__assess__evals__holdout.jsonl"
 LOCK = PEERS / "yonatangross__orchestkit__src__skills__assess__evals__holdout.lock.json"
-needs_corpus = pytest.mark.skipif(not HOLDOUT.exists(), reason=f"corpus file {HOLDOUT} is missing")
+needs_corpus = needs(HOLDOUT.exists(), f"{HOLDOUT.relative_to(CORPUS)} of {CORPUS_FIX}")
 
 
 def sort_sha256(data: bytes) -> str:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, SAMPLES, git
+from conftest import CORPUS, CORPUS_FIX, SAMPLES, git, needs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,7 +26,7 @@ from skillgit.model.skill import (
 SKILLS = SAMPLES / "skills"
 CORPUS_SKILLS = sorted((CORPUS / "skills").rglob("SKILL.md")) if (CORPUS / "skills").is_dir() else []
 YOYO_SKILLS = sorted((CORPUS / "yoyo").glob("*SKILL.md")) if (CORPUS / "yoyo").is_dir() else []
-needs_corpus = pytest.mark.skipif(not CORPUS_SKILLS, reason="the shared corpus (../shared/corpus/skills) is not present")
+needs_corpus = needs(CORPUS_SKILLS, f"skills/ of {CORPUS_FIX}")
 
 
 def sample(name: str) -> bytes:
@@ -54,7 +54,7 @@ def test_every_public_skill_file_parses_with_name_and_description(file: Path) ->
     assert skill.raw[: skill.body_offset] + skill.body.encode() == skill.raw
 
 
-@pytest.mark.skipif(not YOYO_SKILLS, reason="the shared corpus (../shared/corpus/yoyo) is not present")
+@needs(YOYO_SKILLS, f"yoyo/ of {CORPUS_FIX}")
 @pytest.mark.parametrize("file", YOYO_SKILLS, ids=lambda p: p.name)
 def test_every_yoyo_skill_file_parses_with_its_governance_fields(file: Path) -> None:
     skill = parse_skill(file.read_bytes(), yoyo_path(file))

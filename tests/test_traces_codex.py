@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-from conftest import CORPUS, SAMPLES
+from conftest import CORPUS, CORPUS_FIX, SAMPLES, needs
 
 from skillgit.evidence.adapters.codex import ADAPTER
 from skillgit.evidence.adapters.lines import ReadReport
@@ -15,7 +14,7 @@ from skillgit.evidence.adapters.registry import detect
 from skillgit.evidence.session import Session, SkillUse
 
 TRACES = CORPUS / "traces"
-pytestmark = pytest.mark.skipif(not TRACES.is_dir(), reason="corpus/traces not available")
+pytestmark = needs(TRACES.is_dir(), f"traces/ of {CORPUS_FIX}")
 SESSION = "019bd6d8-b99b-7eb1-847c-87c3da10673a"
 
 

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES
+from conftest import SAMPLES, not_applicable
 
 from skillgit.evidence.adapters.lines import (
     ReadReport,
@@ -64,7 +64,7 @@ def test_a_missing_file_is_an_unreadable_file(tmp_path: Path) -> None:
     assert report.counts == {"unreadable": 1}
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can read a chmod 000 file")
+@not_applicable(os.geteuid() == 0, "root can read a chmod 000 file")
 def test_a_file_without_read_permission_is_an_unreadable_file(tmp_path: Path) -> None:
     path = tmp_path / "locked.jsonl"
     path.write_text('{"a": 1}\n')

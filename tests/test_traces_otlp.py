@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CORPUS
+from conftest import CORPUS, CORPUS_FIX, needs
 
 from skillgit.evidence.adapters.lines import ReadReport
 from skillgit.evidence.adapters.otlp import ADAPTER, norm_id
 from skillgit.evidence.session import Session, SkillUse
 
 TRACES = CORPUS / "traces"
-pytestmark = pytest.mark.skipif(not TRACES.is_dir(), reason="corpus/traces not available")
+pytestmark = needs(TRACES.is_dir(), f"traces/ of {CORPUS_FIX}")
 TRACE = "af409c77907f22bfb416aeca2e9c476b"
 
 

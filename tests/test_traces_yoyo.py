@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS
+from conftest import CORPUS, CORPUS_FIX, needs
 
 from skillgit.evidence.adapters.lines import ReadReport
 from skillgit.evidence.adapters.registry import detect
@@ -16,7 +16,7 @@ from skillgit.evidence.adapters.yoyo import ADAPTER
 from skillgit.evidence.session import Learning, Session, SkillUse
 
 YOYO = CORPUS / "yoyo"
-pytestmark = pytest.mark.skipif(not YOYO.is_dir(), reason="corpus/yoyo not available")
+pytestmark = needs(YOYO.is_dir(), f"yoyo/ of {CORPUS_FIX}")
 DAY165 = "day-165-20260812T091434Z"
 DAY172 = "day-172-20260819T164708Z"
 DAY100 = "day-100-20260608T003408Z"

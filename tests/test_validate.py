@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, SAMPLES, git
+from conftest import CORPUS, CORPUS_FIX, SAMPLES, git, needs
 
 from skillgit.config import Config
 from skillgit.errors import UsageError
@@ -16,7 +16,7 @@ from skillgit.model.validate import Problem, validate_paths, validate_report, va
 
 CORPUS_DIR = CORPUS / "skills"
 CORPUS_FILES = sorted(CORPUS_DIR.rglob("SKILL.md")) if CORPUS_DIR.is_dir() else []
-needs_corpus = pytest.mark.skipif(not CORPUS_FILES, reason="the shared corpus (../shared/corpus/skills) is not present")
+needs_corpus = needs(CORPUS_FILES, f"skills/ of {CORPUS_FIX}")
 
 # EXPECTED.md's rule names -> (key, rule) as skillgit reports them
 RULES = {"description-length": ("description", "length"), "name-dir-mismatch": ("name", "name-dir-mismatch")}
@@ -81,7 +81,7 @@ def test_the_cli_over_the_corpus_exits_1_with_the_summary(sg, tmp_path: Path) ->
     assert len(result.out.splitlines()) == 6
 
 
-@pytest.mark.skipif(not (CORPUS / "yoyo").is_dir(), reason="the shared corpus (../shared/corpus/yoyo) is not present")
+@needs((CORPUS / "yoyo").is_dir(), f"yoyo/ of {CORPUS_FIX}")
 @pytest.mark.parametrize("file", sorted((CORPUS / "yoyo").glob("*SKILL.md")), ids=lambda p: p.name)
 def test_yoyo_skill_files_validate_without_problems(file: Path) -> None:
     path = "/".join(file.name.split("__")[1:])  # yoyo-gasp__skills__social__SKILL.md -> skills/social/SKILL.md

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import as_agent, git
+from conftest import as_agent, git, needs
 from hookkit import (
     CASES,
     Case,
@@ -252,7 +252,7 @@ def test_an_annotation_escapes_a_path_with_commas_and_colons() -> None:
 # -- signatures ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen is needed to make an SSH signing key")
+@needs(shutil.which("ssh-keygen"), "ssh-keygen, to make an SSH signing key (apt-get install openssh-client)")
 def test_require_signed_agent_reports_unsigned_agent_commits_and_accepts_signed_ones(repo: Path, tmp_path: Path) -> None:
     key = tmp_path / "agent_key"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
