@@ -62,7 +62,7 @@ def require(available: object, what: str) -> None:
         return
     message = f"this test needs {what}, which is missing here"
     if IN_CI:
-        pytest.fail(message + "; CI (env CI is set) must provide it: install it in .ci/run.", pytrace=False)
+        pytest.fail(message + "; with CI set every test must run: provide it (.ci/run installs the system tools).", pytrace=False)
     pytest.skip(message)
 
 

@@ -62,8 +62,8 @@ def test_in_ci_a_missing_need_or_a_plain_skip_fails(tmp_path: Path) -> None:
     out = run(tmp_path, "true")
     assert "2 failed, 1 passed, 1 skipped, 1 error" in out  # a missing need fails the setup: an error
     assert ("this test needs a tool that is not installed (apt-get install the-tool), which is missing here; "
-            "CI (env CI is set) must provide it: install it in .ci/run.") in out
-    assert "this test needs the shared corpus (../shared/corpus), which is missing here; CI (env CI is set)" in out
+            "with CI set every test must run: provide it (.ci/run installs the system tools).") in out
+    assert "this test needs the shared corpus (../shared/corpus), which is missing here; with CI set every test must run" in out
     assert "test_plain_skip: skipped in CI (env CI is set), where every test must run: Skipped: for no stated reason" in out
     assert re.search(r"SKIPPED \[1\] test_sample.py:\d+: not applicable here: root can read anything", out)
 
