@@ -20,8 +20,11 @@ _FENCE = re.compile(r"^```(?:bash|sh|shell|console|zsh)?\s*$")
 
 def shown(call: ToolCall) -> str:
     """The command of a call as a person would quote it: the shell command itself, else `tool: arg`."""
+    args = call.args
     for key in ("command", "cmd"):
-        value = call.args.get(key)
+        value = args.get(key)
+        if value is None:
+            continue
         if isinstance(value, list):
             value = " ".join(str(v) for v in value)
         if isinstance(value, str) and value.strip():

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from skillgit.evidence.attribution import Attribution, Catalog, attribute, call_text, is_edit
 from skillgit.evidence.commandtext import Clusters, expected_commands, head, shown, similar
@@ -112,42 +112,66 @@ Facts = dict[str, Any]
 """
 
 
-def fact_patterns(*roots: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """What names a skill's own files or invokes it (`own_files`), for every skill at once."""
+class FactPatterns(NamedTuple):
+    """What names a skill's own files (`files`: a path under one of the skill `roots`) or invokes it
+    (`invokes`: a whole line that is a skill name, `plugin:` prefix allowed), for every skill at once."""
+
+    roots: tuple[str, ...]
+    files: re.Pattern[str]
+    invokes: re.Pattern[str]
+
+
+def fact_patterns(*roots: str) -> FactPatterns:
+    """The `FactPatterns` of the skill roots `roots`."""
     alternatives = "|".join(re.escape(r) for r in roots)
-    return (re.compile(rf"(?<![A-Za-z0-9_.-])(?:{alternatives})/([a-z0-9]+(?:-[a-z0-9]+)*)/"),
-            re.compile(r"^(?:[\w-]+:)?([a-z0-9]+(?:-[a-z0-9]+)*)$", re.MULTILINE))
+    return FactPatterns(tuple(f"{r}/" for r in roots),
+                        re.compile(rf"(?<![A-Za-z0-9_.-])(?:{alternatives})/([a-z0-9]+(?:-[a-z0-9]+)*)/"),
+                        re.compile(r"(?:[\w-]+:)?([a-z0-9]+(?:-[a-z0-9]+)*)"))
 
 
-def facts_of(session: Session, d: Any, patterns: tuple[re.Pattern[str], re.Pattern[str]],
-             texts: list[str] | None = None) -> Facts:
+def facts_of(session: Session, d: Any, patterns: FactPatterns, texts: list[str] | None = None) -> Facts:
     """The facts of one session (see `Facts`) for diagnosis settings `d` (`texts`: each call's `call_text`)."""
     calls = session.tool_calls
-    runs = [[run[0].name, shown(_last_failed(run)), shown(run[0]), shown(run[-1]), run[-1].ok,
-             sum(1 for c in run if c.ok is False), len(run)] for run in retry_runs(session, d.retry_min, d.similarity)]
+    forms = [shown(c) for c in calls]
+    runs = [[calls[run[0]].name, forms[_last_failed(calls, run)], forms[run[0]], forms[run[-1]], calls[run[-1]].ok,
+             sum(1 for i in run if calls[i].ok is False), len(run)]
+            for run in _retry_runs(calls, forms, d.retry_min, d.similarity)]
     failed = []
     worked: dict[str, dict[str, int]] = {}
     for i, call in enumerate(calls):
-        if call.ok is False:
-            failed.append([i, call.name, shown(call), _first_line(call.error) if call.error else None])
-        elif call.ok is True:
+        ok = call.ok
+        if ok is False:
+            failed.append([i, call.name, forms[i], _first_line(call.error) if call.error else None])
+        elif ok is True:
             tool = worked.get(call.name)
             if tool is None:
                 tool = worked[call.name] = {}
-            tool[shown(call)] = i
+            tool[forms[i]] = i
     texts = [call_text(c) for c in calls] if texts is None else texts
-    reverts = [[path, None if before is None else shown(before)]
+    reverts = [[path, None if before is None else forms[before]]
                for path, before in _edit_revert_hits(session, d.revert_window, texts)]
     docs = -1
+    for i in range(len(texts) - 1, -1, -1):  # the last call that read docs: from the end
+        text = texts[i]
+        if text and not is_edit(calls[i]) and _DOC.search(text) is not None:
+            docs = i
+            break
     own: dict[str, int] = {}
+    roots, files, invokes = patterns
+    fullmatch = invokes.fullmatch
     for i, text in enumerate(texts):
         if not text or is_edit(calls[i]):
             continue
-        if _DOC.search(text) is not None:
-            docs = i
-        for pattern in patterns:
-            for match in pattern.finditer(text):
-                own[match.group(1)] = i
+        for root in roots:
+            if root in text:
+                for match in files.finditer(text):
+                    own[match.group(1)] = i
+                break
+        for line in text.split("\n"):  # a whole line, so one without a blank is all that can be a name
+            if " " not in line:
+                found = fullmatch(line)
+                if found is not None:
+                    own[found.group(1)] = i
     return {"n": len(calls), "runs": runs, "reverts": reverts, "failed": failed, "worked": worked, "docs": docs,
             "own": own}
 
@@ -228,24 +252,30 @@ def retry_runs(session: Session, retry_min: int, threshold: float) -> list[list[
     """Runs of ≥ retry_min calls of one tool, each a small change of the one before (similar, not identical;
     other tools may come between), all but the last failed. Re-running the same command (an edit-test loop)
     starts a new run."""
-    runs: list[list[ToolCall]] = []
-    open_runs: dict[str, list[ToolCall]] = {}
+    calls = session.tool_calls
+    return [[calls[i] for i in run] for run in _retry_runs(calls, [shown(c) for c in calls], retry_min, threshold)]
+
+
+def _retry_runs(calls: Sequence[ToolCall], forms: list[str], retry_min: int, threshold: float) -> list[list[int]]:
+    """`retry_runs` as positions in `calls` (`forms`: each call's `shown`)."""
+    runs: list[list[int]] = []
+    open_runs: dict[str, list[int]] = {}
 
     def close(tool: str) -> None:
         run = open_runs.pop(tool, None)
         if run and len(run) >= retry_min:
             runs.append(run)
 
-    for call in session.tool_calls:
+    for i, call in enumerate(calls):
         run = open_runs.get(call.name)
         if run is None and call.ok is not False and retry_min > 1:
             continue  # a run of this one call would open and close at once, too short to count
-        before, now = (shown(run[-1]), shown(call)) if run else ("", "")
+        before, now = (forms[run[-1]], forms[i]) if run else ("", "")
         if run and before != now and similar(before, now, threshold):
-            run.append(call)
+            run.append(i)
         else:
             close(call.name)
-            open_runs[call.name] = [call]
+            open_runs[call.name] = [i]
         if call.ok is not False:
             close(call.name)
     for tool in list(open_runs):
@@ -276,8 +306,8 @@ def _retries(skill: str, clusters: Clusters) -> list[Finding]:
     return out
 
 
-def _last_failed(run: list[ToolCall]) -> ToolCall:
-    return next((c for c in reversed(run) if c.ok is False), run[0])
+def _last_failed(calls: Sequence[ToolCall], run: list[int]) -> int:
+    return next((i for i in reversed(run) if calls[i].ok is False), run[0])
 
 
 # -- 2. edit then revert ---------------------------------------------------------------------------
@@ -310,22 +340,22 @@ def _reverts(text: str, path: str) -> bool:
     return False
 
 
-def _edit_revert_hits(session: Session, window: int, texts: list[str]) -> list[tuple[str, ToolCall | None]]:
-    """(path, the failed call before the revert) for each path edited, then reverted within `window` calls
-    (`texts`: each call's `call_text`)."""
+def _edit_revert_hits(session: Session, window: int, texts: list[str]) -> list[tuple[str, int | None]]:
+    """(path, the position of the failed call before the revert) for each path edited, then reverted within
+    `window` calls (`texts`: each call's `call_text`)."""
     calls = session.tool_calls
     undo = [j for j, text in enumerate(texts) if "git" in text and _REVERT.search(text)]  # the calls that may revert
     if not undo:
         return []
     seen: set[str] = set()
-    out: list[tuple[str, ToolCall | None]] = []
+    out: list[tuple[str, int | None]] = []
     for i, call in enumerate(calls):
         path = edited_path(call)
         if path is None or path in seen:
             continue
         for j in undo:
             if i < j <= i + window and _reverts(texts[j], path):
-                out.append((path, next((c for c in calls[i + 1 : j] if c.ok is False), None)))
+                out.append((path, next((k for k in range(i + 1, j) if calls[k].ok is False), None)))
                 seen.add(path)
                 break
     return out

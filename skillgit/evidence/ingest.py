@@ -31,17 +31,17 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skillgit.errors import UsageError
 from skillgit.evidence.adapters.lines import MAX_EXAMPLES, Batch, Cursor, ReadReport, Skip, feed
-from skillgit.evidence.adapters.registry import ADAPTERS, HEAD_BYTES, TraceAdapter, detect
-from skillgit.evidence.attribution import Catalog, call_text
-from skillgit.evidence.attribution import inputs as attribution_inputs
-from skillgit.evidence.diagnosis import commands_in, expected_for, fact_patterns, facts_of
 from skillgit.evidence.session import Learning, Session
 from skillgit.evidence.store import READER_VERSION, Inputs, SourceRow, Store, Written, stat_key
 from skillgit.safefile import open_regular
+
+if TYPE_CHECKING:
+    from skillgit.evidence.adapters.registry import TraceAdapter
+    from skillgit.evidence.attribution import Catalog
 
 TRACE_SUFFIXES = (".jsonl", ".json", ".ndjson")
 SAVE_EVERY_SECONDS = 2.0
@@ -100,6 +100,8 @@ class IngestResult:
 
 
 def check_format(fmt: str) -> str:
+    from skillgit.evidence.adapters.registry import ADAPTERS
+
     if fmt != "auto" and fmt not in ADAPTERS:
         raise UsageError(f"unknown trace format {fmt!r}; use auto or one of: {', '.join(ADAPTERS)}.")
     return fmt
@@ -282,6 +284,7 @@ def _save(store: Store, pending: list[Written]) -> list[str]:
 def _read(source: Source, row: SourceRow | None, store: Store, result: IngestResult, max_line_bytes: int,
           finder: _FactFinder, whole: bool = False) -> Written | None:
     """Read one changed file (on from where it was read, when it only grew); None when it cannot be."""
+    from skillgit.evidence.adapters.registry import HEAD_BYTES, detect
     path = Path(source.path)
     forced = None if source.format == "auto" else source.format
     resumed = None if whole else _resume(source, row, store, max_line_bytes) if _resumable(row, source, forced) else None
@@ -349,6 +352,12 @@ class _FactFinder:
     """What attribution and diagnosis need of a session, found while its calls are at hand."""
 
     def __init__(self, catalog: Catalog) -> None:
+        from skillgit.evidence.attribution import call_text
+        from skillgit.evidence.attribution import inputs as attribution_inputs
+        from skillgit.evidence.diagnosis import commands_in, expected_for, fact_patterns, facts_of
+
+        self.call_text, self.attribution_inputs, self.commands_in, self.facts_of = (
+            call_text, attribution_inputs, commands_in, facts_of)
         self.catalog = catalog
         self.commands = list(dict.fromkeys(c for name in catalog.names for c in expected_for(catalog, name)))
         self.diagnosis = catalog.ws.config.diagnosis
@@ -356,17 +365,20 @@ class _FactFinder:
 
     def inputs(self, session: Session, whole: bool) -> Inputs:
         """The session's inputs; diagnosis facts only for a `whole` session (not the calls added to one)."""
+        call_text = self.call_text
         texts = [call_text(c) for c in session.tool_calls]
-        found = attribution_inputs(session, self.catalog, texts)
-        found.commands = commands_in(session, self.commands, texts)
+        found = self.attribution_inputs(session, self.catalog, texts)
+        found.commands = self.commands_in(session, self.commands, texts)
         if whole:
-            found.facts = facts_of(session, self.diagnosis, self.patterns, texts)
+            found.facts = self.facts_of(session, self.diagnosis, self.patterns, texts)
         return found
 
 
 def _resume(source: Source, row: SourceRow | None, store: Store, max_line_bytes: int) -> tuple[TraceAdapter, Any, ReadReport, Cursor] | None:
     """The adapter, reader, report and cursor to go on reading `source` with, from the state kept; None
     when that state cannot be used (then the file is read whole)."""
+    from skillgit.evidence.adapters.registry import ADAPTERS
+
     assert row is not None
     adapter = ADAPTERS.get(row.format)
     data = store.state(row.id)
@@ -399,6 +411,8 @@ class _Unpickler(pickle.Unpickler):
 
 def _adapter(source: Source, path: Path, head: bytes, result: IngestResult) -> TraceAdapter | None:
     """The adapter for a file about to be read whole; None (after counting why) when there is none."""
+    from skillgit.evidence.adapters.registry import ADAPTERS, detect
+
     adapter: TraceAdapter | None
     if source.format != "auto":
         adapter = ADAPTERS[source.format]
@@ -421,6 +435,8 @@ def _adapter(source: Source, path: Path, head: bytes, result: IngestResult) -> T
 
 
 def _head(path: Path) -> bytes:
+    from skillgit.evidence.adapters.registry import HEAD_BYTES
+
     try:
         with open_regular(path) as handle:
             return handle.read(HEAD_BYTES)

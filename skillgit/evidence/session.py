@@ -27,8 +27,11 @@ class ToolCall:
     @property
     def command(self) -> str:
         """A one-line rendering of the call, e.g. `bash: cargo test -p foo`."""
+        args = self.args
         for key in ("command", "cmd", "path", "pattern", "query", "skill", "url"):
-            value = self.args.get(key)
+            value = args.get(key)
+            if value is None:
+                continue
             if isinstance(value, list):
                 value = " ".join(str(v) for v in value)
             if isinstance(value, str) and value:

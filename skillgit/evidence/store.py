@@ -207,10 +207,10 @@ class Store:
         if self.con is None or not paths:
             return 0
         wanted = set(paths)
-        rows = [(tool, sid, parent) for path, tool, sid, parent in self.con.execute(
-            "SELECT src.path, s.tool, s.session, s.parent FROM sessions s JOIN sources src ON src.id = s.source_id") if path in wanted]
-        ids = {(tool, sid) for tool, sid, _ in rows}
-        return sum(1 for tool, _, parent in rows if parent is not None and (tool, parent) in ids)
+        sources = {source for source, path in self.con.execute("SELECT id, path FROM sources") if path in wanted}
+        return len({row for row, source, parent_source in self.con.execute(
+            "SELECT s.id, s.source_id, p.source_id FROM sessions s JOIN sessions p ON p.session = s.parent AND p.tool = s.tool"
+            " WHERE s.parent IS NOT NULL") if source in sources and parent_source in sources})
 
     # -- writing -----------------------------------------------------------------------------------
 
