@@ -49,7 +49,7 @@ EDIT_TOOLS = frozenset(
 """Tool names (lowercase) that change a file; a mention of SKILL.md in them is not a read."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Attribution:
     """Session `session_id` used `skill`; `version` is the SKILL.md blob id that ran (None: unknown)."""
 

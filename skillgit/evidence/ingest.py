@@ -176,8 +176,6 @@ def ingest(
     config: Any = None,
 ) -> IngestResult:
     """Read every changed file of `files` into the repo's evidence store; the result sums all of them."""
-    from skillgit.evidence.ingested import open_catalog, prepare, refresh
-
     started = time.perf_counter()
     result = result or IngestResult()
     store = Store.open(repo, create=True)
@@ -201,6 +199,8 @@ def ingest(
                     counted.append(source.path)
                 else:
                     if finder is None:  # the skills are read only when a file is: re-ingesting nothing new is cheap
+                        from skillgit.evidence.ingested import open_catalog, prepare
+
                         catalog = open_catalog(repo, config, store)
                         prepare(store, catalog)
                         finder = _FactFinder(catalog)
@@ -232,6 +232,8 @@ def ingest(
                 _add_skips(result, row.skipped, row.skips())
         result.subagents_folded = store.subagents(counted)
         if catalog is not None:
+            from skillgit.evidence.ingested import refresh
+
             refresh(store, catalog)
     finally:
         store.close()

@@ -70,7 +70,7 @@ class Session:
     meta: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SessionSummary:
     """What metrics need of a session, without its tool calls: one session of the evidence store, or
     `attribution.summarize(session)` of one in memory."""
