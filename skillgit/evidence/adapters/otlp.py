@@ -418,8 +418,10 @@ def _session(key: str, traces: list[list[_Span]], logs: list[_Log], path: Path) 
             redacted += _skill(skills, _first(event, (*_SKILL_NAMES, "skill_name", "name")), _first(event, _SKILL_VERSIONS))
         if "gen_ai.output.messages" in attrs:
             outputs.append(attrs["gen_ai.output.messages"])
-        for attr in attrs.keys() & _META_KEYS:  # usually empty: a set operation, not four lookups
-            meta.setdefault(_META_KEYS[attr], attrs[attr])
+        if attrs.keys() & _META_KEYS:  # usually empty: a set operation, not four lookups
+            for attr, name in _META:  # in this order, so that the same trace gives the same meta in any process
+                if attr in attrs:
+                    meta.setdefault(name, attrs[attr])
     log_calls: list[ToolCall] = []
     starts = [s.start for s in spans if s.start > 0]
     ends = [s.end for s in spans if s.end > 0]
