@@ -179,7 +179,7 @@ def metrics_command(ctx: click.Context, name: str | None, by_version: bool, as_j
 
 
 def run_metrics(start: Path, name: str | None, by_version: bool, as_json: bool) -> int:
-    from skillgit.evidence.metrics import Timeline, compute_metrics, per_version
+    from skillgit.evidence.metrics import compute_metrics, version_rows
 
     ws, ev = _evidence(start)
     with ev:
@@ -189,16 +189,7 @@ def run_metrics(start: Path, name: str | None, by_version: bool, as_json: bool) 
         found, chan = ev.attributions, ev.channels
         names = [name] if name else catalog.names
         if by_version:
-            rows = []
-            timeline = Timeline(sessions)
-            for skill in names:
-                labels: dict[str, list[str]] = {}
-                for v in catalog.versions(skill):
-                    if v.blob:
-                        labels.setdefault(v.blob, []).append(v.label)
-                for blob, m in per_version(ws, skill, timeline, learnings, catalog=catalog, attributions=found,
-                                           channels=chan).items():
-                    rows.append({**m.to_json(), "versions": labels.get(blob, [])})
+            rows = version_rows(ws, ev, names)
         else:
             every = compute_metrics(ws, sessions, learnings, catalog=catalog, attributions=found, channels=chan)
             rows = [every[skill].to_json() for skill in names]

@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from skillgit.cli import repo_option, where
+
+if TYPE_CHECKING:
+    from skillgit.policy.verify import Report
+    from skillgit.workspace import Workspace
 
 
 @click.command()
@@ -42,7 +47,8 @@ def verify(ctx: click.Context, range_spec: str | None, fmt: str, require_signed_
     from skillgit.policy.verify import verify as run_verify
     from skillgit.workspace import Workspace
 
-    report = run_verify(Workspace.open(where(ctx, directory)), range_spec, require_signed_agent=require_signed_agent,
+    ws = Workspace.open(where(ctx, directory))
+    report = run_verify(ws, range_spec, require_signed_agent=require_signed_agent,
                         assume_managed_since=assume_since)
     for warning in report.warnings:
         click.echo(f"skillgit: warning: {warning}", err=True)
@@ -51,12 +57,29 @@ def verify(ctx: click.Context, range_spec: str | None, fmt: str, require_signed_
     elif fmt == "github":
         for line in annotate.github_lines(report):
             click.echo(line)
-        annotate.write_summary(report)
+        written = annotate.write_summary(report)
+        if written is not None:
+            _report_summary(ws, report, written)
     else:
         for violation in report.violations:
             click.echo(violation.render())
         click.echo(annotate.verdict(report))
     ctx.exit(0 if report.ok else 1)
+
+
+def _report_summary(ws: Workspace, report: Report, target: Path) -> None:
+    """The events of the checked range, with their triggers, gate figures and diff stats, after the verdict
+    in $GITHUB_STEP_SUMMARY; a problem reading them is a warning, never a different verify result."""
+    from skillgit.errors import SkillgitError
+    from skillgit.report.markdown import step_summary
+
+    try:
+        text = step_summary(ws, report.range.base, report.to_json())
+    except SkillgitError as exc:
+        click.echo(f"skillgit: warning: the report part of the step summary was left out: {exc}", err=True)
+        return
+    with target.open("a", encoding="utf-8") as handle:
+        handle.write("\n" + text)
 
 
 @click.group()

@@ -7,6 +7,7 @@ gate produced one). Oldest first, like an append-only ledger. Nothing is stored 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ from skillgit.errors import SkillgitError
 from skillgit.evals.summary import EvalSummary
 
 if TYPE_CHECKING:
+    from skillgit.events import Event
     from skillgit.workspace import Workspace
 
 ACCEPTING = ("refine", "create")
@@ -60,13 +62,14 @@ class Decision:
         return text
 
 
-def ledger(ws: Workspace, name: str) -> list[Decision]:
-    """Every gate decision about skill `name` reachable from HEAD, oldest first."""
+def ledger(ws: Workspace, name: str, events: Sequence[Event] | None = None) -> list[Decision]:
+    """Every gate decision about skill `name` reachable from HEAD, oldest first (from `events`, newest
+    first as `ws.events()` gives them, when the caller has read them already)."""
     from skillgit.model.skill import check_name
 
     check_name(name)
     out = []
-    for e in reversed(ws.events()):
+    for e in reversed(ws.events() if events is None else events):
         if e.skill != name:
             continue
         summary = e.trailers.get(T.EVAL_SUMMARY)

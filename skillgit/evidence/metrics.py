@@ -35,6 +35,7 @@ from skillgit.evidence.session import Learning, Session, SessionSummary
 
 if TYPE_CHECKING:
     from skillgit.config import Config
+    from skillgit.evidence.ingested import Ingested
     from skillgit.model.skill import Skill
     from skillgit.workspace import Workspace
 
@@ -384,6 +385,23 @@ def per_version(
             skill = None
         out[blob] = measure(name, blob, window, uses, timed, prev=starting_score(skill, w), w=w, measurable=measurable)
     return out
+
+
+def version_rows(ws: Workspace, ev: Ingested, names: Iterable[str]) -> list[dict[str, Any]]:
+    """`metrics --by-version`: one JSON row per version (SKILL.md blob) of each skill in `names`, oldest
+    first, with the labels (v1…vN) that version had (a rollback makes a blob come back)."""
+    catalog = ev.catalog
+    timeline = Timeline(ev.summaries)
+    rows = []
+    for skill in names:
+        labels: dict[str, list[str]] = {}
+        for v in catalog.versions(skill):
+            if v.blob:
+                labels.setdefault(v.blob, []).append(v.label)
+        for blob, m in per_version(ws, skill, timeline, ev.learnings, catalog=catalog, attributions=ev.attributions,
+                                   channels=ev.channels).items():
+            rows.append({**m.to_json(), "versions": labels.get(blob, [])})
+    return rows
 
 
 def _inside(when: datetime | None, ranges: list[tuple[datetime, datetime | None]]) -> bool:

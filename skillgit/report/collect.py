@@ -1,0 +1,142 @@
+"""What `skillgit report` shows, gathered from the read-side library into one JSON-ready mapping.
+
+Nothing here computes anything of its own: versions come from `history`, per-version metrics from
+`evidence.metrics.version_rows`, gate decisions from `evals.ledger`, predictions from
+`evidence.expectations`, the inventory from `status.collect` and the proposal branches, and the
+verdict from `policy.verify`. The HTML and Markdown renderers read only this mapping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from skillgit import trailers as T
+from skillgit.errors import SkillgitError, UsageError
+
+if TYPE_CHECKING:
+    from skillgit.events import Event
+    from skillgit.history import Version
+    from skillgit.workspace import Workspace
+
+PROPOSALS = "refs/heads/skillgit/proposal/"
+
+Progress = Callable[[int], None]
+
+
+def collect(ws: Workspace, since: str | None = None, *, verify: bool = True,
+            progress: Callable[[str, int], Progress] | None = None) -> dict[str, Any]:
+    """Everything the report shows about the repository at HEAD; with `since` (a revision), the events,
+    versions, decisions and predictions of `since..HEAD` only, and verify over that range.
+
+    `progress(label, total)` (when given) returns the callback a long step reports its advance to."""
+    from skillgit.evidence.ingested import Ingested
+    from skillgit.history import journal
+    from skillgit.policy.ranges import resolve_range
+    from skillgit.status import collect as status
+
+    head = ws.repo.head()
+    if head is None:
+        raise UsageError(f"{ws.repo.root}: the repository has no commits yet; nothing to report. Run `skillgit init` first.")
+    ws.require_history(head, "cannot report the history")
+    rng = resolve_range(ws, f"{since}..HEAD" if since else "HEAD")
+    inside = _commits(ws, rng.base, rng.head) if rng.base else None
+    events = journal(ws)
+    shown = [e for e in events if inside is None or e.commit in inside]
+    inventory = status(ws)
+    with Ingested.open(ws) as ev:
+        from skillgit.evidence.expectations import grade_expectations
+        from skillgit.evidence.metrics import version_rows
+
+        names = ev.catalog.names
+        histories = {name: ev.catalog.versions(name) for name in names}
+        rows = version_rows(ws, ev, names)
+        grades = grade_expectations(ws, ev.summaries, ev.learnings, catalog=ev.catalog, attributions=ev.attributions,
+                                    channels=ev.channels) if ev.summaries else []
+        evidence = {"sessions": len(ev.summaries), "learnings": len(ev.learnings)}
+    metrics = {(row["skill"], label): row for row in rows for label in row["versions"]}
+    by_commit = {e.commit: e for e in events}
+    skills = []
+    for entry in inventory["skills"]:
+        name = entry["name"]
+        versions = histories.get(name, [])
+        skills.append({
+            **{k: entry.get(k) for k in ("name", "location", "status", "origin", "core", "blob", "problem")},
+            "versions": [_version(v, metrics.get((name, v.label)), inside) for v in versions],
+            "events": [_event(e) for e in _skill_events(name, versions, shown, by_commit)],
+            "decisions": _decisions(ws, name, events, inside, by_commit),
+        })
+    return {
+        "root": str(ws.repo.root),
+        "head": head,
+        "branch": ws.repo.branch(),
+        "range": {"spec": rng.spec, "since": since, "base": rng.base, "head": rng.head},
+        "summary": inventory["summary"],
+        "evidence": evidence,
+        "skills": skills,
+        "events": [_event(e) for e in shown],
+        "predictions": [g.to_json() for g in grades if inside is None or g.commit in inside],
+        "inventory": _inventory(ws, inventory["skills"]),
+        "verify": _verify(ws, rng.spec, progress) if verify else None,
+    }
+
+
+def _commits(ws: Workspace, base: str, head: str) -> set[str]:
+    return set(ws.repo.run("rev-list", f"{base}..{head}").split())
+
+
+def _version(v: Version, metrics: dict[str, Any] | None, inside: set[str] | None) -> dict[str, Any]:
+    keep = ("uses", "wins", "failures", "complaints", "win_rate", "failure_rate", "score", "status")
+    return {**v.to_json(), "metrics": {k: metrics[k] for k in keep} if metrics else None,
+            "in_range": inside is None or v.commit in inside}
+
+
+def _skill_events(name: str, versions: Sequence[Version], events: Sequence[Event], by_commit: dict[str, Event]) -> list[Event]:
+    """The events about skill `name`: those naming it, and those that made one of its versions (a plain
+    `git revert` names no skill; the history shows which skill it changed)."""
+    made = {v.commit for v in versions}
+    return [e for e in events if e.skill == name or (e.skill is None and e.commit in made and e.commit in by_commit)]
+
+
+def _event(e: Event) -> dict[str, Any]:
+    return {**e.to_json(), "body": e.message.body.strip()}
+
+
+def _decisions(ws: Workspace, name: str, events: Sequence[Event], inside: set[str] | None,
+               by_commit: dict[str, Event]) -> list[dict[str, Any]]:
+    from skillgit.evals.ledger import ledger
+
+    out = []
+    for d in ledger(ws, name, events):
+        if inside is not None and d.commit not in inside:
+            continue
+        event = by_commit.get(d.commit)
+        body = event.message.body.strip() if event is not None else ""
+        out.append({**d.to_json(), "trigger": event.trailers.get(T.TRIGGER) if event else None, "body": body})
+    return out
+
+
+def _inventory(ws: Workspace, skills: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Active and retired skills at HEAD, skills whose frontmatter says `status: candidate`, and the
+    proposal branches the cycle left for review."""
+    proposals = []
+    for line in ws.repo.run("for-each-ref", "--format=%(refname)%00%(objectname)%00%(committerdate:iso-strict)",
+                            PROPOSALS).splitlines():
+        ref, commit, when = line.split("\0")
+        proposals.append({"branch": ref.removeprefix("refs/heads/"), "commit": commit, "time": when})
+    return {
+        "active": [s["name"] for s in skills if s["location"] == "active"],
+        "attic": [s["name"] for s in skills if s["location"] == "attic"],
+        "candidate": [s["name"] for s in skills if s.get("status") == "candidate"],
+        "proposals": proposals,
+    }
+
+
+def _verify(ws: Workspace, spec: str, progress: Callable[[str, int], Progress] | None) -> dict[str, Any]:
+    from skillgit.policy.verify import verify
+
+    try:
+        report = verify(ws, spec)
+    except SkillgitError as exc:
+        return {"range": spec, "ok": False, "error": str(exc), "violations": [], "warnings": []}
+    return report.to_json()
