@@ -45,14 +45,14 @@ nav a { margin-right: .8em; }
 
 
 def plotly_modules() -> tuple[Any, Any]:
-    """(plotly.graph_objects, plotly.offline), or a UsageError (exit 2) saying how to install them."""
+    """(plotly.io, plotly.offline), or a UsageError (exit 2) saying how to install them."""
     try:
-        import plotly.graph_objects as go
+        import plotly.io as pio
         import plotly.offline as offline
     except ImportError as exc:
         raise UsageError(f"the HTML report draws its charts with plotly, which is not installed ({exc.name} is missing); "
                          f"run `{INSTALL_HINT}`, or use `skillgit report --format markdown`.") from None
-    return go, offline
+    return pio, offline
 
 
 def e(value: object) -> str:
@@ -62,9 +62,9 @@ def e(value: object) -> str:
 
 def render(data: dict[str, Any]) -> str:
     """The whole page."""
-    go, offline = plotly_modules()
+    pio, offline = plotly_modules()
     skills = data["skills"]
-    page = _Page(go, _span(skills, data["events"]))
+    page = _Page(pio, _span(skills, data["events"]))
     verify = data["verify"]
     body = [
         f"<h1>skillgit report <span class=\"muted mono\">{e(data['range']['spec'])}</span></h1>",
@@ -93,22 +93,25 @@ def render(data: dict[str, Any]) -> str:
 
 
 class _Page:
-    """Charts of one page, each with its own stable id (the same repository gives the same page)."""
+    """Charts of one page, each with its own stable id (the same repository gives the same page).
 
-    def __init__(self, go: Any, span: tuple[str, str] | None) -> None:
-        self.go = go
+    Figures are plain plotly JSON (data and layout), written without plotly.py's figure objects: their
+    validation and templates cost a tenth of a second per chart, minutes for a thousand skills."""
+
+    def __init__(self, pio: Any, span: tuple[str, str] | None) -> None:
+        self.pio = pio
         self.span = span
         """The time axis every skill's timeline shares: first version to last event."""
         self.count = 0
 
-    def chart(self, figure: Any, css: str = "chart") -> str:
-        import plotly.io as pio
-
+    def chart(self, data: list[dict[str, Any]], layout: dict[str, Any], css: str = "chart") -> str:
         self.count += 1
-        figure.update_layout(margin={"l": 50, "r": 20, "t": 40, "b": 40}, template="plotly_white",
-                             legend={"orientation": "h", "y": -0.2})
-        div = pio.to_html(figure, include_plotlyjs=False, full_html=False, config=CONFIG, div_id=f"chart-{self.count}",
-                          default_height="100%", default_width="100%")
+        grid = {"gridcolor": "#e5e9f0", "zerolinecolor": "#d8dee9", "automargin": True}
+        layout = {"margin": {"l": 50, "r": 20, "t": 40, "b": 40}, "paper_bgcolor": "#fff", "plot_bgcolor": "#fff",
+                  "legend": {"orientation": "h", "y": -0.2}, "hovermode": "closest", **layout,
+                  "xaxis": {**grid, **layout.get("xaxis", {})}, "yaxis": {**grid, **layout.get("yaxis", {})}}
+        div = self.pio.to_html({"data": data, "layout": layout}, include_plotlyjs=False, full_html=False, config=CONFIG,
+                               div_id=f"chart-{self.count}", default_height="100%", default_width="100%", validate=False)
         return f"<div class=\"{css}\">{div}</div>"
 
 
@@ -156,7 +159,7 @@ def _skill(page: _Page, s: dict[str, Any]) -> str:
              f"data-events=\"{len(events)}\"><h3>{e(name)} <span class=\"muted\">{e(s['location'])} · "
              f"{len(versions)} version(s) · {len(events)} event(s)</span></h3>"]
     if versions:
-        parts.append(page.chart(_timeline(page, name, versions, events)))
+        parts.append(page.chart(*_timeline(page, name, versions, events)))
     rows = []
     for v in versions:
         m = v["metrics"] or {}
@@ -171,38 +174,36 @@ def _skill(page: _Page, s: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def _timeline(page: _Page, name: str, versions: Sequence[dict[str, Any]], events: Sequence[dict[str, Any]]) -> Any:
+def _timeline(page: _Page, name: str, versions: Sequence[dict[str, Any]],
+              events: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Win and failure rate per version from the time it was made until the next one (the last: to the end
     of the axis); the events about the skill as markers above, by kind, with their commit ids."""
-    go = page.go
     end = page.span[1] if page.span else versions[-1]["time"]
     times = [v["time"] for v in versions] + [end]
     labels = [f"{e(v['version'])} {e(v['event'])} {e(v['commit'][:12])}" for v in versions]
     labels.append(labels[-1])
-    fig = go.Figure()
+    data: list[dict[str, Any]] = []
     for key, label, color in (("win_rate", "win rate", "#2e7d32"), ("failure_rate", "failure rate", "#c62828")):
         values = [(v["metrics"] or {}).get(key) if (v["metrics"] or {}).get("status") == "measured" else None
                   for v in versions]
         values.append(values[-1])
-        fig.add_trace(go.Scatter(x=times, y=values, name=label, mode="lines+markers", line={"shape": "hv", "color": color},
-                                 text=labels, hovertemplate="%{text}<br>" + label + " %{y:.2f}<extra></extra>",
-                                 connectgaps=False))
+        data.append({"type": "scatter", "x": times, "y": values, "name": label, "mode": "lines+markers",
+                     "line": {"shape": "hv", "color": color}, "text": labels, "connectgaps": False,
+                     "hovertemplate": "%{text}<br>" + label + " %{y:.2f}<extra></extra>"})
     kinds: dict[str, list[dict[str, Any]]] = {}
     for x in events:
         kinds.setdefault(x["event"] or "commit", []).append(x)
     for kind, group in sorted(kinds.items()):
-        fig.add_trace(go.Scatter(
-            x=[x["time"] for x in group], y=[1.1] * len(group), mode="markers", name=e(kind),
-            marker={"symbol": EVENT_SYMBOLS.get(kind, "circle"), "size": 12},
-            text=[f"{e(kind)} {e(x['commit'][:12])}<br>{e(x['title'])}" for x in group],
-            hovertemplate="%{text}<extra></extra>",
-        ))
+        data.append({"type": "scatter", "x": [x["time"] for x in group], "y": [1.1] * len(group), "mode": "markers",
+                     "name": e(kind), "marker": {"symbol": EVENT_SYMBOLS.get(kind, "circle"), "size": 12},
+                     "text": [f"{e(kind)} {e(x['commit'][:12])}<br>{e(x['title'])}" for x in group],
+                     "hovertemplate": "%{text}<extra></extra>"})
     axis: dict[str, Any] = {"type": "date"}
     if page.span:
         axis["range"] = list(page.span)
-    fig.update_layout(title={"text": f"{e(name)}: versions and events", "font": {"size": 14}},
-                      yaxis={"range": [-0.05, 1.2], "title": {"text": "rate"}}, xaxis=axis)
-    return fig
+    layout = {"title": {"text": f"{e(name)}: versions and events", "font": {"size": 14}},
+              "yaxis": {"range": [-0.05, 1.2], "title": {"text": "rate"}}, "xaxis": axis}
+    return data, layout
 
 
 def _span(skills: Sequence[dict[str, Any]], events: Sequence[dict[str, Any]]) -> tuple[str, str] | None:
@@ -223,7 +224,7 @@ def _decisions(page: _Page, skills: Sequence[dict[str, Any]]) -> str:
         return parts[0] + "<p class=\"muted\">no gate decisions in this range</p>"
     holdout = [(name, d, d["figures"]["holdout"]) for name, d in found if d.get("figures") and d["figures"].get("holdout")]
     if holdout:
-        parts.append(page.chart(_holdout_chart(page.go, holdout), "chart small"))
+        parts.append(page.chart(*_holdout_chart(holdout), css="chart small"))
     for name, d in found:
         state = e(d["decision"])
         parts.append(
@@ -240,25 +241,26 @@ def _decisions(page: _Page, skills: Sequence[dict[str, Any]]) -> str:
     return "\n".join(parts)
 
 
-def _holdout_chart(go: Any, rows: Sequence[tuple[str, dict[str, Any], dict[str, Any]]]) -> Any:
+def _holdout_chart(rows: Sequence[tuple[str, dict[str, Any], dict[str, Any]]]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Champion and challenger holdout score per decision; the difference's interval where the gate gave one."""
     x = [f"{e(name)} {e(d['commit'][:7])}" for name, d, _ in rows]
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=x, y=[h.get("champion") for _, _, h in rows], mode="markers", name="champion",
-                             marker={"size": 11, "color": "#5c6474"}))
-    intervals = [h.get("interval") for _, _, h in rows]
-    error = None
-    if any(i and None not in i for i in intervals):
-        plus = [(i[1] - h["delta"]) if i and None not in i and h.get("delta") is not None else None
-                for i, (_, _, h) in zip(intervals, rows)]
-        minus = [(h["delta"] - i[0]) if i and None not in i and h.get("delta") is not None else None
-                 for i, (_, _, h) in zip(intervals, rows)]
-        error = {"type": "data", "array": plus, "arrayminus": minus, "visible": True}
-    fig.add_trace(go.Scatter(x=x, y=[h.get("challenger") for _, _, h in rows], mode="markers", name="challenger",
-                             marker={"size": 11, "color": "#1565c0"}, error_y=error))
-    fig.update_layout(title={"text": "holdout: champion vs challenger (bars: interval of the difference)", "font": {"size": 14}},
-                      yaxis={"title": {"text": "score"}})
-    return fig
+    challenger: dict[str, Any] = {"type": "scatter", "x": x, "y": [h.get("challenger") for _, _, h in rows],
+                                  "mode": "markers", "name": "challenger", "marker": {"size": 11, "color": "#1565c0"}}
+    plus: list[float | None] = []
+    minus: list[float | None] = []
+    for _, _, h in rows:
+        interval: Any = h.get("interval")
+        delta: Any = h.get("delta")
+        known = bool(interval) and None not in interval and delta is not None
+        plus.append(interval[1] - delta if known else None)
+        minus.append(delta - interval[0] if known else None)
+    if any(v is not None for v in plus):
+        challenger["error_y"] = {"type": "data", "array": plus, "arrayminus": minus, "visible": True}
+    data = [{"type": "scatter", "x": x, "y": [h.get("champion") for _, _, h in rows], "mode": "markers",
+             "name": "champion", "marker": {"size": 11, "color": "#5c6474"}}, challenger]
+    layout = {"title": {"text": "holdout: champion vs challenger (bars: interval of the difference)", "font": {"size": 14}},
+              "yaxis": {"title": {"text": "score"}}}
+    return data, layout
 
 
 def _figures(figures: dict[str, Any] | None) -> str:
@@ -289,12 +291,12 @@ def _predictions(page: _Page, grades: Sequence[dict[str, Any]]) -> str:
         tally[g["status"]] = tally.get(g["status"], 0) + 1
     order = [s for s in ("hit", "miss", "pending", "unmeasured") if s in tally]
     colors = {"hit": "#2e7d32", "miss": "#c62828", "pending": "#f9a825", "unmeasured": "#90a4ae"}
-    fig = page.go.Figure(page.go.Bar(x=order, y=[tally[s] for s in order], marker={"color": [colors[s] for s in order]}))
-    fig.update_layout(title={"text": "predictions by outcome", "font": {"size": 14}}, showlegend=False)
+    data = [{"type": "bar", "x": order, "y": [tally[s] for s in order], "marker": {"color": [colors[s] for s in order]}}]
+    layout = {"title": {"text": "predictions by outcome", "font": {"size": 14}}, "showlegend": False}
     rows = [[_commit(g["commit"]), e(g["skill"] or "-"), e(g["event"]), f"<span class=\"badge {e(g['status'])}\">{e(g['status'])}</span>",
              e("-" if g["value"] is None else g["value"]), str(g["sessions"]), e(g["prediction"]), e(g.get("reason") or "")]
             for g in grades]
-    return head + page.chart(fig, "chart small") + _table(
+    return head + page.chart(data, layout, "chart small") + _table(
         ["commit", "skill", "event", "outcome", "value", "sessions", "prediction", "note"], rows, "prediction")
 
 
