@@ -52,6 +52,7 @@ def run_ingest(start: Path, paths: list[Path], fmt: str, strict: bool, export: P
     from skillgit.errors import CheckFailed, UsageError
     from skillgit.evidence import ingest as pipeline
     from skillgit.git import Repo
+    from skillgit.progress import bar
 
     repo = Repo.discover(start)
     config = Config.load(repo.root)
@@ -66,11 +67,8 @@ def run_ingest(start: Path, paths: list[Path], fmt: str, strict: bool, export: P
     result = pipeline.IngestResult()
     files = pipeline.collect(sources, result)
     total = sum(f.key[0] for f in files)
-    if total > PROGRESS_MIN_BYTES and sys.stderr.isatty() and not as_json:
-        with click.progressbar(length=total, label="ingesting", file=sys.stderr) as bar:
-            pipeline.ingest(repo, files, config.traces.max_line_bytes, result, progress=bar.update, config=config)
-    else:
-        pipeline.ingest(repo, files, config.traces.max_line_bytes, result, config=config)
+    with bar(total, "ingesting", quiet=as_json, minimum=PROGRESS_MIN_BYTES) as advance:
+        pipeline.ingest(repo, files, config.traces.max_line_bytes, result, progress=advance, config=config)
     exported = _export(repo, export) if export is not None else None
     to_stdout = export is None or str(export) != "-"
     if as_json:

@@ -45,11 +45,13 @@ def verify(ctx: click.Context, range_spec: str | None, fmt: str, require_signed_
     """
     from skillgit.policy import annotate
     from skillgit.policy.verify import verify as run_verify
+    from skillgit.progress import commits_bar
     from skillgit.workspace import Workspace
 
     ws = Workspace.open(where(ctx, directory))
-    report = run_verify(ws, range_spec, require_signed_agent=require_signed_agent,
-                        assume_managed_since=assume_since)
+    with commits_bar(ws, range_spec, "verifying", quiet=fmt == "json") as advance:
+        report = run_verify(ws, range_spec, require_signed_agent=require_signed_agent,
+                            assume_managed_since=assume_since, progress=advance)
     for warning in report.warnings:
         click.echo(f"skillgit: warning: {warning}", err=True)
     if fmt == "json":

@@ -13,7 +13,7 @@ exactly.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -72,9 +72,11 @@ class Report:
 
 
 def verify(
-    ws: Workspace, spec: str | None = None, *, require_signed_agent: bool = False, assume_managed_since: str | None = None
+    ws: Workspace, spec: str | None = None, *, require_signed_agent: bool = False, assume_managed_since: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Report:
     """Check every commit of the range; the Report lists each violation with commit, rule, path and fix.
+    `progress(1)` is called as each commit is visited (`skillgit.progress.commits_bar` draws it).
 
     A shallow clone whose history stops after the `init` event (or before any) is an error, not a
     pass: the rules count events it lacks. `assume_managed_since` names a commit from which the
@@ -110,6 +112,8 @@ def verify(
         run.managed = since is not None or any(e.kind == "init" for e in run.history)
         for chunk in chunks:
             run.visit(chunk)
+            if progress is not None:
+                progress(1)
     finally:
         run.close()
     config = run.config

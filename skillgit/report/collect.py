@@ -8,7 +8,7 @@ verdict from `policy.verify`. The HTML and Markdown renderers read only this map
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from skillgit import trailers as T
@@ -21,15 +21,12 @@ if TYPE_CHECKING:
 
 PROPOSALS = "refs/heads/skillgit/proposal/"
 
-Progress = Callable[[int], None]
 
-
-def collect(ws: Workspace, since: str | None = None, *, verify: bool = True,
-            progress: Callable[[str, int], Progress] | None = None) -> dict[str, Any]:
+def collect(ws: Workspace, since: str | None = None, *, verify: bool = True, quiet: bool = False) -> dict[str, Any]:
     """Everything the report shows about the repository at HEAD; with `since` (a revision), the events,
     versions, decisions and predictions of `since..HEAD` only, and verify over that range.
 
-    `progress(label, total)` (when given) returns the callback a long step reports its advance to."""
+    The verify walk shows a progress bar on a terminal (not when `quiet`)."""
     from skillgit.evidence.ingested import Ingested
     from skillgit.history import journal
     from skillgit.policy.ranges import resolve_range
@@ -77,7 +74,7 @@ def collect(ws: Workspace, since: str | None = None, *, verify: bool = True,
         "events": [_event(e) for e in shown],
         "predictions": [g.to_json() for g in grades if inside is None or g.commit in inside],
         "inventory": _inventory(ws, inventory["skills"]),
-        "verify": _verify(ws, rng.spec, progress) if verify else None,
+        "verify": _verify(ws, rng.spec, quiet) if verify else None,
     }
 
 
@@ -132,11 +129,13 @@ def _inventory(ws: Workspace, skills: Sequence[dict[str, Any]]) -> dict[str, Any
     }
 
 
-def _verify(ws: Workspace, spec: str, progress: Callable[[str, int], Progress] | None) -> dict[str, Any]:
+def _verify(ws: Workspace, spec: str, quiet: bool) -> dict[str, Any]:
     from skillgit.policy.verify import verify
+    from skillgit.progress import commits_bar
 
     try:
-        report = verify(ws, spec)
+        with commits_bar(ws, spec, "verifying", quiet=quiet) as advance:
+            report = verify(ws, spec, progress=advance)
     except SkillgitError as exc:
         return {"range": spec, "ok": False, "error": str(exc), "violations": [], "warnings": []}
     return report.to_json()
