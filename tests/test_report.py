@@ -201,3 +201,16 @@ def test_without_plotly_the_html_report_says_how_to_install_it(demo_repo: Path, 
     assert "pip install 'skillgit[report]'" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "r.html").exists()
     assert report(demo_repo, "--format", "markdown").returncode == 0
+
+
+def test_since_keeps_the_range_and_the_version_it_started_from(demo_repo: Path) -> None:
+    refine = git(demo_repo, "log", "-1", "--format=%H", "--grep=Skill-Trigger", "--reverse", "--", "skills/release").strip()
+    done = report(demo_repo, "--format", "json", "--since", refine, "--no-verify")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    in_range = set(git(demo_repo, "rev-list", f"{refine}..HEAD").split())
+    assert {x["commit"] for x in data["events"]} == {c for c in in_range if git(demo_repo, "log", "-1", "--format=%(trailers:key=Skill-Event)", c).strip()}
+    release = next(s for s in data["skills"] if s["name"] == "release")
+    assert [(v["version"], v["in_range"]) for v in release["versions"]] == [("v2", False), ("v3", True), ("v4", True)]
+    assert release["versions"][0]["commit"] == refine
+    assert all(s["versions"] == [] for s in data["skills"] if s["name"] not in ("release",))

@@ -52,7 +52,7 @@ def report(ctx: click.Context, output: Path | None, since: str | None, fmt: str,
         target = target if target.is_absolute() else Path.cwd() / target
         _check_target(target, explicit=output is not None)
     ws = Workspace.open(where(ctx, directory))
-    data = collect(ws, since, verify=not skip_verify, quiet=str(target) == "-" and fmt == "json")
+    data = collect(ws, since, verify=not skip_verify, quiet=str(target) == "-" and fmt == "json", detail=fmt != "markdown")
     if fmt == "json":
         text = json.dumps(data, indent=2) + "\n"
     elif fmt == "markdown":

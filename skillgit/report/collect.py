@@ -22,15 +22,16 @@ if TYPE_CHECKING:
 PROPOSALS = "refs/heads/skillgit/proposal/"
 
 
-def collect(ws: Workspace, since: str | None = None, *, verify: bool = True, quiet: bool = False) -> dict[str, Any]:
+def collect(ws: Workspace, since: str | None = None, *, verify: bool = True, quiet: bool = False,
+            detail: bool = True) -> dict[str, Any]:
     """Everything the report shows about the repository at HEAD; with `since` (a revision), the events,
-    versions, decisions and predictions of `since..HEAD` only, and verify over that range.
+    versions, decisions and predictions of `since..HEAD` (and the version in effect at `since`), and
+    verify over that range. Without `detail`, only what the Markdown shows: the events of the range
+    and the gate decisions among them (no sessions, versions or inventory are read).
 
     The verify walk shows a progress bar on a terminal (not when `quiet`)."""
-    from skillgit.evidence.ingested import Ingested
     from skillgit.history import journal
     from skillgit.policy.ranges import resolve_range
-    from skillgit.status import collect as status
 
     head = ws.repo.head()
     if head is None:
@@ -40,11 +41,34 @@ def collect(ws: Workspace, since: str | None = None, *, verify: bool = True, qui
     inside = _commits(ws, rng.base, rng.head) if rng.base else None
     events = journal(ws)
     shown = [e for e in events if inside is None or e.commit in inside]
+    by_commit = {e.commit: e for e in events}
+    data: dict[str, Any] = {
+        "root": str(ws.repo.root),
+        "head": head,
+        "branch": ws.repo.branch(),
+        "range": {"spec": rng.spec, "since": since, "base": rng.base, "head": rng.head},
+        "events": [_event(e) for e in shown],
+    }
+    if detail:
+        data.update(_detail(ws, events, shown, inside, by_commit))
+    else:
+        names = sorted({e.skill for e in shown if e.skill})
+        data.update(skills=[{"name": n, "decisions": _decisions(ws, n, events, inside, by_commit)} for n in names],
+                    predictions=[])
+    data["verify"] = _verify(ws, rng.spec, quiet) if verify else None
+    return data
+
+
+def _detail(ws: Workspace, events: Sequence[Event], shown: Sequence[Event], inside: set[str] | None,
+            by_commit: dict[str, Event]) -> dict[str, Any]:
+    """The page's part: skills with versions, metrics, events and decisions; predictions; inventory."""
+    from skillgit.evidence.expectations import grade_expectations
+    from skillgit.evidence.ingested import Ingested
+    from skillgit.evidence.metrics import version_rows
+    from skillgit.status import collect as status
+
     inventory = status(ws)
     with Ingested.open(ws) as ev:
-        from skillgit.evidence.expectations import grade_expectations
-        from skillgit.evidence.metrics import version_rows
-
         names = ev.catalog.names
         histories = {name: ev.catalog.versions(name) for name in names}
         rows = version_rows(ws, ev, names)
@@ -52,30 +76,33 @@ def collect(ws: Workspace, since: str | None = None, *, verify: bool = True, qui
                                     channels=ev.channels) if ev.summaries else []
         evidence = {"sessions": len(ev.summaries), "learnings": len(ev.learnings)}
     metrics = {(row["skill"], label): row for row in rows for label in row["versions"]}
-    by_commit = {e.commit: e for e in events}
     skills = []
     for entry in inventory["skills"]:
         name = entry["name"]
-        versions = histories.get(name, [])
+        versions = _in_range(histories.get(name, []), inside)
         skills.append({
             **{k: entry.get(k) for k in ("name", "location", "status", "origin", "core", "blob", "problem")},
             "versions": [_version(v, metrics.get((name, v.label)), inside) for v in versions],
-            "events": [_event(e) for e in _skill_events(name, versions, shown, by_commit)],
+            "events": [_event(e) for e in _skill_events(name, versions, shown)],
             "decisions": _decisions(ws, name, events, inside, by_commit),
         })
     return {
-        "root": str(ws.repo.root),
-        "head": head,
-        "branch": ws.repo.branch(),
-        "range": {"spec": rng.spec, "since": since, "base": rng.base, "head": rng.head},
         "summary": inventory["summary"],
         "evidence": evidence,
         "skills": skills,
-        "events": [_event(e) for e in shown],
         "predictions": [g.to_json() for g in grades if inside is None or g.commit in inside],
         "inventory": _inventory(ws, inventory["skills"]),
-        "verify": _verify(ws, rng.spec, quiet) if verify else None,
     }
+
+
+def _in_range(versions: Sequence[Version], inside: set[str] | None) -> list[Version]:
+    """The versions made in the range, after the one in effect at its base (what they are compared with)."""
+    if inside is None:
+        return list(versions)
+    first = next((i for i, v in enumerate(versions) if v.commit in inside), None)
+    if first is None:
+        return []
+    return [v for i, v in enumerate(versions) if v.commit in inside or i == first - 1]
 
 
 def _commits(ws: Workspace, base: str, head: str) -> set[str]:
@@ -88,11 +115,11 @@ def _version(v: Version, metrics: dict[str, Any] | None, inside: set[str] | None
             "in_range": inside is None or v.commit in inside}
 
 
-def _skill_events(name: str, versions: Sequence[Version], events: Sequence[Event], by_commit: dict[str, Event]) -> list[Event]:
+def _skill_events(name: str, versions: Sequence[Version], events: Sequence[Event]) -> list[Event]:
     """The events about skill `name`: those naming it, and those that made one of its versions (a plain
     `git revert` names no skill; the history shows which skill it changed)."""
     made = {v.commit for v in versions}
-    return [e for e in events if e.skill == name or (e.skill is None and e.commit in made and e.commit in by_commit)]
+    return [e for e in events if e.skill == name or (e.skill is None and e.commit in made)]
 
 
 def _event(e: Event) -> dict[str, Any]:

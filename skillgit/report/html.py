@@ -65,6 +65,7 @@ def render(data: dict[str, Any]) -> str:
     pio, offline = plotly_modules()
     skills = data["skills"]
     page = _Page(pio, _span(skills, data["events"]))
+    linked = {x["commit"] for x in data["events"]}  # commits with a row in the events table, to link to
     verify = data["verify"]
     body = [
         f"<h1>skillgit report <span class=\"muted mono\">{e(data['range']['spec'])}</span></h1>",
@@ -74,10 +75,10 @@ def render(data: dict[str, Any]) -> str:
         + f" · {data['evidence']['sessions']} session(s), {data['evidence']['learnings']} learning(s) ingested</p>",
         "<nav><a href=\"#verify\">verify</a><a href=\"#inventory\">inventory</a><a href=\"#skills\">skills</a>"
         "<a href=\"#decisions\">gate decisions</a><a href=\"#predictions\">predictions</a><a href=\"#events\">events</a></nav>",
-        _verify(verify),
+        _verify(verify, linked),
         _inventory(data),
         "<h2 id=\"skills\">Skills</h2>",
-        *(_skill(page, s) for s in skills),
+        *(_skill(page, s, linked) for s in skills),
         _decisions(page, skills),
         _predictions(page, data["predictions"]),
         _events(data["events"]),
@@ -115,7 +116,7 @@ class _Page:
         return f"<div class=\"{css}\">{div}</div>"
 
 
-def _verify(verify: dict[str, Any] | None) -> str:
+def _verify(verify: dict[str, Any] | None, linked: set[str]) -> str:
     if verify is None:
         return "<h2 id=\"verify\">Verify</h2><p class=\"muted\">not run (--no-verify)</p>"
     if verify.get("error"):
@@ -126,7 +127,7 @@ def _verify(verify: dict[str, Any] | None) -> str:
             f"{'no violations' if verify['ok'] else str(len(verify['violations'])) + ' violation(s)'}</span> "
             f"{verify['commits']} commit(s) in <code>{e(verify['range'])}</code>, {verify['checked']} checked "
             f"(config {e(verify['config'])})</p>")
-    rows = [[_commit(v.get("commit")), e(f"{v.get('rule')} {v.get('name')}"), e(v.get("path")), e(v.get("message")),
+    rows = [[_commit(v.get("commit"), anchor=v.get("commit") in linked), e(f"{v.get('rule')} {v.get('name')}"), e(v.get("path")), e(v.get("message")),
              e(v.get("fix"))] for v in verify["violations"]]
     warnings = "".join(f"<p class=\"muted\">warning: {e(w)}</p>" for w in verify.get("warnings", []))
     return head + (_table(["commit", "rule", "file", "problem", "fix"], rows, "violation") if rows else "") + warnings
@@ -152,7 +153,7 @@ def _inventory(data: dict[str, Any]) -> str:
     return "<h2 id=\"inventory\">Inventory</h2>" + counts + table + proposals
 
 
-def _skill(page: _Page, s: dict[str, Any]) -> str:
+def _skill(page: _Page, s: dict[str, Any], linked: set[str]) -> str:
     name = s["name"]
     versions, events = s["versions"], s["events"]
     parts = [f"<section class=\"skill\" id=\"skill-{e(name)}\" data-skill=\"{e(name)}\" data-versions=\"{len(versions)}\" "
@@ -163,7 +164,8 @@ def _skill(page: _Page, s: dict[str, Any]) -> str:
     rows = []
     for v in versions:
         m = v["metrics"] or {}
-        rows.append([e(v["version"]), _commit(v["commit"]), e(v["time"][:16].replace("T", " ")), e(v["event"]),
+        label = e(v["version"]) + ("" if v["in_range"] else " <span class=\"muted\">(at the range's base)</span>")
+        rows.append([label, _commit(v["commit"], anchor=v["commit"] in linked), e(v["time"][:16].replace("T", " ")), e(v["event"]),
                      e(v["location"]), e(m.get("status", "no evidence")), _num(m.get("uses")), _rate(m.get("win_rate")),
                      _rate(m.get("failure_rate")), _num(m.get("complaints")), e(v["eval_summary"] or "")])
     parts.append(_table(["version", "commit", "time", "event", "where", "evidence", "uses", "win rate", "failure rate",

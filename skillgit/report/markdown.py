@@ -128,6 +128,6 @@ def step_summary(ws: Workspace, base: str | None, verdict: dict[str, Any]) -> st
     it checked (from `base`; all history without one), with that verdict."""
     from skillgit.report.collect import collect
 
-    data = collect(ws, base, verify=False)
+    data = collect(ws, base, verify=False, detail=False)
     data["verify"] = verdict
     return render(data, diff_stats(ws, [x["commit"] for x in data["events"]]), MAX_BYTES)
