@@ -30,7 +30,8 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin:
 h1 { margin-top: 1em; } h2 { border-bottom: 1px solid #d8dee9; padding-bottom: .2em; margin-top: 2em; }
 code, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; font-size: 12.5px; }
 table { border-collapse: collapse; width: 100%; margin: .5em 0 1em; }
-th, td { border-bottom: 1px solid #e5e9f0; padding: .3em .5em; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+th, td { border-bottom: 1px solid #e5e9f0; padding: .3em .5em; text-align: left; vertical-align: top; }
+td:last-child, pre { overflow-wrap: anywhere; } td code { white-space: nowrap; }
 th { background: #f4f6fa; font-weight: 600; }
 tr:target { background: #fff7d6; }
 .badge { display: inline-block; padding: .05em .5em; border-radius: .8em; font-size: 12px; background: #e5e9f0; }
