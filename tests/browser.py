@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
+from conftest import require
 
 FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe", "--no-first-run",
@@ -32,13 +32,11 @@ FLAGS = [
 
 
 def chromium() -> str:
-    """The browser; the test fails (never skips) with the fix when it is missing."""
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    ci = " (CI is set: .ci/run installs it)" if os.environ.get("CI") else ""
-    pytest.fail(f"this test needs headless Chromium{ci}: install it with `apt-get install -y chromium`.")
+    """The browser. Missing, the test says how to install it: it skips, and in CI (env CI set) it fails."""
+    found = next((path for name in ("chromium", "chromium-browser", "google-chrome") if (path := shutil.which(name))), None)
+    require(found, "headless Chromium (`apt-get install -y chromium`; .ci/run installs it)")
+    assert found is not None
+    return found
 
 
 @dataclass
