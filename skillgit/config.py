@@ -5,12 +5,15 @@ from __future__ import annotations
 import copy
 import functools
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skillgit.errors import ConfigError, UsageError
 from skillgit.schemas import error_path, load_schema, schema_errors
+
+if TYPE_CHECKING:
+    from skillgit.model.layout import Layout
 
 CONFIG_FILE = "skillgit.yaml"
 
@@ -93,6 +96,13 @@ class Config(Section):
         return cls.from_text(text, CONFIG_FILE)
 
     @property
+    def layout(self) -> Layout:
+        """Where skills live: the roots of `paths.skills` and the attic."""
+        from skillgit.model.layout import config_layout
+
+        return config_layout(self.paths)
+
+    @property
     def agent_email(self) -> str | None:
         """The author e-mail for commits the cycle makes."""
         if self.agent.email:
@@ -122,19 +132,17 @@ def identity_matches(email: str, patterns: Iterable[str]) -> bool:
 
 
 def _check_roots(config: Config, source: str) -> None:
-    """`paths.skills` and `paths.attic` name folders inside the repository (relative, no `..`, not `.git`)."""
-    import posixpath
+    """`paths.skills` (folders or globs) and `paths.attic` name folders inside the repository (relative,
+    no `..`, not `.git`)."""
+    from skillgit.model.layout import root_problem
 
-    for key in ("skills", "attic"):
-        value = str(config.paths[key])
-        clean = posixpath.normpath(value.replace("\\", "/")) if value.strip() else ""
-        parts = clean.split("/")
-        if (not clean or clean == "." or value.startswith(("/", "~")) or ".." in parts or parts[0] == ".git"
-                or (len(value) > 1 and value[1] == ":") or value.strip("/") != clean):
-            raise ConfigError(
-                f"{source}: paths.{key}: `{value}` is not a folder inside the repository; name one relative to the "
-                f"repository root, written plainly (no `..`, `.` or `\\`; the default is `{'skills' if key == 'skills' else 'skills_attic'}`)."
-            )
+    skills = config.paths["skills"]
+    values = [("skills", v) for v in ([skills] if isinstance(skills, str) else skills)] + [("attic", config.paths["attic"])]
+    for key, value in values:
+        problem = root_problem(str(value))
+        if problem is not None:
+            default = "skills" if key == "skills" else "skills_attic"
+            raise ConfigError(f"{source}: paths.{key}: `{value}` {problem}; the default is `{default}`.")
 
 
 def _explain(error: Any) -> str:
@@ -159,15 +167,47 @@ def _with_defaults(data: Any, schema: Mapping[str, Any]) -> Any:
     return out
 
 
-def default_config_text(origin: str | None = None, self_skill: str | None = None) -> str:
+_YAML_WORDS = frozenset({"null", "true", "false", "yes", "no", "on", "off", "y", "n"})
+
+
+def default_config_text(
+    origin: str | None = None,
+    self_skill: str | None = None,
+    *,
+    skills: Sequence[str] = ("skills",),
+    attic: str = "skills_attic",
+    identities: Sequence[str] = (),
+    baseline: Mapping[str, Sequence[str]] | None = None,
+) -> str:
     """The commented skillgit.yaml that `skillgit init` writes."""
-    return f"""# skillgit configuration. Every key has a default; see docs/config.md.
+    import json
+
+    def scalar(value: str | None) -> str:
+        if value is None:
+            return "null"
+        plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.@/-]*", value) and value.lower() not in _YAML_WORDS
+        return value if plain else json.dumps(value, ensure_ascii=False)
+
+    roots = scalar(skills[0]) if len(skills) == 1 else "[" + ", ".join(scalar(r) for r in skills) + "]"
+    people = "[" + ", ".join(scalar(i) for i in identities) + "]"
+    text = f"""# skillgit configuration. Every key has a default; see docs/config.md.
 version: 1
 paths:
-  skills: skills
-  attic: skills_attic
+  skills: {roots}{' ' * max(1, 22 - len(roots))}# folders (or globs) holding the skill folders
+  attic: {scalar(attic)}
 agent:
-  origin: {origin or 'null'}                # frontmatter origin the agent may edit
-  identities: []              # e-mails of agent commits (author or committer; `*` and `?` are wildcards)
-  self_skill: {self_skill or 'null'}            # the evolver's own skill: never editable by the agent
+  origin: {scalar(origin)}{' ' * max(1, 22 - len(scalar(origin)))}# frontmatter origin the agent may edit
+  identities: {people}{' ' * max(1, 18 - len(people))}# e-mails of agent commits (author or committer; `*` and `?` are wildcards)
+  self_skill: {scalar(self_skill)}{' ' * max(1, 18 - len(scalar(self_skill)))}# the evolver's own skill: never editable by the agent
 """
+    return text + (baseline_text(baseline) if baseline else "")
+
+
+def baseline_text(baseline: Mapping[str, Sequence[str]]) -> str:
+    """The `baseline:` section of skillgit.yaml, with its comment."""
+    import json
+
+    lines = ["# Problems the skills had when skillgit was adopted: a change may keep them, not make them worse.",
+             "# Fix one, then delete its entry (docs/rules.md, Baseline).", "baseline:"]
+    lines += [f"  {name}: [{', '.join(json.dumps(str(c)) for c in sorted(baseline[name]))}]" for name in sorted(baseline)]
+    return "\n".join(lines) + "\n"

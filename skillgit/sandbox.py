@@ -543,5 +543,5 @@ def for_workspace(ws: Workspace, *, commit: str | None = None) -> Sandbox:
     files = None
     if rev is not None:
         files = RepoFiles(ws.repo, rev, extra=[str(p) for p in cfg.sandbox_repo_paths],
-                          skip=(ws.skills_root, ws.attic_root))
+                          skip=ws.scan_roots)
     return Sandbox(str(cfg.sandbox), hidden=repository_paths(ws.repo), binds=binds, files=files, root=ws.repo.root)

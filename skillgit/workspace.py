@@ -13,21 +13,25 @@ from skillgit.config import Config, identity_matches
 from skillgit.errors import CheckFailed, RepoStateError, UsageError
 from skillgit.events import Event, event_from_commit, title_for
 from skillgit.git import Identity, Repo, TreeEdit
+from skillgit.model.layout import SkillPlace
+from skillgit.model.skill import SKILL_FILE
 from skillgit.model.skill import check_name as check_skill_name
 
 if TYPE_CHECKING:
     from skillgit.policy.model import Change, Violation
 
 EVENT_GREP = ("-E", "-i", "--grep=^skill-event[[:space:]]*:", "--grep=^This reverts commit ")
+INIT_GREP = ("-E", "-i", "--grep=^skill-event[[:space:]]*:[[:space:]]*init[[:space:]]*$")
 
 
 @dataclass(frozen=True)
 class SkillEntry:
-    """A skill present in a tree: name, where it is (`active` or `attic`), and its SKILL.md blob id."""
+    """A skill present in a tree: name, where it is (`active` or `attic`), its SKILL.md blob id, and its folder."""
 
     name: str
     location: str
     blob: str
+    dir: str = ""
 
 
 class Workspace:
@@ -36,8 +40,14 @@ class Workspace:
     def __init__(self, repo: Repo, config: Config) -> None:
         self.repo = repo
         self.config = config
-        self.skills_root = config.paths.skills.strip("/")
-        self.attic_root = config.paths.attic.strip("/")
+        self.layout = config.layout
+        self.skills_root = self.layout.primary
+        """The folder new skills go to (the first plain root of `paths.skills`)."""
+        self.attic_root = self.layout.attic
+        self.scan_roots = self.layout.scan_roots
+        """Plain folders holding every skill root and the attic: what `git log -- …` is given."""
+        self._listed: dict[str, list[SkillEntry]] = {}
+        self._adoptions: dict[str, Event | None] = {}
 
     @classmethod
     def open(cls, directory: Path | str = ".") -> Workspace:
@@ -63,7 +73,11 @@ class Workspace:
     # -- paths -----------------------------------------------------------------------------------
 
     def skill_dir(self, name: str) -> str:
-        return f"{self.skills_root}/{check_skill_name(name)}"
+        """The folder of active skill `name` at HEAD; where it would go when there is none."""
+        entry = self.locate(name)
+        if entry is not None and entry.location == "active":
+            return entry.dir
+        return self.layout.new_dir(name)
 
     def attic_dir(self, name: str) -> str:
         return f"{self.attic_root}/{check_skill_name(name)}"
@@ -72,13 +86,19 @@ class Workspace:
         return self.skill_dir(name) if location == "active" else self.attic_dir(name)
 
     def skill_name_of(self, path: str) -> tuple[str, str] | None:
-        """(name, location) when `path` lies inside a skill directory."""
-        for root, location in ((self.skills_root, "active"), (self.attic_root, "attic")):
-            if path.startswith(root + "/"):
-                rest = path[len(root) + 1 :]
-                if "/" in rest:
-                    return rest.split("/", 1)[0], location
-        return None
+        """(name, location) when `path` lies inside a skill directory (the tree at HEAD and the work tree
+        say which folders are skills)."""
+        found = self.place_of(path)
+        return (found.name, found.location) if found is not None else None
+
+    def place_of(self, path: str, rev: str = "HEAD") -> SkillPlace | None:
+        """The skill folder `path` lies in, judged by the SKILL.md files at `rev` and in the work tree."""
+        known = {e.dir for e in self.skills(rev)} if rev != "HEAD" or self.repo.head() is not None else set()
+
+        def has_skill(folder: str) -> bool:
+            return folder in known or (self.repo.root / folder / SKILL_FILE).is_file()
+
+        return self.layout.place(path, has_skill)
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -86,40 +106,82 @@ class Workspace:
         """Every skill (active and in the attic) in the tree of `rev`."""
         if rev == "HEAD" and self.repo.head() is None:
             return []
-        out = []
-        for root, location in ((self.skills_root, "active"), (self.attic_root, "attic")):
-            for path, (_mode, oid) in self.repo.tree_files(rev, root).items():
-                parts = path[len(root) + 1 :].split("/")
-                if len(parts) == 2 and parts[1] == "SKILL.md":
-                    out.append(SkillEntry(parts[0], location, oid))
-        return sorted(out, key=lambda e: (e.location, e.name))
+        commit = self.repo.resolve(rev)
+        found = self._listed.get(commit)
+        if found is None:
+            files: dict[str, str] = {}
+            for root in self.scan_roots:
+                files.update((path, oid) for path, (_mode, oid) in self.repo.tree_files(commit, root).items())
+            places = self.layout.skill_files(files)
+            found = sorted((SkillEntry(p.name, p.location, files[path], p.dir) for path, p in places.items()),
+                           key=lambda e: (e.location, e.name, e.dir))
+            if len(self._listed) > 8:
+                self._listed.clear()
+            self._listed[commit] = found
+        return list(found)
 
     def locate(self, name: str, rev: str = "HEAD") -> SkillEntry | None:
         check_skill_name(name)
         if self.repo.head() is None:
             return None
-        for location in ("active", "attic"):
-            files = self.repo.tree_files(rev, f"{self.dir_for(name, location)}/SKILL.md")
-            for _path, (_mode, oid) in files.items():
-                return SkillEntry(name, location, oid)
-        return None
+        if self.layout.flat:  # `<root>/<name>` first: no listing of every skill
+            for location in ("active", "attic"):
+                directory = self.layout.new_dir(name, location)
+                files = self.repo.tree_files(rev, f"{directory}/SKILL.md")
+                for _path, (_mode, oid) in files.items():
+                    return SkillEntry(name, location, oid, directory)
+        entries = [e for e in self.skills(rev) if e.name == name]
+        return next((e for e in entries if e.location == "active"), entries[0] if entries else None)
 
     def require(self, name: str, location: str | None = "active") -> SkillEntry:
         entry = self.locate(name)
         if entry is None:
             known = ", ".join(e.name for e in self.skills() if e.location == "active") or "none"
-            raise UsageError(f"no skill `{name}` at HEAD ({self.skill_dir(name)}/SKILL.md); active skills: {known}.")
+            raise UsageError(f"no skill `{name}` at HEAD (looked under {self.layout.describe()}); active skills: {known}.")
         if location and entry.location != location:
             if entry.location == "attic":
                 raise UsageError(f"skill `{name}` is retired ({self.attic_dir(name)}); run `skillgit revive {name}` first.")
             raise UsageError(f"skill `{name}` is active, not retired; nothing to revive.")
+        if not (self.layout.flat and entry.dir == self.layout.new_dir(name, entry.location)):
+            twins = [e.dir for e in self.skills() if e.name == name and e.location == entry.location]
+            if len(twins) > 1:
+                raise UsageError(f"skill name `{name}` is used by {len(twins)} folders ({', '.join(twins)}); a name must be "
+                                 f"unique across the skill roots: rename one (`skillgit mv {name} NEW-NAME --dir FOLDER`).")
         return entry
 
+    def adoption(self, rev: str = "HEAD") -> Event | None:
+        """The `init` event that started skillgit's management of the history of `rev`: the oldest one a
+        maintainer made (None: never initialised)."""
+        if self.repo.head() is None:
+            return None
+        key = self.repo.resolve(rev)
+        if key not in self._adoptions:
+            found = None
+            for r in self.repo.iter_log(*INIT_GREP, key):
+                event = event_from_commit(r.commit, r.parents, r.author_name, r.author_email, r.time, r.message, r.committer_email)
+                if event.kind == "init" and not self.is_agent(event.author_email, event.committer_email):
+                    found = event
+            self._adoptions[key] = found
+        return self._adoptions[key]
+
+    def pre_adoption(self, rev: str = "HEAD", paths: Sequence[str] = ()) -> frozenset[str]:
+        """The commits of the history of `rev` from before its `init` event (that touch `paths`, when given):
+        the repository's own history, which holds versions but no events."""
+        adoption = self.adoption(rev)
+        if adoption is None or not adoption.parents:
+            return frozenset()
+        if paths:
+            return frozenset(c for parent in adoption.parents for c in self.repo.commits_touching(parent, paths))
+        return frozenset(self.repo.run("rev-list", *adoption.parents).split())
+
     def events(self, *extra: str, rev: str = "HEAD") -> list[Event]:
-        """Event commits reachable from `rev`, newest first (plain reverts of events included)."""
+        """Event commits reachable from `rev`, newest first (plain reverts of events included); none from
+        before the `init` event (the repository's history before skillgit is not a journal)."""
         if self.repo.head() is None:
             return []
-        records = self.repo.log(*EVENT_GREP, *extra, rev)
+        adoption = self.adoption(rev)
+        before = ["--not", *adoption.parents] if adoption is not None and adoption.parents else []
+        records = self.repo.log(*EVENT_GREP, *extra, rev, *before)
         events = [
             event_from_commit(r.commit, r.parents, r.author_name, r.author_email, r.time, r.message, r.committer_email)
             for r in records
@@ -141,11 +203,11 @@ class Workspace:
             return None
         anchor, what = trusted_since, "--assume-managed-since"
         if anchor is None:
-            inits = [e for e in self.events(rev=rev) if e.kind == "init" and not self.is_agent(e.author_email, e.committer_email)]
-            if not inits:
+            adoption = self.adoption(rev)
+            if adoption is None:
                 return (f"this is a shallow clone and the history of {rev[:12]} stops at {cut[0][:12]} before any "
                         "`init` event, so skillgit cannot tell whether, or since when, it manages these skills")
-            anchor, what = inits[-1].commit, "the `init` event"
+            anchor, what = adoption.commit, "the `init` event"
         missing = [b for b in cut if not self.repo.is_ancestor(b, anchor)]
         if missing:
             return (f"this is a shallow clone and the history of {rev[:12]} stops at {missing[0][:12]}, after {what} "
@@ -284,7 +346,7 @@ class Workspace:
             read_blob=self.repo.blob,
             history=history,
             tree_files=tree_lookup(self.repo, tree),
-            skills_changed_since=skills_changed_lookup(self.repo, head, (self.skills_root, self.attic_root)),
+            skills_changed_since=skills_changed_lookup(self.repo, head, self.layout),
             files_at=files_at_lookup(self.repo),
             committer_email=committer.email if committer is not None else "",
         )

@@ -240,7 +240,7 @@ def all_shortcuts_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(verify_module, "HistoryView", tuple)
 
     def since(self: Walk, ws: Workspace, parent: str | None):  # type: ignore[no-untyped-def]
-        return skills_changed_lookup(ws.repo, parent, (ws.skills_root, ws.attic_root))
+        return skills_changed_lookup(ws.repo, parent, ws.layout)
 
     monkeypatch.setattr(Walk, "since", since)
 

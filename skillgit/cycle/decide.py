@@ -85,7 +85,7 @@ def thrashing(ws: Workspace, history: Sequence[Event]) -> frozenset[str]:
     if window is None:
         return frozenset()
     _start, base, _since = window
-    lookup = skills_changed_lookup(ws.repo, ws.repo.head(), (ws.skills_root, ws.attic_root))
+    lookup = skills_changed_lookup(ws.repo, ws.repo.head(), ws.layout)
     return lookup(base)
 
 

@@ -91,11 +91,10 @@ def sessions_after(sessions: Sequence[SessionSummary], when: datetime | None) ->
 
 def dirty_paths(ws: Workspace) -> list[str]:
     """What makes the tree unclean for a cycle (see the module doc)."""
-    managed = (ws.skills_root + "/", ws.attic_root + "/")
     return [
         path
         for code, path in ws.repo.status_entries()
-        if code != "??" or path.startswith(managed) or path == CONFIG_FILE
+        if code != "??" or ws.layout.roots_of(path) or path == CONFIG_FILE
     ]
 
 

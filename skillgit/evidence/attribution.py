@@ -145,8 +145,7 @@ class Catalog:
                 self.skills[name] = None
         self.keywords = {name: _keywords(skill) for name, skill in self.skills.items()}
         self.self_skill: str | None = ws.config.agent.self_skill
-        roots = "|".join(re.escape(r) for r in (ws.skills_root, ws.attic_root))
-        self.read_pattern = re.compile(rf"(?:^|[^A-Za-z0-9_.-])(?:{roots})/([a-z0-9]+(?:-[a-z0-9]+)*)/SKILL\.md")
+        self.read_pattern = re.compile(rf"(?:^|[^A-Za-z0-9_.-]){ws.layout.regex}/([a-z0-9]+(?:-[a-z0-9]+)*)/SKILL\.md")
         self.rev = rev
         self._all: dict[str, list[Version]] | None = dict(versions) if versions is not None else None
         self._times: dict[str, tuple[list[datetime], bool]] = {}

@@ -29,6 +29,7 @@ from skillgit.evidence.session import Session, ToolCall
 
 if TYPE_CHECKING:
     from skillgit.config import Config
+    from skillgit.model.layout import Layout
     from skillgit.workspace import Workspace
 
 _PATH_KEYS = ("file_path", "path", "filename", "target_file", "notebook_path")
@@ -84,7 +85,7 @@ def diagnose(
             sessions = list(sessions)
             attributions = attribute(sessions, ws, catalog=catalog)
         ids = {a.session_id for a in attributions if a.skill == name and a.counts(cfg.metrics.count_weak)}
-        patterns = fact_patterns(ws.skills_root, ws.attic_root)
+        patterns = fact_patterns(ws.layout)
         facts = ((s.id, s.outcome, facts_of(s, cfg.diagnosis, patterns), commands_in(s, expected))
                  for s in sessions if s.id in ids)
     for sid, outcome, found, commands in facts:
@@ -113,19 +114,19 @@ Facts = dict[str, Any]
 
 
 class FactPatterns(NamedTuple):
-    """What names a skill's own files (`files`: a path under one of the skill `roots`) or invokes it
-    (`invokes`: a whole line that is a skill name, `plugin:` prefix allowed), for every skill at once."""
+    """What names a skill's own files (`files`: a path under one of the skill roots; `roots`: the plain
+    folders those lie in, a quick test before the pattern) or invokes it (`invokes`: a whole line that
+    is a skill name, `plugin:` prefix allowed), for every skill at once."""
 
     roots: tuple[str, ...]
     files: re.Pattern[str]
     invokes: re.Pattern[str]
 
 
-def fact_patterns(*roots: str) -> FactPatterns:
-    """The `FactPatterns` of the skill roots `roots`."""
-    alternatives = "|".join(re.escape(r) for r in roots)
-    return FactPatterns(tuple(f"{r}/" for r in roots),
-                        re.compile(rf"(?<![A-Za-z0-9_.-])(?:{alternatives})/([a-z0-9]+(?:-[a-z0-9]+)*)/"),
+def fact_patterns(layout: Layout) -> FactPatterns:
+    """The `FactPatterns` of the skill roots and attic of `layout`."""
+    return FactPatterns(tuple(f"{r}/" for r in layout.scan_roots),
+                        re.compile(rf"(?<![A-Za-z0-9_.-]){layout.regex}/([a-z0-9]+(?:-[a-z0-9]+)*)/"),
                         re.compile(r"(?:[\w-]+:)?([a-z0-9]+(?:-[a-z0-9]+)*)"))
 
 
@@ -446,9 +447,8 @@ def _docless_start(calls: Sequence[ToolCall], texts: list[str], own: re.Pattern[
 def own_files(skill: str, catalog: Catalog) -> re.Pattern[str]:
     """What names a file of skill `skill` (active or in the attic) or invokes it: `skills/<name>/…`, a `Skill`
     call's `skill` argument."""
-    roots = "|".join(re.escape(r) for r in (catalog.ws.skills_root, catalog.ws.attic_root))
     name = re.escape(skill)
-    return re.compile(rf"(?:^|[^A-Za-z0-9_.-])(?:{roots})/{name}/|^(?:[\w-]+:)?{name}$", re.MULTILINE)
+    return re.compile(rf"(?:^|[^A-Za-z0-9_.-]){catalog.ws.layout.regex}/{name}/|^(?:[\w-]+:)?{name}$", re.MULTILINE)
 
 
 def _docless(skill: str, hits: list[tuple[str, int, str | None]]) -> list[Finding]:

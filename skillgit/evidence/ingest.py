@@ -363,7 +363,7 @@ class _FactFinder:
         self.catalog = catalog
         self.commands = list(dict.fromkeys(c for name in catalog.names for c in expected_for(catalog, name)))
         self.diagnosis = catalog.ws.config.diagnosis
-        self.patterns = fact_patterns(catalog.ws.skills_root, catalog.ws.attic_root)
+        self.patterns = fact_patterns(catalog.ws.layout)
 
     def inputs(self, session: Session, whole: bool) -> Inputs:
         """The session's inputs; diagnosis facts only for a `whole` session (not the calls added to one)."""

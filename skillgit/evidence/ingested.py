@@ -63,7 +63,7 @@ def catalog_of(ws: Any, store: Store | None) -> Catalog:
 
 
 def _versions_key(ws: Any) -> str:
-    return f"{ws.repo.head()}\t{ws.skills_root}\t{ws.attic_root}"
+    return f"{ws.repo.head()}\t{ws.layout.key}"
 
 
 def _kept_versions(store: Store, ws: Any) -> dict[str, list[Version]] | None:
@@ -95,7 +95,7 @@ def _fingerprint(catalog: Catalog) -> str:
 
 
 def _roots(catalog: Catalog) -> str:
-    return f"{catalog.ws.skills_root}\t{catalog.ws.attic_root}"
+    return catalog.ws.layout.key
 
 
 def _keywords(catalog: Catalog) -> dict[str, str]:
@@ -376,7 +376,7 @@ class Ingested:
         rows = [s for s in self.summaries if s.id in wanted]
         commands = set(expected_for(self.catalog, skill))
         d = self.ws.config.diagnosis
-        patterns = fact_patterns(self.ws.skills_root, self.ws.attic_root)
+        patterns = fact_patterns(self.ws.layout)
         found: list[tuple[str, int]] = []
         for i in range(0, len(rows), _CHUNK):
             part = rows[i : i + _CHUNK]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -258,9 +258,10 @@ def validate_report(paths: Sequence[Path], root: Path, config: Config | None = N
         config = Config.defaults()
     policy: UnknownFields = config.policy.unknown_fields
     targets = [p if p.is_absolute() else root / p for p in paths]
+    layout = config.layout
     if not paths:
-        default = root / config.paths.skills
-        targets = [default] if default.exists() or default.is_symlink() else []
+        tops = [root / top for top in layout.active_scan_roots]
+        targets = [top for top in tops if top.exists() or top.is_symlink()]
     for target in targets:
         if not target.exists() and not target.is_symlink():
             raise UsageError(f"{_show(target, root)}: no such file or directory; pass a SKILL.md, a skill directory or a directory of skills.")
@@ -275,6 +276,8 @@ def validate_report(paths: Sequence[Path], root: Path, config: Config | None = N
                 continue
             seen.add(key)
             label = _show(file, root)
+            if not paths and not _is_skill_file(layout, label):
+                continue  # under a root's plain top folder (`plugins/`) but not in a skill root (`plugins/*/skills`)
             files.append(label)
             rel = _relative(file, boundary) or file.name
             try:
@@ -282,8 +285,26 @@ def validate_report(paths: Sequence[Path], root: Path, config: Config | None = N
             except SkillParseError as exc:
                 problems.append(_file_problem(exc))
                 continue
-            problems.extend(validate_skill(skill, unknown_fields=policy))
+            found = validate_skill(skill, unknown_fields=policy)
+            place = layout.place(label)
+            allowed = frozenset(str(c) for c in (config.get("baseline") or {}).get(place.name, ())) if place else frozenset()
+            problems.extend(_in_baseline(p) if p.severity == "error" and _ident(p) in allowed else p for p in found)
     return Report(tuple(files), tuple(problems))
+
+
+def _is_skill_file(layout: Any, path: str) -> bool:
+    found = layout.place(path)
+    return found is not None and found.skill_file == path and found.location == "active"
+
+
+def _ident(p: Problem) -> str:
+    """How the baseline in skillgit.yaml names a problem: `SG007/length:description`."""
+    return f"SG007/{p.rule}" + (f":{p.key}" if p.key else "")
+
+
+def _in_baseline(p: Problem) -> Problem:
+    """A problem the skill already had at adoption: reported, as a warning (a change may keep it, not make it worse)."""
+    return replace(p, severity="warning", message=f"{p.message} (baseline: the skill had it when skillgit was adopted)")
 
 
 def _skill_files(target: Path) -> list[Path]:

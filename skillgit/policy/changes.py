@@ -45,8 +45,9 @@ def file_changes(raw: Iterable[RawChange]) -> tuple[FileChange, ...]:
 
 
 def touches_managed(files: Iterable[FileChange], config: Config) -> bool:
-    roots = (config.paths.skills.strip("/") + "/", config.paths.attic.strip("/") + "/")
-    return any(f.path.startswith(roots) for f in files)
+    """Some file lies under a skill root or the attic."""
+    layout = config.layout
+    return any(layout.roots_of(f.path) for f in files)
 
 
 def mentions_governed(message: str) -> bool:
@@ -178,7 +179,7 @@ def index_change(
     if merge_parents:
         from skillgit.policy.merges import own_change
 
-        only = None if agent else (ws.skills_root, ws.attic_root)
+        only = None if agent else ws.scan_roots
         files = file_changes(own_change(reader, repo.root, merge_parents, repo.write_index_tree(), only))
     else:
         files = file_changes(repo.staged_changes(parent))
@@ -237,5 +238,5 @@ def lookups(ws: Workspace, reader: BlobReader, tree: str | Callable[[], str], pa
     if "skills_changed_since" in _CHANGE_FIELDS:
         from skillgit.policy.lookups import skills_changed_lookup
 
-        extras["skills_changed_since"] = skills_changed_lookup(ws.repo, parent, (ws.skills_root, ws.attic_root))
+        extras["skills_changed_since"] = skills_changed_lookup(ws.repo, parent, ws.layout)
     return extras

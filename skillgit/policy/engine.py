@@ -18,7 +18,8 @@ def check(change: Change, config: Config) -> list[Violation]:
         if rule.id in disabled or (rule.agent_only and not change.agent):
             continue
         for violation in rule.check(change, config):
-            violations.append(violation)
+            if violation.check is None or f"{rule.id}/{violation.check}" not in disabled:
+                violations.append(violation)
     return violations
 
 

@@ -8,8 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from skillgit.model.skill import SKILL_FILE
+
 if TYPE_CHECKING:
     from skillgit.git import Repo
+    from skillgit.model.layout import Layout, SkillPlace
 
 
 def tree_lookup(repo: Repo, rev: str) -> Callable[[str], Mapping[str, str]]:
@@ -37,13 +40,12 @@ def files_at_lookup(repo: Repo) -> Callable[[str, str], Mapping[str, str]]:
     return files_at
 
 
-def skills_changed_lookup(repo: Repo, parent: str | None, roots: Sequence[str]) -> Callable[[str | None], frozenset[str]]:
-    """`Change.skills_changed_since` for a change on top of `parent`, with skill roots `roots`.
+def skills_changed_lookup(repo: Repo, parent: str | None, layout: Layout) -> Callable[[str | None], frozenset[str]]:
+    """`Change.skills_changed_since` for a change on top of `parent`, with the skill roots of `layout`.
 
-    `base` → the skill names under any of `roots` touched by `git log base..parent` (every commit
-    reachable from `parent` when `base` is None).
+    `base` → the names of the skills (folders under the roots, see `Layout.place`) touched by
+    `git log base..parent` (every commit reachable from `parent` when `base` is None).
     """
-    clean = tuple(r.strip("/") for r in roots)
     cache: dict[str | None, frozenset[str]] = {}
 
     def since(base: str | None) -> frozenset[str]:
@@ -51,14 +53,19 @@ def skills_changed_lookup(repo: Repo, parent: str | None, roots: Sequence[str]) 
             return frozenset()
         if base not in cache:
             span = f"{base}..{parent}" if base else parent
-            out = repo.run("log", "--format=", "--name-only", "--no-renames", "-z", span, "--", *clean)
-            names = set()
-            for path in out.replace("\n", "\0").split("\0"):
-                for root in clean:
-                    rest = path[len(root) + 1 :] if path.startswith(root + "/") else ""
-                    if "/" in rest:
-                        names.add(rest.split("/", 1)[0])
-            cache[base] = frozenset(names)
+            out = repo.run("log", "--format=", "--name-only", "--no-renames", "-z", span, "--", *layout.scan_roots)
+            paths = [p for p in out.replace("\n", "\0").split("\0") if p]
+            cache[base] = frozenset(p.name for p in places(repo, layout, paths, parent).values())
         return cache[base]
 
     return since
+
+
+def places(repo: Repo, layout: Layout, paths: Sequence[str], rev: str | None) -> dict[str, SkillPlace]:
+    """path → the skill it lies in, for paths of the history of `rev`: folders with a SKILL.md among
+    `paths` or in the tree of `rev` are skills (a flat layout needs no tree)."""
+    folders = {p[: -len(SKILL_FILE) - 1] for p in paths if p.endswith("/" + SKILL_FILE)}
+    if rev is not None:
+        listed = repo.run("ls-tree", "-r", "--name-only", "-z", rev, "--", *layout.scan_roots)
+        folders.update(p[: -len(SKILL_FILE) - 1] for p in listed.split("\0") if p.endswith("/" + SKILL_FILE))
+    return {p: found for p in paths if (found := layout.place(p, folders.__contains__)) is not None}

@@ -111,6 +111,9 @@ class Violation:
     fix: str
     path: str | None = None
     commit: str | None = None
+    check: str | None = None
+    """Which check of a rule that bundles several (`name-dir-mismatch` of SG007); `policy.disabled` may
+    name it as `SG007/name-dir-mismatch`."""
 
     def render(self) -> str:
         where = ":".join(p for p in (self.commit[:12] if self.commit else None, self.path) if p)
@@ -121,6 +124,7 @@ class Violation:
         return {
             "rule": self.rule,
             "name": self.name,
+            **({"check": self.check} if self.check else {}),
             "commit": self.commit,
             "path": self.path,
             "message": self.message,

@@ -19,12 +19,13 @@ from skillgit.model.skill import SKILL_FILE
 from skillgit.policy.trees import BlobCache
 
 
-def skill_file_pattern(roots: Sequence[str]) -> re.Pattern[bytes]:
-    """A `git log --raw` line adding, changing or removing `<root>/<name>/SKILL.md`; groups 1 and 2 are
-    the blob ids before and after (all zeros for none)."""
+def skill_file_pattern(roots: Sequence[str], nested: bool = False) -> re.Pattern[bytes]:
+    """A `git log --raw` line adding, changing or removing `<root>/<name>/SKILL.md` (with `nested`, any
+    `SKILL.md` below a root: skills in category folders); groups 1 and 2 are the blob ids before and
+    after (all zeros for none)."""
     names = b"|".join(re.escape(root.strip("/").encode("utf-8", "surrogateescape")) for root in roots)
     return re.compile(
-        rb"^:[0-7]+ [0-7]+ ([0-9a-f]+) ([0-9a-f]+) [AMTD][0-9]*\t(?:" + names + rb")/[^/\n\"]+/"
+        rb"^:[0-7]+ [0-7]+ ([0-9a-f]+) ([0-9a-f]+) [AMTD][0-9]*\t(?:" + names + (rb")/[^\n\"]+/" if nested else rb")/[^/\n\"]+/")
         + re.escape(SKILL_FILE.encode()) + rb"$",
         re.MULTILINE,
     )
@@ -45,9 +46,9 @@ class BlobPrefetch:
         self._lock = threading.Lock()
         self._closed = False
 
-    def watch(self, roots: Sequence[str]) -> None:
+    def watch(self, roots: Sequence[str], nested: bool = False) -> None:
         self._needles = tuple(f"\t{root.strip('/')}/".encode("utf-8", "surrogateescape") for root in roots)
-        self._pattern = skill_file_pattern(roots)
+        self._pattern = skill_file_pattern(roots, nested)
 
     def __call__(self, batch: Sequence[bytes]) -> None:
         pattern, needles = self._pattern, self._needles

@@ -18,6 +18,7 @@ from skillgit.policy.model import FileChange
 if TYPE_CHECKING:
     from skillgit.events import Event
     from skillgit.git import BlobReader, RawChange
+    from skillgit.model.layout import Layout
     from skillgit.workspace import Workspace
 
 _NONE: frozenset[str] = frozenset()
@@ -131,13 +132,15 @@ class Walk:
         self.position: dict[str, int] = {}
         self._cache: dict[str, tuple[int, set[str]]] = {}
 
-    def add(self, commit: str, files: tuple[FileChange, ...], ws: Workspace | None) -> None:
+    def add(self, commit: str, files: tuple[FileChange, ...], layout: Layout | None,
+            has_skill: Callable[[str], bool] | None = None) -> None:
+        """A walked commit that changed `files`; `has_skill(folder)` tells skill folders (see `Layout.place`)."""
         names: set[str] = set()
-        if ws is not None:
+        if layout is not None:
             for f in files:
-                hit = ws.skill_name_of(f.path)
+                hit = layout.place(f.path, has_skill)
                 if hit:
-                    names.add(hit[0])
+                    names.add(hit.name)
         self.position[commit] = len(self.order)
         self.order.append(frozenset(names))
 
@@ -154,7 +157,7 @@ class Walk:
             if base is None or start is None or parent is None:
                 from skillgit.policy.lookups import skills_changed_lookup
 
-                return skills_changed_lookup(ws.repo, parent, (ws.skills_root, ws.attic_root))(base)
+                return skills_changed_lookup(ws.repo, parent, ws.layout)(base)
             done, names = self._cache.get(base, (start + 1, set()))
             for index in range(done, end):
                 names |= self.order[index]

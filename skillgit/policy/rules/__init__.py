@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from skillgit.policy.model import Rule
-from skillgit.policy.rules.content import AntiBloat, RefineSize, SkillFileValid
+from skillgit.policy.rules.content import AntiBloat, RefineSize
 from skillgit.policy.rules.evals import EvalGate, HoldoutSealed
 from skillgit.policy.rules.history import Bootstrap, NoThrashing
 from skillgit.policy.rules.ownership import AllowList, NoSelfEdit
 from skillgit.policy.rules.shape import OneMutation
+from skillgit.policy.rules.skillfile import SkillFileValid
 from skillgit.policy.rules.trailers import EventTrailers, ExpectedPrediction
 
 RULES: dict[str, Rule] = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from skillgit import trailers as T
@@ -12,46 +12,104 @@ from skillgit.policy.model import Change
 if TYPE_CHECKING:
     from skillgit.config import Config
     from skillgit.events import Event
+    from skillgit.model.layout import SkillPlace
 
 ACTIVE = "active"
 ATTIC = "attic"
 
 
 def root_of(config: Config, location: str) -> str:
-    return str(config.paths.skills if location == ACTIVE else config.paths.attic).strip("/")
+    """The folder new skills go to (`active`), or the attic."""
+    layout = config.layout
+    return layout.primary if location == ACTIVE else layout.attic
 
 
-def skill_dir(config: Config, name: str, location: str) -> str:
-    return f"{root_of(config, location)}/{name}"
+def skill_dir(config: Config, name: str, location: str, change: Change | None = None) -> str:
+    """The folder of skill `name` in `location`: where the change has it (before or after), else where the
+    tree after it has it, else where a new one would go."""
+    if change is not None:
+        found = touched_places(change, config).get(name, {}).get(location)
+        if found is None and change.tree_files is not None:
+            plain = config.layout.new_dir(name, location)
+            if config.layout.flat and change.tree_files(f"{plain}/{SKILL_FILE}"):
+                return plain
+            found = _listed_dirs(change, config).get((name, location))
+        if found is not None:
+            return found
+    return config.layout.new_dir(name, location)
 
 
-def skill_file(config: Config, name: str, location: str) -> str:
-    return f"{skill_dir(config, name, location)}/{SKILL_FILE}"
+def skill_file(config: Config, name: str, location: str, change: Change | None = None) -> str:
+    return f"{skill_dir(config, name, location, change)}/{SKILL_FILE}"
 
 
-def skill_of(path: str, config: Config) -> tuple[str, str] | None:
-    """(name, location) when `path` lies inside a skill directory of the active root or the attic."""
-    for location, inside in _insides(str(config.paths.skills), str(config.paths.attic)):
-        if path.startswith(inside):
-            rest = path[len(inside) :]
-            if "/" in rest:
-                return rest.split("/", 1)[0], location
-    return None
+def skill_of(path: str, config: Config, change: Change | None = None) -> tuple[str, str] | None:
+    """(name, location) when `path` lies inside a skill directory of a skill root or the attic (with
+    `change`, its trees say which folders are skills)."""
+    found = place_of(path, config, change)
+    return (found.name, found.location) if found is not None else None
 
 
-@functools.lru_cache(maxsize=16)
-def _insides(skills: str, attic: str) -> tuple[tuple[str, str], tuple[str, str]]:
-    """(location, `root/`) for the active root and the attic, in that order."""
-    return (ACTIVE, skills.strip("/") + "/"), (ATTIC, attic.strip("/") + "/")
+def place_of(path: str, config: Config, change: Change | None = None) -> SkillPlace | None:
+    layout = config.layout
+    if change is None:
+        return layout.place(path)
+    return layout.place(path, _has_skill(change))
+
+
+def _has_skill(change: Change) -> Callable[[str], bool]:
+    """`folder` → a SKILL.md is there before or after the change."""
+    found = change.__dict__.get("_has_skill")
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    touched = {f.path for f in change.files if f.path.endswith("/" + SKILL_FILE)}
+    known: dict[str, bool] = {}
+
+    def has_skill(folder: str) -> bool:
+        hit = known.get(folder)
+        if hit is None:
+            path = f"{folder}/{SKILL_FILE}"
+            hit = path in touched or (change.tree_files is not None and bool(change.tree_files(path)))
+            known[folder] = hit
+        return hit
+
+    change.__dict__["_has_skill"] = has_skill
+    return has_skill
+
+
+def touched_places(change: Change, config: Config) -> dict[str, dict[str, str]]:
+    """Skill name → {location: folder} of every skill whose files the change touches, in path order."""
+    layout = config.layout
+    memo = change.__dict__.get("_touched")
+    if memo is not None and memo[0] is layout:
+        return memo[1]  # type: ignore[no-any-return]
+    out: dict[str, dict[str, str]] = {}
+    for f in change.files:
+        found = place_of(f.path, config, change)
+        if found is not None:
+            out.setdefault(found.name, {}).setdefault(found.location, found.dir)
+    change.__dict__["_touched"] = (layout, out)
+    return out
 
 
 def touched_skills(change: Change, config: Config) -> dict[str, set[str]]:
     """Skill name → the locations (`active`, `attic`) where the change touches its files, in path order."""
-    out: dict[str, set[str]] = {}
-    for f in change.files:
-        hit = skill_of(f.path, config)
-        if hit:
-            out.setdefault(hit[0], set()).add(hit[1])
+    return {name: set(where) for name, where in touched_places(change, config).items()}
+
+
+def _listed_dirs(change: Change, config: Config) -> dict[tuple[str, str], str]:
+    """(name, location) → folder of every skill in the tree after the change (listed once per change)."""
+    memo = change.__dict__.get("_listed")
+    if memo is not None:
+        return memo  # type: ignore[no-any-return]
+    assert change.tree_files is not None
+    files: list[str] = []
+    for root in config.layout.scan_roots:
+        files.extend(change.tree_files(root))
+    out: dict[tuple[str, str], str] = {}
+    for place in config.layout.skill_files(files).values():
+        out.setdefault((place.name, place.location), place.dir)
+    change.__dict__["_listed"] = out
     return out
 
 
@@ -65,6 +123,15 @@ def event_kind(change: Change) -> str | None:
 
 def event_skill(change: Change) -> str | None:
     return change.message.trailers.get(T.NAME) if change.message else None
+
+
+def event_skills(change: Change) -> list[str]:
+    """Every skill the event names: its `Skill-Name`s, and the old name of a rename."""
+    if change.message is None:
+        return []
+    names = change.message.trailers.get_all(T.NAME)
+    old = change.message.trailers.get(T.RENAMED_FROM) if event_kind(change) == "rename" else None
+    return names + ([old] if old and old not in names else [])
 
 
 def load_skill(raw: bytes, path: str) -> Skill | SkillParseError:
@@ -122,7 +189,7 @@ def skill_blob(change: Change, config: Config, name: str, location: str, *, afte
     """The blob id of skill `name`'s SKILL.md in `location` before or after the change (None: absent).
 
     Before a merge means in its first parent (what the branch had), not in the re-merge."""
-    path = skill_file(config, name, location)
+    path = skill_file(config, name, location, change)
     if not (change.merge and not after):
         for f in change.files:
             if f.path == path:
@@ -136,13 +203,13 @@ def skill_blob(change: Change, config: Config, name: str, location: str, *, afte
     return change.tree_files(path).get(path)  # untouched: the same before and after
 
 
-def skill_version(change: Change, config: Config, name: str) -> tuple[str | None, str | None]:
-    """(before, after) SKILL.md blob ids of skill `name` as `Skill-Version` records them: the active
-    copy, else the retired one, else None (written `0000000`)."""
+def skill_version(change: Change, config: Config, name: str, before_name: str | None = None) -> tuple[str | None, str | None]:
+    """(before, after) SKILL.md blob ids of skill `name` (before the change: `before_name`, for a rename)
+    as `Skill-Version` records them: the active copy, else the retired one, else None (written `0000000`)."""
 
     def side(after: bool) -> str | None:
         for location in (ACTIVE, ATTIC):
-            oid = skill_blob(change, config, name, location, after=after)
+            oid = skill_blob(change, config, name if after or not before_name else before_name, location, after=after)
             if oid:
                 return oid
         return None

@@ -44,7 +44,7 @@ def _side(change: Change, config: Config, name: str, when: str) -> _Side:
     read = change.before if when == "before" else change.after
     first: _Side | None = None
     for location in (ACTIVE, ATTIC):
-        base = f"{skill_dir(config, name, location)}/evals"
+        base = f"{skill_dir(config, name, location, change)}/evals"
         side = _Side(f"{base}/{HOLDOUT_FILE}", f"{base}/{LOCK_FILE}", read(f"{base}/{HOLDOUT_FILE}"), read(f"{base}/{LOCK_FILE}"))
         if side.holdout is not None or side.lock is not None:
             return side
@@ -87,7 +87,7 @@ class HoldoutSealed:
     def check(self, change: Change, config: Config) -> list[Violation]:
         from skillgit.policy.rules.common import skill_of
 
-        names = sorted({hit[0] for f in change.files if is_holdout_path(f.path, config) and (hit := skill_of(f.path, config))})
+        names = sorted({hit[0] for f in change.files if is_holdout_path(f.path, config) and (hit := skill_of(f.path, config, change))})
         out: list[Violation] = []
         for name in names:
             out.extend(self._check_skill(change, config, name))
@@ -153,7 +153,7 @@ class EvalGate:
         name = event_skill(change)
         if event_kind(change) != "refine" or name is None or change.message is None:
             return []
-        path = f"{skill_dir(config, name, ACTIVE)}/SKILL.md"
+        path = f"{skill_dir(config, name, ACTIVE, change)}/SKILL.md"
         text = change.message.trailers.get(T.EVAL_SUMMARY)
         if text is None:
             return [self._v(change, path, f"the agent refine of `{name}` has no `{T.EVAL_SUMMARY}` trailer",

@@ -56,7 +56,7 @@ class NoThrashing:
             f"`{name}` was changed{by} {since}; refining it again now is thrashing",
             f"Refine another skill or record a no-op; `{name}` can be refined once {n} cycle events "
             "have passed without a change to it (policy.thrash_cycles).",
-            path=skill_dir(config, name, ACTIVE), commit=change.commit,
+            path=skill_dir(config, name, ACTIVE, change), commit=change.commit,
         )]
 
 
@@ -127,7 +127,7 @@ class Bootstrap:
             f"the {_ordinal(first)} (policy.{key})",
             f"Start with {'a refine' if position == 1 else 'refines'} (or no-ops, which do not count) until "
             f"{first - 1} real event{'s have' if first - 1 != 1 else ' has'} landed.",
-            path=skill_dir(config, name, ACTIVE) if name else None, commit=change.commit,
+            path=skill_dir(config, name, ACTIVE, change) if name else None, commit=change.commit,
         )]
 
 

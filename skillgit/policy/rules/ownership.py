@@ -13,6 +13,7 @@ from skillgit.policy.rules.common import (
     ACTIVE,
     ATTIC,
     load_skill,
+    place_of,
     skill_dir,
     skill_file,
     skill_of,
@@ -53,7 +54,7 @@ class AllowList:
         for location in (ACTIVE, ATTIC):
             if location not in locations:
                 continue
-            path = skill_file(config, name, location)
+            path = skill_file(config, name, location, change)
             for when, raw in (("before", change.before(path)), ("after", change.after(path))):
                 if raw is None:
                     continue
@@ -72,7 +73,7 @@ class AllowList:
         if out:
             return out
         if before is None and after is None:
-            where = skill_dir(config, name, ACTIVE if ACTIVE in locations else ATTIC)
+            where = skill_dir(config, name, ACTIVE if ACTIVE in locations else ATTIC, change)
             return [self._violation(
                 change, where,
                 f"no SKILL.md before or after the change{tree_note(change)}, so the skill has no known owner "
@@ -126,12 +127,12 @@ def _core(skill: Skill) -> str:
     return "true" if skill.core else "(not true)"
 
 
-def is_holdout_path(path: str, config: Config) -> bool:
-    """`<skills or attic root>/<name>/evals/holdout.jsonl` or its lock."""
-    hit = skill_of(path, config)
+def is_holdout_path(path: str, config: Config, change: Change | None = None) -> bool:
+    """`<skill folder>/evals/holdout.jsonl` or its lock."""
+    hit = place_of(path, config, change)
     if hit is None:
         return False
-    tail = path[len(skill_dir(config, hit[0], hit[1])) + 1 :]
+    tail = path[len(hit.dir) + 1 :]
     return tail in (f"evals/{HOLDOUT_FILE}", f"evals/{LOCK_FILE}")
 
 
@@ -164,12 +165,12 @@ class NoSelfEdit:
         self_skill = config.agent.self_skill
         sources = evidence_sources(config)
         for f in change.files:
-            hit = skill_of(f.path, config)
+            hit = skill_of(f.path, config, change)
             glob = protected_glob(f.path, config)
             fix = "Only a maintainer may change it; take the file out of the agent's change."
             if self_skill and hit and hit[0] == self_skill:
                 what = f"the evolver's own skill `{self_skill}` (agent.self_skill)"
-            elif is_holdout_path(f.path, config):
+            elif is_holdout_path(f.path, config, change):
                 what = "a sealed holdout file"
             elif glob is not None:
                 what = f"a protected path (`{glob}`, policy.protected_paths)"

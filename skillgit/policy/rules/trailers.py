@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 
 
 def touches_managed(change: Change, config: Config) -> bool:
-    roots = (config.paths.skills.rstrip("/") + "/", config.paths.attic.rstrip("/") + "/")
-    return any(f.path.startswith(roots) for f in change.files)
+    """Some file of the change lies under a skill root or the attic."""
+    layout = config.layout
+    return any(layout.roots_of(f.path) for f in change.files)
 
 
 class EventTrailers:
@@ -49,30 +50,35 @@ class EventTrailers:
         """`Skill-Version` names the SKILL.md blobs the change really has before and after."""
         assert change.message is not None
         trailers = change.message.trailers
-        kind, name, stamped = trailers.get(T.EVENT), trailers.get(T.NAME), trailers.get(T.VERSION)
-        if kind not in MUTATING or name is None or stamped is None or not name_is_safe(name):
+        kind, names, stamps = trailers.get(T.EVENT), trailers.get_all(T.NAME), trailers.get_all(T.VERSION)
+        if kind not in MUTATING or not names or not stamps or len(names) != len(stamps) or not all(map(name_is_safe, names)):
             return []
         if change.tree_files is None:
             return []  # nothing to compare with (a change built without lookups)
-        claimed = stamped.split("..")
-        sides = []
-        for after, value in zip((False, True), claimed):
-            active = skill_blob(change, config, name, ACTIVE, after=after)
-            if active is not None:
-                sides.append(_same_version(value, active, change))
-            elif value.strip("0"):
-                sides.append(_same_version(value, skill_blob(change, config, name, ATTIC, after=after), change))
-            else:
-                sides.append(True)  # `0000000`: no active copy on that side
-        if all(sides):
-            return []
-        true = version_value(*skill_version(change, config, name))
-        return [Violation(
-            self.id, self.name,
-            f"`{T.VERSION}: {stamped}` does not match the change: the SKILL.md of `{name}` is {_shown(true, sides)}",
-            f"Write `{T.VERSION}: {true}` (the commit-msg hook rewrites it on `git commit --amend`).",
-            path=skill_file(config, name, ACTIVE), commit=change.commit,
-        )]
+        old = trailers.get(T.RENAMED_FROM) if kind == "rename" else None
+        out = []
+        for name, stamped in zip(names, stamps):
+            before_name = old if old and name_is_safe(old) else name
+            sides = []
+            for after, value in zip((False, True), stamped.split("..")):
+                who = name if after else before_name
+                active = skill_blob(change, config, who, ACTIVE, after=after)
+                if active is not None:
+                    sides.append(_same_version(value, active, change))
+                elif value.strip("0"):
+                    sides.append(_same_version(value, skill_blob(change, config, who, ATTIC, after=after), change))
+                else:
+                    sides.append(True)  # `0000000`: no active copy on that side
+            if all(sides):
+                continue
+            true = version_value(*skill_version(change, config, name, before_name))
+            out.append(Violation(
+                self.id, self.name,
+                f"`{T.VERSION}: {stamped}` does not match the change: the SKILL.md of `{name}` is {_shown(true, sides)}",
+                f"Write `{T.VERSION}: {true}` (the commit-msg hook rewrites it on `git commit --amend`).",
+                path=skill_file(config, name, ACTIVE, change), commit=change.commit,
+            ))
+        return out
 
 
 class ExpectedPrediction:
@@ -111,8 +117,8 @@ def _shown(true: str, sides: list[bool]) -> str:
 
 def merge_note(change: Change, config: Config) -> str:
     """What a merge that changes managed paths by itself changes, for messages."""
-    roots = (config.paths.skills.rstrip("/") + "/", config.paths.attic.rstrip("/") + "/")
-    paths = [f.path for f in change.files if f.path.startswith(roots)]
+    layout = config.layout
+    paths = [f.path for f in change.files if layout.roots_of(f.path)]
     shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
     return (f"the merge changes {shown} by itself (its tree differs there from a clean re-merge of its parents) "
             "and has no trailer block")
