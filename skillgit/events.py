@@ -13,7 +13,7 @@ from skillgit.model.expected import parse_expected
 from skillgit.model.skill import name_is_safe
 from skillgit.trailers import Message, Trailers
 
-MUTATING = ("create", "refine", "retire", "revive", "rollback", "manual")
+MUTATING = ("create", "refine", "retire", "revive", "rollback", "manual", "rename")
 NON_MUTATING = ("init", "no-op", "refused", "meta-suggestion")
 EVENT_TYPES = MUTATING + NON_MUTATING
 CYCLE_EVENTS = ("refine", "create", "retire", "no-op", "refused", "meta-suggestion")
@@ -23,6 +23,9 @@ NO_VERSION = "0000000"
 _OID = r"(?:[0-9a-f]{7,40}|[0-9a-f]{64})"
 _VERSION = re.compile(rf"^(?P<before>{_OID})\.\.(?P<after>{_OID})$")
 _COMMITS = re.compile(r"^[0-9a-f]{7,40}(?:[ ,]+[0-9a-f]{7,40})*$")
+_COMMIT_SPAN = re.compile(r"^(?P<target>[0-9a-f]{7,40})\.\.(?P<last>[0-9a-f]{7,40})(?: \((?P<note>[^()]*)\))?$")
+MULTI_KEYS = (T.NAME, T.VERSION)
+"""Keys a maintainer's `manual` event repeats, once per skill it changes, in the same order."""
 _SCORE_DELTA = re.compile(r"^-?\d+(?:\.\d+)?\s*->\s*-?\d+(?:\.\d+)?$")
 _REVERT = re.compile(r"^This reverts commit ([0-9a-f]{7,40})\.?\s*$", re.MULTILINE)
 
@@ -61,10 +64,16 @@ def _problems(message: Message) -> tuple[Problem, ...]:
             problem = T.value_problem(value)
             if problem is not None:
                 problems.append(Problem("SG001", canon, f"`{canon}`: {problem}; write one short line, as skillgit does"))
-    for key, count in seen.items():
-        if count > 1:
-            problems.append(Problem("SG001", key, f"`{key}` appears {count} times; keep exactly one"))
     event = tr.get(T.EVENT)
+    for key, count in seen.items():
+        if count > 1 and not (event == "manual" and key in MULTI_KEYS):
+            problems.append(Problem("SG001", key, f"`{key}` appears {count} times; keep exactly one"))
+    if event == "manual" and seen.get(T.NAME, 0) > 1 and seen.get(T.NAME) != seen.get(T.VERSION):
+        problems.append(Problem("SG001", T.VERSION, f"a `manual` event for {seen[T.NAME]} skills needs one `{T.VERSION}` "
+                                                    f"per `{T.NAME}`, in the same order (found {seen.get(T.VERSION, 0)})"))
+    names = tr.get_all(T.NAME)
+    if len(set(names)) != len(names):
+        problems.append(Problem("SG001", T.NAME, f"`{T.NAME}` names the same skill twice; name each skill once"))
     if event is None:
         problems.append(Problem("SG001", T.EVENT, "no `Skill-Event` trailer; add `Skill-Event: <type>` to the final trailer block"))
         return tuple(problems)
@@ -92,21 +101,32 @@ def _check_by_type(event: str, tr: Trailers) -> list[Problem]:
         need(T.VERSION, "`<blob-before>..<blob-after>`")
     elif event in ("init", "no-op"):
         forbid(T.NAME)
-    if name is not None and not name_is_safe(name):
-        out.append(Problem("SG001", T.NAME, f"`Skill-Name: {name}` is not a valid skill name ([a-z0-9-])"))
-    version = tr.get(T.VERSION)
-    if version is not None:
+    for each in tr.get_all(T.NAME):
+        if not name_is_safe(each):
+            out.append(Problem("SG001", T.NAME, f"`Skill-Name: {each}` is not a valid skill name ([a-z0-9-])"))
+    for version in tr.get_all(T.VERSION):
         if event not in MUTATING:
             forbid(T.VERSION)
-        elif not _VERSION.match(version):
+            break
+        if not _VERSION.match(version):
             out.append(Problem("SG001", T.VERSION, f"`Skill-Version: {version}` must be `<blob-before>..<blob-after>` (`{NO_VERSION}` for none)"))
+    if event == "rename":
+        need(T.RENAMED_FROM, "the skill's name before")
+        old = tr.get(T.RENAMED_FROM)
+        if old is not None and not name_is_safe(old):
+            out.append(Problem("SG001", T.RENAMED_FROM, f"`{T.RENAMED_FROM}: {old}` is not a valid skill name ([a-z0-9-])"))
+        elif old is not None and old == name:
+            out.append(Problem("SG001", T.RENAMED_FROM, f"`{T.RENAMED_FROM}` names `{old}`, the new name too; a rename changes the name"))
+    elif tr.get(T.RENAMED_FROM) is not None:
+        forbid(T.RENAMED_FROM)
     if event == "rollback":
         need(T.ROLLBACK_OF, "the commit id(s) it undoes")
     elif tr.get(T.ROLLBACK_OF) is not None:
         forbid(T.ROLLBACK_OF)
     rollback_of = tr.get(T.ROLLBACK_OF)
-    if rollback_of is not None and not _COMMITS.match(rollback_of):
-        out.append(Problem("SG001", T.ROLLBACK_OF, f"`Skill-Rollback-Of: {rollback_of}` must be commit ids"))
+    if rollback_of is not None and not (_COMMITS.match(rollback_of) or _COMMIT_SPAN.match(rollback_of)):
+        out.append(Problem("SG001", T.ROLLBACK_OF, f"`Skill-Rollback-Of: {rollback_of}` must be commit ids, or "
+                                                   "`<target>..<last> (…)` for every change after the version restored"))
     if event == "refused":
         need(T.REASON, "why the change was refused")
     if event == "no-op":
@@ -162,6 +182,20 @@ class Event:
     def skill(self) -> str | None:
         return self.message.trailers.get(T.NAME)
 
+    @cached_property
+    def skills(self) -> tuple[str, ...]:
+        """Every skill the event names (a maintainer's `manual` event may name several)."""
+        return tuple(self.message.trailers.get_all(T.NAME))
+
+    @cached_property
+    def renamed_from(self) -> str | None:
+        """The skill's name before a `rename` event."""
+        return self.message.trailers.get(T.RENAMED_FROM) if self.kind == "rename" else None
+
+    def about(self, name: str) -> bool:
+        """The event names skill `name` (among several, or as the name a rename started from)."""
+        return name in self.skills or self.renamed_from == name
+
     @property
     def trailers(self) -> Trailers:
         return self.message.trailers
@@ -178,6 +212,8 @@ class Event:
             "author": f"{self.author_name} <{self.author_email}>",
             "event": self.kind,
             "skill": self.skill,
+            **({"skills": list(self.skills)} if len(self.skills) > 1 else {}),
+            **({"renamed_from": self.renamed_from} if self.renamed_from else {}),
             "title": self.message.title,
             "trailers": {k: v for k, v in self.message.trailers.governed()},
             **({"revert_of": self.revert_of} if self.revert_of else {}),

@@ -1,22 +1,37 @@
-"""Reading history: the journal of events and a skill's versions v1…vN (following attic moves)."""
+"""Reading history: the journal of events and a skill's versions v1…vN.
+
+A skill's versions are the distinct contents of its SKILL.md, in order: a commit that changes the
+SKILL.md's bytes (or moves the skill to or from the attic, or removes it) makes a version; a commit
+that only touches its other files does not (`all_commits` lists those too, unnumbered). The history
+follows the skill across renames (a `rename` event, or a folder moved with `git mv` before
+adoption) and across category folders and skill roots. Commits from before the `init` event are the
+repository's history before skillgit: they are versions too (the skill had that content), marked as
+such, and are never events.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from skillgit import trailers as T
 from skillgit.errors import UsageError
 from skillgit.events import Event, event_from_commit
 from skillgit.git import LogRecord
+from skillgit.model.layout import ACTIVE, ATTIC
+from skillgit.model.skill import SKILL_FILE, name_is_safe
 from skillgit.model.skill import check_name as check_skill_name
 from skillgit.workspace import Workspace
+
+MAX_RENAMES = 50
 
 
 @dataclass(frozen=True)
 class Version:
-    """One commit that changed a skill. `blob` is the SKILL.md blob id after it (None once gone)."""
+    """One commit in a skill's history. `blob` is the SKILL.md blob id after it (None once gone);
+    `number` is its version (0: a commit that changed none of the SKILL.md's bytes, listed only with
+    `all_commits`)."""
 
     number: int
     commit: str
@@ -28,10 +43,17 @@ class Version:
     """`active`, `attic`, or `gone`."""
     eval_summary: str | None
     rollback_of: str | None
+    subject: str = ""
+    name: str = ""
+    """The skill's name in that commit (the old name, before a rename)."""
+    adopted: bool = True
+    """False for the repository's history before skillgit's `init`."""
+    same_as: int | None = None
+    """An earlier version with the same content (what a rollback restored)."""
 
     @property
     def label(self) -> str:
-        return f"v{self.number}"
+        return f"v{self.number}" if self.number else "-"
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -44,55 +66,145 @@ class Version:
             "location": self.location,
             "eval_summary": self.eval_summary,
             "rollback_of": self.rollback_of,
+            "subject": self.subject,
+            "name": self.name,
+            "adopted": self.adopted,
+            "same_as": f"v{self.same_as}" if self.same_as else None,
         }
 
 
-def versions(ws: Workspace, name: str, rev: str = "HEAD") -> list[Version]:
-    """Every commit that changed skill `name` (active or attic), oldest first, numbered v1…vN."""
+@dataclass(frozen=True)
+class _Step:
+    """What one commit did to one skill: its SKILL.md blob and location after (None, `gone`: removed),
+    whether the SKILL.md changed at all, and the skill's name then."""
+
+    record: LogRecord
+    event: Event
+    blob: str | None
+    location: str
+    changed: bool
+    name: str
+    adopted: bool
+
+
+# -- one skill -----------------------------------------------------------------------------------
+
+
+def versions(ws: Workspace, name: str, rev: str = "HEAD", *, all_commits: bool = False) -> list[Version]:
+    """The versions of skill `name` (active or retired), oldest first, numbered v1…vN, following renames;
+    with `all_commits`, every commit that touched its folder, the ones that changed no content unnumbered."""
     check_skill_name(name)
     if ws.repo.head() is None:
         return []
-    active, attic = ws.skill_dir(name), ws.attic_dir(name)
-    commits = ws.repo.commits_touching(rev, [active, attic])
-    if not commits:
-        return []
-    records = list(reversed(ws.repo.log("--no-walk", raw=True, stdin="\n".join(commits) + "\n")))
-    return _numbered(ws, name, [(r, _event(r)) for r in records])
+    head = ws.repo.resolve(rev)
+    steps: list[_Step] = []
+    current, upto = name, head
+    folders = _folders_of(ws, name, head)
+    for _ in range(MAX_RENAMES):
+        commits = ws.repo.commits_touching(upto, folders)
+        if not commits:
+            break
+        pre = ws.pre_adoption(head, folders)
+        records = list(reversed(ws.repo.log("--no-walk", raw=True, stdin="\n".join(commits) + "\n")))
+        mine = [_step(ws, r, current, folders, pre) for r in records]
+        steps = [s for s in mine if s is not None] + steps
+        origin = _renamed_from(ws, records[0], current, folders)
+        if origin is None or not records[0].parents:
+            break
+        current, folders = origin
+        upto = records[0].parents[0]
+    return _numbered(steps, all_commits=all_commits)
+
+
+def _folders_of(ws: Workspace, name: str, rev: str) -> list[str]:
+    """The folders skill `name` has at `rev` (active and attic), or would have."""
+    entry = ws.locate(name, rev)  # (in a flat layout, `<root>/<name>` first: no listing of every skill)
+    found = [e.dir for e in ws.skills(rev) if e.name == name] if not ws.layout.flat else [entry.dir] if entry else []
+    base = [ws.layout.new_dir(name), ws.layout.new_dir(name, ATTIC)]
+    return list(dict.fromkeys(found + base))
+
+
+def _step(ws: Workspace, record: LogRecord, name: str, folders: Sequence[str], pre: frozenset[str]) -> _Step | None:
+    """What `record` did to skill `name`, whose folders are `folders`."""
+    files = {c.path: c for c in record.files}
+    blob, location, changed, touched = None, "gone", False, False
+    for folder in folders:
+        if any(p.startswith(folder + "/") for p in files):
+            touched = True
+        change = files.get(f"{folder}/{SKILL_FILE}")
+        if change is None:
+            continue
+        changed = True
+        if change.status != "D":
+            blob, location = change.new_oid, _location(ws, folder)
+    if not touched:
+        return None
+    event = _event(record)
+    return _Step(record, event, blob, location, changed, name, record.commit not in pre)
+
+
+def _location(ws: Workspace, folder: str) -> str:
+    found = ws.layout.place(f"{folder}/{SKILL_FILE}")
+    return found.location if found is not None else ACTIVE
+
+
+def _renamed_from(ws: Workspace, first: LogRecord, name: str, folders: Sequence[str]) -> tuple[str, list[str]] | None:
+    """(old name, its folders) when the oldest commit of a skill's history created it by renaming another:
+    a `rename` event, or (before adoption) a commit that moved a skill's folder to this one (`git mv`)."""
+    event = _event(first)
+    added = [c for c in first.files if c.status == "A" and any(c.path == f"{f}/{SKILL_FILE}" for f in folders)]
+    if not added:
+        return None
+    new_folder = added[0].path[: -len(SKILL_FILE) - 1]
+    gone = {c.path[: -len(SKILL_FILE) - 1]: c for c in first.files
+            if c.status == "D" and c.path.endswith("/" + SKILL_FILE) and ws.layout.place(c.path) is not None}
+    old = event.renamed_from if event.kind == "rename" and event.skill == name else None
+    for folder in gone:
+        place = ws.layout.place(f"{folder}/{SKILL_FILE}")
+        if place is None or place.name == name:
+            continue
+        if (old is not None and place.name == old) or (old is None and event.kind is None and _same_files(first, folder, new_folder)):
+            return place.name, list(dict.fromkeys([folder, ws.layout.new_dir(place.name, ATTIC)]))
+    return None
+
+
+def _same_files(record: LogRecord, old: str, new: str) -> bool:
+    """`record` removed folder `old` and added `new` with the same files (the SKILL.md may differ)."""
+    removed = {c.path[len(old) + 1:]: c.old_oid for c in record.files if c.path.startswith(old + "/") and c.status == "D"}
+    added = {c.path[len(new) + 1:]: c.new_oid for c in record.files if c.path.startswith(new + "/") and c.status == "A"}
+    return removed.keys() == added.keys() and all(removed[k] == added[k] for k in removed if k != SKILL_FILE)
+
+
+# -- every skill, one walk ---------------------------------------------------------------------------
 
 
 def all_versions(ws: Workspace, rev: str = "HEAD") -> dict[str, list[Version]]:
-    """The versions of every skill that ever had a folder under the skill roots, from one `git log` over
-    the roots (not one per skill): what `versions` gives for each, in the log's order.
+    """The versions of every skill that ever had a SKILL.md under the skill roots, from one `git log` over
+    the roots (not one per skill): what `versions` gives for each, renames followed.
 
     One walk over the roots cannot use the commit-graph's changed-path Bloom filters (git uses them for
     one pathspec only), so for a single skill `versions` stays faster; for all of them this is one
-    process instead of two per skill. A merge commit is listed under a skill only when git shows it
-    (a merge that changed a skill's files beyond both parents has no file list of its own here).
+    process instead of two per skill (and, once adopted, one `rev-list` for the commits from before
+    `init`). A merge commit is listed under a skill only when git shows it.
     """
     if ws.repo.head() is None:
         return {}
-    touched: dict[str, list[tuple[LogRecord, Event]]] = {}
-    for record in ws.repo.iter_log(rev, "--", ws.skills_root, ws.attic_root, raw=True):
-        names = {found[0] for change in record.files if (found := ws.skill_name_of(change.path)) is not None}
-        if names:
-            event = _event(record)  # parsed while git reads on
-            for name in names:
-                touched.setdefault(name, []).append((record, event))
-    out: dict[str, list[Version]] = {}
-    for name, records in touched.items():
-        try:
-            check_skill_name(name)
-        except UsageError:
-            continue  # not a skill folder (a name skillgit would refuse)
-        out[name] = _numbered(ws, name, list(reversed(records)))
-    return out
+    head = ws.repo.resolve(rev)
+    pre = ws.pre_adoption(head)
+    steps: dict[str, list[_Step]] = {}
+    live: set[str] = set()
+    renames: list[tuple[str, str, int]] = []
+    records = list(ws.repo.iter_log(head, "--", *ws.scan_roots, raw=True))
+    for record in reversed(records):
+        _walk_one(ws, record, record.commit not in pre, steps, live, renames)
+    return _stitched(steps, renames)
 
 
 def versions_after(ws: Workspace, known: dict[str, list[Version]], base: str, rev: str = "HEAD") -> dict[str, list[Version]] | None:
     """`known` (every skill's versions at commit `base`, from `all_versions`) brought to `rev`, reading only
     the commits since `base` — or None when that would not give what `all_versions(rev)` gives: `base` is
-    not an ancestor of `rev`, a merge came in since (the walk could order the old commits differently), or
-    a new commit is dated before `base` (a walk orders commits by date)."""
+    not an ancestor of `rev`, a merge came in since (the walk could order the old commits differently), a
+    new commit is dated before `base` (a walk orders commits by date), or a skill was renamed since."""
     head = ws.repo.resolve(rev)
     if head == base:
         return dict(known)
@@ -101,18 +213,118 @@ def versions_after(ws: Workspace, known: dict[str, list[Version]], base: str, re
     dates = [int(x) for x in ws.repo.run("log", "--format=%ct", f"{base}..{head}").split()]
     if not dates or min(dates) < int(ws.repo.run("log", "-1", "--format=%ct", base).strip()):
         return None
-    touched: dict[str, list[tuple[LogRecord, Event]]] = {}
-    for record in ws.repo.iter_log(f"{base}..{head}", "--", ws.skills_root, ws.attic_root, raw=True):
-        names = {found[0] for change in record.files if (found := ws.skill_name_of(change.path)) is not None}
-        for name in names:
-            touched.setdefault(name, []).append((record, _event(record)))
+    adoption = ws.adoption(head)
+    if adoption is not None and not ws.repo.is_ancestor(adoption.commit, base):
+        return None  # adopted since: the older versions change sides
+    steps: dict[str, list[_Step]] = {}
+    live = {entry.dir for entry in ws.skills(base)}
+    renames: list[tuple[str, str, int]] = []
+    for record in reversed(list(ws.repo.iter_log(f"{base}..{head}", "--", *ws.scan_roots, raw=True))):
+        _walk_one(ws, record, True, steps, live, renames)
+    if renames:
+        return None
     out = dict(known)
-    for name, records in touched.items():
-        try:
-            check_skill_name(name)
-        except UsageError:
+    for name, mine in steps.items():
+        out[name] = _numbered(mine, before=known.get(name, []))
+    return out
+
+
+def _walk_one(ws: Workspace, record: LogRecord, adopted: bool, steps: dict[str, list[_Step]], live: set[str],
+              renames: list[tuple[str, str, int]]) -> None:
+    """One commit of the walk (oldest first): a step for each skill whose SKILL.md it changed."""
+    layout = ws.layout
+    event: Event | None = None
+    moved: dict[str, tuple[str, str]] = {}
+    for change in record.files:
+        if not change.path.endswith("/" + SKILL_FILE):
             continue
-        out[name] = _numbered(ws, name, list(reversed(records)), known.get(name, []))
+        folder = change.path[: -len(SKILL_FILE) - 1]
+        place = layout.place(change.path, live.__contains__)
+        if place is None or place.dir != folder or not name_is_safe(place.name):
+            continue
+        if change.status == "D":
+            live.discard(folder)
+        else:
+            live.add(folder)
+        event = event or _event(record)
+        blob = None if change.status == "D" else change.new_oid
+        location = "gone" if blob is None else place.location
+        step = _Step(record, event, blob, location, True, place.name, adopted)
+        mine = steps.setdefault(place.name, [])
+        if mine and mine[-1].record.commit == record.commit:
+            if blob is not None:
+                mine[-1] = step  # moved to or from the attic in this commit: where it is now counts
+        else:
+            mine.append(step)
+        moved[folder] = (change.status, place.name)
+    if event is not None:
+        renamed = _walk_rename(record, event, moved)
+        if renamed is not None:
+            renames.append((*renamed, len(steps[renamed[1]]) - 1))
+
+
+def _walk_rename(record: LogRecord, event: Event, moved: dict[str, tuple[str, str]]) -> tuple[str, str] | None:
+    """(old, new) when this commit renamed a skill (a `rename` event, or a `git mv` before adoption)."""
+    added = [(f, n) for f, (s, n) in moved.items() if s == "A"]
+    removed = [(f, n) for f, (s, n) in moved.items() if s == "D"]
+    if event.kind == "rename" and event.renamed_from and event.skill:
+        if any(n == event.skill for _f, n in added) and any(n == event.renamed_from for _f, n in removed):
+            return event.renamed_from, event.skill
+        return None
+    if event.kind is None and len(added) == 1 and len(removed) == 1 and added[0][1] != removed[0][1]:
+        if _same_files(record, removed[0][0], added[0][0]):
+            return removed[0][1], added[0][1]
+    return None
+
+
+def _stitched(steps: dict[str, list[_Step]], renames: list[tuple[str, str, int]]) -> dict[str, list[Version]]:
+    """Each skill's versions, a renamed skill's history continuing from its old name's."""
+    merged: dict[str, list[_Step]] = {name: list(mine) for name, mine in steps.items()}
+    for old, new, _at in renames:
+        if old in merged and new in merged:
+            cut = merged[new][0].record.commit
+            before = [s for s in merged[old] if s.record.commit != cut]
+            merged[new] = before + merged[new]
+    return {name: _numbered(mine) for name, mine in merged.items()}
+
+
+# -- numbering -----------------------------------------------------------------------------------
+
+
+def _numbered(steps: Iterable[_Step], *, all_commits: bool = False, before: Sequence[Version] = ()) -> list[Version]:
+    """`steps` (oldest first) as versions, after `before`: a version where the SKILL.md's content or place
+    changed; with `all_commits`, the other commits too, numbered 0."""
+    out: list[Version] = list(before)
+    numbered = [v for v in out if v.number]
+    blob = numbered[-1].blob if numbered else None
+    location = numbered[-1].location if numbered else "gone"
+    seen = {v.blob: v.number for v in numbered if v.blob}
+    for step in steps:
+        new = step.changed and (step.blob != blob or step.location != location)
+        if not new and not all_commits:
+            continue
+        event = step.event
+        number = len([v for v in out if v.number]) + 1 if new else 0
+        same = seen.get(step.blob) if new and step.blob else None
+        out.append(Version(
+            number=number,
+            commit=step.record.commit,
+            time=datetime.fromtimestamp(step.record.time, tz=UTC),
+            event=(event.kind or "commit") if step.adopted else (event.kind if event.kind and event.kind != "rollback" else "commit"),
+            author=f"{step.record.author_name} <{step.record.author_email}>",
+            blob=step.blob if new or step.changed else blob,
+            location=step.location if new or step.changed else location,
+            eval_summary=event.trailers.get(T.EVAL_SUMMARY),
+            rollback_of=(event.trailers.get(T.ROLLBACK_OF) or event.revert_of) if step.adopted else None,
+            subject=event.message.title,
+            name=step.name,
+            adopted=step.adopted,
+            same_as=same,
+        ))
+        if new:
+            blob, location = step.blob, step.location
+            if step.blob and step.blob not in seen:
+                seen[step.blob] = number
     return out
 
 
@@ -120,43 +332,8 @@ def _event(record: LogRecord) -> Event:
     return event_from_commit(record.commit, record.parents, record.author_name, record.author_email, record.time, record.message)
 
 
-def _numbered(ws: Workspace, name: str, records: list[tuple[LogRecord, Event]], before: Sequence[Version] = ()) -> list[Version]:
-    """`records` (oldest first, each with its changed files and event) as versions of skill `name`, after
-    the versions `before` (v1…vN when there are none)."""
-    active, attic = ws.skill_dir(name), ws.attic_dir(name)
-    out: list[Version] = list(before)
-    blob: str | None = before[-1].blob if before else None
-    location = before[-1].location if before else "gone"
-    for record, event in records:
-        skill_files = {c.path: c for c in record.files}
-        for loc, directory in (("active", active), ("attic", attic)):
-            change = skill_files.get(f"{directory}/SKILL.md")
-            if change is None:
-                continue
-            if change.status == "D":
-                if location == loc:
-                    blob, location = None, "gone"
-            else:
-                blob, location = change.new_oid, loc
-        kind = event.kind or "commit"
-        out.append(
-            Version(
-                number=len(out) + 1,
-                commit=record.commit,
-                time=datetime.fromtimestamp(record.time, tz=UTC),
-                event=kind,
-                author=f"{record.author_name} <{record.author_email}>",
-                blob=blob,
-                location=location,
-                eval_summary=event.trailers.get(T.EVAL_SUMMARY),
-                rollback_of=event.trailers.get(T.ROLLBACK_OF) or event.revert_of,
-            )
-        )
-    return out
-
-
 def resolve_version(ws: Workspace, name: str, ref: str) -> tuple[str, list[str]]:
-    """(target commit, commits after it that changed the skill) for `vN` or any revision."""
+    """(target commit, the commits after it that changed the skill's SKILL.md) for `vN` or any revision."""
     history = versions(ws, name)
     if not history:
         raise UsageError(f"skill `{name}` has no history; check the name with `skillgit status`.")
@@ -171,9 +348,20 @@ def resolve_version(ws: Workspace, name: str, ref: str) -> tuple[str, list[str]]
     if target in commits:
         undone = commits[commits.index(target) + 1 :]
     else:
-        ancestors = set(ws.repo.run("rev-list", target, "--", ws.skill_dir(name), ws.attic_dir(name)).split())
+        folders = _folders_of(ws, name, "HEAD")
+        ancestors = set(ws.repo.run("rev-list", target, "--", *folders).split())
         undone = [c for c in commits if c not in ancestors]
     return target, undone
+
+
+def version_of(history: Sequence[Version], commit: str) -> Version | None:
+    """The version `commit` made or left in place (the last one at or before it in `history`)."""
+    found = None
+    for v in history:
+        found = v if v.number else found
+        if v.commit == commit:
+            return found
+    return None
 
 
 def journal(
@@ -184,12 +372,18 @@ def journal(
     since: str | None = None,
     limit: int | None = None,
 ) -> list[Event]:
-    """Events newest first, optionally filtered by skill, event type and date (`--since` as git takes it)."""
+    """Events newest first (none from before the `init` event), optionally filtered by skill, event type and
+    date (`--since` as git takes it)."""
+    from skillgit.events import EVENT_TYPES
+
+    unknown = [k for k in kinds if k not in EVENT_TYPES]
+    if unknown:
+        raise UsageError(f"--event {unknown[0]}: not an event type; use one of {', '.join(EVENT_TYPES)}.")
     extra = [f"--since={since}"] if since else []
     events = ws.events(*extra)
     if skill:
         check_skill_name(skill)
-        events = [e for e in events if e.skill == skill or (e.revert_of and _reverts_skill(ws, e, skill))]
+        events = [e for e in events if e.about(skill) or (e.revert_of and _reverts_skill(ws, e, skill))]
     if kinds:
         events = [e for e in events if e.kind in kinds]
     return events[:limit] if limit else events
@@ -200,4 +394,16 @@ def _reverts_skill(ws: Workspace, event: Event, skill: str) -> bool:
     if not reverted:
         return False
     r = reverted[0]
-    return event_from_commit(r.commit, r.parents, r.author_name, r.author_email, r.time, r.message).skill == skill
+    return event_from_commit(r.commit, r.parents, r.author_name, r.author_email, r.time, r.message).about(skill)
+
+
+def with_numbers(history: Sequence[Version]) -> list[Version]:
+    """`history` renumbered v1…vN over its numbered entries (after filtering some out)."""
+    out, n = [], 0
+    for v in history:
+        if v.number:
+            n += 1
+            out.append(replace(v, number=n))
+        else:
+            out.append(v)
+    return out

@@ -7,14 +7,15 @@ nothing is written: HEAD, index and work tree stay as they were.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from skillgit import trailers as T
-from skillgit.config import CONFIG_FILE, Config, default_config_text
-from skillgit.errors import ConfigError, UsageError
-from skillgit.events import version_value
+from skillgit.config import CONFIG_FILE, Config, baseline_text, default_config_text
+from skillgit.errors import ConfigError, SkillFileError, UsageError
+from skillgit.events import title_for, version_value
 from skillgit.git import AddFromWorktree, CopyTree, PutFile, RemovePath, TreeEdit, blob_id
 from skillgit.model.expected import parse_expected
 from skillgit.model.skill import check_name as check_skill_name
@@ -25,38 +26,120 @@ MAX_SKILL_BYTES = 1_000_000
 
 @dataclass(frozen=True)
 class Result:
-    """What an event operation did: the commit and a one-line summary."""
+    """What an event operation did: the commit and a one-line summary (and notes for stderr)."""
 
     commit: str
     event: str
     skill: str | None
     summary: str
+    notes: tuple[str, ...] = ()
+    made: bool = True
+    """False when there was nothing to do (`init` of an initialised repository)."""
 
 
-def init(ws: Workspace, *, origin: str | None = None, self_skill: str | None = None) -> Result:
-    """Write skillgit.yaml (unless present) and record the `init` event. Skills are not touched."""
+def init(
+    ws: Workspace,
+    *,
+    origin: str | None = None,
+    self_skill: str | None = None,
+    skills_dirs: Sequence[str] = (),
+    identities: Sequence[str] = (),
+    stamp_origin: str | None = None,
+) -> Result:
+    """Write skillgit.yaml (unless present) and record the `init` event, with the layout found in the
+    repository (or `skills_dirs`), the problems the skills already have as the baseline, and, with
+    `stamp_origin`, `origin: <value>` written on every skill that has none, in the same commit."""
+    from skillgit.adopt import baseline, detect_roots, stamp_origins
+
     ws.require_committable("init")
     head = ws.repo.head()
     if head is not None:
         ws.require_history(head, "cannot tell whether this repository is initialised already")
     prior = [e for e in ws.events() if e.kind == "init"]
-    if prior:
-        raise UsageError(f"already initialised by {prior[-1].commit[:12]}; nothing to do.")
     path = ws.repo.root / CONFIG_FILE
+    if prior:
+        asked = [flag for flag, value in (("--origin", origin), ("--self-skill", self_skill), ("--skills-dir", skills_dirs),
+                                          ("--identities", identities), ("--stamp-origin", stamp_origin)) if value]
+        ignored = (f"{', '.join(asked)} not applied: change {CONFIG_FILE} and commit it (`git commit`; the hooks make it a "
+                 "manual change) instead.",) if asked else ()
+        return Result(prior[-1].commit, "init", None, f"already initialised by {prior[-1].commit[:12]}; nothing to do",
+                      ignored, made=False)
+    files = [p for p in ws.repo.run("ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0") if p]
+    detected = detect_roots(files)
+    notes: list[str] = []
     if path.exists():
+        if skills_dirs or identities:
+            raise UsageError(f"{CONFIG_FILE} exists already; set paths.skills and agent.identities there, or remove it "
+                             "and run `skillgit init` again.")
         text = path.read_text(encoding="utf-8")
+        config = Config.from_text(text, CONFIG_FILE)
     else:
-        if self_skill is None and (ws.repo.root / ws.skills_root / "skill-evolve" / "SKILL.md").exists():
+        roots = list(skills_dirs) or list(detected.roots) or ["skills"]
+        if self_skill is None and any((ws.repo.root / r / "skill-evolve" / "SKILL.md").exists() for r in roots):
             self_skill = "skill-evolve"
-        text = default_config_text(origin, self_skill)
-    ws.config = Config.from_text(text, CONFIG_FILE)
-    body = f"skillgit manages the skills under {ws.config.paths.skills}/ from this commit on."
+        text = default_config_text(origin, self_skill, skills=roots, identities=identities)
+        config = Config.from_text(text, CONFIG_FILE)
+        if not skills_dirs and detected.roots:
+            notes.append(f"skills found under {', '.join(f'{r}/' for r in detected.roots)} ({detected.skills} skills); "
+                         f"written to {CONFIG_FILE} as paths.skills (`--skills-dir` chooses others)")
+    ws.config, ws.layout = config, config.layout
+    ws.skills_root, ws.attic_root, ws.scan_roots = ws.layout.primary, ws.layout.attic, ws.layout.scan_roots
+    managed = ws.layout.skill_files(files)
+    unmanaged = [f"{d}/SKILL.md" for d in _skill_folders(files) if f"{d}/SKILL.md" not in managed]
+    if not managed and unmanaged:
+        raise UsageError(f"paths.skills ({ws.layout.describe()}) holds no skill, but there are SKILL.md files elsewhere "
+                         f"({', '.join(unmanaged[:5])}{' …' if len(unmanaged) > 5 else ''}); nothing was committed. Pass "
+                         f"`--skills-dir {' --skills-dir '.join(detected.roots) or 'DIR'}`"
+                         + (f" or set paths.skills in {CONFIG_FILE}" if path.exists() else "") + ".")
+    if unmanaged:
+        notes.append(f"{len(unmanaged)} SKILL.md file(s) lie outside the skill roots and are not managed: "
+                     f"{', '.join(unmanaged[:5])}{' …' if len(unmanaged) > 5 else ''}")
+    edits: list[TreeEdit] = []
+    sync: list[str] = [CONFIG_FILE]
+    if stamp_origin is not None and head is not None:
+        stamped, skipped = stamp_origins(ws, stamp_origin)
+        edits.extend(PutFile(p, raw) for p, raw in stamped)
+        sync.extend(p for p, _raw in stamped)
+        if stamped:
+            notes.append(f"`origin: {stamp_origin}` written on {len(stamped)} skill(s) that had no origin")
+        notes.extend(skipped)
+    found = baseline(ws, dict(edits_bytes(edits))) if head is not None and "baseline" not in _top_keys(text) else {}
+    if found:
+        if path.exists():
+            text = text.rstrip("\n") + "\n" + baseline_text(found)
+        else:
+            text = default_config_text(origin, self_skill, skills=list(config.layout.patterns), identities=identities,
+                                       baseline=found)
+        ws.config = Config.from_text(text, CONFIG_FILE)
+        count = sum(len(v) for v in found.values())
+        if found:
+            notes.append(f"{count} problem(s) in {len(found)} skill(s) exist already; recorded as the baseline in "
+                         f"{CONFIG_FILE}: changes may keep them but not make them worse (`skillgit validate` lists them)")
+    body = f"skillgit manages the skills under {ws.layout.describe()} from this commit on."
+    rewritten = path.exists() and path.read_text(encoding="utf-8") != text
     commit = ws.commit_event(
-        "init", skill=None, trailers=[], edits=[PutFile(CONFIG_FILE, text.encode("utf-8"))], body=body,
-        sync=[CONFIG_FILE], worktree=not path.exists(),
+        "init", skill=None, trailers=[], edits=[PutFile(CONFIG_FILE, text.encode("utf-8")), *edits], body=body,
+        sync=sync, worktree=not path.exists() or rewritten or bool(edits),
     )
     ws.repo.write_commit_graph()
-    return Result(commit, "init", None, f"initialised skillgit ({CONFIG_FILE})")
+    return Result(commit, "init", None, f"initialised skillgit ({CONFIG_FILE}; skills under {ws.layout.describe()})",
+                  tuple(notes))
+
+
+def _top_keys(text: str) -> set[str]:
+    """The top-level keys of a YAML mapping's text (a line `key:` at column 0)."""
+    return {line.split(":", 1)[0].strip() for line in text.splitlines() if line[:1].isalpha() and ":" in line}
+
+
+def edits_bytes(edits: Sequence[TreeEdit]) -> list[tuple[str, bytes]]:
+    """(path, bytes) of the files `edits` write."""
+    return [(e.path, e.data) for e in edits if isinstance(e, PutFile)]
+
+
+def _skill_folders(files: Sequence[str]) -> list[str]:
+    from skillgit.adopt import skill_folders
+
+    return skill_folders(files)
 
 
 def _prediction(expected: str) -> str:
@@ -76,14 +159,31 @@ def _read_source(source: Path) -> bytes:
         raise UsageError(f"--from {source}: {describe(exc)}; pass the path of the new SKILL.md file.") from None
 
 
-def _check_skill_bytes(ws: Workspace, raw: bytes, path: str) -> None:
-    """Refuse a SKILL.md that does not parse or validate (errors only; warnings pass)."""
-    from skillgit.model.validate import validate_skill_bytes
+def _check_skill_bytes(ws: Workspace, raw: bytes, path: str, before: bytes | None = None, name: str | None = None) -> None:
+    """Refuse a SKILL.md that does not parse or validate (errors only; warnings pass). With `before` (the
+    version it replaces) a problem in the skill's baseline that the edit does not make worse passes."""
+    from skillgit.policy.rules.skillfile import RULE, baseline_of, file_problems, tolerated
 
-    problems = [p for p in validate_skill_bytes(raw, path, unknown_fields=ws.config.policy.unknown_fields) if p.severity == "error"]
-    if problems:
-        lines = "\n".join(f"  {p.path}: {p.key or '(file)'}: {p.message}. {p.fix[:1].upper()}{p.fix[1:]}" for p in problems)
+    disabled = {str(d) for d in ws.config.policy.disabled}
+    if RULE in disabled:
+        return
+    found = [p for p in file_problems(raw, path, ws.config) if f"{RULE}/{p.check}" not in disabled]
+    allowed = baseline_of(ws.config, name) if name else frozenset()
+    if found and before is not None and allowed:
+        earlier = file_problems(before, path, ws.config)
+        found = [p for p in found if not tolerated(p, earlier, allowed)]
+    if found:
+        lines = "\n".join(f"  {path}: {p.key or '(file)'}: {p.message}. {p.fix}" for p in found)
         raise UsageError(f"{path} is not a valid skill; nothing was committed:\n{lines}")
+
+
+def message_parts(message: str | None, default_title: str) -> tuple[str, str]:
+    """(title, body) of a `-m` message: its first line, and the rest; the default title without one."""
+    text = (message or "").replace("\r\n", "\n").strip("\n")
+    if not text.strip():
+        return default_title, ""
+    title, _, body = text.partition("\n")
+    return title.strip(), body.strip("\n")
 
 
 def _worktree_files(ws: Workspace, directory: str) -> list[str]:
@@ -132,6 +232,7 @@ def create(
     agent: bool = False,
     eval_summary: str | None = None,
     trigger: str | None = None,
+    message: str | None = None,
 ) -> Result:
     """Add a new skill: from --from FILE, from an uncommitted skills/NAME/ in the work tree, or a template."""
     ws.require_committable(f"create {name}")
@@ -162,7 +263,9 @@ def create(
         trailers.append((T.EVAL_SUMMARY, eval_summary))
     if trigger:
         trailers.insert(0, (T.TRIGGER, trigger))
-    commit = ws.commit_event("create", skill=name, trailers=trailers, edits=edits, sync=[directory], worktree=worktree, agent=agent)
+    title, body = message_parts(message, title_for("create", name))
+    commit = ws.commit_event("create", skill=name, trailers=trailers, edits=edits, sync=[directory], worktree=worktree, agent=agent,
+                             title=title, body=body)
     return Result(commit, "create", name, f"created {directory}")
 
 
@@ -191,6 +294,7 @@ def refine(
     trigger: str | None = None,
     agent: bool = False,
     expect_head: str | None = None,
+    message: str | None = None,
 ) -> Result:
     """Commit one skill's edit (the work tree's, or --from FILE) as a `refine` event."""
     ws.require_committable(f"refine {name}")
@@ -211,7 +315,7 @@ def refine(
         if not on_disk.exists():
             raise UsageError(f"{skill_md} was deleted; to remove a skill use `skillgit retire {name}`.")
         raw = on_disk.read_bytes()
-    _check_skill_bytes(ws, raw, skill_md)
+    _check_skill_bytes(ws, raw, skill_md, ws.repo.blob(entry.blob), name)
     raw = _touch_bookkeeping(raw, skill_md, "last_evolved")
     if raw == ws.repo.blob(entry.blob) and source is not None:
         raise UsageError(f"{source} is identical to {skill_md} at HEAD; nothing to refine.")
@@ -224,14 +328,16 @@ def refine(
             trailers.append((key, value))
     if trigger:
         trailers.insert(0, (T.TRIGGER, trigger))
+    title, body = message_parts(message, title_for("refine", name))
     commit = ws.commit_event(
         "refine", skill=name, trailers=trailers, edits=edits, sync=[directory], worktree=worktree, agent=agent,
-        expect_head=expect_head,
+        expect_head=expect_head, title=title, body=body,
     )
     return Result(commit, "refine", name, f"refined {directory}")
 
 
-def retire(ws: Workspace, name: str, *, reason: str | None = None, agent: bool = False, trigger: str | None = None) -> Result:
+def retire(ws: Workspace, name: str, *, reason: str | None = None, agent: bool = False, trigger: str | None = None,
+           message: str | None = None) -> Result:
     """Move a skill to the attic (a soft delete that `revive` undoes)."""
     ws.require_committable(f"retire {name}")
     entry = ws.require(name, "active")
@@ -243,11 +349,13 @@ def retire(ws: Workspace, name: str, *, reason: str | None = None, agent: bool =
         trailers.insert(0, (T.TRIGGER, trigger))
     if reason:
         trailers.append((T.REASON, reason))
-    commit = ws.commit_event("retire", skill=name, trailers=trailers, edits=edits, sync=[src, dst], worktree=True, agent=agent)
+    title, body = message_parts(message, title_for("retire", name))
+    commit = ws.commit_event("retire", skill=name, trailers=trailers, edits=edits, sync=[src, dst], worktree=True, agent=agent,
+                             title=title, body=body)
     return Result(commit, "retire", name, f"moved {src} to {dst}")
 
 
-def revive(ws: Workspace, name: str, *, reason: str | None = None) -> Result:
+def revive(ws: Workspace, name: str, *, reason: str | None = None, message: str | None = None) -> Result:
     """Move a retired skill back from the attic."""
     ws.require_committable(f"revive {name}")
     entry = ws.require(name, "attic")
@@ -257,78 +365,181 @@ def revive(ws: Workspace, name: str, *, reason: str | None = None) -> Result:
     trailers = [(T.VERSION, version_value(None, entry.blob))]
     if reason:
         trailers.append((T.REASON, reason))
-    commit = ws.commit_event("revive", skill=name, trailers=trailers, edits=edits, sync=[src, dst], worktree=True)
+    title, body = message_parts(message, title_for("revive", name))
+    commit = ws.commit_event("revive", skill=name, trailers=trailers, edits=edits, sync=[src, dst], worktree=True,
+                             title=title, body=body)
     return Result(commit, "revive", name, f"moved {src} back to {dst}")
 
 
-def record(ws: Workspace, name: str | None = None, *, message: str | None = None) -> Result:
-    """Commit a maintainer's own work-tree edit of one skill as a `manual` event."""
+def record(ws: Workspace, names: str | Sequence[str] | None = None, *, message: str | None = None) -> Result:
+    """Commit a maintainer's own work-tree edit of skills as one `manual` event: of the skills named, or of
+    every skill with uncommitted changes. The first line of `message` is the title, the rest the body."""
     ws.require_committable("record")
-    if name is None:
-        name = _single_changed_skill(ws)
-    check_skill_name(name)
-    entry = ws.locate(name)
-    location = entry.location if entry else "active"
-    directory = ws.dir_for(name, location)
-    changed = ws.repo.changed_paths([directory])
-    if not changed:
-        raise UsageError(f"nothing to record: {directory} has no uncommitted changes.")
-    _check_no_escape(ws, directory)
-    skill_md = ws.repo.root / directory / "SKILL.md"
-    after = None
-    if skill_md.exists():
-        raw = skill_md.read_bytes()
-        _check_skill_bytes(ws, raw, f"{directory}/SKILL.md")
-        after = blob_id(raw)
-    trailers = [(T.VERSION, version_value(entry.blob if entry else None, after))]
-    body = message.strip() if message else ""
+    wanted = [names] if isinstance(names, str) else list(names or ())
+    if not wanted:
+        wanted = _changed_skills(ws)
+    trailers: list[tuple[str, str]] = []
+    versions: list[tuple[str, str]] = []
+    directories = []
+    for name in dict.fromkeys(wanted):
+        check_skill_name(name)
+        entry = ws.locate(name)
+        location = entry.location if entry else "active"
+        directory = ws.dir_for(name, location)
+        if not ws.repo.changed_paths([directory]):
+            raise UsageError(f"nothing to record: {directory} has no uncommitted changes.")
+        _check_no_escape(ws, directory)
+        skill_md = ws.repo.root / directory / "SKILL.md"
+        after = None
+        if skill_md.exists():
+            raw = skill_md.read_bytes()
+            _check_skill_bytes(ws, raw, f"{directory}/SKILL.md", ws.repo.blob(entry.blob) if entry else None, name)
+            after = blob_id(raw)
+        trailers.append((T.NAME, name))
+        versions.append((T.VERSION, version_value(entry.blob if entry else None, after)))
+        directories.append(directory)
+    single = len(directories) == 1
+    names_done = [value for _key, value in trailers]
+    title, body = message_parts(message, title_for("manual", names_done[0] if single else _few(names_done)))
     commit = ws.commit_event(
-        "manual", skill=name, trailers=trailers, edits=[AddFromWorktree(directory)], body=body, sync=[directory]
+        "manual", skill=names_done[0] if single else None, trailers=versions if single else trailers + versions,
+        edits=[AddFromWorktree(d) for d in directories], body=body, sync=directories, title=title,
     )
-    return Result(commit, "manual", name, f"recorded the edit of {directory}")
+    what = directories[0] if single else f"{len(directories)} skills ({_few(names_done)})"
+    return Result(commit, "manual", names_done[0] if single else None, f"recorded the edit of {what}")
 
 
-def _single_changed_skill(ws: Workspace) -> str:
-    names = sorted({hit[0] for p in ws.repo.changed_paths([ws.skills_root, ws.attic_root]) if (hit := ws.skill_name_of(p))})
+def _few(names: Sequence[str], limit: int = 4) -> str:
+    """`a, b, c` or `a, b, c and 5 more`."""
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _changed_skills(ws: Workspace) -> list[str]:
+    names = sorted({hit[0] for p in ws.repo.changed_paths(ws.scan_roots) if (hit := ws.skill_name_of(p))})
     if not names:
-        raise UsageError(f"nothing to record: no skill under {ws.skills_root}/ or {ws.attic_root}/ has changes.")
-    if len(names) > 1:
-        raise UsageError(f"several skills have changes ({', '.join(names)}); record one at a time: `skillgit record NAME`.")
-    return names[0]
+        raise UsageError(f"nothing to record: no skill under {ws.layout.describe()} or {ws.attic_root}/ has changes.")
+    return names
 
 
-def rollback(ws: Workspace, name: str, *, to: str, reason: str | None = None, agent: bool = False) -> Result:
-    """Restore a skill's content as of version `vN` or commit `REV`, as one `rollback` commit."""
-    ws.require_committable(f"rollback {name}")
-    from skillgit.history import resolve_version
+def rename(ws: Workspace, old: str, new: str, *, folder: str | None = None, message: str | None = None) -> Result:
+    """Move skill `old` to a folder named `new` (beside it, or `folder`) and write `name: new` in its SKILL.md,
+    as one `rename` event; `versions new` goes on from the versions of `old`."""
+    ws.require_committable(f"rename {old}")
+    entry = ws.require(old, "active")
+    check_skill_name(new)
+    if ws.locate(new) is not None:
+        raise UsageError(f"skill `{new}` exists already; pick another name.")
+    src = entry.dir
+    dst = folder.strip("/") if folder else f"{src.rpartition('/')[0]}/{new}"
+    if dst.rpartition("/")[2] != new:
+        raise UsageError(f"--dir {folder}: a skill's folder is named after it; end the path with `/{new}`.")
+    landed = ws.layout.place(f"{dst}/SKILL.md")
+    if landed is None or landed.name != new or landed.location != "active":
+        raise UsageError(f"{dst}/ is not under a skill root ({ws.layout.describe()}); pick a folder under one.")
+    if (ws.repo.root / dst).exists() or ws.repo.tree_files("HEAD", dst):
+        raise UsageError(f"{dst} exists already; pick another folder.")
+    ws.require_clean([src], f"rename {old}")
+    from skillgit.model.skill import parse_skill
+
+    raw = ws.repo.blob(entry.blob)
+    try:
+        skill = parse_skill(raw, f"{src}/SKILL.md")
+        if skill.frontmatter.get("name") == old:
+            raw = skill.with_field("name", new).raw
+    except SkillFileError:
+        pass  # moved as it is; SG007 says what is wrong with it
+    edits: list[TreeEdit] = [RemovePath(src), CopyTree("HEAD", src, dst), PutFile(f"{dst}/SKILL.md", raw)]
+    trailers = [(T.RENAMED_FROM, old), (T.VERSION, version_value(entry.blob, blob_id(raw)))]
+    title, body = message_parts(message, f"skillgit: rename {old} to {new}")
+    commit = ws.commit_event("rename", skill=new, trailers=trailers, edits=edits, body=body, sync=[src, dst],
+                             worktree=True, title=title)
+    return Result(commit, "rename", new, f"renamed {src} to {dst}")
+
+
+@dataclass(frozen=True)
+class RollbackPlan:
+    """What `rollback` would commit: the folder, the commit whose content comes back, the changes it undoes."""
+
+    name: str
+    directory: str
+    target: str
+    label: str
+    undone: tuple[str, ...]
+    edits: tuple[TreeEdit, ...]
+    trailers: tuple[tuple[str, str], ...]
+
+
+SPAN_AFTER = 3
+"""More undone changes than this are written as one span, `<target>..<last> (N changes)`."""
+
+
+def rollback_of(target: str, undone: Sequence[str]) -> str:
+    """The `Skill-Rollback-Of` value: the changes undone (abbreviated), or the span from the version
+    restored to the last change undone when there are many (a trailer value stays one short line)."""
+    if not undone:
+        return target[:12]
+    if len(undone) <= SPAN_AFTER:
+        return " ".join(c[:12] for c in undone)
+    return f"{target[:12]}..{undone[-1][:12]} ({len(undone)} changes)"
+
+
+def plan_rollback(ws: Workspace, name: str, to: str, reason: str | None = None) -> RollbackPlan:
+    """The rollback of skill `name` to version `to` (vN, or any revision), checked but not committed."""
+    from skillgit.history import resolve_version, versions
+    from skillgit.model.skill import parse_skill
 
     entry = ws.require(name, "active")
-    directory = ws.skill_dir(name)
-    ws.require_clean([directory], f"rollback {name}")
+    directory = entry.dir
     target, undone = resolve_version(ws, name, to)
-    source_dir = None
-    for location in ("active", "attic"):
-        candidate = ws.dir_for(name, location)
-        if ws.repo.path_exists(target, f"{candidate}/SKILL.md"):
-            source_dir = candidate
-            break
-    if source_dir is None:
+    then = [v.name for v in versions(ws, name) if v.commit == target and v.name] or [name]
+    source = next((e for e in ws.skills(target) if e.name in (then[0], name)), None)
+    if source is None:
         raise UsageError(f"{to}: skill `{name}` has no SKILL.md at {target[:12]}; pick another version from `skillgit versions {name}`.")
-    restored = ws.repo.read_file(target, f"{source_dir}/SKILL.md") or b""
-    if ws.repo.tree_files(target, source_dir) and _same_tree(ws, target, source_dir, directory):
-        raise UsageError(f"skill `{name}` already has the content of {to}; nothing to roll back.")
-    edits: list[TreeEdit] = [RemovePath(directory), CopyTree(target, source_dir, directory)]
-    trailers = [(T.VERSION, version_value(entry.blob, blob_id(restored)))]
-    trailers.append((T.ROLLBACK_OF, " ".join(undone) if undone else target))
-    trailers.append((T.REASON, reason or f"restore {to}"))
-    commit = ws.commit_event("rollback", skill=name, trailers=trailers, edits=edits, sync=[directory], worktree=True, agent=agent)
-    return Result(commit, "rollback", name, f"restored {directory} to {to} ({target[:12]})")
-
-
-def _same_tree(ws: Workspace, rev: str, source_dir: str, directory: str) -> bool:
-    old = {p[len(source_dir):]: v for p, v in ws.repo.tree_files(rev, source_dir).items()}
+    restored = ws.repo.blob(source.blob)
+    edits: list[TreeEdit] = [RemovePath(directory), CopyTree(target, source.dir, directory)]
+    if source.name != name:  # a version from before a rename: it keeps today's name
+        try:
+            skill = parse_skill(restored, f"{directory}/SKILL.md")
+            if skill.frontmatter.get("name") == source.name:
+                restored = skill.with_field("name", name).raw
+                edits.append(PutFile(f"{directory}/SKILL.md", restored))
+        except SkillFileError:
+            pass
     now = {p[len(directory):]: v for p, v in ws.repo.tree_files("HEAD", directory).items()}
-    return old == now
+    then_files = {p[len(source.dir):]: v for p, v in ws.repo.tree_files(target, source.dir).items()}
+    if now == then_files and source.name == name:
+        raise UsageError(f"skill `{name}` already has the content of {to}; nothing to roll back.")
+    label = to if to.lower().startswith("v") else target[:12]
+    trailers = (
+        (T.VERSION, version_value(entry.blob, blob_id(restored))),
+        (T.ROLLBACK_OF, rollback_of(target, undone)),
+        (T.REASON, T.check_value(T.REASON, reason or f"restore {label} ({target[:12]})")),
+    )
+    return RollbackPlan(name, directory, target, label, tuple(undone), tuple(edits), trailers)
+
+
+def rollback_diff(ws: Workspace, plan: RollbackPlan) -> str:
+    """What the rollback would change, as `git diff --stat` and `git diff` of the skill's folder."""
+    head = ws.repo.head()
+    tree = ws.repo.build_tree(head, plan.edits)
+    stat = ws.repo.run("diff", "--stat", head or "", tree, "--", plan.directory)
+    return stat + ws.repo.run("diff", head or "", tree, "--", plan.directory)
+
+
+def rollback(ws: Workspace, name: str, *, to: str, reason: str | None = None, agent: bool = False,
+             message: str | None = None) -> Result:
+    """Restore a skill's content as of version `vN` or commit `REV` (of any age, from before a rename
+    too), as one `rollback` commit."""
+    ws.require_committable(f"rollback {name}")
+    entry = ws.require(name, "active")
+    ws.require_clean([entry.dir], f"rollback {name}")
+    plan = plan_rollback(ws, name, to, reason)
+    title, body = message_parts(message, title_for("rollback", name))
+    commit = ws.commit_event("rollback", skill=name, trailers=list(plan.trailers), edits=plan.edits, sync=[plan.directory],
+                             worktree=True, agent=agent, title=title, body=body)
+    undone = f"; undid {len(plan.undone)} change{'' if len(plan.undone) == 1 else 's'}" if plan.undone else ""
+    return Result(commit, "rollback", name, f"restored {plan.directory} to {plan.label} ({plan.target[:12]}){undone}")
 
 
 def load_config_at(ws: Workspace, rev: str) -> Config:

@@ -151,9 +151,15 @@ def test_sg004_refuses_a_plain_commit_touching_two_skills(managed_repo: Path) ->
     assert [v.message for v in found] == ["a commit that is not a skill event changes 2 skills (`release`, `social`)"]
 
 
-def test_sg004_refuses_two_skills_even_before_the_message_is_known(managed_repo: Path) -> None:
+def test_sg004_refuses_an_agents_two_skills_even_before_the_message_is_known(managed_repo: Path) -> None:
     write(managed_repo, {"skills/social/a.md": "a\n", "skills/release/b.md": "b\n"})
-    assert rule_ids(check("SG004", pending(managed_repo, None, agent=False), repo=managed_repo)) == ["SG004"]
+    assert rule_ids(check("SG004", pending(managed_repo, None, agent=True), repo=managed_repo)) == ["SG004"]
+
+
+def test_sg004_leaves_a_maintainers_two_skills_to_the_message_hook(managed_repo: Path) -> None:
+    # before the message is known: commit-msg will name both skills in one `manual` event
+    write(managed_repo, {"skills/social/a.md": "a\n", "skills/release/b.md": "b\n"})
+    assert rule_ids(check("SG004", pending(managed_repo, None, agent=False), repo=managed_repo)) == []
 
 
 def test_sg004_allows_a_plain_commit_touching_one_skill_and_other_files(managed_repo: Path) -> None:

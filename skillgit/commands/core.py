@@ -10,6 +10,7 @@ import click
 
 from skillgit.cli import json_option, repo_option, where
 
+MESSAGE_HELP = "The commit message: its first line is the title (default `skillgit: <event> NAME`), the rest the body."
 EXPECTED_HELP = "A checkable prediction: '<metric> <op> <number> within <N> sessions|days; else <fallback>'."
 
 
@@ -21,30 +22,50 @@ def _ws(ctx: click.Context, directory: Path | None) -> Any:
 
 def _done(result: Any, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps({"commit": result.commit, "event": result.event, "skill": result.skill, "summary": result.summary}))
-    else:
+        click.echo(json.dumps({"commit": result.commit, "event": result.event, "skill": result.skill, "summary": result.summary,
+                               **({"notes": list(result.notes)} if result.notes else {}),
+                               **({"made": False} if not result.made else {})}))
+    elif result.made:
         click.echo(f"[{result.commit[:12]}] {result.event}: {result.summary}")
+    else:
+        click.echo(result.summary)
+    for note in result.notes:
+        click.echo(f"skillgit: note: {note}", err=True)
 
 
 @click.command()
 @click.option("--origin", help="Frontmatter `origin` the agent may edit (agent.origin).")
 @click.option("--self-skill", help="The evolver's own skill (agent.self_skill); detected when skills/skill-evolve exists.")
+@click.option("--skills-dir", "skills_dirs", multiple=True, metavar="DIR",
+              help="A folder (or glob, `plugins/*/skills`) holding skill folders (repeatable); default: found from where "
+                   "the SKILL.md files are.")
+@click.option("--identities", "identities", multiple=True, metavar="EMAIL",
+              help="An e-mail (`*` and `?` wildcards) of the agent's commits, for agent.identities (repeatable).")
+@click.option("--stamp-origin", metavar="VALUE",
+              help="Write `origin: VALUE` on every skill that has no origin, in the init commit (e.g. `creator`).")
 @json_option
 @repo_option
 @click.pass_context
-def init(ctx: click.Context, origin: str | None, self_skill: str | None, as_json: bool, directory: Path | None) -> None:
+def init(ctx: click.Context, origin: str | None, self_skill: str | None, skills_dirs: tuple[str, ...],
+         identities: tuple[str, ...], stamp_origin: str | None, as_json: bool, directory: Path | None) -> None:
     """Start managing the skills of this repository: write skillgit.yaml and record the `init` event.
 
-    Works in an existing repository (a yoyo checkout, say) without touching its skills; an existing
-    skillgit.yaml is kept and validated.
+    Works in an existing repository without touching its skills: the skill roots are found from
+    where the SKILL.md files are (`skills/`, `skills/.curated/…`, `plugins/*/skills`), the problems
+    the skills already have are recorded as the baseline (changes may keep them, not make them
+    worse), and an existing skillgit.yaml is kept and validated. On an initialised repository it
+    says so and exits 0.
 
     \b
-    Example:
-      skillgit init --origin yoyo --self-skill skill-evolve
+    Examples:
+      skillgit init
+      skillgit init --skills-dir "plugins/*/skills" --identities "bot@example.com" --origin yoyo
+      skillgit init --origin yoyo --stamp-origin creator
     """
     from skillgit import operations
 
-    _done(operations.init(_ws(ctx, directory), origin=origin, self_skill=self_skill), as_json)
+    _done(operations.init(_ws(ctx, directory), origin=origin, self_skill=self_skill, skills_dirs=skills_dirs,
+                          identities=identities, stamp_origin=stamp_origin), as_json)
 
 
 @click.command()
@@ -54,11 +75,12 @@ def init(ctx: click.Context, origin: str | None, self_skill: str | None, as_json
 @click.option("--description", help="Start from a template with this description (when there is no SKILL.md yet).")
 @click.option("--origin", help="Frontmatter origin for a templated skill (default: creator).")
 @click.option("--eval-summary", help="Skill-Eval-Summary trailer value.")
+@click.option("-m", "--message", help=MESSAGE_HELP)
 @json_option
 @repo_option
 @click.pass_context
 def create(ctx: click.Context, name: str, expected: str, source: Path | None, description: str | None,
-           origin: str | None, eval_summary: str | None, as_json: bool, directory: Path | None) -> None:
+           origin: str | None, eval_summary: str | None, message: str | None, as_json: bool, directory: Path | None) -> None:
     """Add skill NAME as one `create` commit.
 
     The content comes from --from FILE, else from an uncommitted skills/NAME/ in the work tree,
@@ -72,7 +94,7 @@ def create(ctx: click.Context, name: str, expected: str, source: Path | None, de
     from skillgit import operations
 
     result = operations.create(_ws(ctx, directory), name, expected=expected, source=source, description=description,
-                               origin=origin, eval_summary=eval_summary)
+                               origin=origin, eval_summary=eval_summary, message=message)
     _done(result, as_json)
 
 
@@ -85,11 +107,12 @@ def create(ctx: click.Context, name: str, expected: str, source: Path | None, de
 @click.option("--parent-event", help="Commit id of the event this follows up.")
 @click.option("--gate", "gated", is_flag=True,
               help="Run the eval gate first (docs/evals.md); a rejection records a `refused` event and exits 1.")
+@click.option("-m", "--message", help=MESSAGE_HELP)
 @json_option
 @repo_option
 @click.pass_context
 def refine(ctx: click.Context, name: str, expected: str, source: Path | None, eval_summary: str | None,
-           score_delta: str | None, parent_event: str | None, gated: bool, as_json: bool,
+           score_delta: str | None, parent_event: str | None, gated: bool, message: str | None, as_json: bool,
            directory: Path | None) -> int:
     """Commit the edit of skill NAME (its work-tree changes, or --from FILE) as one `refine` commit.
 
@@ -108,12 +131,14 @@ def refine(ctx: click.Context, name: str, expected: str, source: Path | None, ev
 
         if eval_summary:
             raise click.UsageError("--gate writes Skill-Eval-Summary itself; drop --eval-summary.")
+        if message:
+            raise click.UsageError("--gate writes the commit message itself (it records the eval result); drop -m.")
         outcome = gated_refine(_ws(ctx, directory), name, expected=expected, source=source, score_delta=score_delta,
                                parent_event=parent_event)
         _done(outcome.result, as_json)
         return outcome.exit_code
     result = operations.refine(_ws(ctx, directory), name, expected=expected, source=source, eval_summary=eval_summary,
-                               score_delta=score_delta, parent_event=parent_event)
+                               score_delta=score_delta, parent_event=parent_event, message=message)
     _done(result, as_json)
     return 0
 
@@ -121,10 +146,11 @@ def refine(ctx: click.Context, name: str, expected: str, source: Path | None, ev
 @click.command()
 @click.argument("name")
 @click.option("--reason", help="Skill-Reason trailer.")
+@click.option("-m", "--message", help=MESSAGE_HELP)
 @json_option
 @repo_option
 @click.pass_context
-def retire(ctx: click.Context, name: str, reason: str | None, as_json: bool, directory: Path | None) -> None:
+def retire(ctx: click.Context, name: str, reason: str | None, message: str | None, as_json: bool, directory: Path | None) -> None:
     """Move skill NAME to the attic as one `retire` commit (undo with `revive`).
 
     \b
@@ -133,16 +159,17 @@ def retire(ctx: click.Context, name: str, reason: str | None, as_json: bool, dir
     """
     from skillgit import operations
 
-    _done(operations.retire(_ws(ctx, directory), name, reason=reason), as_json)
+    _done(operations.retire(_ws(ctx, directory), name, reason=reason, message=message), as_json)
 
 
 @click.command()
 @click.argument("name")
 @click.option("--reason", help="Skill-Reason trailer.")
+@click.option("-m", "--message", help=MESSAGE_HELP)
 @json_option
 @repo_option
 @click.pass_context
-def revive(ctx: click.Context, name: str, reason: str | None, as_json: bool, directory: Path | None) -> None:
+def revive(ctx: click.Context, name: str, reason: str | None, message: str | None, as_json: bool, directory: Path | None) -> None:
     """Move retired skill NAME back from the attic as one `revive` commit.
 
     \b
@@ -151,179 +178,96 @@ def revive(ctx: click.Context, name: str, reason: str | None, as_json: bool, dir
     """
     from skillgit import operations
 
-    _done(operations.revive(_ws(ctx, directory), name, reason=reason), as_json)
+    _done(operations.revive(_ws(ctx, directory), name, reason=reason, message=message), as_json)
 
 
 @click.command()
-@click.argument("name", required=False)
-@click.option("-m", "--message", help="Prose for the commit body.")
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option("-m", "--message", help="The commit message: its first line is the title (default `skillgit: manual NAME`), the rest the body.")
 @json_option
 @repo_option
 @click.pass_context
-def record(ctx: click.Context, name: str | None, message: str | None, as_json: bool, directory: Path | None) -> None:
-    """Commit a maintainer's own edit of one skill as a `manual` event.
+def record(ctx: click.Context, names: tuple[str, ...], message: str | None, as_json: bool, directory: Path | None) -> None:
+    """Commit a maintainer's own edit of skills as one `manual` event.
 
-    NAME may be left out when exactly one skill has changes.
+    With no NAME, every skill with uncommitted changes goes into the one commit (a maintainer's
+    change across many skills is one event naming each of them); with NAMEs, those skills.
 
     \b
-    Example:
+    Examples:
       skillgit record social -m "Tighten the early-exit rule"
+      skillgit record -m "Standardise the frontmatter names"      # every changed skill
     """
     from skillgit import operations
 
-    _done(operations.record(_ws(ctx, directory), name, message=message), as_json)
+    _done(operations.record(_ws(ctx, directory), names, message=message), as_json)
+
+
+@click.command("mv")
+@click.argument("old")
+@click.argument("new")
+@click.option("--dir", "folder", metavar="FOLDER", help="The new folder (default: beside the old one, named NEW).")
+@click.option("-m", "--message", help="The commit message: its first line is the title (default `skillgit: rename OLD to NEW`).")
+@json_option
+@repo_option
+@click.pass_context
+def mv(ctx: click.Context, old: str, new: str, folder: str | None, message: str | None, as_json: bool,
+       directory: Path | None) -> None:
+    """Rename skill OLD to NEW as one `rename` event: its folder moves and its SKILL.md says `name: NEW`.
+
+    `skillgit versions NEW` goes on from the versions of OLD. A plain `git mv` of a skill's folder,
+    committed with `git commit`, gets the same trailers from the commit-msg hook.
+
+    \b
+    Examples:
+      skillgit mv pdf-tools pdf
+      skillgit mv notes meeting-notes --dir skills/.curated/meeting-notes
+    """
+    from skillgit import operations
+
+    _done(operations.rename(_ws(ctx, directory), old, new, folder=folder, message=message), as_json)
 
 
 @click.command()
 @click.argument("name")
 @click.option("--to", "to", required=True, help="Version to restore: vN (see `versions`) or any revision.")
 @click.option("--reason", help="Skill-Reason trailer.")
+@click.option("--dry-run", is_flag=True, help="Show what would change (`git diff`) and commit nothing.")
+@click.option("-m", "--message", help=MESSAGE_HELP)
 @json_option
 @repo_option
 @click.pass_context
-def rollback(ctx: click.Context, name: str, to: str, reason: str | None, as_json: bool, directory: Path | None) -> None:
+def rollback(ctx: click.Context, name: str, to: str, reason: str | None, dry_run: bool, message: str | None, as_json: bool,
+             directory: Path | None) -> None:
     """Restore skill NAME as of version vN or revision REV, as one `rollback` commit.
+
+    Any version, however old (from before a rename too); the trailer names the changes undone,
+    as a span `<version>..<last> (N changes)` when there are many. --dry-run shows the diff first.
 
     \b
     Examples:
+      skillgit rollback social --to v1 --dry-run
       skillgit rollback social --to v1
       skillgit rollback social --to HEAD~3
     """
     from skillgit import operations
 
-    _done(operations.rollback(_ws(ctx, directory), name, to=to, reason=reason), as_json)
-
-
-@click.command()
-@click.option("--skill", help="Only events about this skill.")
-@click.option("--event", "kinds", multiple=True, help="Only these event types (repeatable).")
-@click.option("--since", help="Only events after this date (as `git log --since` takes it).")
-@click.option("-n", "--limit", type=click.IntRange(min=1), help="At most this many events.")
-@json_option
-@repo_option
-@click.pass_context
-def journal(ctx: click.Context, skill: str | None, kinds: tuple[str, ...], since: str | None, limit: int | None,
-            as_json: bool, directory: Path | None) -> None:
-    """Print the event journal (newest first), read from git history.
-
-    \b
-    Examples:
-      skillgit journal --skill social
-      skillgit journal --event refine --event rollback --since "2 weeks ago" --json
-    """
-    from skillgit import history
-
-    events = history.journal(_ws(ctx, directory), skill=skill, kinds=kinds, since=since, limit=limit)
-    if as_json:
-        click.echo(json.dumps([e.to_json() for e in events], indent=2))
-        return
-    if not events:
-        click.echo("no events")
-    for e in events:
-        extra = "  ".join(f"{k}: {v}" for k, v in e.trailers.governed() if k not in ("Skill-Event", "Skill-Name"))
-        click.echo(f"{e.commit[:12]}  {e.time:%Y-%m-%d %H:%M}  {e.kind:<15} {e.skill or '-':<20} {e.author_email}")
-        if extra:
-            click.echo(f"              {extra}")
-
-
-@click.command()
-@click.argument("name")
-@json_option
-@repo_option
-@click.pass_context
-def versions(ctx: click.Context, name: str, as_json: bool, directory: Path | None) -> None:
-    """List the versions v1…vN of skill NAME: every commit that changed it, following attic moves.
-
-    \b
-    Example:
-      skillgit versions social
-    """
-    from skillgit import history
-
     ws = _ws(ctx, directory)
-    found = history.versions(ws, name)
-    if not found:
-        raise click.UsageError(f"skill `{name}` has no history in this repository; see `skillgit status`.")
-    from skillgit.evidence.metrics import per_version_usage
-
-    usage = per_version_usage(ws, name)
-    if as_json:
-        click.echo(json.dumps([{**v.to_json(), **usage.get(v.blob or "", {})} for v in found], indent=2))
+    if dry_run:
+        ws.require(name, "active")
+        plan = operations.plan_rollback(ws, name, to, reason)
+        diff = operations.rollback_diff(ws, plan)
+        if as_json:
+            click.echo(json.dumps({"skill": name, "target": plan.target, "label": plan.label, "undone": list(plan.undone),
+                                   "trailers": dict(plan.trailers), "diff": diff, "made": False}))
+            return
+        click.echo(f"would restore {plan.directory} to {plan.label} ({plan.target[:12]}), undoing "
+                   f"{len(plan.undone)} change{'' if len(plan.undone) == 1 else 's'}; nothing was committed.")
+        for key, value in plan.trailers:
+            click.echo(f"  {key}: {value}")
+        click.echo(diff, nl=False)
         return
-    for v in found:
-        blob = (v.blob or "-------")[:7]
-        line = f"{v.label:<5} {v.commit[:12]}  {v.time:%Y-%m-%d %H:%M}  {v.event:<9} {blob}  {v.location:<6} {v.author}"
-        stats = usage.get(v.blob or "")
-        if stats:
-            line += f"  uses={stats['uses']} win_rate={stats['win_rate']}"
-        click.echo(line)
-        if v.eval_summary:
-            click.echo(f"      eval: {v.eval_summary}")
-        if v.rollback_of:
-            click.echo(f"      rollback of {v.rollback_of}")
+    _done(operations.rollback(ws, name, to=to, reason=reason, message=message), as_json)
 
 
-@click.command()
-@click.argument("name")
-@click.option("--version", "version", help="vN or a revision (default: HEAD).")
-@json_option
-@repo_option
-@click.pass_context
-def show(ctx: click.Context, name: str, version: str | None, as_json: bool, directory: Path | None) -> None:
-    """Print skill NAME's SKILL.md (as of --version vN or REV).
-
-    \b
-    Examples:
-      skillgit show social
-      skillgit show social --version v2
-    """
-    from skillgit.history import resolve_version
-
-    ws = _ws(ctx, directory)
-    rev = resolve_version(ws, name, version)[0] if version else "HEAD"
-    for location in ("active", "attic"):
-        path = f"{ws.dir_for(name, location)}/SKILL.md"
-        raw = ws.repo.read_file(rev, path)
-        if raw is not None:
-            break
-    else:
-        raise click.UsageError(f"skill `{name}` has no SKILL.md at {version or 'HEAD'}; see `skillgit versions {name}`.")
-    if as_json:
-        from skillgit.git import blob_id
-
-        click.echo(json.dumps({"skill": name, "path": path, "rev": rev, "blob": blob_id(raw), "text": raw.decode("utf-8", "replace")}))
-    else:
-        click.echo(raw.decode("utf-8", "replace"), nl=False)
-
-
-@click.command()
-@json_option
-@repo_option
-@click.pass_context
-def status(ctx: click.Context, as_json: bool, directory: Path | None) -> None:
-    """Show the managed skills (owner, state, version, last event) and uncommitted skill edits.
-
-    \b
-    Example:
-      skillgit status --json
-    """
-    from skillgit.status import collect
-
-    ws = _ws(ctx, directory)
-    head = ws.repo.head()
-    if head is not None:
-        ws.require_history(head, "cannot report the managed skills")
-    report = collect(ws)
-    if as_json:
-        click.echo(json.dumps(report, indent=2))
-        return
-    click.echo(report["summary"])
-    for s in report["skills"]:
-        flags = " core" if s["core"] else ""
-        metrics = f"  uses={s['uses']} win_rate={s['win_rate']} score={s['score']}" if s.get("uses") is not None else ""
-        click.echo(f"  {s['name']:<24} {s['location']:<6} {str(s['status'] or '-'):<10} origin={s['origin'] or '?'}{flags}  {s['blob'][:7]}{metrics}")
-    for path in report["uncommitted"]:
-        click.echo(f"  uncommitted: {path}")
-
-
-COMMANDS = [init, create, refine, retire, revive, record, rollback, journal, versions, show, status]
+COMMANDS = [init, create, refine, retire, revive, record, mv, rollback]
