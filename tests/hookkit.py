@@ -155,7 +155,7 @@ def _agent_edits_config(repo: Path) -> tuple[str, dict[str, str]]:
 def _two_skills(repo: Path) -> tuple[str, dict[str, str]]:
     edit(repo, "skills/family/SKILL.md", add_lines(1))
     edit(repo, "skills/research/SKILL.md", add_lines(1))
-    return "Tidy two skills\n", {}
+    return "Tidy two skills\n", as_agent()  # (a maintainer's commit of two skills is one `manual` event)
 
 
 def _refine_too_big(repo: Path) -> tuple[str, dict[str, str]]:

@@ -83,7 +83,7 @@ def test_a_git_revert_of_an_event_committed_with_git_commit_gets_rollback_traile
     pairs = dict(trailers_of(repo))
     assert pairs["Skill-Event"] == "rollback"
     assert pairs["Skill-Name"] == "research"
-    assert pairs["Skill-Rollback-Of"] == event
+    assert pairs["Skill-Rollback-Of"] == event[:12]
     assert pairs["Skill-Version"] == f"{new}..{blob(repo, f'{event}^:skills/research/SKILL.md')}"
     assert pairs["Skill-Reason"].startswith(f"git revert of {event[:12]}")
 
@@ -243,7 +243,7 @@ def test_install_refuses_when_a_local_hook_already_exists(empty_repo: Path) -> N
 def test_the_shipped_shims_match_what_install_writes() -> None:
     from skillgit.policy.install import shim_text
 
-    for name in ("pre-commit", "commit-msg"):
+    for name in ("pre-commit", "prepare-commit-msg", "commit-msg"):
         shipped = ROOT / "hooks" / name
         assert shipped.read_text() == shim_text(name)
         assert os.access(shipped, os.X_OK)

@@ -111,3 +111,26 @@ def test_the_documented_snippet_names_the_hooks_of_the_manifest() -> None:
 def test_pre_commit_run_all_files_passes_on_a_clean_repo(framework_repo: Path) -> None:
     result = _pre_commit(framework_repo, "run", "--all-files", "--hook-stage", "pre-commit")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_validate_hook_lints_skill_files_in_a_repository_skillgit_does_not_manage(empty_repo: Path, tmp_path: Path) -> None:
+    hook_repo = tmp_path / "skillgit-hooks"
+    hook_repo.mkdir()
+    git(hook_repo, "init", "-q", "-b", "main")
+    text = (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8").replace("language: python", "language: system")
+    (hook_repo / ".pre-commit-hooks.yaml").write_text(text, encoding="utf-8")
+    git(hook_repo, "add", "-A")
+    git(hook_repo, "commit", "-q", "-m", "manifest")
+    rev = git(hook_repo, "rev-parse", "HEAD").strip()
+    (empty_repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {hook_repo}\n    rev: {rev}\n    hooks:\n      - id: skillgit-validate\n", encoding="utf-8")
+    skill = empty_repo / "skills" / "notes" / "SKILL.md"
+    skill.parent.mkdir(parents=True)
+    skill.write_text("---\nname: notes\ndescription: Use when taking notes.\n---\n\n# Notes\n")
+    git(empty_repo, "add", "-A")
+    assert _pre_commit(empty_repo, "install").returncode == 0
+    assert commit(empty_repo, "Add notes\n").returncode == 0
+    skill.write_text(skill.read_text().replace("name: notes", "name: other"))
+    git(empty_repo, "add", "-A")
+    result = commit(empty_repo, "Rename in the file only\n")
+    assert result.returncode != 0 and "does not match the directory name" in result.stdout + result.stderr

@@ -74,7 +74,9 @@ def test_a_valid_history_passes(repo: Path) -> None:
     (repo / "README.md").write_text("A skills repository.\n")
     git(repo, "add", "README.md")
     assert commit(repo, "Add a README\n").returncode == 0
-    git(repo, "revert", "--no-edit", manual)  # a plain revert of the manual event, no trailers
+    git(repo, "revert", "--no-edit", manual)  # prepare-commit-msg writes the rollback trailers
+    assert f"Skill-Rollback-Of: {manual[:12]}" in git(repo, "log", "-1", "--format=%B")
+    git(repo, "-c", "core.hooksPath=/nonexistent", "revert", "--no-edit", "HEAD")  # a plain revert, no hooks, no trailers
     assert "Skill-Event" not in git(repo, "log", "-1", "--format=%B")
     result = skillgit(repo, "verify")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -166,7 +168,8 @@ def test_an_all_zero_base_without_origin_head_checks_all_history(repo: Path) -> 
 
 
 @pytest.mark.parametrize("spec, words", [
-    ("nosuch..HEAD", "fetch-depth: 0"),
+    ("nosuch..HEAD", "no branch, tag or commit of that name"),
+    ("0123456789ab..HEAD", "fetch-depth: 0"),
     ("HEAD..nosuch", "no such commit"),
     ("--all", "not a range"),
 ])
@@ -184,9 +187,10 @@ def test_an_invalid_config_at_the_base_is_a_config_error(repo: Path) -> None:
     assert "refine_max_added" in result.stderr
 
 
-def test_a_repository_without_an_init_event_checks_nothing(fixture_repo: Path) -> None:
-    code, report = verify_json(fixture_repo)
-    assert code == 0 and report["checked"] == 0 and report["config"] == "(not managed)"
+def test_a_repository_without_an_init_event_is_not_verified_and_says_why(fixture_repo: Path) -> None:
+    result = skillgit(fixture_repo, "verify")
+    assert result.returncode == 2 and "no `init` event" in result.stderr and "skillgit init" in result.stderr
+    assert result.stdout == ""
 
 
 # -- output formats ------------------------------------------------------------------------------------

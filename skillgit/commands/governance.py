@@ -22,13 +22,14 @@ if TYPE_CHECKING:
     "--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
     help="text: one line per violation; json: a report object; github: workflow annotations + job summary.",
 )
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON (the same as --format json).")
 @click.option("--require-signed-agent", is_flag=True, help="Agent commits must carry a good signature (git's %G? is G or U).")
 @click.option("--assume-managed-since", "assume_since", metavar="REV",
               help="In a shallow clone: trust the history from REV on (its older part is missing) instead of failing.")
 @repo_option
 @click.pass_context
-def verify(ctx: click.Context, range_spec: str | None, fmt: str, require_signed_agent: bool, assume_since: str | None,
-           directory: Path | None) -> None:
+def verify(ctx: click.Context, range_spec: str | None, fmt: str, as_json: bool, require_signed_agent: bool,
+           assume_since: str | None, directory: Path | None) -> None:
     """Check every commit in RANGE against the policy rules, with the config as of the range's base.
 
     RANGE is BASE..HEAD (default: @{upstream}..HEAD, else all history). An all-zero BASE (the
@@ -41,13 +42,17 @@ def verify(ctx: click.Context, range_spec: str | None, fmt: str, require_signed_
     Examples:
       skillgit verify origin/main..HEAD
       skillgit verify "$BEFORE..$AFTER" --format github
-      skillgit verify --format json > verify.json
+      skillgit verify --json > verify.json
     """
     from skillgit.policy import annotate
     from skillgit.policy.verify import verify as run_verify
     from skillgit.progress import commits_bar
     from skillgit.workspace import Workspace
 
+    if as_json:
+        if fmt not in ("text", "json"):
+            raise click.UsageError(f"--json and --format {fmt} ask for two formats; pass one of them.")
+        fmt = "json"
     ws = Workspace.open(where(ctx, directory))
     with commits_bar(ws, range_spec, "verifying", quiet=fmt == "json") as advance:
         report = run_verify(ws, range_spec, require_signed_agent=require_signed_agent,
@@ -86,7 +91,7 @@ def _report_summary(ws: Workspace, report: Report, target: Path) -> None:
 
 @click.group()
 def hooks() -> None:
-    """Install or remove skillgit's git hooks (pre-commit and commit-msg).
+    """Install or remove skillgit's git hooks (pre-commit, prepare-commit-msg and commit-msg).
 
     \b
     Example:
@@ -99,7 +104,7 @@ def hooks() -> None:
 @repo_option
 @click.pass_context
 def hooks_install(ctx: click.Context, directory: Path | None) -> None:
-    """Write the pre-commit and commit-msg shims where git looks for hooks (honours core.hooksPath).
+    """Write the pre-commit, prepare-commit-msg and commit-msg shims where git looks for hooks (honours core.hooksPath).
 
     An existing hook that is not skillgit's is renamed <name>.local and runs first. Idempotent.
 
@@ -131,15 +136,17 @@ def hooks_uninstall(ctx: click.Context, directory: Path | None) -> None:
 
 
 @click.command(context_settings={"ignore_unknown_options": True})
-@click.argument("name", type=click.Choice(["pre-commit", "commit-msg"]))
+@click.argument("name", type=click.Choice(["pre-commit", "prepare-commit-msg", "commit-msg"]))
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 @repo_option
 @click.pass_context
 def hook(ctx: click.Context, name: str, args: tuple[str, ...], directory: Path | None) -> None:
     """Run one git hook's checks (what the installed shims and the pre-commit framework call).
 
-    pre-commit checks the staged tree; commit-msg (given the message file) adds `manual` or
-    `rollback` trailers where they belong, then checks the whole commit. Exit 1 refuses the commit.
+    pre-commit checks the staged tree; commit-msg (given the message file) adds `manual`, `rename`
+    or `rollback` trailers where they belong, then checks the whole commit; prepare-commit-msg does
+    that for a `git revert` (`--no-edit` runs no other hook) and drops the quoted trailers of a
+    squash. Exit 1 refuses the commit.
 
     \b
     Examples:
@@ -149,10 +156,12 @@ def hook(ctx: click.Context, name: str, args: tuple[str, ...], directory: Path |
     from skillgit.policy import hooks as run
 
     base = where(ctx, directory)
+    if name != "pre-commit" and not args:
+        raise click.UsageError(f"{name} needs the message file: skillgit hook {name} .git/COMMIT_EDITMSG")
     if name == "commit-msg":
-        if not args:
-            raise click.UsageError("commit-msg needs the message file: skillgit hook commit-msg .git/COMMIT_EDITMSG")
         result = run.run_commit_msg(args[0], base)
+    elif name == "prepare-commit-msg":
+        result = run.run_prepare_commit_msg(args[0], args[1] if len(args) > 1 else None, base)
     else:
         result = run.run_pre_commit(base)
     for line in result.lines:

@@ -31,14 +31,33 @@ def amending() -> bool:
     return False
 
 
+def git_command() -> str | None:
+    """The subcommand (`commit`, `revert`, `cherry-pick`…) of the nearest `git` process among the hook's
+    ancestors; None when there is none or it cannot be read."""
+    pid = os.getppid()
+    for _ in range(8):
+        if pid <= 1:
+            return None
+        argv, parent = _process(pid)
+        found = _subcommand(argv)
+        if found is not None:
+            return found
+        pid = parent
+    return None
+
+
 def _is_git_commit(argv: list[str]) -> bool:
+    return _subcommand(argv) == "commit"
+
+
+def _subcommand(argv: list[str]) -> str | None:
     if not argv or Path(argv[0]).name not in ("git", "git.exe"):
-        return False
+        return None
     rest = argv[1:]
     while rest and rest[0].startswith("-"):
         takes_value = rest[0] in ("-C", "-c", "--git-dir", "--work-tree", "--namespace")
         rest = rest[2:] if takes_value else rest[1:]
-    return bool(rest) and rest[0] == "commit"
+    return rest[0] if rest else None
 
 
 def _process(pid: int) -> tuple[list[str], int]:

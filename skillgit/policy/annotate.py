@@ -108,10 +108,13 @@ def github_lines(report: Report) -> list[str]:
 
 
 def verdict(report: Report) -> str:
+    def n(count: int, word: str) -> str:
+        return f"{count} {word}{'' if count == 1 else 's'}"
+
     if report.ok:
-        return f"skillgit verify: {report.checked} commits checked in {report.range.spec}, no violations."
+        return f"skillgit verify: {n(report.checked, 'commit')} checked in {report.range.spec}, no violations."
     commits = len({v.commit for v in report.violations})
     return (
-        f"skillgit verify: {len(report.violations)} violations in {commits} commits "
+        f"skillgit verify: {n(len(report.violations), 'violation')} in {n(commits, 'commit')} "
         f"({report.checked} checked in {report.range.spec})."
     )

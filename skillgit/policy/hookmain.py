@@ -11,12 +11,12 @@ import sys
 import traceback
 from pathlib import Path
 
-USAGE = "usage: python -m skillgit.policy.hookmain pre-commit | commit-msg MESSAGE_FILE"
+USAGE = "usage: python -m skillgit.policy.hookmain pre-commit | commit-msg MESSAGE_FILE | prepare-commit-msg MESSAGE_FILE [SOURCE [SHA]]"
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if not args or args[0] not in ("pre-commit", "commit-msg") or (args[0] == "commit-msg" and len(args) < 2):
+    if not args or args[0] not in ("pre-commit", "commit-msg", "prepare-commit-msg") or (args[0] != "pre-commit" and len(args) < 2):
         print(f"skillgit: {USAGE}", file=sys.stderr)
         return 2
     from skillgit.errors import EXIT_INTERNAL, SkillgitError
@@ -24,7 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from skillgit.policy import hooks
 
-        result = hooks.run_commit_msg(args[1], ".") if args[0] == "commit-msg" else hooks.run_pre_commit(".")
+        if args[0] == "commit-msg":
+            result = hooks.run_commit_msg(args[1], ".")
+        elif args[0] == "prepare-commit-msg":
+            result = hooks.run_prepare_commit_msg(args[1], args[2] if len(args) > 2 else None, ".")
+        else:
+            result = hooks.run_pre_commit(".")
     except SkillgitError as exc:
         print(f"skillgit: {exc}", file=sys.stderr)
         return exc.exit_code

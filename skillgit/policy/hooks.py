@@ -1,17 +1,20 @@
-"""The git hooks: installing the shims, and what `skillgit hook pre-commit|commit-msg` does.
+"""The git hooks: installing the shims, and what `skillgit hook pre-commit|prepare-commit-msg|commit-msg` does.
 
 pre-commit checks the tree about to be committed (the real index against its parent) with every
 rule that can judge it without a message. commit-msg reads the message as the commit will keep it
 (comments and the `commit -v` scissors part dropped, honouring core.commentChar), adds the trailers
-a maintainer's one-skill commit (`manual`) or a `git revert` of an event (`rollback`) needs, then
-runs every rule. `--amend` is detected from the `git commit` process that runs the hook (its
-arguments, found through the parent processes) so the amended commit is checked against HEAD's
-parent; `SKILLGIT_AMEND=1|0` overrides the detection.
+a maintainer's commit (`manual`, naming every skill it changes; `rename` for a skill folder moved
+with `git mv`) or a `git revert` of an event (`rollback`) needs, then runs every rule.
+prepare-commit-msg does the same for a revert (`git revert --no-edit` runs no other hook) and drops
+the quoted trailers of a squash (`git merge --squash`) so that commit-msg writes the squash's own.
+`--amend` is detected from the `git commit` process that runs the hook (its arguments, found
+through the parent processes) so the amended commit is checked against HEAD's parent; `SKILLGIT_AMEND=1|0` overrides the detection.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +29,7 @@ from skillgit.policy.changes import (
     is_exact_revert,
     revert_target,
 )
-from skillgit.policy.model import Change, FileChange, Violation
+from skillgit.policy.model import Change, Violation
 
 if TYPE_CHECKING:
     from skillgit.workspace import Workspace
@@ -66,9 +69,7 @@ def run_commit_msg(message_file: Path | str, directory: Path | str = ".") -> Hoo
     unfinished = finish_interrupted_sync(repo)
     if unfinished is not None:
         return unfinished
-    path = Path(message_file)
-    if not path.is_absolute():
-        path = Path(directory).resolve() / path
+    path = _message_path(message_file, directory)
     with repo.blob_reader() as reader:
         context = _context(repo, reader)
         if context is None:
@@ -86,8 +87,8 @@ def run_commit_msg(message_file: Path | str, directory: Path | str = ".") -> Hoo
             target = None if merge_parents else revert_target(text)
             if target:
                 added, revert_of = _rollback_trailers(ws, reader, change, target)
-            elif not change.agent:
-                added = _manual_trailers(ws, change)
+            if not added and not change.agent:
+                added = maintainer_trailers(ws, change)  # a plain commit, or the revert of a commit that is no event
         if added:
             _append_trailers(repo, path, added)
         if added or _restamp_version(repo, path, ws, change):
@@ -97,6 +98,39 @@ def run_commit_msg(message_file: Path | str, directory: Path | str = ".") -> Hoo
                                   revert_of=revert_of, committer=change.committer_email or None)
         result = _verdict(_check(change, ws))
         return HookResult(result.code, result.lines, tuple(added))
+
+
+def run_prepare_commit_msg(message_file: Path | str, source: str | None = None, directory: Path | str = ".") -> HookResult:
+    """Before the message is edited: drop the quoted trailers of a squash (`git merge --squash`; commit-msg then
+    writes the squash's own), and give a revert its trailers and checks: `git revert --no-edit` runs no other
+    hook (neither pre-commit nor commit-msg), so this is the only place a revert is checked before it lands."""
+    from skillgit.policy.squash import is_local_squash, without_quoted_trailers
+
+    path = _message_path(message_file, directory)
+    try:
+        raw = path.read_bytes().decode("utf-8", "surrogateescape")
+    except OSError:
+        return HookResult(0)  # git reports a missing message file itself
+    if source == "squash" or is_local_squash(raw):
+        cleaned = without_quoted_trailers(raw)
+        if cleaned != raw.replace("\r\n", "\n").rstrip("\n") + "\n":
+            path.write_bytes(cleaned.encode("utf-8", "surrogateescape"))
+        return HookResult(0)
+    if source not in (None, "", "message") or not revert_target(raw) or _GOVERNED_EVENT.search(raw):
+        return HookResult(0)
+    from skillgit.policy.amend import git_command
+
+    if git_command() != "revert":
+        return HookResult(0)  # `git commit` (of a `revert --no-commit`, say): commit-msg does it, unless --no-verify
+    return run_commit_msg(path, directory)
+
+
+_GOVERNED_EVENT = re.compile(r"^\s*skill-event\s*:", re.IGNORECASE | re.MULTILINE)
+
+
+def _message_path(message_file: Path | str, directory: Path | str) -> Path:
+    path = Path(message_file)
+    return path if path.is_absolute() else Path(directory).resolve() / path
 
 
 def finish_interrupted_sync(repo: Repo) -> HookResult | None:
@@ -194,33 +228,61 @@ def format_violation(v: Violation) -> str:
 # -- trailers the hook adds ------------------------------------------------------------------------
 
 
-def _skills_in(ws: Workspace, files: tuple[FileChange, ...]) -> set[str]:
-    names = set()
-    for f in files:
-        hit = ws.skill_name_of(f.path)
-        if hit:
-            names.add(hit[0])
-    return names
+def _skills_in(ws: Workspace, change: Change) -> set[str]:
+    """The skills whose files the change touches."""
+    from skillgit.policy.rules.common import touched_skills
+
+    return set(touched_skills(change, ws.config))
 
 
-def _version(ws: Workspace, change: Change, name: str) -> str:
+def _version(ws: Workspace, change: Change, name: str, before_name: str | None = None) -> str:
     """`<before>..<after>` SKILL.md blob ids of skill `name` (active location first, then the attic)."""
     from skillgit.events import version_value
     from skillgit.policy.rules.common import skill_version
 
-    return version_value(*skill_version(change, ws.config, name))
+    return version_value(*skill_version(change, ws.config, name, before_name))
 
 
-def _manual_trailers(ws: Workspace, change: Change) -> list[tuple[str, str]]:
+def maintainer_trailers(ws: Workspace, change: Change) -> list[tuple[str, str]]:
+    """A maintainer's commit of skills: a `rename` when it moves one skill's folder to a new name (`git mv`),
+    else one `manual` event naming every skill it changes."""
     from skillgit.model.skill import name_is_safe
 
-    names = _skills_in(ws, change.files)
-    if len(names) != 1:
+    names = sorted(_skills_in(ws, change))
+    if not names or not all(name_is_safe(n) for n in names):
         return []
-    name = names.pop()
-    if not name_is_safe(name):
-        return []
-    return [(T.EVENT, "manual"), (T.NAME, name), (T.VERSION, _version(ws, change, name))]
+    renamed = _renamed(ws, change, names)
+    if renamed is not None:
+        old, new = renamed
+        return [(T.EVENT, "rename"), (T.NAME, new), (T.RENAMED_FROM, old), (T.VERSION, _version(ws, change, new, old))]
+    pairs: list[tuple[str, str]] = [(T.EVENT, "manual")]
+    pairs += [(T.NAME, n) for n in names]
+    pairs += [(T.VERSION, _version(ws, change, n)) for n in names]
+    return pairs
+
+
+def _renamed(ws: Workspace, change: Change, names: list[str]) -> tuple[str, str] | None:
+    """(old, new) when the change moves one skill's whole folder to a folder of a new name, the files other
+    than SKILL.md unchanged (what `git mv skills/old skills/new` stages)."""
+    from skillgit.policy.rules.common import ACTIVE, touched_places
+
+    if len(names) != 2:
+        return None
+    places = touched_places(change, ws.config)
+    dirs = {n: places[n].get(ACTIVE) for n in names}
+    for old, new in (names, names[::-1]):
+        src, dst = dirs[old], dirs[new]
+        if src is None or dst is None:
+            continue
+        before = {f.path[len(src) + 1:]: f.old_oid for f in change.files if f.path.startswith(src + "/")}
+        after = {f.path[len(dst) + 1:]: f.new_oid for f in change.files if f.path.startswith(dst + "/")}
+        gone = all(f.new_oid is None for f in change.files if f.path.startswith(src + "/"))
+        new_here = all(f.old_oid is None for f in change.files if f.path.startswith(dst + "/"))
+        if gone and new_here and "SKILL.md" in before and before.keys() == after.keys() and all(
+                before[k] == after[k] for k in before if k != "SKILL.md"):
+            if change.tree_files is None or not {p for p in change.tree_files(src)}:
+                return old, new
+    return None
 
 
 def _rollback_trailers(
@@ -240,7 +302,7 @@ def _rollback_trailers(
     name = event.skill
     if name is None and event.revert_of:
         name = _skill_of_revert(ws, event.revert_of)
-    names = _skills_in(ws, change.files)
+    names = _skills_in(ws, change)
     if name is None or names != {name}:
         return [], None
     reverted = file_changes(repo.diff_trees(record.parents[0] if record.parents else None, record.commit))
@@ -251,7 +313,7 @@ def _rollback_trailers(
         (T.EVENT, "rollback"),
         (T.NAME, name),
         (T.VERSION, _version(ws, change, name)),
-        (T.ROLLBACK_OF, record.commit),
+        (T.ROLLBACK_OF, record.commit[:12]),
         (T.REASON, T.check_value(T.REASON, reason.replace("\n", " ").replace("\r", " "))),
     ]
     return pairs, record.commit if exact else None

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from skillgit.git import Repo
 
-HOOK_NAMES = ("pre-commit", "commit-msg")
+HOOK_NAMES = ("pre-commit", "prepare-commit-msg", "commit-msg")
 MARKER = "# skillgit-hook"
 LOCAL_SUFFIX = ".local"
 

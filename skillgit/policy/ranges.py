@@ -59,9 +59,19 @@ def resolve_range(ws: Workspace, spec: str | None) -> Range:
 
 def _resolve_base(ws: Workspace, rev: str) -> str:
     out = ws.repo.run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False).strip()
+    if not out and not ws.repo.shallow_boundaries() and not _looks_like_id(rev):
+        raise UsageError(
+            f"{rev}: no branch, tag or commit of that name in this repository (the range's base); check the spelling "
+            "(`git branch -a`, `git tag`) or pass a commit id, e.g. `skillgit verify origin/main..HEAD`."
+        )
     if not out:
         raise UsageError(
             f"{rev}: the range's base is not in this clone; fetch the full history "
             "(actions/checkout with `fetch-depth: 0`, or `git fetch --unshallow`) and run verify again."
         )
     return out
+
+
+def _looks_like_id(rev: str) -> bool:
+    """`rev` is written as a commit id (which an incomplete clone may lack), not as a name."""
+    return 4 <= len(rev) <= 64 and all(c in "0123456789abcdef" for c in rev.lower())

@@ -31,6 +31,7 @@ from skillgit.policy.changes import (
 )
 from skillgit.policy.model import FileChange, Violation
 from skillgit.policy.ranges import Range, resolve_range
+from skillgit.policy.squash import github_squash_message
 from skillgit.policy.walk import HistoryView, SkillFolders, Walk, plain_roots, read_ahead
 
 if TYPE_CHECKING:
@@ -91,6 +92,10 @@ def verify(
     gap = ws.history_gap(rng.head, since)
     if gap is not None:
         raise UsageError(history_error(f"cannot verify {rng.spec}", gap, assume_hint=True))
+    if since is None and ws.adoption(rng.head) is None:
+        raise UsageError(f"{rng.spec}: no `init` event in the history of {rng.head[:12]}, so skillgit does not manage these "
+                         "skills yet and has nothing to verify; run `skillgit init` (then `skillgit hooks install`), or pass "
+                         "--assume-managed-since REV.")
     run = _Run(ws, require_signed_agent)
     try:
         if rng.base is not None and ws.repo.read_file(rng.base, CONFIG_FILE) is not None:
@@ -233,7 +238,7 @@ class _Run:
             known = self.agents[who] = scope.is_agent(email, committer)
         agent = known or (event is not None and event.is_cycle)
         roots = self.roots
-        if not (agent or governed or merge) and self.literal and roots[0] not in rest and roots[1] not in rest:
+        if not (agent or governed or merge) and self.literal and not any(root in rest for root in roots):
             self.folders.step(commit, parents)
             self.walk.skip(commit)  # touches no skill: nothing for the rules
             return
@@ -242,20 +247,21 @@ class _Run:
         if merge:
             self.folders.follow_merge(commit, record.parents)
             # its own change only: all of it for the agent's, what lies under the skill roots for others
-            raw = self.merges.own(commit, record.parents, None if agent else (scope.skills_root, scope.attic_root))
+            raw = self.merges.own(commit, record.parents, None if agent else scope.scan_roots)
         else:
             self.folders.advance(commit, record.parents, record.files)
-        in_skills = any(c.path.startswith(roots) for c in raw)
+        layout = scope.layout
+        in_skills = any(c.path.startswith(roots) and layout.roots_of(c.path) for c in raw)
         files: tuple[FileChange, ...] = ()
         if agent or governed or in_skills:
             files = file_changes(raw)
-            self._check(record, event, files, agent=agent, governed=governed, merge=merge)
+            event = self._check(record, event, files, agent=agent, governed=governed, merge=merge)
         if self.require_signed_agent and agent and record.signature not in GOOD_SIGNATURES:
             self.violations.append(_unsigned(record))
         if event is not None:
             self.history.append(event)
         if in_skills:
-            self.walk.add(commit, files, scope)
+            self.walk.add(commit, files, layout, self._has_skill(commit, files))
         else:
             self.walk.skip(commit)
 
@@ -265,16 +271,17 @@ class _Run:
         from skillgit.workspace import Workspace
 
         scope = self.scope = Workspace(self.ws.repo, config)
-        self.roots = (scope.skills_root + "/", scope.attic_root + "/")
+        self.roots = tuple(root + "/" for root in scope.scan_roots)
         self.literal = plain_roots(self.roots)
-        self.folders = SkillFolders(self.reader, (scope.skills_root, scope.attic_root))
-        self.prefetch.watch((scope.skills_root, scope.attic_root))
+        self.folders = SkillFolders(self.reader, scope.scan_roots)
+        self.prefetch.watch(scope.scan_roots, nested=not scope.layout.flat)
         return scope
 
     def _check(
         self, record: LogRecord, event: Event | None, files: tuple[FileChange, ...], *, agent: bool, governed: bool,
         merge: bool,
-    ) -> None:
+    ) -> Event | None:
+        """Check one commit; the event it records (a maintainer's GitHub squash: the one it stands for)."""
         assert self.config is not None and self.scope is not None
         commit = record.commit
         if event is not None:
@@ -298,9 +305,23 @@ class _Run:
             merge=merge,
             committer_email=record.committer_email,
         )
+        squashed = github_squash_message(change, record.message, self.scope) if event is not None and not merge else None
+        if squashed is not None:
+            from skillgit.events import event_from_commit
+
+            event = event_from_commit(commit, record.parents, record.author_name, record.author_email, record.time, squashed,
+                                      record.committer_email)
+            change = dataclasses.replace(change, message=event.message)
         for violation in self.check_change(change, self.config):
             self.violations.append(violation if violation.commit else dataclasses.replace(violation, commit=commit))
+        return event
 
+
+    def _has_skill(self, commit: str, files: tuple[FileChange, ...]) -> Callable[[str], bool]:
+        """`folder` → a SKILL.md is there before or after `commit` (the commit the walk is at)."""
+        touched = {f.path for f in files}
+        after = self.tree_files(self.reader, commit, self.folders)
+        return lambda folder: f"{folder}/SKILL.md" in touched or bool(after(f"{folder}/SKILL.md"))
 
     def _files_at(self, rev: str, prefix: str) -> Mapping[str, str]:
         """`Change.files_at`: the files at or under `prefix` in commit `rev` (a few commits' listings kept)."""
