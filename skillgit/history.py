@@ -150,7 +150,8 @@ def _location(ws: Workspace, folder: str) -> str:
 
 def _renamed_from(ws: Workspace, first: LogRecord, name: str, folders: Sequence[str]) -> tuple[str, list[str]] | None:
     """(old name, its folders) when the oldest commit of a skill's history created it by renaming another:
-    a `rename` event, or (before adoption) a commit that moved a skill's folder to this one (`git mv`)."""
+    a `rename` event, or (before adoption) a commit that moved a skill's folder to this one (`git mv`); or
+    its own name and older folder when a commit moved it between category folders or roots."""
     event = _event(first)
     added = [c for c in first.files if c.status == "A" and any(c.path == f"{f}/{SKILL_FILE}" for f in folders)]
     if not added:
@@ -161,7 +162,11 @@ def _renamed_from(ws: Workspace, first: LogRecord, name: str, folders: Sequence[
     old = event.renamed_from if event.kind == "rename" and event.skill == name else None
     for folder in gone:
         place = ws.layout.place(f"{folder}/{SKILL_FILE}")
-        if place is None or place.name == name:
+        if place is None or folder in folders:
+            continue
+        if place.name == name:  # moved to another category folder or root, same name
+            if event.kind in (None, "manual") and _same_files(first, folder, new_folder):
+                return name, list(dict.fromkeys([folder, ws.layout.new_dir(name, ATTIC)]))
             continue
         if (old is not None and place.name == old) or (old is None and event.kind is None and _same_files(first, folder, new_folder)):
             return place.name, list(dict.fromkeys([folder, ws.layout.new_dir(place.name, ATTIC)]))

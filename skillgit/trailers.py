@@ -279,8 +279,9 @@ def format_message(title: str, trailers: list[tuple[str, str]], body: str = "") 
                 f"commit body line {number}: `{match.group(1)}:` is a governed trailer key; "
                 "governed keys may only appear in the final trailer block. Reword the body."
             )
-    if _GOVERNED_LINE.match(title):
-        raise TrailerError("commit title starts with a governed trailer key; reword the title.")
+    match = _GOVERNED_LINE.match(title)
+    if match and canonical_key(match.group(1)):  # (`skill-creator: …` is a skill's name, not a key)
+        raise TrailerError(f"commit title starts with the governed trailer key `{match.group(1)}:`; reword the title.")
     block = []
     for key, value in trailers:
         canon = canonical_key(key) or key

@@ -152,7 +152,7 @@ class Workspace:
     def adoption(self, rev: str = "HEAD") -> Event | None:
         """The `init` event that started skillgit's management of the history of `rev`: the oldest one a
         maintainer made (None: never initialised)."""
-        if self.repo.head() is None:
+        if rev == "HEAD" and self.repo.head() is None:
             return None
         key = self.repo.resolve(rev)
         if key not in self._adoptions:

@@ -143,8 +143,8 @@ def test_eval_compare_shows_per_version_pass_rates_that_match_a_hand_count(sg, m
     assert rows[v1]["versions"] == ["v1"] and rows[v2]["versions"] == ["v2"]  # evals.yaml alone makes no version
     text = sg(repo, "eval", "compare", "social").out.splitlines()
     assert text[0] == "social: 2 case(s) from skills/social/evals/evals.yaml, 5 session(s) replayed"
-    assert text[2].split() == ["v1,v2", v1[:7], "3", "5", "3", "0.60"]
-    assert text[3].split() == ["v3", v2[:7], "2", "3", "3", "1.00"]
+    assert text[2].split() == ["v1", v1[:7], "3", "5", "3", "0.60"]
+    assert text[3].split() == ["v2", v2[:7], "2", "3", "3", "1.00"]
 
 
 def test_eval_compare_without_an_evals_file_exits_2(sg, managed_repo: Path) -> None:

@@ -162,3 +162,95 @@ def test_validate_finds_skills_under_glob_roots_and_marks_the_baseline(empty_rep
     result = skillgit(empty_repo, "validate")
     assert result.returncode == 0, result.stdout
     assert "3 files" in result.stdout and "baseline" in result.stdout
+
+
+# -- hooks next to other hook managers -------------------------------------------------------------
+
+
+def pre_commit_framework(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    import sys
+
+    config = repo / ".pre-commit-config.yaml"
+    if not config.exists():
+        config.write_text("repos:\n- repo: local\n  hooks:\n  - id: noop\n    name: noop\n    entry: 'true'\n    language: system\n"
+                          "    always_run: true\n")
+        git(repo, "add", ".pre-commit-config.yaml")
+        git(repo, "commit", "-q", "--no-verify", "-m", "Use pre-commit")
+    return subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=repo, capture_output=True, text=True, check=False)
+
+
+@pytest.mark.parametrize("order", ["skillgit-first", "pre-commit-first"])
+def test_the_hooks_coexist_with_the_pre_commit_framework_in_either_order(empty_repo: Path, order: str) -> None:
+    shape = SHAPES[0]
+    repo = build(empty_repo, shape)
+    assert skillgit(repo, "init").returncode == 0
+    steps = [lambda: skillgit(repo, "hooks", "install"), lambda: pre_commit_framework(repo, "install")]
+    for step in steps if order == "skillgit-first" else steps[::-1]:
+        result = step()
+        assert result.returncode == 0, result.stdout + result.stderr
+    hooks = repo / ".git" / "hooks"
+    assert "pre-commit" in (hooks / "pre-commit").read_text()  # the framework's own script stays in place
+    append(repo / shape.dirs["alpha"] / "SKILL.md", "\nMore.\n")
+    git(repo, "add", "-A")
+    result = commit(repo, "alpha: more\n")
+    assert result.returncode == 0, result.stderr
+    assert dict(trailers_of(repo))["Skill-Event"] == "manual"  # skillgit's commit-msg ran
+    path = repo / shape.dirs["beta"] / "SKILL.md"
+    path.write_text(path.read_text().replace("name: beta", "name: Beta_Two"))
+    git(repo, "add", "-A")
+    refused = commit(repo, "beta: bad name\n")
+    assert refused.returncode == 1 and "SG007" in refused.stderr  # skillgit's pre-commit ran too
+    git(repo, "checkout", "-q", "HEAD", "--", ".")
+    assert skillgit(repo, "hooks", "uninstall").returncode == 0
+    left = sorted(p.name for p in hooks.iterdir() if not p.name.endswith(".sample"))
+    assert not [name for name in left if name.endswith((".legacy", ".local"))], left
+
+
+def test_a_tracked_hooks_folder_gets_shims_without_an_interpreter_path_and_a_note(empty_repo: Path) -> None:
+    repo = build(empty_repo, SHAPES[0])
+    (repo / ".githooks").mkdir()
+    (repo / ".githooks" / "README").write_text("Team hooks.\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "Team hooks folder")
+    git(repo, "config", "core.hooksPath", ".githooks")
+    assert skillgit(repo, "init").returncode == 0
+    result = skillgit(repo, "hooks", "install")
+    assert result.returncode == 0 and "lies in the work tree" in result.stderr
+    shim = (repo / ".githooks" / "pre-commit").read_text()
+    assert "python=" not in shim and "/.venv/" not in shim and "skillgit hook pre-commit" in shim
+
+
+def test_a_hook_without_skillgit_says_what_is_missing(hooked: tuple[Path, Shape]) -> None:
+    from skillgit.policy.install import install
+
+    repo, shape = hooked
+    install(repo, python="/nonexistent/python")
+    append(repo / shape.dirs["alpha"] / "SKILL.md", "\nMore.\n")
+    git(repo, "add", "-A")
+    env = {"PATH": "/usr/bin:/bin"}
+    result = commit(repo, "alpha: more\n", env=env)
+    assert result.returncode != 0
+    assert "skillgit is not installed here" in result.stderr and "not found" not in result.stderr
+
+
+def test_a_title_may_start_with_a_skill_name_that_begins_with_skill(hooked: tuple[Path, Shape]) -> None:
+    repo, shape = hooked
+    append(repo / shape.dirs["alpha"] / "SKILL.md", "\nMore.\n")
+    result = skillgit(repo, "record", "alpha", "-m", "skill-alpha: more detail")
+    assert result.returncode == 0, result.stderr
+    assert git(repo, "log", "-1", "--format=%s").strip() == "skill-alpha: more detail"
+
+
+def test_an_event_command_says_that_the_repositorys_own_pre_commit_hook_did_not_run(hooked: tuple[Path, Shape]) -> None:
+    repo, shape = hooked
+    own = repo / ".git" / "hooks" / "pre-commit.local"
+    own.write_text("#!/bin/sh\nexit 0\n")
+    own.chmod(0o755)
+    append(repo / shape.dirs["alpha"] / "SKILL.md", "\nMore.\n")
+    result = skillgit(repo, "record", "alpha", "-m", "alpha: more")
+    assert result.returncode == 0, result.stderr
+    assert "pre-commit.local) did not run" in result.stderr
+    quiet = skillgit(repo, "hooks", "uninstall")
+    assert quiet.returncode == 0
+    append(repo / shape.dirs["alpha"] / "SKILL.md", "\nAgain.\n")
+    assert "did not run" in skillgit(repo, "record", "alpha").stderr  # restored as the repository's pre-commit

@@ -20,7 +20,9 @@ def _ws(ctx: click.Context, directory: Path | None) -> Any:
     return Workspace.open(where(ctx, directory))
 
 
-def _done(result: Any, as_json: bool) -> None:
+def _done(result: Any, as_json: bool, base: Path | None = None) -> None:
+    if base is not None and result.made:
+        result = _with_hook_note(result, base)
     if as_json:
         click.echo(json.dumps({"commit": result.commit, "event": result.event, "skill": result.skill, "summary": result.summary,
                                **({"notes": list(result.notes)} if result.notes else {}),
@@ -31,6 +33,23 @@ def _done(result: Any, as_json: bool) -> None:
         click.echo(result.summary)
     for note in result.notes:
         click.echo(f"skillgit: note: {note}", err=True)
+
+
+def _with_hook_note(result: Any, base: Path) -> Any:
+    """The result with a note when the repository has its own pre-commit hook, which an event command's
+    commit (made with git's plumbing) does not run."""
+    import dataclasses
+
+    from skillgit.git import Repo
+    from skillgit.policy.install import skipped_hooks
+
+    found = skipped_hooks(Repo.discover(base))
+    if not found:
+        return result
+    note = (f"the repository's own pre-commit hook ({', '.join(str(p) for p in found)}) did not run on {result.commit[:12]}: "
+            "skillgit's event commands commit through git's plumbing and run skillgit's checks only; run that hook "
+            "yourself if it matters (the pre-commit framework: `pre-commit run --from-ref HEAD~1 --to-ref HEAD`)")
+    return dataclasses.replace(result, notes=(*result.notes, note))
 
 
 @click.command()
@@ -95,7 +114,7 @@ def create(ctx: click.Context, name: str, expected: str, source: Path | None, de
 
     result = operations.create(_ws(ctx, directory), name, expected=expected, source=source, description=description,
                                origin=origin, eval_summary=eval_summary, message=message)
-    _done(result, as_json)
+    _done(result, as_json, where(ctx, directory))
 
 
 @click.command()
@@ -135,11 +154,11 @@ def refine(ctx: click.Context, name: str, expected: str, source: Path | None, ev
             raise click.UsageError("--gate writes the commit message itself (it records the eval result); drop -m.")
         outcome = gated_refine(_ws(ctx, directory), name, expected=expected, source=source, score_delta=score_delta,
                                parent_event=parent_event)
-        _done(outcome.result, as_json)
+        _done(outcome.result, as_json, where(ctx, directory))
         return outcome.exit_code
     result = operations.refine(_ws(ctx, directory), name, expected=expected, source=source, eval_summary=eval_summary,
                                score_delta=score_delta, parent_event=parent_event, message=message)
-    _done(result, as_json)
+    _done(result, as_json, where(ctx, directory))
     return 0
 
 
@@ -159,7 +178,7 @@ def retire(ctx: click.Context, name: str, reason: str | None, message: str | Non
     """
     from skillgit import operations
 
-    _done(operations.retire(_ws(ctx, directory), name, reason=reason, message=message), as_json)
+    _done(operations.retire(_ws(ctx, directory), name, reason=reason, message=message), as_json, where(ctx, directory))
 
 
 @click.command()
@@ -178,7 +197,7 @@ def revive(ctx: click.Context, name: str, reason: str | None, message: str | Non
     """
     from skillgit import operations
 
-    _done(operations.revive(_ws(ctx, directory), name, reason=reason, message=message), as_json)
+    _done(operations.revive(_ws(ctx, directory), name, reason=reason, message=message), as_json, where(ctx, directory))
 
 
 @click.command()
@@ -200,7 +219,7 @@ def record(ctx: click.Context, names: tuple[str, ...], message: str | None, as_j
     """
     from skillgit import operations
 
-    _done(operations.record(_ws(ctx, directory), names, message=message), as_json)
+    _done(operations.record(_ws(ctx, directory), names, message=message), as_json, where(ctx, directory))
 
 
 @click.command("mv")
@@ -225,7 +244,7 @@ def mv(ctx: click.Context, old: str, new: str, folder: str | None, message: str 
     """
     from skillgit import operations
 
-    _done(operations.rename(_ws(ctx, directory), old, new, folder=folder, message=message), as_json)
+    _done(operations.rename(_ws(ctx, directory), old, new, folder=folder, message=message), as_json, where(ctx, directory))
 
 
 @click.command()
@@ -267,7 +286,7 @@ def rollback(ctx: click.Context, name: str, to: str, reason: str | None, dry_run
             click.echo(f"  {key}: {value}")
         click.echo(diff, nl=False)
         return
-    _done(operations.rollback(ws, name, to=to, reason=reason, message=message), as_json)
+    _done(operations.rollback(ws, name, to=to, reason=reason, message=message), as_json, where(ctx, directory))
 
 
 COMMANDS = [init, create, refine, retire, revive, record, mv, rollback]

@@ -106,7 +106,10 @@ def hooks() -> None:
 def hooks_install(ctx: click.Context, directory: Path | None) -> None:
     """Write the pre-commit, prepare-commit-msg and commit-msg shims where git looks for hooks (honours core.hooksPath).
 
-    An existing hook that is not skillgit's is renamed <name>.local and runs first. Idempotent.
+    An existing hook that is not skillgit's is renamed <name>.local and runs first; next to the
+    pre-commit framework's hook the shim is written as <name>.legacy, which pre-commit runs first (in
+    either order of installing them). In a hooks folder git tracks (husky, a committed
+    core.hooksPath) the shims name no interpreter path, and install says so. Idempotent.
 
     \b
     Example:
@@ -114,9 +117,13 @@ def hooks_install(ctx: click.Context, directory: Path | None) -> None:
     """
     from skillgit.policy.install import install
 
-    for hook in install(where(ctx, directory)):
-        note = f" (kept the old hook as {hook.name}.local; it runs first)" if hook.action == "chained" else ""
+    done, notes = install(where(ctx, directory))
+    for hook in done:
+        note = {"chained": f" (kept the old hook as {hook.name}.local; it runs first)",
+                "beside-pre-commit": " (the pre-commit framework's hook runs it first)"}.get(hook.action, "")
         click.echo(f"{hook.action} {hook.path}{note}")
+    for note in notes:
+        click.echo(f"skillgit: note: {note}", err=True)
 
 
 @hooks.command("uninstall")
