@@ -222,3 +222,14 @@ def test_one_check_of_sg007_can_be_turned_off_alone(empty_repo: Path) -> None:
     git(empty_repo, "add", "-A")
     result = commit(empty_repo, "beta: too long\n")
     assert result.returncode == 1 and "SG007" in result.stderr
+
+
+def test_import_journal_finds_the_journal_under_the_skill_roots(empty_repo: Path) -> None:
+    shape = SHAPES[2]
+    build(empty_repo, shape)
+    assert skillgit(empty_repo, "init").returncode == 0
+    journal = empty_repo / "plugins" / "docs" / "skills" / "_journal.md"
+    journal.write_text("## 2026-01-02T10:00:00Z refine alpha\n\nTightened the steps.\n")
+    result = skillgit(empty_repo, "import-journal", "--json")
+    assert result.returncode == 0, result.stderr
+    assert isinstance(json.loads(result.stdout), list)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -16,7 +17,8 @@ from skillgit.cli import json_option, repo_option, where
 @repo_option
 @click.pass_context
 def import_journal(ctx: click.Context, path: Path | None, as_json: bool, directory: Path | None) -> None:
-    """Read a yoyo-style journal (default: paths.journal, skills/_journal.md) and report its events.
+    """Read a yoyo-style journal (default: paths.journal, skills/_journal.md; else the one `_journal.md`
+    under the skill roots) and report its events.
 
     History is never rewritten: the report says what each stanza is as a skillgit event, whether
     its prediction is checkable, and what the rules would have flagged.
@@ -30,7 +32,10 @@ def import_journal(ctx: click.Context, path: Path | None, as_json: bool, directo
 
     base = where(ctx, directory)
     if path is None:
-        path = base / Config.load(base).paths.journal
+        config = Config.load(base)
+        path = base / config.paths.journal
+        if not path.exists():
+            path = _found_journal(base, config, path)
     elif not path.is_absolute():
         path = base / path
     entries = read_journal(path)
@@ -44,6 +49,21 @@ def import_journal(ctx: click.Context, path: Path | None, as_json: bool, directo
         click.echo(f"  {e.id}  {e.ts or '-':<22} {e.event or '?' + e.type:<16} {e.skill or '-'}")
         for problem in e.problems:
             click.echo(f"      ! {problem}")
+
+
+def _found_journal(base: Path, config: Any, configured: Path) -> Path:
+    """The one `_journal.md` under the skill roots, when paths.journal names no file."""
+    tops: list[str] = list(config.layout.active_scan_roots)
+    found: list[Path] = sorted({p for top in tops for p in (base / top).rglob("_journal.md") if p.is_file()})
+    if len(found) == 1:
+        return found[0]
+    from skillgit.errors import UsageError
+
+    if found:
+        shown = ", ".join(str(p.relative_to(base)) for p in found[:5])
+        raise UsageError(f"{configured.relative_to(base)} does not exist and the skill roots hold several journals ({shown}); "
+                         "pass the one to read: `skillgit import-journal PATH`.")
+    return configured  # read_journal says it is missing, with the fix
 
 
 COMMANDS = [import_journal]
