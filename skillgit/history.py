@@ -389,6 +389,9 @@ def journal(
     if skill:
         check_skill_name(skill)
         events = [e for e in events if e.about(skill) or (e.revert_of and _reverts_skill(ws, e, skill))]
+        if not events and not since and ws.locate(skill) is None:
+            known = ", ".join(sorted({e.name for e in ws.skills()})[:10]) or "none"
+            raise UsageError(f"--skill {skill}: no skill of that name, now or in any event; skills: {known}.")
     if kinds:
         events = [e for e in events if e.kind in kinds]
     return events[:limit] if limit else events

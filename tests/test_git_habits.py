@@ -254,3 +254,10 @@ def test_an_event_command_says_that_the_repositorys_own_pre_commit_hook_did_not_
     assert quiet.returncode == 0
     append(repo / shape.dirs["alpha"] / "SKILL.md", "\nAgain.\n")
     assert "did not run" in skillgit(repo, "record", "alpha").stderr  # restored as the repository's pre-commit
+
+
+def test_an_unknown_skill_filter_is_an_error(hooked: tuple[Path, Shape]) -> None:
+    repo, _shape = hooked
+    result = skillgit(repo, "journal", "--skill", "alpah")
+    assert result.returncode == 2 and "alpah" in result.stderr and "alpha" in result.stderr
+    assert skillgit(repo, "journal", "--skill", "alpha").returncode == 0
