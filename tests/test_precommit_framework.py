@@ -50,7 +50,7 @@ def framework_repo(empty_repo: Path, tmp_path: Path) -> Path:
     hook_repo.mkdir()
     git(hook_repo, "init", "-q", "-b", "main")
     text = (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8").replace("language: python", "language: system")
-    assert text.count("entry: skillgit hook ") == 2
+    assert text.count("entry: skillgit hook ") == 3
     text = text.replace("entry: skillgit hook ", f"entry: {shlex.quote(sys.executable)} -m skillgit hook ")
     (hook_repo / ".pre-commit-hooks.yaml").write_text(text, encoding="utf-8")
     git(hook_repo, "add", "-A")
@@ -118,6 +118,8 @@ def test_the_validate_hook_lints_skill_files_in_a_repository_skillgit_does_not_m
     hook_repo.mkdir()
     git(hook_repo, "init", "-q", "-b", "main")
     text = (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8").replace("language: python", "language: system")
+    assert text.count("entry: skillgit validate") == 1
+    text = text.replace("entry: skillgit validate", f"entry: {shlex.quote(sys.executable)} -m skillgit validate")
     (hook_repo / ".pre-commit-hooks.yaml").write_text(text, encoding="utf-8")
     git(hook_repo, "add", "-A")
     git(hook_repo, "commit", "-q", "-m", "manifest")
