@@ -97,6 +97,18 @@ def test_init_writes_the_layout_it_found_and_status_lists_every_skill(shaped: tu
     assert {s["name"]: s["path"] for s in status["skills"]} == {n: f"{d}/SKILL.md" for n, d in shape.dirs.items()}
 
 
+def test_the_history_from_before_init_is_no_journal_but_holds_the_versions(shaped: tuple[Path, Shape]) -> None:
+    repo, shape = shaped  # the upstream history has an edit of alpha and a `git revert` of it
+    assert skillgit(repo, "init").returncode == 0
+    journal = json.loads(skillgit(repo, "journal", "--json").stdout)
+    assert [e["event"] for e in journal] == ["init"]
+    assert json.loads(skillgit(repo, "status", "--json").stdout)["events"] == 1
+    versions = json.loads(skillgit(repo, "versions", "alpha", "--json").stdout)
+    assert [(v["version"], v["same_as"], v["adopted"]) for v in versions] == [("v1", None, False), ("v2", None, False),
+                                                                              ("v3", "v1", False)]
+    assert [v["event"] for v in versions] == ["commit", "commit", "commit"]
+
+
 def test_a_plain_commit_of_one_skill_in_any_layout_gets_manual_trailers(shaped: tuple[Path, Shape]) -> None:
     repo, shape = shaped
     assert skillgit(repo, "init").returncode == 0
