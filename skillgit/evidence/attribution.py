@@ -138,7 +138,7 @@ class Catalog:
         self.entries = {e.name: e for e in ws.skills(rev)}
         self.skills: dict[str, Skill | None] = {}
         for name, entry in self.entries.items():
-            path = f"{ws.dir_for(name, entry.location)}/SKILL.md"
+            path = f"{entry.dir}/SKILL.md"
             try:
                 self.skills[name] = parse_skill(ws.repo.blob(entry.blob), path)
             except SkillFileError:
