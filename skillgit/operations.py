@@ -295,8 +295,10 @@ def refine(
     agent: bool = False,
     expect_head: str | None = None,
     message: str | None = None,
+    body: str = "",
 ) -> Result:
-    """Commit one skill's edit (the work tree's, or --from FILE) as a `refine` event."""
+    """Commit one skill's edit (the work tree's, or --from FILE) as a `refine` event (`message`: a
+    `-m` message; `body`: prose added to the message body, such as the eval gate's counts)."""
     ws.require_committable(f"refine {name}")
     entry = ws.require(name)
     directory = ws.skill_dir(name)
@@ -328,10 +330,10 @@ def refine(
             trailers.append((key, value))
     if trigger:
         trailers.insert(0, (T.TRIGGER, trigger))
-    title, body = message_parts(message, title_for("refine", name))
+    title, text = message_parts(message, title_for("refine", name))
     commit = ws.commit_event(
         "refine", skill=name, trailers=trailers, edits=edits, sync=[directory], worktree=worktree, agent=agent,
-        expect_head=expect_head, title=title, body=body,
+        expect_head=expect_head, title=title, body="\n\n".join(p for p in (text, body) if p),
     )
     return Result(commit, "refine", name, f"refined {directory}")
 

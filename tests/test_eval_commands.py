@@ -28,28 +28,48 @@ def eval_run(sg, repo: Path, *extra: str):  # type: ignore[no-untyped-def]
 # -- eval run -----------------------------------------------------------------------------------
 
 
-def test_eval_run_reports_each_train_case_and_the_holdout_score(sg, managed_repo: Path) -> None:
+def test_eval_run_reports_each_train_case_with_its_rate_and_the_holdout_score_with_intervals(sg, managed_repo: Path) -> None:
     add_evals(sg, managed_repo, quality=1, holdout_quality=1)
     result = eval_run(sg, managed_repo)
     assert result.code == 1
     lines = result.out.splitlines()
+    assert lines[0].endswith("), 4 run(s) per case")
     assert lines[1:] == [
-        "  pass  easy: pass",
-        "  fail  medium: FAIL (outcome: outcome failure, want success)",
-        "  fail  hard: FAIL (outcome: outcome failure, want success)",
-        "train: 1/3 passed",
-        "holdout: 1/5 passed, score 0.2 (pass share), min_pass 0.6 — below min_pass",
+        "  pass  easy: 4/4 passed, rate 1.00 [0.51,1.00]",
+        "  fail  medium: 0/4 passed, rate 0.00 [0.00,0.49] (outcome: outcome failure, want success)",
+        "  fail  hard: 0/4 passed, rate 0.00 [0.00,0.49] (outcome: outcome failure, want success)",
+        "train: 1/3 cases passed every run, 4/12 runs passed",
+        "holdout: 4/20 runs passed, score 0.2 [0.07,0.33] (pass share, 5 cases × 4), min_pass 0.6 — below min_pass",
     ]
 
 
-def test_eval_run_exits_0_when_every_case_passes_and_the_holdout_reaches_min_pass(sg, managed_repo: Path) -> None:
+def test_eval_run_exits_0_when_every_run_passes_and_the_holdout_reaches_min_pass(sg, managed_repo: Path) -> None:
     add_evals(sg, managed_repo, quality=3, holdout_quality=3)
-    result = eval_run(sg, managed_repo, "--json")
+    result = eval_run(sg, managed_repo, "--json", "--trials", "2")
     assert result.code == 0, result
     data = json.loads(result.out)
-    assert [(c["case"], c["status"]) for c in data["train"]] == [("easy", "pass"), ("medium", "pass"), ("hard", "pass")]
-    assert data["holdout"] == {"n": 5, "passed": 4, "runner_errors": 0, "score": 0.8, "min_pass": 0.6,
-                               "scale": "pass share 0-1", "ok": True}
+    assert [(c["case"], c["status"], c["passed"], c["runs"]) for c in data["train"]] == [
+        ("easy", "pass", 2, 2), ("medium", "pass", 2, 2), ("hard", "pass", 2, 2)]
+    assert data["train"][0]["interval"] == [0.3424, 1.0]
+    holdout = data["holdout"]
+    assert {k: holdout[k] for k in ("n", "trials", "passed", "runs", "runner_errors", "score", "min_pass", "ok")} == {
+        "n": 5, "trials": 2, "passed": 8, "runs": 10, "runner_errors": 0, "score": 0.8, "min_pass": 0.6, "ok": True}
+
+
+def test_eval_run_fills_the_run_cache_the_gate_reads_for_the_champion(sg, managed_repo: Path, tmp_path: Path) -> None:
+    add_evals(sg, managed_repo, quality=1, holdout_quality=1)
+    assert eval_run(sg, managed_repo, "--trials", "8").code == 1
+    cache = json.loads(sg(managed_repo, "eval", "cache", "--json").out)
+    assert (cache["runs"], cache["versions"], cache["cases"]) == (64, 1, 8)
+    cand = candidate(managed_repo, tmp_path, quality=2, holdout_quality=2)
+    result = sg(managed_repo, "promote", "social", "--candidate", str(cand), "--expected", EXPECTED, "--runner", RUNNER,
+                "--json")
+    assert result.code == 0, result
+    data = json.loads(result.out)
+    # 64 runs cached; the holdout's champion gets 4 fresh runs a case, the candidate 4 runs a case.
+    assert (data["cached_champion_runs"], data["runs"]) == (64, 20 + 32)
+    cleared = json.loads(sg(managed_repo, "eval", "cache", "--clear", "--json").out)
+    assert (cleared["cleared"], cleared["runs"]) == (84, 0)
 
 
 def test_eval_run_takes_a_candidate_file_or_an_earlier_version(sg, managed_repo: Path, tmp_path: Path) -> None:
@@ -165,13 +185,16 @@ def test_eval_ledger_lists_every_gate_decision_from_git_history(sg, managed_repo
     before = snapshot(repo)
     data = json.loads(sg(repo, "eval", "ledger", "social", "--json").out)
     assert [(d["decision"], d["event"]) for d in data] == [("accepted", "refine"), ("rejected", "refused")]
-    assert data[0]["figures"] == {"train": {"better": 1, "worse": 0, "tie": 2},
-                                  "holdout": {"champion": 0.2, "challenger": 0.6, "delta": 0.4, "n": 5, "margin": 0.05}}
-    assert data[1]["summary"] == "train 1 better 0 worse 2 tie; holdout 0.6->0.2 n=5 margin 0.05"
-    assert data[1]["reason"].startswith("holdout 0.6->0.2 n=5: delta -0.4 < margin 0.05")
+    assert data[0]["figures"] == {
+        "train": {"state": "ok", "n": 3, "trials": 4, "figures": None},
+        "holdout": {"champion": 0.2, "challenger": 0.6, "delta": 0.4, "interval": [0.15, 0.65], "n": 5, "trials": 4},
+        "runs": 64}
+    # The promoted candidate is the new champion, with no cached runs: 32 runs of each version.
+    assert data[1]["summary"] == "train ok n=3×4; holdout 0.60->0.20 -0.40 [-0.65,-0.15] n=5×4; runs 64"
+    assert data[1]["reason"] == "holdout 0.60->0.20 -0.40 [-0.65,-0.15] n=5×4: the interval is below min_effect 0.15"
     assert [d["commit"] for d in reversed(data)] == git(repo, "log", "-2", "--format=%H").split()
     text = sg(repo, "eval", "ledger", "social").out.splitlines()
-    assert "accepted" in text[0] and "rejected" in text[1] and text[2].strip().startswith("reason: holdout 0.6->0.2")
+    assert "accepted" in text[0] and "rejected" in text[1] and text[2].strip().startswith("reason: holdout 0.60->0.20")
     assert snapshot(repo) == before
 
 

@@ -1,5 +1,7 @@
-"""The gate as a function: train A/B, the holdout bake-off (margin, ties, min_pass, min_blocker), and
-what a proposer may see. Scripted runner: tests/samples/evals/runner_quality.py."""
+"""The gate as a function: rounds of repeated runs, the train guard and the holdout confirmation
+(margin, min_effect, min_pass, min_blocker), the run cache, the budget, and what a proposer may see.
+Scripted runner: tests/samples/evals/runner_quality.py (deterministic: a case passes on every run
+or on none)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from gate_helpers import (
     EVAL_DIR,
     EVALS,
     JUDGE,
+    PY,
     RUNNER,
     add_evals,
     head_skill,
@@ -20,88 +23,97 @@ from gate_helpers import (
 )
 
 from skillgit.config import Config
-from skillgit.errors import SealMismatch
-from skillgit.evals.gate import compare, gate, proposer_view
+from skillgit.errors import SealMismatch, UsageError
+from skillgit.evals.cache import FILE, RunCache
+from skillgit.evals.gate import gate, proposer_view
 from skillgit.evals.material import NoEvals, NoRunner, SkillMaterial
-from skillgit.evals.model import CaseResult
-from skillgit.evals.summary import EvalSummary
 from skillgit.workspace import Workspace
 
 CANARY = "CANARY-7f3a9c21"
 
 
-def run_gate(repo: Path, config: Config | None = None, runner: str | None = RUNNER, **markers: int):  # type: ignore[no-untyped-def]
+def run_gate(repo: Path, config: Config | None = None, runner: str | None = RUNNER, budget: int | None = None,
+             **markers: int):  # type: ignore[no-untyped-def]
     ws = Workspace.open(repo)
-    return gate(ws, "social", with_markers(head_skill(repo), **markers), runner=runner, config=config)
+    return gate(ws, "social", with_markers(head_skill(repo), **markers), runner=runner, config=config, budget=budget)
 
 
-@pytest.mark.parametrize("champion, challenger, verdict", [
-    (CaseResult("c", False), CaseResult("c", True), "better"),
-    (CaseResult("c", True), CaseResult("c", False), "worse"),
-    (CaseResult("c", True), CaseResult("c", True), "tie"),
-    (CaseResult("c", False), CaseResult("c", False, error="runner crashed"), "tie"),
-])
-def test_a_train_case_is_better_worse_or_tied_by_pass_and_fail(champion: CaseResult, challenger: CaseResult,
-                                                              verdict: str) -> None:
-    assert compare(champion, challenger) == verdict
+def counting_runner(log: Path) -> str:
+    """The scripted runner, logging `<version> <case>` per run to `log`."""
+    return f"{PY} {EVALS / 'runner_logging.py'} {log}"
 
 
-def test_a_real_improvement_is_accepted_with_train_and_holdout_figures(sg, managed_repo: Path) -> None:
+def test_a_deterministic_runner_gets_its_decision_in_the_first_round(sg, managed_repo: Path) -> None:
     add_evals(sg, managed_repo, quality=1, holdout_quality=1)
     before = snapshot(managed_repo)
     result = run_gate(managed_repo, quality=2, holdout_quality=2)
-    assert result.accepted and result.reason is None
-    assert [(c.case_id, c.verdict) for c in result.train] == [("easy", "tie"), ("medium", "better"), ("hard", "tie")]
-    assert result.summary == EvalSummary(1, 0, 2, 0.2, 0.6, 5, 0.05)
-    assert result.summary.format() == "train 1 better 0 worse 2 tie; holdout 0.2->0.6 n=5 margin 0.05"
-    assert snapshot(managed_repo) == before  # the gate itself never writes
+    assert result.accepted and result.reason is None, result.lines()
+    # One round: 3 train + 5 holdout cases, 4 runs each on the candidate and on the (uncached) champion.
+    assert (result.looks, result.runs, result.cached) == (1, 64, 0)
+    assert result.summary.format() == "train ok n=3×4; holdout 0.20->0.60 +0.40 [+0.15,+0.65] n=5×4; runs 64"
+    assert [(c.case, c.champion.total, c.candidate.total) for c in result.counts.cases if c.part == "train"] == [
+        ("easy", 4, 4), ("medium", 0, 4), ("hard", 0, 0)]
+    assert snapshot(managed_repo) == before  # the gate itself never writes to the work tree
 
 
-def test_better_on_train_but_worse_on_holdout_is_rejected_with_both_figures(sg, managed_repo: Path) -> None:
+def test_better_on_train_but_worse_on_holdout_is_rejected_in_the_first_round(sg, managed_repo: Path) -> None:
     add_evals(sg, managed_repo, quality=1, holdout_quality=2)
     result = run_gate(managed_repo, quality=2, holdout_quality=1)
-    assert not result.accepted
-    assert result.summary.format() == "train 1 better 0 worse 2 tie; holdout 0.6->0.2 n=5 margin 0.05"
-    assert result.reason == "holdout 0.6->0.2 n=5: delta -0.4 < margin 0.05; challenger 0.2 < min_pass 0.6"
+    assert result.outcome == "rejected" and result.looks == 1
+    assert result.summary.format() == "train ok n=3×4; holdout 0.60->0.20 -0.40 [-0.65,-0.15] n=5×4; runs 64"
+    assert result.reason == "holdout 0.60->0.20 -0.40 [-0.65,-0.15] n=5×4: the interval is below min_effect 0.15"
 
 
-def test_a_holdout_tie_is_rejected(sg, managed_repo: Path) -> None:
+def test_a_holdout_tie_is_rejected_once_the_interval_is_below_min_effect(sg, managed_repo: Path) -> None:
     add_evals(sg, managed_repo, quality=1, holdout_quality=2)
     result = run_gate(managed_repo, quality=2, holdout_quality=2)
-    assert not result.accepted
-    assert result.holdout is not None and result.holdout.delta == 0
-    assert "a tie (delta 0); the champion keeps ties" in (result.reason or "")
+    assert result.outcome == "rejected"
+    assert result.looks == 2  # the first round's interval still reaches min_effect
+    assert result.reason == "holdout 0.60->0.60 +0.00 [-0.14,+0.14] n=5×8: the interval is below min_effect 0.15"
+    assert result.summary.format().startswith("train ok n=3×4; holdout")  # the train guard settled in round 1
 
 
-def test_a_train_tie_is_rejected_without_running_the_holdout(sg, managed_repo: Path) -> None:
-    add_evals(sg, managed_repo, quality=1)
-    result = run_gate(managed_repo, quality=1, security=9)
-    assert not result.accepted and result.holdout is None
-    assert result.summary.format() == "train 0 better 0 worse 3 tie"
-    assert result.reason == "train 0 better 0 worse 3 tie: no case improved; the gate needs 0 worse and at least 1 better"
-
-
-def test_a_train_regression_is_rejected(sg, managed_repo: Path) -> None:
+def test_a_train_regression_beyond_the_tolerance_is_rejected_whatever_the_holdout(sg, managed_repo: Path) -> None:
     add_evals(sg, managed_repo, quality=2)
     result = run_gate(managed_repo, quality=1, holdout_quality=5)
-    assert not result.accepted and result.holdout is None
-    assert result.summary.format() == "train 0 better 1 worse 2 tie"
-    assert "1 worse (medium)" in (result.reason or "")
+    assert result.outcome == "rejected"
+    assert result.reason is not None and result.reason.startswith("train 0.67->0.33 -0.33 [")
+    assert result.reason.endswith("n=3×8: worse than the tolerated regression -0.1")
+    assert result.summary.train == "worse"
 
 
-def test_the_margin_comes_from_the_lock(sg, managed_repo: Path) -> None:
+def test_a_train_only_skill_confirms_on_its_train_cases(sg, managed_repo: Path) -> None:
+    add_evals(sg, managed_repo, holdout=None, quality=1)
+    result = run_gate(managed_repo, quality=3)
+    assert result.accepted, result.lines()
+    assert result.summary.format() == "train ok 0.33->1.00 +0.67 [+0.32,+1.00] n=3×4; runs 24"
+
+
+def test_a_candidate_that_cannot_clear_the_margin_of_the_lock_runs_until_the_budget_and_is_inconclusive(
+    sg, managed_repo: Path
+) -> None:
     add_evals(sg, managed_repo, quality=1, holdout_quality=1, seal_args=("--margin", "0.5"))
-    result = run_gate(managed_repo, quality=2, holdout_quality=2)
-    assert not result.accepted
-    assert result.summary.format().endswith("holdout 0.2->0.6 n=5 margin 0.5")
-    assert "delta +0.4 < margin 0.5" in (result.reason or "")
+    result = run_gate(managed_repo, budget=150, quality=2, holdout_quality=2)
+    assert result.outcome == "inconclusive" and not result.accepted
+    # Round 1: 64 runs; then the holdout alone, 20 candidate + 20 champion runs a round.
+    assert (result.looks, result.runs) == (3, 144)
+    assert result.reason is not None
+    assert result.reason.startswith("inconclusive after 144 runs (the budget of 150 agent runs): holdout 0.20->0.60 ")
+    assert result.reason.endswith("the lower end must pass the margin 0.5, or the upper end fall below min_effect "
+                                  "0.15; not accepted")
 
 
-def test_a_challenger_under_min_pass_is_rejected_even_with_a_gain(sg, managed_repo: Path) -> None:
+def test_the_budget_must_fit_the_first_round(sg, managed_repo: Path) -> None:
+    add_evals(sg, managed_repo, quality=1, holdout_quality=1)
+    with pytest.raises(UsageError, match="does not fit the first round"):
+        run_gate(managed_repo, budget=40, quality=2, holdout_quality=2)
+
+
+def test_a_challenger_under_min_pass_is_rejected_even_with_a_significant_gain(sg, managed_repo: Path) -> None:
     add_evals(sg, managed_repo, quality=0, holdout_quality=0)
     result = run_gate(managed_repo, quality=1, holdout_quality=1)
-    assert not result.accepted
-    assert result.reason == "challenger 0.2 < min_pass 0.6"
+    assert result.outcome == "rejected"
+    assert result.reason is not None and result.reason.endswith(": challenger 0.20 < min_pass 0.6")
 
 
 def test_margin_and_min_pass_fall_back_to_the_config_when_the_lock_has_none(sg, managed_repo: Path) -> None:
@@ -112,14 +124,14 @@ def test_margin_and_min_pass_fall_back_to_the_config_when_the_lock_has_none(sg, 
     lock.write_text(json.dumps(data))
     git(managed_repo, "commit", "-q", "-am", "Lock without numbers")
     config = Config.from_text("holdout: {margin: 0.45, min_pass: 0.1}\n")
-    result = run_gate(managed_repo, config, quality=2, holdout_quality=2)
-    assert not result.accepted and "margin 0.45" in (result.reason or "")
+    result = run_gate(managed_repo, config, budget=100, quality=2, holdout_quality=2)
+    assert result.outcome == "inconclusive" and "margin 0.45" in (result.reason or "")
 
 
-def _judged_holdout(sg, repo: Path) -> Config:  # type: ignore[no-untyped-def]
+def _judged_holdout(sg, repo: Path, champion_quality: int = 5) -> Config:  # type: ignore[no-untyped-def]
     """An OrchestKit-style holdout: no graders, scored 0–10 by the rubric the lock names."""
     shutil.copy(EVALS / "rubric.json", repo / "skills/social/rubric.json")
-    add_evals(sg, repo, evals=None, holdout=None, quality=5)
+    add_evals(sg, repo, evals=None, holdout=None, quality=champion_quality)
     lines = [{"id": f"j{i}", "prompt": f"Judged task {i}.", "level": 1} for i in range(1, 4)]
     (repo / EVAL_DIR / "holdout.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
     skeleton = {"schema": "ork-holdout/1.0", "rubric": "src/skills/social/rubric.json"}
@@ -132,19 +144,70 @@ def test_a_judged_holdout_is_scored_0_to_10_with_the_locks_rubric(sg, managed_re
     config = _judged_holdout(sg, managed_repo)
     result = run_gate(managed_repo, config, quality=7)
     # rubric: correctness 0.6, security 0.4; champion 0.6*5+0.4*10 = 7.0, challenger 0.6*7+4 = 8.2
-    assert result.accepted, result.reason
-    assert result.holdout is not None and result.holdout.judged
-    assert result.train == []  # a holdout-only skill (OrchestKit's layout): the bake-off decides
-    assert result.summary.format() == "train 0 better 0 worse 0 tie; holdout 7->8.2 n=3 margin 0.5"
-    assert result.holdout.per_dimension == {"correctness": (5.0, 7.0), "security": (10.0, 10.0)}
+    assert result.accepted, result.lines()
+    assert result.assessment.train is None  # a holdout-only skill (OrchestKit's layout): the holdout decides
+    assert result.summary.format() == "holdout 7.00->8.20 +1.20 [+0.63,+1.77] n=3×4; runs 24"
+    assert [(d.name, d.champion, d.candidate) for d in result.counts.dimensions] == [("security", 10.0, 10.0)]
 
 
 def test_a_dimension_under_its_min_blocker_rejects_whatever_the_composite(sg, managed_repo: Path) -> None:
-    config = _judged_holdout(sg, managed_repo)
+    config = _judged_holdout(sg, managed_repo, champion_quality=1)
     result = run_gate(managed_repo, config, quality=10, security=3)
-    # composite 0.6*10 + 0.4*3 = 7.2: above min_pass 7, but security 3 is under its min_blocker 4
-    assert not result.accepted
-    assert "under min_blocker: security 3 < min_blocker 4" in (result.reason or "")
+    # champion 0.6*1+0.4*10 = 4.6; challenger 0.6*10 + 0.4*3 = 7.2: a clear gain over min_pass 7,
+    # but security 3 is under its min_blocker 4
+    assert result.outcome == "rejected"
+    assert (result.reason or "").endswith("under min_blocker: security 3 < min_blocker 4")
+
+
+def test_the_champions_runs_are_cached_and_served_to_the_next_decision(sg, managed_repo: Path, tmp_path: Path) -> None:
+    add_evals(sg, managed_repo, quality=1, holdout_quality=1)
+    log = tmp_path / "runs.log"
+    runner = counting_runner(log)
+    first = run_gate(managed_repo, runner=runner, quality=2, holdout_quality=2)
+    assert first.accepted and (first.runs, first.cached) == (64, 0)
+    assert (managed_repo / ".git" / "skillgit" / FILE).is_file()
+    champion = first.champion[:12]
+    assert sum(line.startswith(champion) for line in log.read_text().splitlines()) == 32
+    log.unlink()
+    second = run_gate(managed_repo, runner=runner, quality=3, holdout_quality=3)
+    assert second.accepted and second.champion == first.champion
+    assert second.cached == 32  # every champion run of the first decision, from the cache
+    # Only the holdout gets fresh champion runs (4 a case); the train cases are served entirely.
+    champion_runs = [line.split()[1] for line in log.read_text().splitlines() if line.startswith(champion)]
+    assert sorted(set(champion_runs)) == ["h1", "h2", "h3", "h4", "h5"] and len(champion_runs) == 20
+    assert second.runs == 32 + 20
+    with RunCache.open(Workspace.open(managed_repo).repo) as cache:
+        assert cache.stats()["runs"] == 52
+
+
+def test_a_changed_runner_command_does_not_reuse_the_cached_runs(sg, managed_repo: Path) -> None:
+    add_evals(sg, managed_repo, quality=1, holdout_quality=1)
+    assert run_gate(managed_repo, quality=2, holdout_quality=2).cached == 0
+    other = f"{RUNNER} --unused-flag"
+    assert run_gate(managed_repo, runner=other, quality=3, holdout_quality=3).cached == 0
+    assert run_gate(managed_repo, runner=other, quality=2, holdout_quality=2).cached == 32
+
+
+def test_runner_errors_count_as_fails_and_are_not_cached(sg, managed_repo: Path) -> None:
+    add_evals(sg, managed_repo, holdout=None, quality=1)
+    result = run_gate(managed_repo, runner=f"{PY} {EVALS / 'runner_crash.py'}", budget=60, quality=3)
+    assert result.outcome in ("rejected", "inconclusive") and result.errors == result.runs
+    with RunCache.open(Workspace.open(managed_repo).repo) as cache:
+        assert cache.stats()["runs"] == 0
+
+
+def test_a_python_callable_runner_is_not_cached(sg, managed_repo: Path) -> None:
+    from skillgit.evals.gate import CommandRunner
+
+    add_evals(sg, managed_repo, quality=1, holdout_quality=1)
+
+    def runner(cases, **kwargs):  # type: ignore[no-untyped-def]
+        return CommandRunner(RUNNER, 60.0, managed_repo)(cases, **kwargs)
+
+    ws = Workspace.open(managed_repo)
+    for _ in range(2):
+        result = gate(ws, "social", with_markers(head_skill(managed_repo), quality=2, holdout_quality=2), runner=runner)
+        assert result.accepted and result.cached == 0
 
 
 def test_a_skill_without_evals_or_holdout_has_no_gate(managed_repo: Path) -> None:
@@ -197,7 +260,9 @@ def test_a_canary_in_the_holdout_never_reaches_what_a_proposer_receives(sg, mana
     assert CANARY in (managed_repo / EVAL_DIR / "holdout.jsonl").read_text()
     for markers in ({"quality": 2, "holdout_quality": 2}, {"quality": 2, "holdout_quality": 0}):
         result = gate(ws, "social", with_markers(head_skill(managed_repo), **markers), runner=RUNNER)
-        assert result.holdout is not None  # the holdout ran, with the canary in its cases
+        assert result.assessment.holdout is not None  # the holdout ran, with the canary in its cases
         request = {"view": proposer_view(ws, "social"), "feedback": result.proposer_feedback()}
         assert CANARY not in json.dumps(request)
         assert CANARY not in json.dumps(result.to_json()) and CANARY not in "\n".join(result.lines())
+        assert CANARY not in result.counts_block()
+        assert "holdout" not in json.dumps(result.proposer_feedback()["summary"])

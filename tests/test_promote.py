@@ -27,7 +27,13 @@ def promote(sg, repo: Path, path: Path | str, *extra: str):  # type: ignore[no-u
     return sg(repo, "promote", "social", "--candidate", str(path), "--expected", EXPECTED, "--runner", RUNNER, *extra)
 
 
-def test_a_real_improvement_is_promoted_as_a_refine_with_the_summary_trailer(sg, managed_repo: Path, tmp_path: Path) -> None:
+ACCEPTED = "train ok n=3×4; holdout 0.20->0.60 +0.40 [+0.15,+0.65] n=5×4; runs 64"
+COUNTS_HEADER = "Eval counts per case, champion -> candidate (passes/runs; judge scores: sum/runs/sum of squares):"
+
+
+def test_a_real_improvement_is_promoted_as_a_refine_with_the_summary_trailer_and_the_counts(
+    sg, managed_repo: Path, tmp_path: Path
+) -> None:
     repo = managed_repo
     add_evals(sg, repo, quality=1, holdout_quality=1)
     before = git(repo, "rev-parse", f"HEAD:{SKILL}").strip()
@@ -37,16 +43,20 @@ def test_a_real_improvement_is_promoted_as_a_refine_with_the_summary_trailer(sg,
     after = git(repo, "rev-parse", f"HEAD:{SKILL}").strip()
     assert trailers_of(repo) == [
         ("Skill-Event", "refine"), ("Skill-Name", "social"), ("Skill-Version", f"{before}..{after}"),
-        ("Skill-Expected", EXPECTED),
-        ("Skill-Eval-Summary", "train 1 better 0 worse 2 tie; holdout 0.2->0.6 n=5 margin 0.05"),
+        ("Skill-Expected", EXPECTED), ("Skill-Eval-Summary", ACCEPTED),
     ]
+    body = git(repo, "log", "-1", "--format=%b")
+    assert COUNTS_HEADER in body
+    assert '  train "basics" "medium": 0/4 -> 4/4' in body
+    assert body.count("  holdout: ") == 5 and "  holdout: 0/4 -> 4/4" in body
     assert (repo / SKILL).read_bytes() == path.read_bytes()
     assert changed_files(repo) == [SKILL]
     assert git(repo, "status", "--porcelain") == ""
-    assert "accepted: train 1 better 0 worse 2 tie; holdout 0.2->0.6 n=5 margin 0.05" in result.out
+    assert f"accepted: {ACCEPTED}" in result.out
+    assert sg(repo, "verify").code == 0
 
 
-def test_better_on_train_but_worse_on_holdout_makes_a_refused_commit_with_both_figures(
+def test_better_on_train_but_worse_on_holdout_makes_a_refused_commit_with_the_numbers(
     sg, managed_repo: Path, tmp_path: Path
 ) -> None:
     repo = managed_repo
@@ -58,24 +68,39 @@ def test_better_on_train_but_worse_on_holdout_makes_a_refused_commit_with_both_f
     assert changed_files(repo) == []  # an empty commit
     assert trailers_of(repo) == [
         ("Skill-Event", "refused"), ("Skill-Name", "social"),
-        ("Skill-Reason", "holdout 0.6->0.2 n=5: delta -0.4 < margin 0.05; challenger 0.2 < min_pass 0.6"),
-        ("Skill-Eval-Summary", "train 1 better 0 worse 2 tie; holdout 0.6->0.2 n=5 margin 0.05"),
+        ("Skill-Reason", "holdout 0.60->0.20 -0.40 [-0.65,-0.15] n=5×4: the interval is below min_effect 0.15"),
+        ("Skill-Eval-Summary", "train ok n=3×4; holdout 0.60->0.20 -0.40 [-0.65,-0.15] n=5×4; runs 64"),
     ]
     assert (repo / SKILL).read_bytes() == skill_before
     body = git(repo, "log", "-1", "--format=%b")
-    assert "train medium: better" in body
-    assert "holdout n=5: champion 0.6, challenger 0.2, delta -0.4, margin 0.05, min_pass 0.6" in body
+    assert body.startswith("The eval gate rejected candidate ")
+    assert '  train "basics" "medium": 0/4 -> 4/4' in body and "  holdout: 4/4 -> 0/4" in body
+    assert sg(repo, "verify").code == 0
 
 
-@pytest.mark.parametrize("markers, reason", [
-    ({"quality": 2, "holdout_quality": 2}, "holdout 0.6->0.6 n=5: a tie (delta 0); the champion keeps ties"),
-    ({"quality": 1, "security": 5}, "train 0 better 0 worse 3 tie: no case improved; the gate needs 0 worse and at least 1 better"),
-])
-def test_a_tie_is_refused(sg, managed_repo: Path, tmp_path: Path, markers: dict[str, int], reason: str) -> None:
+def test_a_tie_everywhere_is_refused_once_the_holdout_interval_falls_below_min_effect(
+    sg, managed_repo: Path, tmp_path: Path
+) -> None:
     add_evals(sg, managed_repo, quality=1, holdout_quality=2)
-    result = promote(sg, managed_repo, candidate(managed_repo, tmp_path, **markers))
+    result = promote(sg, managed_repo, candidate(managed_repo, tmp_path, quality=1, holdout_quality=2, security=5))
     assert result.code == 1, result
-    assert dict(trailers_of(managed_repo))["Skill-Reason"] == reason
+    pairs = dict(trailers_of(managed_repo))
+    assert pairs["Skill-Reason"] == "holdout 0.60->0.60 +0.00 [-0.14,+0.14] n=5×8: the interval is below min_effect 0.15"
+    assert pairs["Skill-Eval-Summary"].startswith("train open n=3×8; holdout 0.60->0.60 ")
+
+
+def test_an_inconclusive_decision_becomes_a_refused_event_saying_so(sg, managed_repo: Path, tmp_path: Path) -> None:
+    add_evals(sg, managed_repo, quality=1, holdout_quality=1, seal_args=("--margin", "0.5"))
+    result = promote(sg, managed_repo, candidate(managed_repo, tmp_path, quality=2, holdout_quality=2), "--budget", "150")
+    assert result.code == 1, result
+    pairs = dict(trailers_of(managed_repo))
+    assert pairs["Skill-Event"] == "refused"
+    assert pairs["Skill-Reason"].startswith("inconclusive after 144 runs (the budget of 150 agent runs): holdout ")
+    assert pairs["Skill-Reason"].endswith("; not accepted")
+    assert pairs["Skill-Eval-Summary"].endswith("; runs 144")
+    assert git(managed_repo, "log", "-1", "--format=%b").startswith("The eval gate could not decide on candidate ")
+    assert "inconclusive: inconclusive after 144 runs" in result.out
+    assert sg(managed_repo, "verify").code == 0
 
 
 @pytest.mark.parametrize("how", ["uncommitted", "committed"])
@@ -142,8 +167,9 @@ def test_promote_json_reports_the_decision_and_no_holdout_content(sg, managed_re
     result = promote(sg, managed_repo, candidate(managed_repo, tmp_path, quality=2, holdout_quality=0), "--json")
     assert result.code == 1
     data = json.loads(result.out)
-    assert (data["accepted"], data["event"]) == (False, "refused")
-    assert data["holdout"]["n"] == 3 and data["holdout"]["challenger"] == 0.0
+    assert (data["accepted"], data["outcome"], data["event"]) == (False, "rejected", "refused")
+    assert data["holdout"]["n"] == 3 and data["holdout"]["candidate"] == 0.0
+    assert data["design"]["looks"] == 16 and data["design"]["trials"] == 4
     assert CANARY not in result.out + result.err
     assert CANARY not in git(managed_repo, "log", "-1", "--format=%B")
 
@@ -159,7 +185,8 @@ def test_refine_gate_commits_a_work_tree_edit_that_passes_with_its_summary(sg, m
     assert result.code == 0, result
     trailers = dict(trailers_of(managed_repo))
     assert trailers["Skill-Event"] == "refine"
-    assert trailers["Skill-Eval-Summary"] == "train 1 better 0 worse 2 tie; holdout 0.2->0.6 n=5 margin 0.05"
+    assert trailers["Skill-Eval-Summary"] == ACCEPTED
+    assert COUNTS_HEADER in git(managed_repo, "log", "-1", "--format=%b")
     assert git(managed_repo, "status", "--porcelain") == ""
 
 

@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from skillgit.cli import json_option, repo_option, where
 
+if TYPE_CHECKING:
+    from skillgit.evals.decision import Assessment
+
 RUNNER_HELP = "Runner command (default: eval.runner in skillgit.yaml)."
+
+
+def _look_progress(as_json: bool) -> Any:
+    """A gate progress line per round on stderr, only on a terminal."""
+    if as_json or not sys.stderr.isatty():
+        return None
+
+    def show(look: int, looks: int, runs: int, assessment: Assessment) -> None:
+        parts = ", ".join(f"{p.part} {p.figures()} {p.verdict}" for p in assessment.parts)
+        click.echo(f"look {look}/{looks}: {runs} runs; {parts}", err=True)
+
+    return show
 
 
 def _ws(ctx: click.Context, directory: Path | None) -> Any:
@@ -34,6 +50,7 @@ def eval_group() -> None:
     \b
     Examples:
       skillgit eval run social
+      skillgit eval power social --effect 0.15
       skillgit eval compare social
       skillgit eval ledger social --json
     """
@@ -44,20 +61,23 @@ def eval_group() -> None:
 @click.option("--version", "version", help="Version to run: vN (see `versions`) or a revision (default: HEAD).")
 @click.option("--candidate", type=click.Path(path_type=Path, dir_okay=False), help="Run a candidate SKILL.md file instead.")
 @click.option("--runner", help=RUNNER_HELP)
+@click.option("--trials", type=click.IntRange(min=1, max=1000), help="Runs of each case (default: eval.trials).")
 @json_option
 @repo_option
 @click.pass_context
 def eval_run(ctx: click.Context, name: str, version: str | None, candidate: Path | None, runner: str | None,
-             as_json: bool, directory: Path | None) -> int:
+             trials: int | None, as_json: bool, directory: Path | None) -> int:
     """Run skill NAME's eval cases (HEAD's evals.yaml, and the sealed holdout) with the runner.
 
-    Train cases are reported one by one (pass / fail / error); the holdout only as its score.
-    Exit 0 when all pass (holdout score ≥ min_pass), 1 on any failure, 2 without evals or
-    runner, 3 when the holdout does not match its seal.
+    Each case runs --trials times. Train cases are reported one by one with their pass rate and
+    a 95% interval; the holdout only as its score with an interval. The runs go into the run
+    cache. Exit 0 when every train run passes and the holdout score reaches min_pass, 1
+    otherwise, 2 without evals or runner, 3 when the holdout does not match its seal.
 
     \b
     Examples:
       skillgit eval run social
+      skillgit eval run social --trials 10
       skillgit eval run social --version v2
       skillgit eval run social --candidate /tmp/SKILL.md --json
     """
@@ -66,10 +86,75 @@ def eval_run(ctx: click.Context, name: str, version: str | None, candidate: Path
 
     ws = _ws(ctx, directory)
     raw = read_candidate(ws, name, str(candidate))[0] if candidate is not None else None
+    progress = None
+    if not as_json and sys.stderr.isatty():
+        def progress(part: str, done: int, total: int) -> None:
+            click.echo(f"{part}: {done}/{total} runs", err=True)
     report = run_evals(ws, name, version=version, candidate=raw, candidate_name=str(candidate) if candidate else None,
-                       runner=runner)
+                       runner=runner, trials=trials, progress=progress)
     _print(report.to_json(), report.lines(), as_json)
     return report.exit_code
+
+
+@eval_group.command("power")
+@click.argument("name")
+@click.option("--effect", type=click.FloatRange(min=-1, max=1), help="The improvement to detect, 0-1 scale (default: eval.min_effect).")
+@click.option("--power", "power", type=click.FloatRange(min=0.01, max=0.99), default=0.8, show_default=True,
+              help="The wanted chance of accepting a candidate that good.")
+@click.option("--decisions", type=click.IntRange(min=1, max=100_000), default=400, show_default=True,
+              help="Decisions to simulate.")
+@click.option("--runner", help=RUNNER_HELP + " Its cached runs give the champion's rates.")
+@json_option
+@repo_option
+@click.pass_context
+def eval_power(ctx: click.Context, name: str, effect: float | None, power: float, decisions: int, runner: str | None,
+               as_json: bool, directory: Path | None) -> None:
+    """How many runs (and cases) a gate decision on skill NAME needs to detect an effect.
+
+    From the champion's pass rates in the run cache (0.5 for a case without runs; `eval run`
+    fills the cache) and a candidate better by --effect on every case: the runs per case the
+    confirming part needs for the wanted power, and a simulation of the gate's own procedure
+    (in-process, no runner is started) with its accept rate and runs per decision, for the
+    effect and for no change.
+
+    \b
+    Examples:
+      skillgit eval power social
+      skillgit eval power social --effect 0.15 --json
+    """
+    from skillgit.evals.power import power_report
+
+    report = power_report(_ws(ctx, directory), name, effect=effect, power=power, runner=runner, decisions=decisions)
+    _print(report.to_json(), report.lines(), as_json)
+
+
+@eval_group.command("cache")
+@click.option("--clear", is_flag=True, help="Delete every cached run.")
+@json_option
+@repo_option
+@click.pass_context
+def eval_cache(ctx: click.Context, clear: bool, as_json: bool, directory: Path | None) -> None:
+    """Show (or clear) the run cache: champion runs the gate reuses across decisions.
+
+    Runs are kept per SKILL.md version, case, and a digest of the runner, graders, judge and
+    skill files, in .git/skillgit/eval-runs.sqlite3. Clearing loses nothing but runs.
+
+    \b
+    Examples:
+      skillgit eval cache
+      skillgit eval cache --clear
+    """
+    from skillgit.evals.cache import RunCache
+
+    ws = _ws(ctx, directory)
+    with RunCache.open(ws.repo) as cache:
+        cleared = cache.clear() if clear else None
+        stats = cache.stats()
+    data = {**stats, "path": str(cache.path), "cleared": cleared}
+    lines = [f"{cache.path}: {stats['runs']} run(s) of {stats['versions']} version(s) over {stats['cases']} (version, case) pair(s)"]
+    if cleared is not None:
+        lines.insert(0, f"cleared {cleared} run(s)")
+    _print(data, lines, as_json)
 
 
 @eval_group.command("compare")
@@ -156,17 +241,20 @@ def holdout_seal(ctx: click.Context, name: str, margin: float | None, min_pass: 
 @click.option("--candidate", required=True, help="The candidate: a SKILL.md file, or a revision holding skills/NAME/SKILL.md.")
 @click.option("--expected", required=True, help="Skill-Expected prediction for the refine, if promoted.")
 @click.option("--runner", help=RUNNER_HELP)
+@click.option("--budget", type=click.IntRange(min=1), help="Agent runs the decision may make (default and most: eval.max_runs).")
 @json_option
 @repo_option
 @click.pass_context
-def promote(ctx: click.Context, name: str, candidate: str, expected: str, runner: str | None, as_json: bool,
-            directory: Path | None) -> int:
+def promote(ctx: click.Context, name: str, candidate: str, expected: str, runner: str | None, budget: int | None,
+            as_json: bool, directory: Path | None) -> int:
     """Gate a candidate for skill NAME and record the decision as one commit.
 
-    Train A/B on evals.yaml (0 worse, ≥ 1 better), then the sealed holdout bake-off (gain ≥
-    margin, ties reject, ≥ min_pass, no dimension under min_blocker). Promoted: a `refine`
-    commit with Skill-Eval-Summary, exit 0. Rejected: a `refused` commit with the numbers,
-    exit 1. No evals or no runner: exit 2. Holdout seal mismatch: exit 3, no commit.
+    Runs every case repeatedly on both versions in rounds (champion runs from the run cache
+    where it can) until the holdout shows the candidate better by the margin and the train
+    cases no worse than eval.max_regression, or shows it falls short; see docs/evals.md.
+    Promoted: a `refine` commit with Skill-Eval-Summary and the per-case counts, exit 0.
+    Rejected or inconclusive (out of runs): a `refused` commit with the numbers, exit 1.
+    No evals or no runner: exit 2. Holdout seal mismatch: exit 3, no commit.
 
     \b
     Examples:
@@ -180,7 +268,8 @@ def promote(ctx: click.Context, name: str, candidate: str, expected: str, runner
     ws = _ws(ctx, directory)
     raw, label = read_candidate(ws, name, candidate)
     source = Path(candidate) if Path(candidate).is_file() else None
-    outcome = run_promote(ws, name, raw, expected=expected, runner=runner, source=source)
+    outcome = run_promote(ws, name, raw, expected=expected, runner=runner, source=source, budget=budget,
+                          progress=_look_progress(as_json))
     if as_json:
         click.echo(json.dumps({**outcome.gate.to_json(), "candidate": label, "commit": outcome.result.commit,
                                "event": outcome.result.event}, indent=2))

@@ -136,12 +136,12 @@ def _gated(ws: Workspace, d: Decision, plan: Plan, trigger: Pairs, parent: Pairs
            options: CycleOptions, evidence: Evidenced, echo: Echo, head: str) -> Plan:
     from skillgit.evals.gate import gate
     from skillgit.evals.material import NoEvals
-    from skillgit.evals.promote import refusal_body
+    from skillgit.evals.promote import acceptance_body, refusal_body
 
     name = plan.skill
     assert name is not None
     try:
-        result = gate(ws, name, candidate, runner=options.runner, config=ws.config)
+        result = gate(ws, name, candidate, runner=options.runner, config=ws.config, budget=ws.config.eval.cycle_budget)
     except NoEvals as exc:
         return _refused(ws, d, trigger, parent, one_line(f"no evals: {exc} SG012 needs an eval summary for an agent refine"),
                         [], evidence)
@@ -153,12 +153,13 @@ def _gated(ws: Workspace, d: Decision, plan: Plan, trigger: Pairs, parent: Pairs
     if not result.accepted:
         reason = one_line(f"eval gate: {result.reason or summary}")
         refused = _refused(ws, d, trigger, parent, reason, [], evidence, extra=[(T.EVAL_SUMMARY, summary)])
-        return Plan(refused.kind, refused.skill, refused.trailers, safe_body([refusal_body(result)]), gate=result,
-                    summary=refused.summary)
+        return Plan(refused.kind, refused.skill, refused.trailers, safe_body(refusal_body(result).splitlines()),
+                    gate=result, summary=refused.summary)
     pairs = list(plan.trailers)
     at = next(i for i, p in enumerate(pairs) if p[0] == T.EXPECTED) + 1
     pairs.insert(at, (T.EVAL_SUMMARY, summary))
-    return Plan(plan.kind, plan.skill, tuple(pairs), plan.body, plan.edits, plan.sync, plan.candidate, result,
+    body = plan.body + "\n\n" + safe_body(acceptance_body(result).splitlines())
+    return Plan(plan.kind, plan.skill, tuple(pairs), body, plan.edits, plan.sync, plan.candidate, result,
                 plan.summary + f" ({summary})")
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from skillgit import trailers as T
 from skillgit.errors import SkillgitError
-from skillgit.evals.summary import EvalSummary
+from skillgit.evals.summary import EvalSummary, Figures, GateSummary, parse_summary
 
 if TYPE_CHECKING:
     from skillgit.events import Event
@@ -31,8 +31,8 @@ class Decision:
     event: str
     accepted: bool
     summary: str | None
-    figures: EvalSummary | None
-    """The summary parsed; None when absent or not in the documented format."""
+    figures: EvalSummary | GateSummary | None
+    """The summary parsed (the gate's format or the earlier one); None when absent or unreadable."""
     reason: str | None
     version: str | None
 
@@ -41,18 +41,9 @@ class Decision:
         return "accepted" if self.accepted else "rejected"
 
     def to_json(self) -> dict[str, Any]:
-        f = self.figures
-        figures: dict[str, Any] | None = None
-        if f is not None:
-            holdout: dict[str, Any] | None = None
-            if f.has_holdout:
-                delta = None if f.holdout_delta is None else round(f.holdout_delta, 4)
-                holdout = {"champion": f.holdout_before, "challenger": f.holdout_after, "delta": delta,
-                           "n": f.holdout_n, "margin": f.margin}
-            figures = {"train": {"better": f.better, "worse": f.worse, "tie": f.tie}, "holdout": holdout}
         return {"commit": self.commit, "time": self.time.isoformat(), "author": self.author, "event": self.event,
-                "decision": self.decision, "summary": self.summary, "figures": figures, "reason": self.reason,
-                "version": self.version}
+                "decision": self.decision, "summary": self.summary, "figures": _figures_json(self.figures),
+                "reason": self.reason, "version": self.version}
 
     def line(self) -> str:
         head = f"{self.commit[:12]}  {self.time:%Y-%m-%d %H:%M}  {self.decision:<8}  {self.event:<7}"
@@ -84,10 +75,28 @@ def ledger(ws: Workspace, name: str, events: Sequence[Event] | None = None) -> l
     return out
 
 
-def _figures(summary: str | None) -> EvalSummary | None:
+def _figures(summary: str | None) -> EvalSummary | GateSummary | None:
     if summary is None:
         return None
     try:
-        return EvalSummary.parse(summary)
+        return parse_summary(summary)
     except SkillgitError:
         return None
+
+
+def _figures_json(f: EvalSummary | GateSummary | None) -> dict[str, Any] | None:
+    if f is None:
+        return None
+    if isinstance(f, GateSummary):
+        def part(x: Figures | None) -> dict[str, Any] | None:
+            return None if x is None else {"champion": x.before, "challenger": x.after, "delta": x.delta,
+                                           "interval": [x.low, x.high], "n": x.n, "trials": x.trials}
+        train = None if f.train is None else {"state": f.train, "n": f.train_n, "trials": f.train_trials,
+                                               "figures": part(f.train_figures)}
+        return {"train": train, "holdout": part(f.holdout), "runs": f.runs}
+    holdout: dict[str, Any] | None = None
+    if f.has_holdout:
+        delta = None if f.holdout_delta is None else round(f.holdout_delta, 4)
+        holdout = {"champion": f.holdout_before, "challenger": f.holdout_after, "delta": delta,
+                   "n": f.holdout_n, "margin": f.margin}
+    return {"train": {"better": f.better, "worse": f.worse, "tie": f.tie}, "holdout": holdout}

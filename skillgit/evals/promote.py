@@ -1,8 +1,9 @@
 """Promotion: run the gate, then make the one commit that records its decision.
 
 Accepted → a `refine` event carrying `Skill-Eval-Summary` (and the required `Skill-Expected`).
-Rejected → a `refused` event (an empty commit) carrying `Skill-Reason` with the numbers and
-`Skill-Eval-Summary` with the train and holdout figures. Git history is the promotion ledger.
+Rejected or inconclusive → a `refused` event (an empty commit) carrying `Skill-Reason` with the
+numbers and `Skill-Eval-Summary`. Either way the body holds the per-case counts the decision rests
+on, so `verify` can recompute it. Git history is the promotion ledger.
 No evals or no runner → exit 2 and a seal mismatch → exit 3, both without a commit.
 """
 
@@ -18,6 +19,7 @@ from skillgit.errors import EXIT_CHECK_FAILED, EXIT_OK, UsageError
 from skillgit.evals.gate import GateResult, SuiteRunner, gate
 
 if TYPE_CHECKING:
+    from skillgit.evals.trials import Progress
     from skillgit.operations import Result
     from skillgit.workspace import Workspace
 
@@ -93,18 +95,21 @@ def promote(
     source: Path | None = None,
     trigger: str | None = None,
     agent: bool = False,
+    budget: int | None = None,
+    progress: Progress | None = None,
 ) -> PromoteOutcome:
     """Gate `candidate` against HEAD, then commit the promotion (`refine`) or the refusal (`refused`).
 
     `source` is where the candidate came from (a file) when `refine` should read it from there;
-    otherwise the bytes are written to a private temporary file for the refine.
+    otherwise the bytes are written to a private temporary file for the refine. `budget` caps the
+    agent runs of the decision below `eval.max_runs`.
     """
     own = ws.repo.root / ws.skill_dir(name) / "SKILL.md"
     if source is not None and source.resolve() == own.resolve() and trigger is None and not agent:
-        return gated_refine(ws, name, expected=expected, runner=runner)  # the work tree's own edit
+        return gated_refine(ws, name, expected=expected, runner=runner, budget=budget, progress=progress)
     check_candidate(ws, name, candidate, expected)
     head = ws.repo.head()
-    result = gate(ws, name, candidate, runner=runner)
+    result = gate(ws, name, candidate, runner=runner, budget=budget, progress=progress)
     if not result.accepted:
         return PromoteOutcome(result, refuse(ws, name, result, trigger=trigger, agent=agent, expect_head=head))
     return PromoteOutcome(result, _refine(ws, name, candidate, result, expected=expected, source=source,
@@ -116,14 +121,15 @@ def _refine(ws: Workspace, name: str, candidate: bytes, result: GateResult, *, e
     from skillgit import operations
 
     summary = result.summary.format()
+    body = acceptance_body(result)
     if source is not None and source.is_file() and source.read_bytes() == candidate:
         return operations.refine(ws, name, expected=expected, source=source, eval_summary=summary,
-                                 trigger=trigger, agent=agent, expect_head=expect_head)
+                                 trigger=trigger, agent=agent, expect_head=expect_head, body=body)
     with tempfile.TemporaryDirectory(prefix="skillgit-candidate-") as tmp:
         path = Path(tmp) / "SKILL.md"
         path.write_bytes(candidate)
         return operations.refine(ws, name, expected=expected, source=path, eval_summary=summary,
-                                 trigger=trigger, agent=agent, expect_head=expect_head)
+                                 trigger=trigger, agent=agent, expect_head=expect_head, body=body)
 
 
 def refuse(
@@ -144,17 +150,23 @@ def refuse(
 
 
 def refusal_body(result: GateResult) -> str:
-    """Prose for the refused commit: the train cases one per line, the holdout as aggregate numbers only."""
-    lines = [f"The eval gate rejected candidate {result.challenger[:12]} against {result.champion[:12]}."]
-    if result.train:
-        lines.append("")
-        lines += [f"  train {c.case_id}: {c.verdict}" for c in result.train]
-    if result.holdout is not None:
-        h = result.holdout
-        lines += ["", (f"  holdout n={h.n}: champion {h.champion_score:g}, challenger {h.challenger_score:g}, "
-                      f"delta {h.delta:+g}, margin {h.margin:g}, min_pass {h.min_pass:g}")]
+    """Prose for the refused commit: what the gate decided, then the per-case counts (holdout
+    cases without their ids)."""
+    what = "could not decide on" if result.outcome == "inconclusive" else "rejected"
+    lead = f"The eval gate {what} candidate {result.challenger[:12]} against {result.champion[:12]}."
+    return _safe(f"{lead}\n\n{result.counts_block()}")
+
+
+def acceptance_body(result: GateResult) -> str:
+    """Prose for the accepted refine: the decision's per-case counts."""
+    lead = f"The eval gate accepted candidate {result.challenger[:12]} against {result.champion[:12]}."
+    return _safe(f"{lead}\n\n{result.counts_block()}")
+
+
+def _safe(text: str) -> str:
     # A body line may never look like a governed trailer.
-    return "\n".join(line if not line.lstrip().lower().startswith("skill-") else " " + line for line in lines)
+    return "\n".join(line if not line.lstrip().lower().startswith("skill-") else " " + line
+                     for line in text.splitlines())
 
 
 def _one_line(text: str) -> str:
@@ -171,6 +183,8 @@ def gated_refine(
     score_delta: str | None = None,
     parent_event: str | None = None,
     runner: str | SuiteRunner | None = None,
+    budget: int | None = None,
+    progress: Progress | None = None,
 ) -> PromoteOutcome:
     """`skillgit refine --gate`: the candidate is --from FILE, else the work tree's SKILL.md."""
     from skillgit import operations
@@ -197,9 +211,10 @@ def gated_refine(
         candidate = on_disk.read_bytes()
     check_candidate(ws, name, candidate, expected)
     head = ws.repo.head()
-    result = gate(ws, name, candidate, runner=runner)
+    result = gate(ws, name, candidate, runner=runner, budget=budget, progress=progress)
     if not result.accepted:
         return PromoteOutcome(result, refuse(ws, name, result, expect_head=head))
     done = operations.refine(ws, name, expected=expected, source=source, eval_summary=result.summary.format(),
-                             score_delta=score_delta, parent_event=parent_event, expect_head=head)
+                             score_delta=score_delta, parent_event=parent_event, expect_head=head,
+                             body=acceptance_body(result))
     return PromoteOutcome(result, done)
