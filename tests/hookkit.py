@@ -213,6 +213,15 @@ def _refine_with_regression(repo: Path) -> tuple[str, dict[str, str]]:
     return refine_message(repo, "social", summary="train 1 better 1 worse 0 tie"), as_agent()
 
 
+def _summary_not_from_counts(repo: Path) -> tuple[str, dict[str, str]]:
+    from skillgit.evals.counts import HEADER
+
+    edit(repo, "skills/social/SKILL.md", add_lines(2))
+    counts = HEADER + "\n" + "\n".join(f'  train "basics" "c{i}": 2/4 -> 3/4' for i in range(3))
+    summary = "train ok 0.00->1.00 +1.00 [+0.66,+1.00] n=3×4; runs 24"
+    return refine_message(repo, "social", summary=summary, body=counts), as_agent()
+
+
 CASES = [
     Case("agent-edits-creator-skill", "SG002", "skills/family/SKILL.md", _agent_edits_creator_skill, "maintainer"),
     Case("agent-flips-origin", "SG002", "skills/family/SKILL.md", _agent_flips_origin, "maintainer"),
@@ -228,6 +237,7 @@ CASES = [
     Case("create-as-first-event", "SG010", "skills/flaky-build", _create_first, "refine"),
     Case("holdout-edit-without-reseal", "SG011", "skills/social/evals/holdout.jsonl", _holdout_unsealed, "re-seal"),
     Case("refine-with-train-regression", "SG012", "skills/social/SKILL.md", _refine_with_regression, ""),
+    Case("summary-not-from-its-counts", "SG013", "skills/social/SKILL.md", _summary_not_from_counts, "promote"),
 ]
 
 

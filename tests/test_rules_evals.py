@@ -137,7 +137,7 @@ def test_sg012_refuses_an_agent_refine_without_an_eval_summary(managed_repo: Pat
     assert [v.render() for v in found] == [
         ("skills/social/SKILL.md: the agent refine of `social` has no `Skill-Eval-Summary` trailer (SG012 eval-gate). "
         "Run the eval gate on the candidate and add its result, e.g. "
-        "`Skill-Eval-Summary: train 2 better 0 worse 1 tie; holdout 0.72->0.81 n=20 margin 0.05`.")
+        "`Skill-Eval-Summary: train ok n=6×8; holdout 0.58->0.81 +0.23 [+0.09,+0.37] n=10×12; runs 176`.")
     ]
 
 
@@ -180,6 +180,35 @@ def test_sg012_fails_closed_when_the_holdout_does_not_match_its_lock(sealed_repo
     found = check("SG012", refine_with(sealed_repo, "train 1 better 0 worse 0 tie; holdout 7.1->7.7 n=7 margin 0.5"),
                   repo=sealed_repo)
     assert [v.message for v in found] == ["the holdout does not match its lock, so its result cannot be trusted (fail closed)"]
+
+
+@pytest.mark.parametrize(("summary", "expected"), [
+    ("train ok 0.33->1.00 +0.67 [+0.32,+1.00] n=3×4; runs 24", []),
+    ("train open 0.33->0.60 +0.27 [-0.05,+0.59] n=3×4; runs 24",
+     ["the eval summary's train guard is `open`, not `ok` (`train open 0.33->0.60 +0.27 [-0.05,+0.59] n=3×4; runs 24`)",
+      "the train interval [-0.05,+0.59] does not clear the margin 0.05"]),
+    ("train ok 0.33->0.60 +0.27 [+0.04,+0.50] n=3×4; runs 24",
+     ["the train interval [+0.04,+0.5] does not clear the margin 0.05"]),
+    ("train ok n=3×4; holdout 0.2->0.6 +0.4 [+0.15,+0.65] n=5×4; runs 64",
+     ["the eval summary reports a holdout result but `social` has no skills/social/evals/holdout.jsonl"]),
+])
+def test_sg012_reads_the_gates_format_on_a_train_only_skill(managed_repo: Path, summary: str, expected: list[str]) -> None:
+    assert [v.message for v in check("SG012", refine_with(managed_repo, summary), repo=managed_repo)] == expected
+
+
+@pytest.mark.parametrize(("summary", "expected"), [
+    ("train ok n=3×4; holdout 5.00->8.00 +3.00 [+0.55,+5.45] n=7×4; runs 80", []),
+    ("train ok n=3×4; runs 24", ["Skill-Eval-Summary: without a holdout the train part carries the figures"]),
+    ("train ok n=3×4; holdout 5.00->8.00 +3.00 [+0.45,+5.55] n=7×4; runs 80",
+     ["the holdout interval [+0.45,+5.55] does not clear the margin 0.5"]),
+    ("train worse n=3×4; holdout 5.00->6.90 +1.90 [+0.55,+3.25] n=5×4; runs 80",
+     ["the eval summary's train guard is `worse`, not `ok` (`train worse n=3×4; holdout 5.00->6.90 +1.90 "
+      "[+0.55,+3.25] n=5×4; runs 80`)",
+      "the eval summary has n=5 but the lock seals n=7 cases",
+      "the candidate's holdout score 6.9 is below min_pass 7"]),
+])
+def test_sg012_reads_the_gates_format_against_the_lock(sealed_repo: Path, summary: str, expected: list[str]) -> None:
+    assert [v.message for v in check("SG012", refine_with(sealed_repo, summary), repo=sealed_repo)] == expected
 
 
 def test_the_corpus_lock_is_what_the_rules_read(sealed_repo: Path) -> None:

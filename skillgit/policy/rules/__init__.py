@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from skillgit.policy.model import Rule
 from skillgit.policy.rules.content import AntiBloat, RefineSize
+from skillgit.policy.rules.decision import EvalDecision
 from skillgit.policy.rules.evals import EvalGate, HoldoutSealed
 from skillgit.policy.rules.history import Bootstrap, NoThrashing
 from skillgit.policy.rules.ownership import AllowList, NoSelfEdit
@@ -24,4 +25,5 @@ RULES: dict[str, Rule] = {
     "SG010": Bootstrap(),
     "SG011": HoldoutSealed(),
     "SG012": EvalGate(),
+    "SG013": EvalDecision(),
 }

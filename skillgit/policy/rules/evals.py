@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from skillgit import trailers as T
 from skillgit.errors import SkillgitError
 from skillgit.evals.seal import HOLDOUT_FILE, LOCK_FILE, Lock, holdout_digest, read_lock
-from skillgit.evals.summary import EXAMPLE, EvalSummary
+from skillgit.evals.summary import EXAMPLE, EvalSummary, GateSummary, is_gate_summary
 from skillgit.policy.model import Change, Violation
 from skillgit.policy.rules.common import (
     ACTIVE,
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from skillgit.config import Config
 
 EPSILON = 1e-9
+HALF_UNIT = 0.005
+"""Half a unit of the last digit the gate's summary writes (two decimals)."""
 _FIX_RESEAL = (
     "Restore the sealed holdout, or have a maintainer re-seal it with `skillgit holdout seal {name}` "
     "(a manual event that updates holdout and lock together)."
@@ -140,10 +142,12 @@ class HoldoutSealed:
 
 
 class EvalGate:
-    """SG012: an agent `refine` carries `Skill-Eval-Summary` with 0 train regressions and ≥ 1
-    improvement; where the skill has a holdout, the summary's holdout result has a delta ≥ the
-    lock's margin (ties reject), a score ≥ the lock's `min_pass` and the lock's `n` (the lock's
-    values win; `holdout.margin`/`holdout.min_pass` when the lock has none)."""
+    """SG012: an agent `refine` carries `Skill-Eval-Summary` showing an accepted candidate. In the
+    gate's format: the train guard `ok`, and the confirming part's interval (the holdout's, else the
+    train cases') above the margin, the holdout score ≥ `min_pass` and its `n` the lock's. In the
+    earlier single-run format: 0 train regressions and ≥ 1 improvement, and a holdout delta ≥ the
+    margin (ties reject), a score ≥ `min_pass` and the lock's `n`. The lock's values win;
+    `holdout.margin`/`holdout.min_pass` when the lock has none."""
 
     id = "SG012"
     name = "eval-gate"
@@ -158,6 +162,8 @@ class EvalGate:
         if text is None:
             return [self._v(change, path, f"the agent refine of `{name}` has no `{T.EVAL_SUMMARY}` trailer",
                             f"Run the eval gate on the candidate and add its result, e.g. `{T.EVAL_SUMMARY}: {EXAMPLE}`.")]
+        if is_gate_summary(text):
+            return self._gate(change, config, name, path, text)
         try:
             summary = EvalSummary.parse(text)
         except SkillgitError as exc:
@@ -179,23 +185,74 @@ class EvalGate:
                                "Report only the evals that ran; drop the holdout part."))
         return out
 
-    def _holdout(self, change: Change, config: Config, path: str, summary: EvalSummary, side: _Side) -> list[Violation]:
+    def _gate(self, change: Change, config: Config, name: str, path: str, text: str) -> list[Violation]:
+        """A summary in the gate's format: the train guard settled, and the confirming part's interval
+        above the margin (half a unit of the summary's last digit allowed: `verify` recomputes the
+        decision itself from the counts, SG013)."""
+        try:
+            summary = GateSummary.parse(text)
+        except SkillgitError as exc:
+            message = str(exc).split("; it reads")[0].split("; e.g.")[0].rstrip(".")
+            return [self._v(change, path, message, f"Write it as `{EXAMPLE}`.")]
+        fix = "Promote only a candidate the gate accepted (`skillgit promote`)."
+        out: list[Violation] = []
+        if summary.train is not None and summary.train != "ok":
+            out.append(self._v(change, path, f"the eval summary's train guard is `{summary.train}`, not `ok` (`{text}`)", fix))
+        side = _side(change, config, name, "after")
+        if side.holdout is None and change.tree_files is None and not change.touched(side.holdout_path):
+            out.append(self._v(change, path, f"cannot tell whether `{name}` has a holdout: the change carries no tree lookup",
+                               "Build the Change with `tree_files` (see skillgit.policy.lookups)."))
+            return out
+        if side.holdout is not None:
+            lock, problems = self._lock(change, side, summary.holdout is not None, path)
+            if lock is None:
+                return out + problems
+            margin = lock.margin if lock.margin is not None else float(config.holdout.margin)
+            min_pass = lock.min_pass if lock.min_pass is not None else float(config.holdout.min_pass)
+            figures = summary.holdout
+            assert figures is not None
+            if lock.n is not None and figures.n != lock.n:
+                out.append(self._v(change, path, f"the eval summary has n={figures.n} but the lock seals n={lock.n} cases",
+                                   "Run the gate over the whole sealed holdout."))
+            if figures.after + HALF_UNIT < min_pass:
+                out.append(self._v(change, path, f"the candidate's holdout score {figures.after:g} is below min_pass {min_pass:g}", fix))
+        elif summary.holdout is not None:
+            return out + [self._v(change, path, f"the eval summary reports a holdout result but `{name}` has no {side.holdout_path}",
+                                  "Report only the evals that ran; drop the holdout part.")]
+        else:
+            margin = float(config.holdout.margin)
+            figures = summary.train_figures
+            assert figures is not None
+        if figures.low + HALF_UNIT <= margin:
+            where = "holdout" if summary.holdout is not None else "train"
+            out.append(self._v(change, path, f"the {where} interval [{figures.low:+g},{figures.high:+g}] does not clear "
+                                             f"the margin {margin:g}", fix))
+        return out
+
+    def _lock(self, change: Change, side: _Side, reported: bool, path: str) -> tuple[Lock | None, list[Violation]]:
+        """The holdout's lock when it seals the holdout and the summary reports it; else the violations."""
         assert side.holdout is not None
-        fix = "Promote only a candidate that beats the champion on the holdout by the margin (`skillgit promote`)."
         if side.lock is None:
-            return [self._v(change, side.holdout_path, "the holdout has no lock, so its result cannot be trusted (fail closed)",
-                            "A maintainer seals it first (`skillgit holdout seal`, committed as a manual event).")]
+            return None, [self._v(change, side.holdout_path, "the holdout has no lock, so its result cannot be trusted (fail closed)",
+                                  "A maintainer seals it first (`skillgit holdout seal`, committed as a manual event).")]
         try:
             lock = read_lock(side.lock, side.lock_path)
         except SkillgitError as exc:
-            return [self._v(change, side.lock_path, _lock_problem(exc, side.lock_path),
-                            "A maintainer re-seals the holdout in a manual event (`skillgit holdout seal`).")]
+            return None, [self._v(change, side.lock_path, _lock_problem(exc, side.lock_path),
+                                  "A maintainer re-seals the holdout in a manual event (`skillgit holdout seal`).")]
         if not lock.matches(side.holdout):
-            return [self._v(change, side.holdout_path, "the holdout does not match its lock, so its result cannot be trusted (fail closed)",
-                            "A maintainer restores or re-seals the holdout in a manual event.")]
-        if not summary.has_holdout:
-            return [self._v(change, path, "the skill has a sealed holdout but the eval summary has no holdout result",
-                            f"Run the holdout bake-off and report it, e.g. `{EXAMPLE}`.")]
+            return None, [self._v(change, side.holdout_path, "the holdout does not match its lock, so its result cannot be trusted (fail closed)",
+                                  "A maintainer restores or re-seals the holdout in a manual event.")]
+        if not reported:
+            return None, [self._v(change, path, "the skill has a sealed holdout but the eval summary has no holdout result",
+                                  f"Run the gate and report its result, e.g. `{EXAMPLE}`.")]
+        return lock, []
+
+    def _holdout(self, change: Change, config: Config, path: str, summary: EvalSummary, side: _Side) -> list[Violation]:
+        fix = "Promote only a candidate that beats the champion on the holdout by the margin (`skillgit promote`)."
+        lock, problems = self._lock(change, side, summary.has_holdout, path)
+        if lock is None:
+            return problems
         margin = lock.margin if lock.margin is not None else float(config.holdout.margin)
         min_pass = lock.min_pass if lock.min_pass is not None else float(config.holdout.min_pass)
         before, after = summary.holdout_before or 0.0, summary.holdout_after or 0.0
