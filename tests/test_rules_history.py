@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -94,6 +96,30 @@ def test_sg009_falls_back_to_event_history_without_the_lookup(managed_repo: Path
 def test_sg009_ignores_changes_to_other_skills(managed_repo: Path) -> None:
     cycle_refine(managed_repo, "release")
     assert check("SG009", agent_refine_of(managed_repo, "social"), repo=managed_repo) == []
+
+
+def test_sg009_does_not_count_new_eval_cases_or_a_sealed_holdout(sg, managed_repo: Path) -> None:
+    from gate_helpers import EVAL_DIR, EVALS
+
+    (managed_repo / EVAL_DIR).mkdir(parents=True)
+    shutil.copy(EVALS / "gate_evals.yaml", managed_repo / EVAL_DIR / "evals.yaml")
+    assert sg(managed_repo, "record", "social", "-m", "Eval cases for social").code == 0
+    shutil.copy(EVALS / "gate_holdout.jsonl", managed_repo / EVAL_DIR / "holdout.jsonl")
+    assert sg(managed_repo, "holdout", "seal", "social").code == 0
+    assert check("SG009", agent_refine_of(managed_repo, "social"), repo=managed_repo) == []
+    # verify walks the same history commit by commit and agrees
+    refine = commit(managed_repo, refine_message("social", TRIGGER), agent=True)
+    report = json.loads(sg(managed_repo, "verify", "--format", "json").out)
+    assert [v for v in report["violations"] if v["rule"] == "SG009" and v["commit"] == refine] == []
+
+
+def test_sg009_counts_a_change_to_what_the_agent_reads_made_with_the_evals(sg, managed_repo: Path) -> None:
+    evals = managed_repo / "skills/social/evals"
+    evals.mkdir(parents=True)
+    shutil.copy(Path(__file__).parent / "samples/evals/gate_evals.yaml", evals / "evals.yaml")
+    (managed_repo / "skills/social/reference.md").write_text("Check the thread before replying.\n")
+    assert sg(managed_repo, "record", "social", "-m", "Eval cases and a reference note").code == 0
+    assert [v.rule for v in check("SG009", agent_refine_of(managed_repo, "social"), repo=managed_repo)] == ["SG009"]
 
 
 # -- SG010 bootstrap -----------------------------------------------------------------------------

@@ -44,7 +44,9 @@ def skills_changed_lookup(repo: Repo, parent: str | None, layout: Layout) -> Cal
     """`Change.skills_changed_since` for a change on top of `parent`, with the skill roots of `layout`.
 
     `base` → the names of the skills (folders under the roots, see `Layout.place`) touched by
-    `git log base..parent` (every commit reachable from `parent` when `base` is None).
+    `git log base..parent` (every commit reachable from `parent` when `base` is None). Only what the
+    agent reads counts: a change under a skill's `evals/` (new eval cases, a sealed holdout) leaves
+    the skill unchanged here (SG009).
     """
     cache: dict[str | None, frozenset[str]] = {}
 
@@ -55,7 +57,8 @@ def skills_changed_lookup(repo: Repo, parent: str | None, layout: Layout) -> Cal
             span = f"{base}..{parent}" if base else parent
             out = repo.run("log", "--format=", "--name-only", "--no-renames", "-z", span, "--", *layout.scan_roots)
             paths = [p for p in out.replace("\n", "\0").split("\0") if p]
-            cache[base] = frozenset(p.name for p in places(repo, layout, paths, parent).values())
+            cache[base] = frozenset(place.name for path, place in places(repo, layout, paths, parent).items()
+                                    if agent_reads(path, place))
         return cache[base]
 
     return since
@@ -69,3 +72,9 @@ def places(repo: Repo, layout: Layout, paths: Sequence[str], rev: str | None) ->
         listed = repo.run("ls-tree", "-r", "--name-only", "-z", rev, "--", *layout.scan_roots)
         folders.update(p[: -len(SKILL_FILE) - 1] for p in listed.split("\0") if p.endswith("/" + SKILL_FILE))
     return {p: found for p in paths if (found := layout.place(p, folders.__contains__)) is not None}
+
+
+def agent_reads(path: str, place: SkillPlace) -> bool:
+    """Whether `path`, inside the skill folder of `place`, is part of what an agent is given: every
+    file of the folder except its `evals/` (runners get the skill without it)."""
+    return not path.startswith(place.dir + "/evals/")

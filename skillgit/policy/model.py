@@ -42,7 +42,8 @@ class Change:
 
     `skills_changed_since(base)` → names of the skills (directories under `paths.skills` or
     `paths.attic`) touched by any commit reachable from `parent` but not from `base`
-    (`git log base..parent`; `base` None = every commit reachable from `parent`). Used by SG009;
+    (`git log base..parent`; `base` None = every commit reachable from `parent`), counting only
+    what an agent reads (a change under a skill's `evals/` does not count). Used by SG009;
     without it SG009 sees only event commits in `history`. `skillgit.policy.lookups` builds both.
 
     `files_at(rev, prefix)` → `{path: blob id}` like `tree_files`, in the tree of commit `rev`

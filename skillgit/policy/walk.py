@@ -121,7 +121,8 @@ class HistoryView(Sequence["Event"]):
 
 
 class Walk:
-    """The skills each walked commit touched, for `Change.skills_changed_since` without a git call per commit.
+    """The skills each walked commit touched, for `Change.skills_changed_since` without a git call per commit
+    (only what an agent reads counts: a change under a skill's `evals/` does not, see `agent_reads`).
 
     `since(base)` is the union over the commits walked after `base` (linear order of the walk); a
     base outside the walk falls back to `git log base..parent`. Results grow incrementally per base.
@@ -137,9 +138,11 @@ class Walk:
         """A walked commit that changed `files`; `has_skill(folder)` tells skill folders (see `Layout.place`)."""
         names: set[str] = set()
         if layout is not None:
+            from skillgit.policy.lookups import agent_reads
+
             for f in files:
                 hit = layout.place(f.path, has_skill)
-                if hit:
+                if hit and agent_reads(f.path, hit):
                     names.add(hit.name)
         self.position[commit] = len(self.order)
         self.order.append(frozenset(names))

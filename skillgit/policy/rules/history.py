@@ -26,8 +26,10 @@ REAL_EVENTS = ("refine", "create", "retire", "meta-suggestion")
 
 class NoThrashing:
     """SG009: an agent `refine` of a skill is refused when any commit (event or not, agent's or
-    maintainer's) changed that skill after the `init` event and since the `policy.thrash_cycles`-th
-    (3rd) most recent cycle event, that event included. Derived from history alone."""
+    maintainer's) changed what the agent reads of that skill — any file of its directory but
+    `evals/` — after the `init` event and since the `policy.thrash_cycles`-th (3rd) most recent
+    cycle event, that event included. New eval cases or a sealed holdout start no thrash window.
+    Derived from history alone."""
 
     id = "SG009"
     name = "no-thrashing"
