@@ -1,0 +1,296 @@
+"""Accept rates and runs per decision of the eval gate with a stochastic agent, default config.
+
+    python bench/bench_gate.py [--decisions 200] [--jobs 2] [--sets 6+10,20+30] [--seed 7] [--out FILE]
+    python bench/bench_gate.py --quick [--decisions 2000]      # in-process, to tune; not the figures
+
+Each case set gets a generated skills repository (a real git repo, `skillgit init`): one skill,
+`bench`, whose SKILL.md says its true quality (`<!-- quality: 600 -->`, per mille), train cases in
+two suites and a sealed holdout. Every case has a fixed `offset` (per mille, uniform in ±300, drawn
+from `--seed`): a run of a case passes with probability quality + offset, capped to [0, 1]. The
+agent is `bench_agent.sh`, a /bin/sh runner honouring the runner protocol (request on stdin, a
+one-session trace on stdout) that draws from /dev/urandom: the agent's randomness is real, only
+the case set is seeded.
+
+A decision is `skillgit promote bench --candidate FILE --json` (the real gate, a runner process
+per run) with the candidate's quality = champion 0.60 + the row's effect; after it the repository
+is reset to the champion, keeping the run cache (`.git/skillgit/`), as after a rejected proposal.
+Decisions of all rows are interleaved. With `--jobs N` each of N workers has its own copy of the
+repository (so its own champion cache) and runs every N-th decision. Runs per decision are the
+agent runs the decision made (champion runs served from the cache are not counted).
+
+Targets (docs/evals.md): with 6 train + 10 holdout cases, +0.25 accepted ≥ 95%, +0.15 ≥ 80%,
+±0 ≤ 5%, −0.15 ≤ 1%, −0.30 0%; mean runs ≤ 150 for +0.25 and −0.30; no decision over
+eval.max_runs (400); the 20 + 30 set never accepts a real improvement less often.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+CHAMPION = 600
+EFFECTS = (250, 150, 0, -150, -300)
+SPREAD = 300
+EXPECTED = "win_rate >= 0.6 within 5 sessions; else revert the change"
+AGENT = r"""#!/bin/sh
+# The bench's stochastic agent: a run of a case passes with probability (quality + offset) / 1000,
+# quality from the SKILL.md it is given, offset from the case; the draw comes from /dev/urandom.
+req=$(cat)
+dir=${req#*\"skill_dir\": \"}
+dir=${dir%%\"*}
+off=${req#*\"offset\": }
+off=${off%%[,\}]*}
+q=0
+while IFS= read -r line; do
+  case $line in *"quality: "*) q=${line#*quality: }; q=${q%% *};; esac
+done < "$dir/SKILL.md"
+r=$(od -An -N4 -tu4 /dev/urandom)
+if [ $((r % 1000)) -lt $((q + off)) ]; then o=success; else o=failure; fi
+printf '{"id": "bench-run", "outcome": "%s", "final_message": "%s"}\n' "$o" "$o"
+"""
+SKILL = """---
+name: bench
+description: A skill whose quality the bench sets; the bench's agent reads it from the marker below.
+---
+
+# bench
+
+Follow the procedure.
+
+<!-- quality: {quality} -->
+"""
+
+
+@dataclass(frozen=True)
+class CaseSet:
+    train: int
+    holdout: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.train}+{self.holdout}"
+
+    @classmethod
+    def parse(cls, text: str) -> CaseSet:
+        a, b = text.split("+")
+        return cls(int(a), int(b))
+
+
+def offsets(case_set: CaseSet, seed: int) -> tuple[list[int], list[int]]:
+    rng = random.Random(f"{seed}-{case_set.label}")
+    return ([rng.randint(-SPREAD, SPREAD) for _ in range(case_set.train)],
+            [rng.randint(-SPREAD, SPREAD) for _ in range(case_set.holdout)])
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
+
+
+def skillgit(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([sys.executable, "-m", "skillgit", "-C", str(repo), *args], capture_output=True, text=True,
+                            check=False)
+    if check and result.returncode != 0:
+        raise RuntimeError(f"skillgit {' '.join(args)} exited {result.returncode}: {result.stderr}{result.stdout}")
+    return result
+
+
+def build(repo: Path, case_set: CaseSet, seed: int) -> None:
+    """The bench repository: skill `bench` with its evals and a sealed holdout, and the agent."""
+    train, holdout = offsets(case_set, seed)
+    repo.mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    (repo / "skillgit.yaml").write_text("version: 1\neval:\n  runner: sh bench_agent.sh\n")
+    (repo / "bench_agent.sh").write_text(AGENT)
+    evals = repo / "skills" / "bench" / "evals"
+    evals.mkdir(parents=True)
+    (repo / "skills" / "bench" / "SKILL.md").write_text(SKILL.format(quality=CHAMPION))
+    lines = ["version: 1", "suites:"]
+    for suite in ("first", "second"):
+        lines += [f"  - name: {suite}", "    cases:"]
+        for i, offset in enumerate(train):
+            if (i % 2 == 0) == (suite == "first"):
+                lines += [f"      - id: t{i + 1}", f"        prompt: Train task {i + 1}.", f"        offset: {offset}",
+                          "        graders: [{type: outcome, expect: success}]"]
+    (evals / "evals.yaml").write_text("\n".join(lines) + "\n")
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=Bench", "-c", "user.email=bench@example.com", "commit", "-q", "-m", "The bench skill")
+    skillgit(repo, "init")
+    cases = [json.dumps({"id": f"h{i + 1}", "prompt": f"Holdout task {i + 1}.", "offset": offset,
+                         "graders": [{"type": "outcome", "expect": "success"}]}) for i, offset in enumerate(holdout)]
+    (evals / "holdout.jsonl").write_text("\n".join(cases) + "\n")
+    skillgit(repo, "holdout", "seal", "bench")
+
+
+@dataclass(frozen=True)
+class Result:
+    case_set: str
+    effect: int
+    outcome: str
+    runs: int
+    cached: int
+    seconds: float
+
+
+def decide(repo: Path, base: str, candidate: Path, case_set: str, effect: int) -> Result:
+    started = time.perf_counter()
+    out = skillgit(repo, "promote", "bench", "--candidate", str(candidate), "--expected", EXPECTED, "--json", check=False)
+    seconds = time.perf_counter() - started
+    if out.returncode not in (0, 1):
+        raise RuntimeError(f"promote exited {out.returncode}: {out.stderr}")
+    data = json.loads(out.stdout)
+    git(repo, "reset", "-q", "--hard", base)
+    return Result(case_set, effect, data["outcome"], data["runs"], data["cached_champion_runs"], seconds)
+
+
+def worker(repo: Path, plan: Sequence[tuple[str, int]], progress: list[int]) -> list[Result]:
+    base = git(repo, "rev-parse", "HEAD").strip()
+    candidates = {}
+    for effect in EFFECTS:
+        path = repo.parent / f"{repo.name}-candidate-{effect}.md"
+        path.write_text(SKILL.format(quality=CHAMPION + effect))
+        candidates[effect] = path
+    out = []
+    for case_set, effect in plan:
+        out.append(decide(repo, base, candidates[effect], case_set, effect))
+        progress[0] += 1
+        if sys.stderr.isatty():
+            print(f"\r{progress[0]} decisions", end="", file=sys.stderr, flush=True)
+    return out
+
+
+def real(args: argparse.Namespace, case_sets: list[CaseSet]) -> list[Result]:
+    root = Path(tempfile.mkdtemp(prefix="bench-gate-"))
+    try:
+        plan = [(s.label, e) for s in case_sets for e in EFFECTS for _ in range(args.decisions)]
+        random.Random(args.seed).shuffle(plan)
+        jobs: list[tuple[Path, list[tuple[str, int]]]] = []
+        for s in case_sets:
+            template = root / f"template-{s.label}"
+            build(template, s, args.seed)
+            mine = [p for p in plan if p[0] == s.label]
+            for j in range(args.jobs):
+                repo = root / f"repo-{s.label}-{j}"
+                shutil.copytree(template, repo, symlinks=True)
+                jobs.append((repo, mine[j::args.jobs]))
+        # Interleave the case sets over the workers: each worker thread drives its repositories in turn.
+        progress = [0]
+        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            groups = [jobs[i::args.jobs] for i in range(args.jobs)]
+            futures = [pool.submit(lambda g: [r for repo, p in g for r in worker(repo, p, progress)], g) for g in groups]
+            results = [r for f in futures for r in f.result()]
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
+        return results
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+        else:
+            print(f"repositories kept in {root}", file=sys.stderr)
+
+
+def quick(args: argparse.Namespace, case_sets: list[CaseSet]) -> list[Result]:
+    """The same decision procedure in-process (SimulatedRunner, an in-memory run cache per case set
+    and worker), for tuning the design fast; its figures are not the bench's."""
+    from skillgit.config import Config
+    from skillgit.evals.cache import RunCache
+    from skillgit.evals.decision import design_from_config
+    from skillgit.evals.model import EvalCase
+    from skillgit.evals.power import SimulatedRunner
+    from skillgit.evals.trials import Setup, Side, run_decision
+
+    config = Config.defaults()
+    out = []
+    where = Path(tempfile.gettempdir())
+    for s in case_sets:
+        train_off, holdout_off = offsets(s, args.seed)
+        train = tuple(EvalCase(f"t{i + 1}", None, (), "first" if i % 2 == 0 else "second", "") for i in range(s.train))
+        holdout = tuple(EvalCase(f"h{i + 1}", None, (), None, "") for i in range(s.holdout))
+        digests = {("train", c.id): c.id for c in train} | {("holdout", c.id): c.id for c in holdout}
+        setup = Setup("bench", train, holdout, None, None, False, digests)
+        design = design_from_config(config, cases=s.train + s.holdout, margin=float(config.holdout.margin),
+                                    min_pass=float(config.holdout.min_pass))
+        for job in range(args.jobs):
+            cache = RunCache(Path(":memory:"))
+            plan = [e for e in EFFECTS for _ in range(args.decisions)][job::args.jobs]
+            random.Random(f"{args.seed}-{job}").shuffle(plan)
+            for i, effect in enumerate(plan):
+                rates = {}
+                for q, name in ((CHAMPION, "champion"), (CHAMPION + effect, f"candidate{effect}")):
+                    rates[name] = {("train", c.id): min(1.0, max(0.0, (q + o) / 1000)) for c, o in zip(train, train_off)}
+                    rates[name].update({("holdout", c.id): min(1.0, max(0.0, (q + o) / 1000))
+                                        for c, o in zip(holdout, holdout_off)})
+                runner = SimulatedRunner(rates, setup, seed=f"{args.seed}-{s.label}-{job}-{i}")
+                started = time.perf_counter()
+                decision = run_decision(design, setup, runner, Side("champion", where), Side(f"candidate{effect}", where),
+                                        budget=design.max_runs, cache=cache)
+                out.append(Result(s.label, effect, decision.assessment.outcome, decision.runs, decision.cached,
+                                  time.perf_counter() - started))
+            cache.close()
+    return out
+
+
+def percentile(values: Sequence[int], q: float) -> int:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+def table(results: Sequence[Result], case_sets: list[CaseSet]) -> list[str]:
+    lines = ["| cases | candidate | effect | decisions | accepted | rejected | inconclusive | runs mean | runs p95 | runs max |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for s in case_sets:
+        for effect in EFFECTS:
+            rows = [r for r in results if r.case_set == s.label and r.effect == effect]
+            if not rows:
+                continue
+            n = len(rows)
+            share = {k: sum(r.outcome == k for r in rows) / n for k in ("accepted", "rejected", "inconclusive")}
+            runs = [r.runs for r in rows]
+            lines.append(f"| {s.train} train + {s.holdout} holdout | {(CHAMPION + effect) / 1000:.2f} | "
+                         f"{effect / 1000:+.2f} | {n} | {100 * share['accepted']:.1f}% | {100 * share['rejected']:.1f}% | "
+                         f"{100 * share['inconclusive']:.1f}% | {sum(runs) / n:.0f} | {percentile(runs, 0.95)} | {max(runs)} |")
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--decisions", type=int, default=200, help="decisions per row (default 200)")
+    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="parallel workers (default 2)")
+    parser.add_argument("--sets", default="6+10,20+30", help="case sets, train+holdout (default 6+10,20+30)")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the case offsets (default 7)")
+    parser.add_argument("--quick", action="store_true", help="in-process simulation of the procedure (tuning only)")
+    parser.add_argument("--keep", action="store_true", help="keep the generated repositories")
+    parser.add_argument("--out", type=Path, help="also write the results as JSON lines here")
+    args = parser.parse_args(argv)
+    case_sets = [CaseSet.parse(t) for t in args.sets.split(",")]
+    started = time.perf_counter()
+    results = quick(args, case_sets) if args.quick else real(args, case_sets)
+    elapsed = time.perf_counter() - started
+    mode = "in-process simulation (tuning only)" if args.quick else "skillgit promote, one runner process per run"
+    print(f"eval gate bench: {mode}; champion quality {CHAMPION / 1000:.2f}, case offsets uniform in "
+          f"±{SPREAD / 1000:.2f} (seed {args.seed}), default config, {args.jobs} worker(s)")
+    for line in table(results, case_sets):
+        print(line)
+    runs = sum(r.runs for r in results)
+    print(f"{len(results)} decisions, {runs} agent runs, {elapsed:.0f} s wall "
+          f"({1000 * elapsed * args.jobs / max(1, runs):.1f} ms of a worker per run)")
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as f:
+            for r in results:
+                f.write(json.dumps(r.__dict__) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
