@@ -5,8 +5,9 @@
 
 Each case set gets a generated skills repository (a real git repo, `skillgit init`): one skill,
 `bench`, whose SKILL.md says its true quality (`<!-- quality: 600 -->`, per mille), train cases in
-two suites and a sealed holdout. Every case has a fixed `offset` (per mille, uniform in ±300, drawn
-from `--seed`): a run of a case passes with probability quality + offset, capped to [0, 1]. The
+two suites and a sealed holdout. Every case has a fixed `offset` (per mille, spread evenly over
+±300 in each part, in an order drawn from `--seed`, so that small and large case sets mix easy and
+hard cases alike): a run of a case passes with probability quality + offset, capped to [0, 1]. The
 agent is `bench_agent.sh`, a /bin/sh runner honouring the runner protocol (request on stdin, a
 one-session trace on stdout) that draws from /dev/urandom: the agent's randomness is real, only
 the case set is seeded.
@@ -89,9 +90,16 @@ class CaseSet:
 
 
 def offsets(case_set: CaseSet, seed: int) -> tuple[list[int], list[int]]:
+    """Per-case offsets (per mille): evenly spread over ±SPREAD in each part, in a seeded order, so
+    that case sets of different sizes have the same mix of easy and hard cases."""
     rng = random.Random(f"{seed}-{case_set.label}")
-    return ([rng.randint(-SPREAD, SPREAD) for _ in range(case_set.train)],
-            [rng.randint(-SPREAD, SPREAD) for _ in range(case_set.holdout)])
+
+    def spread(n: int) -> list[int]:
+        values = [round(-SPREAD + 2 * SPREAD * (i + 0.5) / n) for i in range(n)]
+        rng.shuffle(values)
+        return values
+
+    return spread(case_set.train), spread(case_set.holdout)
 
 
 def git(repo: Path, *args: str) -> str:
@@ -157,9 +165,11 @@ def decide(repo: Path, base: str, candidate: Path, case_set: str, effect: int) -
 def worker(repo: Path, plan: Sequence[tuple[str, int]], progress: list[int]) -> list[Result]:
     base = git(repo, "rev-parse", "HEAD").strip()
     candidates = {}
-    for effect in EFFECTS:
+    for effect in {e for _, e in plan}:
         path = repo.parent / f"{repo.name}-candidate-{effect}.md"
-        path.write_text(SKILL.format(quality=CHAMPION + effect))
+        # The wording changes with every candidate; only the quality marker changes what the agent does.
+        path.write_text(SKILL.format(quality=CHAMPION + effect).replace("Follow the procedure.",
+                                                                        f"Follow the procedure (variant {effect:+d})."))
         candidates[effect] = path
     out = []
     for case_set, effect in plan:
@@ -173,7 +183,7 @@ def worker(repo: Path, plan: Sequence[tuple[str, int]], progress: list[int]) -> 
 def real(args: argparse.Namespace, case_sets: list[CaseSet]) -> list[Result]:
     root = Path(tempfile.mkdtemp(prefix="bench-gate-"))
     try:
-        plan = [(s.label, e) for s in case_sets for e in EFFECTS for _ in range(args.decisions)]
+        plan = [(s.label, e) for s in case_sets for e in args.effects for _ in range(args.decisions)]
         random.Random(args.seed).shuffle(plan)
         jobs: list[tuple[Path, list[tuple[str, int]]]] = []
         for s in case_sets:
@@ -219,11 +229,12 @@ def quick(args: argparse.Namespace, case_sets: list[CaseSet]) -> list[Result]:
         holdout = tuple(EvalCase(f"h{i + 1}", None, (), None, "") for i in range(s.holdout))
         digests = {("train", c.id): c.id for c in train} | {("holdout", c.id): c.id for c in holdout}
         setup = Setup("bench", train, holdout, None, None, False, digests)
-        design = design_from_config(config, cases=s.train + s.holdout, margin=float(config.holdout.margin),
+        design = design_from_config(config, cases=s.train + s.holdout, confirming=s.holdout,
+                                    margin=float(config.holdout.margin),
                                     min_pass=float(config.holdout.min_pass))
         for job in range(args.jobs):
             cache = RunCache(Path(":memory:"))
-            plan = [e for e in EFFECTS for _ in range(args.decisions)][job::args.jobs]
+            plan = [e for e in args.effects for _ in range(args.decisions)][job::args.jobs]
             random.Random(f"{args.seed}-{job}").shuffle(plan)
             for i, effect in enumerate(plan):
                 rates = {}
@@ -246,11 +257,11 @@ def percentile(values: Sequence[int], q: float) -> int:
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
-def table(results: Sequence[Result], case_sets: list[CaseSet]) -> list[str]:
+def table(results: Sequence[Result], case_sets: list[CaseSet], effects: Sequence[int]) -> list[str]:
     lines = ["| cases | candidate | effect | decisions | accepted | rejected | inconclusive | runs mean | runs p95 | runs max |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for s in case_sets:
-        for effect in EFFECTS:
+        for effect in effects:
             rows = [r for r in results if r.case_set == s.label and r.effect == effect]
             if not rows:
                 continue
@@ -269,18 +280,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="parallel workers (default 2)")
     parser.add_argument("--sets", default="6+10,20+30", help="case sets, train+holdout (default 6+10,20+30)")
     parser.add_argument("--seed", type=int, default=7, help="seed of the case offsets (default 7)")
+    parser.add_argument("--effects", default=",".join(str(e) for e in EFFECTS),
+                        help="the rows: candidate minus champion quality, per mille (default 250,150,0,-150,-300)")
     parser.add_argument("--quick", action="store_true", help="in-process simulation of the procedure (tuning only)")
     parser.add_argument("--keep", action="store_true", help="keep the generated repositories")
     parser.add_argument("--out", type=Path, help="also write the results as JSON lines here")
     args = parser.parse_args(argv)
     case_sets = [CaseSet.parse(t) for t in args.sets.split(",")]
+    args.effects = tuple(int(e) for e in args.effects.split(","))
     started = time.perf_counter()
     results = quick(args, case_sets) if args.quick else real(args, case_sets)
     elapsed = time.perf_counter() - started
     mode = "in-process simulation (tuning only)" if args.quick else "skillgit promote, one runner process per run"
-    print(f"eval gate bench: {mode}; champion quality {CHAMPION / 1000:.2f}, case offsets uniform in "
+    print(f"eval gate bench: {mode}; champion quality {CHAMPION / 1000:.2f}, case offsets spread over "
           f"±{SPREAD / 1000:.2f} (seed {args.seed}), default config, {args.jobs} worker(s)")
-    for line in table(results, case_sets):
+    for line in table(results, case_sets, args.effects):
         print(line)
     runs = sum(r.runs for r in results)
     print(f"{len(results)} decisions, {runs} agent runs, {elapsed:.0f} s wall "

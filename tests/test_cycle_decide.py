@@ -50,7 +50,7 @@ def test_complaints_refine_the_skill_with_a_pattern_prediction_and_the_eval_summ
     assert pairs["Skill-Name"] == "release"
     assert pairs["Skill-Trigger"].startswith("release: complaints 2, win_rate 0.33 over 6 session(s) (v 3e43b4c)")
     assert pairs["Skill-Expected"].startswith("pattern:release.feature_tests < 2 within 5 sessions; else ")
-    assert pairs["Skill-Eval-Summary"] == "train ok n=2×4; holdout 0.25->1.00 +0.75 [+0.46,+1.00] n=4×4; runs 48"
+    assert pairs["Skill-Eval-Summary"] == "train ok n=2×4; holdout 0.25->1.00 +0.75 [+0.45,+1.00] n=4×4; runs 48"
     assert "Skill-Parent-Event" not in pairs
     assert git(repo, "log", "-1", "--format=%an <%ae>").strip() == "skillgit-agent <yoyo-bot@example.com>"
     assert git(repo, "show", "--format=", "--name-only", "HEAD").split() == ["skills/release/SKILL.md"]
@@ -195,6 +195,6 @@ def test_a_candidate_the_eval_gate_rejects_is_refused_with_the_numbers(sg, repo:
     # The candidate changes nothing the scripted runner rewards: three rounds until the holdout's
     # interval lies below min_effect (the train guard is still open then).
     assert pairs["Skill-Eval-Summary"] == "train open n=2×12; holdout 0.25->0.25 +0.00 [-0.11,+0.11] n=4×12; runs 144"
-    assert pairs["Skill-Reason"] == "eval gate: holdout 0.25->0.25 +0.00 [-0.11,+0.11] n=4×12: the interval is below min_effect 0.15"
+    assert pairs["Skill-Reason"] == "eval gate: holdout 0.25->0.25 +0.00 [-0.11,+0.11] n=4×12: the interval is below min_effect 0.12"
     assert (repo / "skills/release/SKILL.md").read_bytes() == before
     assert git(repo, "show", "--format=", "--name-only", "HEAD").strip() == ""

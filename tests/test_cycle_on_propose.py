@@ -91,7 +91,7 @@ def test_ask_shows_the_diff_and_the_eval_delta_then_applies_or_discards(repo: Pa
 
     before = snapshot(repo)
     result = run_cycle(Workspace.open(repo), CycleOptions(on_propose="ask", now=clock.now, confirm=confirm))
-    assert "Eval gate:" in shown[0] and "holdout 0.25->1.00 +0.75 [+0.46,+1.00] n=4×4" in shown[0]
+    assert "Eval gate:" in shown[0] and "holdout 0.25->1.00 +0.75 [+0.45,+1.00] n=4×4" in shown[0]
     assert "+- `cargo test --workspace --lib` failed in 6 session(s)" in shown[0]
     if apply:
         assert result.status == "committed"
@@ -130,7 +130,7 @@ def test_dry_run_writes_nothing_and_shows_what_would_be_recorded(sg, repo: Path,
     result = sg(repo, "cycle", "--dry-run", "--on-propose", "auto", "--now", clock.iso)
     assert result.code == 0, result
     assert "dry run: would record `refine` for release" in result.out
-    assert "Skill-Eval-Summary: train ok n=2×4; holdout 0.25->1.00 +0.75 [+0.46,+1.00] n=4×4; runs 48" in result.out
+    assert "Skill-Eval-Summary: train ok n=2×4; holdout 0.25->1.00 +0.75 [+0.45,+1.00] n=4×4; runs 48" in result.out
     assert "+- `cargo test --workspace --lib` failed" in result.out
     assert snapshot(repo) == before and refs(repo) == before_refs
     assert not (repo / ".git/skillgit/proposals").exists()

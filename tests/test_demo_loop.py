@@ -60,7 +60,7 @@ def test_the_cycle_refine_changes_only_the_skill_and_carries_the_gate_result(dem
     refine = commit_of(demo, "refine", "release")
     assert git(demo, "show", "--format=", "--name-only", refine).split() == ["skills/release/SKILL.md"]
     pairs = dict(trailers_of(demo, refine))
-    assert pairs["Skill-Eval-Summary"] == "train ok n=2×4; holdout 0.25->1.00 +0.75 [+0.46,+1.00] n=4×4; runs 48"
+    assert pairs["Skill-Eval-Summary"] == "train ok n=2×4; holdout 0.25->1.00 +0.75 [+0.45,+1.00] n=4×4; runs 48"
     assert pairs["Skill-Expected"].startswith("pattern:release.feature_tests < 2 within 5 sessions; else ")
     assert pairs["Skill-Trigger"] == "release: complaints 2, win_rate 0.43 over 7 session(s) (v 3e43b4c)"
     assert git(demo, "log", "-1", "--format=%ae", refine).strip() == "yoyo-bot@example.com"

@@ -66,10 +66,10 @@ def test_eval_run_fills_the_run_cache_the_gate_reads_for_the_champion(sg, manage
                 "--json")
     assert result.code == 0, result
     data = json.loads(result.out)
-    # 64 runs cached; the holdout's champion gets 4 fresh runs a case, the candidate 4 runs a case.
-    assert (data["cached_champion_runs"], data["runs"]) == (64, 20 + 32)
+    # 64 runs cached; the holdout's champion gets 2 fresh runs a case, the candidate 4 runs a case.
+    assert (data["cached_champion_runs"], data["runs"]) == (64, 10 + 32)
     cleared = json.loads(sg(managed_repo, "eval", "cache", "--clear", "--json").out)
-    assert (cleared["cleared"], cleared["runs"]) == (84, 0)
+    assert (cleared["cleared"], cleared["runs"]) == (74, 0)
 
 
 def test_eval_run_takes_a_candidate_file_or_an_earlier_version(sg, managed_repo: Path, tmp_path: Path) -> None:
@@ -187,11 +187,11 @@ def test_eval_ledger_lists_every_gate_decision_from_git_history(sg, managed_repo
     assert [(d["decision"], d["event"]) for d in data] == [("accepted", "refine"), ("rejected", "refused")]
     assert data[0]["figures"] == {
         "train": {"state": "ok", "n": 3, "trials": 4, "figures": None},
-        "holdout": {"champion": 0.2, "challenger": 0.6, "delta": 0.4, "interval": [0.15, 0.65], "n": 5, "trials": 4},
+        "holdout": {"champion": 0.2, "challenger": 0.6, "delta": 0.4, "interval": [0.14, 0.66], "n": 5, "trials": 4},
         "runs": 64}
     # The promoted candidate is the new champion, with no cached runs: 32 runs of each version.
-    assert data[1]["summary"] == "train ok n=3×4; holdout 0.60->0.20 -0.40 [-0.65,-0.15] n=5×4; runs 64"
-    assert data[1]["reason"] == "holdout 0.60->0.20 -0.40 [-0.65,-0.15] n=5×4: the interval is below min_effect 0.15"
+    assert data[1]["summary"] == "train ok n=3×4; holdout 0.60->0.20 -0.40 [-0.66,-0.14] n=5×4; runs 64"
+    assert data[1]["reason"] == "holdout 0.60->0.20 -0.40 [-0.66,-0.14] n=5×4: the interval is below min_effect 0.12"
     assert [d["commit"] for d in reversed(data)] == git(repo, "log", "-2", "--format=%H").split()
     text = sg(repo, "eval", "ledger", "social").out.splitlines()
     assert "accepted" in text[0] and "rejected" in text[1] and text[2].strip().startswith("reason: holdout 0.60->0.20")

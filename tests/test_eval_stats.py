@@ -76,28 +76,29 @@ def test_required_se_is_the_effect_over_the_two_quantiles() -> None:
     assert required_se(-0.1, 2.0, 0.8) == 0.0
 
 
-@pytest.mark.parametrize(("trials", "max_runs", "cases", "expected"), [
-    (4, 400, 16, (4, 6)),      # 6 train + 10 holdout: 64 candidate runs a round
-    (4, 400, 50, (2, 4)),      # 20 + 30: trials shrink so that 4 rounds fit
-    (4, 400, 8, (4, 12)),
-    (4, 400, 3, (4, 20)),      # never more than 20 looks
-    (4, 40, 200, (1, 1)),      # never fewer than 1 trial and 1 look
+@pytest.mark.parametrize(("trials", "max_runs", "cases", "confirming", "expected"), [
+    (4, 400, 16, 10, (4, 8)),     # 6 train + 10 holdout: 64 + 20 runs, then 40 a round
+    (4, 400, 50, 30, (2, 5)),     # 20 + 30: trials shrink so that 4 rounds of every case fit
+    (4, 400, 8, 5, (4, 18)),
+    (4, 400, 3, 3, (4, 20)),      # never more than 20 looks
+    (4, 40, 200, 100, (1, 1)),    # never fewer than 1 run a round and 1 look
 ])
-def test_the_schedule_fits_the_rounds_in_the_budget(trials: int, max_runs: int, cases: int,
+def test_the_schedule_fits_the_rounds_in_the_budget(trials: int, max_runs: int, cases: int, confirming: int,
                                                    expected: tuple[int, int]) -> None:
-    assert schedule(trials, max_runs, cases) == expected
+    assert schedule(trials, max_runs, cases, confirming) == expected
 
 
 def test_the_default_design_splits_alpha_over_the_looks() -> None:
-    d = design_from_config(Config.defaults(), cases=16, margin=0.05, min_pass=0.6)
-    assert (d.trials, d.looks, d.alpha, d.min_effect, d.max_regression) == (4, 6, 0.05, 0.15, 0.1)
-    assert d.z == pytest.approx(z_upper(0.05 / 6)) and round(d.z, 3) == 2.394
-    judged = design_from_config(Config.defaults(), cases=3, margin=0.5, min_pass=7.0, scale=10.0)
+    d = design_from_config(Config.defaults(), cases=16, confirming=10, margin=0.05, min_pass=0.6)
+    assert (d.trials, d.fresh, d.looks, d.alpha, d.min_effect, d.max_regression) == (4, 2, 8, 0.05, 0.12, 0.1)
+    assert d.z == pytest.approx(z_upper(0.05 / 8)) and round(d.z, 3) == 2.498
+    judged = design_from_config(Config.defaults(), cases=3, confirming=3, margin=0.5, min_pass=7.0, scale=10.0)
     assert (judged.margin, judged.min_pass) == (0.05, 0.7)
 
 
 DESIGN = Design(alpha=0.05, min_effect=0.15, max_regression=0.1, trials=4, looks=6, max_runs=400, margin=0.05,
                 min_pass=0.6)
+"""A design written out (min_effect 0.15 here, not the default), so the cases below do not move with the defaults."""
 
 
 def _counts(part: str, rows: list[tuple[int, int, int, int]], group: str = "g") -> list[CaseCounts]:

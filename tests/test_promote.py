@@ -27,7 +27,7 @@ def promote(sg, repo: Path, path: Path | str, *extra: str):  # type: ignore[no-u
     return sg(repo, "promote", "social", "--candidate", str(path), "--expected", EXPECTED, "--runner", RUNNER, *extra)
 
 
-ACCEPTED = "train ok n=3×4; holdout 0.20->0.60 +0.40 [+0.15,+0.65] n=5×4; runs 64"
+ACCEPTED = "train ok n=3×4; holdout 0.20->0.60 +0.40 [+0.14,+0.66] n=5×4; runs 64"
 COUNTS_HEADER = "Eval counts per case, champion -> candidate (passes/runs; judge scores: sum/runs/sum of squares):"
 
 
@@ -68,8 +68,8 @@ def test_better_on_train_but_worse_on_holdout_makes_a_refused_commit_with_the_nu
     assert changed_files(repo) == []  # an empty commit
     assert trailers_of(repo) == [
         ("Skill-Event", "refused"), ("Skill-Name", "social"),
-        ("Skill-Reason", "holdout 0.60->0.20 -0.40 [-0.65,-0.15] n=5×4: the interval is below min_effect 0.15"),
-        ("Skill-Eval-Summary", "train ok n=3×4; holdout 0.60->0.20 -0.40 [-0.65,-0.15] n=5×4; runs 64"),
+        ("Skill-Reason", "holdout 0.60->0.20 -0.40 [-0.66,-0.14] n=5×4: the interval is below min_effect 0.12"),
+        ("Skill-Eval-Summary", "train ok n=3×4; holdout 0.60->0.20 -0.40 [-0.66,-0.14] n=5×4; runs 64"),
     ]
     assert (repo / SKILL).read_bytes() == skill_before
     body = git(repo, "log", "-1", "--format=%b")
@@ -85,8 +85,8 @@ def test_a_tie_everywhere_is_refused_once_the_holdout_interval_falls_below_min_e
     result = promote(sg, managed_repo, candidate(managed_repo, tmp_path, quality=1, holdout_quality=2, security=5))
     assert result.code == 1, result
     pairs = dict(trailers_of(managed_repo))
-    assert pairs["Skill-Reason"] == "holdout 0.60->0.60 +0.00 [-0.14,+0.14] n=5×8: the interval is below min_effect 0.15"
-    assert pairs["Skill-Eval-Summary"].startswith("train open n=3×8; holdout 0.60->0.60 ")
+    assert pairs["Skill-Reason"] == "holdout 0.60->0.60 +0.00 [-0.10,+0.10] n=5×12: the interval is below min_effect 0.12"
+    assert pairs["Skill-Eval-Summary"].startswith("train open n=3×12; holdout 0.60->0.60 ")
 
 
 def test_an_inconclusive_decision_becomes_a_refused_event_saying_so(sg, managed_repo: Path, tmp_path: Path) -> None:
@@ -169,7 +169,7 @@ def test_promote_json_reports_the_decision_and_no_holdout_content(sg, managed_re
     data = json.loads(result.out)
     assert (data["accepted"], data["outcome"], data["event"]) == (False, "rejected", "refused")
     assert data["holdout"]["n"] == 3 and data["holdout"]["candidate"] == 0.0
-    assert data["design"]["looks"] == 16 and data["design"]["trials"] == 4
+    assert data["design"]["looks"] == 20 and data["design"]["trials"] == 4
     assert CANARY not in result.out + result.err
     assert CANARY not in git(managed_repo, "log", "-1", "--format=%B")
 

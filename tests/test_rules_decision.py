@@ -55,14 +55,14 @@ def test_sg013_verify_flags_a_summary_that_does_not_follow_from_the_recorded_cou
 ) -> None:
     add_evals(sg, managed_repo, quality=1, holdout_quality=1)
     assert promote(sg, managed_repo, tmp_path, quality=2, holdout_quality=2).code == 0
-    forged = amend(managed_repo, lambda m: m.replace("holdout 0.20->0.60 +0.40 [+0.15,+0.65]",
+    forged = amend(managed_repo, lambda m: m.replace("holdout 0.20->0.60 +0.40 [+0.14,+0.66]",
                                                      "holdout 0.20->0.70 +0.50 [+0.25,+0.75]"))
     code, found = verify(sg, managed_repo)
     assert code == 1
     assert [(v["commit"], v["path"]) for v in found] == [(forged, "skills/social/SKILL.md")]
     assert found[0]["message"] == (
         "the eval summary `train ok n=3×4; holdout 0.20->0.70 +0.50 [+0.25,+0.75] n=5×4; runs 64` does not follow "
-        "from the counts in the body, which give `train ok n=3×4; holdout 0.20->0.60 +0.40 [+0.15,+0.65] n=5×4; runs 64`")
+        "from the counts in the body, which give `train ok n=3×4; holdout 0.20->0.60 +0.40 [+0.14,+0.66] n=5×4; runs 64`")
 
 
 def test_sg013_verify_flags_counts_edited_so_that_they_no_longer_make_the_refine_accepted(

@@ -95,19 +95,21 @@ class RunCache:
         ).fetchall()
         return [CachedRun(bool(p), s, json.loads(d) if d else None) for p, s, d in rows]
 
-    def tally(self, version: str, case_id: str, digest: str, scored: bool) -> tuple[int, float, float]:
-        """(runs, Σ value, Σ value²) of the cached runs: value = pass (1/0), or the score when `scored`."""
+    def tally(self, version: str, case_id: str, digest: str, scored: bool, latest: int) -> tuple[int, float, float]:
+        """(runs, Σ value, Σ value²) of the `latest` cached runs: value = pass (1/0), or the score when `scored`."""
         value = "COALESCE(score, 0)" if scored else "passed"
         row = self.db.execute(
-            f"SELECT COUNT(*), TOTAL({value}), TOTAL({value} * {value}) FROM eval_runs "
-            "WHERE version = ? AND case_id = ? AND digest = ?", (version, case_id, digest)).fetchone()
+            f"SELECT COUNT(*), TOTAL(v), TOTAL(v * v) FROM (SELECT {value} AS v FROM eval_runs "
+            "WHERE version = ? AND case_id = ? AND digest = ? ORDER BY id DESC LIMIT ?)",
+            (version, case_id, digest, latest)).fetchone()
         return int(row[0]), float(row[1]), float(row[2])
 
-    def dimensions(self, version: str, case_id: str, digest: str) -> list[dict[str, float]]:
-        """The per-dimension judge scores of the cached runs that have them."""
+    def dimensions(self, version: str, case_id: str, digest: str, latest: int) -> list[dict[str, float]]:
+        """The per-dimension judge scores of the `latest` cached runs (those that have them)."""
         rows = self.db.execute(
-            "SELECT dimensions FROM eval_runs WHERE version = ? AND case_id = ? AND digest = ? "
-            "AND dimensions IS NOT NULL ORDER BY id", (version, case_id, digest)).fetchall()
+            "SELECT dimensions FROM (SELECT id, dimensions FROM eval_runs WHERE version = ? AND case_id = ? "
+            "AND digest = ? ORDER BY id DESC LIMIT ?) WHERE dimensions IS NOT NULL ORDER BY id",
+            (version, case_id, digest, latest)).fetchall()
         return [json.loads(d) for (d,) in rows]
 
     def add(self, version: str, case_id: str, digest: str, runs: Iterable[CachedRun], source: str) -> None:

@@ -64,6 +64,11 @@ class Design:
     scale: float = 1.0
 
     @property
+    def fresh(self) -> int:
+        """Fresh champion runs per confirming case in a decision's first round (see trials.py)."""
+        return fresh_runs(self.trials)
+
+    @property
     def level(self) -> float:
         """The one-sided error level of each look."""
         return self.alpha / self.looks
@@ -79,21 +84,32 @@ class Design:
                 "min_pass": None if self.min_pass is None else self.min_pass * self.scale, "scale": self.scale}
 
 
-def schedule(trials: int, max_runs: int, cases: int) -> tuple[int, int]:
-    """(trials per round, most rounds) for `cases` cases: trials shrink until `MIN_LOOKS` rounds fit
-    in `max_runs` candidate runs (never below 1); rounds are what fits, at most `MAX_LOOKS`."""
+def fresh_runs(trials: int) -> int:
+    """Half a round's runs, rounded up."""
+    return (trials + 1) // 2
+
+
+def schedule(trials: int, max_runs: int, cases: int, confirming: int) -> tuple[int, int]:
+    """(trials per round, most rounds) for `cases` cases of which `confirming` confirm.
+
+    Trials shrink (never below 1) until `MIN_LOOKS` rounds of every case fit in `max_runs`. The
+    rounds are those a budget of `max_runs` pays for when the first round runs every case on the
+    candidate plus the confirming cases' fresh champion runs, and each later round the confirming
+    cases only (the train guard is usually settled by then): at most `MAX_LOOKS`."""
     cases = max(1, cases)
+    confirming = max(1, min(confirming, cases))
     per_round = max(1, min(trials, max_runs // (MIN_LOOKS * cases)))
-    looks = max(1, min(MAX_LOOKS, max_runs // (per_round * cases)))
-    return per_round, looks
+    later = (max_runs - per_round * cases - fresh_runs(per_round) * confirming) // (per_round * confirming)
+    return per_round, max(1, min(MAX_LOOKS, 1 + later))
 
 
-def design_from_config(config: Config, *, cases: int, margin: float, min_pass: float | None,
+def design_from_config(config: Config, *, cases: int, confirming: int, margin: float, min_pass: float | None,
                        scale: float = 1.0) -> Design:
-    """The design for a decision over `cases` cases (train + holdout). `margin`/`min_pass` are on the
-    score's own scale (0–10 for a judged holdout, `scale` 10), as the lock writes them."""
+    """The design for a decision over `cases` cases (train + holdout) of which `confirming` confirm
+    (the holdout's, else the train cases). `margin`/`min_pass` are on the score's own scale (0–10 for
+    a judged holdout, `scale` 10), as the lock writes them."""
     e = config.eval
-    trials, looks = schedule(int(e.trials), int(e.max_runs), cases)
+    trials, looks = schedule(int(e.trials), int(e.max_runs), cases, confirming)
     return Design(float(e.alpha), float(e.min_effect), float(e.max_regression), trials, looks, int(e.max_runs),
                   margin / scale, None if min_pass is None else min_pass / scale, scale)
 

@@ -238,7 +238,8 @@ def decision_setup(ws: Workspace, material: SkillMaterial, config: Config, runne
         min_pass: float | None = lock.min_pass if lock.min_pass is not None else float(config.holdout.min_pass)
     else:
         margin, min_pass = float(config.holdout.margin), None
-    design = design_from_config(config, cases=len(train) + len(holdout), margin=margin, min_pass=min_pass,
+    design = design_from_config(config, cases=len(train) + len(holdout), confirming=len(holdout) or len(train),
+                                margin=margin, min_pass=min_pass,
                                 scale=JUDGE_SCALE if scored else 1.0)
     digests: dict[tuple[str, str], str] = {}
     if runner is not None:

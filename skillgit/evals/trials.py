@@ -4,9 +4,10 @@ from the run cache where it can, until the decision is clear, the looks run out 
 Each round, every case of a part that is still open runs `design.trials` more times on the
 candidate. The champion is topped up to at least as many runs per case as the candidate (its
 cached runs count), and in the first round the cases of the confirming part (the holdout, else the
-train cases) also get `design.trials` fresh champion runs: a champion measured once and reused for
-every candidate would carry that one sample's luck into every decision, so each decision adds to
-it. A round that does not fit in what is left of the budget drops those fresh runs, then stops the
+train cases) also get `design.fresh` (half a round) fresh champion runs: a champion measured once
+and reused for every candidate would carry that one sample's luck into every decision, so each
+decision adds to it, and only its latest runs are served (`CACHE_DEPTH`), so old ones age out. A
+round that does not fit in what is left of the budget drops those fresh runs, then stops the
 decision (inconclusive). Runs the runner failed on count as fails (score 0) and are not cached.
 """
 
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
     from skillgit.evals.model import CaseResult, EvalCase
 
 Part = Literal["train", "holdout"]
+CACHE_DEPTH = 10
+"""A decision serves the champion at most this many times the most runs per case a candidate can
+get (its latest runs): enough that its share of the uncertainty is small, few enough that old runs
+age out as fresh ones come in (an agent's behaviour drifts with its model)."""
 Progress = Callable[[int, int, int, Assessment], None]
 """Called after each round with (look, looks, runs so far, assessment)."""
 
@@ -146,7 +151,7 @@ def run_decision(
     """Run rounds until the decision is clear (see the module doc)."""
     book = _Book()
     parts: list[Part] = [p for p in ("train", "holdout") if setup.cases(p)]
-    cached = _load_cache(book, setup, champion, cache, parts)
+    cached = _load_cache(book, setup, champion, cache, parts, CACHE_DEPTH * design.trials * design.looks)
     runs = errors = 0
     open_parts = list(parts)
     stop: str | None = None
@@ -155,7 +160,7 @@ def run_decision(
     looks = 0
     for look in range(1, design.looks + 1):
         trials = look * design.trials
-        needs = _champion_needs(book, setup, open_parts, trials, fresh=look == 1, fresh_runs=design.trials)
+        needs = _champion_needs(book, setup, open_parts, trials, fresh=look == 1, fresh_runs=design.fresh)
         asked = sum(len(setup.cases(p)) for p in open_parts) * design.trials
         if runs + asked + sum(needs.values()) > budget:
             needs = _champion_needs(book, setup, open_parts, trials, fresh=False, fresh_runs=0)
@@ -190,7 +195,9 @@ def run_decision(
     return Decision(assessment, counts, runs, cached, looks, stop, errors)
 
 
-def _load_cache(book: _Book, setup: Setup, champion: Side, cache: RunCache | None, parts: list[Part]) -> int:
+def _load_cache(book: _Book, setup: Setup, champion: Side, cache: RunCache | None, parts: list[Part],
+                latest: int) -> int:
+    """Serve the champion's `latest` cached runs of every case; how many were served."""
     if cache is None or not setup.digests:
         return 0
     found = 0
@@ -198,10 +205,10 @@ def _load_cache(book: _Book, setup: Setup, champion: Side, cache: RunCache | Non
         for case in setup.cases(part):
             key = (champion.version, case.id, setup.digests[(part, case.id)])
             scored = setup.scored and part == "holdout"
-            runs, total, squares = cache.tally(*key, scored)
+            runs, total, squares = cache.tally(*key, scored, latest)
             if runs:
                 book.merge("champion", part, case.id, Tally(runs, total, squares),
-                           cache.dimensions(*key) if scored else [])
+                           cache.dimensions(*key, latest) if scored else [])
                 found += runs
     return found
 

@@ -63,7 +63,8 @@ class EvalDecision:
                 margin = lock.margin if lock.margin is not None else margin
                 min_pass = lock.min_pass if lock.min_pass is not None else min_pass
         scale = JUDGE_SCALE if counts.scored_holdout else 1.0
-        design = design_from_config(config, cases=len(counts.cases), margin=margin, min_pass=min_pass, scale=scale)
+        design = design_from_config(config, cases=len(counts.cases), confirming=len(holdout) or len(counts.cases),
+                                    margin=margin, min_pass=min_pass, scale=scale)
         assessment = assess(design, counts.cases, scored_holdout=counts.scored_holdout, dimensions=counts.dimensions)
         expected = summary_of(assessment, summary.runs).format()
         out = []
