@@ -69,7 +69,7 @@ def test_eval_run_fills_the_run_cache_the_gate_reads_for_the_champion(sg, manage
     # 64 runs cached; the holdout's champion gets 2 fresh runs a case, the candidate 4 runs a case.
     assert (data["cached_champion_runs"], data["runs"]) == (64, 10 + 32)
     cleared = json.loads(sg(managed_repo, "eval", "cache", "--clear", "--json").out)
-    assert (cleared["cleared"], cleared["runs"]) == (74, 0)
+    assert (cleared["cleared"], cleared["runs"]) == (64 + 10 + 32, 0)  # and the accepted candidate's runs
 
 
 def test_eval_run_takes_a_candidate_file_or_an_earlier_version(sg, managed_repo: Path, tmp_path: Path) -> None:
@@ -189,9 +189,10 @@ def test_eval_ledger_lists_every_gate_decision_from_git_history(sg, managed_repo
         "train": {"state": "ok", "n": 3, "trials": 4, "figures": None},
         "holdout": {"champion": 0.2, "challenger": 0.6, "delta": 0.4, "interval": [0.14, 0.66], "n": 5, "trials": 4},
         "runs": 64}
-    # The promoted candidate is the new champion, with no cached runs: 32 runs of each version.
-    assert data[1]["summary"] == "train ok n=3×4; holdout 0.60->0.20 -0.40 [-0.66,-0.14] n=5×4; runs 64"
-    assert data[1]["reason"] == "holdout 0.60->0.20 -0.40 [-0.66,-0.14] n=5×4: the interval is below min_effect 0.12"
+    # The promoted candidate is the new champion, its runs from the first decision cached: the second
+    # decision runs the candidate (32) and the champion's fresh holdout runs (10).
+    assert data[1]["summary"] == "train ok n=3×4; holdout 0.60->0.20 -0.40 [-0.63,-0.17] n=5×4; runs 42"
+    assert data[1]["reason"] == "holdout 0.60->0.20 -0.40 [-0.63,-0.17] n=5×4: the interval is below min_effect 0.12"
     assert [d["commit"] for d in reversed(data)] == git(repo, "log", "-2", "--format=%H").split()
     text = sg(repo, "eval", "ledger", "social").out.splitlines()
     assert "accepted" in text[0] and "rejected" in text[1] and text[2].strip().startswith("reason: holdout 0.60->0.20")

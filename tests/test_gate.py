@@ -177,7 +177,31 @@ def test_the_champions_runs_are_cached_and_served_to_the_next_decision(sg, manag
     assert sorted(set(champion_runs)) == ["h1", "h2", "h3", "h4", "h5"] and len(champion_runs) == 10
     assert second.runs == 32 + 10
     with RunCache.open(Workspace.open(managed_repo).repo) as cache:
-        assert cache.stats()["runs"] == 42
+        # 32 + 10 champion runs, and the 32 + 32 runs of the two accepted candidates
+        assert cache.stats() == {"runs": 106, "versions": 3, "cases": 24}
+
+
+def test_an_accepted_candidates_runs_are_the_new_champions_first_record(sg, managed_repo: Path, tmp_path: Path) -> None:
+    from gate_helpers import EXPECTED, candidate
+
+    add_evals(sg, managed_repo, quality=1, holdout_quality=1)
+    path = candidate(managed_repo, tmp_path, quality=2, holdout_quality=2)
+    promote = ("promote", "social", "--candidate", str(path), "--expected", EXPECTED, "--runner", RUNNER, "--json")
+    assert sg(managed_repo, *promote).code == 0
+    assert git(managed_repo, "rev-parse", "HEAD:skills/social/SKILL.md").strip() == json.loads(
+        sg(managed_repo, "eval", "ledger", "social", "--json").out)[-1]["version"].split("..")[1]
+    other = run_gate(managed_repo, runner=counting_runner(tmp_path / "runs.log"), quality=3, holdout_quality=5)
+    assert other.cached == 0  # another runner command: another cache key
+    second = run_gate(managed_repo, quality=3, holdout_quality=5)
+    assert (second.looks, second.cached, second.runs) == (1, 32, 32 + 10)
+
+
+def test_a_rejected_candidates_runs_are_not_kept(sg, managed_repo: Path) -> None:
+    add_evals(sg, managed_repo, quality=1, holdout_quality=2)
+    rejected = run_gate(managed_repo, quality=2, holdout_quality=1)
+    assert rejected.outcome == "rejected"
+    with RunCache.open(Workspace.open(managed_repo).repo) as cache:
+        assert cache.stats()["versions"] == 1  # the champion's runs only
 
 
 def test_a_changed_runner_command_does_not_reuse_the_cached_runs(sg, managed_repo: Path) -> None:

@@ -101,7 +101,7 @@ def eval_run(ctx: click.Context, name: str, version: str | None, candidate: Path
 @click.option("--effect", type=click.FloatRange(min=-1, max=1), help="The improvement to detect, 0-1 scale (default: eval.min_effect).")
 @click.option("--power", "power", type=click.FloatRange(min=0.01, max=0.99), default=0.8, show_default=True,
               help="The wanted chance of accepting a candidate that good.")
-@click.option("--decisions", type=click.IntRange(min=1, max=100_000), default=400, show_default=True,
+@click.option("--decisions", type=click.IntRange(min=1, max=100_000), default=300, show_default=True,
               help="Decisions to simulate.")
 @click.option("--runner", help=RUNNER_HELP + " Its cached runs give the champion's rates.")
 @json_option
@@ -115,7 +115,7 @@ def eval_power(ctx: click.Context, name: str, effect: float | None, power: float
     fills the cache) and a candidate better by --effect on every case: the runs per case the
     confirming part needs for the wanted power, and a simulation of the gate's own procedure
     (in-process, no runner is started) with its accept rate and runs per decision, for the
-    effect and for no change.
+    effect and for no change, for the next decision and for a champion in use.
 
     \b
     Examples:

@@ -7,10 +7,13 @@ blob of a script it names that the repository tracks), the case as written (prom
 the judge and rubric when one grades the case, and the other files of the skill directory. Change
 any of them and the old runs are simply not found again.
 
-What goes in: runs made for the champion of a gate decision and runs of `skillgit eval run` —
-never a candidate's (the gate stops sampling a candidate when it looks good or bad, so its runs are
-not a fair sample of it), and never a run the runner failed on (a timeout caused by the machine
-would otherwise stay in the champion's record). The file is a cache: deleting it loses nothing
+What goes in: runs made for the champion of a gate decision, runs of `skillgit eval run`, and the
+runs of a candidate the gate accepted (the next champion's first record). A rejected candidate's
+runs stay out: the gate stops sampling a candidate when it looks good or bad, so its runs are not a
+fair sample of it — an accepted one looks a little better than it is, which only makes the next
+candidates prove a little more, while a rejected one would look worse and let them through. A run
+the runner failed on never goes in (a timeout caused by the machine would otherwise stay in the
+champion's record). The file is a cache: deleting it loses nothing
 but runs (`skillgit eval cache --clear`).
 """
 

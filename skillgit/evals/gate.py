@@ -205,6 +205,10 @@ def gate(
         try:
             decision = run_decision(design, setup, run, champion, challenger, budget=limit, cache=cache,
                                     progress=progress)
+            if cache is not None and decision.assessment.outcome == "accepted":
+                # The accepted candidate is the next champion: its runs are its first record.
+                for (part, case_id), items in decision.candidate_runs.items():
+                    cache.add(challenger.version, case_id, setup.digests[(part, case_id)], items, "accepted")
         finally:
             if cache is not None:
                 cache.close()

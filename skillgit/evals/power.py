@@ -4,10 +4,14 @@ From the champion's pass rates seen so far (its runs in the run cache; 0.5, the 
 for a case without runs) and a candidate assumed better by `effect` on every case (capped at 1):
 
 - the **analysis**: runs per case (and cases, at the most runs per case the budget allows) for the
-  confirming part's interval to clear the margin with the wanted power at the last look;
+  confirming part's interval to clear the margin with the wanted power at the last look, with the
+  champion as cached now and with the champion known exactly;
 - a **simulation** of the gate's own procedure (`run_decision`, the same code as a real decision,
   with a runner that draws pass/fail from those rates in-process): how often it accepts, rejects or
-  stops inconclusive, and the runs it makes — for the effect, and for no change at all.
+  stops inconclusive, and the runs it makes — for the effect, and for no change at all; for the
+  next decision (the champion's cache as it is now) and for a champion in use (its cache kept
+  between decisions, as each decision adds to it). A champion measured from few runs gives the
+  next decision less power than one measured well: `skillgit eval run NAME --trials 16` measures it.
 """
 
 from __future__ import annotations
@@ -73,17 +77,35 @@ class Simulation:
     mean_runs: float
     p95_runs: int
     max_runs: int
+    kept: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"effect": self.effect, "decisions": self.decisions, "accepted": self.accepted / self.decisions,
+        return {"effect": self.effect, "cache": "kept" if self.kept else "as now",
+                "decisions": self.decisions, "accepted": self.accepted / self.decisions,
                 "rejected": self.rejected / self.decisions, "inconclusive": self.inconclusive / self.decisions,
                 "mean_runs": round(self.mean_runs, 1), "p95_runs": self.p95_runs, "max_runs": self.max_runs}
 
     def line(self) -> str:
         d = self.decisions
-        return (f"{'+' if self.effect >= 0 else ''}{self.effect:.2f}: accepted {100 * self.accepted / d:.1f}%, "
+        when = ("in a row, the champion's cache kept between them" if self.kept
+                else "each the next decision, the champion's cache as now")
+        return (f"{d} decisions {when}, {'+' if self.effect >= 0 else ''}{self.effect:.2f}: "
+                f"accepted {100 * self.accepted / d:.1f}%, "
                 f"rejected {100 * self.rejected / d:.1f}%, inconclusive {100 * self.inconclusive / d:.1f}%; "
                 f"runs mean {self.mean_runs:.0f}, 95th percentile {self.p95_runs}, max {self.max_runs}")
+
+
+@dataclass(frozen=True)
+class Need:
+    """What the confirming part needs for the wanted power: runs per case, and cases at the most
+    runs per case the design allows (None: not reachable)."""
+
+    trials: int | None
+    cases: int | None
+
+    def to_json(self, n: int) -> dict[str, Any]:
+        return {"runs_per_case": self.trials, "candidate_runs": None if self.trials is None else self.trials * n,
+                "cases": self.cases}
 
 
 @dataclass(frozen=True)
@@ -96,16 +118,17 @@ class PowerReport:
     effect: float
     power: float
     design: Design
-    trials_needed: int | None
-    cases_needed: int | None
-    runs_needed: int | None
+    now: Need
+    """With the champion's runs as cached now."""
+    known: Need
+    """With the champion known exactly (its cache full)."""
     simulations: tuple[Simulation, ...]
 
     def to_json(self) -> dict[str, Any]:
         return {"skill": self.skill, "confirming": self.part, "cases": self.cases, "cases_without_runs": self.unseen,
                 "cached_champion_runs": self.cached_runs, "effect": self.effect, "power": self.power,
-                "design": self.design.to_json(), "runs_per_case_needed": self.trials_needed,
-                "cases_needed": self.cases_needed, "candidate_runs_needed": self.runs_needed,
+                "design": self.design.to_json(), "needed_now": self.now.to_json(self.cases),
+                "needed_champion_known": self.known.to_json(self.cases),
                 "simulations": [s.to_json() for s in self.simulations]}
 
     def lines(self) -> list[str]:
@@ -117,15 +140,17 @@ class PowerReport:
                f"(alpha {d.alpha:g} / {d.looks}), margin {d.margin * d.scale:g}, min_effect {d.min_effect:g}, "
                f"max_runs {d.max_runs}"]
         most = d.trials * d.looks
-        if self.trials_needed is None:
-            out.append(f"an effect of {self.effect:+.2f} does not clear the margin {d.margin * d.scale:g}: "
-                       "no number of runs detects it")
-        else:
-            fits = "within" if self.trials_needed <= most else "beyond"
-            out.append(f"to detect {self.effect:+.2f} with {self.power:.0%} power: {self.trials_needed} run(s) per case "
-                       f"({self.runs_needed} candidate runs on the {self.part}; {fits} the {most} per case the "
-                       f"design allows), or {self.cases_needed} case(s) at {most} runs each")
-        out += [f"simulated {s.decisions} decisions, {s.line()}" for s in self.simulations]
+        for label, need in (("with the champion as cached now", self.now), ("with the champion known", self.known)):
+            if need.trials is None:
+                out.append(f"{label}: an effect of {self.effect:+.2f} does not clear the margin "
+                           f"{d.margin * d.scale:g}; no number of runs detects it")
+                continue
+            fits = "within" if need.trials <= most else "beyond"
+            cases = f", or {need.cases} case(s) at {most} runs each" if need.cases is not None else ""
+            out.append(f"{label}: {need.trials} run(s) per case ({need.trials * self.cases} candidate runs) to detect "
+                       f"{self.effect:+.2f} with {self.power:.0%} power, {fits} the {most} per case the design "
+                       f"allows{cases}")
+        out += [f"simulated: {s.line()}" for s in self.simulations]
         return out
 
 
@@ -147,50 +172,79 @@ def champion_rates(setup: Setup, version: str, cache: RunCache | None) -> tuple[
     return rates, found, unseen
 
 
-def analyse(design: Design, rates: Sequence[float], effect: float, power: float) -> tuple[int | None, int | None]:
+def analyse(design: Design, rates: Sequence[float], effect: float, power: float,
+            champion: Sequence[int] | None = None) -> tuple[int | None, int | None]:
     """(runs per case, cases at the most runs per case) for the confirming part to clear the margin
-    with `power` at the last look, champion and candidate run alike; (None, None) when it cannot."""
+    with `power` at the last look; (None, None) when no number of runs does.
+
+    `champion` gives the champion's runs per case (it is topped up to at least the candidate's);
+    None: a champion known exactly (its share of the uncertainty left out)."""
     target = required_se(effect - design.margin, design.z, power)
     if target <= 0 or not rates:
         return None, None
-    spread = sum(p * (1 - p) + min(1.0, p + effect) * (1 - min(1.0, p + effect)) for p in rates)
     n = len(rates)
-    trials = max(1, math.ceil(spread / (n * n * target * target)))
+    v0 = [p * (1 - p) for p in rates]
+    v1 = [min(1.0, p + effect) * (1 - min(1.0, p + effect)) for p in rates]
+
+    def se(k: int, cases: int = n) -> float:
+        total = sum(b / k for b in v1)
+        if champion is not None:
+            total += sum(a / max(k, c) for a, c in zip(v0, champion))
+        return math.sqrt(total * (n / cases)) / cases
+
+    trials = next((k for k in range(1, 100_001) if se(k) <= target), None)
     most = design.trials * design.looks
-    cases = max(1, math.ceil(spread / n / (most * target * target)))
+    cases = next((m for m in range(1, 100_001) if se(most, m) <= target), None)
     return trials, cases
 
 
 def simulate(design: Design, setup: Setup, rates: Mapping[tuple[str, str], float], effect: float, *,
-             decisions: int, cached: Mapping[tuple[str, str], int], seed: int = 0) -> Simulation:
-    """Run the gate's procedure `decisions` times in-process (see the module doc)."""
+             decisions: int, cached: Mapping[tuple[str, str], int], kept: bool, seed: int = 0) -> Simulation:
+    """Run the gate's procedure `decisions` times in-process (see the module doc), the champion's
+    cache starting with `cached` runs per case: reset before every decision (the next decision), or
+    `kept` between them (the champion in use, its cache growing as decisions add to it)."""
     table = {CHAMPION: dict(rates), CANDIDATE: {k: min(1.0, max(0.0, p + effect)) for k, p in rates.items()}}
     runner = SimulatedRunner(table, setup, seed)
     digests = {key: f"simulated-{key[0]}-{key[1]}" for key in rates}
     sim_setup = Setup(setup.skill, setup.train, setup.holdout, None, None, setup.scored, digests)
     outcomes: dict[str, int] = {"accepted": 0, "rejected": 0, "inconclusive": 0}
     costs = []
+    cache: RunCache | None = None
     with tempfile.TemporaryDirectory(prefix="skillgit-power-") as tmp:
         where = Path(tmp)
-        for _ in range(decisions):
-            with RunCache(Path(":memory:")) as cache:
-                for (part, case_id), count in cached.items():
-                    p = table[CHAMPION][(part, case_id)]
-                    runs = [runner.rng.random() < p for _ in range(count)]
-                    scored = setup.scored and part == "holdout"
-                    cache.add(CHAMPION, case_id, digests[(part, case_id)],
-                              [CachedRun(r, 10.0 if r else 0.0) if scored else CachedRun(r) for r in runs], "simulated")
+        try:
+            for _ in range(decisions):
+                if cache is None or not kept:
+                    if cache is not None:
+                        cache.close()
+                    cache = _seeded(runner, table, setup, digests, cached)
                 result = run_decision(design, sim_setup, runner, Side(CHAMPION, where), Side(CANDIDATE, where),
                                       budget=design.max_runs, cache=cache)
-            outcomes[result.assessment.outcome] += 1
-            costs.append(result.runs)
+                outcomes[result.assessment.outcome] += 1
+                costs.append(result.runs)
+        finally:
+            if cache is not None:
+                cache.close()
     costs.sort()
     return Simulation(effect, decisions, outcomes["accepted"], outcomes["rejected"], outcomes["inconclusive"],
-                      sum(costs) / len(costs), costs[max(0, math.ceil(0.95 * len(costs)) - 1)], costs[-1])
+                      sum(costs) / len(costs), costs[max(0, math.ceil(0.95 * len(costs)) - 1)], costs[-1], kept)
+
+
+def _seeded(runner: SimulatedRunner, table: Mapping[str, Mapping[tuple[str, str], float]], setup: Setup,
+            digests: Mapping[tuple[str, str], str], cached: Mapping[tuple[str, str], int]) -> RunCache:
+    """An in-memory cache holding `cached` simulated champion runs per case."""
+    cache = RunCache(Path(":memory:"))
+    for (part, case_id), count in cached.items():
+        p = table[CHAMPION][(part, case_id)]
+        runs = [runner.rng.random() < p for _ in range(count)]
+        scored = setup.scored and part == "holdout"
+        cache.add(CHAMPION, case_id, digests[(part, case_id)],
+                  [CachedRun(r, 10.0 if r else 0.0) if scored else CachedRun(r) for r in runs], "simulated")
+    return cache
 
 
 def power_report(ws: Workspace, name: str, *, effect: float | None = None, power: float = 0.8,
-                 runner: str | None = None, decisions: int = 400, seed: int = 0) -> PowerReport:
+                 runner: str | None = None, decisions: int = 300, seed: int = 0) -> PowerReport:
     """The analysis and the simulations for skill `name` at HEAD (see the module doc)."""
     from skillgit.errors import UsageError
     from skillgit.evals.gate import decision_setup
@@ -224,9 +278,11 @@ def power_report(ws: Workspace, name: str, *, effect: float | None = None, power
             if cache is not None:
                 cache.close()
     part = setup.confirming
-    confirming = [p for (where, _), p in rates.items() if where == part]
-    trials, cases = analyse(design, confirming, effect, power)
-    runs = trials * len(confirming) if trials is not None else None
-    sims = tuple(simulate(design, setup, rates, e, decisions=decisions, cached=cached, seed=seed + i)
-                 for i, e in enumerate(sorted({effect, 0.0}, reverse=True)))
-    return PowerReport(name, part, len(confirming), unseen, found, effect, power, design, trials, cases, runs, sims)
+    keys = [key for key in rates if key[0] == part]
+    confirming = [rates[key] for key in keys]
+    now = Need(*analyse(design, confirming, effect, power, [cached.get(key, 0) for key in keys]))
+    known = Need(*analyse(design, confirming, effect, power))
+    effects = sorted({effect, 0.0}, reverse=True)
+    sims = tuple(simulate(design, setup, rates, e, decisions=decisions, cached=cached, kept=kept, seed=seed + 2 * i + kept)
+                 for kept in (False, True) for i, e in enumerate(effects))
+    return PowerReport(name, part, len(confirming), unseen, found, effect, power, design, now, known, sims)

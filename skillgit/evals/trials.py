@@ -96,6 +96,8 @@ class Decision:
     stop: str | None
     """Why an inconclusive decision stopped (`budget`, `looks`); None when it was decided."""
     errors: int = 0
+    candidate_runs: dict[tuple[Part, str], list[CachedRun]] = field(default_factory=dict)
+    """The candidate's finished runs, per (part, case id): the gate caches them when it accepts."""
 
 
 class _Book:
@@ -153,6 +155,7 @@ def run_decision(
     parts: list[Part] = [p for p in ("train", "holdout") if setup.cases(p)]
     cached = _load_cache(book, setup, champion, cache, parts, CACHE_DEPTH * design.trials * design.looks)
     runs = errors = 0
+    kept: dict[tuple[Part, str], list[CachedRun]] = {}
     open_parts = list(parts)
     stop: str | None = None
     assessment: Assessment | None = None
@@ -177,7 +180,7 @@ def run_decision(
             made, failed = _run_side(run, setup, part, champion, book, "champion", needs, cache)
             runs, errors = runs + made, errors + failed
             wanted = {c.id: design.trials for c in setup.cases(part)}
-            made, failed = _run_side(run, setup, part, candidate, book, "candidate", wanted, None)
+            made, failed = _run_side(run, setup, part, candidate, book, "candidate", wanted, None, kept)
             runs, errors = runs + made, errors + failed
         counts = _counts(book, setup, parts)
         assessment = assess(design, counts.cases, scored_holdout=counts.scored_holdout, dimensions=counts.dimensions)
@@ -192,7 +195,7 @@ def run_decision(
         raise BudgetTooSmall(f"the design allows no round (eval.max_runs {design.max_runs}); raise eval.max_runs.")
     if assessment.outcome != "inconclusive":
         stop = None
-    return Decision(assessment, counts, runs, cached, looks, stop, errors)
+    return Decision(assessment, counts, runs, cached, looks, stop, errors, kept)
 
 
 def _load_cache(book: _Book, setup: Setup, champion: Side, cache: RunCache | None, parts: list[Part],
@@ -225,7 +228,9 @@ def _champion_needs(book: _Book, setup: Setup, parts: list[Part], trials: int, *
 
 
 def _run_side(run: SuiteRunner, setup: Setup, part: Part, side: Side, book: _Book, role: str,
-              wanted: dict[str, int], cache: RunCache | None) -> tuple[int, int]:
+              wanted: dict[str, int], cache: RunCache | None,
+              kept: dict[tuple[Part, str], list[CachedRun]] | None = None) -> tuple[int, int]:
+    """Run a batch for one side; champion runs go to `cache`, candidate runs to `kept`."""
     batch = [case for case in setup.cases(part) for _ in range(wanted.get(case.id, 0))]
     if not batch:
         return 0, 0
@@ -239,8 +244,11 @@ def _run_side(run: SuiteRunner, setup: Setup, part: Part, side: Side, book: _Boo
         book.add(role, part, case.id, _value(result, scored), dims)
         if result.error:
             failed += 1
-        elif cache is not None and setup.digests:
+        elif setup.digests and (cache is not None or kept is not None):
             keep.setdefault(case.id, []).append(CachedRun(result.passed, result.score, dims))
+    if kept is not None:
+        for case_id, items in keep.items():
+            kept.setdefault((part, case_id), []).extend(items)
     if cache is not None:
         for case_id, items in keep.items():
             cache.add(side.version, case_id, setup.digests[(part, case_id)], items, "gate")
