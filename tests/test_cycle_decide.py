@@ -198,3 +198,21 @@ def test_a_candidate_the_eval_gate_rejects_is_refused_with_the_numbers(sg, repo:
     assert pairs["Skill-Reason"] == "eval gate: holdout 0.25->0.25 +0.00 [-0.11,+0.11] n=4×12: the interval is below min_effect 0.12"
     assert (repo / "skills/release/SKILL.md").read_bytes() == before
     assert git(repo, "show", "--format=", "--name-only", "HEAD").strip() == ""
+
+
+def test_the_cycle_budget_stops_the_gate_and_the_cycle_records_an_inconclusive_refusal(sg, repo: Path, clock: Clock) -> None:
+    config = repo / "skillgit.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("eval:\n", "eval:\n  cycle_budget: 100\n"), encoding="utf-8")
+    git(repo, "commit", "-q", "-am", "Cap the cycle's gate at 100 agent runs")
+    records = [session(f"s{i}", clock.tick(hours=2), success=False,
+                       calls=[call("git push origin --tags", False), call("git push origin --tag", False),
+                              call("git push origin --tags --force", True)]) for i in range(4)]
+    feed(repo, "a.jsonl", records)
+    cycle(sg, repo, clock)
+    pairs = dict(trailers_of(repo))
+    assert pairs["Skill-Event"] == "refused"
+    # Without the cap this candidate is rejected after 144 runs (the test above); with it the gate
+    # stops after the rounds that fit in 100 runs, and says so.
+    assert pairs["Skill-Reason"].startswith("eval gate: inconclusive after 96 runs (the budget of 100 agent runs): ")
+    assert pairs["Skill-Eval-Summary"].endswith("; runs 96")
+    assert sg(repo, "verify").code == 0

@@ -202,3 +202,38 @@ def test_eval_ledger_lists_every_gate_decision_from_git_history(sg, managed_repo
 def test_eval_ledger_of_a_skill_without_decisions_says_so(sg, managed_repo: Path) -> None:
     result = sg(managed_repo, "eval", "ledger", "social")
     assert (result.code, result.out) == (0, "no gate decisions about `social` yet\n")
+
+
+# -- eval power, eval cache --------------------------------------------------------------------
+
+
+def test_eval_power_analyses_and_simulates_from_the_champions_cached_runs(sg, managed_repo: Path) -> None:
+    add_evals(sg, managed_repo, quality=1, holdout_quality=2)
+    before = json.loads(sg(managed_repo, "eval", "power", "social", "--runner", RUNNER, "--json",
+                           "--decisions", "20").out)
+    assert (before["cached_champion_runs"], before["cases_without_runs"], before["effect"]) == (0, 8, 0.12)
+    assert eval_run(sg, managed_repo, "--trials", "4").code == 1
+    result = sg(managed_repo, "eval", "power", "social", "--runner", RUNNER, "--effect", "0.3", "--json",
+                "--decisions", "20")
+    assert result.code == 0, result
+    data = json.loads(result.out)
+    assert (data["cached_champion_runs"], data["cases_without_runs"], data["confirming"], data["cases"]) == (32, 0, "holdout", 5)
+    assert data["needed_champion_known"]["runs_per_case"] <= data["needed_now"]["runs_per_case"]
+    sims = {(s["effect"], s["cache"]) for s in data["simulations"]}
+    assert sims == {(0.3, "as now"), (0.0, "as now"), (0.3, "kept"), (0.0, "kept")}
+    assert all(s["decisions"] == 20 and s["max_runs"] <= 400 for s in data["simulations"])
+    text = sg(managed_repo, "eval", "power", "social", "--runner", RUNNER, "--decisions", "5").out
+    assert "with the champion known:" in text and CANARY not in text
+
+
+def test_an_unreadable_run_cache_is_a_usage_error_naming_the_file_and_the_fix(sg, managed_repo: Path) -> None:
+    add_evals(sg, managed_repo, quality=1, holdout_quality=1)
+    (managed_repo / ".git" / "skillgit").mkdir(exist_ok=True)
+    (managed_repo / ".git" / "skillgit" / "eval-runs.sqlite3").write_bytes(b"not a database" * 100)
+    result = eval_run(sg, managed_repo)
+    assert result.code == 2
+    assert "eval-runs.sqlite3: the eval run cache cannot be read" in result.err
+    assert result.err.rstrip().endswith("it only holds cached runs.")
+    cleared = sg(managed_repo, "eval", "cache", "--clear")
+    assert cleared.code == 0 and cleared.out.startswith("removed the unreadable run cache")
+    assert eval_run(sg, managed_repo).code == 1  # runs again, and caches again

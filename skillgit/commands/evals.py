@@ -144,16 +144,25 @@ def eval_cache(ctx: click.Context, clear: bool, as_json: bool, directory: Path |
       skillgit eval cache
       skillgit eval cache --clear
     """
+    from skillgit.errors import UsageError
     from skillgit.evals.cache import RunCache
 
     ws = _ws(ctx, directory)
-    with RunCache.open(ws.repo) as cache:
-        cleared = cache.clear() if clear else None
-        stats = cache.stats()
+    cleared: int | None = None
+    try:
+        with RunCache.open(ws.repo) as cache:
+            cleared = cache.clear() if clear else None
+            stats = cache.stats()
+    except UsageError:
+        if not clear:
+            raise
+        RunCache.remove(ws.repo)  # unreadable: the file goes, with whatever it held
+        with RunCache.open(ws.repo) as cache:
+            stats = cache.stats()
     data = {**stats, "path": str(cache.path), "cleared": cleared}
     lines = [f"{cache.path}: {stats['runs']} run(s) of {stats['versions']} version(s) over {stats['cases']} (version, case) pair(s)"]
-    if cleared is not None:
-        lines.insert(0, f"cleared {cleared} run(s)")
+    if clear:
+        lines.insert(0, f"cleared {cleared} run(s)" if cleared is not None else "removed the unreadable run cache")
     _print(data, lines, as_json)
 
 

@@ -81,6 +81,17 @@ class RunCache:
     def open(cls, repo: Repo) -> RunCache:
         return cls(repo.state_dir / FILE)
 
+    @staticmethod
+    def remove(repo: Repo) -> bool:
+        """Delete the cache file (and SQLite's side files); whether there was one."""
+        found = False
+        for suffix in ("", "-wal", "-shm"):
+            path = repo.state_dir / (FILE + suffix)
+            if path.exists():
+                path.unlink()
+                found = True
+        return found
+
     def _prepare(self) -> None:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(_SCHEMA)
