@@ -128,7 +128,7 @@ def test_a_cycle_with_the_built_in_proposer_and_runner_lands_a_refine(
     assert result.code == 0, result
     pairs = dict(trailers_of(repo))
     assert pairs["Skill-Event"] == "refine"
-    assert pairs["Skill-Eval-Summary"].startswith("train 1 better 0 worse 1 tie; holdout 0.25->1")
+    assert pairs["Skill-Eval-Summary"].startswith("train ok n=2×4; holdout 0.25->1.00 ")
     assert f"(proposer: {agent})" in git(repo, "log", "-1", "--format=%b")
     text = (repo / "skills/release/SKILL.md").read_text()
     assert f"- `{FAILING}` fails on feature-gated tests; run `{WORKING}` instead.\n" in text

@@ -163,7 +163,7 @@ def test_a_proposer_daemon_cannot_swap_the_eval_runner_during_the_gate(sg, repo:
     assert result.code == 0, result
     assert "EVIL" not in (repo / SKILL).read_text()
     assert events(repo)[0] == "refused"
-    assert "no case improved" in git(repo, "log", "-1", "--format=%(trailers:key=Skill-Reason,valueonly)")
+    assert "the interval is below min_effect" in git(repo, "log", "-1", "--format=%(trailers:key=Skill-Reason,valueonly)")
     assert channel.wait_for("swapped")["result"].startswith("blocked"), channel.of("swapped")
     assert channel.quiet_since("heartbeat", 0.6)
 

@@ -209,7 +209,7 @@ def test_with_sandbox_none_the_runner_runs_unconfined_without_bwrap(sg, managed_
     no_bwrap_path(tmp_path, monkeypatch)
     result = sg(managed_repo, "eval", "run", "release")
     assert result.code == 1, result
-    assert "train: 1/2 passed" in result.out
+    assert "train: 1/2 cases passed every run" in result.out
 
 
 def test_the_judge_runs_in_the_sandbox_too(bwrap: str, managed_repo: Path, channel) -> None:  # type: ignore[no-untyped-def]
