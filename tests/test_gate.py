@@ -290,3 +290,15 @@ def test_a_canary_in_the_holdout_never_reaches_what_a_proposer_receives(sg, mana
         assert CANARY not in json.dumps(result.to_json()) and CANARY not in "\n".join(result.lines())
         assert CANARY not in result.counts_block()
         assert "holdout" not in json.dumps(result.proposer_feedback()["summary"])
+
+
+def test_a_holdout_case_may_share_its_id_with_a_train_case(sg, managed_repo: Path) -> None:
+    add_evals(sg, managed_repo, holdout=None, quality=1)
+    lines = (EVALS / "gate_holdout.jsonl").read_text().replace('"id": "h1"', '"id": "easy"')
+    (managed_repo / EVAL_DIR / "holdout.jsonl").write_text(lines)
+    assert sg(managed_repo, "holdout", "seal", "social").code == 0
+    result = run_gate(managed_repo, quality=2, holdout_quality=2)
+    assert result.summary.format() == "train ok n=3×4; holdout 0.20->0.60 +0.40 [+0.14,+0.66] n=5×4; runs 64"
+    again = run_gate(managed_repo, quality=2, holdout_quality=3)
+    # the second decision: train cases served from the cache, holdout cases 2 fresh champion runs each
+    assert [(c.part, c.champion.runs) for c in again.counts.cases] == [("train", 4)] * 3 + [("holdout", 6)] * 5

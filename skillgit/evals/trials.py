@@ -179,7 +179,7 @@ def run_decision(
         for part in open_parts:
             made, failed = _run_side(run, setup, part, champion, book, "champion", needs, cache)
             runs, errors = runs + made, errors + failed
-            wanted = {c.id: design.trials for c in setup.cases(part)}
+            wanted = {(part, c.id): design.trials for c in setup.cases(part)}
             made, failed = _run_side(run, setup, part, candidate, book, "candidate", wanted, None, kept)
             runs, errors = runs + made, errors + failed
         counts = _counts(book, setup, parts)
@@ -217,21 +217,23 @@ def _load_cache(book: _Book, setup: Setup, champion: Side, cache: RunCache | Non
 
 
 def _champion_needs(book: _Book, setup: Setup, parts: list[Part], trials: int, *, fresh: bool,
-                    fresh_runs: int) -> dict[str, int]:
-    needs: dict[str, int] = {}
+                    fresh_runs: int) -> dict[tuple[Part, str], int]:
+    """Champion runs each case needs this round: up to the candidate's `trials`, plus fresh ones."""
+    needs: dict[tuple[Part, str], int] = {}
     for part in parts:
         for case in setup.cases(part):
             have = book.champion.get((part, case.id), Tally()).runs
             target = max(trials, have + fresh_runs) if fresh and part == setup.confirming else trials
-            needs[case.id] = max(0, target - have)
+            needs[(part, case.id)] = max(0, target - have)
     return needs
 
 
 def _run_side(run: SuiteRunner, setup: Setup, part: Part, side: Side, book: _Book, role: str,
-              wanted: dict[str, int], cache: RunCache | None,
+              wanted: dict[tuple[Part, str], int], cache: RunCache | None,
               kept: dict[tuple[Part, str], list[CachedRun]] | None = None) -> tuple[int, int]:
-    """Run a batch for one side; champion runs go to `cache`, candidate runs to `kept`."""
-    batch = [case for case in setup.cases(part) for _ in range(wanted.get(case.id, 0))]
+    """Run a batch for one side (`wanted` runs per (part, case id)); champion runs go to `cache`,
+    candidate runs to `kept`."""
+    batch = [case for case in setup.cases(part) for _ in range(wanted.get((part, case.id), 0))]
     if not batch:
         return 0, 0
     judge = setup.judge(part)
