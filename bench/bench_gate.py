@@ -158,6 +158,9 @@ def decide(repo: Path, base: str, candidate: Path, case_set: str, effect: int) -
     if out.returncode not in (0, 1):
         raise RuntimeError(f"promote exited {out.returncode}: {out.stderr}")
     data = json.loads(out.stdout)
+    if data["runner_errors"]:
+        raise RuntimeError(f"{data['runner_errors']} run(s) failed in the runner; the figures would be wrong: "
+                           f"{data['reason']}")
     git(repo, "reset", "-q", "--hard", base)
     return Result(case_set, effect, data["outcome"], data["runs"], data["cached_champion_runs"], seconds)
 

@@ -38,9 +38,9 @@ def run_gate(repo: Path, config: Config | None = None, runner: str | None = RUNN
     return gate(ws, "social", with_markers(head_skill(repo), **markers), runner=runner, config=config, budget=budget)
 
 
-def counting_runner(log: Path) -> str:
-    """The scripted runner, logging `<version> <case>` per run to `log`."""
-    return f"{PY} {EVALS / 'runner_logging.py'} {log}"
+def counting_runner(port: int) -> str:
+    """The scripted runner, reporting each run's version and case on the test's channel."""
+    return f"{PY} {EVALS / 'runner_logging.py'} {port}"
 
 
 def test_a_deterministic_runner_gets_its_decision_in_the_first_round(sg, managed_repo: Path) -> None:
@@ -159,21 +159,19 @@ def test_a_dimension_under_its_min_blocker_rejects_whatever_the_composite(sg, ma
     assert (result.reason or "").endswith("under min_blocker: security 3 < min_blocker 4")
 
 
-def test_the_champions_runs_are_cached_and_served_to_the_next_decision(sg, managed_repo: Path, tmp_path: Path) -> None:
+def test_the_champions_runs_are_cached_and_served_to_the_next_decision(sg, managed_repo: Path, channel) -> None:  # type: ignore[no-untyped-def]
     add_evals(sg, managed_repo, quality=1, holdout_quality=1)
-    log = tmp_path / "runs.log"
-    runner = counting_runner(log)
+    runner = counting_runner(channel.port)
     first = run_gate(managed_repo, runner=runner, quality=2, holdout_quality=2)
-    assert first.accepted and (first.runs, first.cached) == (64, 0)
+    assert first.accepted and (first.runs, first.cached) == (64, 0), first.lines()
     assert (managed_repo / ".git" / "skillgit" / FILE).is_file()
-    champion = first.champion[:12]
-    assert sum(line.startswith(champion) for line in log.read_text().splitlines()) == 32
-    log.unlink()
+    assert sum(m["version"] == first.champion for m in channel.of("run")) == 32
+    seen = len(channel.of("run"))
     second = run_gate(managed_repo, runner=runner, quality=3, holdout_quality=3)
     assert second.accepted and second.champion == first.champion
     assert second.cached == 32  # every champion run of the first decision, from the cache
     # Only the holdout gets fresh champion runs (2 a case); the train cases are served entirely.
-    champion_runs = [line.split()[1] for line in log.read_text().splitlines() if line.startswith(champion)]
+    champion_runs = [m["case"] for m in channel.of("run")[seen:] if m["version"] == first.champion]
     assert sorted(set(champion_runs)) == ["h1", "h2", "h3", "h4", "h5"] and len(champion_runs) == 10
     assert second.runs == 32 + 10
     with RunCache.open(Workspace.open(managed_repo).repo) as cache:
@@ -181,7 +179,8 @@ def test_the_champions_runs_are_cached_and_served_to_the_next_decision(sg, manag
         assert cache.stats() == {"runs": 106, "versions": 3, "cases": 24}
 
 
-def test_an_accepted_candidates_runs_are_the_new_champions_first_record(sg, managed_repo: Path, tmp_path: Path) -> None:
+def test_an_accepted_candidates_runs_are_the_new_champions_first_record(sg, managed_repo: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                         channel) -> None:
     from gate_helpers import EXPECTED, candidate
 
     add_evals(sg, managed_repo, quality=1, holdout_quality=1)
@@ -190,7 +189,7 @@ def test_an_accepted_candidates_runs_are_the_new_champions_first_record(sg, mana
     assert sg(managed_repo, *promote).code == 0
     assert git(managed_repo, "rev-parse", "HEAD:skills/social/SKILL.md").strip() == json.loads(
         sg(managed_repo, "eval", "ledger", "social", "--json").out)[-1]["version"].split("..")[1]
-    other = run_gate(managed_repo, runner=counting_runner(tmp_path / "runs.log"), quality=3, holdout_quality=5)
+    other = run_gate(managed_repo, runner=counting_runner(channel.port), quality=3, holdout_quality=5)
     assert other.cached == 0  # another runner command: another cache key
     second = run_gate(managed_repo, quality=3, holdout_quality=5)
     assert (second.looks, second.cached, second.runs) == (1, 32, 32 + 10)
