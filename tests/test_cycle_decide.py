@@ -147,6 +147,30 @@ def test_a_create_before_the_agents_second_real_event_is_deferred_by_sg010(sg, r
     assert "create deploy-ssh-timeout deferred: SG010 bootstrap allows create from the agent's 2nd real event" in pairs["Skill-Trigger"]
 
 
+def test_a_real_event_the_agent_committed_under_a_maintainers_name_counts_for_sg010(
+    sg, repo: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the agent's refine, authored as the maintainer but committed by the agent's identity: the
+    # policy counts it as the agent's (author or committer), so the cycle must count it too
+    clock.tick(minutes=5)
+    skill = repo / "skills/release/SKILL.md"
+    skill.write_text(skill.read_text(encoding="utf-8") + "\n- Run the full test suite before tagging.\n", encoding="utf-8")
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "yoyo-bot")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "yoyo-bot@example.com")
+    git(repo, "commit", "-q", "--no-verify", "-am",
+        "refine(release): run the full suite\n\nSkill-Event: refine\nSkill-Name: release")
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "Maintainer")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "maintainer@example.com")
+    assert git(repo, "log", "-1", "--format=%ae %ce").split() == ["maintainer@example.com", "yoyo-bot@example.com"]
+    records = good_batch(clock, "g")
+    records += [learning(clock.tick(days=1), "deploy.ssh_timeout") for _ in range(3)]
+    feed(repo, "a.jsonl", records)
+    cycle(sg, repo, clock)
+    pairs = dict(trailers_of(repo))
+    assert pairs["Skill-Event"] == "create", pairs
+    assert pairs["Skill-Name"] == "deploy-ssh-timeout"
+
+
 def test_an_unused_low_score_skill_is_retired_to_the_attic(sg, tmp_path: Path, clock: Clock) -> None:
     repo = make_repo(tmp_path / "repo", clock, BOOTSTRAP_OPEN)
     feed(repo, "a.jsonl", good_batch(clock, "g", n=12))

@@ -70,18 +70,23 @@ def eligibility(name: str, skill: Skill | None, config: Config) -> tuple[str, st
 
 
 def real_event_count(history: Sequence[Event], ws: Workspace) -> int:
-    """The agent's real events so far (what SG010 counts)."""
+    """The agent's real events so far (what SG010 counts): the agent is matched on the author or
+    the committer, as the policy matches it."""
+    from skillgit.policy.rules.common import is_agent_event
     from skillgit.policy.rules.history import REAL_EVENTS
 
-    return sum(1 for e in history if e.kind in REAL_EVENTS and (e.is_cycle or ws.is_agent(e.author_email)))
+    return sum(1 for e in history if e.kind in REAL_EVENTS and is_agent_event(e, ws.config))
 
 
 def thrashing(ws: Workspace, history: Sequence[Event]) -> frozenset[str]:
-    """Skills that SG009 forbids the agent to refine now (changed inside the thrash window)."""
+    """Skills that SG009 forbids the agent to refine now (changed inside the thrash window; an
+    `init` the agent made, by author or committer, restarts no window, as in the rule)."""
     from skillgit.policy.lookups import skills_changed_lookup
+    from skillgit.policy.rules.common import is_agent_event
     from skillgit.policy.rules.history import thrash_window
 
-    window = thrash_window(tuple(reversed(history)), ws.config.policy.thrash_cycles)
+    config = ws.config
+    window = thrash_window(tuple(reversed(history)), config.policy.thrash_cycles, lambda e: is_agent_event(e, config))
     if window is None:
         return frozenset()
     _start, base, _since = window
