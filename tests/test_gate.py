@@ -103,6 +103,17 @@ def test_a_candidate_that_cannot_clear_the_margin_of_the_lock_runs_until_the_bud
                                   "0.12; not accepted")
 
 
+def test_a_budget_that_fits_no_full_round_gets_a_last_smaller_round(sg, managed_repo: Path) -> None:
+    add_evals(sg, managed_repo, quality=1, holdout_quality=1, seal_args=("--margin", "0.5"))
+    result = run_gate(managed_repo, budget=160, quality=2, holdout_quality=2)
+    # As with a budget of 150 up to 144 runs; the 16 left do not fit a full round of the holdout
+    # (20 + 20) but do fit 1 more run per case on both versions: 10 runs, one more look.
+    assert result.outcome == "inconclusive"
+    assert (result.looks, result.runs) == (4, 154)
+    assert result.summary.holdout is not None and result.summary.holdout.trials == 13
+    assert result.reason is not None and result.reason.startswith("inconclusive after 154 runs (the budget of 160 agent runs)")
+
+
 def test_the_budget_must_fit_the_first_round(sg, managed_repo: Path) -> None:
     add_evals(sg, managed_repo, quality=1, holdout_quality=1)
     with pytest.raises(UsageError, match="does not fit the first round"):

@@ -7,8 +7,9 @@ cached runs count), and in the first round the cases of the confirming part (the
 train cases) also get `design.fresh` (half a round) fresh champion runs: a champion measured once
 and reused for every candidate would carry that one sample's luck into every decision, so each
 decision adds to it, and only its latest runs are served (`CACHE_DEPTH`), so old ones age out. A
-round that does not fit in what is left of the budget drops those fresh runs, then stops the
-decision (inconclusive). Runs the runner failed on count as fails (score 0) and are not cached.
+round that does not fit in what is left of the budget drops those fresh runs, then shrinks to as
+many runs per case as fit (a last round), and when not even one fits stops the decision
+(inconclusive). Runs the runner failed on count as fails (score 0) and are not cached.
 """
 
 from __future__ import annotations
@@ -161,25 +162,29 @@ def run_decision(
     assessment: Assessment | None = None
     counts: Counts | None = None
     looks = 0
+    done = 0  # runs per case the candidate has had so far
     for look in range(1, design.looks + 1):
-        trials = look * design.trials
-        needs = _champion_needs(book, setup, open_parts, trials, fresh=look == 1, fresh_runs=design.fresh)
-        asked = sum(len(setup.cases(p)) for p in open_parts) * design.trials
-        if runs + asked + sum(needs.values()) > budget:
-            needs = _champion_needs(book, setup, open_parts, trials, fresh=False, fresh_runs=0)
-            if runs + asked + sum(needs.values()) > budget:
+        step = design.trials
+        open_cases = sum(len(setup.cases(p)) for p in open_parts)
+        needs = _champion_needs(book, setup, open_parts, done + step, fresh=look == 1, fresh_runs=design.fresh)
+        if runs + open_cases * step + sum(needs.values()) > budget:
+            needs = _champion_needs(book, setup, open_parts, done + step, fresh=False, fresh_runs=0)
+            if runs + open_cases * step + sum(needs.values()) > budget:
                 if look == 1:
                     raise BudgetTooSmall(
-                        f"a budget of {budget} agent runs does not fit the first round ({asked} candidate and "
-                        f"{sum(needs.values())} champion runs); raise eval.max_runs (or eval.cycle_budget), "
+                        f"a budget of {budget} agent runs does not fit the first round ({open_cases * step} candidate "
+                        f"and {sum(needs.values())} champion runs); raise eval.max_runs (or eval.cycle_budget), "
                         "or lower eval.trials.")
-                stop = "budget"
-                break
+                step, needs = _last_round(book, setup, open_parts, done, step, budget - runs)
+                if step == 0:
+                    stop = "budget"
+                    break
         looks = look
+        done += step
         for part in open_parts:
             made, failed = _run_side(run, setup, part, champion, book, "champion", needs, cache)
             runs, errors = runs + made, errors + failed
-            wanted = {(part, c.id): design.trials for c in setup.cases(part)}
+            wanted = {(part, c.id): step for c in setup.cases(part)}
             made, failed = _run_side(run, setup, part, candidate, book, "candidate", wanted, None, kept)
             runs, errors = runs + made, errors + failed
         counts = _counts(book, setup, parts)
@@ -189,6 +194,9 @@ def run_decision(
         if assessment.outcome != "inconclusive":
             break
         open_parts = [p.part for p in assessment.parts if p.verdict == "open"]
+        if step < design.trials:
+            stop = "budget"
+            break
     else:
         stop = "looks"
     if assessment is None or counts is None:
@@ -196,6 +204,19 @@ def run_decision(
     if assessment.outcome != "inconclusive":
         stop = None
     return Decision(assessment, counts, runs, cached, looks, stop, errors, kept)
+
+
+def _last_round(book: _Book, setup: Setup, parts: list[Part], done: int, trials: int,
+                left: int) -> tuple[int, dict[tuple[Part, str], int]]:
+    """The most runs per case (fewer than `trials`) a last, smaller round can give the open cases within
+    `left` runs, and the champion's needs for it; (0, {}) when not even one run per case fits. A
+    smaller last round spends what a full one would leave unspent: its look is one of the design's."""
+    cases = sum(len(setup.cases(p)) for p in parts)
+    for step in range(trials - 1, 0, -1):
+        needs = _champion_needs(book, setup, parts, done + step, fresh=False, fresh_runs=0)
+        if cases * step + sum(needs.values()) <= left:
+            return step, needs
+    return 0, {}
 
 
 def _load_cache(book: _Book, setup: Setup, champion: Side, cache: RunCache | None, parts: list[Part],
