@@ -1,27 +1,38 @@
 """Accept rates and runs per decision of the eval gate with a stochastic agent, default config.
 
-    python bench/bench_gate.py [--decisions 200] [--jobs 2] [--sets 6+10,20+30] [--seed 7] [--out FILE]
-    python bench/bench_gate.py --quick [--decisions 2000]      # in-process, to tune; not the figures
+    python bench/bench_gate.py [--decisions 200] [--sets 6+10,20+30] [--seed 7] [--agent-seed N] [--out FILE]
+    python bench/bench_gate.py --processes [--decisions 20] [--jobs 2]   # end to end, a process per run
 
-Each case set gets a generated skills repository (a real git repo, `skillgit init`): one skill,
-`bench`, whose SKILL.md says its true quality (`<!-- quality: 600 -->`, per mille), train cases in
-two suites and a sealed holdout. Every case has a fixed `offset` (per mille, spread evenly over
-±300 in each part, in an order drawn from `--seed`, so that small and large case sets mix easy and
-hard cases alike): a run of a case passes with probability quality + offset, capped to [0, 1]. The
-agent is `bench_agent.sh`, a /bin/sh runner honouring the runner protocol (request on stdin, a
-one-session trace on stdout) that draws from /dev/urandom: the agent's randomness is real, only
-the case set is seeded.
+The agent. Every case has a fixed `offset` (per mille, spread evenly over ±300 in each part, in an
+order drawn from `--seed`, so that small and large case sets mix easy and hard cases alike). A run
+of a case passes with probability (quality + offset) / 1000, capped to [0, 1], where the quality is
+read from the SKILL.md the agent is given (`<!-- quality: 600 -->`). Only the case set is seeded:
+the agent draws from the operating system's random source (`--agent-seed N` makes a run
+repeatable).
 
-A decision is `skillgit promote bench --candidate FILE --json` (the real gate, a runner process
-per run) with the candidate's quality = champion 0.60 + the row's effect; after it the repository
-is reset to the champion, keeping the run cache (`.git/skillgit/`), as after a rejected proposal.
-Decisions of all rows are interleaved. With `--jobs N` each of N workers has its own copy of the
-repository (so its own champion cache) and runs every N-th decision. Runs per decision are the
-agent runs the decision made (champion runs served from the cache are not counted).
+Default mode: the agent is an object in this process (`Agent`) handed to the gate's own decision
+procedure (`skillgit.evals.trials.run_decision` with the design `skillgit.evals.decision`
+builds from the default config, and the run cache, in memory, per case set and worker): every round,
+look, champion cache hit and stop is the gate's; what is left out is what surrounds a decision in
+`skillgit promote` — loading the cases, starting a runner process per run (in the sandbox),
+writing the commit. Those cost about 0.1 s a run, which for the table (2,000 decisions, about
+300,000 runs) is hours; in process it is seconds.
+
+`--processes`: the same agent as `bench_agent.sh` (a /bin/sh runner honouring the runner protocol,
+drawing from /dev/urandom), each decision a real `skillgit promote bench --candidate FILE --json`
+in a generated repository (a real git repo, `skillgit init`, one skill with train cases in two
+suites and a sealed holdout); after it the repository is reset to the champion, keeping the run
+cache (`.git/skillgit/`), as after a rejected proposal. With `--jobs N` each of N workers has its
+own copy of the repository (so its own champion cache) and runs every N-th decision. Use it with
+few decisions to check that the figures agree with the default mode.
+
+In both modes decisions of all rows are interleaved, every decision is against the same champion
+(quality 0.60) with its run cache kept, and runs per decision are the agent runs the decision made
+(champion runs served from the cache are not counted).
 
 Targets (docs/evals.md): with 6 train + 10 holdout cases, +0.25 accepted ≥ 95%, +0.15 ≥ 80%,
 ±0 ≤ 5%, −0.15 ≤ 1%, −0.30 0%; mean runs ≤ 150 for +0.25 and −0.30; no decision over
-eval.max_runs (400); the 20 + 30 set never accepts a real improvement less often.
+eval.max_runs (400); the 20 + 30 set does not accept a real improvement less often.
 """
 
 from __future__ import annotations
@@ -29,7 +40,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import random
 import shutil
 import subprocess
@@ -40,6 +50,8 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+from skillgit.evals.model import CaseResult, EvalCase
 
 CHAMPION = 600
 EFFECTS = (250, 150, 0, -150, -300)
@@ -213,45 +225,66 @@ def real(args: argparse.Namespace, case_sets: list[CaseSet]) -> list[Result]:
             print(f"repositories kept in {root}", file=sys.stderr)
 
 
-def quick(args: argparse.Namespace, case_sets: list[CaseSet]) -> list[Result]:
-    """The same decision procedure in-process (SimulatedRunner, an in-memory run cache per case set
-    and worker), for tuning the design fast; its figures are not the bench's."""
+class Agent:
+    """The bench's agent in process, as a gate runner: a run of a case passes with probability
+    (quality + offset) / 1000, the quality read from the SKILL.md it is given, the offset the case's."""
+
+    def __init__(self, offsets: dict[str, int], rng: random.Random) -> None:
+        self.offsets = offsets
+        self.rng = rng
+
+    def __call__(self, cases: Sequence[EvalCase], *, skill: str, version: str, skill_dir: Path,
+                 judge: object) -> list[CaseResult]:
+        text = (skill_dir / "SKILL.md").read_text(encoding="utf-8")
+        quality = int(text.split("<!-- quality: ", 1)[1].split(" ", 1)[0])
+        out = []
+        for case in cases:
+            passed = self.rng.randrange(1000) < quality + self.offsets[case.prompt]
+            out.append(CaseResult(case.id, passed))
+        return out
+
+
+def inproc(args: argparse.Namespace, case_sets: list[CaseSet]) -> list[Result]:
+    """Every decision through the gate's decision procedure with the in-process agent."""
     from skillgit.config import Config
     from skillgit.evals.cache import RunCache
     from skillgit.evals.decision import design_from_config
-    from skillgit.evals.model import EvalCase
-    from skillgit.evals.power import SimulatedRunner
     from skillgit.evals.trials import Setup, Side, run_decision
 
     config = Config.defaults()
+    rng = random.Random(args.agent_seed) if args.agent_seed is not None else random.SystemRandom()
     out = []
-    where = Path(tempfile.gettempdir())
-    for s in case_sets:
-        train_off, holdout_off = offsets(s, args.seed)
-        train = tuple(EvalCase(f"t{i + 1}", None, (), "first" if i % 2 == 0 else "second", "") for i in range(s.train))
-        holdout = tuple(EvalCase(f"h{i + 1}", None, (), None, "") for i in range(s.holdout))
-        digests = {("train", c.id): c.id for c in train} | {("holdout", c.id): c.id for c in holdout}
-        setup = Setup("bench", train, holdout, None, None, False, digests)
-        design = design_from_config(config, cases=s.train + s.holdout, confirming=s.holdout,
-                                    margin=float(config.holdout.margin),
-                                    min_pass=float(config.holdout.min_pass))
-        for job in range(args.jobs):
-            cache = RunCache(Path(":memory:"))
-            plan = [e for e in args.effects for _ in range(args.decisions)][job::args.jobs]
-            random.Random(f"{args.seed}-{job}").shuffle(plan)
-            for i, effect in enumerate(plan):
-                rates = {}
-                for q, name in ((CHAMPION, "champion"), (CHAMPION + effect, f"candidate{effect}")):
-                    rates[name] = {("train", c.id): min(1.0, max(0.0, (q + o) / 1000)) for c, o in zip(train, train_off)}
-                    rates[name].update({("holdout", c.id): min(1.0, max(0.0, (q + o) / 1000))
-                                        for c, o in zip(holdout, holdout_off)})
-                runner = SimulatedRunner(rates, setup, seed=f"{args.seed}-{s.label}-{job}-{i}")
-                started = time.perf_counter()
-                decision = run_decision(design, setup, runner, Side("champion", where), Side(f"candidate{effect}", where),
-                                        budget=design.max_runs, cache=cache)
-                out.append(Result(s.label, effect, decision.assessment.outcome, decision.runs, decision.cached,
-                                  time.perf_counter() - started))
-            cache.close()
+    with tempfile.TemporaryDirectory(prefix="bench-gate-") as tmp:
+        root = Path(tmp)
+        sides = {}
+        for effect in (0, *args.effects):
+            folder = root / f"quality-{CHAMPION + effect}"
+            folder.mkdir(exist_ok=True)
+            (folder / "SKILL.md").write_text(SKILL.format(quality=CHAMPION + effect), encoding="utf-8")
+            sides[effect] = Side(f"version-{CHAMPION + effect}", folder)
+        for s in case_sets:
+            train_off, holdout_off = offsets(s, args.seed)
+            # A case's prompt keys its offset (a train and a holdout case may share an id).
+            train = tuple(EvalCase(f"t{i + 1}", f"train {i + 1}", (), "first" if i % 2 == 0 else "second", "")
+                          for i in range(s.train))
+            holdout = tuple(EvalCase(f"h{i + 1}", f"holdout {i + 1}", (), None, "") for i in range(s.holdout))
+            agent = Agent({c.prompt or "": o for c, o in zip(train + holdout, train_off + holdout_off)}, rng)
+            digests = {("train", c.id): f"train-{c.id}" for c in train} | {("holdout", c.id): f"holdout-{c.id}"
+                                                                           for c in holdout}
+            setup = Setup("bench", train, holdout, None, None, False, digests)
+            design = design_from_config(config, cases=s.train + s.holdout, confirming=s.holdout,
+                                        margin=float(config.holdout.margin), min_pass=float(config.holdout.min_pass))
+            plan = [e for e in args.effects for _ in range(args.decisions)]
+            random.Random(f"{args.seed}-{s.label}").shuffle(plan)
+            for job in range(args.jobs):
+                cache = RunCache(Path(":memory:"))  # the gate's SQLite cache, kept off the shared disk
+                for effect in plan[job::args.jobs]:
+                    started = time.perf_counter()
+                    decision = run_decision(design, setup, agent, sides[0], sides[effect], budget=design.max_runs,
+                                            cache=cache)
+                    out.append(Result(s.label, effect, decision.assessment.outcome, decision.runs, decision.cached,
+                                      time.perf_counter() - started))
+                cache.close()
     return out
 
 
@@ -280,21 +313,25 @@ def table(results: Sequence[Result], case_sets: list[CaseSet], effects: Sequence
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--decisions", type=int, default=200, help="decisions per row (default 200)")
-    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="parallel workers (default 2)")
+    parser.add_argument("--jobs", type=int, default=2,
+                        help="workers, each with its own champion cache (default 2; with --processes, in parallel)")
     parser.add_argument("--sets", default="6+10,20+30", help="case sets, train+holdout (default 6+10,20+30)")
     parser.add_argument("--seed", type=int, default=7, help="seed of the case offsets (default 7)")
     parser.add_argument("--effects", default=",".join(str(e) for e in EFFECTS),
                         help="the rows: candidate minus champion quality, per mille (default 250,150,0,-150,-300)")
-    parser.add_argument("--quick", action="store_true", help="in-process simulation of the procedure (tuning only)")
+    parser.add_argument("--agent-seed", type=int, help="seed the agent's draws (default: the OS's random source)")
+    parser.add_argument("--processes", action="store_true",
+                        help="each decision a `skillgit promote`, a runner process per run (slow: ~0.1 s a run)")
     parser.add_argument("--keep", action="store_true", help="keep the generated repositories")
     parser.add_argument("--out", type=Path, help="also write the results as JSON lines here")
     args = parser.parse_args(argv)
     case_sets = [CaseSet.parse(t) for t in args.sets.split(",")]
     args.effects = tuple(int(e) for e in args.effects.split(","))
     started = time.perf_counter()
-    results = quick(args, case_sets) if args.quick else real(args, case_sets)
+    results = real(args, case_sets) if args.processes else inproc(args, case_sets)
     elapsed = time.perf_counter() - started
-    mode = "in-process simulation (tuning only)" if args.quick else "skillgit promote, one runner process per run"
+    mode = ("skillgit promote, one runner process per run" if args.processes
+            else "the gate's decision procedure, the agent in process")
     print(f"eval gate bench: {mode}; champion quality {CHAMPION / 1000:.2f}, case offsets spread over "
           f"±{SPREAD / 1000:.2f} (seed {args.seed}), default config, {args.jobs} worker(s)")
     for line in table(results, case_sets, args.effects):
