@@ -195,15 +195,18 @@ class RepoCore:
             return "unresolved conflicts in the index", "`git add` the resolved files (or `git checkout -m` them)"
         return None
 
+    @property
+    def common_dir(self) -> Path:
+        """The git directory shared by every worktree of the repository (the git dir itself outside a worktree)."""
+        try:
+            return (self.git_dir / (self.git_dir / "commondir").read_text(encoding="utf-8").strip()).resolve()
+        except OSError:
+            return self.git_dir
+
     def shallow_boundaries(self) -> list[str]:
         """The commits whose parents this clone lacks (`.git/shallow`); empty for a full clone."""
-        common = self.git_dir
         try:
-            common = (self.git_dir / (self.git_dir / "commondir").read_text(encoding="utf-8").strip()).resolve()
-        except OSError:
-            pass
-        try:
-            text = (common / "shallow").read_text(encoding="ascii")
+            text = (self.common_dir / "shallow").read_text(encoding="ascii")
         except (OSError, UnicodeDecodeError):
             return []
         return text.split()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import os
 import subprocess
 from collections.abc import Iterator, Sequence
+from typing import cast
 
 from skillgit.errors import GitError
 from skillgit.git.core import RepoCore, empty_tree
@@ -26,9 +29,13 @@ class HistoryMixin(RepoCore):
             yield log_record(chunk)
 
     def iter_log_chunks(
-        self, *args: str, raw: bool = False, signatures: bool = False, stdin: str | None = None
+        self, *args: str, raw: bool = False, signatures: bool = False, stdin: str | None = None, lazy: bool = False
     ) -> Iterator[bytes]:
-        """`iter_log`'s records unparsed (`records.log_record` parses one), for readers that skip most."""
+        """`iter_log`'s records unparsed (`records.log_record` parses one), for readers that skip most.
+
+        `lazy`: for a reader that may stop early (close the iterator): git hands over each record as it
+        finds it, runs at most a pipe's worth ahead, and is stopped when the iterator is closed, so the
+        history past what was read is never walked."""
         fmt = "--format=%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%at%x1f%ce%x1f" + ("%G?" if signatures else "") + "%x1f%B%x1f"
         extra = ["--raw", "--no-abbrev", "--no-renames"] if raw else []
         try:
@@ -36,19 +43,23 @@ class HistoryMixin(RepoCore):
                 ["git", "log", fmt, *extra, *args, *(["--stdin"] if stdin is not None else [])], cwd=self.root,
                 stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL, stdout=subprocess.PIPE,
                 # GIT_FLUSH=0: full buffers, not a flush (and a wake-up of this reader) per commit on a pipe
-                stderr=subprocess.PIPE, env=git_env({"GIT_FLUSH": "0"}),
+                stderr=subprocess.PIPE, env=git_env({"GIT_FLUSH": "1" if lazy else "0"}),
             )
         except FileNotFoundError:
             raise GitError("git is not installed or not on PATH; install git ≥ 2.30.") from None
         assert proc.stdout is not None
-        _widen_pipe(proc.stdout.fileno())
+        if not lazy:
+            _widen_pipe(proc.stdout.fileno())
         if stdin is not None and proc.stdin is not None:
             proc.stdin.write(stdin.encode("utf-8"))
             proc.stdin.close()
+        stdout = cast(io.BufferedReader, proc.stdout)
+        read = stdout.read1 if lazy else stdout.read
         pending = b""
+        finished = False
         try:
             while True:
-                block = proc.stdout.read(1 << 20)
+                block = read(1 << 20)
                 if not block:
                     break
                 pending += block
@@ -59,11 +70,45 @@ class HistoryMixin(RepoCore):
                         yield chunk
             if pending:
                 yield pending
+            finished = True
         finally:
+            if not finished:
+                proc.kill()  # the reader stopped early: git need not walk the rest of the history
             proc.stdout.close()
             err = proc.stderr.read() if proc.stderr else b""
-            if proc.wait() != 0 and not err.startswith(b"fatal: your current branch"):
+            if proc.wait() != 0 and finished and not err.startswith(b"fatal: your current branch"):
                 raise GitError(f"git log {' '.join(args[:3])} failed: {err.decode(errors='replace').strip()}")
+
+    def new_commits(self, rev: str, known: Sequence[str]) -> list[tuple[str, tuple[str, ...]]]:
+        """(commit, parents) of the commits reachable from `rev` and from none of `known`, newest first
+        (`git rev-list --parents`); commits of `known` that no longer exist are ignored."""
+        out = self.run("rev-list", "--parents", "--ignore-missing", rev, "--not", *known, "--")
+        rows = []
+        for line in out.splitlines():
+            commit, *parents = line.split()
+            rows.append((commit, tuple(parents)))
+        return rows
+
+    def walk_order(self, rev: str) -> list[str]:
+        """Every commit reachable from `rev` in `git log`'s order (newest first), ids only."""
+        return self.run("rev-list", rev, "--").split()
+
+    def replaced_history(self) -> bool:
+        """True when git shows history through replacement refs (`git replace`) or grafts: what `git log`
+        prints of a commit's ancestry may then change without the commit changing."""
+        common = self.common_dir
+        if os.environ.get("GIT_REPLACE_REF_BASE") or (common / "info" / "grafts").exists():
+            return True
+        if (common / "reftable").is_dir():
+            return bool(self.run("for-each-ref", "--count=1", "--format=%(refname)", "refs/replace/").strip())
+        replace = common / "refs" / "replace"
+        if replace.is_dir() and any(replace.iterdir()):
+            return True
+        try:
+            with open(common / "packed-refs", "rb") as packed:
+                return any(b" refs/replace/" in line for line in packed)
+        except OSError:
+            return False
 
     def commits_touching(self, rev: str, paths: Sequence[str]) -> list[str]:
         """Commits reachable from `rev` that changed any of `paths`, one `git log` per path.
