@@ -11,7 +11,7 @@ import itertools
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, Protocol, overload
 
 from skillgit.policy.model import FileChange
 
@@ -82,17 +82,70 @@ def plain_roots(roots: Sequence[str]) -> bool:
     return all(32 <= ord(ch) < 127 and ch not in '"\\' for root in roots for ch in root)
 
 
+class OlderEvents(Protocol):
+    """Events read newest first, only as far as asked (`get(0)`: the newest; None past the last)."""
+
+    def get(self, i: int) -> Event | None: ...
+    def all(self) -> list[Event]: ...
+    def has_kind(self, kind: str) -> bool: ...
+    def close(self) -> None: ...
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[Event]: ...
+
+
+class History:
+    """The events before the commit a walk is at, oldest first: those before the walk began (`older`, an
+    log read newest first, only as far as a rule asks) and those the walk passed (`recent`)."""
+
+    def __init__(self, older: OlderEvents | None = None) -> None:
+        self.older = older
+        self.recent: list[Event] = []
+
+    def append(self, event: Event) -> None:
+        self.recent.append(event)
+
+    def has_kind(self, kind: str) -> bool:
+        return any(e.kind == kind for e in self.recent) or (self.older is not None and self.older.has_kind(kind))
+
+    def __iter__(self) -> Iterator[Event]:
+        if self.older is not None:
+            yield from reversed(self.older.all())
+        yield from self.recent
+
+    def close(self) -> None:
+        if self.older is not None:
+            self.older.close()
+
+
 class HistoryView(Sequence["Event"]):
-    """The first `n` events of a list that only grows (read-only; no copy per change checked)."""
+    """The history a change sees, oldest first: the first `n` events of a list that only grows (read-only;
+    no copy per change checked), after the events of `older` when given (a `History`'s).
 
-    __slots__ = ("_events", "_n")
+    The rules read it from the newest end (`reversed`, negative indexes, `view[-k:]`), so the older
+    events are read only as far back as a rule goes; `len`, forward iteration and positive indexes read
+    them all."""
 
-    def __init__(self, events: list[Event], n: int | None = None) -> None:
+    __slots__ = ("_events", "_n", "_older")
+
+    def __init__(self, events: list[Event] | History, n: int | None = None) -> None:
+        older = None
+        if isinstance(events, History):
+            older, events = events.older, events.recent
         self._events = events
         self._n = len(events) if n is None else n
+        self._older = older
+
+    def _newest(self, k: int) -> Event:
+        """The `k`-th newest event (1: the newest)."""
+        if k <= self._n:
+            return self._events[self._n - k]
+        found = self._older.get(k - self._n - 1) if self._older is not None else None
+        if found is None:
+            raise IndexError("history index out of range")
+        return found
 
     def __len__(self) -> int:
-        return self._n
+        return self._n + (len(self._older) if self._older is not None else 0)
 
     @overload
     def __getitem__(self, index: int) -> Event: ...
@@ -102,22 +155,30 @@ class HistoryView(Sequence["Event"]):
 
     def __getitem__(self, index: int | slice) -> Event | tuple[Event, ...]:
         if isinstance(index, slice):
-            return tuple(self._events[i] for i in range(self._n)[index])
+            if index.start is not None and index.start < 0 and index.stop is None and index.step is None:
+                last = list(itertools.islice(reversed(self), -index.start))
+                return tuple(reversed(last))
+            return tuple(self[i] for i in range(len(self))[index])
         if index < 0:
-            index += self._n
-        if not 0 <= index < self._n:
+            return self._newest(-index)
+        size = len(self)
+        if not 0 <= index < size:
             raise IndexError("history index out of range")
-        return self._events[index]
+        return self._newest(size - index)
 
     def __iter__(self) -> Iterator[Event]:
-        return itertools.islice(self._events, self._n)
+        if self._older is not None:
+            yield from reversed(self._older.all())
+        yield from itertools.islice(self._events, self._n)
 
     def __reversed__(self) -> Iterator[Event]:
         events = self._events
-        return (events[i] for i in range(self._n - 1, -1, -1))
+        yield from (events[i] for i in range(self._n - 1, -1, -1))
+        if self._older is not None:
+            yield from self._older
 
     def __repr__(self) -> str:
-        return f"HistoryView({self._n} events)"
+        return f"HistoryView({self._n} events{' after older ones' if self._older is not None else ''})"
 
 
 class Walk:

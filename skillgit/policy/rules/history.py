@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -42,13 +43,14 @@ class NoThrashing:
         window = thrash_window(change.history, config.policy.thrash_cycles, lambda e: is_agent_event(e, config))
         if window is None:
             return []
-        start, base, since = window
+        size, base, since = window
         if change.skills_changed_since is not None:
             changed = name in change.skills_changed_since(base)
             culprit = None
         else:
-            hits = [e for e in change.history[start:] if e.skill == name and (e.kind in MUTATING or e.revert_of)]
-            changed, culprit = bool(hits), (hits[-1] if hits else None)
+            hits = [e for e in itertools.islice(reversed(change.history), size)
+                    if e.skill == name and (e.kind in MUTATING or e.revert_of)]
+            changed, culprit = bool(hits), (hits[0] if hits else None)
         if not changed:
             return []
         by = f" (last by {culprit.commit[:12]}, a {culprit.kind} event)" if culprit else ""
@@ -65,36 +67,30 @@ class NoThrashing:
 def thrash_window(
     history: Sequence[Event], cycles: int, by_agent: Callable[[Event], bool] | None = None
 ) -> tuple[int, str | None, str] | None:
-    """Where the thrash window starts in `history` (oldest first): (index of its first event, the
-    exclusive base commit for `git log base..parent`, a phrase for messages); None: empty window.
+    """Where the thrash window starts in `history` (oldest first): (how many of the newest events it holds,
+    the exclusive base commit for `git log base..parent`, a phrase for messages); None: empty history.
 
     The window is everything after the last `init` event, cut to start at the `cycles`-th most
     recent cycle event (inclusive) when there are that many. Without an `init`, it starts at the
     first event in history. An `init` the agent made (`by_agent`) does not count: the agent cannot
     restart the window. Read backwards from the newest event, so the cost is the window's length,
-    not the history's.
+    not the history's (a lazily read history is read no further).
     """
-    if not history:
-        return None
     found = 0
-    index = len(history) - 1
-    while index >= 0:
-        event = history[index]
+    size = 0
+    first: Event | None = None
+    for size, event in enumerate(reversed(history), 1):
         if event.kind == "init" and not (by_agent is not None and by_agent(event)):
-            break
+            return size - 1, event.commit, f"since the init event {event.commit[:12]} (fewer than {cycles} cycle events since)"
         if event.is_cycle:
             found += 1
             if found == cycles:
                 base = event.parents[0] if event.parents else None
-                return index, base, f"since {event.commit[:12]}, the {_ordinal(cycles)} most recent cycle event"
-        index -= 1
-    if index >= 0:
-        init = history[index]
-        return index + 1, init.commit, (
-            f"since the init event {init.commit[:12]} (fewer than {cycles} cycle events since)"
-        )
-    first = history[0]
-    return 0, (first.parents[0] if first.parents else None), f"since {first.commit[:12]}, the first event"
+                return size, base, f"since {event.commit[:12]}, the {_ordinal(cycles)} most recent cycle event"
+        first = event
+    if first is None:
+        return None
+    return size, (first.parents[0] if first.parents else None), f"since {first.commit[:12]}, the first event"
 
 
 def _ordinal(n: int) -> str:
@@ -134,11 +130,12 @@ class Bootstrap:
 
 
 def _real_events_before(history: Sequence[Event], config: Config, enough: int) -> int:
-    """How many of the agent's real events `history` holds, counted oldest first up to `enough`
-    (the count only matters below the bootstrap threshold, so the scan stops there)."""
+    """How many of the agent's real events `history` holds, counted up to `enough` (the count only matters
+    below the bootstrap threshold, so the scan stops there), newest first: the agent's recent events are
+    found without reading the older history."""
     count = 0
     agents: dict[tuple[str, str], bool] = {}
-    for event in history:
+    for event in reversed(history):
         if count >= enough:
             break
         if event.kind not in REAL_EVENTS:
