@@ -113,7 +113,7 @@ def load(path: Path, expressions: dict[str, str], ready: str = "true", timeout: 
         os.dup2(to_read, 3)
         os.dup2(to_write, 4)
 
-    with tempfile.TemporaryDirectory(prefix="skillgit-chromium-") as profile:
+    with tempfile.TemporaryDirectory(prefix="skillgit-chromium-", ignore_cleanup_errors=True) as profile:
         proc = subprocess.Popen([browser, *FLAGS, f"--user-data-dir={profile}", "about:blank"], preexec_fn=fds,
                                 pass_fds=(3, 4), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.close(to_read)

@@ -4,6 +4,7 @@ escaping against hostile commit text; the Markdown for pull requests and the CI 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -63,6 +64,7 @@ def test_the_demo_page_shows_every_skill_its_versions_and_events_offline(demo_re
         "charts": "document.querySelectorAll('.js-plotly-plot').length",
         "decisions": "document.querySelectorAll('.decision').length",
         "predictions": "document.querySelectorAll('tr.prediction-row').length",
+        "cases": "[...document.querySelectorAll('tr.case')].map(tr => [...tr.cells].map(td => td.textContent))",
         "inventory": "[...document.querySelectorAll('tr.inventory-row td:first-child')].map(td => td.textContent)",
         "text": "document.body.innerText",
     }, ready=READY_JS)
@@ -84,6 +86,9 @@ def test_the_demo_page_shows_every_skill_its_versions_and_events_offline(demo_re
     assert page.values["charts"] == len(folders) + 2  # a timeline per skill, the holdout chart, the predictions
     assert page.values["decisions"] == 2  # the gated refine of release, the refused family
     assert page.values["predictions"] == 3
+    shown_cases = [(row[0], row[2], f"{row[3]} -> {row[4]}") for row in page.values["cases"]]
+    assert sorted(shown_cases) == sorted((part, case or "(holdout case)", f"{a} -> {b}")
+                                         for part, _, case, a, b in committed_counts(demo_repo))
     for word in ("hit", "miss", "accepted", "rejected", "old-deploy"):
         assert word in page.values["text"]
 
@@ -140,6 +145,52 @@ def test_markdown_lists_the_events_of_a_range_with_trigger_gate_and_diffstat(dem
     assert "**gate: rejected**" in md
     assert "skills/release/SKILL.md | 15" in md
     assert "✅ verify" in md
+
+
+def committed_counts(repo: Path) -> list[tuple[str, str, str, str, str]]:
+    """(part, suite, case, champion, candidate) of every count line the gated refines committed, read with git."""
+    rows = []
+    for body in git(repo, "log", "--format=%B%x00", "--grep=Eval counts per case").split("\0"):
+        for line in body.splitlines():
+            if m := re.fullmatch(r'train "(.*)" "(.*)": (\d+/\d+) -> (\d+/\d+)', line.strip()):
+                rows.append(("train", m[1], m[2], m[3], m[4]))
+            elif m := re.fullmatch(r"holdout: (\d+/\d+) -> (\d+/\d+)", line.strip()):
+                rows.append(("holdout", "", "", m[1], m[2]))
+    return rows
+
+
+def test_the_gate_decision_shows_each_case_with_its_counts(demo_repo: Path) -> None:
+    expected = committed_counts(demo_repo)
+    assert {part for part, *_ in expected} == {"train", "holdout"} and len(expected) >= 4
+    data = json.loads(report(demo_repo, "--format", "json", "--no-verify").stdout)
+    decision = next(d for s in data["skills"] for d in s["decisions"] if d["cases"])
+    got = [(c["part"], c["suite"] or "", c["case"] or "", f"{c['champion']['passes']}/{c['champion']['runs']}",
+            f"{c['candidate']['passes']}/{c['candidate']['runs']}") for c in decision["cases"]]
+    assert sorted(got) == sorted(expected)
+    assert decision["cases_error"] is None
+    for c in decision["cases"]:
+        low, high = c["candidate_interval"]
+        assert 0 <= low <= c["candidate"]["passes"] / c["candidate"]["runs"] <= high <= 1
+    md = report(demo_repo, "--format", "markdown").stdout
+    assert "| part | case | champion | candidate | candidate 95% interval |" in md
+    for part, suite, case, a, b in expected:
+        name = f"{suite} / {case}" if part == "train" else "(holdout case)"
+        assert f"| {part} | {name.replace('_', chr(92) + '_')} | {a} | {b} | [" in md
+
+
+def test_hostile_case_ids_in_the_counts_are_text(managed_repo: Path) -> None:
+    hostile = '<img src=x onerror=alert(1)>|`x`'
+    message = ("skillgit: refine social\n\nEval counts per case, champion -> candidate (passes/runs; judge scores: "
+               f"sum/runs/sum of squares):\n  train \"s\" {json.dumps(hostile)}: 1/2 -> 2/2\n  holdout: 0/2 -> 2/2\n\n"
+               "Skill-Event: refine\nSkill-Name: social\n"
+               "Skill-Eval-Summary: train ok n=1×2; holdout 0.00->1.00 +1.00 [+0.34,+1.00] n=1×2; runs 8\n")
+    git(managed_repo, "commit", "-q", "--no-verify", "--allow-empty", "-m", message, env=as_agent())
+    data = json.loads(report(managed_repo, "--format", "json", "--no-verify").stdout)
+    cases = [c for s in data["skills"] for d in s["decisions"] for c in d["cases"]]
+    assert [(c["part"], c["case"]) for c in cases] == [("train", hostile), ("holdout", None)]
+    md = report(managed_repo, "--format", "markdown", "--no-verify").stdout
+    row = next(line for line in md.splitlines() if line.startswith("| train | s / "))
+    assert "<img" not in row and "&lt;img" in row and "\\|" in row and "\\`x\\`" in row
 
 
 def test_markdown_text_cannot_break_out_of_its_line(managed_repo: Path) -> None:

@@ -136,8 +136,35 @@ def _decisions(ws: Workspace, name: str, events: Sequence[Event], inside: set[st
             continue
         event = by_commit.get(d.commit)
         body = event.message.body.strip() if event is not None else ""
-        out.append({**d.to_json(), "trigger": event.trailers.get(T.TRIGGER) if event else None, "body": body})
+        cases, problem = _cases(body, d.commit)
+        out.append({**d.to_json(), "trigger": event.trailers.get(T.TRIGGER) if event else None, "body": body,
+                    "cases": cases, "cases_error": problem})
     return out
+
+
+def _cases(body: str, commit: str) -> tuple[list[dict[str, Any]], str | None]:
+    """The per-case counts the decision rests on, read from the event's body: train cases by suite and
+    id, holdout cases without one. Pass/fail counts carry the candidate's 95% Wilson interval; judged
+    holdout cases their score sum, runs and sum of squares. An unreadable block gives its error."""
+    from skillgit.evals.counts import CountsError, parse_counts
+    from skillgit.evals.stats import wilson
+
+    try:
+        counts = parse_counts(body, f"commit {commit[:12]}")
+    except CountsError as exc:
+        return [], str(exc)
+    if counts is None:
+        return [], None
+    rows = []
+    for c in counts.cases:
+        scored = c.part == "holdout" and counts.scored_holdout
+        row: dict[str, Any] = {"part": c.part, "suite": c.group or None, "case": c.case or None, "scored": scored}
+        for side, tally in (("champion", c.champion), ("candidate", c.candidate)):
+            row[side] = ({"sum": tally.total, "runs": tally.runs, "squares": tally.squares} if scored
+                         else {"passes": int(tally.total), "runs": tally.runs})
+        row["candidate_interval"] = None if scored else list(wilson(c.candidate.total, c.candidate.runs))
+        rows.append(row)
+    return rows, None
 
 
 def _inventory(ws: Workspace, skills: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -238,10 +238,31 @@ def _decisions(page: _Page, skills: Sequence[dict[str, Any]]) -> str:
             + (f"<p>reason: {e(d['reason'])}</p>" if d.get("reason") else "")
             + f"<p>summary: <code>{e(d['summary'] or '(none)')}</code></p>"
             + _figures(d.get("figures"))
+            + _cases(d)
             + (f"<pre>{e(d['body'])}</pre>" if d.get("body") else "")
             + "</div>"
         )
     return "\n".join(parts)
+
+
+def _cases(d: dict[str, Any]) -> str:
+    """The decision's per-case counts, champion → candidate."""
+    from skillgit.report.markdown import case_tally
+
+    if d.get("cases_error"):
+        return f"<p class=\"muted\">per-case counts unreadable: {e(d['cases_error'])}</p>"
+    if not d.get("cases"):
+        return ""
+    rows = []
+    for c in d["cases"]:
+        interval = c.get("candidate_interval")
+        rows.append(
+            f"<tr class=\"case\" data-part=\"{e(c['part'])}\"><td>{e(c['part'])}</td>"
+            f"<td>{e(c['suite'] or '')}</td><td>{e(c['case'] or '(holdout case)')}</td>"
+            f"<td class=\"num\">{e(case_tally(c['champion']))}</td><td class=\"num\">{e(case_tally(c['candidate']))}</td>"
+            f"<td class=\"num\">{e(f'[{interval[0]:.2f}, {interval[1]:.2f}]') if interval else ''}</td></tr>")
+    return ("<table class=\"cases\"><thead><tr><th>part</th><th>suite</th><th>case</th><th>champion</th>"
+            "<th>candidate</th><th>candidate 95% interval</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 
 def _holdout_chart(rows: Sequence[tuple[str, dict[str, Any], dict[str, Any]]]) -> tuple[list[dict[str, Any]], dict[str, Any]]:

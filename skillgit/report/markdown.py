@@ -116,7 +116,30 @@ def _gate_table(d: dict[str, Any]) -> list[str]:
                     f"{_v(inner.get('n') or f.get('n'))} |")
     if len(rows) == 4:
         rows.append(f"| summary | {text(d.get('summary') or '(none)')} | | | | |")
+    return rows + _case_table(d)
+
+
+def _case_table(d: dict[str, Any]) -> list[str]:
+    """The per-case counts of the decision (champion → candidate), or the reason they cannot be read."""
+    if d.get("cases_error"):
+        return ["", f"per-case counts unreadable: {text(d['cases_error'])}"]
+    if not d.get("cases"):
+        return []
+    rows = ["", "| part | case | champion | candidate | candidate 95% interval |", "|---|---|---|---|---|"]
+    for c in d["cases"]:
+        name = f"{c['suite']} / {c['case']}" if c["part"] == "train" else "(holdout case)"
+        interval = c.get("candidate_interval")
+        shown = f"[{interval[0]:.2f}, {interval[1]:.2f}]" if interval else ""
+        rows.append(f"| {text(c['part'])} | {text(name)} | {text(case_tally(c['champion']))} | "
+                    f"{text(case_tally(c['candidate']))} | {shown} |")
     return rows
+
+
+def case_tally(t: dict[str, Any]) -> str:
+    """One side of a case's counts: `passes/runs`, or a judged case's mean score over its runs."""
+    if "passes" in t:
+        return f"{t['passes']}/{t['runs']}"
+    return f"mean {t['sum'] / t['runs']:.2f} over {t['runs']}"
 
 
 def _v(value: object) -> str:
