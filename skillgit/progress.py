@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
+    from skillgit.evals.decision import Assessment
     from skillgit.workspace import Workspace
 
 REDRAW = 0.1
@@ -82,3 +83,18 @@ def commits_bar(ws: Workspace, spec: str | None, label: str, *, quiet: bool = Fa
         total = 0  # the walk itself reports a bad range
     with bar(total, label, minimum=MIN_COMMITS) as advance:
         yield advance
+
+
+def gate_looks(*, quiet: bool = False, prefix: str = "") -> Callable[[int, int, int, Assessment], None] | None:
+    """The eval gate's progress: a line per look (round) on stderr, only on a terminal; None otherwise.
+
+    Each line names the look, the runs so far and every part's figures and verdict, so a long gate shows
+    where it stands (`promote`, `refine --gate`, `cycle`)."""
+    if not shown(quiet):
+        return None
+
+    def show(look: int, looks: int, runs: int, assessment: Assessment) -> None:
+        parts = ", ".join(f"{p.part} {p.figures()} {p.verdict}" for p in assessment.parts)
+        click.echo(f"{prefix}look {look}/{looks}: {runs} runs; {parts}", err=True)
+
+    return show

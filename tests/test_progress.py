@@ -83,3 +83,24 @@ def test_report_shows_the_verify_bar_on_a_terminal(long_repo: Path, tmp_path: Pa
     assert code == 0, terminal
     assert "verifying" in terminal and f"{COMMITS + 2}/{COMMITS + 2}" in terminal
     assert (tmp_path / "r.md").read_text().startswith("## skillgit report")
+
+
+def test_the_cycle_shows_each_look_of_its_eval_gate_on_a_terminal_only(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from cycle_util import Clock, failing_release_batch, feed, make_repo
+
+    clock = Clock(monkeypatch)
+    repo = make_repo(tmp_path / "repo", clock)
+    feed(repo, "a.jsonl", failing_release_batch(clock))
+    clock.tick(hours=1)
+    piped = subprocess.run([sys.executable, "-m", "skillgit", "-C", str(repo), "cycle", "--dry-run", "--now", clock.iso],
+                           capture_output=True, text=True)
+    assert piped.returncode == 0, piped.stderr
+    assert "look 1/" not in piped.stderr
+    code, out, terminal = on_terminal(repo, "cycle", "--on-propose", "auto", "--now", clock.iso, "--json")
+    assert code == 0, terminal
+    assert "look 1/" not in terminal and '"status": "committed"' in out
+    git(repo, "reset", "-q", "--hard", "HEAD~1")
+    code, out, terminal = on_terminal(repo, "cycle", "--on-propose", "auto", "--now", clock.iso)
+    assert code == 0, terminal
+    assert "gate: look 1/" in terminal and "runs; train" in terminal, terminal

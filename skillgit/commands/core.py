@@ -152,8 +152,10 @@ def refine(ctx: click.Context, name: str, expected: str, source: Path | None, ev
             raise click.UsageError("--gate writes Skill-Eval-Summary itself; drop --eval-summary.")
         if message:
             raise click.UsageError("--gate writes the commit message itself (it records the eval result); drop -m.")
+        from skillgit.progress import gate_looks
+
         outcome = gated_refine(_ws(ctx, directory), name, expected=expected, source=source, score_delta=score_delta,
-                               parent_event=parent_event)
+                               parent_event=parent_event, progress=gate_looks(quiet=as_json))
         _done(outcome.result, as_json, where(ctx, directory))
         return outcome.exit_code
     result = operations.refine(_ws(ctx, directory), name, expected=expected, source=source, eval_summary=eval_summary,

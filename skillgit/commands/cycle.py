@@ -69,8 +69,11 @@ def cycle_command(ctx: click.Context, dry_run: bool, on_propose: str | None, bra
 
     ws = Workspace.open(where(ctx, directory))
     interactive = sys.stdin.isatty() and sys.stderr.isatty() and not as_json
+    from skillgit.progress import gate_looks
+
     options = CycleOptions(dry_run=dry_run, on_propose=on_propose, branch=branch, proposer=proposer, runner=runner,
-                           now=_now(now), confirm=_ask if interactive else None)
+                           now=_now(now), confirm=_ask if interactive else None,
+                           gate_progress=gate_looks(quiet=as_json, prefix="gate: "))
     result = run_cycle(ws, options, echo=(lambda line: None) if as_json else (lambda line: click.echo(line, err=True)))
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2))

@@ -5,28 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from skillgit.cli import json_option, repo_option, where
-
-if TYPE_CHECKING:
-    from skillgit.evals.decision import Assessment
+from skillgit.progress import gate_looks
 
 RUNNER_HELP = "Runner command (default: eval.runner in skillgit.yaml)."
-
-
-def _look_progress(as_json: bool) -> Any:
-    """A gate progress line per round on stderr, only on a terminal."""
-    if as_json or not sys.stderr.isatty():
-        return None
-
-    def show(look: int, looks: int, runs: int, assessment: Assessment) -> None:
-        parts = ", ".join(f"{p.part} {p.figures()} {p.verdict}" for p in assessment.parts)
-        click.echo(f"look {look}/{looks}: {runs} runs; {parts}", err=True)
-
-    return show
 
 
 def _ws(ctx: click.Context, directory: Path | None) -> Any:
@@ -278,7 +264,7 @@ def promote(ctx: click.Context, name: str, candidate: str, expected: str, runner
     raw, label = read_candidate(ws, name, candidate)
     source = Path(candidate) if Path(candidate).is_file() else None
     outcome = run_promote(ws, name, raw, expected=expected, runner=runner, source=source, budget=budget,
-                          progress=_look_progress(as_json))
+                          progress=gate_looks(quiet=as_json))
     if as_json:
         click.echo(json.dumps({**outcome.gate.to_json(), "candidate": label, "commit": outcome.result.commit,
                                "event": outcome.result.event}, indent=2))

@@ -141,7 +141,8 @@ def _gated(ws: Workspace, d: Decision, plan: Plan, trigger: Pairs, parent: Pairs
     name = plan.skill
     assert name is not None
     try:
-        result = gate(ws, name, candidate, runner=options.runner, config=ws.config, budget=ws.config.eval.cycle_budget)
+        result = gate(ws, name, candidate, runner=options.runner, config=ws.config, budget=ws.config.eval.cycle_budget,
+                      progress=options.gate_progress)
     except NoEvals as exc:
         return _refused(ws, d, trigger, parent, one_line(f"no evals: {exc} SG012 needs an eval summary for an agent refine"),
                         [], evidence)

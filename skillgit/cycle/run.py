@@ -23,6 +23,7 @@ from skillgit.events import version_value
 
 if TYPE_CHECKING:
     from skillgit.evals.gate import SuiteRunner
+    from skillgit.evals.trials import Progress as GateProgress
     from skillgit.events import Event
     from skillgit.evidence.ingested import Ingested
     from skillgit.workspace import Workspace
@@ -44,6 +45,8 @@ class CycleOptions:
     now: datetime | None = None
     confirm: Callable[[str], bool] | None = None
     """Asks Apply/Discard with the given report; None: no TTY (ask leaves a proposal branch)."""
+    gate_progress: GateProgress | None = None
+    """Called after each look of the eval gate (`skillgit.progress.gate_looks`); None: silent."""
 
 
 @dataclass(frozen=True)
