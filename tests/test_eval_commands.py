@@ -237,3 +237,35 @@ def test_an_unreadable_run_cache_is_a_usage_error_naming_the_file_and_the_fix(sg
     cleared = sg(managed_repo, "eval", "cache", "--clear")
     assert cleared.code == 0 and cleared.out.startswith("removed the unreadable run cache")
     assert eval_run(sg, managed_repo).code == 1  # runs again, and caches again
+
+
+def test_eval_run_reads_the_work_tree_evals_and_says_when_they_differ_the_gate_does_not(sg, managed_repo: Path,
+                                                                                         tmp_path: Path) -> None:
+    from gate_helpers import set_markers
+
+    repo = managed_repo
+    set_markers(repo, quality=1)
+    assert sg(repo, "record", "social", "-m", "Champion without eval cases").code == 0
+    (repo / EVAL_DIR).mkdir(parents=True, exist_ok=True)
+    shutil.copy(EVALS / "gate_evals.yaml", repo / EVAL_DIR / "evals.yaml")  # written, not committed
+    result = eval_run(sg, repo, "--json", "--trials", "2")
+    assert result.code == 1, result
+    data = json.loads(result.out)
+    assert data["evals_differ_from_head"] is True
+    assert [(c["case"], c["passed"], c["runs"]) for c in data["train"]] == [("easy", 2, 2), ("medium", 0, 2), ("hard", 0, 2)]
+    assert "skills/social/evals/evals.yaml in the work tree differs from HEAD's" in result.err
+    # The gate reads committed evals only: the uncommitted cases do not exist for it.
+    before = snapshot(repo)
+    refused = sg(repo, "promote", "social", "--candidate", str(candidate(repo, tmp_path, quality=3)), "--expected",
+                 EXPECTED, "--runner", RUNNER)
+    assert refused.code == 2 and "no evals for skill `social`" in refused.err
+    assert snapshot(repo) == before
+    # Deleted in the work tree: no cases, and the error says where it looked.
+    (repo / EVAL_DIR / "evals.yaml").unlink()
+    gone = eval_run(sg, repo)
+    assert gone.code == 2 and "nor in the work tree" in gone.err
+    # Committed and unchanged: no note.
+    shutil.copy(EVALS / "gate_evals.yaml", repo / EVAL_DIR / "evals.yaml")
+    assert sg(repo, "record", "social", "-m", "Eval cases").code == 0
+    same = eval_run(sg, repo, "--json", "--trials", "1")
+    assert json.loads(same.out)["evals_differ_from_head"] is False and "differs from HEAD" not in same.err

@@ -53,7 +53,11 @@ def eval_group() -> None:
 @click.pass_context
 def eval_run(ctx: click.Context, name: str, version: str | None, candidate: Path | None, runner: str | None,
              trials: int | None, as_json: bool, directory: Path | None) -> int:
-    """Run skill NAME's eval cases (HEAD's evals.yaml, and the sealed holdout) with the runner.
+    """Run skill NAME's eval cases (the work tree's evals.yaml, and HEAD's sealed holdout) with the runner.
+
+    Cases written but not yet committed are run; a note on stderr (and
+    `evals_differ_from_head` in --json) says when they differ from HEAD's. The gate
+    (promote, refine --gate, cycle) reads committed evals only.
 
     Each case runs --trials times. Train cases are reported one by one with their pass rate and
     a 95% interval; the holdout only as its score with an interval. The runs go into the run
@@ -78,6 +82,9 @@ def eval_run(ctx: click.Context, name: str, version: str | None, candidate: Path
             click.echo(f"{part}: {done}/{total} runs", err=True)
     report = run_evals(ws, name, version=version, candidate=raw, candidate_name=str(candidate) if candidate else None,
                        runner=runner, trials=trials, progress=progress)
+    if report.evals_differ:
+        click.echo(f"note: {ws.skill_dir(name)}/evals/evals.yaml in the work tree differs from HEAD's; these runs use "
+                   "the work tree's cases, the gate uses committed ones: commit it for the gate to see it.", err=True)
     _print(report.to_json(), report.lines(), as_json)
     return report.exit_code
 

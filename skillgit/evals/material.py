@@ -3,7 +3,8 @@
 `SkillMaterial` checks the skill out of git objects (never the work tree) into a private temporary
 directory, loads `evals/evals.yaml` and the sealed `evals/holdout.jsonl` from there (so relative
 rubric paths resolve), and hands runners copies of the skill **without** its `evals/` directory:
-a runner never sees graders, expected answers or holdout cases on disk.
+a runner never sees graders, expected answers or holdout cases on disk. Only `eval run` asks for
+the work tree's `evals.yaml` instead (`work_tree_evals=True`); the gate reads committed evals only.
 """
 
 from __future__ import annotations
@@ -41,13 +42,16 @@ class SkillMaterial:
 
     `version` is the blob id of SKILL.md at `rev`; `evals` is None without an evals.yaml;
     `holdout` is None without a holdout (and the seal was checked when `holdout=True`). With
-    `evals=False` only the skill directory is materialised (nothing is loaded or checked).
+    `evals=False` only the skill directory is materialised (nothing is loaded or checked). With
+    `work_tree_evals=True` the train cases are the work tree's `evals.yaml` (none when it was
+    deleted there), and `evals_differ` says whether it differs from the one at `rev`.
     """
 
-    def __init__(self, ws: Workspace, name: str, rev: str = "HEAD", *, holdout: bool = True, evals: bool = True) -> None:
+    def __init__(self, ws: Workspace, name: str, rev: str = "HEAD", *, holdout: bool = True, evals: bool = True,
+                 work_tree_evals: bool = False) -> None:
         from skillgit.evals.runner import checkout_version
 
-        self.ws, self.name = ws, name
+        self.ws, self.name, self.work_tree_evals = ws, name, work_tree_evals
         self.sealed: SealedHoldout | None = sealed_holdout(ws, name, rev) if holdout and evals else None
         self.checkout = checkout_version(ws.repo, rev, ws.skill_dir(name))
         self._tmp = tempfile.TemporaryDirectory(prefix="skillgit-eval-")
@@ -60,6 +64,9 @@ class SkillMaterial:
             where = f"{ws.skill_dir(name)}/{EVALS_DIR}"
             path = evals_dir / EVALS_FILE
             self.evals: EvalSet | None = None
+            self.evals_differ = False
+            if evals and work_tree_evals:
+                path = self._work_tree_evals(path)
             if evals and path.is_file():
                 self.evals = load_evals(path, name=f"{where}/{EVALS_FILE}")
             self.holdout: list[EvalCase] | None = None
@@ -68,6 +75,14 @@ class SkillMaterial:
         except BaseException:
             self.cleanup()
             raise
+
+    def _work_tree_evals(self, committed: Path) -> Path:
+        """The work tree's evals.yaml (a path that does not exist when it is absent there); sets `evals_differ`."""
+        mine = self.ws.repo.root / self.ws.skill_dir(self.name) / EVALS_DIR / EVALS_FILE
+        ours = mine.read_bytes() if mine.is_file() else None
+        theirs = committed.read_bytes() if committed.is_file() else None
+        self.evals_differ = ours != theirs
+        return mine
 
     @property
     def train(self) -> list[EvalCase]:
@@ -78,7 +93,9 @@ class SkillMaterial:
             where = f"{self.ws.skill_dir(self.name)}/{EVALS_DIR}"
             raise NoEvals(
                 f"no evals for skill `{self.name}`: neither {where}/{EVALS_FILE} nor a sealed "
-                f"{where}/holdout.jsonl exists at {self.commit[:12]}; write eval cases (docs/evals.md) first."
+                f"{where}/holdout.jsonl exists at {self.commit[:12]}"
+                + (" nor in the work tree" if self.work_tree_evals else "")
+                + "; write eval cases (docs/evals.md) first."
             )
 
     def runner_dir(self, skill_md: bytes | None = None) -> Path:

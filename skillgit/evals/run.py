@@ -1,7 +1,9 @@
 """`skillgit eval run`: run a skill's eval cases against one version (or a candidate file) with the runner.
 
-The cases are HEAD's. Each case runs `--trials` times (default `eval.trials`): a train case is
-reported with its pass rate and a 95% Wilson interval; the sealed holdout (if any) is run too but
+The train cases are the work tree's `evals.yaml` (so cases can be tried before they are
+committed; the report says when they differ from HEAD's), the holdout is HEAD's sealed one; the
+gate reads committed cases only. Each case runs `--trials` times (default `eval.trials`): a train
+case is reported with its pass rate and a 95% Wilson interval; the sealed holdout (if any) is run too but
 reported only as aggregate numbers (runs passed, score with a 95% interval, min_pass), so its
 content never lands in logs a proposer might read. The runs go into the run cache (they are a fair
 sample of the version: nothing stopped them early), where the gate finds them when that version is
@@ -96,6 +98,8 @@ class RunReport:
     trials: int
     train: tuple[CaseRate, ...]
     holdout: HoldoutScore | None
+    evals_differ: bool = False
+    """The train cases came from a work tree evals.yaml that differs from HEAD's."""
 
     @property
     def exit_code(self) -> int:
@@ -104,7 +108,7 @@ class RunReport:
 
     def to_json(self) -> dict[str, Any]:
         return {"skill": self.skill, "target": self.target, "version": self.version, "trials": self.trials,
-                "train": [r.to_json() for r in self.train],
+                "evals_differ_from_head": self.evals_differ, "train": [r.to_json() for r in self.train],
                 "holdout": self.holdout.to_json() if self.holdout else None, "exit": self.exit_code}
 
     def lines(self) -> list[str]:
@@ -133,7 +137,7 @@ def run_evals(
     trials: int | None = None,
     progress: RunProgress | None = None,
 ) -> RunReport:
-    """Run HEAD's eval cases of skill `name` `trials` times each against `version` (vN or a revision;
+    """Run the work tree's eval cases (and HEAD's sealed holdout) of skill `name` `trials` times each against `version` (vN or a revision;
     default HEAD) or a candidate SKILL.md. Raises NoEvals/NoRunner (exit 2) and SealMismatch (exit 3)."""
     from skillgit.evals.cache import RunCache
     from skillgit.git import blob_id
@@ -145,7 +149,7 @@ def run_evals(
     if count < 1:
         raise UsageError(f"--trials {count}: run each case at least once.")
     ws.require(name)
-    with SkillMaterial(ws, name) as material:
+    with SkillMaterial(ws, name, work_tree_evals=True) as material:
         material.require_evals()
         run = resolve_runner(ws, ws.config, runner)
         other = None
@@ -182,7 +186,7 @@ def run_evals(
         finally:
             if other is not None:
                 other.cleanup()
-    return RunReport(name, target, blob, count, tuple(train), holdout)
+    return RunReport(name, target, blob, count, tuple(train), holdout, material.evals_differ)
 
 
 def _remember(cache: RunCache | None, setup: Setup, part: str, version: str, cases: Sequence[EvalCase],
