@@ -15,6 +15,7 @@ newer skillgit is refused with a message, never changed.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -199,16 +200,31 @@ def connect(path: Path, *, create: bool = True) -> sqlite3.Connection | None:
         raise _unusable(path, exc) from None
     assert isinstance(con, _Connection)
     con.path = path
-    try:
-        con.execute("PRAGMA journal_mode=WAL")
-        con.execute("PRAGMA synchronous=NORMAL")
-        con.execute("PRAGMA temp_store=MEMORY")
-        con.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}")
-        _migrate(con, path)
-    except sqlite3.DatabaseError as exc:
-        con.close()
-        raise _unusable(path, exc) from None
-    return con
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            _set_up(con, path)
+            return con
+        except sqlite3.DatabaseError as exc:
+            con.close()
+            raise _unusable(path, exc) from None
+        except RepoStateError as exc:
+            # Two processes creating the file at once: switching it to WAL is refused at once (SQLITE_BUSY,
+            # without SQLite's busy wait) while the other one does it, so it is tried again for as long.
+            cause = exc.__context__
+            busy = isinstance(cause, sqlite3.OperationalError) and ("locked" in str(cause) or "busy" in str(cause))
+            if not busy or time.monotonic() >= deadline:
+                con.close()
+                raise
+            time.sleep(0.05)
+
+
+def _set_up(con: sqlite3.Connection, path: Path) -> None:
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=NORMAL")
+    con.execute("PRAGMA temp_store=MEMORY")
+    con.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}")
+    _migrate(con, path)
 
 
 def _migrate(con: sqlite3.Connection, path: Path) -> None:
