@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,10 +18,10 @@ from skillgit.model.skill import SKILL_FILE
 from skillgit.model.skill import check_name as check_skill_name
 
 if TYPE_CHECKING:
+    from skillgit.eventindex import EventLog
     from skillgit.policy.model import Change, Violation
 
 EVENT_GREP = ("-E", "-i", "--grep=^skill-event[[:space:]]*:", "--grep=^This reverts commit ")
-INIT_GREP = ("-E", "-i", "--grep=^skill-event[[:space:]]*:[[:space:]]*init[[:space:]]*$")
 
 
 @dataclass(frozen=True)
@@ -151,18 +151,22 @@ class Workspace:
 
     def adoption(self, rev: str = "HEAD") -> Event | None:
         """The `init` event that started skillgit's management of the history of `rev`: the oldest one a
-        maintainer made (None: never initialised)."""
+        maintainer made (None: never initialised). Read from the event index."""
         if rev == "HEAD" and self.repo.head() is None:
             return None
         key = self.repo.resolve(rev)
         if key not in self._adoptions:
-            found = None
-            for r in self.repo.iter_log(*INIT_GREP, key):
-                event = event_from_commit(r.commit, r.parents, r.author_name, r.author_email, r.time, r.message, r.committer_email)
-                if event.kind == "init" and not self.is_agent(event.author_email, event.committer_email):
-                    found = event
-            self._adoptions[key] = found
+            with self.event_log(key, build=True) as log:
+                self._adoptions[key] = self._oldest_init(log.of_kind("init"))
         return self._adoptions[key]
+
+    def _oldest_init(self, events: Iterable[Event]) -> Event | None:
+        """The oldest `init` event a maintainer made among `events` (newest first)."""
+        found = None
+        for event in events:
+            if event.kind == "init" and not self.is_agent(event.author_email, event.committer_email):
+                found = event
+        return found
 
     def pre_adoption(self, rev: str = "HEAD", paths: Sequence[str] = ()) -> frozenset[str]:
         """The commits of the history of `rev` from before its `init` event (that touch `paths`, when given):
@@ -176,9 +180,20 @@ class Workspace:
 
     def events(self, *extra: str, rev: str = "HEAD") -> list[Event]:
         """Event commits reachable from `rev`, newest first (plain reverts of events included); none from
-        before the `init` event (the repository's history before skillgit is not a journal)."""
+        before the `init` event (the repository's history before skillgit is not a journal). Through the
+        event index (`skillgit.eventindex`) unless `extra` `git log` options (`--since`, `-1`) narrow the walk."""
         if self.repo.head() is None:
             return []
+        if not extra:
+            from skillgit.eventindex import all_events
+
+            key = self.repo.resolve(rev)
+            events = all_events(self.repo, key)
+            if key not in self._adoptions:
+                self._adoptions[key] = self._oldest_init(e for e in events if e.kind == "init")
+            adoption = self._adoptions[key]
+            if adoption is None or not adoption.parents or events[-1].commit == adoption.commit:
+                return events  # nothing from before the `init` event to leave out
         adoption = self.adoption(rev)
         before = ["--not", *adoption.parents] if adoption is not None and adoption.parents else []
         records = self.repo.log(*EVENT_GREP, *extra, rev, *before)
@@ -187,6 +202,16 @@ class Workspace:
             for r in records
         ]
         return [e for e in events if e.kind is not None]
+
+    def event_log(self, rev: str = "HEAD", *, build: bool = False) -> EventLog:
+        """The events reachable from `rev`, newest first, read only as far as the caller goes (from the
+        event index, or a `git log` stopped when the caller stops); `build`: bring the index up to date
+        first, even when that means reading the whole history. Close it when done."""
+        from skillgit.eventindex import EventLog, event_log
+
+        if self.repo.head() is None:
+            return EventLog()
+        return event_log(self.repo, rev, build=build)
 
     def history_gap(self, rev: str, trusted_since: str | None = None) -> str | None:
         """What the history of `rev` lacks for the rules, in a shallow clone (None: nothing, or not shallow).
@@ -334,7 +359,9 @@ class Workspace:
             FileChange(c.status, c.path, _oid(c.old_oid), _oid(c.new_oid), c.new_mode)
             for c in self.repo.diff_trees(head, tree)
         )
-        history = tuple(reversed(self.events()))
+        from skillgit.policy.walk import History, HistoryView
+
+        history = HistoryView(History(self.event_log(head))) if head is not None else ()
         return Change(
             commit=None,
             parent=head,

@@ -177,7 +177,36 @@ _V1 = (
     ) WITHOUT ROWID""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+_V2 = (
+    """CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        commit_id TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        time INTEGER NOT NULL,
+        author_email TEXT NOT NULL,
+        committer_email TEXT NOT NULL,
+        title TEXT NOT NULL,
+        trailers TEXT NOT NULL,
+        data TEXT NOT NULL
+    )""",
+    "CREATE INDEX events_by_kind ON events(kind)",
+    """CREATE TABLE event_skills (
+        event INTEGER NOT NULL REFERENCES events(id),
+        skill TEXT NOT NULL,
+        key TEXT NOT NULL,
+        PRIMARY KEY (event, key, skill)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX event_skills_by_skill ON event_skills(skill, event)",
+    """CREATE TABLE event_walks (
+        tip TEXT PRIMARY KEY,
+        events BLOB NOT NULL,
+        count INTEGER NOT NULL,
+        used INTEGER NOT NULL
+    ) WITHOUT ROWID""",
+)
+"""The event index (`skillgit.eventindex`): event commits by id, the skills they name, and walks."""
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
 """`MIGRATIONS[n]`: the statements that bring a version-n file to version n+1."""
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -186,16 +215,17 @@ def db_path(repo: Any) -> Path:
     return Path(repo.state_dir) / DB_NAME
 
 
-def connect(path: Path, *, create: bool = True) -> sqlite3.Connection | None:
+def connect(path: Path, *, create: bool = True, timeout: float | None = None) -> sqlite3.Connection | None:
     """The database at `path`, migrated to `SCHEMA_VERSION`; None when it does not exist and not `create`.
 
-    The connection is in autocommit mode: callers group statements with `read()` and `write()`.
+    The connection is in autocommit mode: callers group statements with `read()` and `write()`. It waits
+    up to `timeout` seconds (default `BUSY_SECONDS`) for another writer (a migration, too, takes the write lock).
     """
     if not create and not path.exists():
         return None
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None, factory=_Connection)
+        con = sqlite3.connect(path, timeout=BUSY_SECONDS if timeout is None else timeout, isolation_level=None, factory=_Connection)
     except sqlite3.Error as exc:
         raise _unusable(path, exc) from None
     assert isinstance(con, _Connection)

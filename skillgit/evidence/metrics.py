@@ -413,6 +413,8 @@ def status_metrics(ws: Workspace) -> dict[str, dict[str, Any]]:
     """`uses`, `win_rate`, `score` and `evidence` per skill for `skillgit status`; {} before any ingest."""
     from skillgit.evidence.ingested import Ingested
 
+    if _nothing_ingested(ws):
+        return {}  # without reading every skill for the catalog
     with Ingested.open(ws) as ev:
         if not ev.summaries:
             return {}
@@ -430,10 +432,19 @@ def status_metrics(ws: Workspace) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _nothing_ingested(ws: Workspace) -> bool:
+    from skillgit.evidence.store import Store
+
+    with Store.open(ws.repo) as store:
+        return store.empty
+
+
 def per_version_usage(ws: Workspace, name: str) -> dict[str, dict[str, Any]]:
     """Per-version `uses`, `win_rate` (and score, failures, complaints) for `skillgit versions`, by blob id."""
     from skillgit.evidence.ingested import Ingested
 
+    if _nothing_ingested(ws):
+        return {}
     with Ingested.open(ws) as ev:
         if not ev.summaries:
             return {}

@@ -153,6 +153,8 @@ class Store:
         whoever reads next)."""
         path = db.db_path(repo)
         store = cls(path, db.connect(path, create=create))
+        if not create and store.con is not None and store.con.execute("SELECT 1 FROM sources LIMIT 1").fetchone() is None:
+            store.close()  # the file holds no evidence (only the event index, say): nothing was ingested
         if store.con is not None and not store.settled():
             with db.write(store.con):
                 if not store.settled():

@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
@@ -183,10 +183,12 @@ def index_change(
         files = file_changes(own_change(reader, repo.root, merge_parents, repo.write_index_tree(), only))
     else:
         files = file_changes(repo.staged_changes(parent))
-    history: tuple[Event, ...] = ()
+    history: Sequence[Event] = ()
     if agent and parent is not None:
+        from skillgit.policy.walk import History, HistoryView
+
         ws.require_history(parent, "cannot check an agent commit")
-        history = tuple(reversed(ws.events(rev=parent)))
+        history = HistoryView(History(ws.event_log(parent)))  # read back only as far as the rules go
     return build_change(
         committer_email=committer,
         merge=bool(merge_parents),

@@ -2,9 +2,11 @@
 
 The config is the one committed at the range's base, so a branch cannot loosen the rules and
 profit in the same range (a base without skillgit.yaml: the config of the range's `init` event).
-Commits before the first `init` event are not managed and not checked. The events before each
-commit (its `history`) start from the events reachable from the base and grow as the walk goes
-oldest → newest. A merge commit is checked for its own change: what its tree holds that a clean
+Commits before the first `init` event are not managed and not checked; a range whose base has a
+committed skillgit.yaml is managed from its base, as the hooks check every commit made on top of one.
+The events before each commit (its `history`) start from the events reachable from the base, read
+newest first only as far back as the rules ask (the event index, else a `git log` stopped there),
+and grow as the walk goes oldest → newest. A merge commit is checked for its own change: what its tree holds that a clean
 re-merge of its parents would not (the commits it brings in are in the range and checked on their
 own). A plain `git revert` of an event is accepted without trailers when it undoes that event
 exactly.
@@ -32,7 +34,7 @@ from skillgit.policy.changes import (
 from skillgit.policy.model import FileChange, Violation
 from skillgit.policy.ranges import Range, resolve_range
 from skillgit.policy.squash import github_squash_message
-from skillgit.policy.walk import HistoryView, SkillFolders, Walk, plain_roots, read_ahead
+from skillgit.policy.walk import History, HistoryView, SkillFolders, Walk, plain_roots, read_ahead
 
 if TYPE_CHECKING:
     from skillgit.events import Event
@@ -92,13 +94,16 @@ def verify(
     gap = ws.history_gap(rng.head, since)
     if gap is not None:
         raise UsageError(history_error(f"cannot verify {rng.spec}", gap, assume_hint=True))
-    if since is None and ws.adoption(rng.head) is None:
+    based = rng.base is not None and ws.repo.read_file(rng.base, CONFIG_FILE) is not None
+    # a base with a committed config is managed (as the hooks check every commit on top of one): no need to
+    # read the history back to its `init` event
+    if since is None and not based and ws.adoption(rng.head) is None:
         raise UsageError(f"{rng.spec}: no `init` event in the history of {rng.head[:12]}, so skillgit does not manage these "
                          "skills yet and has nothing to verify; run `skillgit init` (then `skillgit hooks install`), or pass "
                          "--assume-managed-since REV.")
     run = _Run(ws, require_signed_agent)
     try:
-        if rng.base is not None and ws.repo.read_file(rng.base, CONFIG_FILE) is not None:
+        if based and rng.base is not None:
             run.config = memo_config(load_config_at(ws, rng.base))
             run.start(run.config)
         elif since is not None:
@@ -113,8 +118,8 @@ def verify(
             "--topo-order", "--reverse", *rng.log_args, "--", raw=True, signatures=require_signed_agent
         ), run.prepare, run.merges.register)
         if rng.base is not None:
-            run.history = events_before(ws, rng.base)
-        run.managed = since is not None or any(e.kind == "init" for e in run.history)
+            run.history = History(ws.event_log(rng.base))
+        run.managed = since is not None or run.config is not None or run.history.has_kind("init")
         for chunk in chunks:
             run.visit(chunk)
             if progress is not None:
@@ -183,7 +188,7 @@ class _Run:
         self.boundaries = frozenset(ws.repo.shallow_boundaries())
         self.trees_at: dict[str, TreeFiles] = {}
         self.config: Config | None = None
-        self.history: list[Event] = []
+        self.history = History()
         self.managed = False
         self.scope: Workspace | None = None
         self.roots: tuple[str, ...] = ()
@@ -196,6 +201,7 @@ class _Run:
         self.commits = self.checked = 0
 
     def close(self) -> None:
+        self.history.close()
         self.merges.close()
         self.prefetch.close()
         self.reader.close()
@@ -338,19 +344,6 @@ def _event_of(commit: str, parents: str, name: str, email: str, when: str, messa
 
     event = event_from_commit(commit, tuple(parents.split()), name, email, int(when), message, committer)
     return event if event.kind is not None else None
-
-
-def events_before(ws: Workspace, rev: str) -> list[Event]:
-    """The events reachable from `rev` (itself included), oldest first; works without a checked-out HEAD."""
-    from skillgit.events import event_from_commit
-    from skillgit.workspace import EVENT_GREP
-
-    events = []  # newest first, parsed while git is still reading the history
-    for chunk in read_ahead(ws.repo.iter_log_chunks(*EVENT_GREP, rev, "--")):
-        r = log_record(chunk)
-        events.append(event_from_commit(r.commit, r.parents, r.author_name, r.author_email, r.time, r.message,
-                                        r.committer_email))
-    return [e for e in reversed(events) if e.kind is not None]
 
 
 def _exact_revert_of(

@@ -1,0 +1,529 @@
+"""The event index: every event commit read from git once, kept by commit id in the evidence database.
+
+The journal, `status`, the cycle and the rules' history (`verify`, the hooks) need the event commits
+reachable from one commit, newest first, in `git log`'s order. `git log --grep` finds them by reading
+every commit message of the history, every time. The index keeps, in `.git/skillgit/evidence.db`
+(tables documented in docs/evidence-db.md):
+
+* `events`: one row per event commit ever read, by commit id (its header fields, the parsed message);
+* `event_skills`: the skills each event names, one row per value (`Skill-Name` today; other keys fit);
+* `event_walks`: for the last few commits asked about, the events reachable from each, in order.
+
+A commit id names its whole history, so what is kept for a commit stays true of it: an amend, a rebase,
+a reset or another branch gives another id, never a changed one. The walk of a commit not kept yet is
+made from a kept one by reading only the commits in between: those on top of it (new commits, a pull
+without merges) or those taken off it (an amend, a reset), when they form a line — `git log` then lists
+them before (or after) the kept commit's own walk. Otherwise (merges among the new commits) the new
+commits' events are read and the order comes from one `git rev-list` (ids, no messages).
+
+What git shows of a commit's ancestry can change without the commit changing in two ways: a shallow
+clone's boundary (the walks are kept for one `.git/shallow` and dropped when it changes), and
+replacement refs or grafts (the index is not used while there are any). Rows are parsed with this
+skillgit's rules: a fingerprint of the parsing code (`PARSER_MODULES`, `EVENT_GREP`) is kept with them
+and another one reads the events again.
+
+The index is a cache and never a reason to fail or wait: when the database cannot be opened, is written
+by a newer skillgit, or another process holds its write lock for more than `WRITE_WAIT`, the events are
+read from git as before (and what was found is simply not stored).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import sys
+import time
+import weakref
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from skillgit import trailers as T
+from skillgit.errors import SkillgitError
+from skillgit.events import Event, event_from_commit
+from skillgit.trailers import Message, Trailers
+
+if TYPE_CHECKING:
+    from skillgit.git import Repo
+
+FORMAT = 1
+"""The layout of `events.data`; another one reads the events again."""
+PARSER_MODULES = ("skillgit.trailers", "skillgit.events")
+"""The modules whose rules turn a commit into an Event: a change to any of them reads the events again."""
+WRITE_WAIT = 0.2
+"""Seconds to wait for another writer of the database before going on without storing."""
+KEEP_WALKS = 16
+"""Walks kept (the most recently used)."""
+CHEAP = 5000
+"""New commits a reader that may stop early (`build=False`) reads at most to bring a walk forward."""
+_CHUNK = 500
+_SKILL_KEYS = (T.NAME,)
+"""Trailer keys whose values are skill names (rows of `event_skills`)."""
+
+Item = int | Event
+"""One entry of a walk: the row id of a stored event, or an event read but not stored."""
+
+
+# -- reading git ---------------------------------------------------------------------------------
+
+
+def read_git(repo: Repo, rev: str, *, lazy: bool, exclude: Sequence[str] = ()) -> Iterator[Event]:
+    """The events reachable from `rev` (and from none of `exclude`), newest first, read by `git log --grep`.
+
+    `lazy`: for a reader that may stop early; git reads the history only as far as it is asked."""
+    from skillgit.git.records import log_record
+    from skillgit.workspace import EVENT_GREP
+
+    args = [*EVENT_GREP, rev, *(["--ignore-missing", "--not", *exclude] if exclude else []), "--"]
+    chunks = repo.iter_log_chunks(*args, lazy=lazy)
+    if not lazy:
+        from skillgit.policy.walk import read_ahead
+
+        chunks = read_ahead(chunks)  # parsed while git reads on
+    try:
+        for chunk in chunks:
+            r = log_record(chunk)
+            event = event_from_commit(r.commit, r.parents, r.author_name, r.author_email, r.time, r.message,
+                                      r.committer_email)
+            if event.kind is not None:
+                yield event
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+
+
+# -- the log of one commit -----------------------------------------------------------------------
+
+
+class EventLog:
+    """The events reachable from one commit, newest first, read only as far as asked: from the index
+    (a walk, rows loaded in growing batches) or from a `git log` that stops when the reader does."""
+
+    def __init__(self, items: Sequence[Item] | None = None, index: EventIndex | None = None,
+                 stream: Iterator[Event] | None = None) -> None:
+        self._items = items
+        self._index = index
+        """The index the items' rows are read from; closed with the log."""
+        self._stream = stream
+        self._loaded: list[Event] = []
+        self._done = items is None and stream is None
+        if stream is not None:
+            # a reader that never closes the log (a hook's rules) still ends the `git log` it started
+            weakref.finalize(self, _close, stream)
+
+    @classmethod
+    def of(cls, events: Iterable[Event]) -> EventLog:
+        """A log of events already at hand (newest first)."""
+        return cls(stream=iter(events))
+
+    @property
+    def indexed(self) -> bool:
+        return self._items is not None
+
+    def get(self, i: int) -> Event | None:
+        """The `i`-th newest event (0: the newest), None when there are not that many."""
+        if i >= len(self._loaded) and not self._done:
+            self._load(i + 1)
+        return self._loaded[i] if i < len(self._loaded) else None
+
+    def __iter__(self) -> Iterator[Event]:
+        i = 0
+        while (event := self.get(i)) is not None:
+            yield event
+            i += 1
+
+    def __len__(self) -> int:
+        if self._items is not None:
+            return len(self._items)
+        self._load(sys.maxsize)
+        return len(self._loaded)
+
+    def all(self) -> list[Event]:
+        """Every event, newest first."""
+        self._load(sys.maxsize)
+        return self._loaded
+
+    def has_kind(self, kind: str) -> bool:
+        """Some event is of type `kind` (read from the newest on, until one is)."""
+        if self._items is not None and self._index is not None and not self._done:
+            stored = self._index.ids_of_kind(kind)
+            if stored is not None:
+                return any(item in stored if isinstance(item, int) else item.kind == kind for item in self._items)
+        return any(e.kind == kind for e in self)
+
+    def of_kind(self, kind: str) -> list[Event]:
+        """The events of type `kind`, newest first (from the index: only their rows are read)."""
+        if self._items is not None and self._index is not None and not self._done:
+            stored = self._index.ids_of_kind(kind)
+            if stored is not None:
+                picked = [item for item in self._items if (item in stored if isinstance(item, int) else item.kind == kind)]
+                rows = self._index.rows([item for item in picked if isinstance(item, int)])
+                return [rows[item] if isinstance(item, int) else item for item in picked]
+        return [e for e in self if e.kind == kind]
+
+    def close(self) -> None:
+        """Stop reading: a `git log` still running is ended, the index closed."""
+        if self._stream is not None:
+            _close(self._stream)
+        self._stream = None
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+        self._done = True
+
+    def __enter__(self) -> EventLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _load(self, want: int) -> None:
+        if self._items is not None:
+            self._load_items(want)
+            return
+        stream = self._stream
+        while len(self._loaded) < want and stream is not None:
+            event = next(stream, None)
+            if event is None:
+                self.close()
+                break
+            self._loaded.append(event)
+
+    def _load_items(self, want: int) -> None:
+        items = self._items
+        assert items is not None
+        have = len(self._loaded)
+        # growing batches: a rule that needs the last few events reads a few rows, a full read few queries
+        end = min(len(items), max(want, 64, have * 4))
+        part = items[have:end]
+        rows = self._index.rows([i for i in part if isinstance(i, int)]) if self._index is not None else {}
+        for item in part:
+            self._loaded.append(rows[item] if isinstance(item, int) else item)
+        if end >= len(items):
+            self._done = True
+
+
+def _close(stream: Iterator[Event]) -> None:
+    close = getattr(stream, "close", None)
+    if close is not None:
+        close()
+
+
+# -- the index -----------------------------------------------------------------------------------
+
+
+class EventIndex:
+    """The event tables of the evidence database of one repository. Open with `EventIndex.open`."""
+
+    def __init__(self, repo: Repo, con: sqlite3.Connection) -> None:
+        self.repo = repo
+        self.con = con
+        self._kinds: dict[str, frozenset[int]] = {}
+
+    @classmethod
+    def open(cls, repo: Repo, *, create: bool) -> EventIndex | None:
+        """The index of `repo`, checked against the parsing rules and the clone's shallow state; None when
+        it cannot be used now (see the module doc) — the caller reads git."""
+        from skillgit.evidence import db
+
+        try:
+            if repo.replaced_history():
+                return None
+            con = db.connect(db.db_path(repo), create=create, timeout=WRITE_WAIT)
+        except (SkillgitError, OSError, sqlite3.Error):
+            return None
+        if con is None:
+            return None
+        index = cls(repo, con)
+        try:
+            if index._current():
+                return index
+        except (SkillgitError, sqlite3.Error):
+            pass
+        con.close()
+        return None
+
+    def close(self) -> None:
+        self.con.close()
+
+    def _current(self) -> bool:
+        """Make the stored rows and walks match this skillgit's parsing rules and the clone's shallow
+        state (dropping what does not); False when that needed a write that could not be made now."""
+        from skillgit.evidence import db
+
+        parser, shallow = parser_fingerprint(), _shallow_key(self.repo)
+        if db.get_meta(self.con, "events_parser") == parser and db.get_meta(self.con, "event_walks_shallow") == shallow:
+            return True
+        with db.write(self.con):
+            if db.get_meta(self.con, "events_parser") != parser:
+                for table in ("event_walks", "event_skills", "events"):
+                    self.con.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+                db.set_meta(self.con, "events_parser", parser)
+            if db.get_meta(self.con, "event_walks_shallow") != shallow:
+                self.con.execute("DELETE FROM event_walks")
+                db.set_meta(self.con, "event_walks_shallow", shallow)
+        return True
+
+    # -- walks ---------------------------------------------------------------------------------
+
+    def log(self, head: str, *, build: bool) -> EventLog | None:
+        """The events reachable from commit `head` (a full id), or None when `build` is False and that
+        would mean reading much of the history (the caller then reads git lazily)."""
+        try:
+            items = self._walk(head, build=build)
+        except (SkillgitError, sqlite3.Error):
+            return None
+        return None if items is None else EventLog(items, self)
+
+    def _walk(self, head: str, *, build: bool) -> Sequence[Item] | None:
+        kept = self._kept(head)
+        if kept is not None:
+            self._touch(head)
+            return kept
+        tips = [r[0] for r in self.con.execute("SELECT tip FROM event_walks ORDER BY used DESC LIMIT ?", (KEEP_WALKS,))]
+        made = self._from_kept(head, tips, build=build) if tips else None
+        if made is None:
+            if not build:
+                return None
+            made = self._reordered(head, tips) if tips else list(read_git(self.repo, head, lazy=False))
+        return self._store(head, made)
+
+    def _kept(self, tip: str) -> array[int] | None:
+        row = self.con.execute("SELECT events FROM event_walks WHERE tip = ?", (tip,)).fetchone()
+        return None if row is None else _ids(row[0])
+
+    def _touch(self, tip: str) -> None:
+        """Mark walk `tip` used now (best effort, at most once a minute: a read must not wait for it)."""
+        from skillgit.evidence import db
+
+        now = _now()
+        row = self.con.execute("SELECT used FROM event_walks WHERE tip = ?", (tip,)).fetchone()
+        if row is None or now - row[0] < 60_000_000:
+            return
+        try:
+            with db.write(self.con):
+                self.con.execute("UPDATE event_walks SET used = ? WHERE tip = ?", (now, tip))
+        except (SkillgitError, sqlite3.Error):
+            pass
+
+    def _from_kept(self, head: str, tips: list[str], *, build: bool) -> list[Item] | None:
+        """`head`'s walk from a kept one when the commits in between form a line (None: they do not)."""
+        new = self.repo.new_commits(head, tips)
+        if not build and len(new) > CHEAP:
+            return None
+        if not _is_line(new):
+            return None
+        if not new:
+            below: str | None = head  # head is in a kept walk's history: take commits off it
+        else:
+            parents = new[-1][1]
+            below = parents[0] if parents else None
+        if below is None:
+            base: Sequence[Item] = array("i")
+        elif below in tips:
+            found = self._kept(below)
+            if found is None:
+                return None
+            base = found
+        else:
+            taken = self._taken_off(below, tips, build=build)
+            if taken is None:
+                return None
+            base = taken
+        fresh = list(read_git(self.repo, head, lazy=False, exclude=[below] if below else ())) if new else []
+        return [*fresh, *base]
+
+    def _taken_off(self, commit: str, tips: list[str], *, build: bool) -> Sequence[Item] | None:
+        """The walk of `commit`, an ancestor of a kept tip on a line below it: that tip's walk without the
+        events of the commits in between (an amend, a reset, a rebase of the last commits)."""
+        for tip in tips[:3]:
+            between = self.repo.new_commits(tip, [commit])
+            if not between or (not build and len(between) > CHEAP):
+                continue
+            if not _is_line(between) or between[-1][1][:1] != (commit,):
+                continue
+            kept = self._kept(tip)
+            if kept is None:
+                continue
+            ids = self._ids_of([c for c, _ in between])
+            dropped = [ids[c] for c, _ in between if c in ids]
+            if list(kept[: len(dropped)]) == dropped:
+                return kept[len(dropped):]
+        return None
+
+    def _reordered(self, head: str, tips: list[str]) -> list[Item]:
+        """`head`'s walk when merges came in since the kept walks: the new events read from git, the order
+        from `git rev-list` (ids only)."""
+        fresh = {e.commit: e for e in read_git(self.repo, head, lazy=False, exclude=tips)}
+        order = self.repo.walk_order(head)
+        stored = dict(self.con.execute("SELECT commit_id, id FROM events").fetchall())
+        out: list[Item] = []
+        for commit in order:
+            item = fresh.get(commit) or stored.get(commit)
+            if item is not None:
+                out.append(item)
+        return out
+
+    def _store(self, head: str, items: list[Item]) -> Sequence[Item]:
+        """Store the new events and the walk of `head` (best effort); the walk, as stored or as found."""
+        from skillgit.evidence import db
+
+        new = [item for item in items if isinstance(item, Event)]
+        try:
+            with db.write(self.con):
+                if new:
+                    self.con.executemany(
+                        "INSERT OR IGNORE INTO events(commit_id, kind, time, author_email, committer_email, title, trailers,"
+                        " data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [_row(e) for e in new])
+                    ids = self._ids_of([e.commit for e in new])
+                    self.con.executemany("INSERT OR IGNORE INTO event_skills(event, skill, key) VALUES (?, ?, ?)",
+                                         [(ids[e.commit], _text(skill), key) for e in new for key in _SKILL_KEYS
+                                          for skill in e.trailers.get_all(key)])
+                    walk = array("i", (ids[item.commit] if isinstance(item, Event) else item for item in items))
+                else:
+                    walk = array("i", (item for item in items if isinstance(item, int)))
+                self.con.execute("INSERT OR REPLACE INTO event_walks(tip, events, count, used) VALUES (?, ?, ?, ?)",
+                                 (head, _blob(walk), len(walk), _now()))
+                self.con.execute("DELETE FROM event_walks WHERE tip NOT IN"
+                                 " (SELECT tip FROM event_walks ORDER BY used DESC LIMIT ?)", (KEEP_WALKS,))
+        except (SkillgitError, sqlite3.Error, UnicodeError):
+            return items
+        self._kinds.clear()
+        return walk
+
+    # -- rows ----------------------------------------------------------------------------------
+
+    def _ids_of(self, commits: Sequence[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for i in range(0, len(commits), _CHUNK):
+            part = commits[i : i + _CHUNK]
+            marks = ",".join("?" * len(part))
+            out.update(self.con.execute(f"SELECT commit_id, id FROM events WHERE commit_id IN ({marks})", part))  # noqa: S608
+        return out
+
+    def rows(self, ids: Sequence[int]) -> dict[int, Event]:
+        """The stored events with row ids `ids`."""
+        out: dict[int, Event] = {}
+        for i in range(0, len(ids), _CHUNK):
+            part = ids[i : i + _CHUNK]
+            marks = ",".join("?" * len(part))
+            for row, commit, data in self.con.execute(
+                    f"SELECT id, commit_id, data FROM events WHERE id IN ({marks})", part):  # noqa: S608
+                out[row] = _event(commit, data)
+        return out
+
+    def ids_of_kind(self, kind: str) -> frozenset[int] | None:
+        """Row ids of the stored events of type `kind` (None: not readable now)."""
+        if kind not in self._kinds:
+            try:
+                self._kinds[kind] = frozenset(r[0] for r in self.con.execute("SELECT id FROM events WHERE kind = ?", (kind,)))
+            except (SkillgitError, sqlite3.Error):
+                return None
+        return self._kinds[kind]
+
+
+# -- entry points --------------------------------------------------------------------------------
+
+
+def event_log(repo: Repo, rev: str, *, build: bool) -> EventLog:
+    """The events reachable from `rev`, newest first: from the index when it has them (or, with `build`,
+    after reading what it lacks), else from a `git log` read only as far as asked."""
+    head = repo.run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False).strip()
+    if not head:
+        return EventLog()
+    index = EventIndex.open(repo, create=build)
+    if index is not None:
+        found = index.log(head, build=build)
+        if found is not None:
+            return found
+        index.close()
+    return EventLog(stream=read_git(repo, head, lazy=True))
+
+
+def all_events(repo: Repo, rev: str) -> list[Event]:
+    """Every event reachable from `rev`, newest first (`git log --grep`'s order), through the index."""
+    with event_log(repo, rev, build=True) as log:
+        return list(log.all())
+
+
+# -- rows ----------------------------------------------------------------------------------------
+
+
+def _row(e: Event) -> tuple[object, ...]:
+    m = e.message
+    data = [list(e.parents), e.author_name, e.author_email, e.committer_email, int(e.time.timestamp()), m.title, m.body,
+            [list(p) for p in m.trailers.items], [list(f) for f in m.forged], e.kind, e.revert_of]
+    trailers = json.dumps(m.trailers.items)
+    return (e.commit, e.kind, int(e.time.timestamp()) * 1_000_000, _text(e.author_email), _text(e.committer_email),
+            _text(m.title), trailers, json.dumps(data))
+
+
+def _event(commit: str, data: str) -> Event:
+    parents, name, email, committer, when, title, body, items, forged, kind, revert_of = json.loads(data)
+    message = Message(title, body, Trailers(tuple((k, v) for k, v in items)), tuple((n, k) for n, k in forged))
+    return Event(commit, tuple(parents), name, email, datetime.fromtimestamp(when, tz=UTC), message, kind, revert_of,
+                 committer)
+
+
+def _text(value: str) -> str:
+    """`value` as SQLite can store it (bytes that were not UTF-8 shown as U+FFFD); `data` keeps them exactly."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return value
+
+
+def _blob(ids: array[int]) -> bytes:
+    if sys.byteorder == "big":
+        ids = array("i", ids)
+        ids.byteswap()
+    return ids.tobytes()
+
+
+def _ids(blob: bytes) -> array[int]:
+    ids = array("i")
+    ids.frombytes(blob)
+    if sys.byteorder == "big":
+        ids.byteswap()
+    return ids
+
+
+def _is_line(commits: list[tuple[str, tuple[str, ...]]]) -> bool:
+    """The commits (newest first) are one line: each the only parent of the one before, no merges."""
+    if any(len(parents) > 1 for _, parents in commits):
+        return False
+    return all(parents == (below,) for (_, parents), (below, _) in zip(commits, commits[1:], strict=False))
+
+
+def _now() -> int:
+    return int(time.time() * 1_000_000)
+
+
+def _shallow_key(repo: Repo) -> str:
+    boundaries = repo.shallow_boundaries()
+    return hashlib.sha256(" ".join(sorted(boundaries)).encode()).hexdigest()[:16] if boundaries else "complete"
+
+
+_PARSER: list[str] = []
+
+
+def parser_fingerprint() -> str:
+    """A digest of the rules that turn a commit into an Event (the parsing modules' source and the grep)."""
+    if not _PARSER:
+        from skillgit import __version__
+        from skillgit.workspace import EVENT_GREP
+
+        digest = hashlib.sha256(f"{FORMAT}\0{EVENT_GREP!r}\0{__version__}".encode())
+        for name in PARSER_MODULES:
+            module = sys.modules.get(name) or __import__(name, fromlist=["_"])
+            try:
+                digest.update(Path(str(module.__file__)).read_bytes())
+            except OSError:
+                pass
+        _PARSER.append(digest.hexdigest()[:16])
+    return _PARSER[0]
