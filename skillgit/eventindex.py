@@ -36,7 +36,7 @@ import sys
 import time
 import weakref
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,6 +65,9 @@ _SKILL_KEYS = (T.NAME,)
 
 Item = int | Event
 """One entry of a walk: the row id of a stored event, or an event read but not stored."""
+Source = tuple["Sequence[Item] | None", "EventIndex | None", "Iterator[Event] | None"]
+"""What an EventLog reads: a walk's items and the index holding their rows, or a stream of events."""
+Opener = Callable[[], Source]
 
 
 # -- reading git ---------------------------------------------------------------------------------
@@ -104,16 +107,28 @@ class EventLog:
     (a walk, rows loaded in growing batches) or from a `git log` that stops when the reader does."""
 
     def __init__(self, items: Sequence[Item] | None = None, index: EventIndex | None = None,
-                 stream: Iterator[Event] | None = None) -> None:
+                 stream: Iterator[Event] | None = None, *, opener: Opener | None = None) -> None:
+        self._opener = opener
+        """Finds the source on first use (`event_log`): a log nobody reads costs nothing."""
+        self._loaded: list[Event] = []
+        self._use(items, index, stream)
+        self._done = items is None and stream is None and opener is None
+
+    def _use(self, items: Sequence[Item] | None, index: EventIndex | None, stream: Iterator[Event] | None) -> None:
         self._items = items
         self._index = index
         """The index the items' rows are read from; closed with the log."""
         self._stream = stream
-        self._loaded: list[Event] = []
-        self._done = items is None and stream is None
         if stream is not None:
             # a reader that never closes the log (a hook's rules) still ends the `git log` it started
             weakref.finalize(self, _close, stream)
+
+    def _open(self) -> None:
+        opener, self._opener = self._opener, None
+        if opener is not None:
+            items, index, stream = opener()
+            self._use(items, index, stream)
+            self._done = items is None and stream is None
 
     @classmethod
     def of(cls, events: Iterable[Event]) -> EventLog:
@@ -122,10 +137,12 @@ class EventLog:
 
     @property
     def indexed(self) -> bool:
+        self._open()
         return self._items is not None
 
     def get(self, i: int) -> Event | None:
         """The `i`-th newest event (0: the newest), None when there are not that many."""
+        self._open()
         if i >= len(self._loaded) and not self._done:
             self._load(i + 1)
         return self._loaded[i] if i < len(self._loaded) else None
@@ -137,6 +154,7 @@ class EventLog:
             i += 1
 
     def __len__(self) -> int:
+        self._open()
         if self._items is not None:
             return len(self._items)
         self._load(sys.maxsize)
@@ -144,11 +162,13 @@ class EventLog:
 
     def all(self) -> list[Event]:
         """Every event, newest first."""
+        self._open()
         self._load(sys.maxsize)
         return self._loaded
 
     def has_kind(self, kind: str) -> bool:
         """Some event is of type `kind` (read from the newest on, until one is)."""
+        self._open()
         if self._items is not None and self._index is not None and not self._done:
             stored = self._index.ids_of_kind(kind)
             if stored is not None:
@@ -167,6 +187,7 @@ class EventLog:
 
     def close(self) -> None:
         """Stop reading: a `git log` still running is ended, the index closed."""
+        self._opener = None
         if self._stream is not None:
             _close(self._stream)
         self._stream = None
@@ -270,14 +291,13 @@ class EventIndex:
 
     # -- walks ---------------------------------------------------------------------------------
 
-    def log(self, head: str, *, build: bool) -> EventLog | None:
-        """The events reachable from commit `head` (a full id), or None when `build` is False and that
+    def walk(self, head: str, *, build: bool) -> Sequence[Item] | None:
+        """The events reachable from commit `head` (a full id), as items; None when `build` is False and that
         would mean reading much of the history (the caller then reads git lazily)."""
         try:
-            items = self._walk(head, build=build)
+            return self._walk(head, build=build)
         except (SkillgitError, sqlite3.Error):
             return None
-        return None if items is None else EventLog(items, self)
 
     def _walk(self, head: str, *, build: bool) -> Sequence[Item] | None:
         kept = self._kept(head)
@@ -431,17 +451,22 @@ class EventIndex:
 
 def event_log(repo: Repo, rev: str, *, build: bool) -> EventLog:
     """The events reachable from `rev`, newest first: from the index when it has them (or, with `build`,
-    after reading what it lacks), else from a `git log` read only as far as asked."""
-    head = repo.run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False).strip()
-    if not head:
-        return EventLog()
-    index = EventIndex.open(repo, create=build)
-    if index is not None:
-        found = index.log(head, build=build)
-        if found is not None:
-            return found
-        index.close()
-    return EventLog(stream=read_git(repo, head, lazy=True))
+    after reading what it lacks), else from a `git log` read only as far as asked. Nothing is opened or
+    read until the log is first used."""
+
+    def opener() -> Source:
+        head = repo.run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False).strip()
+        if not head:
+            return None, None, None
+        index = EventIndex.open(repo, create=build)
+        if index is not None:
+            items = index.walk(head, build=build)
+            if items is not None:
+                return items, index, None
+            index.close()
+        return None, None, read_git(repo, head, lazy=True)
+
+    return EventLog(opener=opener)
 
 
 def all_events(repo: Repo, rev: str) -> list[Event]:
