@@ -70,7 +70,9 @@ class Config(Section):
             data = {}
         if not isinstance(data, dict):
             raise ConfigError(f"{source}: the top level must be a mapping of keys; see docs/config.md.")
-        errors = schema_errors(data, "config")
+        from skillgit.model.fastschema import certainly_valid
+
+        errors = [] if certainly_valid(data, load_schema("config")) else schema_errors(data, "config")  # jsonschema when needed
         if errors:
             lines = [f"{source}: {error_path(e)}: {_explain(e)}" for e in errors]
             raise ConfigError("\n".join(lines) + "\nFix the values above; every key and its default is in docs/config.md.")

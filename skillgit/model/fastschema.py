@@ -139,7 +139,8 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 def _enum(value: Any, instance: Any, schema: dict[str, Any]) -> bool:
     if not isinstance(value, list):
         raise _Unsupported
-    return isinstance(instance, str) and any(isinstance(each, str) and each == instance for each in value)
+    kind = type(instance)  # strings and integers (not bools) compared with their own type only
+    return kind in (str, int) and any(type(each) is kind and each == instance for each in value)
 
 
 def _minimum(value: Any, instance: Any, schema: dict[str, Any]) -> bool:
