@@ -30,6 +30,7 @@ read from git as before (and what was found is simply not stored).
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import sqlite3
 import sys
@@ -540,15 +541,22 @@ _PARSER: list[str] = []
 def parser_fingerprint() -> str:
     """A digest of the rules that turn a commit into an Event (the parsing modules' source and the grep)."""
     if not _PARSER:
-        from skillgit import __version__
         from skillgit.workspace import EVENT_GREP
 
-        digest = hashlib.sha256(f"{FORMAT}\0{EVENT_GREP!r}\0{__version__}".encode())
-        for name in PARSER_MODULES:
-            module = sys.modules.get(name) or __import__(name, fromlist=["_"])
-            try:
-                digest.update(Path(str(module.__file__)).read_bytes())
-            except OSError:
-                pass
-        _PARSER.append(digest.hexdigest()[:16])
+        _PARSER.append(code_fingerprint(PARSER_MODULES, f"{FORMAT}\0{EVENT_GREP!r}"))
     return _PARSER[0]
+
+
+def code_fingerprint(modules: Sequence[str], extra: str = "") -> str:
+    """A digest of skillgit's version, `extra` and the source of `modules`: what a cache of their results is
+    kept with (another one: read again)."""
+    from skillgit import __version__
+
+    digest = hashlib.sha256(f"{extra}\0{__version__}".encode())
+    for name in modules:
+        spec = importlib.util.find_spec(name)  # the source file, without importing the module
+        try:
+            digest.update(Path(str(spec.origin if spec else name)).read_bytes())
+        except OSError:
+            pass
+    return digest.hexdigest()[:16]
