@@ -11,6 +11,8 @@ import copy
 import json
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -218,3 +220,18 @@ def session(sid: str, calls: list[ToolCall] = (), *, skill: str | None = None, s
     uses = (SkillUse(name=skill, how=how, version=version),) if skill else ()  # type: ignore[arg-type]
     return Session(id=sid, source="skillgit", origin=f"{sid}:1", started=t(start) if start else None,
                    outcome=outcome, tool_calls=tuple(calls), skills=uses)  # type: ignore[arg-type]
+
+
+@contextlib.contextmanager
+def write_lock_held(path: Path) -> Iterator[None]:
+    """Another process holds the write lock of the SQLite file at `path` until the block ends."""
+    holder = subprocess.Popen([sys.executable, "-c", "import sqlite3, time\n"
+                               f"con = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
+                               "con.execute('BEGIN IMMEDIATE')\nprint('held', flush=True)\ntime.sleep(60)\n"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        yield
+    finally:
+        holder.kill()
+        holder.wait()

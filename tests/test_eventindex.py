@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git
+from evidence_support import write_lock_held
 
 from skillgit.eventindex import EventIndex, all_events, event_log, read_git
 from skillgit.events import Event
@@ -209,18 +210,10 @@ def test_a_database_locked_by_another_writer_is_read_around_without_waiting(repo
     indexed(repo)
     event(repo, "refine", "later")  # the next reader must write a walk
     path = Repo.discover(repo).state_dir / "evidence.db"
-    holder = subprocess.Popen([sys.executable, "-c", "import sqlite3, time\n"
-                               f"con = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
-                               "con.execute('BEGIN IMMEDIATE')\nprint('held', flush=True)\ntime.sleep(60)\n"],
-                              stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    with write_lock_held(path):
         started = time.monotonic()
         result = journal(repo, timeout=20)
         took = time.monotonic() - started
-    finally:
-        holder.kill()
-        holder.wait()
     assert journal_commits(result) == git_commits(repo)
     assert took < 10, f"journal waited {took:.1f} s for another writer"
     head = git(repo, "rev-parse", "HEAD").strip()

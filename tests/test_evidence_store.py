@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import IN_CI, ROOT, SAMPLES, git, require
-from evidence_support import add_skill, dated, dated_repo, skill_text
+from evidence_support import add_skill, dated, dated_repo, skill_text, write_lock_held
 
 from skillgit.evidence.store import load_learnings, load_sessions
 from skillgit.git import Repo
@@ -267,17 +267,9 @@ def test_a_store_locked_by_another_process_past_the_wait_is_named(tmp_path: Path
         (repo / "skills" / "release" / "SKILL.md").write_text(skill_text("release"), encoding="utf-8")
         git(repo, "commit", "-qam", "release: rewritten")
     path = Repo.discover(repo).state_dir / "evidence.db"
-    holder = subprocess.Popen([sys.executable, "-c", "import sqlite3, sys, time\n"
-                               f"con = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
-                               "con.execute('BEGIN IMMEDIATE')\nprint('held', flush=True)\ntime.sleep(30)\n"],
-                              stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    with write_lock_held(path):
         monkeypatch.setattr(db, "BUSY_SECONDS", 0.2)
         result = sg(repo, "metrics")
-    finally:
-        holder.kill()
-        holder.wait()
     assert result.code == 4
     assert f"{path}: another skillgit process kept the evidence store locked" in result.err
     assert "run this again once it has finished" in result.err
