@@ -11,10 +11,13 @@ every commit message of the history, every time. The index keeps, in `.git/skill
 
 A commit id names its whole history, so what is kept for a commit stays true of it: an amend, a rebase,
 a reset or another branch gives another id, never a changed one. The walk of a commit not kept yet is
-made from a kept one by reading only the commits in between: those on top of it (new commits, a pull
-without merges) or those taken off it (an amend, a reset), when they form a line — `git log` then lists
-them before (or after) the kept commit's own walk. Otherwise (merges among the new commits) the new
-commits' events are read and the order comes from one `git rev-list` (ids, no messages).
+made from a kept one by reading only the commits in between, when a line of commits (no merges) joins
+them within `NEAR` commits: new commits on top of a kept tip, or commits taken off one (an amend, a
+reset) and others put on — `git log` lists that line's commits before the walk of the commit it joins.
+The ids are read by a `git rev-list` stopped as soon as the join is found, so a reader that may stop
+early pays little when there is none. Otherwise a reader that wants every event (`build`: status, the
+journal) reads the new commits' events and takes the order from one `git rev-list` (ids, no messages);
+a reader that may stop early reads `git log` only as far as it goes.
 
 What git shows of a commit's ancestry can change without the commit changing in two ways: a shallow
 clone's boundary (the walks are kept for one `.git/shallow` and dropped when it changes), and
@@ -58,8 +61,8 @@ WRITE_WAIT = 0.2
 """Seconds to wait for another writer of the database before going on without storing."""
 KEEP_WALKS = 16
 """Walks kept (the most recently used)."""
-CHEAP = 5000
-"""New commits a reader that may stop early (`build=False`) reads at most to bring a walk forward."""
+NEAR = 2000
+"""Commits read at most (ids only) to join a commit's walk to a kept one by a line of commits."""
 _CHUNK = 500
 _SKILL_KEYS = (T.NAME,)
 """Trailer keys whose values are skill names (rows of `event_skills`)."""
@@ -306,7 +309,9 @@ class EventIndex:
             self._touch(head)
             return kept
         tips = [r[0] for r in self.con.execute("SELECT tip FROM event_walks ORDER BY used DESC LIMIT ?", (KEEP_WALKS,))]
-        made = self._from_kept(head, tips, build=build) if tips else None
+        made = self._near(head, tips) if tips else None
+        if made is None and build and tips:
+            made = self._from_kept(head, tips)
         if made is None:
             if not build:
                 return None
@@ -331,50 +336,46 @@ class EventIndex:
         except (SkillgitError, sqlite3.Error):
             pass
 
-    def _from_kept(self, head: str, tips: list[str], *, build: bool) -> list[Item] | None:
-        """`head`'s walk from a kept one when the commits in between form a line (None: they do not)."""
-        new = self.repo.new_commits(head, tips)
-        if not build and len(new) > CHEAP:
-            return None
-        if not _is_line(new):
-            return None
-        if not new:
-            below: str | None = head  # head is in a kept walk's history: take commits off it
-        else:
-            parents = new[-1][1]
-            below = parents[0] if parents else None
-        if below is None:
-            base: Sequence[Item] = array("i")
-        elif below in tips:
-            found = self._kept(below)
-            if found is None:
-                return None
-            base = found
-        else:
-            taken = self._taken_off(below, tips, build=build)
-            if taken is None:
-                return None
-            base = taken
-        fresh = list(read_git(self.repo, head, lazy=False, exclude=[below] if below else ())) if new else []
-        return [*fresh, *base]
-
-    def _taken_off(self, commit: str, tips: list[str], *, build: bool) -> Sequence[Item] | None:
-        """The walk of `commit`, an ancestor of a kept tip on a line below it: that tip's walk without the
-        events of the commits in between (an amend, a reset, a rebase of the last commits)."""
+    def _near(self, head: str, tips: list[str]) -> list[Item] | None:
+        """`head`'s walk from a kept one when a line of commits joins them near `head` (None: not found
+        within `NEAR` commits): commits on top of a kept tip, or taken off one (an amend, a reset, a rebase
+        of the last commits) and maybe others put on. Reads only those commits' ids, newest first."""
+        kept_tips = set(tips)
+        mine = self.repo.line_below(head, kept_tips.__contains__, NEAR)
+        if mine and mine[-1] in kept_tips:
+            base = self._kept(mine[-1])
+            return None if base is None else self._on(head, mine[-1], len(mine) > 1, base)
+        at = {commit: i for i, commit in enumerate(mine)}
         for tip in tips[:3]:
-            between = self.repo.new_commits(tip, [commit])
-            if not between or (not build and len(between) > CHEAP):
-                continue
-            if not _is_line(between) or between[-1][1][:1] != (commit,):
+            theirs = self.repo.line_below(tip, at.__contains__, NEAR)
+            if not theirs or theirs[-1] not in at:
                 continue
             kept = self._kept(tip)
             if kept is None:
                 continue
-            ids = self._ids_of([c for c, _ in between])
-            dropped = [ids[c] for c, _ in between if c in ids]
+            ids = self._ids_of(theirs[:-1])
+            dropped = [ids[c] for c in theirs[:-1] if c in ids]
             if list(kept[: len(dropped)]) == dropped:
-                return kept[len(dropped):]
+                return self._on(head, theirs[-1], at[theirs[-1]] > 0, kept[len(dropped):])
         return None
+
+    def _on(self, head: str, below: str, new: bool, base: Sequence[Item]) -> list[Item]:
+        """`head`'s walk: the events of the line of commits from `head` down to `below` (excluded), if `new`
+        commits are there, then `base`, the walk of `below`."""
+        fresh = list(read_git(self.repo, head, lazy=False, exclude=[below])) if new else []
+        return [*fresh, *base]
+
+    def _from_kept(self, head: str, tips: list[str]) -> list[Item] | None:
+        """`head`'s walk from a kept one when the commits in between form a line however long (None: they
+        do not); they are listed by one `git rev-list` over them (a full read: for `build` only)."""
+        new = self.repo.new_commits(head, tips)
+        if not new or not _is_line(new):
+            return None
+        parents = new[-1][1]
+        if not parents:
+            return list(read_git(self.repo, head, lazy=False))
+        base = self._kept(parents[0]) if parents[0] in tips else None
+        return None if base is None else self._on(head, parents[0], True, base)
 
     def _reordered(self, head: str, tips: list[str]) -> list[Item]:
         """`head`'s walk when merges came in since the kept walks: the new events read from git, the order

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import cast
 
 from skillgit.errors import GitError
@@ -88,6 +88,30 @@ class HistoryMixin(RepoCore):
             commit, *parents = line.split()
             rows.append((commit, tuple(parents)))
         return rows
+
+    def line_below(self, rev: str, stop: Callable[[str], bool], limit: int) -> list[str]:
+        """`rev` and the commits below it, newest first, while they form a line (each commit's only parent is
+        the next): down to the first one `stop` accepts, a merge or a root (each included), or `limit`
+        commits. Reads `git rev-list` only as far as that, and stops it."""
+        proc = subprocess.Popen(["git", "rev-list", "--parents", f"--max-count={limit}", rev, "--"], cwd=self.root,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=git_env({}))
+        assert proc.stdout is not None
+        out: list[str] = []
+        expected: str | None = None
+        try:
+            for line in proc.stdout:
+                commit, *parents = line.decode("ascii", "replace").split()
+                if expected is not None and commit != expected:
+                    break  # not a line
+                out.append(commit)
+                if stop(commit) or len(parents) != 1:
+                    break
+                expected = parents[0]
+        finally:
+            proc.kill()
+            proc.stdout.close()
+            proc.wait()
+        return out
 
     def walk_order(self, rev: str) -> list[str]:
         """Every commit reachable from `rev` in `git log`'s order (newest first), ids only."""
