@@ -169,7 +169,9 @@ def at_100k(repo: Path, runs: int) -> dict[str, object]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--r300k", type=Path, help="a gen_repo.py repository of 300k commits")
-    parser.add_argument("--r100k", type=Path, help="a gen_repo.py repository of 100k commits")
+    parser.add_argument("--r100k", type=Path, nargs="*", default=[],
+                        help="gen_repo.py repositories for the full verify, the hooks and metrics (100k commits; a smaller one shows "
+                             "the hooks flat in history)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/hist-bench/work"), help="where the clones are kept")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
@@ -177,8 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     result: dict[str, object] = {"cpus": os.cpu_count(), "load_average_before": [round(x, 2) for x in os.getloadavg()]}
     if args.r300k:
         result["300k"] = at_300k(clone(args.r300k.resolve(), args.work / "c300k"), args.runs)
-    if args.r100k:
-        result["100k"] = at_100k(clone(args.r100k.resolve(), args.work / "c100k"), args.runs)
+    for source in args.r100k:
+        repo = clone(source.resolve(), args.work / f"c-{source.resolve().name}")
+        result[git(repo, "rev-list", "--count", "HEAD")] = at_100k(repo, args.runs)
     result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     json.dump(result, sys.stdout, indent=2)
     print()
