@@ -132,30 +132,50 @@ def collect(paths: Iterable[tuple[Path, str]], result: IngestResult) -> list[Sou
             continue
         explicit = not os.path.isdir(path)
         top = os.path.abspath(path)
-        for full in [top] if explicit else _walk(top):  # a walk from an absolute folder gives absolute paths
-            key = stat_key(full)
-            if full not in seen and key is not None:
+        single = stat_key(top) if explicit else None
+        found = ([] if single is None else [(top, single)]) if explicit else _walk(top)  # absolute, as `top` is
+        for full, key in found:
+            if full not in seen:
                 seen.add(full)
                 out.append(Source(full, fmt, explicit, key))
     return out
 
 
-def _walk(top: str) -> list[str]:
-    """Every non-hidden file under `top`, following symlinked folders but visiting each real folder once."""
-    out: list[str] = []
+def _walk(top: str) -> list[tuple[str, list[int]]]:
+    """Every non-hidden file under `top` with its `stat_key`, in `os.walk` order (a folder's files by name,
+    then its folders by name), following symlinked folders but visiting each real folder once."""
+    out: list[tuple[str, list[int]]] = []
+    try:
+        st = os.stat(top)
+    except OSError:
+        return out
     seen: set[tuple[int, int]] = set()
-    for root, dirs, files in os.walk(top, followlinks=True):
+    stack = [(top, (st.st_dev, st.st_ino))]
+    while stack:
+        folder, identity = stack.pop()
+        if identity in seen:
+            continue
+        seen.add(identity)
         try:
-            st = os.stat(root)
+            with os.scandir(folder) as found:
+                entries = sorted((e for e in found if not e.name.startswith(".")), key=lambda e: e.name)
         except OSError:
-            dirs[:] = []
             continue
-        if (st.st_dev, st.st_ino) in seen:
-            dirs[:] = []
-            continue
-        seen.add((st.st_dev, st.st_ino))
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        out.extend(os.path.join(root, f) for f in sorted(files) if not f.startswith("."))
+        folders = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            try:
+                st = entry.stat()
+            except OSError:  # a broken link, a file gone meanwhile
+                continue
+            if is_dir:
+                folders.append((entry.path, (st.st_dev, st.st_ino)))
+            else:
+                out.append((entry.path, [st.st_size, st.st_mtime_ns, st.st_ino]))
+        stack.extend(reversed(folders))
     return out
 
 
