@@ -223,8 +223,14 @@ class Store:
         dropped = []
         with db.write(con):
             next_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM sessions").fetchone()[0]
+            paths = [item.path for item in items]
+            current: dict[str, tuple[int, int]] = {}
+            for i in range(0, len(paths), _CHUNK):
+                part = paths[i : i + _CHUNK]
+                current.update((r[0], (r[1], r[2])) for r in con.execute(
+                    f"SELECT path, id, generation FROM sources WHERE path IN ({','.join('?' * len(part))})", part))
             for item in items:
-                row = con.execute("SELECT id, generation FROM sources WHERE path = ?", (item.path,)).fetchone()
+                row = current.get(item.path)
                 if (None if row is None else row[1]) != item.base:
                     dropped.append(item)
                     continue
@@ -233,7 +239,6 @@ class Store:
         return dropped
 
     def _put(self, con: sqlite3.Connection, item: Written, source_id: int | None, next_id: int) -> int:
-        new_source = source_id is None
         if source_id is None:
             source_id = con.execute(
                 "INSERT INTO sources(path, format, size, mtime_ns, inode, reader) VALUES (?, ?, ?, ?, ?, ?)",
@@ -243,10 +248,10 @@ class Store:
         elif not item.resume:
             _delete_sessions(con, "source_id = ?", (source_id,))
             con.execute("DELETE FROM learnings WHERE source_id = ?", (source_id,))
-        seq = lseq = 0
-        if not new_source:
-            seq = con.execute("SELECT coalesce(max(seq), 0) FROM sessions WHERE source_id = ?", (source_id,)).fetchone()[0]
-            lseq = con.execute("SELECT coalesce(max(seq), 0) FROM learnings WHERE source_id = ?", (source_id,)).fetchone()[0]
+        seq = lseq = 0  # a source read whole has no rows left
+        if item.resume:
+            seq, lseq = con.execute("SELECT (SELECT coalesce(max(seq), 0) FROM sessions WHERE source_id = ?1),"
+                                    " (SELECT coalesce(max(seq), 0) FROM learnings WHERE source_id = ?1)", (source_id,)).fetchone()
         sessions_total = learnings_total = 0
         for batch in item.batches:
             sessions = [r for r in batch.records if isinstance(r, Session)]
@@ -273,12 +278,13 @@ class Store:
             for row, session, kept in in_place:
                 _extend(con, row, session, kept, item.inputs.get(id(session)) or Inputs())
             learnings = [r for r in batch.records if isinstance(r, Learning)]
-            con.executemany(
-                "INSERT INTO learnings(source_id, seq, title, ts, type, source, context, takeaway, pattern_key, skill, skills,"
-                " origin, day) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(source_id, lseq + i + 1, x.title, micros(x.ts), x.type, x.source, x.context, x.takeaway, x.pattern_key, x.skill,
-                  _ENCODE(list(x.skills)), x.origin, x.day) for i, x in enumerate(learnings)],
-            )
+            if learnings:
+                con.executemany(
+                    "INSERT INTO learnings(source_id, seq, title, ts, type, source, context, takeaway, pattern_key, skill,"
+                    " skills, origin, day) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(source_id, lseq + i + 1, x.title, micros(x.ts), x.type, x.source, x.context, x.takeaway, x.pattern_key,
+                      x.skill, _ENCODE(list(x.skills)), x.origin, x.day) for i, x in enumerate(learnings)],
+                )
             lseq += len(learnings)
             sessions_total += len(fresh)
             learnings_total += len(learnings)
@@ -487,22 +493,23 @@ def _extend(con: sqlite3.Connection, row: int, session: Session, kept: int, foun
                     (row, kept, len(session.tool_calls), sum(1 for c in session.tool_calls if c.ok is False),
                      int(found.texts), _encode_calls(session.tool_calls)))
     con.execute("DELETE FROM session_skills WHERE session = ?", (row,))
-    con.executemany("INSERT INTO session_skills VALUES (?, ?, ?, ?, ?, ?)",
-                    [(row, n, u.name, u.how, u.version, u.full_name) for n, u in enumerate(session.skills)])
-    con.executemany("INSERT OR IGNORE INTO skill_reads VALUES (?, ?)", [(row, name) for name in sorted(found.reads)])
-    con.executemany("INSERT OR IGNORE INTO keyword_hits VALUES (?, ?)", [(skill, row) for skill in found.hits])
-    con.executemany("INSERT OR IGNORE INTO command_hits VALUES (?, ?)", [(command, row) for command in found.commands])
+    _insert(con, _Rows(skills=[(row, n, u.name, u.how, u.version, u.full_name) for n, u in enumerate(session.skills)],
+                       reads=[(row, name) for name in sorted(found.reads)], hits=[(skill, row) for skill in found.hits],
+                       commands=[(command, row) for command in found.commands]))
     parent = session.meta.get("parent")
-    con.execute(
-        "UPDATE sessions SET origin = ?, started = ?, ended = ?, outcome = ?, turns = ?, final_message = ?, meta = ?,"
-        " facts = NULL, parent = ?, calls = (SELECT coalesce(sum(count), 0) FROM calls WHERE session = ?),"
-        " failed_calls = (SELECT coalesce(sum(failed), 0) FROM calls WHERE session = ?),"
-        " texts = (SELECT coalesce(max(texts), 0) FROM calls WHERE session = ?) WHERE id = ?",
-        (session.origin, micros(session.started), micros(session.ended), session.outcome, session.turns, session.final_message,
-         _ENCODE(dict(session.meta)), parent if isinstance(parent, str) else None, row, row, row, row),
-    )
-    merged = con.execute("SELECT merged_into FROM sessions WHERE id = ?", (row,)).fetchone()[0]
-    _mark_unattributed(con, [row] if merged is None else [row, merged])
+    (merged,) = con.execute(
+        "UPDATE sessions SET origin = ?2, started = ?3, ended = ?4, outcome = ?5, turns = ?6, final_message = ?7, meta = ?8,"
+        " facts = NULL, parent = ?9, calls = (SELECT coalesce(sum(count), 0) FROM calls WHERE session = ?1),"
+        " failed_calls = (SELECT coalesce(sum(failed), 0) FROM calls WHERE session = ?1),"
+        " texts = (SELECT coalesce(max(texts), 0) FROM calls WHERE session = ?1), attributed = 0 WHERE id = ?1"
+        " RETURNING merged_into",
+        (row, session.origin, micros(session.started), micros(session.ended), session.outcome, session.turns,
+         session.final_message, _ENCODE(dict(session.meta)), parent if isinstance(parent, str) else None),
+    ).fetchone()
+    if merged is None:
+        con.execute("DELETE FROM skill_uses WHERE session = ?", (row,))
+    else:
+        _mark_unattributed(con, [row, merged])
 
 
 def _mark_unattributed(con: sqlite3.Connection, rows: Sequence[int]) -> None:
@@ -545,15 +552,23 @@ def _session_rows(sessions: list[Session], inputs: dict[int, Inputs], source_id:
     return out
 
 
+_INSERTS = (
+    ("sessions", "INSERT INTO sessions(id, source_id, seq, session, tool, origin, started, ended, outcome, turns, final_message,"
+                 " meta, parent, calls, failed_calls, texts, facts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+    ("calls", "INSERT INTO calls(session, first, count, failed, texts, data) VALUES (?, ?, ?, ?, ?, ?)"),
+    ("skills", "INSERT INTO session_skills VALUES (?, ?, ?, ?, ?, ?)"),
+    ("reads", "INSERT OR IGNORE INTO skill_reads VALUES (?, ?)"),
+    ("hits", "INSERT OR IGNORE INTO keyword_hits VALUES (?, ?)"),
+    ("commands", "INSERT OR IGNORE INTO command_hits VALUES (?, ?)"),
+)
+
+
 def _insert(con: sqlite3.Connection, rows: _Rows) -> None:
-    con.executemany(
-        "INSERT INTO sessions(id, source_id, seq, session, tool, origin, started, ended, outcome, turns, final_message, meta,"
-        " parent, calls, failed_calls, texts, facts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.sessions)
-    con.executemany("INSERT INTO calls(session, first, count, failed, texts, data) VALUES (?, ?, ?, ?, ?, ?)", rows.calls)
-    con.executemany("INSERT INTO session_skills VALUES (?, ?, ?, ?, ?, ?)", rows.skills)
-    con.executemany("INSERT OR IGNORE INTO skill_reads VALUES (?, ?)", rows.reads)
-    con.executemany("INSERT OR IGNORE INTO keyword_hits VALUES (?, ?)", rows.hits)
-    con.executemany("INSERT OR IGNORE INTO command_hits VALUES (?, ?)", rows.commands)
+    """Insert `rows` (a table with nothing to insert costs no statement: an append touches few of them)."""
+    for name, statement in _INSERTS:
+        values = getattr(rows, name)
+        if values:
+            con.executemany(statement, values)
 
 
 def _encode_calls(calls: Sequence[ToolCall]) -> str:
