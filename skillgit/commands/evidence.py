@@ -138,7 +138,7 @@ def _evidence(start: Path) -> tuple[Any, Any]:
 
     ws = Workspace.open(start)
     ingested = Ingested.open(ws)
-    if not ingested.summaries:
+    if not ingested.count:
         click.echo("skillgit: no sessions ingested yet; run `skillgit ingest PATH…` first "
                    "(until then every skill is unmeasured).", err=True)
     return ws, ingested
@@ -236,12 +236,12 @@ def run_diagnose(start: Path, name: str, as_json: bool) -> int:
         _known(ev.catalog, name)
         ids = ev.used(name, count_weak=bool(ws.config.metrics.count_weak))
         findings = diagnose(ws, name, catalog=ev.catalog, facts=ev.facts(name, ids))
-        sessions = ev.summaries
+        count = ev.count
     if as_json:
         click.echo(json.dumps([f.to_json() for f in findings], indent=2))
         return 0
     if not findings:
-        click.echo(f"no findings for `{name}` in {len(sessions)} session(s)")
+        click.echo(f"no findings for `{name}` in {count} session(s)")
     for f in findings:
         click.echo(f"{f.pattern}: {f.hypothesis}")
         click.echo(f"  direction: {f.direction}")

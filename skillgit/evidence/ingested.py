@@ -29,6 +29,7 @@ from typing import Any
 
 from skillgit.errors import RepoStateError
 from skillgit.evidence import db
+from skillgit.evidence.adapters.lines import EPOCH
 from skillgit.evidence.attribution import (
     Attribution,
     Catalog,
@@ -307,6 +308,8 @@ class Ingested:
         self.ws = ws
         self.store = store
         self.catalog = catalog
+        self._read: dict[int, SessionSummary] = {}
+        """The summaries `used` read (when not every one was), by row."""
 
     @classmethod
     def open(cls, ws: Any) -> Ingested:
@@ -328,6 +331,13 @@ class Ingested:
     def summaries(self) -> list[SessionSummary]:
         """Every session (subagents merged), oldest first."""
         return self.store.summaries()
+
+    @cached_property
+    def count(self) -> int:
+        """How many sessions there are (subagents merged), without reading them."""
+        if "summaries" in self.__dict__ or self.store.con is None:
+            return len(self.summaries)
+        return int(self.store.con.execute("SELECT count(*) FROM sessions WHERE role = 'session'").fetchone()[0])
 
     @cached_property
     def learnings(self) -> list[Learning]:
@@ -373,7 +383,7 @@ class Ingested:
         if con is None:
             return
         wanted = set(ids)
-        rows = [s for s in self.summaries if s.id in wanted]
+        rows = [s for s in self._summaries_of(wanted) if s.id in wanted]
         commands = set(expected_for(self.catalog, skill))
         d = self.ws.config.diagnosis
         patterns = fact_patterns(self.ws.layout)
@@ -417,7 +427,17 @@ class Ingested:
         rows = {r[0] for r in self.store.con.execute(
             "SELECT session FROM skill_uses WHERE skill = ? AND (? OR strength != 'weak') AND (? IS NULL OR version = ?)",
             (skill, count_weak, version, version))}
-        return [s.id for s in self.summaries if s.row in rows]
+        if "summaries" in self.__dict__:
+            return [s.id for s in self.summaries if s.row in rows]
+        found = self.store.summaries(rows)  # one skill's sessions read, not every one
+        self._read.update((s.row, s) for s in found)
+        return [s.id for s in found]
+
+    def _summaries_of(self, ids: set[str]) -> list[SessionSummary]:
+        """Summaries (oldest first) that hold those of `ids`: those `used` read when they do, else all of them."""
+        if "summaries" not in self.__dict__ and ids <= {s.id for s in self._read.values()}:
+            return sorted(self._read.values(), key=lambda s: (s.started or EPOCH, s.id))
+        return self.summaries
 
     def latest(self) -> datetime | None:
         """When the last session ran (its start, else its end)."""

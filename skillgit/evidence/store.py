@@ -357,19 +357,29 @@ class Store:
 
     # -- reading -----------------------------------------------------------------------------------
 
-    def summaries(self) -> list[SessionSummary]:
-        """Every session (subagents merged), oldest first: by start (else EPOCH), then id."""
+    def summaries(self, rows: Iterable[int] | None = None) -> list[SessionSummary]:
+        """Every session (subagents merged), oldest first: by start (else EPOCH), then id; only those of `rows`
+        (ids of `role = 'session'` rows) when given."""
         if self.con is None:
             return []
         subs: dict[int, list[Any]] = {}
-        for r in self.con.execute(
-            "SELECT merged_into, started, ended, calls, failed_calls, texts FROM sessions WHERE role = 'subagent'"
-        ):
-            subs.setdefault(r[0], []).append(r)
+        found: list[Any] = []
+        subagents = "SELECT merged_into, started, ended, calls, failed_calls, texts FROM sessions WHERE role = 'subagent'"
+        mains = "SELECT id, session, started, ended, outcome, calls, failed_calls, texts FROM sessions WHERE role = 'session'"
+        if rows is None:
+            for r in self.con.execute(subagents):
+                subs.setdefault(r[0], []).append(r)
+            found = self.con.execute(mains).fetchall()
+        else:
+            wanted = sorted(set(rows))
+            for i in range(0, len(wanted), _CHUNK):
+                part = wanted[i : i + _CHUNK]
+                q = ",".join("?" * len(part))
+                for r in self.con.execute(f"{subagents} AND merged_into IN ({q})", part):
+                    subs.setdefault(r[0], []).append(r)
+                found.extend(self.con.execute(f"{mains} AND id IN ({q})", part))
         out = []
-        for r in self.con.execute(
-            "SELECT id, session, started, ended, outcome, calls, failed_calls, texts FROM sessions WHERE role = 'session'"
-        ):
+        for r in found:
             row, sid, started, ended, outcome, calls, failed, texts = r
             if row in subs:
                 members = subs[row]

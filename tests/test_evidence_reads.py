@@ -1,0 +1,102 @@
+"""What one evidence command reads of the store: `diagnose NAME` reads the summaries of that skill's
+sessions, not every one, and finds what it found from all of them; the walk that finds trace files."""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+from pathlib import Path
+
+from conftest import ROOT
+from evidence_support import add_skill, dated_repo, ingest, sg, skill_text
+
+from skillgit.evidence.ingest import _walk
+from skillgit.evidence.ingested import Ingested
+from skillgit.evidence.store import Store
+from skillgit.git import Repo
+from skillgit.workspace import Workspace
+
+sys.path.insert(0, str(ROOT / "bench"))
+from gen_traces import SKILLS, generate  # noqa: E402
+
+
+def generated_repo(tmp_path: Path) -> Path:
+    """The fixture skills repo with the generated traces' skills (keywords as the bench gives them) and
+    1 MiB of generated traces (Claude Code with subagents, yoyo days, OTLP) ingested."""
+    repo = dated_repo(tmp_path)
+    for name in SKILLS:
+        if not (repo / "skills" / name).exists():
+            add_skill(repo, name, skill_text(name, keywords=[f"{name} check"]), "2026-01-02")
+    generate(tmp_path / "traces", 1 << 20, seed=1)  # a seed whose traces have a subagent transcript
+    ingest(repo, tmp_path / "traces")
+    return repo
+
+
+def test_the_summaries_of_some_rows_are_those_of_every_session_in_the_same_order(tmp_path: Path) -> None:
+    repo = generated_repo(tmp_path)
+    with Store.open(Repo.discover(repo)) as store:
+        every = store.summaries()
+        merged = {r[0] for r in store.con.execute("SELECT merged_into FROM sessions WHERE role = 'subagent'")}  # type: ignore[union-attr]
+        assert merged and len(every) > 200
+        rows = [s.row for s in every]
+        for seed in range(5):
+            picked = set(random.Random(seed).sample(rows, len(rows) // 3)) | merged
+            assert store.summaries(picked) == [s for s in every if s.row in picked]
+        assert store.summaries([]) == []
+
+
+def test_diagnose_reads_one_skills_sessions_and_finds_what_it_found_from_all(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from skillgit.evidence.diagnosis import diagnose
+
+    repo = generated_repo(tmp_path)
+    ws = Workspace.open(repo)
+    findings = 0
+    for name in SKILLS:
+        with Ingested.open(ws) as ev:
+            ids = ev.used(name, count_weak=False)
+            found = diagnose(ws, name, catalog=ev.catalog, facts=ev.facts(name, ids))
+            assert "summaries" not in ev.__dict__  # the skill's sessions only were read
+            count = ev.count
+        with Ingested.open(ws) as ev:
+            every = ev.summaries  # every session read first, as before
+            assert ev.used(name, count_weak=False) == ids
+            assert diagnose(ws, name, catalog=ev.catalog, facts=ev.facts(name, ids)) == found
+            assert ev.count == count == len(every)
+        assert ids
+        findings += len(found)
+    assert findings
+    capsys.readouterr()
+    assert sg(repo, "diagnose", "release") == 0
+    assert capsys.readouterr().out.strip()
+
+
+def walked_before(top: str) -> list[str]:
+    """The walk as it was written before (os.walk, a stat of every folder): the reference."""
+    out: list[str] = []
+    seen: set[tuple[int, int]] = set()
+    for root, dirs, files in os.walk(top, followlinks=True):
+        st = os.stat(root)
+        if (st.st_dev, st.st_ino) in seen:
+            dirs[:] = []
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        out.extend(os.path.join(root, f) for f in sorted(files) if not f.startswith("."))
+    return [p for p in out if os.path.exists(p)]
+
+
+def test_the_walk_finds_the_files_os_walk_finds_in_its_order_each_real_folder_once(tmp_path: Path) -> None:
+    top = tmp_path / "traces"
+    for folder in ["a", "a/b", "a/b/c", "B", "a.d", ".hidden", "z/y"]:
+        (top / folder).mkdir(parents=True)
+    for name in ["a/2.jsonl", "a/10.jsonl", "a/b/c/x.json", "B/u.jsonl", "a.d/v.jsonl", ".hidden/h.jsonl", "z/y/w.jsonl",
+                 "top.jsonl", ".dot.jsonl", "a/b/notes.txt"]:
+        (top / name).write_text("{}\n")
+    (top / "z" / "back").symlink_to(top / "a", target_is_directory=True)  # a folder seen twice: once
+    (top / "a" / "b" / "c" / "loop").symlink_to(top, target_is_directory=True)  # a loop
+    (top / "a" / "gone.jsonl").symlink_to(top / "nowhere.jsonl")  # a broken link: left out
+    found = _walk(str(top))
+    assert [p for p, _ in found] == walked_before(str(top))
+    assert all(key == [os.stat(p).st_size, os.stat(p).st_mtime_ns, os.stat(p).st_ino] for p, key in found)
+    assert str(top / ".hidden" / "h.jsonl") not in dict(found) and str(top / "a" / "b" / "c" / "x.json") in dict(found)
