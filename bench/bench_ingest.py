@@ -99,12 +99,16 @@ def phase(name: str, args: argparse.Namespace) -> None:
 
 
 def child(name: str, directory: Path, repo: Path) -> dict[str, float]:
-    """One phase in a fresh process; `process` is its wall time from the outside, start-up included."""
+    """One phase in a fresh process; `process` is its wall time from the outside, start-up included, and
+    `process_cpu` its CPU time (user + system) from start to end."""
     cmd = [sys.executable, __file__, "--phase", name, "--dir", str(directory), "--repo", str(repo)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(cmd, capture_output=True, text=True, check=True, env=CHILD_ENV)
     out: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
     out["process"] = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out["process_cpu"] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     return out
 
 
@@ -183,12 +187,15 @@ def main() -> None:
     print(f"cold ingest          : {cold:7.2f} s  {mib / cold:6.1f} MiB/s  peak RSS {med('cold', 'max_rss_mb'):.0f} MiB")
     print(f"throughput ratio     : {bare / cold:.2f}  (target >= 0.50; wall clock)")
     print(f"CPU-time ratio       : {cpu_bare / cpu_cold:.2f}  (bare {cpu_bare:.2f} s, ingest {cpu_cold:.2f} s of CPU)")
+    cpu_warm, cpu_walk, cpu_grown = med("unchanged", "process_cpu"), med("statwalk", "process_cpu"), med("appended", "cpu")
     print(f"unchanged re-ingest  : {warm_process:7.2f} s  a process walking and stating them {walk_process:.3f} s: "
           f"ratio {warm_process / walk_process:.2f} (target <= 2); in-process {warm:.3f} s vs the walk {walk:.3f} s; "
           f"peak RSS {med('unchanged', 'max_rss_mb'):.0f} MiB")
+    print(f"  CPU, whole process : {cpu_warm:.3f} s vs the walk's {cpu_walk:.3f} s: ratio {cpu_warm / cpu_walk:.2f}")
     print(f"+1% appended         : {grown:7.2f} s  = {grown / cold:.1%} of cold (target <= 10%); "
           f"{appended['files_appended']:.0f} of {appended['files_read']:.0f} files read on, "
           f"{appended['bytes_read'] / (1 << 20):.1f} MiB read")
+    print(f"  CPU                : {cpu_grown:.2f} s = {cpu_grown / cpu_cold:.1%} of cold's")
 
 
 if __name__ == "__main__":
