@@ -100,3 +100,27 @@ def test_the_walk_finds_the_files_os_walk_finds_in_its_order_each_real_folder_on
     assert [p for p, _ in found] == walked_before(str(top))
     assert all(key == [os.stat(p).st_size, os.stat(p).st_mtime_ns, os.stat(p).st_ino] for p, key in found)
     assert str(top / ".hidden" / "h.jsonl") not in dict(found) and str(top / "a" / "b" / "c" / "x.json") in dict(found)
+
+
+def test_a_re_ingest_counts_the_subagents_folded_as_the_first_ingest_did(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    repo = generated_repo(tmp_path)
+    traces = tmp_path / "traces"
+
+    def folded(*paths: Path) -> int:
+        capsys.readouterr()
+        assert sg(repo, "ingest", "--json", *map(str, paths)) == 0
+        data = json.loads(capsys.readouterr().out)
+        assert data["files_read"] == 0
+        return int(data["subagents_folded"])
+
+    with Store.open(Repo.discover(repo)) as store:
+        assert store.con is not None
+        rows = store.con.execute("SELECT count(DISTINCT s.id) FROM sessions s JOIN sessions p"
+                                 " ON p.session = s.parent AND p.tool = s.tool").fetchone()[0]
+        kept = store.con.execute("SELECT value FROM meta WHERE key = 'subagents'").fetchone()[0]
+    assert int(kept) == rows == 1
+    assert folded(traces) == 1  # every source: the count kept
+    assert folded(traces / "claude") == 1  # a part: counted from its rows
+    assert folded(traces / "yoyo", traces / "otel") == 0

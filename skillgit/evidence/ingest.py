@@ -249,7 +249,8 @@ def ingest(
             if row is not None:
                 result.sessions += row.sessions
                 result.learnings += row.learnings
-                _add_skips(result, row.skipped, row.skips())
+                if row.skipped_json != "{}" or row.examples_json != "[]":
+                    _add_skips(result, row.skipped, row.skips())
         result.subagents_folded = store.subagents(counted)
         if catalog is not None:
             from skillgit.evidence.ingested import refresh

@@ -205,10 +205,15 @@ class Store:
         return {r[0] for r in self._db().execute("SELECT session FROM sessions WHERE source_id = ?", (source_id,))}
 
     def subagents(self, paths: Sequence[str]) -> int:
-        """How many of the sessions stored from `paths` are subagents of a session stored from them too."""
+        """How many of the sessions stored from `paths` (stored paths) are subagents of a session stored from
+        them too."""
         if self.con is None or not paths:
             return 0
         wanted = set(paths)
+        if self.settled() and len(wanted) == self.con.execute("SELECT count(*) FROM sources").fetchone()[0]:
+            kept = db.get_meta(self.con, "subagents")  # every source's: counted when the roles were settled
+            if kept is not None:
+                return int(kept)
         sources = {source for source, path in self.con.execute("SELECT id, path FROM sources") if path in wanted}
         return len({row for row, source, parent_source in self.con.execute(
             "SELECT s.id, s.source_id, p.source_id FROM sessions s JOIN sessions p ON p.session = s.parent AND p.tool = s.tool"
@@ -321,6 +326,7 @@ class Store:
             " FROM sessions s JOIN sources src ON src.id = s.source_id ORDER BY src.path, s.seq"
         ).fetchall()
         parents = {(r[4], r[3]) for r in rows}
+        db.set_meta(con, "subagents", str(sum(1 for r in rows if r[5] is not None and (r[4], r[5]) in parents)))
         folded = {r[3] for r in rows if r[5] is not None and (r[4], r[5]) in parents and r[5] != r[3]}
         main: dict[str, int] = {}
         for r in rows:
