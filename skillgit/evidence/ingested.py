@@ -34,6 +34,7 @@ from skillgit.evidence.attribution import (
     Attribution,
     Catalog,
     Channels,
+    Strength,
     aware,
     call_text,
     session_time,
@@ -351,9 +352,15 @@ class Ingested:
             return []
         order = {s.row: (i, s.id) for i, s in enumerate(self.summaries)}
         found = []
+        same: dict[str, str] = {}  # one object per skill name, version and strength: a few, each used thousands of times
+        kinds: dict[str, Strength] = {}
+        keep, kind = same.setdefault, kinds.setdefault
         for skill, row, strength, version, time in con.execute("SELECT skill, session, strength, version, time FROM skill_uses"):
             if row in order:
-                found.append((order[row][0], skill, Attribution(order[row][1], skill, version, strength, from_micros(time))))
+                skill = keep(skill, skill)
+                version = version if version is None else keep(version, version)
+                found.append((order[row][0], skill,
+                              Attribution(order[row][1], skill, version, kind(strength, strength), from_micros(time))))
         found.sort(key=lambda t: (t[0], t[1]))
         return [a for _, _, a in found]
 

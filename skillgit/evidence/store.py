@@ -385,8 +385,10 @@ class Store:
                     subs.setdefault(r[0], []).append(r)
                 found.extend(self.con.execute(f"{mains} AND id IN ({q})", part))
         out = []
+        outcomes = {"success": "success", "failure": "failure"}  # one object each, not one per session
         for r in found:
             row, sid, started, ended, outcome, calls, failed, texts = r
+            outcome = outcomes.get(outcome, outcome)
             if row in subs:
                 members = subs[row]
                 times = [t for t in (started, ended) if t is not None]
