@@ -2,16 +2,20 @@
 
 A skill's versions are the distinct contents of its SKILL.md, in order: a commit that changes the
 SKILL.md's bytes (or moves the skill to or from the attic, or removes it) makes a version; a commit
-that only touches its other files does not (`all_commits` lists those too, unnumbered). The history
-follows the skill across renames (a `rename` event, or a folder moved with `git mv` before
-adoption) and across category folders and skill roots. Commits from before the `init` event are the
+that only touches its other files does not (`all_commits` lists those too, unnumbered). The commits
+are those of every branch merged into the history (`git log --full-history`: git's default
+simplification of merges depends on the paths asked for). The history follows the skill across
+renames (a `rename` event, or a folder moved with `git mv` before adoption) and across category
+folders and skill roots, back and forth (A → B → A is one history); a skill removed and added again
+later in another folder, not moved, starts a new history there, as `git log -- FOLDER` does.
+`versions` (one skill's folders) and `all_versions` (every skill, one walk) read it the same way. Commits from before the `init` event are the
 repository's history before skillgit: they are versions too (the skill had that content), marked as
 such, and are never events.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -97,34 +101,63 @@ def versions(ws: Workspace, name: str, rev: str = "HEAD", *, all_commits: bool =
     if ws.repo.head() is None:
         return []
     head = ws.repo.resolve(rev)
+
+    def older(before: LogRecord | None, folders: Sequence[str]) -> list[LogRecord]:
+        commits = ws.repo.commits_touching(before.parents[0] if before else head, folders, full_history=True)
+        return list(ws.repo.log("--no-walk", raw=True, stdin="\n".join(commits) + "\n")) if commits else []
+
+    adoption = ws.adoption(head)
+    pres: dict[tuple[str, ...], set[str]] = {}
+
+    def pre(record: LogRecord, folders: Sequence[str]) -> bool:
+        """From before `init` (the commits touching `folders` in the history of the `init` commit's parents)."""
+        key = tuple(folders)
+        if key not in pres:
+            parents = adoption.parents if adoption is not None else ()
+            pres[key] = {c for p in parents for c in ws.repo.commits_touching(p, folders, full_history=True)}
+        return record.commit in pres[key]
+
+    return _numbered(_chain(ws, name, _folders_of(ws, name, head), older, pre), all_commits=all_commits)
+
+
+def _chain(ws: Workspace, name: str, folders: Sequence[str],
+           older: Callable[[LogRecord | None, Sequence[str]], list[LogRecord]],
+           pre: Callable[[LogRecord, Sequence[str]], bool]) -> list[_Step]:
+    """Skill `name`'s steps, oldest first: the commits that touched its folders, newest first from `older`
+    (the ones before a record, or all), back to the newest commit that moved it there (a rename, a move
+    between category folders or roots), then its old name's and folders' before that, and so on.
+    `versions` and `all_versions` both read a skill's history this way, from their own lists of commits."""
     steps: list[_Step] = []
-    current, upto = name, head
-    folders = _folders_of(ws, name, head)
+    current, before = name, None
     for _ in range(MAX_RENAMES):
-        commits = ws.repo.commits_touching(upto, folders)
-        if not commits:
-            break
-        pre = ws.pre_adoption(head, folders)
-        records = list(reversed(ws.repo.log("--no-walk", raw=True, stdin="\n".join(commits) + "\n")))
-        mine = [_step(ws, r, current, folders, pre) for r in records]
+        records = older(before, folders)
+        origin, cut = None, len(records)
+        for i, record in enumerate(records):
+            origin = _renamed_from(ws, record, current, folders)
+            if origin is not None:
+                cut = i + 1
+                break
+        mine = [_step(ws, r, current, folders, not pre(r, folders)) for r in reversed(records[:cut])]
         steps = [s for s in mine if s is not None] + steps
-        origin = _renamed_from(ws, records[0], current, folders)
-        if origin is None or not records[0].parents:
+        if origin is None or not records[cut - 1].parents:
             break
+        before = records[cut - 1]
         current, folders = origin
-        upto = records[0].parents[0]
-    return _numbered(steps, all_commits=all_commits)
+    return steps
 
 
 def _folders_of(ws: Workspace, name: str, rev: str) -> list[str]:
     """The folders skill `name` has at `rev` (active and attic), or would have."""
     entry = ws.locate(name, rev)  # (in a flat layout, `<root>/<name>` first: no listing of every skill)
     found = [e.dir for e in ws.skills(rev) if e.name == name] if not ws.layout.flat else [entry.dir] if entry else []
-    base = [ws.layout.new_dir(name), ws.layout.new_dir(name, ATTIC)]
-    return list(dict.fromkeys(found + base))
+    return _with_new_dirs(ws, name, found)
 
 
-def _step(ws: Workspace, record: LogRecord, name: str, folders: Sequence[str], pre: frozenset[str]) -> _Step | None:
+def _with_new_dirs(ws: Workspace, name: str, found: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys([*found, ws.layout.new_dir(name), ws.layout.new_dir(name, ATTIC)]))
+
+
+def _step(ws: Workspace, record: LogRecord, name: str, folders: Sequence[str], adopted: bool) -> _Step | None:
     """What `record` did to skill `name`, whose folders are `folders`."""
     files = {c.path: c for c in record.files}
     blob, location, changed, touched = None, "gone", False, False
@@ -140,7 +173,7 @@ def _step(ws: Workspace, record: LogRecord, name: str, folders: Sequence[str], p
     if not touched:
         return None
     event = _event(record)
-    return _Step(record, event, blob, location, changed, name, record.commit not in pre)
+    return _Step(record, event, blob, location, changed, name, adopted)
 
 
 def _location(ws: Workspace, folder: str) -> str:
@@ -148,16 +181,16 @@ def _location(ws: Workspace, folder: str) -> str:
     return found.location if found is not None else ACTIVE
 
 
-def _renamed_from(ws: Workspace, first: LogRecord, name: str, folders: Sequence[str]) -> tuple[str, list[str]] | None:
-    """(old name, its folders) when the oldest commit of a skill's history created it by renaming another:
+def _renamed_from(ws: Workspace, record: LogRecord, name: str, folders: Sequence[str]) -> tuple[str, list[str]] | None:
+    """(old name, its folders) when `record` brought skill `name` into `folders` by renaming another:
     a `rename` event, or (before adoption) a commit that moved a skill's folder to this one (`git mv`); or
     its own name and older folder when a commit moved it between category folders or roots."""
-    event = _event(first)
-    added = [c for c in first.files if c.status == "A" and any(c.path == f"{f}/{SKILL_FILE}" for f in folders)]
+    added = [c for c in record.files if c.status == "A" and any(c.path == f"{f}/{SKILL_FILE}" for f in folders)]
     if not added:
         return None
+    event = _event(record)
     new_folder = added[0].path[: -len(SKILL_FILE) - 1]
-    gone = {c.path[: -len(SKILL_FILE) - 1]: c for c in first.files
+    gone = {c.path[: -len(SKILL_FILE) - 1]: c for c in record.files
             if c.status == "D" and c.path.endswith("/" + SKILL_FILE) and ws.layout.place(c.path) is not None}
     old = event.renamed_from if event.kind == "rename" and event.skill == name else None
     for folder in gone:
@@ -165,10 +198,10 @@ def _renamed_from(ws: Workspace, first: LogRecord, name: str, folders: Sequence[
         if place is None or folder in folders:
             continue
         if place.name == name:  # moved to another category folder or root, same name
-            if event.kind in (None, "manual") and _same_files(first, folder, new_folder):
+            if event.kind in (None, "manual") and _same_files(record, folder, new_folder):
                 return name, list(dict.fromkeys([folder, ws.layout.new_dir(name, ATTIC)]))
             continue
-        if (old is not None and place.name == old) or (old is None and event.kind is None and _same_files(first, folder, new_folder)):
+        if (old is not None and place.name == old) or (old is None and event.kind is None and _same_files(record, folder, new_folder)):
             return place.name, list(dict.fromkeys([folder, ws.layout.new_dir(place.name, ATTIC)]))
     return None
 
@@ -184,32 +217,57 @@ def _same_files(record: LogRecord, old: str, new: str) -> bool:
 
 
 def all_versions(ws: Workspace, rev: str = "HEAD") -> dict[str, list[Version]]:
-    """The versions of every skill that ever had a SKILL.md under the skill roots, from one `git log` over
-    the roots (not one per skill): what `versions` gives for each, renames followed.
+    """The versions of every skill that has a history under the skill roots, from one `git log` over the
+    roots (not one per skill): what `versions` gives for each, renames followed, read the same way
+    (`_chain`) from the commits of that one walk.
 
     One walk over the roots cannot use the commit-graph's changed-path Bloom filters (git uses them for
     one pathspec only), so for a single skill `versions` stays faster; for all of them this is one
     process instead of two per skill (and, once adopted, one `rev-list` for the commits from before
-    `init`). A merge commit is listed under a skill only when git shows it.
+    `init`). Both walks list every commit of any branch that changed a SKILL.md (`--full-history`): git's
+    default simplification of merges depends on the paths asked for, and would make them disagree.
     """
     if ws.repo.head() is None:
         return {}
     head = ws.repo.resolve(rev)
     pre = ws.pre_adoption(head)
-    steps: dict[str, list[_Step]] = {}
-    live: set[str] = set()
-    renames: list[tuple[str, str, int]] = []
-    records = list(ws.repo.iter_log(head, "--", *ws.scan_roots, raw=True))
-    for record in reversed(records):
-        _walk_one(ws, record, record.commit not in pre, steps, live, renames)
-    return _stitched(steps, renames)
+    records = list(ws.repo.iter_log(head, "--full-history", "--", *ws.scan_roots, raw=True))
+    by_folder: dict[str, list[int]] = {}
+    names: dict[str, None] = {}
+    for i, record in enumerate(records):
+        for change in record.files:
+            if change.path.endswith("/" + SKILL_FILE):
+                place = ws.layout.place(change.path)
+                if place is not None and name_is_safe(place.name):
+                    by_folder.setdefault(change.path[: -len(SKILL_FILE) - 1], []).append(i)
+                    names.setdefault(place.name, None)
+    position = {r.commit: i for i, r in enumerate(records)}
+
+    def older(before: LogRecord | None, folders: Sequence[str]) -> list[LogRecord]:
+        after = position[before.commit] if before is not None else -1
+        return [records[i] for i in sorted({i for f in folders for i in by_folder.get(f, ()) if i > after})]
+
+    def before_init(record: LogRecord, _folders: Sequence[str]) -> bool:
+        return record.commit in pre
+
+    entries = ws.skills(head)
+    out = {}
+    for name in [*dict.fromkeys(e.name for e in entries), *names]:
+        if name in out:
+            continue
+        found = [e.dir for e in entries if e.name == name]
+        history = _numbered(_chain(ws, name, _with_new_dirs(ws, name, found[:1] if ws.layout.flat else found), older, before_init))
+        if history:
+            out[name] = history
+    return out
 
 
 def versions_after(ws: Workspace, known: dict[str, list[Version]], base: str, rev: str = "HEAD") -> dict[str, list[Version]] | None:
     """`known` (every skill's versions at commit `base`, from `all_versions`) brought to `rev`, reading only
     the commits since `base` — or None when that would not give what `all_versions(rev)` gives: `base` is
     not an ancestor of `rev`, a merge came in since (the walk could order the old commits differently), a
-    new commit is dated before `base` (a walk orders commits by date), or a skill was renamed since."""
+    new commit is dated before `base` (a walk orders commits by date), a skill was renamed or moved since,
+    or one was added or removed anywhere but its own folder under the first root or the attic."""
     head = ws.repo.resolve(rev)
     if head == base:
         return dict(known)
@@ -221,76 +279,29 @@ def versions_after(ws: Workspace, known: dict[str, list[Version]], base: str, re
     adoption = ws.adoption(head)
     if adoption is not None and not ws.repo.is_ancestor(adoption.commit, base):
         return None  # adopted since: the older versions change sides
+    entries = ws.skills(head)
     steps: dict[str, list[_Step]] = {}
-    live = {entry.dir for entry in ws.skills(base)}
-    renames: list[tuple[str, str, int]] = []
     for record in reversed(list(ws.repo.iter_log(f"{base}..{head}", "--", *ws.scan_roots, raw=True))):
-        _walk_one(ws, record, True, steps, live, renames)
-    if renames:
-        return None
+        names: dict[str, None] = {}
+        for change in record.files:
+            place = ws.layout.place(change.path) if change.path.endswith("/" + SKILL_FILE) else None
+            if place is None or place.dir != change.path[: -len(SKILL_FILE) - 1] or not name_is_safe(place.name):
+                continue
+            if change.status in "AD" and place.dir not in _with_new_dirs(ws, place.name, ()):
+                return None
+            names.setdefault(place.name, None)
+        for name in names:
+            found = [e.dir for e in entries if e.name == name]
+            folders = _with_new_dirs(ws, name, found[:1] if ws.layout.flat else found)
+            if _renamed_from(ws, record, name, folders) is not None or _event(record).kind == "rename":
+                return None
+            step = _step(ws, record, name, folders, True)
+            if step is not None:
+                steps.setdefault(name, []).append(step)
     out = dict(known)
     for name, mine in steps.items():
         out[name] = _numbered(mine, before=known.get(name, []))
     return out
-
-
-def _walk_one(ws: Workspace, record: LogRecord, adopted: bool, steps: dict[str, list[_Step]], live: set[str],
-              renames: list[tuple[str, str, int]]) -> None:
-    """One commit of the walk (oldest first): a step for each skill whose SKILL.md it changed."""
-    layout = ws.layout
-    event: Event | None = None
-    moved: dict[str, tuple[str, str]] = {}
-    for change in record.files:
-        if not change.path.endswith("/" + SKILL_FILE):
-            continue
-        folder = change.path[: -len(SKILL_FILE) - 1]
-        place = layout.place(change.path, live.__contains__)
-        if place is None or place.dir != folder or not name_is_safe(place.name):
-            continue
-        if change.status == "D":
-            live.discard(folder)
-        else:
-            live.add(folder)
-        event = event or _event(record)
-        blob = None if change.status == "D" else change.new_oid
-        location = "gone" if blob is None else place.location
-        step = _Step(record, event, blob, location, True, place.name, adopted)
-        mine = steps.setdefault(place.name, [])
-        if mine and mine[-1].record.commit == record.commit:
-            if blob is not None:
-                mine[-1] = step  # moved to or from the attic in this commit: where it is now counts
-        else:
-            mine.append(step)
-        moved[folder] = (change.status, place.name)
-    if event is not None:
-        renamed = _walk_rename(record, event, moved)
-        if renamed is not None:
-            renames.append((*renamed, len(steps[renamed[1]]) - 1))
-
-
-def _walk_rename(record: LogRecord, event: Event, moved: dict[str, tuple[str, str]]) -> tuple[str, str] | None:
-    """(old, new) when this commit renamed a skill (a `rename` event, or a `git mv` before adoption)."""
-    added = [(f, n) for f, (s, n) in moved.items() if s == "A"]
-    removed = [(f, n) for f, (s, n) in moved.items() if s == "D"]
-    if event.kind == "rename" and event.renamed_from and event.skill:
-        if any(n == event.skill for _f, n in added) and any(n == event.renamed_from for _f, n in removed):
-            return event.renamed_from, event.skill
-        return None
-    if event.kind is None and len(added) == 1 and len(removed) == 1 and added[0][1] != removed[0][1]:
-        if _same_files(record, removed[0][0], added[0][0]):
-            return removed[0][1], added[0][1]
-    return None
-
-
-def _stitched(steps: dict[str, list[_Step]], renames: list[tuple[str, str, int]]) -> dict[str, list[Version]]:
-    """Each skill's versions, a renamed skill's history continuing from its old name's."""
-    merged: dict[str, list[_Step]] = {name: list(mine) for name, mine in steps.items()}
-    for old, new, _at in renames:
-        if old in merged and new in merged:
-            cut = merged[new][0].record.commit
-            before = [s for s in merged[old] if s.record.commit != cut]
-            merged[new] = before + merged[new]
-    return {name: _numbered(mine) for name, mine in merged.items()}
 
 
 # -- numbering -----------------------------------------------------------------------------------
@@ -385,7 +396,7 @@ def journal(
     if unknown:
         raise UsageError(f"--event {unknown[0]}: not an event type; use one of {', '.join(EVENT_TYPES)}.")
     extra = [f"--since={since}"] if since else []
-    events = ws.events(*extra)
+    events = [_as_verified(ws, e) for e in ws.events(*extra)]
     if skill:
         check_skill_name(skill)
         events = [e for e in events if e.about(skill) or (e.revert_of and _reverts_skill(ws, e, skill))]
@@ -395,6 +406,16 @@ def journal(
     if kinds:
         events = [e for e in events if e.kind in kinds]
     return events[:limit] if limit else events
+
+
+def _as_verified(ws: Workspace, event: Event) -> Event:
+    """`event`, or the one `verify` reads in its commit: a maintainer's squash made by GitHub quotes each
+    squashed commit's trailers, and stands for one event naming every skill it changes."""
+    if not event.message.forged:
+        return event
+    from skillgit.policy.squash import github_squash_event
+
+    return github_squash_event(ws, event) or event
 
 
 def _reverts_skill(ws: Workspace, event: Event, skill: str) -> bool:

@@ -134,15 +134,17 @@ class HistoryMixin(RepoCore):
         except OSError:
             return False
 
-    def commits_touching(self, rev: str, paths: Sequence[str]) -> list[str]:
-        """Commits reachable from `rev` that changed any of `paths`, one `git log` per path.
+    def commits_touching(self, rev: str, paths: Sequence[str], *, full_history: bool = False) -> list[str]:
+        """Commits reachable from `rev` that changed any of `paths`, one `git log` per path (`full_history`:
+        every such commit of every branch, not git's default simplification of merges).
 
         One path per call lets git use the commit-graph's changed-path Bloom filters, which it
         skips for several pathspecs at once; on a 100k-commit history that is the difference
         between seconds and a fraction of one. The logs run side by side.
         """
+        full = ["--full-history"] if full_history else []
         procs = [
-            subprocess.Popen(["git", "log", "--format=%H", rev, "--", path], cwd=self.root, stdout=subprocess.PIPE,
+            subprocess.Popen(["git", "log", "--format=%H", *full, rev, "--", path], cwd=self.root, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, env=git_env(None), text=True)
             for path in paths
         ]
