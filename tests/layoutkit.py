@@ -88,3 +88,20 @@ def commit(repo: Path, message: str, *args: str, env: dict[str, str] | None = No
 
 def append(path: Path, text: str) -> None:
     path.write_text(path.read_text() + text)
+
+
+def github_squash(repo: Path, branch: str, title: str) -> None:
+    """Land `branch` on the current branch as GitHub's "Squash and merge" does: one commit made without
+    hooks, whose body lists each commit of the pull request (`* subject`, then its body and trailers)."""
+    base = git(repo, "merge-base", "HEAD", branch).strip()
+    items = []
+    for sha in git(repo, "rev-list", "--reverse", f"{base}..{branch}").split():
+        message = git(repo, "log", "-1", "--format=%B", sha).strip()
+        items.append("* " + message)
+    tree = git(repo, "rev-parse", f"{branch}^{{tree}}").strip()
+    body = "\n\n".join(items)
+    env = {**UPSTREAM, "GIT_AUTHOR_NAME": "Maintainer", "GIT_AUTHOR_EMAIL": "maintainer@example.com",
+           "GIT_COMMITTER_NAME": "GitHub", "GIT_COMMITTER_EMAIL": "noreply@github.com"}
+    made = git(repo, "commit-tree", tree, "-p", "HEAD", input=f"{title}\n\n{body}\n", env=env).strip()
+    git(repo, "update-ref", "HEAD", made)
+    git(repo, "reset", "-q", "--hard", "HEAD")

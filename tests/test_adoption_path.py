@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git, trailers_of
-from layoutkit import SHAPES, UPSTREAM, Shape, append, build, commit, skill_text, skillgit
+from layoutkit import SHAPES, Shape, append, build, commit, github_squash, skill_text, skillgit
 
 EXPECTED = "win_rate >= 0.6 within 5 sessions; else revert the change"
 
@@ -29,23 +29,6 @@ def head_blob(repo: Path, path: str) -> str:
 def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
     assert result.returncode == 0, f"{result.args}\n{result.stdout}\n{result.stderr}"
     return result
-
-
-def github_squash(repo: Path, branch: str, title: str) -> None:
-    """Land `branch` on the current branch as GitHub's "Squash and merge" does: one commit made without
-    hooks, whose body lists each commit of the pull request (`* subject`, then its body and trailers)."""
-    base = git(repo, "merge-base", "HEAD", branch).strip()
-    items = []
-    for sha in git(repo, "rev-list", "--reverse", f"{base}..{branch}").split():
-        message = git(repo, "log", "-1", "--format=%B", sha).strip()
-        items.append("* " + message)
-    tree = git(repo, "rev-parse", f"{branch}^{{tree}}").strip()
-    body = "\n\n".join(items)
-    env = {**UPSTREAM, "GIT_AUTHOR_NAME": "Maintainer", "GIT_AUTHOR_EMAIL": "maintainer@example.com",
-           "GIT_COMMITTER_NAME": "GitHub", "GIT_COMMITTER_EMAIL": "noreply@github.com"}
-    made = git(repo, "commit-tree", tree, "-p", "HEAD", input=f"{title}\n\n{body}\n", env=env).strip()
-    git(repo, "update-ref", "HEAD", made)
-    git(repo, "reset", "-q", "--hard", "HEAD")
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=[s.id for s in SHAPES])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git, trailers_of
-from layoutkit import SHAPES, Shape, append, build, commit, skillgit
+from layoutkit import SHAPES, Shape, append, build, commit, github_squash, skillgit
 
 
 @pytest.fixture
@@ -85,8 +85,6 @@ def test_a_local_squash_merge_gets_one_trailer_block(hooked: tuple[Path, Shape])
 
 
 def test_verify_reads_a_github_squash_of_a_maintainers_pull_request(hooked: tuple[Path, Shape]) -> None:
-    from test_adoption_path import github_squash
-
     repo, shape = hooked
     git(repo, "checkout", "-q", "-b", "topic")
     for name in ("alpha", "beta"):
@@ -98,6 +96,34 @@ def test_verify_reads_a_github_squash_of_a_maintainers_pull_request(hooked: tupl
     result = skillgit(repo, "verify", "--json")
     assert result.returncode == 0, result.stdout
     assert json.loads(result.stdout)["violations"] == []
+
+
+def test_the_journal_shows_a_github_squash_as_the_one_event_verify_reads(hooked: tuple[Path, Shape]) -> None:
+    """GitHub's body repeats each squashed commit (`* subject`, blank line, its trailers): the journal lists
+    the squash once, naming every skill of the pull request, as verify reads it; not its last block."""
+    repo, shape = hooked
+    git(repo, "checkout", "-q", "-b", "topic")
+    for name in ("alpha", "beta", "gamma"):
+        append(repo / shape.dirs[name] / "SKILL.md", f"\n{name} more.\n")
+        git(repo, "add", "-A")
+        assert commit(repo, f"{name}: more\n").returncode == 0
+    git(repo, "checkout", "-q", "main")
+    github_squash(repo, "topic", "More in three skills (#3)")
+    body = git(repo, "log", "-1", "--format=%B")
+    assert body.count("Skill-Event: manual") == 3 and "* alpha: more\n\nSkill-Event" in body
+
+    squash = git(repo, "rev-parse", "HEAD").strip()
+    journal = json.loads(skillgit(repo, "journal", "--json").stdout)
+    mine = [e for e in journal if e["commit"] == squash]
+    assert len(mine) == 1
+    assert (mine[0]["event"], mine[0]["skills"], mine[0]["title"]) == ("manual", ["alpha", "beta", "gamma"],
+                                                                        "More in three skills (#3)")
+    for name in ("alpha", "gamma"):
+        found = json.loads(skillgit(repo, "journal", "--skill", name, "--json").stdout)
+        assert found[0]["commit"] == squash
+    text = skillgit(repo, "journal", "-n", "1").stdout.splitlines()
+    assert "alpha, beta, gamma" in text[1] and "More in three skills (#3)" in text[1] and len(text) == 2
+    assert skillgit(repo, "verify").returncode == 0
 
 
 def test_verify_still_refuses_an_agents_squash_of_two_skills(hooked: tuple[Path, Shape]) -> None:

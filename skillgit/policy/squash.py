@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from skillgit import trailers as T
 
 if TYPE_CHECKING:
+    from skillgit.events import Event
     from skillgit.policy.model import Change
     from skillgit.workspace import Workspace
 
@@ -78,3 +79,29 @@ def github_squash_message(change: Change, text: str, ws: Workspace) -> str | Non
     stripped = without_quoted_trailers(text)
     pairs = maintainer_trailers(ws, dataclasses.replace(change, message=T.parse_message(stripped)))
     return with_trailers(stripped, pairs) if pairs else stripped
+
+
+def github_squash_event(ws: Workspace, event: Event) -> Event | None:
+    """The event a commit made by GitHub's "Squash and merge" stands for, read as `verify` reads it: one
+    event (`manual`, or a `rename`) naming every skill the squashed change touches, from the commit's
+    change and its message without the quoted trailers — or None when `event` is no maintainer's squash."""
+    if not event.message.forged or len(event.parents) != 1:
+        return None
+    record = ws.repo.log("-1", event.commit)[0]
+    if not is_github_squash(record.message):
+        return None
+    from skillgit.events import event_from_commit
+    from skillgit.policy.changes import build_change, file_changes, is_agent, tree_lookup
+
+    with ws.repo.blob_reader() as reader:
+        change = build_change(
+            commit=event.commit, parent=event.parents[0], author_name=event.author_name, author_email=event.author_email,
+            message=event.message, files=file_changes(ws.repo.diff_trees(event.parents[0], event.commit)),
+            agent=is_agent(ws, event.author_email, event, record.committer_email), read_blob=reader.read,
+            tree_files=tree_lookup(reader, event.commit), committer_email=record.committer_email,
+        )
+        squashed = github_squash_message(change, record.message, ws)
+    if squashed is None:
+        return None
+    return event_from_commit(event.commit, event.parents, event.author_name, event.author_email,
+                             int(event.time.timestamp()), squashed, record.committer_email)
