@@ -108,8 +108,10 @@ def hooks_install(ctx: click.Context, directory: Path | None) -> None:
 
     An existing hook that is not skillgit's is renamed <name>.local and runs first; next to the
     pre-commit framework's hook the shim is written as <name>.legacy, which pre-commit runs first (in
-    either order of installing them). In a hooks folder git tracks (husky, a committed
-    core.hooksPath) the shims name no interpreter path, and install says so. Idempotent.
+    either order of installing them). husky 9's generated .husky/_ folder: its hooks (.husky/NAME)
+    still run first, and install says that husky rewrites the folder. In a hooks folder inside
+    the work tree the shims name no interpreter path; a hook file git tracks is never rewritten
+    (install says which line to add to it). Idempotent.
 
     \b
     Example:

@@ -88,9 +88,10 @@ def versions(ctx: click.Context, name: str, all_commits: bool, as_json: bool, di
     """List the versions v1…vN of skill NAME: the distinct contents of its SKILL.md, in order.
 
     A version is a commit that changed the SKILL.md's bytes (or moved the skill to or from the
-    attic); the history follows renames and includes the commits from before `skillgit init`
-    (marked `*`: the repository's own history, not events). --all-commits also lists the commits
-    that changed only the skill's other files.
+    attic), in any branch merged into HEAD (as `git log --full-history` lists them); the history
+    follows renames and moves between folders (back and forth) and includes the commits from before
+    `skillgit init` (marked `*`: the repository's own history, not events). `status` counts the same
+    versions. --all-commits also lists the commits that changed only the skill's other files.
 
     \b
     Examples:
