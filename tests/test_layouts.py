@@ -187,6 +187,25 @@ def test_init_records_existing_problems_and_an_edit_that_keeps_them_passes(empty
     assert commit(empty_repo, "alpha: report\n").returncode == 0
 
 
+def test_a_skill_with_a_baseline_problem_can_be_renamed_with_git_mv(empty_repo: Path) -> None:
+    """The baseline follows the rename: the pre-commit hook (no message yet) sees the folder moved whole."""
+    shape = SHAPES[0]
+    build(empty_repo, shape)
+    path = empty_repo / shape.dirs["alpha"] / "SKILL.md"
+    path.write_text(skill_text("alpha", LONG))
+    git(empty_repo, "commit", "-qam", "Longer description")
+    assert skillgit(empty_repo, "init").returncode == 0
+    assert skillgit(empty_repo, "hooks", "install").returncode == 0
+    git(empty_repo, "mv", "skills/alpha", "skills/alpha-two")
+    moved = empty_repo / "skills" / "alpha-two" / "SKILL.md"
+    moved.write_text(moved.read_text().replace("name: alpha", "name: alpha-two", 1))
+    git(empty_repo, "add", "-A")
+    result = commit(empty_repo, "Rename alpha to alpha-two\n")
+    assert result.returncode == 0, result.stderr
+    assert "Skill-Renamed-From: alpha" in git(empty_repo, "log", "-1", "--format=%B")
+    assert skillgit(empty_repo, "verify").returncode == 0
+
+
 def test_an_edit_that_makes_a_baseline_problem_worse_is_refused(empty_repo: Path) -> None:
     shape = SHAPES[0]
     build(empty_repo, shape)

@@ -146,9 +146,10 @@ class SkillFileValid:
             found = file_problems(change.read_blob(f.new_oid), f.path, config, agent=change.agent, is_new=hit.name == created)
             if not found:
                 continue
-            allowed = baseline_of(config, hit.name, renamed)
+            moved_from = renamed or _folder_moved_from(change, f)
+            allowed = baseline_of(config, hit.name, moved_from)
             before: list[Found] = []
-            old = _before(change, f, renamed) if allowed else None
+            old = _before(change, f, moved_from) if allowed else None
             if old is not None:
                 before = file_problems(change.read_blob(old), f.path, config, agent=change.agent)
             for p in found:
@@ -187,6 +188,22 @@ def symlink_leak(path: str, target: bytes, config: Config, change: Change | None
     resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), text))
     if text.startswith("/") or not (resolved == folder or resolved.startswith(folder + "/")):
         return f"a symlink to `{shown}`, outside the skill's folder {folder}/"
+    return None
+
+
+def _folder_moved_from(change: Change, f: FileChange) -> str | None:
+    """The former folder's name when the change moved a whole skill folder to `f`'s (`git mv`; the other
+    files unchanged): a rename before its trailers exist (the pre-commit hook sees no message yet)."""
+    if f.old_oid is not None:
+        return None
+    new = posixpath.dirname(f.path)
+    added = {g.path[len(new) + 1:]: g.new_oid for g in change.files if g.path.startswith(new + "/") and g.old_oid is None}
+    for g in change.files:
+        if g.new_oid is None and g.old_oid is not None and g.path.endswith("/" + SKILL_FILE):
+            old = posixpath.dirname(g.path)
+            removed = {h.path[len(old) + 1:]: h.old_oid for h in change.files if h.path.startswith(old + "/") and h.new_oid is None}
+            if removed.keys() == added.keys() and all(removed[k] == added[k] for k in removed if k != SKILL_FILE):
+                return posixpath.basename(old)
     return None
 
 
