@@ -147,9 +147,14 @@ def _chain(ws: Workspace, name: str, folders: Sequence[str],
 
 
 def _folders_of(ws: Workspace, name: str, rev: str) -> list[str]:
-    """The folders skill `name` has at `rev` (active and attic), or would have."""
+    """The folders skill `name` has at `rev` (active and attic), or would have; for a skill removed since, the
+    folder it was last in (from the newest commit that touched a SKILL.md of that name under the roots)."""
     entry = ws.locate(name, rev)  # (in a flat layout, `<root>/<name>` first: no listing of every skill)
     found = [e.dir for e in ws.skills(rev) if e.name == name] if not ws.layout.flat else [entry.dir] if entry else []
+    if not found:
+        specs = [f":(glob){root}/**/{name}/{SKILL_FILE}" for root in (*ws.layout.patterns, ws.layout.attic)]
+        paths = ws.repo.run("log", "-1", "--full-history", "--no-merges", "--format=", "--name-only", rev, "--", *specs).split("\n")
+        found = [place.dir for place in (ws.layout.place(p) for p in sorted(paths) if p) if place is not None and place.name == name][:1]
     return _with_new_dirs(ws, name, found)
 
 
@@ -233,14 +238,15 @@ def all_versions(ws: Workspace, rev: str = "HEAD") -> dict[str, list[Version]]:
     pre = ws.pre_adoption(head)
     records = list(ws.repo.iter_log(head, "--full-history", "--", *ws.scan_roots, raw=True))
     by_folder: dict[str, list[int]] = {}
-    names: dict[str, None] = {}
+    last_in: dict[str, str] = {}  # name → the folder of its newest SKILL.md change (for a skill removed since)
     for i, record in enumerate(records):
-        for change in record.files:
+        for change in sorted(record.files, key=lambda c: c.path):
             if change.path.endswith("/" + SKILL_FILE):
                 place = ws.layout.place(change.path)
                 if place is not None and name_is_safe(place.name):
                     by_folder.setdefault(change.path[: -len(SKILL_FILE) - 1], []).append(i)
-                    names.setdefault(place.name, None)
+                    if place.name == change.path.split("/")[-2]:
+                        last_in.setdefault(place.name, place.dir)
     position = {r.commit: i for i, r in enumerate(records)}
 
     def older(before: LogRecord | None, folders: Sequence[str]) -> list[LogRecord]:
@@ -252,10 +258,10 @@ def all_versions(ws: Workspace, rev: str = "HEAD") -> dict[str, list[Version]]:
 
     entries = ws.skills(head)
     out = {}
-    for name in [*dict.fromkeys(e.name for e in entries), *names]:
+    for name in [*dict.fromkeys(e.name for e in entries), *last_in]:
         if name in out:
             continue
-        found = [e.dir for e in entries if e.name == name]
+        found = [e.dir for e in entries if e.name == name] or [last_in[name]]
         history = _numbered(_chain(ws, name, _with_new_dirs(ws, name, found[:1] if ws.layout.flat else found), older, before_init))
         if history:
             out[name] = history

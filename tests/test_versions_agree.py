@@ -162,3 +162,22 @@ def test_a_skill_renamed_and_renamed_back_has_one_clean_history(empty_repo: Path
     all_commits = json.loads(ok(skillgit(repo, "versions", "alpha", "--all-commits", "--json")).stdout)
     assert len(all_commits) == len(alpha)  # each commit of the history changed the SKILL.md
     assert os.path.exists(repo / "skills/alpha/run.sh")
+
+
+def test_a_removed_skill_of_a_plugin_keeps_its_history_for_both(empty_repo: Path) -> None:
+    """A skill removed from `plugins/<plugin>/skills/`: `versions NAME` still finds it where it last was,
+    and the one walk (what traces are attributed with) gives the same history."""
+    repo, tick = empty_repo, clock()
+    for plugin, name in (("docs", "alpha"), ("ops", "omega")):
+        write(repo, f"plugins/{plugin}/skills/{name}", name)
+    upstream(repo, tick, "Import the plugins")
+    ok(skillgit(repo, "init", env=next(tick)))
+    append(repo / "plugins/ops/skills/omega/SKILL.md", "- once more\n")
+    upstream(repo, tick, "omega: once more")
+    git(repo, "rm", "-rq", "plugins/ops/skills/omega")
+    upstream(repo, tick, "Drop omega")
+
+    omega = json.loads(ok(skillgit(repo, "versions", "omega", "--json")).stdout)
+    assert [v["location"] for v in omega] == ["active", "active", "gone"]
+    ws = Workspace.open(repo)
+    assert [v.to_json() for v in all_versions(ws)["omega"]] == [v.to_json() for v in versions(ws, "omega")]
