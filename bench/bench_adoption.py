@@ -12,7 +12,8 @@ removed and brought back), every Nth change a pull request merged with a merge c
 maintainer commits with their trailers (as the hooks write them) before `status`, `versions` (the
 busiest skill) and `verify` (every commit since `init`) are timed.
 
-Anchors (git doing the reading each command needs, in the same repository and run):
+Anchors (git doing the reading each command needs, in the same repository and run; `skillgit --version`
+gives the start-up cost every command pays):
 `git ls-tree -r HEAD` for init's detection; `git log --raw --full-history -- plugins` (the walk over
 the skill roots behind status's versions); `git log --full-history -- FOLDER` for one skill's versions;
 `git log --raw INIT..HEAD` for verify. Prints one JSON object: medians, spreads and ratios.
@@ -253,6 +254,7 @@ def main() -> int:
                                  check=True).stdout.strip()
     maintainer_events(repo, args.events, int(str(manifest["last_when"])) + 3600, random.Random(5))
 
+    startup = timed([*sg, "--version"], repo, args.runs)
     status = timed([*sg, "status", "--json"], repo, args.runs)
     status_anchor = timed(["git", "log", "--raw", "--no-abbrev", "--full-history", "--format=%H", "--", "plugins"], repo,
                           args.runs)
@@ -271,6 +273,7 @@ def main() -> int:
         **manifest,
         "events_after_init": args.events,
         "runs": args.runs,
+        "startup_median_s": round(statistics.median(startup), 3),
         "init": summary(init_times, init_anchor),
         "status": summary(status, status_anchor),
         "versions": {**summary(versions, versions_anchor), "skill": skill, "versions": count},
