@@ -8,9 +8,9 @@ simplification of merges depends on the paths asked for). The history follows th
 renames (a `rename` event, or a folder moved with `git mv` before adoption) and across category
 folders and skill roots, back and forth (A → B → A is one history); a skill removed and added again
 later in another folder, not moved, starts a new history there, as `git log -- FOLDER` does.
-`versions` (one skill's folders) and `all_versions` (every skill, one walk) read it the same way. Commits from before the `init` event are the
-repository's history before skillgit: they are versions too (the skill had that content), marked as
-such, and are never events.
+`versions` (one skill's folders) and `all_versions` (every skill, one walk) read it the same way.
+Commits from before the `init` event are the repository's history before skillgit: they are versions
+too (the skill had that content), marked as such, and are never events.
 """
 
 from __future__ import annotations
