@@ -424,6 +424,29 @@ def _changed_skills(ws: Workspace) -> list[str]:
     return names
 
 
+def _baseline_renamed(ws: Workspace, old: str, new: str) -> bytes | None:
+    """skillgit.yaml with the `baseline:` entry of `old` moved to `new` (comments and order kept), so the
+    renamed skill keeps the problems it was adopted with; None when `old` has no entry or the rename is an
+    agent's (an agent never changes skillgit.yaml: the skill loses its baseline instead, the strict side)."""
+    if old not in (ws.config.get("baseline") or {}):
+        return None
+    if ws.is_agent(ws.maintainer().email, ws.repo.committer(ws.maintainer()).email):
+        return None
+    ws.require_clean([CONFIG_FILE], f"rename {old} (its baseline entry moves to {new})")
+    from ruamel.yaml import YAML
+
+    text = (ws.repo.read_file("HEAD", CONFIG_FILE) or b"").decode("utf-8")
+    table = YAML().load(text)["baseline"]  # round-trip load: where the key is written
+    line, col = table.lc.key(old)
+    lines = text.splitlines(keepends=True)
+    for written in (old, f'"{old}"', f"'{old}'"):
+        if lines[line].startswith(written, col) and lines[line][col + len(written):].lstrip(" ").startswith(":"):
+            lines[line] = lines[line][:col] + new + lines[line][col + len(written):]
+            return "".join(lines).encode("utf-8")  # only the key changes: the rest is the user's, as written
+    raise UsageError(f"{CONFIG_FILE}: line {line + 1}: cannot find the baseline key `{old}` as written; rename it to "
+                     f"`{new}` by hand in the same commit (`git mv` then `git commit`), or write it plainly.")
+
+
 def rename(ws: Workspace, old: str, new: str, *, folder: str | None = None, message: str | None = None) -> Result:
     """Move skill `old` to a folder named `new` (beside it, or `folder`) and write `name: new` in its SKILL.md,
     as one `rename` event; `versions new` goes on from the versions of `old`."""
@@ -452,9 +475,14 @@ def rename(ws: Workspace, old: str, new: str, *, folder: str | None = None, mess
     except SkillFileError:
         pass  # moved as it is; SG007 says what is wrong with it
     edits: list[TreeEdit] = [RemovePath(src), CopyTree("HEAD", src, dst), PutFile(f"{dst}/SKILL.md", raw)]
+    sync = [src, dst]
+    config = _baseline_renamed(ws, old, new)
+    if config is not None:
+        edits.append(PutFile(CONFIG_FILE, config))
+        sync.append(CONFIG_FILE)
     trailers = [(T.RENAMED_FROM, old), (T.VERSION, version_value(entry.blob, blob_id(raw)))]
     title, body = message_parts(message, f"skillgit: rename {old} to {new}")
-    commit = ws.commit_event("rename", skill=new, trailers=trailers, edits=edits, body=body, sync=[src, dst],
+    commit = ws.commit_event("rename", skill=new, trailers=trailers, edits=edits, body=body, sync=sync,
                              worktree=True, title=title)
     return Result(commit, "rename", new, f"renamed {src} to {dst}")
 

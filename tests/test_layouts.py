@@ -264,3 +264,42 @@ def test_import_journal_finds_the_journal_under_the_skill_roots(empty_repo: Path
     result = skillgit(empty_repo, "import-journal", "--json")
     assert result.returncode == 0, result.stderr
     assert isinstance(json.loads(result.stdout), list)
+
+
+def test_skillgit_mv_moves_the_baseline_entry_so_later_edits_may_keep_the_problem(empty_repo: Path) -> None:
+    shape = SHAPES[0]
+    build(empty_repo, shape)
+    path = empty_repo / shape.dirs["alpha"] / "SKILL.md"
+    path.write_text(skill_text("alpha", LONG))
+    git(empty_repo, "commit", "-qam", "Longer description")
+    assert skillgit(empty_repo, "init").returncode == 0
+    config = empty_repo / "skillgit.yaml"
+    config.write_text(config.read_text().replace("baseline:\n", "baseline:  # kept by hand\n", 1))
+    git(empty_repo, "commit", "-qam", "skillgit.yaml: a comment of the maintainer's")
+    assert skillgit(empty_repo, "hooks", "install").returncode == 0
+    result = skillgit(empty_repo, "mv", "alpha", "alpha-two")
+    assert result.returncode == 0, result.stderr
+    text = config.read_text()
+    assert "  alpha-two: [" in text and "  alpha: [" not in text and "baseline:  # kept by hand\n" in text
+    assert Config.load(empty_repo).baseline["alpha-two"] == ["SG007/length:description"]
+    assert git(empty_repo, "status", "--porcelain") == ""
+    append(empty_repo / "skills" / "alpha-two" / "SKILL.md", "4. Report.\n")
+    git(empty_repo, "add", "-A")
+    assert commit(empty_repo, "alpha-two: report\n").returncode == 0
+    assert git(empty_repo, "diff", "HEAD~2", "HEAD~1", "--", "skillgit.yaml").count("\n-  ") == 1
+    assert skillgit(empty_repo, "verify", "HEAD~1..HEAD").returncode == 0  # a later range, its base's config
+
+
+def test_skillgit_mv_refuses_while_skillgit_yaml_has_uncommitted_changes_to_move_the_baseline(empty_repo: Path) -> None:
+    shape = SHAPES[0]
+    build(empty_repo, shape)
+    path = empty_repo / shape.dirs["alpha"] / "SKILL.md"
+    path.write_text(skill_text("alpha", LONG))
+    git(empty_repo, "commit", "-qam", "Longer description")
+    assert skillgit(empty_repo, "init").returncode == 0
+    config = empty_repo / "skillgit.yaml"
+    config.write_text(config.read_text() + "# mine\n")
+    head = git(empty_repo, "rev-parse", "HEAD")
+    result = skillgit(empty_repo, "mv", "alpha", "alpha-two")
+    assert result.returncode != 0 and "skillgit.yaml" in result.stderr and "Traceback" not in result.stderr
+    assert git(empty_repo, "rev-parse", "HEAD") == head and config.read_text().endswith("# mine\n")
