@@ -80,11 +80,11 @@ BINDS = {name: agent.binds for name, agent in AGENTS.items()}
 def configured(name: str, config: Config | None) -> AgentCli:
     """The agent `name` with the argv and model of `agents.<name>` in skillgit.yaml applied."""
     agent = AGENTS[name]
-    section: Mapping[str, Any] = config.agents[name] if config is not None else {}
-    argv = tuple(section.get("argv") or agent.argv)
-    model = section.get("model")
+    section = config.agents.of(name) if config is not None else None
+    argv = tuple(section.argv if section is not None and section.argv else agent.argv)
+    model = section.model if section is not None else None
     if model:
-        argv += (agent.model_flag, str(model))
+        argv += (agent.model_flag, model)
     return replace(agent, argv=argv)
 
 

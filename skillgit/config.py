@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import types
+import typing
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from skillgit.errors import ConfigError, UsageError
 from skillgit.schemas import error_path, load_schema, schema_errors
@@ -18,45 +22,214 @@ if TYPE_CHECKING:
 CONFIG_FILE = "skillgit.yaml"
 
 
-class Section(Mapping[str, Any]):
-    """A read-only view of one config mapping with attribute access: `config.cycle.min_sessions`."""
+@dataclass(frozen=True)
+class PathsConfig:
+    """`paths`: where skills, retired skills, the journal and the learnings file live."""
 
-    def __init__(self, data: Mapping[str, Any], path: str = "") -> None:
-        self._data = dict(data)
-        self._path = path
-
-    def __getattr__(self, key: str) -> Any:
-        try:
-            value = self._data[key]
-        except KeyError:
-            raise AttributeError(f"config has no key {self._path}{key}") from None
-        if isinstance(value, Mapping):
-            return Section(value, f"{self._path}{key}.")
-        return value
-
-    def __getitem__(self, key: str) -> Any:
-        return self._data[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def to_dict(self) -> dict[str, Any]:
-        return copy.deepcopy(self._data)
+    skills: str | Sequence[str]
+    attic: str
+    journal: str
+    learnings: str
 
 
-class Config(Section):
-    """The effective configuration: the file's values over the schema's defaults."""
+@dataclass(frozen=True)
+class IdentityConfig:
+    """`identity`: the author of maintainer events when GIT_AUTHOR_* is not set."""
 
-    def __init__(self, data: Mapping[str, Any], source: str = CONFIG_FILE) -> None:
-        super().__init__(data)
-        self.source = source
+    name: str | None
+    email: str | None
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    """`agent`: who the agent is and what it owns."""
+
+    origin: str | None
+    identities: Sequence[str]
+    self_skill: str | None
+    name: str
+    email: str | None
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    """`policy`: the rules' options (docs/rules.md names the rule each one belongs to)."""
+
+    disabled: Sequence[str]
+    unknown_fields: Literal["warn", "error", "ignore"]
+    refine_max_added: int
+    refine_max_removed: int
+    frontmatter_max_chars: int
+    body_max_words: int
+    agent_description_max: int
+    candidate_prefix: str
+    max_active: int
+    max_non_core: int
+    keyword_overlap: int
+    thrash_cycles: int
+    bootstrap_create_from: int
+    bootstrap_retire_from: int
+    protected_paths: Sequence[str]
+
+
+@dataclass(frozen=True)
+class TraceSource:
+    """One entry of `traces.sources`."""
+
+    path: str
+    format: str
+
+
+@dataclass(frozen=True)
+class TracesConfig:
+    """`traces`: where the agent's trace files are, and the longest line read."""
+
+    sources: Sequence[TraceSource]
+    max_line_bytes: int
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    """`metrics`: the score's weights and window."""
+
+    prior_score: float
+    blend_weight: float
+    prev_weight: float
+    win_weight: float
+    complaint_weight: float
+    mention_weight: float
+    count_weak: bool
+    window_sessions: int
+
+
+@dataclass(frozen=True)
+class DiagnosisConfig:
+    """`diagnosis`: the thresholds of the trace findings."""
+
+    retry_min: int
+    revert_min_sessions: int
+    failure_min_sessions: int
+    docless_min_calls: int
+    similarity: float
+    revert_window: int
+    absent_min_sessions: int
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """`eval`: the runner, the judge and the gate's statistics."""
+
+    runner: str | None
+    judge: str | None
+    timeout_seconds: float
+    trials: int
+    alpha: float
+    min_effect: float
+    max_regression: float
+    max_runs: int
+    cycle_budget: int | None
+    jobs: int
+
+
+@dataclass(frozen=True)
+class HoldoutConfig:
+    """`holdout`: the seal's margin and pass floor when a lock does not carry them."""
+
+    margin: float
+    min_pass: float
+
+
+@dataclass(frozen=True)
+class CycleConfig:
+    """`cycle`: when and how `skillgit cycle` decides, proposes and sandboxes."""
+
+    min_sessions: int
+    cooldown_hours: float
+    on_propose: Literal["ask", "auto", "disabled"]
+    proposer: str
+    proposer_timeout_seconds: float
+    refine_min_complaints: int
+    refine_max_win_rate: float
+    refine_min_uses: int
+    retire_max_score: float
+    retire_unused_sessions: int
+    min_active: int
+    create_min_sessions: int
+    saturation_noops: int
+    lock_timeout_seconds: float
+    expect_horizon_sessions: int
+    sandbox: Literal["bwrap", "none"]
+    sandbox_binds: Sequence[str]
+    sandbox_repo_paths: Sequence[str]
+
+
+@dataclass(frozen=True)
+class AgentCliConfig:
+    """`agents.<name>`: the command line and model of one agent CLI."""
+
+    argv: Sequence[str] | None
+    model: str | None
+
+
+@dataclass(frozen=True)
+class AgentsConfig:
+    """`agents`: the agent CLIs (`claude-code` is the key `claude_code` here)."""
+
+    claude_code: AgentCliConfig
+    codex: AgentCliConfig
+
+    def of(self, name: str) -> AgentCliConfig:
+        """The section of agent `name` as skillgit.yaml spells it (`claude-code`, `codex`)."""
+        found: AgentCliConfig = getattr(self, _attr(name))
+        return found
+
+
+@dataclass(frozen=True)
+class WatchConfig:
+    """`watch`: the window and drop that flag a regression after a change."""
+
+    window_days: float
+    max_drop: float
+    min_sessions: int
+
+
+@dataclass(frozen=True, eq=False)
+class Config:
+    """The effective configuration: the file's values over the schema's defaults, read-only.
+
+    Build it with `Config.load`, `Config.from_text` or `Config.defaults` (they validate against
+    the schema first); `to_dict()` is the validated mapping it was built from."""
+
+    version: int
+    paths: PathsConfig
+    identity: IdentityConfig
+    agent: AgentConfig
+    policy: PolicyConfig
+    traces: TracesConfig
+    metrics: MetricsConfig
+    diagnosis: DiagnosisConfig
+    eval: EvalConfig
+    holdout: HoldoutConfig
+    cycle: CycleConfig
+    agents: AgentsConfig
+    baseline: Mapping[str, Sequence[str]]
+    """Skill name → the checks it was adopted with (`SG007/length:description`)."""
+    watch: WatchConfig
+    source: str = CONFIG_FILE
+    _data: Mapping[str, object] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, object], source: str = CONFIG_FILE) -> Config:
+        """The config of a mapping already validated against the schema, defaults filled in."""
+        values: dict[str, Any] = _build(cls, data)  # checked against the schema, which the fields mirror
+        return cls(**values, source=source, _data=copy.deepcopy(dict(data)))
+
+    def to_dict(self) -> dict[str, object]:
+        return copy.deepcopy(dict(self._data))
 
     @classmethod
     def defaults(cls) -> Config:
-        return cls(_with_defaults({}, load_schema("config")), "(defaults)")
+        return cls.from_data(_with_defaults({}, load_schema("config")), "(defaults)")
 
     @classmethod
     def from_text(cls, text: str, source: str = CONFIG_FILE) -> Config:
@@ -76,7 +249,7 @@ class Config(Section):
         if errors:
             lines = [f"{source}: {error_path(e)}: {_explain(e)}" for e in errors]
             raise ConfigError("\n".join(lines) + "\nFix the values above; every key and its default is in docs/config.md.")
-        config = cls(_with_defaults(data, load_schema("config")), source)
+        config = cls.from_data(_with_defaults(data, load_schema("config")), source)
         _check_roots(config, source)
         return config
 
@@ -97,7 +270,7 @@ class Config(Section):
             raise ConfigError(f"{CONFIG_FILE}: cannot read it ({describe(exc)}); make it a regular YAML file.") from None
         return cls.from_text(text, CONFIG_FILE)
 
-    @property
+    @functools.cached_property
     def layout(self) -> Layout:
         """Where skills live: the roots of `paths.skills` and the attic."""
         from skillgit.model.layout import config_layout
@@ -108,11 +281,52 @@ class Config(Section):
     def agent_email(self) -> str | None:
         """The author e-mail for commits the cycle makes."""
         if self.agent.email:
-            return str(self.agent.email)
+            return self.agent.email
         for pattern in self.agent.identities:
             if not any(ch in pattern for ch in IDENTITY_WILDCARDS):
-                return str(pattern)
+                return pattern
         return None
+
+
+def _attr(key: str) -> str:
+    """The attribute name of a skillgit.yaml key (`claude-code` → `claude_code`)."""
+    return key.replace("-", "_")
+
+
+def _build(cls: type, data: Mapping[str, object]) -> dict[str, object]:
+    """The constructor arguments of section dataclass `cls` from its validated, defaulted mapping."""
+    out: dict[str, object] = {}
+    for name, key, hint in _fields(cls):
+        out[name] = _convert(hint, data[key])
+    return out
+
+
+@functools.cache
+def _fields(cls: type) -> tuple[tuple[str, str, object], ...]:
+    """(attribute, skillgit.yaml key, type) of every config field of section dataclass `cls`."""
+    hints = typing.get_type_hints(cls)
+    return tuple((f.name, f.name.replace("_", "-") if f.name in _DASHED else f.name, hints[f.name])
+                 for f in dataclasses.fields(cls) if f.name not in ("source", "_data"))
+
+
+_DASHED = frozenset({"claude_code"})
+"""Attributes whose skillgit.yaml key has a dash."""
+
+
+def _convert(hint: object, value: object) -> object:
+    """`value` (validated JSON data) as type `hint`: a mapping becomes its section object; a list stays a
+    list (read-only by its type, `Sequence`)."""
+    options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    for option in options:
+        origin = typing.get_origin(option) or option
+        if isinstance(value, list) and origin is Sequence:
+            item = typing.get_args(option)[0]
+            return [_convert(item, v) for v in value]
+        if isinstance(value, dict) and isinstance(origin, type) and dataclasses.is_dataclass(origin):
+            return origin(**_build(origin, value))
+        if isinstance(value, dict) and origin is Mapping:
+            return types.MappingProxyType({k: list(v) for k, v in value.items()})
+    return value
 
 
 IDENTITY_WILDCARDS = "*?"
@@ -130,7 +344,7 @@ def identity_matches(email: str, patterns: Iterable[str]) -> bool:
     """True when `email` matches one of the `agent.identities` patterns: case-insensitive, the whole
     address; `*` is any run of characters, `?` one character, every other character is literal."""
     folded = email.casefold()
-    return any(_identity_regex(str(p)).fullmatch(folded) for p in patterns)
+    return any(_identity_regex(p).fullmatch(folded) for p in patterns)
 
 
 def _check_roots(config: Config, source: str) -> None:
@@ -138,8 +352,8 @@ def _check_roots(config: Config, source: str) -> None:
     no `..`, not `.git`)."""
     from skillgit.model.layout import root_problem
 
-    skills = config.paths["skills"]
-    values = [("skills", v) for v in ([skills] if isinstance(skills, str) else skills)] + [("attic", config.paths["attic"])]
+    skills = config.paths.skills
+    values = [("skills", v) for v in ([skills] if isinstance(skills, str) else skills)] + [("attic", config.paths.attic)]
     for key, value in values:
         problem = root_problem(str(value))
         if problem is not None:
@@ -157,7 +371,10 @@ def _explain(error: Any) -> str:
 
 
 def _with_defaults(data: Any, schema: Mapping[str, Any]) -> Any:
-    """`data` with every missing key filled from the schema's `default`s, recursively."""
+    """`data` with every missing key filled from the schema's `default`s, recursively (the objects in an
+    array too: `traces.sources[].format`)."""
+    if isinstance(data, list) and isinstance(schema.get("items"), Mapping):
+        return [_with_defaults(item, schema["items"]) for item in data]
     if schema.get("type") != "object" or not isinstance(data, dict):
         return data
     out = dict(data)

@@ -14,7 +14,6 @@ from skillgit import trailers as T
 from skillgit.config import Config
 from skillgit.events import CYCLE_EVENTS, EVENT_TYPES, Event
 from skillgit.git import BlobReader, Repo
-from skillgit.policy.engine import memo_config
 from skillgit.policy.rules.common import is_agent_email
 from skillgit.policy.rules.history import REAL_EVENTS, _real_events_before, thrash_window
 from skillgit.policy.trees import BlobCache, TreeFiles, parse_tree
@@ -232,14 +231,3 @@ def test_the_blob_cache_reads_each_blob_once_and_stays_within_its_bound(tree_rep
 
 
 # -- config ----------------------------------------------------------------------------------------
-
-
-def test_a_remembered_config_reads_the_same_values_and_errors() -> None:
-    plain = Config.from_text("paths: {skills: s, attic: t}\npolicy:\n  thrash_cycles: 4\n", "x.yaml")
-    memo = memo_config(plain)
-    assert memo.source == "x.yaml" and dict(memo) == dict(plain)
-    assert memo.paths.skills == "s" and memo.policy.thrash_cycles == 4
-    assert memo.policy is memo.policy and memo_config(memo) is memo
-    assert list(memo.policy.protected_paths) == list(plain.policy.protected_paths)
-    with pytest.raises(AttributeError, match="config has no key policy.nope"):
-        _ = memo.policy.nope

@@ -24,6 +24,7 @@ from skillgit.evals.schema import problems
 from skillgit.evidence.session import Session
 
 if TYPE_CHECKING:
+    from skillgit.config import Config
     from skillgit.sandbox import Sandbox
 
 DEFAULT_TIMEOUT = 120.0
@@ -129,7 +130,7 @@ class Judge:
     sandbox: Sandbox | None = None
 
     @classmethod
-    def from_config(cls, config: Any, *, rubric: Rubric | None = None, cwd: Path | None = None,
+    def from_config(cls, config: Config, *, rubric: Rubric | None = None, cwd: Path | None = None,
                     sandbox: Sandbox | None = None) -> Judge:
         """From a `skillgit.config.Config`: `eval.judge` and `eval.timeout_seconds`."""
         return cls(config.eval.judge, float(config.eval.timeout_seconds), rubric, cwd, sandbox)

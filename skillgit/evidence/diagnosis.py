@@ -28,7 +28,7 @@ from skillgit.evidence.commandtext import Clusters, expected_commands, head, sho
 from skillgit.evidence.session import Session, ToolCall
 
 if TYPE_CHECKING:
-    from skillgit.config import Config
+    from skillgit.config import Config, DiagnosisConfig
     from skillgit.model.layout import Layout
     from skillgit.workspace import Workspace
 
@@ -130,7 +130,7 @@ def fact_patterns(layout: Layout) -> FactPatterns:
                         re.compile(r"(?:[\w-]+:)?([a-z0-9]+(?:-[a-z0-9]+)*)"))
 
 
-def facts_of(session: Session, d: Any, patterns: FactPatterns, texts: list[str] | None = None) -> Facts:
+def facts_of(session: Session, d: DiagnosisConfig, patterns: FactPatterns, texts: list[str] | None = None) -> Facts:
     """The facts of one session (see `Facts`) for diagnosis settings `d` (`texts`: each call's `call_text`)."""
     calls = session.tool_calls
     forms = [shown(c) for c in calls]
@@ -190,7 +190,7 @@ def commands_in(session: Session, commands: Iterable[str], texts: list[str] | No
 class _Pass:
     """What each pattern keeps of the sessions seen so far (see `diagnose`)."""
 
-    def __init__(self, skill: str, d: Any, expected: list[str]) -> None:
+    def __init__(self, skill: str, d: DiagnosisConfig, expected: list[str]) -> None:
         self.skill, self.d = skill, d
         self.ids: list[str] = []
         self.seen: set[str] = set()

@@ -40,6 +40,7 @@ from skillgit.evidence.store import READER_VERSION, Inputs, SourceRow, Store, Wr
 from skillgit.safefile import open_regular
 
 if TYPE_CHECKING:
+    from skillgit.config import Config
     from skillgit.evidence.adapters.registry import TraceAdapter
     from skillgit.evidence.attribution import Catalog
 
@@ -107,14 +108,14 @@ def check_format(fmt: str) -> str:
     return fmt
 
 
-def configured_sources(root: Path, config: Any) -> list[tuple[Path, str]]:
+def configured_sources(root: Path, config: Config) -> list[tuple[Path, str]]:
     """`traces.sources` of skillgit.yaml: (path, format), relative paths against the repo root, `~` and globs expanded."""
     import glob
 
     out: list[tuple[Path, str]] = []
     for source in config.traces.sources:
-        fmt = check_format(str(source.get("format", "auto")))
-        pattern = os.path.expanduser(str(source["path"]))
+        fmt = check_format(source.format)
+        pattern = os.path.expanduser(source.path)
         if not os.path.isabs(pattern):
             pattern = str(root / pattern)
         matches = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
@@ -179,7 +180,7 @@ def _walk(top: str) -> list[tuple[str, list[int]]]:
     return out
 
 
-def ingest_paths(repo: Any, config: Any, paths: Iterable[Path] = (), fmt: str = "auto") -> IngestResult:
+def ingest_paths(repo: Any, config: Config, paths: Iterable[Path] = (), fmt: str = "auto") -> IngestResult:
     """Ingest `paths` (with format `fmt`) plus the configured `traces.sources`; the library entry point."""
     result = IngestResult()
     sources = [(Path(p), check_format(fmt)) for p in paths] + configured_sources(repo.root, config)

@@ -56,7 +56,7 @@ class Weights:
     count_weak: bool = False
 
     @classmethod
-    def from_config(cls, config: Any) -> Weights:
+    def from_config(cls, config: Config) -> Weights:
         m = config.metrics
         return cls(m.prior_score, m.blend_weight, m.prev_weight, m.win_weight, m.complaint_weight,
                    m.mention_weight, m.window_sessions, m.count_weak)

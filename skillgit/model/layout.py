@@ -18,11 +18,14 @@ from __future__ import annotations
 import fnmatch
 import functools
 import posixpath
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from skillgit.model.skill import SKILL_FILE, name_is_safe
+
+if TYPE_CHECKING:
+    from skillgit.config import PathsConfig
 
 ACTIVE = "active"
 ATTIC = "attic"
@@ -198,7 +201,7 @@ def layout_of(skills: str | tuple[str, ...], attic: str) -> Layout:
     return Layout(skills, attic)
 
 
-def config_layout(paths: Mapping[str, Any]) -> Layout:
+def config_layout(paths: PathsConfig) -> Layout:
     """The Layout of a config's `paths` section."""
-    skills, attic = paths["skills"], paths["attic"]
-    return layout_of(skills if isinstance(skills, str) else tuple(str(s) for s in skills), str(attic))
+    skills = paths.skills
+    return layout_of(skills if isinstance(skills, str) else tuple(skills), paths.attic)

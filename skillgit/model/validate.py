@@ -287,7 +287,7 @@ def validate_report(paths: Sequence[Path], root: Path, config: Config | None = N
                 continue
             found = validate_skill(skill, unknown_fields=policy)
             place = layout.place(label)
-            allowed = frozenset(str(c) for c in (config.get("baseline") or {}).get(place.name, ())) if place else frozenset()
+            allowed = frozenset(str(c) for c in config.baseline.get(place.name, ())) if place else frozenset()
             problems.extend(_in_baseline(p) if p.severity == "error" and _ident(p) in allowed else p for p in found)
     return Report(tuple(files), tuple(problems))
 

@@ -12,8 +12,8 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from skillgit import trailers as T
 from skillgit.config import CONFIG_FILE, Config
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
 _IDENT = re.compile(r"^(?P<name>.*?) ?<(?P<email>[^>]*)>")
 _REVERT = re.compile(r"^This reverts commit ([0-9a-f]{7,40})\.?\s*$", re.MULTILINE)
-_CHANGE_FIELDS = frozenset(f.name for f in fields(Change))
 
 
 @dataclass(frozen=True)
@@ -76,11 +75,6 @@ def is_exact_revert(files: Iterable[FileChange], reverted: Iterable[FileChange])
     return bool(undo) and undo == done
 
 
-def build_change(**values: Any) -> Change:
-    """A Change from keyword values; optional fields this version of the model does not know are dropped."""
-    return Change(**{k: v for k, v in values.items() if k in _CHANGE_FIELDS})
-
-
 # -- config ----------------------------------------------------------------------------------------
 
 
@@ -94,7 +88,7 @@ def config_from_blob(repo: Repo, raw: bytes | None, source: str) -> Config | Non
     schema_key = hashlib.sha1(json.dumps(load_schema("config"), sort_keys=True).encode()).hexdigest()[:12]
     cache = repo.git_dir / "skillgit" / "config-cache" / f"{blob_id(raw)}-{schema_key}.json"
     try:
-        return Config(json.loads(cache.read_text(encoding="utf-8")), source)
+        return Config.from_data(json.loads(cache.read_text(encoding="utf-8")), source)
     except (OSError, ValueError):
         pass
     from skillgit.errors import ConfigError
@@ -189,7 +183,8 @@ def index_change(
 
         ws.require_history(parent, "cannot check an agent commit")
         history = HistoryView(History(ws.event_log(parent)))  # read back only as far as the rules go
-    return build_change(
+    tree_files, skills_changed_since = lookups(ws, reader, repo.write_index_tree, parent)
+    return Change(
         committer_email=committer,
         merge=bool(merge_parents),
         files_at=files_at_lookup(reader),
@@ -203,7 +198,8 @@ def index_change(
         read_blob=reader.read,
         history=history,
         revert_of=revert_of,
-        **lookups(ws, reader, repo.write_index_tree, parent),
+        tree_files=tree_files,
+        skills_changed_since=skills_changed_since,
     )
 
 
@@ -232,13 +228,9 @@ def files_at_lookup(reader: BlobReader) -> Callable[[str, str], Mapping[str, str
     return files_at
 
 
-def lookups(ws: Workspace, reader: BlobReader, tree: str | Callable[[], str], parent: str | None) -> dict[str, Any]:
-    """The optional lazy lookups of a Change (only those this version of the model has)."""
-    extras: dict[str, Any] = {}
-    if "tree_files" in _CHANGE_FIELDS:
-        extras["tree_files"] = tree_lookup(reader, tree)
-    if "skills_changed_since" in _CHANGE_FIELDS:
-        from skillgit.policy.lookups import skills_changed_lookup
+def lookups(ws: Workspace, reader: BlobReader, tree: str | Callable[[], str], parent: str | None
+            ) -> tuple[Callable[[str], Mapping[str, str]], Callable[[str | None], frozenset[str]]]:
+    """The lazy lookups of a Change: `tree_files` and `skills_changed_since`."""
+    from skillgit.policy.lookups import skills_changed_lookup
 
-        extras["skills_changed_since"] = skills_changed_lookup(ws.repo, parent, ws.layout)
-    return extras
+    return tree_lookup(reader, tree), skills_changed_lookup(ws.repo, parent, ws.layout)

@@ -25,13 +25,12 @@ from skillgit.errors import UsageError
 from skillgit.git import LogRecord, RawChange
 from skillgit.git.records import log_record
 from skillgit.policy.changes import (
-    build_change,
     file_changes,
     is_exact_revert,
     mentions_governed,
     revert_target,
 )
-from skillgit.policy.model import FileChange, Violation
+from skillgit.policy.model import Change, FileChange, Violation
 from skillgit.policy.ranges import Range, resolve_range
 from skillgit.policy.squash import github_squash_message
 from skillgit.policy.walk import History, HistoryView, SkillFolders, Walk, plain_roots, read_ahead
@@ -86,7 +85,6 @@ def verify(
     history is trusted instead: every commit of the range is then managed, the config is the
     base's (else that commit's), and the rules count the events the clone has."""
     from skillgit.operations import load_config_at
-    from skillgit.policy.engine import memo_config
     from skillgit.workspace import history_error
 
     rng = resolve_range(ws, spec)
@@ -104,13 +102,13 @@ def verify(
     run = _Run(ws, require_signed_agent)
     try:
         if based and rng.base is not None:
-            run.config = memo_config(load_config_at(ws, rng.base))
+            run.config = load_config_at(ws, rng.base)
             run.start(run.config)
         elif since is not None:
             if ws.repo.read_file(since, CONFIG_FILE) is None:
                 raise UsageError(f"--assume-managed-since {assume_managed_since}: {since[:12]} has no {CONFIG_FILE}; "
                                  "name a commit of the managed history.")
-            run.config = memo_config(load_config_at(ws, since))
+            run.config = load_config_at(ws, since)
             run.start(run.config)
         # Oldest first, read ahead by a thread: git makes the log on one core while the rules run, and
         # the skill files the rules will read are fetched on the way.
@@ -222,9 +220,8 @@ class _Run:
             self.managed = True
         if self.config is None and self.managed:
             from skillgit.operations import load_config_at
-            from skillgit.policy.engine import memo_config
 
-            self.config = memo_config(load_config_at(self.ws, commit))
+            self.config = load_config_at(self.ws, commit)
         if not self.managed or self.config is None or commit in self.boundaries:
             # not managed yet; or where a shallow clone's history stops: its parents, hence its
             # change, are unknown (it is at or before the trusted start, or verify refused to run)
@@ -294,7 +291,7 @@ class _Run:
             self.touched[commit] = files
         revert_of = _exact_revert_of(self.ws, record, files, self.touched) if governed and not merge else None
         parent = record.parents[0] if record.parents else None
-        change = build_change(
+        change = Change(
             commit=commit,
             parent=parent,
             author_name=record.author_name,

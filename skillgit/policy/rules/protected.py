@@ -77,7 +77,7 @@ def command_files(command: str, skill_roots: tuple[str, ...] = ()) -> tuple[str,
 def protected_reason(path: str, config: Config) -> str | None:
     """Why `path` is always protected from agent commits (None: it is not)."""
     roots = (str(config.paths.skills).strip("/"), str(config.paths.attic).strip("/"))
-    commands = tuple(c if isinstance(c, str) else "" for c in (config.eval.get("runner"), config.eval.get("judge")))
+    commands = (config.eval.runner or "", config.eval.judge or "")
     exact, folders, starts = _table(commands, roots)
     found = exact.get(path)
     if found is not None or not path.startswith(starts):
@@ -118,7 +118,7 @@ def _evidence(learnings: str, sources: tuple[str, ...]) -> tuple[tuple[str, str]
 
 def evidence_sources(config: Config) -> tuple[tuple[str, str], ...]:
     """(pattern, config key) of the trace and learning sources inside the repository."""
-    return _evidence(str(config.paths.learnings), tuple(str(s.get("path", "")) for s in config.traces.sources))
+    return _evidence(config.paths.learnings, tuple(s.path for s in config.traces.sources))
 
 
 def evidence_key(path: str, sources: Iterable[tuple[str, str]]) -> str | None:

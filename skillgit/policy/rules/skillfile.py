@@ -109,7 +109,7 @@ def tolerated(found: Found, before: list[Found], allowed: frozenset[str]) -> boo
 
 def baseline_of(config: Config, *names: str | None) -> frozenset[str]:
     """The baseline entries of the skills `names` (a renamed skill keeps its old name's)."""
-    table = config.get("baseline") or {}
+    table = config.baseline
     out: set[str] = set()
     for name in names:
         if name:
