@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, ClassVar
 
 from skillgit.trailers import Message
 
@@ -133,11 +135,41 @@ class Violation:
         }
 
 
-class Rule(Protocol):
-    """A policy rule in the style of gitlint's: id, kebab-case name, options from config."""
+@dataclass(frozen=True)
+class Option:
+    """A setting a rule reads from skillgit.yaml, declared by the rule (as gitlint's rules declare
+    theirs): the config key, its JSON-schema type (`integer`, `string`, `array`, `string|null`; an enum's
+    `choices`), the default and what it does. The config schema holds the same key with the same
+    type, default and description, and docs/rules.md lists it under the rule (a test keeps all three
+    in step)."""
 
-    id: str
-    name: str
-    agent_only: bool
+    key: str
+    type: str
+    default: object
+    description: str
+    choices: tuple[str, ...] = ()
 
-    def check(self, change: Change, config: Config) -> list[Violation]: ...
+
+class Rule(ABC):
+    """A policy rule in the style of gitlint's: an id (`SG009`), a kebab-case name, whether it runs on
+    agent changes only, the options it reads, the named checks of a rule that bundles several (each
+    may be turned off alone as `SG007/<check>`), and `check(change, config)`.
+
+    The same rule objects (`skillgit.policy.rules.RULES`) serve the commands, the git hooks, `verify`
+    and the cycle's decision."""
+
+    id: ClassVar[str]
+    name: ClassVar[str]
+    agent_only: ClassVar[bool]
+    options: ClassVar[tuple[Option, ...]] = ()
+    checks: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def description(self) -> str:
+        """The first paragraph of the rule's docstring, on one line."""
+        doc = inspect.getdoc(self) or ""
+        return " ".join(doc.split("\n\n", 1)[0].split())
+
+    @abstractmethod
+    def check(self, change: Change, config: Config) -> list[Violation]:
+        """Every violation of this rule by `change` under `config`."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from skillgit.model.skill import SKILL_FILE, Skill
-from skillgit.policy.model import Change, Violation
+from skillgit.policy.model import Change, Option, Rule, Violation
 from skillgit.policy.rules.common import (
     ACTIVE,
     event_kind,
@@ -35,7 +35,7 @@ def line_counts(old: bytes, new: bytes) -> tuple[int, int]:
     return added, removed
 
 
-class RefineSize:
+class RefineSize(Rule):
     """SG006: an agent `refine` adds at most `policy.refine_max_added` (30) and removes at most
     `policy.refine_max_removed` (15) lines of SKILL.md, and leaves `name`, `description`, `origin`
     and `core` as they were. Every line counts, bookkeeping keys (`score`, `uses`, …) included."""
@@ -43,6 +43,11 @@ class RefineSize:
     id = "SG006"
     name = "refine-size"
     agent_only = True
+    options = (
+        Option("policy.refine_max_added", "integer", 30, "Lines an agent refine may add to a SKILL.md (SG006)."),
+        Option("policy.refine_max_removed", "integer", 15, "Lines an agent refine may remove from a SKILL.md (SG006)."),
+    )
+    checks = ("size", "frozen-keys")
 
     def check(self, change: Change, config: Config) -> list[Violation]:
         name = event_skill(change)
@@ -85,7 +90,7 @@ def _frozen(skill: Skill, key: str) -> object:
     return skill.core if key == "core" else skill.frontmatter.get(key)
 
 
-class AntiBloat:
+class AntiBloat(Rule):
     """SG008: after an agent `create`, active skills ≤ `policy.max_active` (25) and non-core skills
     ≤ `policy.max_non_core` (30), counted in the tree after the change; the new skill shares fewer
     than `policy.keyword_overlap` (3) keywords with every other skill."""
@@ -93,6 +98,13 @@ class AntiBloat:
     id = "SG008"
     name = "anti-bloat"
     agent_only = True
+    options = (
+        Option("policy.max_active", "integer", 25, "Active skills there may be after an agent create (SG008)."),
+        Option("policy.max_non_core", "integer", 30, "Non-core skills there may be after an agent create (SG008)."),
+        Option("policy.keyword_overlap", "integer", 3,
+               "An agent-created skill shares fewer keywords than this with every other skill (SG008)."),
+    )
+    checks = ("max-active", "max-non-core", "keyword-overlap")
 
     def check(self, change: Change, config: Config) -> list[Violation]:
         name = event_skill(change)

@@ -10,9 +10,9 @@ from skillgit.evals.counts import parse_counts
 from skillgit.evals.decision import assess, design_from_config, summary_of
 from skillgit.evals.seal import read_lock
 from skillgit.evals.summary import GateSummary, is_gate_summary
-from skillgit.policy.model import Change, Violation
+from skillgit.policy.model import Change, Option, Rule, Violation
 from skillgit.policy.rules.common import ACTIVE, event_kind, event_skill, skill_dir
-from skillgit.policy.rules.evals import _side
+from skillgit.policy.rules.evals import HOLDOUT_MARGIN, HOLDOUT_MIN_PASS, _side
 
 if TYPE_CHECKING:
     from skillgit.config import Config
@@ -21,7 +21,7 @@ ACCEPTING = ("refine", "create")
 JUDGE_SCALE = 10.0
 
 
-class EvalDecision:
+class EvalDecision(Rule):
     """SG013: an event whose `Skill-Eval-Summary` is in the gate's format carries the per-case
     counts in its body, and recomputing the decision from them — with the config (in `verify`, the
     base's) and the holdout's lock at the commit — gives the same summary and the same decision:
@@ -31,6 +31,20 @@ class EvalDecision:
     id = "SG013"
     name = "eval-decision"
     agent_only = False
+    options = (
+        Option("eval.alpha", "number", 0.05, "The most a gate decision may accept a candidate that is not better than "
+               "the champion by the margin (split over its looks)."),
+        Option("eval.min_effect", "number", 0.12, "The smallest improvement worth accepting (0-1 scale): a decision is "
+               "rejected once its interval lies below it; `eval power` sizes decisions for it."),
+        Option("eval.max_regression", "number", 0.1, "The largest regression tolerated on the train cases, as a whole "
+               "and per suite (0-1 scale)."),
+        Option("eval.trials", "integer", 4, "Runs of each case per version in one round of a gate decision (fewer when "
+               "the budget would not allow 4 rounds)."),
+        Option("eval.max_runs", "integer", 400, "Agent runs one gate decision may make (champion runs served from the "
+               "run cache not counted); inconclusive beyond."),
+        HOLDOUT_MARGIN,
+        HOLDOUT_MIN_PASS,
+    )
 
     def check(self, change: Change, config: Config) -> list[Violation]:
         text = change.message.trailers.get(T.EVAL_SUMMARY) if change.message is not None else None

@@ -9,7 +9,7 @@ from skillgit import trailers as T
 from skillgit.errors import SkillgitError
 from skillgit.evals.seal import HOLDOUT_FILE, LOCK_FILE, Lock, holdout_digest, read_lock
 from skillgit.evals.summary import EXAMPLE, EvalSummary, GateSummary, is_gate_summary
-from skillgit.policy.model import Change, Violation
+from skillgit.policy.model import Change, Option, Rule, Violation
 from skillgit.policy.rules.common import (
     ACTIVE,
     ATTIC,
@@ -76,7 +76,14 @@ def _seal_of(side: _Side) -> tuple[object, ...]:
     return (digest,) + ((lock.hash, lock.n, lock.margin, lock.min_pass) if lock else (None,))
 
 
-class HoldoutSealed:
+HOLDOUT_MARGIN = Option("holdout.margin", "number", 0.05,
+                        "How much the candidate must beat the champion on the holdout, when its lock has no margin "
+                        "(SG012, SG013).")
+HOLDOUT_MIN_PASS = Option("holdout.min_pass", "number", 0.6,
+                          "The holdout pass rate a candidate must reach, when its lock has no min_pass (SG012, SG013).")
+
+
+class HoldoutSealed(Rule):
     """SG011: when a commit touches a skill's `evals/holdout.jsonl` or `evals/holdout.lock.json`,
     the holdout after the commit matches its lock (sha256 of the line-sorted bytes, and `n`), and
     the seal itself (digest, lock hash, n, margin, min_pass) changes only in a maintainer's `manual`
@@ -141,7 +148,7 @@ class HoldoutSealed:
         return [self._v(change, side.holdout_path, message, fix)]
 
 
-class EvalGate:
+class EvalGate(Rule):
     """SG012: an agent `refine` carries `Skill-Eval-Summary` showing an accepted candidate. In the
     gate's format: the train guard `ok`, and the confirming part's interval (the holdout's, else the
     train cases') above the margin, the holdout score ≥ `min_pass` and its `n` the lock's. In the
@@ -152,6 +159,7 @@ class EvalGate:
     id = "SG012"
     name = "eval-gate"
     agent_only = True
+    options = (HOLDOUT_MARGIN, HOLDOUT_MIN_PASS)
 
     def check(self, change: Change, config: Config) -> list[Violation]:
         name = event_skill(change)

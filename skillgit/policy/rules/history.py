@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from skillgit.events import MUTATING
-from skillgit.policy.model import Change, Violation
+from skillgit.policy.model import Change, Option, Rule, Violation
 from skillgit.policy.rules.common import (
     ACTIVE,
     event_kind,
@@ -25,7 +25,7 @@ REAL_EVENTS = ("refine", "create", "retire", "meta-suggestion")
 """The agent's "real" events (yoyo's real cycles): what SG010 counts."""
 
 
-class NoThrashing:
+class NoThrashing(Rule):
     """SG009: an agent `refine` of a skill is refused when any commit (event or not, agent's or
     maintainer's) changed what the agent reads of that skill — any file of its directory but
     `evals/` — after the `init` event and since the `policy.thrash_cycles`-th (3rd) most recent
@@ -35,6 +35,8 @@ class NoThrashing:
     id = "SG009"
     name = "no-thrashing"
     agent_only = True
+    options = (Option("policy.thrash_cycles", "integer", 3,
+                      "Cycle events that must pass after a change to a skill before the agent may refine it (SG009)."),)
 
     def check(self, change: Change, config: Config) -> list[Violation]:
         name = event_skill(change)
@@ -98,7 +100,7 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-class Bootstrap:
+class Bootstrap(Rule):
     """SG010: counted over the agent's earlier real events (refine/create/retire/meta-suggestion) in
     history, the agent's 1st real event may only be a refine; `create` (and `meta-suggestion`) are
     allowed from the `policy.bootstrap_create_from`-th (2nd), `retire` from the
@@ -107,6 +109,11 @@ class Bootstrap:
     id = "SG010"
     name = "bootstrap"
     agent_only = True
+    options = (
+        Option("policy.bootstrap_create_from", "integer", 2,
+               "The agent's real event from which a create or meta-suggestion is allowed (SG010)."),
+        Option("policy.bootstrap_retire_from", "integer", 3, "The agent's real event from which a retire is allowed (SG010)."),
+    )
 
     def check(self, change: Change, config: Config) -> list[Violation]:
         kind = event_kind(change)

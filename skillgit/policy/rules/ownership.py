@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from skillgit.config import CONFIG_FILE
 from skillgit.evals.seal import HOLDOUT_FILE, LOCK_FILE
 from skillgit.model.skill import Skill, SkillParseError
-from skillgit.policy.model import Change, Violation
+from skillgit.policy.model import Change, Option, Rule, Violation
 from skillgit.policy.rules.common import (
     ACTIVE,
     ATTIC,
@@ -29,13 +29,16 @@ _FIX_FOREIGN = "Leave this skill to a maintainer (a manual event), or have a mai
 _FIX_CORE = "Core skills are never changed by an agent; a maintainer commits such edits as a manual event."
 
 
-class AllowList:
+class AllowList(Rule):
     """SG002: every skill an agent commit touches has `origin: <agent.origin>` and no `core: true`,
     in its parsed frontmatter both before and after the change (options: `agent.origin`)."""
 
     id = "SG002"
     name = "allow-list"
     agent_only = True
+    options = (Option("agent.origin", "string|null", None,
+                      "The frontmatter `origin` of the skills the agent may change (SG002); unset: an agent commit may "
+                      "change no skill."),)
 
     def check(self, change: Change, config: Config) -> list[Violation]:
         out: list[Violation] = []
@@ -148,7 +151,7 @@ def protected_glob(path: str, config: Config) -> str | None:
     return None
 
 
-class NoSelfEdit:
+class NoSelfEdit(Rule):
     """SG003: an agent commit (of any event type, or none) does not touch the evolver's own skill
     (`agent.self_skill`, active or attic), skillgit.yaml, `policy.protected_paths`, any holdout file,
     git-hook folders, CI configuration, or the files of the eval runner and judge commands; it only
@@ -157,6 +160,15 @@ class NoSelfEdit:
     id = "SG003"
     name = "no-self-edit"
     agent_only = True
+    options = (
+        Option("agent.self_skill", "string|null", None,
+               "The evolver's own skill: never editable by the agent (SG003), in the skill roots or the attic."),
+        Option("policy.protected_paths", "array",
+               ["skillgit.yaml", "hooks/**", ".githooks/**", ".github/**", ".ci/**", ".pre-commit-config.yaml",
+                ".pre-commit-hooks.yaml"],
+               "Globs an agent commit may not touch (SG003), on top of the built-in list: skillgit.yaml, hook folders, "
+               "CI configuration, the eval runner's and judge's files."),
+    )
 
     def check(self, change: Change, config: Config) -> list[Violation]:
         from skillgit.policy.rules.protected import evidence_key, evidence_problem, evidence_sources, protected_reason

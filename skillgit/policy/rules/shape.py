@@ -9,7 +9,7 @@ from skillgit import trailers as T
 from skillgit.config import CONFIG_FILE
 from skillgit.events import EVENT_TYPES, NON_MUTATING
 from skillgit.model.skill import SKILL_FILE, Skill
-from skillgit.policy.model import Change, FileChange, Violation
+from skillgit.policy.model import Change, FileChange, Rule, Violation
 from skillgit.policy.rules.common import (
     ACTIVE,
     ATTIC,
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 _FIX_SPLIT = "Split it: one commit per skill, each its own event (`skillgit record NAME` for a maintainer's edit)."
 
 
-class OneMutation:
+class OneMutation(Rule):
     """SG004: a mutating event changes exactly the one skill named by `Skill-Name`, in the way its type
     says (create = a new directory, retire/revive = an unchanged move to/from the attic, refine = a
     SKILL.md edit of an active skill, rollback/manual = any change in that skill's directories).

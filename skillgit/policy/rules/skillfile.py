@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from skillgit import trailers as T
 from skillgit.model.skill import SKILL_FILE, Skill
-from skillgit.policy.model import Change, FileChange, Violation
+from skillgit.policy.model import Change, FileChange, Option, Rule, Violation
 from skillgit.policy.rules.common import event_kind, event_skill, load_skill, place_of
 
 if TYPE_CHECKING:
@@ -117,7 +117,7 @@ def baseline_of(config: Config, *names: str | None) -> frozenset[str]:
     return frozenset(out)
 
 
-class SkillFileValid:
+class SkillFileValid(Rule):
     """SG007: every SKILL.md a commit adds or changes validates (schema, name = directory; errors only).
     In agent commits also: frontmatter ≤ `policy.frontmatter_max_chars` (1900), body ≤
     `policy.body_max_words` (5000); and an agent `create` has a description ≤
@@ -128,6 +128,20 @@ class SkillFileValid:
     id = RULE
     name = "skill-file-valid"
     agent_only = False
+    options = (
+        Option("policy.unknown_fields", "string", "warn",
+               "What `skillgit validate` and SG007 make of a frontmatter key the skill format does not know.",
+               ("warn", "error", "ignore")),
+        Option("policy.frontmatter_max_chars", "integer", 1900,
+               "Characters of frontmatter a SKILL.md may have after an agent commit (SG007)."),
+        Option("policy.body_max_words", "integer", 5000, "Words of body a SKILL.md may have after an agent commit (SG007)."),
+        Option("policy.agent_description_max", "integer", 200,
+               "Characters of description a skill an agent creates may have (SG007)."),
+        Option("policy.candidate_prefix", "string", "[CANDIDATE — unreviewed]",
+               "How the description of a skill an agent creates starts, until a maintainer reviews it (SG007)."),
+    )
+    checks = ("file", "required", "type", "length", "pattern", "enum", "range", "schema", "name-dir-mismatch",
+              "unknown-field", "symlink", *AGENT_CHECKS)
 
     def check(self, change: Change, config: Config) -> list[Violation]:
         out: list[Violation] = []

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from skillgit import trailers as T
 from skillgit.events import MUTATING, NO_VERSION, check_trailers, version_value
 from skillgit.model.skill import name_is_safe
-from skillgit.policy.model import Change, Violation
+from skillgit.policy.model import Change, Rule, Violation
 from skillgit.policy.rules.common import ACTIVE, ATTIC, skill_blob, skill_file, skill_version
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ def touches_managed(change: Change, config: Config) -> bool:
     return any(layout.roots_of(f.path) for f in change.files)
 
 
-class EventTrailers:
+class EventTrailers(Rule):
     """SG001: an event commit (or a commit touching managed paths that is not a plain revert) has a
     valid trailer block for its event type."""
 
@@ -81,7 +81,7 @@ class EventTrailers:
         return out
 
 
-class ExpectedPrediction:
+class ExpectedPrediction(Rule):
     """SG005: `Skill-Expected` is a checkable prediction on refine/create and absent on other events."""
 
     id = "SG005"
