@@ -50,6 +50,11 @@ class AgentConfig:
     name: str
     email: str | None
 
+    def is_agent(self, *emails: str) -> bool:
+        """True when one of `emails` (a commit's author and committer) matches `identities`: the one test
+        of an agent commit, used by the rules, the hooks, `verify`, the commands and the cycle."""
+        return any(identity_matches(email, self.identities) for email in emails if email)
+
 
 @dataclass(frozen=True)
 class PolicyConfig:

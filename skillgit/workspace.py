@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from skillgit import trailers as T
-from skillgit.config import Config, identity_matches
+from skillgit.config import Config
 from skillgit.errors import CheckFailed, RepoStateError, UsageError
 from skillgit.events import Event, event_from_commit, title_for
 from skillgit.git import Identity, Repo, TreeEdit
@@ -246,9 +246,9 @@ class Workspace:
             raise UsageError(history_error(what, gap, assume_hint=assume_hint))
 
     def is_agent(self, *emails: str) -> bool:
-        """True when any of `emails` (a commit's author and committer) matches `agent.identities`."""
-        patterns = self.config.agent.identities
-        return any(identity_matches(email, patterns) for email in emails if email)
+        """True when any of `emails` (a commit's author and committer) matches `agent.identities`
+        (`config.agent.is_agent`)."""
+        return self.config.agent.is_agent(*emails)
 
     def require_clean(self, paths: Sequence[str], what: str) -> None:
         changed = self.repo.changed_paths(paths)

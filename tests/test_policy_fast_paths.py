@@ -14,10 +14,14 @@ from skillgit import trailers as T
 from skillgit.config import Config
 from skillgit.events import CYCLE_EVENTS, EVENT_TYPES, Event
 from skillgit.git import BlobReader, Repo
-from skillgit.policy.rules.common import is_agent_email
 from skillgit.policy.rules.history import REAL_EVENTS, _real_events_before, thrash_window
 from skillgit.policy.trees import BlobCache, TreeFiles, parse_tree
 from skillgit.trailers import Message, Trailers, _separator_pos
+
+
+def is_agent_email(email: str, config: Config) -> bool:
+    return config.agent.is_agent(email)
+
 
 # -- trailers --------------------------------------------------------------------------------------
 

@@ -11,13 +11,13 @@ import pytest
 from conftest import as_agent, git
 from hookkit import CASES, agent_refine, commit, make_managed, refine_message
 
-from skillgit.events import check_trailers
 from skillgit.git import BlobReader, Repo
 from skillgit.git.records import log_record
 from skillgit.policy import verify as verify_module
 from skillgit.policy.lookups import skills_changed_lookup
 from skillgit.policy.prefetch import BlobPrefetch, skill_file_pattern
 from skillgit.policy.rules import common
+from skillgit.policy.rules.trailers import check_trailers
 from skillgit.policy.trees import BlobCache, TreeFiles
 from skillgit.policy.walk import HistoryView, SkillFolders, Walk, read_ahead
 from skillgit.trailers import parse_message

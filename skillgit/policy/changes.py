@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from skillgit.workspace import Workspace
 
 _IDENT = re.compile(r"^(?P<name>.*?) ?<(?P<email>[^>]*)>")
-_REVERT = re.compile(r"^This reverts commit ([0-9a-f]{7,40})\.?\s*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -53,19 +52,6 @@ def mentions_governed(message: str) -> bool:
     """True when a message may carry (or forge) skillgit trailers, or is a plain revert."""
     lowered = message.lower()
     return "skill-" in lowered or "this reverts commit " in lowered
-
-
-def is_agent(ws: Workspace, email: str, event: Event | None, committer: str = "") -> bool:
-    """An agent commit: the author or the committer matches agent.identities, or it is a cycle event."""
-    return ws.is_agent(email, committer) or (event is not None and event.is_cycle)
-
-
-def revert_target(message: str) -> str | None:
-    """The commit id named by `This reverts commit X.` in a `Revert "…"` message, if any."""
-    match = _REVERT.search(message)
-    if match and message.lstrip().startswith('Revert "'):
-        return match.group(1)
-    return None
 
 
 def is_exact_revert(files: Iterable[FileChange], reverted: Iterable[FileChange]) -> bool:
@@ -163,12 +149,12 @@ def index_change(
     event = None
     if message is not None and parsed is not None and parsed.trailers.get(T.EVENT):
         event = event_from_commit("0" * 40, (), author.name, author.email, 0, message)
-    agent = is_agent(ws, author.email, event)
+    agent = ws.config.agent.is_agent(author.email) or (event is not None and event.is_cycle)
     if agent or not ws.config.agent.identities:
         committer = committer or ""
     else:
         committer = committer if committer is not None else committer_of_next_commit(repo)
-        agent = ws.is_agent(committer)
+        agent = ws.config.agent.is_agent(committer)
     files: tuple[FileChange, ...]
     if merge_parents:
         from skillgit.policy.merges import own_change

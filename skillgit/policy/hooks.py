@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from skillgit import trailers as T
+from skillgit.events import revert_target
 from skillgit.git import BlobReader, Repo
 from skillgit.policy.amend import amending
 from skillgit.policy.changes import (
@@ -27,7 +28,6 @@ from skillgit.policy.changes import (
     file_changes,
     index_change,
     is_exact_revert,
-    revert_target,
 )
 from skillgit.policy.model import Change, Violation
 

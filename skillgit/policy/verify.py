@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING
 from skillgit import trailers as T
 from skillgit.config import CONFIG_FILE, Config
 from skillgit.errors import UsageError
+from skillgit.events import revert_target
 from skillgit.git import LogRecord, RawChange
 from skillgit.git.records import log_record
 from skillgit.policy.changes import (
     file_changes,
     is_exact_revert,
     mentions_governed,
-    revert_target,
 )
 from skillgit.policy.model import Change, FileChange, Violation
 from skillgit.policy.ranges import Range, resolve_range

@@ -169,15 +169,9 @@ def _load(raw: bytes, path: str) -> Skill | SkillParseError:
         return exc
 
 
-def is_agent_email(email: str, config: Config) -> bool:
-    from skillgit.config import identity_matches
-
-    return bool(email) and identity_matches(email, config.agent.identities)
-
-
 def is_agent_event(event: Event, config: Config) -> bool:
     """An event the agent made: a cycle event, or its author or committer matches `agent.identities`."""
-    return event.is_cycle or is_agent_email(event.author_email, config) or is_agent_email(event.committer_email, config)
+    return event.is_cycle or config.agent.is_agent(event.author_email, event.committer_email)
 
 
 def tree_note(change: Change) -> str:

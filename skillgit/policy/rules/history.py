@@ -12,7 +12,6 @@ from skillgit.policy.rules.common import (
     ACTIVE,
     event_kind,
     event_skill,
-    is_agent_email,
     is_agent_event,
     skill_dir,
 )
@@ -152,7 +151,7 @@ def _real_events_before(history: Sequence[Event], config: Config, enough: int) -
             continue
         who = (event.author_email, event.committer_email)
         if who not in agents:
-            agents[who] = is_agent_email(who[0], config) or is_agent_email(who[1], config)
+            agents[who] = config.agent.is_agent(*who)
         if agents[who]:
             count += 1
     return count
