@@ -54,39 +54,22 @@ class Decision:
 
 
 def eligibility(name: str, skill: Skill | None, config: Config) -> tuple[str, str] | None:
-    """(rule id, why) when the agent may not change `name`; None when it may."""
-    origin = config.agent.origin
-    if name == config.agent.self_skill:
-        return "SG003", f"`{name}` is the evolver's own skill (agent.self_skill)"
-    if skill is None:
-        return "SG002", f"`{name}` has a SKILL.md that does not parse, so its owner is unknown"
-    if skill.core:
-        return "SG002", f"`{name}` is `core: true`"
-    if not origin:
-        return "SG002", "agent.origin is not set in skillgit.yaml"
-    if skill.origin != origin:
-        return "SG002", f"`{name}` has origin `{skill.origin or 'unknown'}`, not `{origin}`"
-    return None
+    """(rule id, why) when the agent may not change `name` (SG003, then SG002, asked); None when it may."""
+    from skillgit.policy.rules import ALLOW_LIST, NO_SELF_EDIT
+
+    why = NO_SELF_EDIT.refusal(name, config)
+    if why is not None:
+        return NO_SELF_EDIT.id, why
+    why = ALLOW_LIST.refusal(name, skill, config)
+    return (ALLOW_LIST.id, why) if why is not None else None
 
 
-def real_event_count(history: Sequence[Event], ws: Workspace) -> int:
-    """The agent's real events so far (what SG010 counts): the agent is matched on the author or
-    the committer, as the policy matches it."""
-    from skillgit.policy.rules.common import is_agent_event
-    from skillgit.policy.rules.history import REAL_EVENTS
-
-    return sum(1 for e in history if e.kind in REAL_EVENTS and is_agent_event(e, ws.config))
-
-
-def thrashing(ws: Workspace, history: Sequence[Event]) -> frozenset[str]:
-    """Skills that SG009 forbids the agent to refine now (changed inside the thrash window; an
-    `init` the agent made, by author or committer, restarts no window, as in the rule)."""
+def thrashing(ws: Workspace, oldest_first: Sequence[Event]) -> frozenset[str]:
+    """Skills that SG009 forbids the agent to refine now (changed inside its thrash window)."""
     from skillgit.policy.lookups import skills_changed_lookup
-    from skillgit.policy.rules.common import is_agent_event
-    from skillgit.policy.rules.history import thrash_window
+    from skillgit.policy.rules import NO_THRASHING
 
-    config = ws.config
-    window = thrash_window(tuple(reversed(history)), config.policy.thrash_cycles, lambda e: is_agent_event(e, config))
+    window = NO_THRASHING.window(oldest_first, ws.config)
     if window is None:
         return frozenset()
     _start, base, _since = window
@@ -102,15 +85,21 @@ def describe(m: Metrics) -> str:
 def decide(ws: Workspace, ev: Evidence, history: Sequence[Event], *, new_sessions: Sequence[SessionSummary],
            since: datetime | None = None) -> Decision:
     """The one action; `new_sessions` and `since` (the last cycle event's time) say what evidence is new."""
+    from skillgit.policy.rules import BOOTSTRAP, NO_THRASHING
+    from skillgit.policy.rules.history import ordinal
+
     cfg = ws.config.cycle
     pol = ws.config.policy
-    position = real_event_count(history, ws) + 1
+    oldest_first = tuple(reversed(history))
     notes: list[str] = []
     active = sorted(n for n, e in ev.catalog.entries.items() if e.location == "active")
 
     def allowed(kind: str) -> bool:
-        first = pol.bootstrap_retire_from if kind == "retire" else pol.bootstrap_create_from if kind in ("create", "meta-suggestion") else 1
-        return position >= first
+        return BOOTSTRAP.allows(kind, oldest_first, ws.config)
+
+    def deferred(kind: str) -> str:
+        return (f"SG010 bootstrap allows {kind} from the agent's {ordinal(BOOTSTRAP.first(kind, ws.config))} real event "
+                f"(this would be #{BOOTSTRAP.position(kind, oldest_first, ws.config)})")
 
     # 1. retire
     for name in sorted(active, key=lambda n: (ev.metrics[n].score, n)):
@@ -123,14 +112,13 @@ def decide(ws: Workspace, ev: Evidence, history: Sequence[Event], *, new_session
                 break
             trigger = f"{name}: score {m.score:.2f} < {cfg.retire_max_score:g}, unused for {m.unused_sessions} session(s)"
             if not allowed("retire"):
-                notes.append(f"retire {name} deferred: SG010 bootstrap allows retire from the agent's "
-                             f"{ordinal(pol.bootstrap_retire_from)} real event (this would be #{position})")
+                notes.append(f"retire {name} deferred: {deferred('retire')}")
                 break
             return Decision("retire", name, trigger, notes=tuple(notes))
 
     # 2. refine
     blocked: list[tuple[str, Metrics, str, str]] = []
-    thrash = thrashing(ws, history)
+    thrash = thrashing(ws, oldest_first)
     fresh = _fresh(ev, new_sessions, since)
     for name, m, signal in _refine_candidates(ws, ev, active):
         if name not in fresh:
@@ -141,7 +129,8 @@ def decide(ws: Workspace, ev: Evidence, history: Sequence[Event], *, new_session
             blocked.append((name, m, barred[0], barred[1]))
             continue
         if name in thrash:
-            notes.append(f"refine {name} skipped: changed within the last {pol.thrash_cycles} cycle events (SG009)")
+            notes.append(f"refine {name} skipped: changed within the last {pol.thrash_cycles} cycle events "
+                         f"({NO_THRASHING.id})")
             continue
         return Decision("refine", name, f"{name}: {describe(m)}", signal=signal, notes=tuple(notes))
 
@@ -152,8 +141,7 @@ def decide(ws: Workspace, ev: Evidence, history: Sequence[Event], *, new_session
             continue
         trigger = f"pattern_key {key} in {count} session(s), covered by no skill"
         if not allowed("create"):
-            notes.append(f"create {name} deferred: SG010 bootstrap allows create from the agent's "
-                         f"{ordinal(pol.bootstrap_create_from)} real event (this would be #{position})")
+            notes.append(f"create {name} deferred: {deferred('create')}")
             break
         return Decision("create", name, trigger, pattern=key, notes=tuple(notes))
 
@@ -235,7 +223,3 @@ def _covered(ev: Evidence, key: str) -> bool:
             return True
     return False
 
-
-def ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"

@@ -41,7 +41,7 @@ class NoThrashing(Rule):
         name = event_skill(change)
         if event_kind(change) != "refine" or name is None:
             return []
-        window = thrash_window(change.history, config.policy.thrash_cycles, lambda e: is_agent_event(e, config))
+        window = self.window(change.history, config)
         if window is None:
             return []
         size, base, since = window
@@ -63,6 +63,12 @@ class NoThrashing(Rule):
             "have passed without a change to it (policy.thrash_cycles).",
             path=skill_dir(config, name, ACTIVE, change), commit=change.commit,
         )]
+
+
+    def window(self, history: Sequence[Event], config: Config) -> tuple[int, str | None, str] | None:
+        """The thrash window of `history` (oldest first) under `config` (see `thrash_window`): a change to a
+        skill within it bars an agent refine of that skill."""
+        return thrash_window(history, config.policy.thrash_cycles, lambda e: is_agent_event(e, config))
 
 
 def thrash_window(
@@ -87,14 +93,15 @@ def thrash_window(
             found += 1
             if found == cycles:
                 base = event.parents[0] if event.parents else None
-                return size, base, f"since {event.commit[:12]}, the {_ordinal(cycles)} most recent cycle event"
+                return size, base, f"since {event.commit[:12]}, the {ordinal(cycles)} most recent cycle event"
         first = event
     if first is None:
         return None
     return size, (first.parents[0] if first.parents else None), f"since {first.commit[:12]}, the first event"
 
 
-def _ordinal(n: int) -> str:
+def ordinal(n: int) -> str:
+    """`1st`, `2nd`, `3rd`, `4th`, `11th`, `21st`…"""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
@@ -114,21 +121,35 @@ class Bootstrap(Rule):
         Option("policy.bootstrap_retire_from", "integer", 3, "The agent's real event from which a retire is allowed (SG010)."),
     )
 
+    def first(self, kind: str, config: Config) -> int:
+        """The agent's real event from which an event of `kind` is allowed (1: from the first)."""
+        if kind == "retire":
+            return config.policy.bootstrap_retire_from
+        return config.policy.bootstrap_create_from if kind in ("create", "meta-suggestion") else 1
+
+    def position(self, kind: str, history: Sequence[Event], config: Config) -> int:
+        """Which real event of the agent a new `kind` event after `history` (oldest first) would be; counted
+        only as far as the verdict needs (at most `first(kind)`)."""
+        return _real_events_before(history, config, self.first(kind, config) - 1) + 1
+
+    def allows(self, kind: str, history: Sequence[Event], config: Config) -> bool:
+        """The bootstrap order lets the agent make a `kind` event after `history` (oldest first)."""
+        return self.position(kind, history, config) >= self.first(kind, config)
+
     def check(self, change: Change, config: Config) -> list[Violation]:
         kind = event_kind(change)
         if kind not in ("create", "retire", "meta-suggestion"):
             return []
-        p = config.policy
-        first = p.bootstrap_retire_from if kind == "retire" else p.bootstrap_create_from
+        first = self.first(kind, config)
         key = "bootstrap_retire_from" if kind == "retire" else "bootstrap_create_from"
-        position = _real_events_before(change.history, config, first - 1) + 1
+        position = self.position(kind, change.history, config)
         if position >= first:
             return []
         name = event_skill(change)
         return [Violation(
             self.id, self.name,
-            f"this `{kind}` would be the agent's {_ordinal(position)} real event; a `{kind}` is allowed from "
-            f"the {_ordinal(first)} (policy.{key})",
+            f"this `{kind}` would be the agent's {ordinal(position)} real event; a `{kind}` is allowed from "
+            f"the {ordinal(first)} (policy.{key})",
             f"Start with {'a refine' if position == 1 else 'refines'} (or no-ops, which do not count) until "
             f"{first - 1} real event{'s have' if first - 1 != 1 else ' has'} landed.",
             path=skill_dir(config, name, ACTIVE, change) if name else None, commit=change.commit,

@@ -49,6 +49,20 @@ class AllowList(Rule):
     def _violation(self, change: Change, path: str, message: str, fix: str) -> Violation:
         return Violation(self.id, self.name, message, fix, path=path, commit=change.commit)
 
+    def refusal(self, name: str, skill: Skill | None, config: Config) -> str | None:
+        """Why an agent may not change skill `name` with frontmatter `skill` (None: it does not parse), in
+        a phrase; None when this rule lets it."""
+        origin = config.agent.origin
+        if skill is None:
+            return f"`{name}` has a SKILL.md that does not parse, so its owner is unknown"
+        if skill.core:
+            return f"`{name}` is `core: true`"
+        if not origin:
+            return "agent.origin is not set in skillgit.yaml"
+        if skill.origin != origin:
+            return f"`{name}` has origin `{skill.origin or 'unknown'}`, not `{origin}`"
+        return None
+
     def _check_skill(self, change: Change, config: Config, name: str, locations: set[str]) -> list[Violation]:
         want = config.agent.origin
         out: list[Violation] = []
@@ -169,6 +183,13 @@ class NoSelfEdit(Rule):
                "Globs an agent commit may not touch (SG003), on top of the built-in list: skillgit.yaml, hook folders, "
                "CI configuration, the eval runner's and judge's files."),
     )
+
+    def refusal(self, name: str, config: Config) -> str | None:
+        """Why an agent may not change skill `name` (it is the evolver's own), in a phrase; None when this
+        rule lets it."""
+        if name == config.agent.self_skill:
+            return f"`{name}` is the evolver's own skill (agent.self_skill)"
+        return None
 
     def check(self, change: Change, config: Config) -> list[Violation]:
         from skillgit.policy.rules.protected import evidence_key, evidence_problem, evidence_sources, protected_reason
