@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from skillgit.cli import json_option, repo_option, where
 
+if TYPE_CHECKING:
+    from skillgit.operations import Result
+    from skillgit.workspace import Workspace
+
 MESSAGE_HELP = "The commit message: its first line is the title (default `skillgit: <event> NAME`), the rest the body."
 EXPECTED_HELP = "A checkable prediction: '<metric> <op> <number> within <N> sessions|days; else <fallback>'."
 
 
-def _ws(ctx: click.Context, directory: Path | None) -> Any:
+def _ws(ctx: click.Context, directory: Path | None) -> Workspace:
     from skillgit.workspace import Workspace
 
     return Workspace.open(where(ctx, directory))
 
 
-def _done(result: Any, as_json: bool, base: Path | None = None) -> None:
+def _done(result: Result, as_json: bool, base: Path | None = None) -> None:
     if base is not None and result.made:
         result = _with_hook_note(result, base)
     if as_json:
@@ -35,7 +39,7 @@ def _done(result: Any, as_json: bool, base: Path | None = None) -> None:
         click.echo(f"skillgit: note: {note}", err=True)
 
 
-def _with_hook_note(result: Any, base: Path) -> Any:
+def _with_hook_note(result: Result, base: Path) -> Result:
     """The result with a note when the repository has its own pre-commit hook, which an event command's
     commit (made with git's plumbing) does not run."""
     import dataclasses

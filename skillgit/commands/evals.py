@@ -5,17 +5,20 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from skillgit.cli import json_option, repo_option, where
 from skillgit.progress import gate_looks
 
+if TYPE_CHECKING:
+    from skillgit.workspace import Workspace
+
 RUNNER_HELP = "Runner command (default: eval.runner in skillgit.yaml)."
 
 
-def _ws(ctx: click.Context, directory: Path | None) -> Any:
+def _ws(ctx: click.Context, directory: Path | None) -> Workspace:
     from skillgit.workspace import Workspace
 
     return Workspace.open(where(ctx, directory))

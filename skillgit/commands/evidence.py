@@ -7,11 +7,18 @@ import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from skillgit.cli import json_option, repo_option, where
+
+if TYPE_CHECKING:
+    from skillgit.evidence.attribution import Catalog
+    from skillgit.evidence.ingest import IngestResult
+    from skillgit.evidence.ingested import Ingested
+    from skillgit.git import Repo
+    from skillgit.workspace import Workspace
 
 PROGRESS_MIN_BYTES = 50 * 1024 * 1024
 FORMATS = ["auto", "yoyo", "claude-code", "claude-stream-json", "otlp", "codex", "skillgit"]
@@ -86,7 +93,7 @@ def run_ingest(start: Path, paths: list[Path], fmt: str, strict: bool, export: P
     return 0
 
 
-def _export(repo: Any, target: Path) -> int:
+def _export(repo: Repo, target: Path) -> int:
     """Every stored session (read a few at a time) and learning, as skillgit JSONL."""
     import itertools
 
@@ -105,7 +112,7 @@ def _export(repo: Any, target: Path) -> int:
         return count
 
 
-def _print_summary(result: Any, exported: int | None, export: Path | None, err: bool) -> None:
+def _print_summary(result: IngestResult, exported: int | None, export: Path | None, err: bool) -> None:
     if exported is not None and not (result.files_read or result.files_cached or result.skipped_total):
         click.echo(f"exported {exported} record(s) to {export}", err=err)
         return
@@ -131,7 +138,7 @@ def _print_summary(result: Any, exported: int | None, export: Path | None, err: 
         click.echo(f"skillgit: warning: {warning}", err=True)
 
 
-def _evidence(start: Path) -> tuple[Any, Any]:
+def _evidence(start: Path) -> tuple[Workspace, Ingested]:
     """The workspace and what was ingested into it; a note on stderr when nothing was."""
     from skillgit.evidence.ingested import Ingested
     from skillgit.workspace import Workspace
@@ -144,7 +151,7 @@ def _evidence(start: Path) -> tuple[Any, Any]:
     return ws, ingested
 
 
-def _known(catalog: Any, name: str) -> None:
+def _known(catalog: Catalog, name: str) -> None:
     from skillgit.errors import UsageError
     from skillgit.model.skill import check_name
 

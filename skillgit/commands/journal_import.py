@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from skillgit.cli import json_option, repo_option, where
+
+if TYPE_CHECKING:
+    from skillgit.config import Config
 
 
 @click.command("import-journal")
@@ -51,7 +54,7 @@ def import_journal(ctx: click.Context, path: Path | None, as_json: bool, directo
             click.echo(f"      ! {problem}")
 
 
-def _found_journal(base: Path, config: Any, configured: Path) -> Path:
+def _found_journal(base: Path, config: Config, configured: Path) -> Path:
     """The one `_journal.md` under the skill roots, when paths.journal names no file."""
     tops: list[str] = list(config.layout.active_scan_roots)
     found: list[Path] = sorted({p for top in tops for p in (base / top).rglob("_journal.md") if p.is_file()})

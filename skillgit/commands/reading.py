@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from skillgit.cli import json_option, repo_option, where
 
+if TYPE_CHECKING:
+    from skillgit.events import Event
+    from skillgit.workspace import Workspace
 
-def _ws(ctx: click.Context, directory: Path | None) -> Any:
+
+def _ws(ctx: click.Context, directory: Path | None) -> Workspace:
     from skillgit.workspace import Workspace
 
     return Workspace.open(where(ctx, directory))
@@ -69,7 +73,7 @@ def journal(ctx: click.Context, skill: str | None, kinds: tuple[str, ...], since
             click.echo(f"{'':14}{extra}")
 
 
-def _skills(event: Any) -> str:
+def _skills(event: Event) -> str:
     names = list(event.skills)
     if event.renamed_from:
         return f"{event.renamed_from} -> {event.skill}"

@@ -25,7 +25,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skillgit.errors import RepoStateError
 from skillgit.evidence import db
@@ -45,10 +45,15 @@ from skillgit.evidence.session import Learning, Session, SessionSummary, SkillUs
 from skillgit.evidence.store import Store, from_micros, micros
 from skillgit.history import Version
 
+if TYPE_CHECKING:
+    from skillgit.config import Config
+    from skillgit.git import Repo
+    from skillgit.workspace import Workspace
+
 _CHUNK = 500
 
 
-def open_catalog(repo: Any, config: Any, store: Store | None = None) -> Catalog:
+def open_catalog(repo: Repo, config: Config | None, store: Store | None = None) -> Catalog:
     """The catalog of `repo` at HEAD, with the version timelines the store kept for this HEAD (if any)."""
     from skillgit.config import Config
     from skillgit.workspace import Workspace
@@ -57,18 +62,18 @@ def open_catalog(repo: Any, config: Any, store: Store | None = None) -> Catalog:
     return catalog_of(ws, store)
 
 
-def catalog_of(ws: Any, store: Store | None) -> Catalog:
+def catalog_of(ws: Workspace, store: Store | None) -> Catalog:
     """The catalog of `ws` at HEAD, with the version timelines the store kept: for this HEAD as they are,
     for an earlier one (HEAD went on from it in a line) brought forward by reading only the new commits."""
     kept = _kept_versions(store, ws) if store is not None else None
     return Catalog(ws, versions=kept)
 
 
-def _versions_key(ws: Any) -> str:
+def _versions_key(ws: Workspace) -> str:
     return f"{ws.repo.head()}\t{ws.layout.key}"
 
 
-def _kept_versions(store: Store, ws: Any) -> dict[str, list[Version]] | None:
+def _kept_versions(store: Store, ws: Workspace) -> dict[str, list[Version]] | None:
     from skillgit.history import versions_after
 
     con = store.con
@@ -305,7 +310,7 @@ def _attribute(con: sqlite3.Connection, catalog: Catalog, mains: list[int]) -> N
 class Ingested:
     """The evidence of a workspace, attributed against its skills at HEAD, for one command."""
 
-    def __init__(self, ws: Any, store: Store, catalog: Catalog) -> None:
+    def __init__(self, ws: Workspace, store: Store, catalog: Catalog) -> None:
         self.ws = ws
         self.store = store
         self.catalog = catalog
@@ -313,7 +318,7 @@ class Ingested:
         """The summaries `used` read (when not every one was), by row."""
 
     @classmethod
-    def open(cls, ws: Any) -> Ingested:
+    def open(cls, ws: Workspace) -> Ingested:
         store = Store.open(ws.repo)
         catalog = catalog_of(ws, store)
         refresh(store, catalog)

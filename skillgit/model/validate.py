@@ -26,6 +26,7 @@ from skillgit.model.skill import SKILL_FILE, Skill, SkillParseError, name_is_saf
 
 if TYPE_CHECKING:
     from skillgit.config import Config
+    from skillgit.model.layout import Layout
 
 Severity = Literal["error", "warning"]
 UnknownFields = Literal["warn", "error", "ignore"]
@@ -292,7 +293,7 @@ def validate_report(paths: Sequence[Path], root: Path, config: Config | None = N
     return Report(tuple(files), tuple(problems))
 
 
-def _is_skill_file(layout: Any, path: str) -> bool:
+def _is_skill_file(layout: Layout, path: str) -> bool:
     found = layout.place(path)
     return found is not None and found.skill_file == path and found.location == "active"
 
