@@ -91,13 +91,15 @@ def github_squash_event(ws: Workspace, event: Event) -> Event | None:
     if not is_github_squash(record.message):
         return None
     from skillgit.events import event_from_commit
-    from skillgit.policy.changes import build_change, file_changes, is_agent, tree_lookup
+    from skillgit.policy.changes import file_changes, tree_lookup
+    from skillgit.policy.model import Change
 
+    agent = event.is_cycle or ws.config.agent.is_agent(event.author_email, record.committer_email)
     with ws.repo.blob_reader() as reader:
-        change = build_change(
+        change = Change(
             commit=event.commit, parent=event.parents[0], author_name=event.author_name, author_email=event.author_email,
             message=event.message, files=file_changes(ws.repo.diff_trees(event.parents[0], event.commit)),
-            agent=is_agent(ws, event.author_email, event, record.committer_email), read_blob=reader.read,
+            agent=agent, read_blob=reader.read,
             tree_files=tree_lookup(reader, event.commit), committer_email=record.committer_email,
         )
         squashed = github_squash_message(change, record.message, ws)
