@@ -428,7 +428,7 @@ def _baseline_renamed(ws: Workspace, old: str, new: str) -> bytes | None:
     """skillgit.yaml with the `baseline:` entry of `old` moved to `new` (comments and order kept), so the
     renamed skill keeps the problems it was adopted with; None when `old` has no entry or the rename is an
     agent's (an agent never changes skillgit.yaml: the skill loses its baseline instead, the strict side)."""
-    if old not in (ws.config.get("baseline") or {}):
+    if old not in ws.config.baseline:
         return None
     if ws.is_agent(ws.maintainer().email, ws.repo.committer(ws.maintainer()).email):
         return None
