@@ -40,7 +40,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from skillgit.config import Config
-    from skillgit.cycle.command import CommandProposer
+    from skillgit.cycle.proposers.llm_cli import CommandProposer
     from skillgit.evidence.session import Session
     from skillgit.sandbox import Bind
 
@@ -109,7 +109,7 @@ def sandbox_binds(name: str) -> list[Bind]:
 
 def agent_proposer(spec: str, config: Config) -> CommandProposer:
     """The `cycle.proposer` factory for `claude-code` and `codex` (see `skillgit.cycle.proposers`)."""
-    from skillgit.cycle.command import CommandProposer
+    from skillgit.cycle.proposers.llm_cli import CommandProposer
 
     proposer = CommandProposer(helper_command("propose", spec, config), float(config.cycle.proposer_timeout_seconds),
                                binds=sandbox_binds(spec))
@@ -194,7 +194,7 @@ def run_case(agent: AgentCli, request: Mapping[str, Any], out: IO[str]) -> Sessi
 
 def propose(agent: AgentCli, request: Mapping[str, Any]) -> str:
     """The SKILL.md `agent` writes for a proposal request."""
-    from skillgit.cycle.command import unwrap
+    from skillgit.cycle.proposers.llm_cli import unwrap
 
     with tempfile.TemporaryDirectory(prefix=f"skillgit-{agent.name}-") as tmp:
         work = Path(tmp) / "work"

@@ -64,7 +64,7 @@ def request(skill_text: str = SKILL, findings: tuple[dict[str, Any], ...] = (FIN
 
 
 def test_the_builtin_proposer_adds_a_pitfall_quoting_the_failing_and_the_working_command() -> None:
-    from skillgit.cycle.builtin import BuiltinProposer
+    from skillgit.cycle.proposers.builtin import BuiltinProposer
 
     proposal = BuiltinProposer().propose(request())
     assert proposal.candidate is not None
@@ -77,7 +77,7 @@ def test_the_builtin_proposer_adds_a_pitfall_quoting_the_failing_and_the_working
 
 
 def test_the_builtin_proposer_adds_to_an_existing_pitfalls_section_and_a_verification_step() -> None:
-    from skillgit.cycle.builtin import BuiltinProposer
+    from skillgit.cycle.proposers.builtin import BuiltinProposer
 
     skill = SKILL.replace("## Notes\n\n- Be careful.\n", "## Pitfalls\n\n- Be careful.\n\n## Notes\n\nNone.\n")
     docless = {"pattern": "docless", "sessions": ["a", "b", "c"], "direction": "Add a verify step."}
@@ -88,7 +88,7 @@ def test_the_builtin_proposer_adds_to_an_existing_pitfalls_section_and_a_verific
 
 
 def test_the_builtin_proposer_has_nothing_to_add_when_the_skill_already_quotes_the_fix() -> None:
-    from skillgit.cycle.builtin import BuiltinProposer
+    from skillgit.cycle.proposers.builtin import BuiltinProposer
 
     first = BuiltinProposer().propose(request()).candidate
     assert first is not None
@@ -98,7 +98,7 @@ def test_the_builtin_proposer_has_nothing_to_add_when_the_skill_already_quotes_t
 
 
 def test_the_builtin_proposer_turns_complaints_into_pitfalls_once_per_pattern() -> None:
-    from skillgit.cycle.builtin import BuiltinProposer
+    from skillgit.cycle.proposers.builtin import BuiltinProposer
 
     complaint = {"title": "Tests failed", "takeaway": "run them with all features", "pattern_key": "release.tests"}
     text = BuiltinProposer().propose(request(findings=(), complaints=(complaint, complaint))).candidate.decode()  # type: ignore[union-attr]
@@ -106,7 +106,7 @@ def test_the_builtin_proposer_turns_complaints_into_pitfalls_once_per_pattern() 
 
 
 def test_the_builtin_proposer_stays_within_the_added_lines_limit() -> None:
-    from skillgit.cycle.builtin import BuiltinProposer
+    from skillgit.cycle.proposers.builtin import BuiltinProposer
 
     findings = tuple({**FINDING, "failing_command": f"cmd {i}", "working_command": f"cmd {i} --ok"} for i in range(10))
     text = BuiltinProposer().propose(request(findings=findings, max_added=6)).candidate.decode()  # type: ignore[union-attr]
@@ -116,7 +116,7 @@ def test_the_builtin_proposer_stays_within_the_added_lines_limit() -> None:
 
 
 def test_the_builtin_proposer_keeps_crlf_line_endings() -> None:
-    from skillgit.cycle.builtin import BuiltinProposer
+    from skillgit.cycle.proposers.builtin import BuiltinProposer
 
     crlf = SKILL.replace("\n", "\r\n")
     text = BuiltinProposer().propose(request(crlf)).candidate.decode()  # type: ignore[union-attr]

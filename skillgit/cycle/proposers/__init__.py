@@ -104,13 +104,13 @@ class ExternalProposer(Protocol):
 
 
 def _builtin(spec: str, config: Config) -> Proposer:
-    from skillgit.cycle.builtin import BuiltinProposer
+    from skillgit.cycle.proposers.builtin import BuiltinProposer
 
     return BuiltinProposer()
 
 
 def _command(spec: str, config: Config) -> Proposer:
-    from skillgit.cycle.command import CommandProposer
+    from skillgit.cycle.proposers.llm_cli import CommandProposer
 
     return CommandProposer(spec, float(config.cycle.proposer_timeout_seconds))
 
