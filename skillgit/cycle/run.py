@@ -148,7 +148,7 @@ def _plan(ws: Workspace, ev: Evidence, d: Decision, gates: GateReport, options: 
                     summary=d.reason or "")
     if d.action == "retire":
         return _retire_plan(ws, ev, d, trigger + parent)
-    from skillgit.cycle.propose import proposal_plan
+    from skillgit.cycle.candidate import proposal_plan
 
     return proposal_plan(ws, ev, d, trigger, parent, options, echo, now, head)
 
