@@ -71,8 +71,8 @@ _EXPORTS: dict[str, str] = {
     "per_version": "skillgit.evidence.metrics",
     "Metrics": "skillgit.evidence.metrics",
     # the eval gate
-    "run_evals": "skillgit.evals.run",
-    "RunReport": "skillgit.evals.run",
+    "run_evals": "skillgit.evals.measure",
+    "RunReport": "skillgit.evals.measure",
     "gate": "skillgit.evals.gate",
     "GateResult": "skillgit.evals.gate",
     "gated_refine": "skillgit.evals.promote",
@@ -140,8 +140,8 @@ if TYPE_CHECKING:
     from skillgit.errors import CheckFailed, ConfigError, GitError, RepoStateError, SealMismatch, SkillgitError, UsageError
     from skillgit.evals.gate import GateResult, gate
     from skillgit.evals.holdout import seal
+    from skillgit.evals.measure import RunReport, run_evals
     from skillgit.evals.promote import PromoteOutcome, gated_refine
-    from skillgit.evals.run import RunReport, run_evals
     from skillgit.events import Event
     from skillgit.evidence.ingest import IngestResult, ingest_paths
     from skillgit.evidence.ingested import Ingested

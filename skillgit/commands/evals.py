@@ -74,8 +74,8 @@ def eval_run(ctx: click.Context, name: str, version: str | None, candidate: Path
       skillgit eval run social --version v2
       skillgit eval run social --candidate /tmp/SKILL.md --json
     """
+    from skillgit.evals.measure import run_evals
     from skillgit.evals.promote import read_candidate
-    from skillgit.evals.run import run_evals
 
     ws = _ws(ctx, directory)
     raw = read_candidate(ws, name, str(candidate))[0] if candidate is not None else None
