@@ -83,7 +83,7 @@ def skills_repo(path: Path) -> Path:
 
     if path.exists():
         shutil.rmtree(path)
-    shutil.copytree(ROOT / "skillgit" / "demo_data" / "repo", path)
+    shutil.copytree(ROOT / "skillgit" / "demo" / "data" / "repo", path)
     git(path, "init", "-q", "-b", "main")
     git(path, "add", "-A")
     git(path, "commit", "-qm", "Import skills", when="2026-01-01T00:00:00Z")

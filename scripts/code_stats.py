@@ -96,7 +96,7 @@ def dist(values: list[int]) -> str:
 
 def main() -> int:
     root = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "skillgit").resolve()
-    files = sorted(p for p in root.rglob("*.py") if "demo_data" not in p.parts)
+    files = sorted(p for p in root.rglob("*.py") if not p.is_relative_to(root / "demo" / "data"))
     trees = {module_name(root, p): (p, ast.parse(p.read_text(encoding="utf-8"))) for p in files}
     module_lines = {m: len(p.read_text(encoding="utf-8").splitlines()) for m, (p, _) in trees.items()}
     function_lines = [n.end_lineno - n.lineno + 1 for _, tree in trees.values() for n in ast.walk(tree)

@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus"
-FIXTURES = ROOT / "skillgit" / "demo_data"
+FIXTURES = ROOT / "skillgit" / "demo" / "data"
 SAMPLES = Path(__file__).resolve().parent / "samples"
 
 IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
@@ -119,7 +119,7 @@ def empty_repo(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def fixture_repo(empty_repo: Path) -> Path:
-    """The bundled demo skills repo (skillgit/demo_data/repo), committed once as a maintainer (not yet `skillgit init`ed)."""
+    """The bundled demo skills repo (skillgit/demo/data/repo), committed once as a maintainer (not yet `skillgit init`ed)."""
     shutil.copytree(FIXTURES / "repo", empty_repo, dirs_exist_ok=True)
     git(empty_repo, "add", "-A")
     git(empty_repo, "commit", "-q", "-m", "Import skills")

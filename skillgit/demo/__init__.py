@@ -1,7 +1,7 @@
 """`skillgit demo`: build a skills repository from the bundled fixtures and walk through the loop.
 
 Steps 1–6 are a maintainer's: init, create, refine, versions, rollback, journal. Steps 7–13 are the
-governed loop on bundled traces (`skillgit.demo_loop`): ingest, a cycle that refines a failing
+governed loop on bundled traces (`skillgit.demo.loop`): ingest, a cycle that refines a failing
 skill through the eval gate, a no-op cycle, a refused event, a regression caught by watch and
 rolled back, verify over the whole history, and the refine's prediction graded.
 """
@@ -19,7 +19,7 @@ from skillgit.errors import UsageError
 from skillgit.git import Repo
 from skillgit.workspace import Workspace
 
-FIXTURES = Path(__file__).resolve().parent / "demo_data"
+FIXTURES = Path(__file__).resolve().parent / "data"
 MAINTAINER = ("Maintainer", "maintainer@example.com")
 EXPECTED_REFINE = "failure_rate <= 0.2 within 5 sessions; else move the reply rules into a checklist"
 EXPECTED_CREATE = "uses >= 1 within 10 sessions; else broaden the keywords or retire it"
@@ -64,7 +64,7 @@ def unsandboxed(root: Path) -> str | None:
 
 def run(target: Path | None, echo: Echo) -> Path:
     """Run the demo; returns the repository it left behind."""
-    from skillgit.demo_loop import at, demo_clock
+    from skillgit.demo.loop import at, demo_clock
 
     root = prepare(target)
     note = unsandboxed(root)
@@ -78,7 +78,7 @@ def run(target: Path | None, echo: Echo) -> Path:
 
 
 def _run(root: Path, echo: Echo, set_clock: Callable[[datetime], None]) -> None:
-    from skillgit.demo_loop import loop
+    from skillgit.demo.loop import loop
 
     repo = Repo.discover(root)
     repo.run("add", "-A")

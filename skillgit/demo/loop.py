@@ -1,4 +1,4 @@
-"""The second half of `skillgit demo`: the governed loop on the bundled traces (skillgit/demo_data/traces/).
+"""The second half of `skillgit demo`: the governed loop on the bundled traces (skillgit/demo/data/traces/).
 
 Everything runs on a demo clock (June 2026, the time of the bundled sessions): commits get their
 dates from GIT_AUTHOR_DATE/GIT_COMMITTER_DATE, the cycle and watch get `now`. The clock is put
