@@ -94,10 +94,24 @@ def dist(values: list[int]) -> str:
             f"sum={sum(values)}")
 
 
+def parse_package(root: Path) -> dict[str, tuple[Path, ast.Module]]:
+    """module name → (file, syntax tree) of every module of the package at `root` (not the demo's data)."""
+    files = sorted(p for p in root.rglob("*.py") if not p.is_relative_to(root / "demo" / "data"))
+    return {module_name(root, p): (p, ast.parse(p.read_text(encoding="utf-8"))) for p in files}
+
+
+def import_graph(trees: dict[str, tuple[Path, ast.Module]], top_only: bool, typing: bool) -> dict[str, set[str]]:
+    """module → the package's modules it imports (see the module doc for `top_only` and `typing`)."""
+    graph: dict[str, set[str]] = {}
+    for m, (p, tree) in trees.items():
+        targets = imports(tree, m, p.name == "__init__.py", set(trees), top_only, typing)
+        graph[m] = {t for t in targets if t in trees and t != m}
+    return graph
+
+
 def main() -> int:
     root = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "skillgit").resolve()
-    files = sorted(p for p in root.rglob("*.py") if not p.is_relative_to(root / "demo" / "data"))
-    trees = {module_name(root, p): (p, ast.parse(p.read_text(encoding="utf-8"))) for p in files}
+    trees = parse_package(root)
     module_lines = {m: len(p.read_text(encoding="utf-8").splitlines()) for m, (p, _) in trees.items()}
     function_lines = [n.end_lineno - n.lineno + 1 for _, tree in trees.values() for n in ast.walk(tree)
                       if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.end_lineno is not None]
@@ -109,11 +123,7 @@ def main() -> int:
     modes = (("import-time", True, False), ("run time (incl. imports inside functions)", False, False),
              ("run time and typing (incl. `if TYPE_CHECKING:` imports)", False, True))
     for label, top_only, typing in modes:
-        graph: dict[str, set[str]] = {}
-        for m, (p, tree) in trees.items():
-            targets = imports(tree, m, p.name == "__init__.py", set(trees), top_only, typing)
-            graph[m] = {t for t in targets if t in trees and t != m}
-        found = cycles(graph)
+        found = cycles(import_graph(trees, top_only, typing))
         print(f"import cycles, {label}: {len(found)}" + "".join(f"\n  {' <-> '.join(c)}" for c in found))
     return 0
 

@@ -79,8 +79,8 @@ _EXPORTS: dict[str, str] = {
     "PromoteOutcome": "skillgit.evals.promote",
     # the cycle and watch
     "run_cycle": "skillgit.cycle.run",
-    "CycleOptions": "skillgit.cycle.run",
-    "CycleResult": "skillgit.cycle.run",
+    "CycleOptions": "skillgit.cycle.model",
+    "CycleResult": "skillgit.cycle.model",
     "watch": "skillgit.cycle.watch",
     "roll_back": "skillgit.cycle.watch",
     "Comparison": "skillgit.cycle.watch",
@@ -135,7 +135,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from skillgit.cycle.run import CycleOptions, CycleResult, run_cycle
+    from skillgit.cycle.model import CycleOptions, CycleResult
+    from skillgit.cycle.run import run_cycle
     from skillgit.cycle.watch import Comparison, roll_back, watch
     from skillgit.errors import CheckFailed, ConfigError, GitError, RepoStateError, SealMismatch, SkillgitError, UsageError
     from skillgit.evals.gate import GateResult, gate

@@ -80,7 +80,8 @@ def test_ask_without_a_terminal_leaves_a_proposal_branch_and_head_untouched(sg, 
 
 @pytest.mark.parametrize("apply", [True, False])
 def test_ask_shows_the_diff_and_the_eval_delta_then_applies_or_discards(repo: Path, clock: Clock, apply: bool) -> None:
-    from skillgit.cycle.run import CycleOptions, run_cycle
+    from skillgit.cycle.model import CycleOptions
+    from skillgit.cycle.run import run_cycle
     from skillgit.workspace import Workspace
 
     shown: list[str] = []

@@ -64,7 +64,8 @@ def cycle_command(ctx: click.Context, dry_run: bool, on_propose: str | None, bra
       skillgit cycle --proposer 'claude -p' --branch evolve/release
       skillgit cycle --on-propose disabled   # patch in .git/skillgit/proposals/
     """
-    from skillgit.cycle.run import CycleOptions, run_cycle
+    from skillgit.cycle.model import CycleOptions
+    from skillgit.cycle.run import run_cycle
     from skillgit.workspace import Workspace
 
     ws = Workspace.open(where(ctx, directory))

@@ -32,7 +32,7 @@ from skillgit.git import PutFile, blob_id
 if TYPE_CHECKING:
     from skillgit.cycle.decide import Decision
     from skillgit.cycle.evidence import Evidence
-    from skillgit.cycle.run import CycleOptions, Echo
+    from skillgit.cycle.model import CycleOptions, Echo
     from skillgit.evidence.metrics import Metrics
     from skillgit.workspace import Workspace
 

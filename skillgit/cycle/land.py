@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from skillgit.cycle.decide import Decision
     from skillgit.cycle.gates import GateReport
+    from skillgit.cycle.model import CycleOptions, CycleResult, Echo
     from skillgit.cycle.plan import Plan
-    from skillgit.cycle.run import CycleOptions, CycleResult, Echo
     from skillgit.workspace import Workspace
 
 PROPOSAL_PREFIX = "skillgit/proposal/"
@@ -47,7 +47,7 @@ def report(plan: Plan, diff: str) -> str:
 
 def land(ws: Workspace, plan: Plan, options: CycleOptions, mode: str, head: str, now: datetime, echo: Echo, *,
          gates: GateReport, decision: Decision) -> CycleResult:
-    from skillgit.cycle.run import CycleResult
+    from skillgit.cycle.model import CycleResult
 
     def result(status: str, *, lines: tuple[str, ...], commit: str | None = None, ref: str | None = None,
                patch: str | None = None) -> CycleResult:

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from skillgit.evidence.session import Session, SessionSummary, SkillUse, ToolCall
+from skillgit.evidence.session import call_text as call_text  # where the other evidence modules look for it
 from skillgit.evidence.store import Inputs
 
 if TYPE_CHECKING:
@@ -85,17 +86,6 @@ def aware(when: datetime | None) -> datetime | None:
 def session_time(session: Session | SessionSummary) -> datetime | None:
     """When a session ran: its start, else its end (None when the trace has neither)."""
     return aware(session.started or session.ended)
-
-
-def call_text(call: ToolCall) -> str:
-    """Every string argument of a call (lists joined), one per line: what reads and keywords are matched in."""
-    parts: list[str] = []
-    for value in call.args.values():
-        if type(value) is str or isinstance(value, str):
-            parts.append(value)
-        elif isinstance(value, list):
-            parts.append(" ".join(str(v) for v in value if isinstance(v, (str, int, float))))
-    return "\n".join(parts)
 
 
 def is_edit(call: ToolCall) -> bool:

@@ -105,6 +105,17 @@ class Learning:
     day: int | None = None
 
 
+def call_text(call: ToolCall) -> str:
+    """Every string argument of a call (lists joined), one per line: what reads and keywords are matched in."""
+    parts: list[str] = []
+    for value in call.args.values():
+        if type(value) is str or isinstance(value, str):
+            parts.append(value)
+        elif isinstance(value, list):
+            parts.append(" ".join(str(v) for v in value if isinstance(v, (str, int, float))))
+    return "\n".join(parts)
+
+
 def merge_subagents(parent: Session, subs: list[Session]) -> Session:
     """`parent` with the tool calls and skills of its subagent sessions `subs` merged in."""
     calls = list(parent.tool_calls)

@@ -607,7 +607,7 @@ def decode_calls(data: str) -> list[ToolCall]:
 
 
 def _has_text(call: ToolCall) -> bool:
-    from skillgit.evidence.attribution import call_text
+    from skillgit.evidence.session import call_text
 
     return bool(call_text(call))
 

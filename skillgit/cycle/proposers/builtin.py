@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from skillgit.cycle.proposers import Proposal, ProposalRequest
+from skillgit.cycle.proposers.protocol import Proposal, ProposalRequest
 
 MAX_QUOTE = 160
 _NUMBERED = re.compile(r"^\s*(\d+)[.)]\s")

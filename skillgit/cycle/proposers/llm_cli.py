@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from skillgit.cycle.proposers import Proposal, ProposalRequest, ProposerFailed
+from skillgit.cycle.proposers.protocol import Proposal, ProposalRequest, ProposerFailed
 
 if TYPE_CHECKING:
     from skillgit.sandbox import Bind, Sandbox
