@@ -277,10 +277,10 @@ def versions_after(ws: Workspace, known: dict[str, list[Version]], base: str, re
     head = ws.repo.resolve(rev)
     if head == base:
         return dict(known)
-    if ws.repo.merge_base(base, head) != base or ws.repo.run("rev-list", "-1", "--merges", f"{base}..{head}").strip():
+    if ws.repo.merge_base(base, head) != base or ws.repo.has_merges(base, head):
         return None
-    dates = [int(x) for x in ws.repo.run("log", "--format=%ct", f"{base}..{head}").split()]
-    if not dates or min(dates) < int(ws.repo.run("log", "-1", "--format=%ct", base).strip()):
+    dates = ws.repo.commit_times(f"{base}..{head}")
+    if not dates or min(dates) < ws.repo.commit_times("-1", base)[0]:
         return None
     adoption = ws.adoption(head)
     if adoption is not None and not ws.repo.is_ancestor(adoption.commit, base):
@@ -371,7 +371,7 @@ def resolve_version(ws: Workspace, name: str, ref: str) -> tuple[str, list[str]]
         undone = commits[commits.index(target) + 1 :]
     else:
         folders = _folders_of(ws, name, "HEAD")
-        ancestors = set(ws.repo.run("rev-list", target, "--", *folders).split())
+        ancestors = set(ws.repo.rev_list(target, paths=folders))
         undone = [c for c in commits if c not in ancestors]
     return target, undone
 

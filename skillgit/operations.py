@@ -64,7 +64,7 @@ def init(
                  "manual change) instead.",) if asked else ()
         return Result(prior[-1].commit, "init", None, f"already initialised by {prior[-1].commit[:12]}; nothing to do",
                       ignored, made=False)
-    files = [p for p in ws.repo.run("ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0") if p]
+    files = ws.repo.worktree_files()
     detected = detect_roots(files)
     notes: list[str] = []
     if path.exists():
@@ -187,8 +187,7 @@ def message_parts(message: str | None, default_title: str) -> tuple[str, str]:
 
 
 def _worktree_files(ws: Workspace, directory: str) -> list[str]:
-    out = ws.repo.run("ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", directory)
-    return [p for p in out.split("\0") if p]
+    return ws.repo.worktree_files([directory])
 
 
 def _check_no_escape(ws: Workspace, directory: str) -> None:
@@ -553,8 +552,7 @@ def rollback_diff(ws: Workspace, plan: RollbackPlan) -> str:
     """What the rollback would change, as `git diff --stat` and `git diff` of the skill's folder."""
     head = ws.repo.head()
     tree = ws.repo.build_tree(head, plan.edits)
-    stat = ws.repo.run("diff", "--stat", head or "", tree, "--", plan.directory)
-    return stat + ws.repo.run("diff", head or "", tree, "--", plan.directory)
+    return ws.repo.diff(head or "", tree, [plan.directory], stat=True) + ws.repo.diff(head or "", tree, [plan.directory])
 
 
 def rollback(ws: Workspace, name: str, *, to: str, reason: str | None = None, agent: bool = False,

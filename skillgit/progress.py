@@ -78,7 +78,7 @@ def commits_bar(ws: Workspace, spec: str | None, label: str, *, quiet: bool = Fa
 
     try:
         rng = resolve_range(ws, spec)
-        total = int(ws.repo.run("rev-list", "--count", *rng.log_args, "--"))
+        total = ws.repo.count_commits(*rng.log_args)
     except (SkillgitError, ValueError):
         total = 0  # the walk itself reports a bad range
     with bar(total, label, minimum=MIN_COMMITS) as advance:

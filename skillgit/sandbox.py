@@ -181,28 +181,17 @@ class RepoFiles:
     def _read(self, paths: tuple[str, ...]) -> dict[str, tuple[str, bytes]]:
         if not paths:
             return {}
-        env = {"GIT_LITERAL_PATHSPECS": "1"}
-        listing = self.repo.run("ls-tree", "-z", "--full-tree", self.commit, "--", *paths, check=False, env=env)
         roots: set[str] = set()
-        for item in listing.split("\0"):
-            if not item:
-                continue
-            meta, path = item.split("\t", 1)
-            kind = meta.split()[1]
-            parent = posixpath.dirname(path)
-            if kind == "blob" and path not in self.extra and parent:
+        for entry in self.repo.tree_entries(self.commit, paths, recursive=False, literal=True):
+            parent = posixpath.dirname(entry.path)
+            if entry.kind == "blob" and entry.path not in self.extra and parent:
                 roots.add(parent)
-            elif kind in ("blob", "tree"):
-                roots.add(path)
+            elif entry.kind in ("blob", "tree"):
+                roots.add(entry.path)
         files: dict[str, tuple[str, str]] = {}
         if roots:
-            out = self.repo.run("ls-tree", "-r", "-z", "--full-tree", self.commit, "--", *sorted(roots), check=False,
-                                env=env)
-            for item in out.split("\0"):
-                if item:
-                    meta, path = item.split("\t", 1)
-                    mode, _kind, oid = meta.split()
-                    files[path] = (mode, oid)
+            for entry in self.repo.tree_entries(self.commit, sorted(roots), literal=True):
+                files[entry.path] = (entry.mode, entry.oid)
         skills = {posixpath.dirname(p) for p in files if posixpath.basename(p) == "SKILL.md"}
         barred = [*self.skip, *skills]
         kept = {p: v for p, v in files.items() if not any(_inside(p, b) if b else True for b in barred)}
@@ -522,18 +511,6 @@ def _shebang(path: str) -> list[str] | None:
     return words or None
 
 
-def repository_paths(repo: Repo) -> list[Path]:
-    """Every path of the repository: its work tree, git directory, common directory and other worktrees."""
-    paths = [repo.root, repo.git_dir]
-    common = repo.run("rev-parse", "--git-common-dir", check=False).strip()
-    if common:
-        paths.append(Path(common) if os.path.isabs(common) else repo.root / common)
-    for line in repo.run("worktree", "list", "--porcelain", check=False).splitlines():
-        if line.startswith("worktree "):
-            paths.append(Path(line[len("worktree "):]))
-    return [Path(os.path.normpath(str(p))) for p in paths]
-
-
 def for_workspace(ws: Workspace, *, commit: str | None = None) -> Sandbox:
     """The sandbox `skillgit.yaml` asks for (`cycle.sandbox`, `cycle.sandbox_binds`,
     `cycle.sandbox_repo_paths`); repository files come from `commit` (default: HEAD)."""
@@ -544,4 +521,4 @@ def for_workspace(ws: Workspace, *, commit: str | None = None) -> Sandbox:
     if rev is not None:
         files = RepoFiles(ws.repo, rev, extra=[str(p) for p in cfg.sandbox_repo_paths],
                           skip=ws.scan_roots)
-    return Sandbox(str(cfg.sandbox), hidden=repository_paths(ws.repo), binds=binds, files=files, root=ws.repo.root)
+    return Sandbox(str(cfg.sandbox), hidden=ws.repo.repository_paths(), binds=binds, files=files, root=ws.repo.root)

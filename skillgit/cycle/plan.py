@@ -64,7 +64,7 @@ class Plan:
         if not self.edits:
             return ""
         tree = ws.repo.build_tree(head, self.edits)
-        return ws.repo.run("diff", "--no-color", "--no-renames", head, tree)
+        return ws.repo.diff(head, tree, renames=False)
 
     def patch(self, ws: Workspace, head: str, when: datetime) -> str:
         """An mbox patch `git am` applies: the agent as author, the full message, the diff."""

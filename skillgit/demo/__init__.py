@@ -81,8 +81,7 @@ def _run(root: Path, echo: Echo, set_clock: Callable[[datetime], None]) -> None:
     from skillgit.demo.loop import loop
 
     repo = Repo.discover(root)
-    repo.run("add", "-A")
-    repo.run("commit", "-q", "-m", "Import skills")
+    repo.commit_all("Import skills")
     echo(f"skillgit demo: a yoyo-style skills repository at {root}")
     ws = Workspace.open(root)
     step = _Steps(echo)
@@ -100,7 +99,7 @@ def _run(root: Path, echo: Echo, set_clock: Callable[[datetime], None]) -> None:
     skill.write_text(skill.read_text() + "\n## Pitfalls\n\n- `gh api graphql` needs the discussion's node id, not its number.\n")
     _result(echo, operations.refine(ws, "social", expected=EXPECTED_REFINE))
     echo("   trailers of that commit, as git parses them:")
-    for line in repo.run("log", "-1", "--format=%(trailers:only,unfold)").strip().splitlines():
+    for line in repo.trailers_text().splitlines():
         echo(f"     {line}")
 
     step("versions", "every commit that changed the social skill")
@@ -110,7 +109,7 @@ def _run(root: Path, echo: Echo, set_clock: Callable[[datetime], None]) -> None:
     step("rollback", "restore v1 of the social skill as one commit")
     _result(echo, operations.rollback(ws, "social", to="v1", reason="demo: back to the original"))
     v1 = history.versions(ws, "social")[0].commit
-    same = repo.run("diff", v1, "HEAD", "--", "skills/social") == ""
+    same = repo.diff(v1, "HEAD", ["skills/social"]) == ""
     echo(f"   `git diff {v1[:12]} HEAD -- skills/social` is {'empty: the bytes are restored' if same else 'NOT empty'}")
 
     step("journal", "git history is the audit journal")

@@ -55,14 +55,15 @@ def ingest(root: Path, traces: Path, name: str, echo: Echo) -> None:
 
 
 def cycle(root: Path, when: datetime, echo: Echo) -> str | None:
-    from skillgit.cycle.run import CycleOptions, run_cycle
+    from skillgit.cycle.model import CycleOptions
+    from skillgit.cycle.run import run_cycle
 
     ws = Workspace.open(root)
     result = run_cycle(ws, CycleOptions(on_propose="auto", now=when), echo=lambda line: echo(f"   {line}"))
     for line in result.lines:
         echo(f"   {line}")
     if result.commit:
-        message = ws.repo.run("log", "-1", "--format=%(trailers:only,unfold)", result.commit).strip()
+        message = ws.repo.trailers_text(result.commit)
         echo("   trailers:")
         for line in message.splitlines():
             echo(f"     {line}")
@@ -78,7 +79,7 @@ def loop(root: Path, traces: Path, step: Step, echo: Echo, set_clock: Callable[[
     set_clock(at(5, 18))
     refine = cycle(root, at(5, 18), echo)
     if refine:
-        diff = Workspace.open(root).repo.run("show", "--format=", "--stat", refine).strip()
+        diff = Workspace.open(root).repo.commit_stats([refine])[refine]
         echo(f"   {diff.splitlines()[-1].strip() if diff else ''}")
 
     step("cycle", "five good runs later the next cycle has nothing to do: a no-op, still one commit")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from skillgit.errors import GitError
-from skillgit.git.process import git_env
+from skillgit.git.process import spawn_git
 
 _PIPE_SAFE = 4096
 """Requests up to this many bytes are written directly (they fit in any pipe buffer)."""
@@ -111,13 +111,7 @@ class BlobReader:
 
     def _start(self) -> subprocess.Popen[bytes]:
         if self._proc is None:
-            try:
-                self._proc = subprocess.Popen(
-                    ["git", "cat-file", "--batch"], cwd=self._root, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                    stderr=subprocess.DEVNULL, env=git_env(None),
-                )
-            except FileNotFoundError:
-                raise GitError("git is not installed or not on PATH; install git ≥ 2.30.") from None
+            self._proc = spawn_git(self._root, "cat-file", "--batch", stdin=subprocess.PIPE, stderr=subprocess.DEVNULL)
         return self._proc
 
     def close(self) -> None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Self
 
 from skillgit.errors import GitError, UsageError
 from skillgit.git.blobs import BlobReader
-from skillgit.git.process import git_env, run_git
+from skillgit.git.process import run_git, run_git_bytes
+from skillgit.git.records import TreeEntry
 
 
 class RepoCore:
@@ -81,24 +81,26 @@ class RepoCore:
         return result.stdout
 
     def run_bytes(self, *args: str, input: bytes | None = None, env: dict[str, str] | None = None) -> bytes:
-        result = subprocess.run(
-            ["git", *args], cwd=self.root, input=input, capture_output=True, env=git_env(env)
-        )
+        result = run_git_bytes(self.root, *args, input=input, env=env)
         if result.returncode != 0:
             raise GitError(f"git {' '.join(args[:3])} failed: {result.stderr.decode(errors='replace').strip()}")
         return result.stdout
 
     def head(self) -> str | None:
         """The commit id of HEAD, or None on an unborn branch."""
-        out = self.run("rev-parse", "-q", "--verify", "HEAD^{commit}", check=False).strip()
-        return out or None
+        return self.commit_id("HEAD")
 
     def branch(self) -> str | None:
         out = self.run("symbolic-ref", "-q", "--short", "HEAD", check=False).strip()
         return out or None
 
+    def commit_id(self, rev: str) -> str | None:
+        """The full id of the commit `rev` names (a tag is peeled), or None when it names none."""
+        out = self.run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False).strip()
+        return out or None
+
     def ref_exists(self, ref: str) -> bool:
-        return self.run("rev-parse", "-q", "--verify", f"{ref}^{{commit}}", check=False).strip() != ""
+        return self.commit_id(ref) is not None
 
     def check_branch_name(self, name: str) -> str:
         """`refs/heads/<name>` for a valid new branch name; UsageError naming the problem otherwise."""
@@ -132,16 +134,28 @@ class RepoCore:
 
     def tree_files(self, rev: str, prefix: str) -> dict[str, tuple[str, str]]:
         """`{path: (mode, blob id)}` of every file under `prefix` at `rev` (empty if absent)."""
-        spec = ["--", prefix] if prefix else []
-        out = self.run("ls-tree", "-r", "-z", "--full-tree", rev, *spec, check=False)
-        files: dict[str, tuple[str, str]] = {}
+        return {e.path: (e.mode, e.oid) for e in self.tree_entries(rev, [prefix] if prefix else [])}
+
+    def tree_entries(
+        self, rev: str, paths: Sequence[str], *, recursive: bool = True, literal: bool = False, check: bool = False
+    ) -> list[TreeEntry]:
+        """The entries of `git ls-tree` at `rev` under `paths` (the whole tree when none): with `recursive`,
+        every file; else the entries `paths` name themselves. `literal`: no wildcards in `paths`. An absent
+        `rev` lists nothing (with `check`: GitError)."""
+        out = self.run("ls-tree", *(["-r"] if recursive else []), "-z", "--full-tree", rev, *(["--", *paths] if paths else []),
+                       check=check, env={"GIT_LITERAL_PATHSPECS": "1"} if literal else None)
+        entries = []
         for item in out.split("\0"):
-            if not item:
-                continue
-            meta, path = item.split("\t", 1)
-            mode, _type, oid = meta.split()
-            files[path] = (mode, oid)
-        return files
+            if item:
+                meta, path = item.split("\t", 1)
+                mode, kind, oid = meta.split()
+                entries.append(TreeEntry(mode, kind, oid, path))
+        return entries
+
+    def worktree_files(self, paths: Sequence[str] = ()) -> list[str]:
+        """Files of the work tree under `paths` (or all): tracked ones and untracked ones git does not ignore."""
+        out = self.run("ls-files", "-z", "--cached", "--others", "--exclude-standard", *(["--", *paths] if paths else []))
+        return [p for p in out.split("\0") if p]
 
     def path_exists(self, rev: str, path: str) -> bool:
         return bool(self.run("ls-tree", "--name-only", rev, "--", path, check=False).strip())
@@ -178,9 +192,10 @@ class RepoCore:
         """Where git keeps `name` (`git rev-parse --git-path`; honours core.hooksPath for `hooks`)."""
         return self.root / self.run("rev-parse", "--git-path", name).strip()
 
-    def var(self, name: str) -> str:
-        """`git var NAME`, e.g. GIT_AUTHOR_IDENT (honours GIT_AUTHOR_* as set by `git commit` for hooks)."""
-        return self.run("var", name).strip()
+    def var(self, name: str, *, required: bool = True) -> str:
+        """`git var NAME`, e.g. GIT_AUTHOR_IDENT (honours GIT_AUTHOR_* as set by `git commit` for hooks);
+        "" when git knows no value and it is not `required` (GitError when it is)."""
+        return self.run("var", name, check=required).strip()
 
     def merge_base(self, a: str, b: str) -> str | None:
         out = self.run("merge-base", a, b, check=False).strip()
@@ -202,6 +217,26 @@ class RepoCore:
             return (self.git_dir / (self.git_dir / "commondir").read_text(encoding="utf-8").strip()).resolve()
         except OSError:
             return self.git_dir
+
+    def repository_paths(self) -> list[Path]:
+        """Every path of the repository: its work tree, git directory, common directory and other worktrees."""
+        paths = [self.root, self.git_dir]
+        common = self.run("rev-parse", "--git-common-dir", check=False).strip()
+        if common:
+            paths.append(Path(common) if os.path.isabs(common) else self.root / common)
+        for line in self.run("worktree", "list", "--porcelain", check=False).splitlines():
+            if line.startswith("worktree "):
+                paths.append(Path(line[len("worktree "):]))
+        return [Path(os.path.normpath(str(p))) for p in paths]
+
+    def refs_under(self, prefix: str) -> list[tuple[str, str, str]]:
+        """(ref name, commit id, committer date in ISO 8601) of each ref under `prefix` (`refs/heads/x/`)."""
+        out = self.run("for-each-ref", "--format=%(refname)%00%(objectname)%00%(committerdate:iso-strict)", prefix)
+        rows = []
+        for line in out.splitlines():
+            ref, commit, when = line.split("\0")
+            rows.append((ref, commit, when))
+        return rows
 
     def shallow_boundaries(self) -> list[str]:
         """The commits whose parents this clone lacks (`.git/shallow`); empty for a full clone."""
@@ -233,10 +268,8 @@ _OPERATIONS = (
 def _check_git_dir(path: Path, chosen: Path) -> None:
     """With GIT_DIR set, `path` must not be (inside) another repository than the one GIT_DIR names:
     git would read one repository's objects and the other's work tree."""
-    env = {k: v for k, v in os.environ.items() if k not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE",
-                                                           "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY")}
-    own = subprocess.run(["git", "rev-parse", "--absolute-git-dir"], cwd=path, capture_output=True, text=True, env=env,
-                         check=False)
+    own = run_git(path, "rev-parse", "--absolute-git-dir", check=False,
+                  unset=("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY"))
     mine = own.stdout.strip()
     if own.returncode == 0 and mine and Path(mine).resolve() != chosen.resolve():
         raise UsageError(

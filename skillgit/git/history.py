@@ -173,6 +173,57 @@ class HistoryMixin(RepoCore):
         )
         return parse_raw_z(out)
 
+    def rev_list(self, *revs: str, paths: Sequence[str] = ()) -> list[str]:
+        """The commits `git rev-list REVS -- PATHS` lists (`a..b`, `^a` allowed), newest first: those that
+        changed `paths` when given (git's history simplification)."""
+        return self.run("rev-list", *revs, "--", *paths).split()
+
+    def count_commits(self, *revs: str) -> int:
+        """How many commits `rev_list(*revs)` would list."""
+        return int(self.run("rev-list", "--count", *revs, "--"))
+
+    def has_merges(self, base: str, head: str) -> bool:
+        """True when a merge commit is reachable from `head` and not from `base`."""
+        return bool(self.run("rev-list", "-1", "--merges", f"{base}..{head}").strip())
+
+    def commit_times(self, *revs: str) -> list[int]:
+        """The committer time (Unix seconds) of each commit `git log REVS` lists, newest first."""
+        return [int(x) for x in self.run("log", "--format=%ct", *revs).split()]
+
+    def trailers_text(self, rev: str = "HEAD") -> str:
+        """The trailers of commit `rev` as git parses them (`%(trailers:only,unfold)`), one a line."""
+        return self.run("log", "-1", "--format=%(trailers:only,unfold)", rev).strip()
+
+    def changed_path_names(self, revs: str, paths: Sequence[str]) -> list[str]:
+        """The paths under `paths` that the commits of `revs` (`a..b` or one commit and its history) changed,
+        once a commit (so possibly repeated)."""
+        out = self.run("log", "--format=", "--name-only", "--no-renames", "-z", revs, "--", *paths)
+        return [p for p in out.replace("\n", "\0").split("\0") if p]
+
+    def first_commit_by(self, field: str, regex: str, rev: str) -> str | None:
+        """The newest commit reachable from `rev` whose `field` (`author` or `committer`) matches the
+        case-insensitive extended regular expression `regex` (matched against `Name <email>`)."""
+        out = self.run("log", "-1", "--format=%H", "-i", "-E", f"--{field}={regex}", rev, "--", check=False)
+        return out.strip() or None
+
+    def diff(self, old: str, new: str, paths: Sequence[str] = (), *, stat: bool = False, renames: bool = True) -> str:
+        """`git diff OLD NEW -- PATHS` as text (with `stat`: its `--stat`); `renames=False`: a rename shows as a
+        deletion and an addition."""
+        options = [*(["--stat"] if stat else []), "--no-color", *([] if renames else ["--no-renames"])]
+        return self.run("diff", *options, old, new, *(["--", *paths] if paths else []))
+
+    def commit_stats(self, commits: Sequence[str]) -> dict[str, str]:
+        """The `--stat` of each commit against its first parent, read in one git process."""
+        if not commits:
+            return {}
+        out = self.run("log", "--no-walk=unsorted", "--stdin", "--no-color", "--format=%x00%H", "--stat=100",
+                       "--first-parent", "--diff-merges=first-parent", input="\n".join(commits) + "\n")
+        stats: dict[str, str] = {}
+        for chunk in out.split("\0")[1:]:
+            commit, _, rest = chunk.partition("\n")
+            stats[commit.strip()] = rest.strip("\n")
+        return stats
+
 
 _PIPE_BYTES = 1 << 20
 _F_SETPIPE_SZ = 1031  # Linux; elsewhere the pipe keeps its size

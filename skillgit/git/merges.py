@@ -8,12 +8,11 @@ objects that `git gc` removes), so they can be read and compared like any other.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
 from skillgit.errors import GitError
-from skillgit.git.process import git_env, run_git
+from skillgit.git.process import run_git, run_git_bytes
 
 _MERGE_TREE = ("merge-tree", "--write-tree", "--no-messages", "--name-only", "--allow-unrelated-histories")
 _SCRATCH_IDENTITY = {
@@ -55,11 +54,7 @@ def clean_merges(root: Path, pairs: Sequence[tuple[str, str]]) -> list[str | Non
     if not pairs:
         return []
     request = "".join(f"{a} {b}\n" for a, b in pairs).encode()
-    try:
-        proc = subprocess.run(["git", *_MERGE_TREE, "--stdin"], cwd=root, input=request, capture_output=True,
-                              env=git_env(None), check=False)
-    except FileNotFoundError:
-        raise GitError("git is not installed or not on PATH; install git ≥ 2.39.") from None
+    proc = run_git_bytes(root, *_MERGE_TREE, "--stdin", input=request)
     fields = proc.stdout.split(b"\0")
     out: list[str | None] = []
     at = 0

@@ -64,6 +64,16 @@ TreeEdit = RemovePath | AddFromWorktree | CopyTree | PutFile
 
 
 @dataclass(frozen=True)
+class TreeEntry:
+    """One entry of `git ls-tree`: mode, kind (blob, tree, commit), object id and path."""
+
+    mode: str
+    kind: str
+    oid: str
+    path: str
+
+
+@dataclass(frozen=True)
 class RawChange:
     """One file in `git log --raw`: status A/M/D/T, path, modes and blob ids (zeros when absent)."""
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from skillgit import faults
 from skillgit.errors import RepoStateError, UsageError
@@ -109,6 +110,19 @@ class WritingMixin(RecoveryMixin):
                 prune_empty_dirs(target.parent, self.root)
             if new_files:
                 self.run("checkout", new, "--", path)
+
+    def commit_all(self, message: str) -> None:
+        """`git add -A` and `git commit`: everything in the work tree, as the configured user (hooks run)."""
+        self.run("add", "-A")
+        self.run("commit", "-q", "-m", message)
+
+    def append_trailers(self, path: Path, pairs: Sequence[tuple[str, str]], if_exists: str = "addIfDifferent") -> None:
+        """Add trailers to the message in file `path` with `git interpret-trailers`, which keeps them above
+        comments and the scissors line; `if_exists` as its `--if-exists`."""
+        args = ["interpret-trailers", "--in-place", "--where", "end", "--if-exists", if_exists, "--if-missing", "add"]
+        for key, value in pairs:
+            args += ["--trailer", f"{key}: {value}"]
+        self.run(*args, str(path))
 
     def recover(self) -> list[str]:
         """Finish the index/work-tree sync of a commit whose process died right after moving HEAD, and

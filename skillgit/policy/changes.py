@@ -121,7 +121,7 @@ def committer_of_next_commit(repo: Repo) -> str:
     email = os.environ.get("GIT_COMMITTER_EMAIL")
     if email is not None:
         return email
-    match = _IDENT.match(repo.run("var", "GIT_COMMITTER_IDENT", check=False).strip())
+    match = _IDENT.match(repo.var("GIT_COMMITTER_IDENT", required=False))
     return match.group("email") if match else ""
 
 

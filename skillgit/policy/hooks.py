@@ -29,6 +29,7 @@ from skillgit.policy.changes import (
     index_change,
     is_exact_revert,
 )
+from skillgit.policy.maintainer import maintainer_trailers, skill_version_of, skills_in
 from skillgit.policy.model import Change, Violation
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ def run_commit_msg(message_file: Path | str, directory: Path | str = ".") -> Hoo
             if not added and not change.agent:
                 added = maintainer_trailers(ws, change)  # a plain commit, or the revert of a commit that is no event
         if added:
-            _append_trailers(repo, path, added)
+            repo.append_trailers(path, added)
         if added or _restamp_version(repo, path, ws, change):
             raw = path.read_bytes().decode("utf-8", "surrogateescape")
             text = T.cleanup_message(raw, comment_char(repo, raw))
@@ -228,63 +229,6 @@ def format_violation(v: Violation) -> str:
 # -- trailers the hook adds ------------------------------------------------------------------------
 
 
-def _skills_in(ws: Workspace, change: Change) -> set[str]:
-    """The skills whose files the change touches."""
-    from skillgit.policy.rules.common import touched_skills
-
-    return set(touched_skills(change, ws.config))
-
-
-def _version(ws: Workspace, change: Change, name: str, before_name: str | None = None) -> str:
-    """`<before>..<after>` SKILL.md blob ids of skill `name` (active location first, then the attic)."""
-    from skillgit.events import version_value
-    from skillgit.policy.rules.common import skill_version
-
-    return version_value(*skill_version(change, ws.config, name, before_name))
-
-
-def maintainer_trailers(ws: Workspace, change: Change) -> list[tuple[str, str]]:
-    """A maintainer's commit of skills: a `rename` when it moves one skill's folder to a new name (`git mv`),
-    else one `manual` event naming every skill it changes."""
-    from skillgit.model.skill import name_is_safe
-
-    names = sorted(_skills_in(ws, change))
-    if not names or not all(name_is_safe(n) for n in names):
-        return []
-    renamed = _renamed(ws, change, names)
-    if renamed is not None:
-        old, new = renamed
-        return [(T.EVENT, "rename"), (T.NAME, new), (T.RENAMED_FROM, old), (T.VERSION, _version(ws, change, new, old))]
-    pairs: list[tuple[str, str]] = [(T.EVENT, "manual")]
-    pairs += [(T.NAME, n) for n in names]
-    pairs += [(T.VERSION, _version(ws, change, n)) for n in names]
-    return pairs
-
-
-def _renamed(ws: Workspace, change: Change, names: list[str]) -> tuple[str, str] | None:
-    """(old, new) when the change moves one skill's whole folder to a folder of a new name, the files other
-    than SKILL.md unchanged (what `git mv skills/old skills/new` stages)."""
-    from skillgit.policy.rules.common import ACTIVE, touched_places
-
-    if len(names) != 2:
-        return None
-    places = touched_places(change, ws.config)
-    dirs = {n: places[n].get(ACTIVE) for n in names}
-    for old, new in (names, names[::-1]):
-        src, dst = dirs[old], dirs[new]
-        if src is None or dst is None:
-            continue
-        before = {f.path[len(src) + 1:]: f.old_oid for f in change.files if f.path.startswith(src + "/")}
-        after = {f.path[len(dst) + 1:]: f.new_oid for f in change.files if f.path.startswith(dst + "/")}
-        gone = all(f.new_oid is None for f in change.files if f.path.startswith(src + "/"))
-        new_here = all(f.old_oid is None for f in change.files if f.path.startswith(dst + "/"))
-        if gone and new_here and "SKILL.md" in before and before.keys() == after.keys() and all(
-                before[k] == after[k] for k in before if k != "SKILL.md"):
-            if change.tree_files is None or not {p for p in change.tree_files(src)}:
-                return old, new
-    return None
-
-
 def _rollback_trailers(
     ws: Workspace, reader: BlobReader, change: Change, target: str
 ) -> tuple[list[tuple[str, str]], str | None]:
@@ -292,7 +236,7 @@ def _rollback_trailers(
     from skillgit.events import event_from_commit
 
     repo = ws.repo
-    records = repo.log("-1", target, "--", raw=False) if _exists(repo, target) else []
+    records = repo.log("-1", target, "--", raw=False) if repo.ref_exists(target) else []
     if not records:
         return [], None
     record = records[0]
@@ -302,7 +246,7 @@ def _rollback_trailers(
     name = event.skill
     if name is None and event.revert_of:
         name = _skill_of_revert(ws, event.revert_of)
-    names = _skills_in(ws, change)
+    names = skills_in(ws, change)
     if name is None or names != {name}:
         return [], None
     reverted = file_changes(repo.diff_trees(record.parents[0] if record.parents else None, record.commit))
@@ -312,7 +256,7 @@ def _rollback_trailers(
     pairs = [
         (T.EVENT, "rollback"),
         (T.NAME, name),
-        (T.VERSION, _version(ws, change, name)),
+        (T.VERSION, skill_version_of(ws, change, name)),
         (T.ROLLBACK_OF, record.commit[:12]),
         (T.REASON, T.check_value(T.REASON, reason.replace("\n", " ").replace("\r", " "))),
     ]
@@ -323,22 +267,10 @@ def _skill_of_revert(ws: Workspace, commit: str) -> str | None:
     from skillgit.events import event_from_commit
 
     repo = ws.repo
-    if not _exists(repo, commit):
+    if not repo.ref_exists(commit):
         return None
     record = repo.log("-1", commit, "--")[0]
     return event_from_commit(record.commit, record.parents, record.author_name, record.author_email, record.time, record.message).skill
-
-
-def _exists(repo: Repo, rev: str) -> bool:
-    return bool(repo.run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False).strip())
-
-
-def _append_trailers(repo: Repo, path: Path, pairs: list[tuple[str, str]], if_exists: str = "addIfDifferent") -> None:
-    """Add trailers with git itself, which keeps them above comments and the scissors line."""
-    args = ["interpret-trailers", "--in-place", "--where", "end", "--if-exists", if_exists, "--if-missing", "add"]
-    for key, value in pairs:
-        args += ["--trailer", f"{key}: {value}"]
-    repo.run(*args, str(path))
 
 
 def _restamp_version(repo: Repo, path: Path, ws: Workspace, change: Change) -> bool:
@@ -360,10 +292,10 @@ def _restamp_version(repo: Repo, path: Path, ws: Workspace, change: Change) -> b
 
     if not name_is_safe(name):
         return False
-    true = _version(ws, change, name)
+    true = skill_version_of(ws, change, name)
     if stamped == true:
         return False
-    _append_trailers(repo, path, [(T.VERSION, true)], if_exists="replace")
+    repo.append_trailers(path, [(T.VERSION, true)], if_exists="replace")
     return True
 
 

@@ -55,8 +55,7 @@ def skills_changed_lookup(repo: Repo, parent: str | None, layout: Layout) -> Cal
             return frozenset()
         if base not in cache:
             span = f"{base}..{parent}" if base else parent
-            out = repo.run("log", "--format=", "--name-only", "--no-renames", "-z", span, "--", *layout.scan_roots)
-            paths = [p for p in out.replace("\n", "\0").split("\0") if p]
+            paths = repo.changed_path_names(span, layout.scan_roots)
             cache[base] = frozenset(place.name for path, place in places(repo, layout, paths, parent).items()
                                     if agent_reads(path, place))
         return cache[base]
@@ -69,8 +68,8 @@ def places(repo: Repo, layout: Layout, paths: Sequence[str], rev: str | None) ->
     `paths` or in the tree of `rev` are skills (a flat layout needs no tree)."""
     folders = {p[: -len(SKILL_FILE) - 1] for p in paths if p.endswith("/" + SKILL_FILE)}
     if rev is not None:
-        listed = repo.run("ls-tree", "-r", "--name-only", "-z", rev, "--", *layout.scan_roots)
-        folders.update(p[: -len(SKILL_FILE) - 1] for p in listed.split("\0") if p.endswith("/" + SKILL_FILE))
+        listed = repo.tree_entries(rev, layout.scan_roots, check=True)
+        folders.update(e.path[: -len(SKILL_FILE) - 1] for e in listed if e.path.endswith("/" + SKILL_FILE))
     return {p: found for p in paths if (found := layout.place(p, folders.__contains__)) is not None}
 
 

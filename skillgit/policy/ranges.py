@@ -35,7 +35,7 @@ def resolve_range(ws: Workspace, spec: str | None) -> Range:
     if repo.head() is None and spec is None:
         raise UsageError("the repository has no commits yet; nothing to verify.")
     if spec is None:
-        upstream = repo.run("rev-parse", "-q", "--verify", "@{upstream}", check=False).strip()
+        upstream = repo.commit_id("@{upstream}")
         head = repo.resolve("HEAD")
         if upstream:
             return Range(f"{upstream[:12]}..HEAD", repo.merge_base(upstream, head) or upstream, head)
@@ -51,14 +51,14 @@ def resolve_range(ws: Workspace, spec: str | None) -> Range:
         left, right = spec.split("..", 1)
         head = repo.resolve(right or "HEAD")
         if left and set(left) == {"0"}:
-            default = repo.run("rev-parse", "-q", "--verify", "refs/remotes/origin/HEAD", check=False).strip()
+            default = repo.commit_id("refs/remotes/origin/HEAD")
             return Range(spec, repo.merge_base(default, head) if default else None, head)
         return Range(spec, _resolve_base(ws, left or "HEAD"), head)
     return Range(spec, None, repo.resolve(spec))
 
 
 def _resolve_base(ws: Workspace, rev: str) -> str:
-    out = ws.repo.run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False).strip()
+    out = ws.repo.commit_id(rev) or ""
     if not out and not ws.repo.shallow_boundaries() and not _looks_like_id(rev):
         raise UsageError(
             f"{rev}: no branch, tag or commit of that name in this repository (the range's base); check the spelling "

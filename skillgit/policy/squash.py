@@ -74,7 +74,7 @@ def github_squash_message(change: Change, text: str, ws: Workspace) -> str | Non
     `manual` block naming every skill the change touches (None: not a maintainer's GitHub squash)."""
     if change.agent or change.message is None or not change.message.forged or not is_github_squash(text):
         return None
-    from skillgit.policy.hooks import maintainer_trailers
+    from skillgit.policy.maintainer import maintainer_trailers
 
     stripped = without_quoted_trailers(text)
     pairs = maintainer_trailers(ws, dataclasses.replace(change, message=T.parse_message(stripped)))

@@ -106,7 +106,7 @@ def _in_range(versions: Sequence[Version], inside: set[str] | None) -> list[Vers
 
 
 def _commits(ws: Workspace, base: str, head: str) -> set[str]:
-    return set(ws.repo.run("rev-list", f"{base}..{head}").split())
+    return set(ws.repo.rev_list(f"{base}..{head}"))
 
 
 def _version(v: Version, metrics: dict[str, Any] | None, inside: set[str] | None) -> dict[str, Any]:
@@ -171,9 +171,7 @@ def _inventory(ws: Workspace, skills: Sequence[dict[str, Any]]) -> dict[str, Any
     """Active and retired skills at HEAD, skills whose frontmatter says `status: candidate`, and the
     proposal branches the cycle left for review."""
     proposals = []
-    for line in ws.repo.run("for-each-ref", "--format=%(refname)%00%(objectname)%00%(committerdate:iso-strict)",
-                            PROPOSALS).splitlines():
-        ref, commit, when = line.split("\0")
+    for ref, commit, when in ws.repo.refs_under(PROPOSALS):
         proposals.append({"branch": ref.removeprefix("refs/heads/"), "commit": commit, "time": when})
     return {
         "active": [s["name"] for s in skills if s["location"] == "active"],

@@ -35,15 +35,7 @@ def fenced(body: str, info: str = "") -> str:
 
 def diff_stats(ws: Workspace, commits: list[str]) -> dict[str, str]:
     """The `--stat` of each commit (against its first parent), read in one git process."""
-    if not commits:
-        return {}
-    out = ws.repo.run("log", "--no-walk=unsorted", "--stdin", "--no-color", "--format=%x00%H", "--stat=100",
-                      "--first-parent", "--diff-merges=first-parent", input="\n".join(commits) + "\n")
-    stats: dict[str, str] = {}
-    for chunk in out.split("\0")[1:]:
-        commit, _, rest = chunk.partition("\n")
-        stats[commit.strip()] = rest.strip("\n")
-    return stats
+    return ws.repo.commit_stats(commits)
 
 
 def render(data: dict[str, Any], stats: dict[str, str], max_bytes: int | None = None) -> str:
