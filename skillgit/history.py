@@ -16,7 +16,7 @@ too (the skill had that content), marked as such, and are never events.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from skillgit import trailers as T
@@ -430,15 +430,3 @@ def _reverts_skill(ws: Workspace, event: Event, skill: str) -> bool:
         return False
     r = reverted[0]
     return event_from_commit(r.commit, r.parents, r.author_name, r.author_email, r.time, r.message).about(skill)
-
-
-def with_numbers(history: Sequence[Version]) -> list[Version]:
-    """`history` renumbered v1…vN over its numbered entries (after filtering some out)."""
-    out, n = [], 0
-    for v in history:
-        if v.number:
-            n += 1
-            out.append(replace(v, number=n))
-        else:
-            out.append(v)
-    return out

@@ -422,35 +422,6 @@ def _first_line(text: str) -> str:
 # -- 4. long stretches without docs ----------------------------------------------------------------
 
 
-def reads_docs(call: ToolCall, own: re.Pattern[str] | None = None) -> bool:
-    """Whether `call` reads docs: README*, docs/…, a .md/.rst file, or (with `own`) a file of the skill's
-    own directory or the skill itself (`Skill` tool)."""
-    if is_edit(call):
-        return False
-    text = call_text(call)
-    return _DOC.search(text) is not None or (own is not None and own.search(text) is not None)
-
-
-def docless_stretch(session: Session, own: re.Pattern[str] | None = None) -> list[ToolCall]:
-    """The calls since the last read of docs, up to the end of the session (all of them when none read docs)."""
-    calls = session.tool_calls
-    return list(calls[_docless_start(calls, [call_text(c) for c in calls], own):])
-
-
-def _docless_start(calls: Sequence[ToolCall], texts: list[str], own: re.Pattern[str] | None) -> int:
-    for i in range(len(calls) - 1, -1, -1):
-        if not is_edit(calls[i]) and (_DOC.search(texts[i]) is not None or (own is not None and own.search(texts[i]) is not None)):
-            return i + 1
-    return 0
-
-
-def own_files(skill: str, catalog: Catalog) -> re.Pattern[str]:
-    """What names a file of skill `skill` (active or in the attic) or invokes it: `skills/<name>/…`, a `Skill`
-    call's `skill` argument."""
-    name = re.escape(skill)
-    return re.compile(rf"(?:^|[^A-Za-z0-9_.-]){catalog.ws.layout.regex}/{name}/|^(?:[\w-]+:)?{name}$", re.MULTILINE)
-
-
 def _docless(skill: str, hits: list[tuple[str, int, str | None]]) -> list[Finding]:
     if not hits:
         return []

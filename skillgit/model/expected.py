@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from skillgit.errors import TrailerError
 
 METRICS = ("uses", "wins", "win_rate", "failure_rate", "complaints", "score")
-OPS = (">=", "<=", "==", "!=", ">", "<")
 _GRAMMAR = re.compile(
     r"^\s*(?P<metric>[a-z_]+|pattern:[A-Za-z0-9_.:/-]+)\s*(?P<op>>=|<=|==|!=|>|<)\s*"
     r"(?P<number>-?\d+(?:\.\d+)?)\s+within\s+(?P<n>\d+)\s+(?P<unit>sessions?|days?)\s*;\s*else\s+(?P<fallback>\S.*)$",

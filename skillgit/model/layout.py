@@ -107,10 +107,6 @@ class Layout:
         """(root folder, location) of every root holding `path` below it, deepest first."""
         return _roots_of(self._parts, path)
 
-    def is_root(self, folder: str) -> bool:
-        parts = tuple(folder.split("/"))
-        return any(len(p) == len(parts) and _match(p, parts) for p, _loc in self._parts)
-
     def place(self, path: str, has_skill: Callable[[str], bool] | None = None) -> SkillPlace | None:
         """The skill folder `path` lies in (None: in none). See the module's docstring for how it is found."""
         for root, location in _roots_of(self._parts, path):
