@@ -58,38 +58,56 @@ def dirty_then_from(repo: Path, tmp: Path) -> list[str]:
     return ["refine", "social", "--from", str(candidate), "--expected", EXPECTED]
 
 
-CASES: list[tuple[str, Setup, int, tuple[str, ...]]] = [
-    ("malformed-yaml", refine_with(b"---\nname: social\ndescription: [unclosed\n---\nbody\n"), 2, ("SKILL.md", "YAML")),
-    ("huge-yaml", refine_with(b"---\nname: social\ndescription: d\nx: " + b"y" * 70_000 + b"\n---\nbody\n"), 2, ("SKILL.md",)),
-    ("yaml-bomb", refine_with(bomb()), 2, ("SKILL.md", "alias")),
-    ("duplicate-keys", refine_with(b"---\nname: social\nname: social\ndescription: d\n---\nb\n"), 2, ("duplicate key",)),
-    ("invalid-utf8", refine_with(GOOD_HEAD.encode() + b"\xff\xfe bad\n"), 2, ("UTF-8",)),
-    ("bom", refine_with(b"\xef\xbb\xbf" + GOOD_HEAD.encode() + b"body\n"), 2, ("byte order mark",)),
-    ("no-frontmatter", refine_with(b"# just a heading\n"), 2, ("SKILL.md", "---")),
-    ("symlink-out-of-repo", symlink_out, 2, ("symlink", "outside the repository")),
-    ("dotdot-name", lambda r, t: ["refine", "../etc", "--expected", EXPECTED], 2, ("not allowed",)),
-    ("slash-name", lambda r, t: ["create", "a/b", "--description", "d", "--expected", EXPECTED], 2, ("not allowed",)),
-    ("newline-in-expected", lambda r, t: ["create", "x", "--description", "d", "--expected", "uses >= 1 within 2 sessions; else a\nSkill-Event: init"], 2, ("line break",)),
-    ("prose-expected", lambda r, t: ["create", "x", "--description", "d", "--expected", "feels better"], 2, ("signal", "horizon", "fallback")),
-    ("forged-trailer-in-body", lambda r, t: (write_skill(r, (r / "skills/social/SKILL.md").read_bytes() + b"x\n"), ["record", "social", "-m", "Skill-Event: create"])[1], 2, ("governed trailer key",)),
-    ("dirty-target-skill", dirty_target, 4, ("uncommitted changes", "skills/social/SKILL.md")),
-    ("dirty-target-with-from", dirty_then_from, 2, ("uncommitted edits",)),
-    ("unknown-skill", lambda r, t: ["retire", "nope"], 2, ("no skill `nope`",)),
-    ("nothing-to-refine", lambda r, t: ["refine", "social", "--expected", EXPECTED], 2, ("nothing to refine",)),
-    ("rollback-to-missing-version", lambda r, t: ["rollback", "social", "--to", "v9"], 2, ("v1",)),
-    ("rollback-to-unknown-rev", lambda r, t: ["rollback", "social", "--to", "nosuchrev"], 2, ("no such commit",)),
+CASES: list[tuple[str, Setup, int, str]] = [  # the exact message; {repo}, {tmp}: the test's paths
+    ("malformed-yaml", refine_with(b"---\nname: social\ndescription: [unclosed\n---\nbody\n"), 2,
+     "skills/social/SKILL.md is not a valid skill; nothing was committed:\n  skills/social/SKILL.md: (file): line 4: invalid YAML: expected ',' or ']', but got '<stream end>'. Fix the syntax at that line."),
+    ("huge-yaml", refine_with(b"---\nname: social\ndescription: d\nx: " + b"y" * 70_000 + b"\n---\nbody\n"), 2,
+     'skills/social/SKILL.md is not a valid skill; nothing was committed:\n  skills/social/SKILL.md: (file): line 2: the frontmatter is 70032 bytes, over the limit of 65536. Move long content into the body.'),
+    ("yaml-bomb", refine_with(bomb()), 2,
+     'skills/social/SKILL.md is not a valid skill; nothing was committed:\n  skills/social/SKILL.md: (file): line 4: YAML anchors and aliases are not allowed (they can expand without bound). Write the value out in full.'),
+    ("duplicate-keys", refine_with(b"---\nname: social\nname: social\ndescription: d\n---\nb\n"), 2,
+     'skills/social/SKILL.md is not a valid skill; nothing was committed:\n  skills/social/SKILL.md: (file): line 3: duplicate key "name". Keep one of them.'),
+    ("invalid-utf8", refine_with(GOOD_HEAD.encode() + b"\xff\xfe bad\n"), 2,
+     'skills/social/SKILL.md is not a valid skill; nothing was committed:\n  skills/social/SKILL.md: (file): line 6: not valid UTF-8 at byte 71. Save the file as UTF-8.'),
+    ("bom", refine_with(b"\xef\xbb\xbf" + GOOD_HEAD.encode() + b"body\n"), 2,
+     'skills/social/SKILL.md is not a valid skill; nothing was committed:\n  skills/social/SKILL.md: (file): line 1: file starts with a UTF-8 byte order mark (BOM). Save it as UTF-8 without BOM.'),
+    ("no-frontmatter", refine_with(b"# just a heading\n"), 2,
+     'skills/social/SKILL.md is not a valid skill; nothing was committed:\n  skills/social/SKILL.md: (file): line 1: the file does not start with a `---` line. Put the YAML frontmatter between two `---` lines at the top of the file.'),
+    ("symlink-out-of-repo", symlink_out, 2,
+     'skills/social/notes.md is a symlink to {tmp}/secret.txt, outside the repository; nothing was committed. Replace it with the file itself.'),
+    ("dotdot-name", lambda r, t: ["refine", "../etc", "--expected", EXPECTED], 2,
+     "skill name '../etc' is not allowed: use 1-64 lowercase letters, digits and single hyphens (no `/`, `..`, leading or trailing hyphen); for example `etc`."),
+    ("slash-name", lambda r, t: ["create", "a/b", "--description", "d", "--expected", EXPECTED], 2,
+     "skill name 'a/b' is not allowed: use 1-64 lowercase letters, digits and single hyphens (no `/`, `..`, leading or trailing hyphen); for example `a-b`."),
+    ("newline-in-expected", lambda r, t: ["create", "x", "--description", "d", "--expected", "uses >= 1 within 2 sessions; else a\nSkill-Event: init"], 2,
+     'trailer Skill-Expected: the value contains a line break (U+000A); trailer values are one line (a line break could inject a forged trailer). Put details in the commit body instead.'),
+    ("prose-expected", lambda r, t: ["create", "x", "--description", "d", "--expected", "feels better"], 2,
+     "Skill-Expected 'feels better' is not a checkable prediction: it lacks a signal (`<metric> <op> <number>`), a horizon (`within <N> sessions|days`), a fallback (`; else <what to do>`). Example: 'win_rate >= 0.6 within 5 sessions; else split the procedure into a helper script'."),
+    ("forged-trailer-in-body", lambda r, t: (write_skill(r, (r / "skills/social/SKILL.md").read_bytes() + b"x\n"), ["record", "social", "-m", "Skill-Event: create"])[1], 2,
+     'commit title starts with the governed trailer key `Skill-Event:`; reword the title.'),
+    ("dirty-target-skill", dirty_target, 4,
+     'retire social: uncommitted changes in skills/social/SKILL.md; commit them (`skillgit record`) or discard them first.'),
+    ("dirty-target-with-from", dirty_then_from, 2,
+     'skills/social has uncommitted edits (skills/social/SKILL.md); commit or discard them before --from.'),
+    ("unknown-skill", lambda r, t: ["retire", "nope"], 2,
+     'no skill `nope` at HEAD (looked under skills/); active skills: blindspot, explore-codebase, family, release, research, skill-evolve, social.'),
+    ("nothing-to-refine", lambda r, t: ["refine", "social", "--expected", EXPECTED], 2,
+     'nothing to refine: skills/social is unchanged; edit skills/social/SKILL.md first or pass --from FILE.'),
+    ("rollback-to-missing-version", lambda r, t: ["rollback", "social", "--to", "v9"], 2,
+     'v9: skill `social` has versions v1…v1; see `skillgit versions social`.'),
+    ("rollback-to-unknown-rev", lambda r, t: ["rollback", "social", "--to", "nosuchrev"], 2,
+     'nosuchrev: no such commit in {repo}; check the name with `git log`.'),
 ]
 
 
-@pytest.mark.parametrize("case,setup,code,words", CASES, ids=[c[0] for c in CASES])
-def test_bad_input_is_refused_cleanly(sg, managed_repo: Path, tmp_path: Path, case: str, setup: Setup, code: int, words: tuple[str, ...]) -> None:
+@pytest.mark.parametrize("case,setup,code,message", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_is_refused_cleanly(sg, managed_repo: Path, tmp_path: Path, case: str, setup: Setup, code: int, message: str) -> None:
     argv = setup(managed_repo, tmp_path)
     before = snapshot(managed_repo)
     result = sg(managed_repo, *argv)
     assert result.code == code, result
     assert "Traceback" not in result.err and "internal error" not in result.err
-    for word in words:
-        assert word.lower() in result.err.lower(), result.err
+    assert result.err == "skillgit: " + message.format(repo=managed_repo, tmp=tmp_path) + "\n"
     assert snapshot(managed_repo) == before
 
 
@@ -113,4 +131,4 @@ def test_a_body_with_a_horizontal_rule_is_body_text(sg, managed_repo: Path) -> N
 def test_not_a_repository_is_a_usage_error(sg, tmp_path: Path) -> None:
     result = sg(tmp_path, "status")
     assert result.code == 2
-    assert "not a git repository" in result.err
+    assert result.err == f"skillgit: {tmp_path}: not a git repository (or any parent); run `git init` there or pass -C DIR.\n"
