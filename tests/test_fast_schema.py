@@ -15,11 +15,12 @@ from conftest import CORPUS, CORPUS_FIX, needs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skillgit.model import fastschema, fastyaml
+from skillgit.model import fastschema
 from skillgit.model.fastschema import certainly_valid
 from skillgit.model.skill import parse_skill
 from skillgit.model.validate import validate_skill, validate_skill_bytes
 from skillgit.schemas import load_schema, schema_errors
+from skillgit.yamlio import fast as fastyaml
 
 SCHEMA = load_schema("skill")
 SETTINGS = settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -16,11 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skillgit.errors import UsageError
-from skillgit.model import fastyaml
-from skillgit.model.fastyaml import NOT_HANDLED, RESOLVERS_1_2, line_at, load_lines, load_simple
 from skillgit.model.frontmatter import compose, node_line
 from skillgit.model.skill import SkillParseError, parse_skill
+from skillgit.yamlio import fast as fastyaml
 from skillgit.yamlio import load_yaml, load_yaml_ruamel
+from skillgit.yamlio.fast import NOT_HANDLED, RESOLVERS_1_2, line_at, load_lines, load_simple
 
 CORPUS_FILES = (sorted((CORPUS / "skills").rglob("SKILL.md")) if (CORPUS / "skills").is_dir() else []) + (
     sorted((CORPUS / "yoyo").glob("*SKILL.md")) if (CORPUS / "yoyo").is_dir() else [])

@@ -127,7 +127,7 @@ class Skill:
 
     def line_of(self, key_path: tuple[str | int, ...]) -> int | None:
         """The file line (1-based) of a frontmatter key or list item, None when it is not there."""
-        from skillgit.model.fastyaml import NOT_HANDLED, line_at
+        from skillgit.yamlio.fast import NOT_HANDLED, line_at
 
         where = self._where
         if where is not NOT_HANDLED:
@@ -141,7 +141,7 @@ class Skill:
     @cached_property
     def _where(self) -> Any:
         """Key and item lines from the fast reader (NOT_HANDLED: ask ruamel's node tree)."""
-        from skillgit.model.fastyaml import load_lines
+        from skillgit.yamlio.fast import load_lines
 
         return load_lines(self.frontmatter_text)
 

@@ -17,9 +17,9 @@ def load_yaml(text: str, source: str, *, max_bytes: int = MAX_YAML_BYTES, line_o
     """Parse one YAML document from `text`; `source` names it in errors.
 
     `line_offset` is added to reported line numbers (frontmatter starts after the `---` line).
-    Simple mappings (see skillgit/model/fastyaml.py) are read without ruamel, with the same result.
+    Simple mappings (see skillgit/yamlio/fast.py) are read without ruamel, with the same result.
     """
-    from skillgit.model.fastyaml import NOT_HANDLED, load_simple
+    from skillgit.yamlio.fast import NOT_HANDLED, load_simple
 
     if len(text) <= max_bytes // 4 or len(text.encode("utf-8", "surrogatepass")) <= max_bytes:
         fast = load_simple(text)
