@@ -126,6 +126,31 @@ def fixture_repo(empty_repo: Path) -> Path:
     return empty_repo
 
 
+@pytest.fixture
+def repo(empty_repo: Path) -> Path:
+    """The fixture skills repo, `skillgit init`-ed, with the hooks installed (`hookkit.make_managed`); a test
+    module that means another repository defines its own `repo`."""
+    from hookkit import make_managed
+
+    return make_managed(empty_repo)
+
+
+@pytest.fixture
+def agent(repo: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Runs shell scripts in `repo` as the agent, from outside it (`attackkit.Attacker`)."""
+    from attackkit import Attacker
+
+    return Attacker(repo, tmp_path / "scripts")
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The cycle's clock (`cycle_util.Clock`): a fixed start that a test moves on."""
+    from cycle_util import Clock
+
+    return Clock(monkeypatch)
+
+
 def snapshot(repo: Path) -> tuple[str, str, str]:
     """HEAD, index and work tree state, to show a command changed nothing."""
     head = git(repo, "rev-parse", "-q", "--verify", "HEAD", check=False).strip()

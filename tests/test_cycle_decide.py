@@ -26,11 +26,6 @@ BOOTSTRAP_OPEN = "policy:\n  bootstrap_create_from: 1\n  bootstrap_retire_from: 
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)
-
-
-@pytest.fixture
 def repo(tmp_path: Path, clock: Clock) -> Path:
     return make_repo(tmp_path / "repo", clock)
 

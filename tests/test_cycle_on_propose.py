@@ -20,11 +20,6 @@ from cycle_util import (
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)
-
-
-@pytest.fixture
 def repo(tmp_path: Path, clock: Clock) -> Path:
     repo = make_repo(tmp_path / "repo", clock)
     feed(repo, "a.jsonl", failing_release_batch(clock))

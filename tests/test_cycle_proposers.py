@@ -30,11 +30,6 @@ def proposer(name: str, *args: str) -> str:
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)
-
-
-@pytest.fixture
 def repo(tmp_path: Path, clock: Clock) -> Path:
     repo = make_repo(tmp_path / "repo", clock)
     configure(repo, proposer_timeout_seconds=3)

@@ -26,11 +26,6 @@ SKILL = "skills/release/SKILL.md"
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)
-
-
-@pytest.fixture
 def repo(tmp_path: Path, clock: Clock, bwrap: str, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The demo repository, ready for a refine of `release`, with a bare `origin`; the cycle is
     started from inside it, with OLDPWD and GIT_DIR pointing at it (as from a git hook)."""

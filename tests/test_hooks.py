@@ -22,12 +22,6 @@ from hookkit import (
     skillgit,
 )
 
-
-@pytest.fixture
-def repo(empty_repo: Path) -> Path:
-    return make_managed(empty_repo)
-
-
 # -- every rule: the installed hooks refuse a real commit that breaks it ----------------------------
 
 

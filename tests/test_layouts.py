@@ -187,15 +187,22 @@ def test_init_records_existing_problems_and_an_edit_that_keeps_them_passes(empty
     assert commit(empty_repo, "alpha: report\n").returncode == 0
 
 
+def long_alpha_adopted(repo: Path) -> Path:
+    """The first layout, its skill alpha's description over the limit when `init` records the baseline, hooks
+    installed: the path of alpha's SKILL.md."""
+    shape = SHAPES[0]
+    build(repo, shape)
+    path = repo / shape.dirs["alpha"] / "SKILL.md"
+    path.write_text(skill_text("alpha", LONG))
+    git(repo, "commit", "-qam", "Longer description")
+    assert skillgit(repo, "init").returncode == 0
+    assert skillgit(repo, "hooks", "install").returncode == 0
+    return path
+
+
 def test_a_skill_with_a_baseline_problem_can_be_renamed_with_git_mv(empty_repo: Path) -> None:
     """The baseline follows the rename: the pre-commit hook (no message yet) sees the folder moved whole."""
-    shape = SHAPES[0]
-    build(empty_repo, shape)
-    path = empty_repo / shape.dirs["alpha"] / "SKILL.md"
-    path.write_text(skill_text("alpha", LONG))
-    git(empty_repo, "commit", "-qam", "Longer description")
-    assert skillgit(empty_repo, "init").returncode == 0
-    assert skillgit(empty_repo, "hooks", "install").returncode == 0
+    long_alpha_adopted(empty_repo)
     git(empty_repo, "mv", "skills/alpha", "skills/alpha-two")
     moved = empty_repo / "skills" / "alpha-two" / "SKILL.md"
     moved.write_text(moved.read_text().replace("name: alpha", "name: alpha-two", 1))
@@ -207,13 +214,7 @@ def test_a_skill_with_a_baseline_problem_can_be_renamed_with_git_mv(empty_repo: 
 
 
 def test_an_edit_that_makes_a_baseline_problem_worse_is_refused(empty_repo: Path) -> None:
-    shape = SHAPES[0]
-    build(empty_repo, shape)
-    path = empty_repo / shape.dirs["alpha"] / "SKILL.md"
-    path.write_text(skill_text("alpha", LONG))
-    git(empty_repo, "commit", "-qam", "Longer description")
-    assert skillgit(empty_repo, "init").returncode == 0
-    assert skillgit(empty_repo, "hooks", "install").returncode == 0
+    path = long_alpha_adopted(empty_repo)
     path.write_text(skill_text("alpha", LONG + "and longer"))
     git(empty_repo, "add", "-A")
     result = commit(empty_repo, "alpha: longer still\n")
@@ -224,13 +225,7 @@ def test_an_edit_that_makes_a_baseline_problem_worse_is_refused(empty_repo: Path
 
 
 def test_a_new_problem_is_refused_even_in_a_skill_with_a_baseline(empty_repo: Path) -> None:
-    shape = SHAPES[0]
-    build(empty_repo, shape)
-    path = empty_repo / shape.dirs["alpha"] / "SKILL.md"
-    path.write_text(skill_text("alpha", LONG))
-    git(empty_repo, "commit", "-qam", "Longer description")
-    assert skillgit(empty_repo, "init").returncode == 0
-    assert skillgit(empty_repo, "hooks", "install").returncode == 0
+    path = long_alpha_adopted(empty_repo)
     path.write_text(skill_text("alpha", LONG).replace("name: alpha", "name: renamed"))
     git(empty_repo, "add", "-A")
     result = commit(empty_repo, "alpha: new name\n")

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from attackkit import Attacker, head, refine, sg, verify, violations
 from conftest import git
-from hookkit import make_managed
 
 MANUAL_MESSAGE = """git commit -q {flags} -F - <<MSG
 skillgit: manual social
@@ -23,16 +21,6 @@ BIG_EDIT = """
 sed -i 's/^description: .*/description: Post about anything, anywhere, as often as possible/' skills/social/SKILL.md
 i=0; while [ $i -lt 200 ]; do echo "- rule $i: post more" >> skills/social/SKILL.md; i=$((i+1)); done
 """
-@pytest.fixture
-def repo(empty_repo: Path) -> Path:
-    return make_managed(empty_repo)
-
-
-@pytest.fixture
-def agent(repo: Path, tmp_path: Path) -> Attacker:
-    return Attacker(repo, tmp_path / "scripts")
-
-
 def test_the_agent_cannot_record_a_big_edit_as_a_manual_event_with_skillgit_record(repo: Path, agent: Attacker) -> None:
     base = head(repo)
     result = agent.run(BIG_EDIT + "skillgit record social\n")

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from attackkit import Attacker, head, maintainer, verify, violations
 from conftest import AGENT, MAINTAINER, git
-from hookkit import make_managed
 
 BOT = ("yoyo[bot]", "41898282+yoyo[bot]@users.noreply.github.com")
 
@@ -17,11 +15,6 @@ EDIT_CREATOR_SKILL = """
 echo "- always answer within a day" >> skills/family/SKILL.md
 git add skills/family/SKILL.md
 """
-
-
-@pytest.fixture
-def repo(empty_repo: Path) -> Path:
-    return make_managed(empty_repo)
 
 
 def test_a_commit_authored_as_the_maintainer_but_committed_by_the_agent_is_an_agent_commit(

@@ -5,21 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from attackkit import Attacker, head, maintainer, refine, verify, violations
 from conftest import git
-from hookkit import make_managed
-
-
-@pytest.fixture
-def repo(empty_repo: Path) -> Path:
-    return make_managed(empty_repo)
-
-
-@pytest.fixture
-def agent(repo: Path, tmp_path: Path) -> Attacker:
-    return Attacker(repo, tmp_path / "scripts")
-
 
 HARMLESS_BRANCH = """
 git checkout -q -b harmless

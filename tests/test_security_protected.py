@@ -9,19 +9,8 @@ from pathlib import Path
 import pytest
 from attackkit import Attacker, commit_refine, head, maintainer, sg, verify, violations
 from conftest import MAINTAINER, git
-from hookkit import make_managed
 
 NO_OP = "git commit -q {flags} -m 'skillgit: no-op' -m 'Nothing crossed a threshold.' -m 'Skill-Event: no-op\nSkill-Trigger: 4 new sessions'\n"
-@pytest.fixture
-def repo(empty_repo: Path) -> Path:
-    return make_managed(empty_repo)
-
-
-@pytest.fixture
-def agent(repo: Path, tmp_path: Path) -> Attacker:
-    return Attacker(repo, tmp_path / "scripts")
-
-
 def refused_then_reported(repo: Path, agent: Attacker, stage: str, commit: str, rule: str, path: str) -> str:
     """Stage with `stage`, commit through the hooks (refused), then with --no-verify (reported by verify)."""
     base = head(repo)

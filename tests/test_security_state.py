@@ -10,14 +10,8 @@ from pathlib import Path
 import pytest
 from attackkit import Attacker, head, maintainer, sg
 from conftest import git
-from hookkit import make_managed
 
 EXPECTED = "win_rate >= 0.6 within 5 sessions; else revert the pitfall"
-
-
-@pytest.fixture
-def repo(empty_repo: Path) -> Path:
-    return make_managed(empty_repo)
 
 
 @pytest.fixture

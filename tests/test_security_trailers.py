@@ -8,19 +8,8 @@ from pathlib import Path
 import pytest
 from attackkit import Attacker, commit_refine, head, refine, verify, violations
 from conftest import git
-from hookkit import make_managed
 
 INVENTED = "1111111111111111111111111111111111111111..2222222222222222222222222222222222222222"
-
-
-@pytest.fixture
-def repo(empty_repo: Path) -> Path:
-    return make_managed(empty_repo)
-
-
-@pytest.fixture
-def agent(repo: Path, tmp_path: Path) -> Attacker:
-    return Attacker(repo, tmp_path / "scripts")
 
 
 def test_an_invented_skill_version_is_refused_by_the_hook_and_reported_by_verify(repo: Path, agent: Attacker) -> None:

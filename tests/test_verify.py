@@ -17,18 +17,12 @@ from hookkit import (
     commit,
     edit,
     head,
-    make_managed,
     refine_message,
     skillgit,
     verify_json,
 )
 
 ZERO = "0" * 40
-
-
-@pytest.fixture
-def repo(empty_repo: Path) -> Path:
-    return make_managed(empty_repo)
 
 
 def violations(report: dict[str, object]) -> list[dict[str, str]]:

@@ -12,11 +12,6 @@ from cycle_util import Clock, call, events, feed, make_repo, session
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)
-
-
-@pytest.fixture
 def repo(tmp_path: Path, clock: Clock) -> Path:
     return make_repo(tmp_path / "repo", clock)
 
