@@ -24,11 +24,6 @@ from cycle_util import (
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)
-
-
-@pytest.fixture
 def repo(tmp_path: Path, clock: Clock) -> Path:
     return make_repo(tmp_path / "repo", clock)
 
@@ -113,7 +108,7 @@ def test_a_repository_without_init_is_a_usage_error(sg, tmp_path: Path, clock: C
     repo = make_repo(tmp_path / "repo", clock, init=False)
     result = sg(repo, "cycle")
     assert result.code == 2
-    assert "run `skillgit init` first" in result.err
+    assert result.err == "skillgit: this repository is not managed by skillgit yet; run `skillgit init` first.\n"
 
 
 LOCK_HOLDER = """
@@ -141,7 +136,8 @@ def test_a_second_cycle_exits_4_naming_the_holder(sg, repo: Path, clock: Clock) 
         before = snapshot(repo)
         result = sg(repo, "cycle", "--on-propose", "auto", "--now", clock.iso)
         assert result.code == 4
-        assert f"another cycle is running (process {holder.pid})" in result.err
+        assert result.err == (f"skillgit: {repo / '.git' / 'skillgit' / 'cycle.lock'}: another cycle is running (process {holder.pid}); "
+                              "nothing was done. Wait for it to finish, or raise cycle.lock_timeout_seconds to wait longer.\n")
         assert snapshot(repo) == before
     finally:
         holder.kill()

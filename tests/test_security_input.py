@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from attackkit import Attacker, head, maintainer, sg
 from conftest import git
-from hookkit import make_managed
 
 EXPECTED = "win_rate >= 0.6 within 5 sessions; else revert the pitfall"
 UNBUILDABLE = {
@@ -21,11 +20,6 @@ UNBUILDABLE = {
     "bool tag on maybe": '!!bool "maybe"',
     "5000-digit int": "1" * 5000,
 }
-
-
-@pytest.fixture
-def repo(empty_repo: Path) -> Path:
-    return make_managed(empty_repo)
 
 
 def no_crash(result: subprocess.CompletedProcess[str]) -> None:
@@ -133,7 +127,9 @@ def test_a_fifo_or_device_given_as_a_file_is_exit_2(repo: Path, fifo: Path, sour
             "create": ("create", "flaky-build", "--from", path, "--expected", EXPECTED)}[command]
     result = sg(repo, *args, timeout=30)
     assert result.returncode == 2, result
-    assert f"{path}: not a regular file (a " in result.stderr
+    kind = "a FIFO" if source == "fifo" else "a character device"
+    fix = "pass the path of the journal file, skills/_journal.md" if command == "import-journal" else "pass the path of the new SKILL.md file"
+    assert result.stderr == f"skillgit: {'' if command == 'import-journal' else '--from '}{path}: not a regular file ({kind}); {fix}.\n"
 
 
 def test_a_5000_character_candidate_is_exit_2(repo: Path) -> None:
@@ -150,7 +146,8 @@ def test_git_dir_naming_another_repository_than_dash_c_is_exit_2(repo: Path, tmp
     result = sg(repo, "status", env={"GIT_DIR": str(other / ".git")})
     no_crash(result)
     assert result.returncode == 2
-    assert "names another repository" in result.stderr
+    assert result.stderr == (f"skillgit: GIT_DIR={other}/.git names another repository ({other}/.git) than {repo} ({repo}/.git); "
+                             "unset GIT_DIR, or point -C at that repository's work tree.\n")
 
 
 def test_a_skills_path_outside_the_repository_is_refused(repo: Path, tmp_path: Path) -> None:
@@ -158,7 +155,8 @@ def test_a_skills_path_outside_the_repository_is_refused(repo: Path, tmp_path: P
     assert person.run("sed -i 's/^  skills: skills/  skills: ..\\/outside/' skillgit.yaml\n").returncode == 0
     result = sg(repo, "status")
     assert result.returncode == 2
-    assert "paths.skills: `../outside` is not a folder inside the repository" in result.stderr
+    assert result.stderr == ("skillgit: skillgit.yaml: paths.skills: `../outside` is not a folder inside the repository; name one "
+                             "relative to the repository root, written plainly (no `..`, `.` or `\\`); the default is `skills`.\n")
 
 
 @pytest.mark.parametrize("spec", ["HEAD~1..HEAD..HEAD", "A..B..C", "HEAD~1...HEAD...HEAD"])
@@ -173,4 +171,4 @@ def test_an_agent_cannot_sneak_a_fifo_in_as_the_config(repo: Path, tmp_path: Pat
     assert agent.run("rm skillgit.yaml && mkfifo skillgit.yaml\n").returncode == 0
     result = sg(repo, "status", timeout=30)
     assert result.returncode == 2
-    assert "skillgit.yaml: cannot read it (not a regular file (a FIFO))" in result.stderr
+    assert result.stderr == "skillgit: skillgit.yaml: cannot read it (not a regular file (a FIFO)); make it a regular YAML file.\n"
