@@ -81,8 +81,8 @@ def read_git(repo: Repo, rev: str, *, lazy: bool, exclude: Sequence[str] = ()) -
     """The events reachable from `rev` (and from none of `exclude`), newest first, read by `git log --grep`.
 
     `lazy`: for a reader that may stop early; git reads the history only as far as it is asked."""
+    from skillgit.events import EVENT_GREP
     from skillgit.git.records import log_record
-    from skillgit.workspace import EVENT_GREP
 
     args = [*EVENT_GREP, rev, *(["--ignore-missing", "--not", *exclude] if exclude else []), "--"]
     chunks = repo.iter_log_chunks(*args, lazy=lazy)
@@ -542,7 +542,7 @@ _PARSER: list[str] = []
 def parser_fingerprint() -> str:
     """A digest of the rules that turn a commit into an Event (the parsing modules' source and the grep)."""
     if not _PARSER:
-        from skillgit.workspace import EVENT_GREP
+        from skillgit.events import EVENT_GREP
 
         _PARSER.append(code_fingerprint(PARSER_MODULES, f"{FORMAT}\0{EVENT_GREP!r}"))
     return _PARSER[0]

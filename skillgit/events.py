@@ -20,6 +20,9 @@ CYCLE_EVENTS = ("refine", "create", "retire", "no-op", "refused", "meta-suggesti
 NO_VERSION = "0000000"
 _REVERT = re.compile(r"^This reverts commit ([0-9a-f]{7,40})\.?\s*$", re.MULTILINE)
 
+EVENT_GREP = ("-E", "-i", "--grep=^skill-event[[:space:]]*:", "--grep=^This reverts commit ")
+"""`git log` options that keep the commits that may be events: a Skill-Event trailer, or a `git revert`."""
+
 
 def revert_target(message: str) -> str | None:
     """The commit id named by `This reverts commit X.` in a `Revert "…"` message (`git revert`'s), if any."""

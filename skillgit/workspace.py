@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from skillgit import trailers as T
 from skillgit.config import Config
 from skillgit.errors import CheckFailed, RepoStateError, UsageError
-from skillgit.events import Event, event_from_commit, title_for
+from skillgit.events import EVENT_GREP, Event, event_from_commit, title_for
 from skillgit.git import Identity, Repo, TreeEdit
 from skillgit.model.layout import SkillPlace
 from skillgit.model.skill import SKILL_FILE
@@ -20,9 +20,6 @@ from skillgit.model.skill import check_name as check_skill_name
 if TYPE_CHECKING:
     from skillgit.eventindex import EventLog
     from skillgit.policy.model import Change, Violation
-
-EVENT_GREP = ("-E", "-i", "--grep=^skill-event[[:space:]]*:", "--grep=^This reverts commit ")
-
 
 @dataclass(frozen=True)
 class SkillEntry:
