@@ -81,6 +81,37 @@ def test_integral_floats_are_left_to_jsonschema() -> None:
     assert schema_errors(data, "skill") == []
 
 
+CONFIG_SCHEMA = load_schema("config")
+CONFIGS = [
+    {"version": 1, "paths": {"skills": "skills", "attic": "skills_attic"},
+     "agent": {"origin": "yoyo", "identities": ["yoyo-bot@example.com"], "self_skill": "skill-evolve"},
+     "policy": {"max_active": 100000, "max_non_core": 100000}},
+    {"paths": {"skills": ["skills", "plugins/*/skills"]}, "eval": {"timeout_seconds": 0.5, "alpha": 0.05}},
+]
+
+
+@pytest.mark.parametrize("data", CONFIGS)
+def test_a_usual_config_is_certainly_valid(data: dict[str, Any]) -> None:
+    assert certainly_valid(data, CONFIG_SCHEMA)
+    assert schema_errors(data, "config") == []
+
+
+BOUNDS = {"type": "object", "properties": {
+    "list": {"type": ["string", "array"], "minItems": 1, "maxItems": 2, "items": {"type": "string"}},
+    "above": {"type": "number", "exclusiveMinimum": 0}, "below": {"type": "number", "exclusiveMaximum": 1}}}
+
+
+@SETTINGS
+@given(st.fixed_dictionaries({}, optional={
+    "list": st.one_of(st.text(max_size=2), st.lists(st.one_of(st.text(max_size=1), st.integers()), max_size=3)),
+    "above": st.one_of(st.integers(-2, 2), st.floats(-1, 1, allow_nan=False), st.booleans()),
+    "below": st.one_of(st.integers(-2, 2), st.floats(0, 2, allow_nan=False))}))
+def test_item_counts_and_exclusive_bounds_agree_with_jsonschema(data: dict[str, Any]) -> None:
+    import jsonschema
+
+    assert certainly_valid(data, BOUNDS) == (not list(jsonschema.Draft202012Validator(BOUNDS).iter_errors(data)))
+
+
 # -- generated ------------------------------------------------------------------------------------
 
 TEXT = st.text(alphabet=st.sampled_from("ab-z0 \n😀é-A_"), max_size=6)

@@ -155,6 +155,26 @@ def _maximum(value: Any, instance: Any, schema: dict[str, Any]) -> bool:
     return type(instance) not in (int, float) or instance <= value
 
 
+def _exclusive_minimum(value: Any, instance: Any, schema: dict[str, Any]) -> bool:
+    if type(value) not in (int, float):
+        raise _Unsupported
+    return type(instance) not in (int, float) or instance > value
+
+
+def _exclusive_maximum(value: Any, instance: Any, schema: dict[str, Any]) -> bool:
+    if type(value) not in (int, float):
+        raise _Unsupported
+    return type(instance) not in (int, float) or instance < value
+
+
+def _min_items(value: Any, instance: Any, schema: dict[str, Any]) -> bool:
+    return not isinstance(instance, list) or len(instance) >= _count(value)
+
+
+def _max_items(value: Any, instance: Any, schema: dict[str, Any]) -> bool:
+    return not isinstance(instance, list) or len(instance) <= _count(value)
+
+
 def _any_of(value: Any, instance: Any, schema: dict[str, Any]) -> bool:
     if not isinstance(value, list) or not value:
         raise _Unsupported
@@ -173,5 +193,9 @@ _KEYWORDS: dict[str, Callable[[Any, Any, dict[str, Any]], bool]] = {
     "enum": _enum,
     "minimum": _minimum,
     "maximum": _maximum,
+    "exclusiveMinimum": _exclusive_minimum,
+    "exclusiveMaximum": _exclusive_maximum,
+    "minItems": _min_items,
+    "maxItems": _max_items,
     "anyOf": _any_of,
 }
