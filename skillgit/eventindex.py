@@ -43,7 +43,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from skillgit import trailers as T
 from skillgit.errors import SkillgitError
@@ -53,7 +53,7 @@ from skillgit.trailers import Message, Trailers
 if TYPE_CHECKING:
     from skillgit.git import Repo
 
-FORMAT = 1
+FORMAT = 2
 """The layout of `events.data`; another one reads the events again."""
 PARSER_MODULES = ("skillgit.trailers", "skillgit.events")
 """The modules whose rules turn a commit into an Event: a change to any of them reads the events again."""
@@ -64,8 +64,6 @@ KEEP_WALKS = 16
 NEAR = 2000
 """Commits read at most (ids only) to join a commit's walk to a kept one by a line of commits."""
 _CHUNK = 500
-_SKILL_KEYS = (T.NAME,)
-"""Trailer keys whose values are skill names (rows of `event_skills`)."""
 
 Item = int | Event
 """One entry of a walk: the row id of a stored event, or an event read but not stored."""
@@ -181,6 +179,7 @@ class EventLog:
 
     def of_kind(self, kind: str) -> list[Event]:
         """The events of type `kind`, newest first (from the index: only their rows are read)."""
+        self._open()
         if self._items is not None and self._index is not None and not self._done:
             stored = self._index.ids_of_kind(kind)
             if stored is not None:
@@ -188,6 +187,44 @@ class EventLog:
                 rows = self._index.rows([item for item in picked if isinstance(item, int)])
                 return [rows[item] if isinstance(item, int) else item for item in picked]
         return [e for e in self if e.kind == kind]
+
+    def position(self, commit: str) -> int | None:
+        """Where the event of `commit` is (0: the newest), None when it is not in the log."""
+        self._open()
+        if self._items is not None and self._index is not None and not self._done:
+            row = self._index.ids_of([commit]).get(commit)
+            if isinstance(self._items, array) and row is not None:
+                return self._items.index(row) if row in self._items else None
+            return next((i for i, item in enumerate(self._items)
+                         if (item == row if isinstance(item, int) else item.commit == commit)), None)
+        return next((i for i, e in enumerate(self) if e.commit == commit), None)
+
+    def latest_by_skill(self, n: int) -> dict[str, tuple[str, str]]:
+        """(type, commit) of the newest event naming each skill (`Skill-Name`, or the name a rename started
+        from), among the `n` newest events; from the index, only those events' type and id are read."""
+        self._open()
+        out: dict[str, tuple[str, str]] = {}
+        if self._items is not None and self._index is not None and not self._done:
+            named = self._index.skills_named()
+            if named is not None:
+                chosen: dict[str, int] = {}
+                for item in self._items[:n]:
+                    if isinstance(item, int):
+                        for skill in named.get(item, ()):
+                            chosen.setdefault(skill, item)
+                    else:
+                        for skill in _names(item):
+                            if skill not in chosen and skill not in out:
+                                out[skill] = (str(item.kind), item.commit)
+                heads = self._index.heads(list(set(chosen.values())))
+                out.update((skill, heads[row]) for skill, row in chosen.items() if skill not in out)
+                return out
+        for i, event in enumerate(self):
+            if i >= n:
+                break
+            for skill in _names(event):
+                out.setdefault(skill, (str(event.kind), event.commit))
+        return out
 
     def close(self) -> None:
         """Stop reading: a `git log` still running is ended, the index closed."""
@@ -230,6 +267,15 @@ class EventLog:
             self._loaded.append(rows[item] if isinstance(item, int) else item)
         if end >= len(items):
             self._done = True
+
+
+def _skill_rows(event: Event) -> list[tuple[str, str]]:
+    """(key, skill) rows of `event_skills`: each `Skill-Name`, and a rename's old name."""
+    return [(T.NAME, name) for name in event.skills] + ([(T.RENAMED_FROM, event.renamed_from)] if event.renamed_from else [])
+
+
+def _names(event: Event) -> tuple[str, ...]:
+    return (*event.skills, *([event.renamed_from] if event.renamed_from else []))
 
 
 def _close(stream: Iterator[Event]) -> None:
@@ -353,7 +399,7 @@ class EventIndex:
             kept = self._kept(tip)
             if kept is None:
                 continue
-            ids = self._ids_of(theirs[:-1])
+            ids = self.ids_of(theirs[:-1])
             dropped = [ids[c] for c in theirs[:-1] if c in ids]
             if list(kept[: len(dropped)]) == dropped:
                 return self._on(head, theirs[-1], at[theirs[-1]] > 0, kept[len(dropped):])
@@ -401,10 +447,9 @@ class EventIndex:
                     self.con.executemany(
                         "INSERT OR IGNORE INTO events(commit_id, kind, time, author_email, committer_email, title, trailers,"
                         " data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [_row(e) for e in new])
-                    ids = self._ids_of([e.commit for e in new])
+                    ids = self.ids_of([e.commit for e in new])
                     self.con.executemany("INSERT OR IGNORE INTO event_skills(event, skill, key) VALUES (?, ?, ?)",
-                                         [(ids[e.commit], _text(skill), key) for e in new for key in _SKILL_KEYS
-                                          for skill in e.trailers.get_all(key)])
+                                         [(ids[e.commit], _text(skill), key) for e in new for key, skill in _skill_rows(e)])
                     walk = array("i", (ids[item.commit] if isinstance(item, Event) else item for item in items))
                 else:
                     walk = array("i", (item for item in items if isinstance(item, int)))
@@ -419,7 +464,29 @@ class EventIndex:
 
     # -- rows ----------------------------------------------------------------------------------
 
-    def _ids_of(self, commits: Sequence[str]) -> dict[str, int]:
+    def skills_named(self) -> dict[int, tuple[str, ...]] | None:
+        """The skills each stored event names (rows of `event_skills`), by row id (None: not readable now)."""
+        out: dict[int, tuple[str, ...]] = {}
+        try:
+            for row, skill in self.con.execute("SELECT event, skill FROM event_skills"):
+                out[row] = (*out.get(row, ()), skill)
+        except (SkillgitError, sqlite3.Error):
+            return None
+        return out
+
+    def heads(self, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """(type, commit) of the stored events with row ids `ids`."""
+        return {row: (kind, commit) for row, kind, commit in self._by_id("id, kind, commit_id", ids)}
+
+    def _by_id(self, columns: str, ids: Sequence[int]) -> Iterator[tuple[Any, ...]]:
+        """`columns` of the stored events with row ids `ids` (asked in chunks)."""
+        for i in range(0, len(ids), _CHUNK):
+            part = ids[i : i + _CHUNK]
+            marks = ",".join("?" * len(part))
+            yield from self.con.execute(f"SELECT {columns} FROM events WHERE id IN ({marks})", part)  # noqa: S608
+
+    def ids_of(self, commits: Sequence[str]) -> dict[str, int]:
+        """Row ids of the stored events of `commits`."""
         out: dict[str, int] = {}
         for i in range(0, len(commits), _CHUNK):
             part = commits[i : i + _CHUNK]
@@ -429,14 +496,7 @@ class EventIndex:
 
     def rows(self, ids: Sequence[int]) -> dict[int, Event]:
         """The stored events with row ids `ids`."""
-        out: dict[int, Event] = {}
-        for i in range(0, len(ids), _CHUNK):
-            part = ids[i : i + _CHUNK]
-            marks = ",".join("?" * len(part))
-            for row, commit, data in self.con.execute(
-                    f"SELECT id, commit_id, data FROM events WHERE id IN ({marks})", part):  # noqa: S608
-                out[row] = _event(commit, data)
-        return out
+        return {row: _event(commit, data) for row, commit, data in self._by_id("id, commit_id, data", ids)}
 
     def ids_of_kind(self, kind: str) -> frozenset[int] | None:
         """Row ids of the stored events of type `kind` (None: not readable now)."""

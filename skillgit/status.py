@@ -4,53 +4,35 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from skillgit.errors import SkillFileError
-from skillgit.workspace import Workspace
+from skillgit.workspace import SkillEntry, Workspace
+
+if TYPE_CHECKING:
+    from skillgit.events import Event
+
+_EPOCH = datetime.fromtimestamp(0, tz=UTC)
 
 
 def collect(ws: Workspace) -> dict[str, Any]:
     """A JSON-ready report: skills (with version, last event, and metrics when traces were ingested), events
     (none from before `init`), uncommitted paths, and layout problems (a name used by two folders)."""
     from skillgit.evidence.metrics import status_metrics
-    from skillgit.model.skill import parse_skill
 
     entries = ws.skills()
     metrics = status_metrics(ws)
-    events = ws.events()
-    numbers = version_numbers(ws)
-    last_events: dict[str, Any] = {}
-    for event in events:
-        for name in (*event.skills, *([event.renamed_from] if event.renamed_from else [])):
-            last_events.setdefault(name, event)
-    skills = []
-    with _SkillCache(ws) as cache:
-        for entry in entries:
-            path = f"{entry.dir}/SKILL.md"
-            last = last_events.get(entry.name)
-            row: dict[str, Any] = {"name": entry.name, "location": entry.location, "blob": entry.blob, "path": path,
-                                   "version": numbers.get(entry.name),
-                                   "last_event": {"event": last.kind, "commit": last.commit} if last else None}
-            key = f"{entry.blob} {path}"
-            found = cache.get(key)
-            if found is None:
-                try:
-                    skill = parse_skill(ws.repo.blob(entry.blob), path)
-                    found = cache.put(key, [skill.origin, skill.core, skill.status, None])
-                except SkillFileError as exc:
-                    found = cache.put(key, [None, False, None, str(exc)])
-            row.update(zip(("origin", "core", "status", "problem"), found, strict=True))
-            row.update(metrics.get(entry.name, {}))
-            skills.append(row)
-    initialised = ws.adoption() is not None
+    with _Cache(ws) as cache:
+        count, last, last_events, initialised = _events(ws)
+        numbers = version_numbers(ws, cache)
+        skills = [_row(ws, entry, numbers, last_events, metrics, cache) for entry in entries]
     uncommitted = [p for p in ws.repo.changed_paths(ws.scan_roots) if ws.layout.roots_of(p)] if ws.repo.head() else []
     active = sum(1 for s in skills if s["location"] == "active")
-    last = events[0] if events else None
     problems = duplicate_names(entries)
     summary = (
         f"{ws.repo.root}: {active} active, {len(skills) - active} retired skill{'' if len(skills) - active == 1 else 's'} "
-        f"under {ws.layout.describe()}; {len(events)} event{'' if len(events) == 1 else 's'}"
+        f"under {ws.layout.describe()}; {count} event{'' if count == 1 else 's'}"
         + (f", last {last.kind} {', '.join(last.skills)} {last.commit[:12]}".replace("  ", " ") if last else "")
         + ("" if initialised else " (not initialised: run `skillgit init`)")
     )
@@ -60,23 +42,92 @@ def collect(ws: Workspace) -> dict[str, Any]:
         "roots": list(ws.layout.patterns),
         "summary": summary,
         "skills": skills,
-        "events": len(events),
+        "events": count,
         "last_event": last.to_json() if last else None,
         "uncommitted": uncommitted,
         "problems": problems,
     }
 
 
-def version_numbers(ws: Workspace) -> dict[str, str]:
-    """Each skill's current version label (`v3`), from one walk over the skill roots."""
-    from skillgit.history import all_versions
+def _row(ws: Workspace, entry: SkillEntry, numbers: dict[str, str], last_events: dict[str, tuple[str, str]],
+         metrics: dict[str, dict[str, Any]], cache: _Cache) -> dict[str, Any]:
+    """One skill's row: what its SKILL.md shows read again only when its blob changed (`cache`)."""
+    from skillgit.model.skill import parse_skill
 
-    out = {}
-    for name, history in all_versions(ws).items():
-        numbered = [v for v in history if v.number]
-        if numbered:
-            out[name] = numbered[-1].label
-    return out
+    path = f"{entry.dir}/SKILL.md"
+    last = last_events.get(entry.name)
+    row: dict[str, Any] = {"name": entry.name, "location": entry.location, "blob": entry.blob, "path": path,
+                           "version": numbers.get(entry.name),
+                           "last_event": {"event": last[0], "commit": last[1]} if last else None}
+    key = f"{entry.blob} {path}"
+    found = cache.skill(key)
+    if found is None:
+        try:
+            skill = parse_skill(ws.repo.blob(entry.blob), path)
+            found = cache.put_skill(key, [skill.origin, skill.core, skill.status, None])
+        except SkillFileError as exc:
+            found = cache.put_skill(key, [None, False, None, str(exc)])
+    row.update(zip(("origin", "core", "status", "problem"), found, strict=True))
+    row.update(metrics.get(entry.name, {}))
+    return row
+
+
+def _events(ws: Workspace) -> tuple[int, Event | None, dict[str, tuple[str, str]], bool]:
+    """The events since `init` (`Workspace.events`'s): how many, the newest, (type, commit) of the newest
+    naming each skill, and whether skillgit was initialised; counted in the event index, reading only
+    the rows shown. Events from before `init` (in `git log`'s order) are left out by asking git which
+    commits `init` came after, as `Workspace.events` does."""
+    if ws.repo.head() is None:
+        return 0, None, {}, False
+    with ws.event_log(build=True) as log:
+        adoption = ws.adoption("HEAD", log)
+        n = len(log)
+        at = log.position(adoption.commit) if adoption is not None and adoption.parents else n - 1
+        if at is not None and at + 1 == n:  # nothing older than `init` to leave out
+            return n, log.get(0), log.latest_by_skill(n), adoption is not None
+    events = ws.events()
+    latest: dict[str, tuple[str, str]] = {}
+    for event in events:
+        for name in (*event.skills, *([event.renamed_from] if event.renamed_from else [])):
+            latest.setdefault(name, (str(event.kind), event.commit))
+    return len(events), events[0] if events else None, latest, adoption is not None
+
+
+def version_numbers(ws: Workspace, cache: _Cache | None = None) -> dict[str, str]:
+    """Each skill's current version label (`v3`), from one walk over the skill roots (`history.all_versions`);
+    with `cache`, kept for HEAD and brought to a later HEAD by reading only the commits since
+    (`history.versions_after`, when it can: no merge, no rename since)."""
+    from skillgit.history import Version, all_versions, versions_after
+
+    head = ws.repo.head()
+    if head is None:
+        return {}
+    counts: dict[str, list[Any]] | None = None
+    kept = cache.versions(ws) if cache is not None else None
+    if kept is not None and kept[0] == head:
+        counts = kept[1]
+    elif kept is not None:
+        at, known = kept
+        # each skill's last version, numbered 1: what comes after is numbered on from it
+        stubs = {name: [Version(number=1, commit=commit, time=_EPOCH, event="", author="", blob=blob, location=location,
+                                eval_summary=None, rollback_of=None)] for name, (_n, commit, blob, location) in known.items()}
+        after = versions_after(ws, stubs, at, head)
+        if after is not None:
+            counts = {}
+            for name, history in after.items():
+                numbered = [v for v in history if v.number]
+                if numbered:
+                    before = known[name][0] - 1 if name in known else 0
+                    counts[name] = [before + len(numbered), numbered[-1].commit, numbered[-1].blob, numbered[-1].location]
+    if counts is None:
+        counts = {}
+        for name, history in all_versions(ws).items():
+            numbered = [v for v in history if v.number]
+            if numbered:
+                counts[name] = [len(numbered), numbered[-1].commit, numbered[-1].blob, numbered[-1].location]
+    if cache is not None:
+        cache.put_versions(ws, head, counts)
+    return {name: f"v{count}" for name, (count, *_rest) in counts.items()}
 
 
 def duplicate_names(entries: list[Any]) -> list[str]:
@@ -89,12 +140,14 @@ def duplicate_names(entries: list[Any]) -> list[str]:
             for (name, _loc), dirs in sorted(seen.items()) if len(dirs) > 1]
 
 
-class _SkillCache:
-    """What `status` shows of each SKILL.md (origin, core, status, problem), kept by blob id and path in
-    `.git/skillgit/status-cache.json`, so a status reads only the skills that changed since the last one.
-    Kept with a fingerprint of the parsing code (another one starts over); best effort, never an error."""
+class _Cache:
+    """What `status` read before, kept in `.git/skillgit/status-cache.json`: what each SKILL.md shows
+    (origin, core, status, problem) by blob id and path, so a status reads only the skills that changed;
+    and each skill's version count at one HEAD. Kept with a fingerprint of the code that reads them
+    (another one starts over); best effort, never an error."""
 
-    MODULES = ("skillgit.model.skill", "skillgit.model.frontmatter", "skillgit.model.fastyaml", "skillgit.yamlio")
+    MODULES = ("skillgit.model.skill", "skillgit.model.frontmatter", "skillgit.model.fastyaml", "skillgit.yamlio",
+               "skillgit.history", "skillgit.model.layout", "skillgit.status")
 
     def __init__(self, ws: Workspace) -> None:
         from skillgit.eventindex import code_fingerprint
@@ -103,27 +156,45 @@ class _SkillCache:
         self.fingerprint = code_fingerprint(self.MODULES)
         self.kept: dict[str, list[Any]] = {}
         self.used: dict[str, list[Any]] = {}
+        self.kept_versions: dict[str, Any] = {}
         self.changed = False
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             if data.get("fingerprint") == self.fingerprint and isinstance(data.get("rows"), dict):
                 self.kept = data["rows"]
+                self.kept_versions = data.get("versions") if isinstance(data.get("versions"), dict) else {}
         except (OSError, ValueError, AttributeError):
             pass
 
-    def get(self, key: str) -> list[Any] | None:
+    def skill(self, key: str) -> list[Any] | None:
         found = self.kept.get(key)
         if isinstance(found, list) and len(found) == 4:
             self.used[key] = found
             return found
         return None
 
-    def put(self, key: str, row: list[Any]) -> list[Any]:
+    def put_skill(self, key: str, row: list[Any]) -> list[Any]:
         self.used[key] = row
         self.changed = True
         return row
 
-    def __enter__(self) -> _SkillCache:
+    def versions(self, ws: Workspace) -> tuple[str, dict[str, list[Any]]] | None:
+        """(HEAD, each skill's [count, commit, blob, location]) as kept for this layout."""
+        kept = self.kept_versions
+        counts = kept.get("skills")
+        if kept.get("layout") != ws.layout.key or not isinstance(kept.get("at"), str) or not isinstance(counts, dict):
+            return None
+        if not all(isinstance(row, list) and len(row) == 4 and type(row[0]) is int for row in counts.values()):
+            return None
+        return kept["at"], counts
+
+    def put_versions(self, ws: Workspace, head: str, counts: dict[str, list[Any]]) -> None:
+        new = {"at": head, "layout": ws.layout.key, "skills": counts}
+        if new != self.kept_versions:
+            self.kept_versions = new
+            self.changed = True
+
+    def __enter__(self) -> _Cache:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -132,7 +203,8 @@ class _SkillCache:
         try:  # only the skills of this HEAD: the file does not grow with the history
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"fingerprint": self.fingerprint, "rows": self.used}), encoding="utf-8")
+            tmp.write_text(json.dumps({"fingerprint": self.fingerprint, "rows": self.used, "versions": self.kept_versions}),
+                           encoding="utf-8")
             tmp.replace(self.path)
         except (OSError, TypeError, ValueError):
             pass

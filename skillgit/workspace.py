@@ -146,15 +146,18 @@ class Workspace:
                                  f"unique across the skill roots: rename one (`skillgit mv {name} NEW-NAME --dir FOLDER`).")
         return entry
 
-    def adoption(self, rev: str = "HEAD") -> Event | None:
+    def adoption(self, rev: str = "HEAD", log: EventLog | None = None) -> Event | None:
         """The `init` event that started skillgit's management of the history of `rev`: the oldest one a
-        maintainer made (None: never initialised). Read from the event index."""
+        maintainer made (None: never initialised). Read from the event index, or from `log` (`rev`'s)."""
         if rev == "HEAD" and self.repo.head() is None:
             return None
         key = self.repo.resolve(rev)
         if key not in self._adoptions:
-            with self.event_log(key, build=True) as log:
+            if log is not None:
                 self._adoptions[key] = self._oldest_init(log.of_kind("init"))
+            else:
+                with self.event_log(key, build=True) as mine:
+                    self._adoptions[key] = self._oldest_init(mine.of_kind("init"))
         return self._adoptions[key]
 
     def _oldest_init(self, events: Iterable[Event]) -> Event | None:
