@@ -572,7 +572,11 @@ def rollback(ws: Workspace, name: str, *, to: str, reason: str | None = None, ag
 
 def load_config_at(ws: Workspace, rev: str) -> Config:
     """The config as committed at `rev` (defaults when the file is absent there)."""
-    raw = ws.repo.read_file(rev, CONFIG_FILE)
+    return config_from_bytes(ws.repo.read_file(rev, CONFIG_FILE), rev)
+
+
+def config_from_bytes(raw: bytes | None, rev: str) -> Config:
+    """The config of the bytes of the file committed at `rev` (defaults for None: no file there)."""
     if raw is None:
         return Config.defaults()
     try:

@@ -84,7 +84,7 @@ def verify(
     pass: the rules count events it lacks. `assume_managed_since` names a commit from which the
     history is trusted instead: every commit of the range is then managed, the config is the
     base's (else that commit's), and the rules count the events the clone has."""
-    from skillgit.operations import load_config_at
+    from skillgit.operations import config_from_bytes
     from skillgit.workspace import history_error
 
     rng = resolve_range(ws, spec)
@@ -92,23 +92,22 @@ def verify(
     gap = ws.history_gap(rng.head, since)
     if gap is not None:
         raise UsageError(history_error(f"cannot verify {rng.spec}", gap, assume_hint=True))
-    based = rng.base is not None and ws.repo.read_file(rng.base, CONFIG_FILE) is not None
-    # a base with a committed config is managed (as the hooks check every commit on top of one): no need to
-    # read the history back to its `init` event
-    if since is None and not based and ws.adoption(rng.head) is None:
-        raise UsageError(f"{rng.spec}: no `init` event in the history of {rng.head[:12]}, so skillgit does not manage these "
-                         "skills yet and has nothing to verify; run `skillgit init` (then `skillgit hooks install`), or pass "
-                         "--assume-managed-since REV.")
     run = _Run(ws, require_signed_agent)
     try:
-        if based and rng.base is not None:
-            run.config = load_config_at(ws, rng.base)
+        committed = run.committed_config(rng.base) if rng.base is not None else None
+        # a base with a committed config is managed (as the hooks check every commit on top of one): no need to
+        # read the history back to its `init` event; the whole history is asked after the walk, which reads it
+        if since is None and committed is None and rng.base is not None and ws.adoption(rng.head) is None:
+            raise UsageError(_not_adopted(rng))
+        if committed is not None and rng.base is not None:
+            run.config = config_from_bytes(committed, rng.base)
             run.start(run.config)
         elif since is not None:
-            if ws.repo.read_file(since, CONFIG_FILE) is None:
+            committed = run.committed_config(since)
+            if committed is None:
                 raise UsageError(f"--assume-managed-since {assume_managed_since}: {since[:12]} has no {CONFIG_FILE}; "
                                  "name a commit of the managed history.")
-            run.config = load_config_at(ws, since)
+            run.config = config_from_bytes(committed, since)
             run.start(run.config)
         # Oldest first, read ahead by a thread: git makes the log on one core while the rules run, and
         # the skill files the rules will read are fetched on the way.
@@ -122,6 +121,9 @@ def verify(
             run.visit(chunk)
             if progress is not None:
                 progress(1)
+        if since is None and rng.base is None and not any(
+                e.kind == "init" and not ws.is_agent(e.author_email, e.committer_email) for e in run.history.recent):
+            raise UsageError(_not_adopted(rng))
     finally:
         run.close()
     config = run.config
@@ -130,6 +132,12 @@ def verify(
         warnings = tuple(unmatched_identities(ws, config.agent.identities, run.agents, rng.base))
     return Report(rng, run.commits, run.checked, tuple(run.violations), config.source if config else "(not managed)",
                   warnings)
+
+
+def _not_adopted(rng: Range) -> str:
+    return (f"{rng.spec}: no `init` event in the history of {rng.head[:12]}, so skillgit does not manage these skills yet "
+            "and has nothing to verify; run `skillgit init` (then `skillgit hooks install`), or pass "
+            "--assume-managed-since REV.")
 
 
 def unmatched_identities(ws: Workspace, patterns: Sequence[str], seen: Iterable[tuple[str, str]],
@@ -198,6 +206,11 @@ class _Run:
         self.violations: list[Violation] = []
         self.commits = self.checked = 0
 
+    def committed_config(self, rev: str) -> bytes | None:
+        """The bytes of the config file committed at `rev` (None: there is none)."""
+        found = self.reader.read_object(f"{rev}:{CONFIG_FILE}")
+        return found[2] if found is not None and found[1] == "blob" else None
+
     def close(self) -> None:
         self.history.close()
         self.merges.close()
@@ -219,9 +232,9 @@ class _Run:
         if not self.managed and event is not None and event.kind == "init":
             self.managed = True
         if self.config is None and self.managed:
-            from skillgit.operations import load_config_at
+            from skillgit.operations import config_from_bytes
 
-            self.config = load_config_at(self.ws, commit)
+            self.config = config_from_bytes(self.committed_config(commit), commit)
         if not self.managed or self.config is None or commit in self.boundaries:
             # not managed yet; or where a shallow clone's history stops: its parents, hence its
             # change, are unknown (it is at or before the trusted start, or verify refused to run)
