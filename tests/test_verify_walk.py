@@ -11,6 +11,7 @@ import pytest
 from conftest import as_agent, git
 from hookkit import CASES, agent_refine, commit, make_managed, refine_message
 
+from skillgit.config import Config
 from skillgit.git import BlobReader, Repo
 from skillgit.git.records import log_record
 from skillgit.policy import verify as verify_module
@@ -81,6 +82,18 @@ def write(repo: Path, path: str, text: str) -> None:
     (repo / path).write_text(text, encoding="utf-8")
 
 
+def commit_steps(repo: Path, steps: list[dict[str, str | None]]) -> None:
+    """One commit per step: each path written with its text, or removed (None)."""
+    for step in steps:
+        for path, text in step.items():
+            if text is None:
+                git(repo, "rm", "-q", "-r", "--", path)
+            else:
+                write(repo, path, text)
+                git(repo, "add", "--", path)
+        git(repo, "commit", "-q", "-m", "step")
+
+
 def history_with_every_kind_of_change(repo: Path) -> None:
     """Adds, edits, deletes, moves to the attic, a file that becomes a folder, a symlink, a submodule
     entry, a type change, odd names, a side branch and a merge."""
@@ -94,14 +107,7 @@ def history_with_every_kind_of_change(repo: Path) -> None:
         {"skills/c": None, "skills/c/SKILL.md": "c1", "skills/é t/SKILL.md": "odd name", 'skills/q"uote/SKILL.md': "q"},
         {"src/y.py": "only outside the roots"},
     ]
-    for step in steps:
-        for path, text in step.items():
-            if text is None:
-                git(repo, "rm", "-q", "-r", "--", path)
-            else:
-                write(repo, path, text)
-                git(repo, "add", "--", path)
-        git(repo, "commit", "-q", "-m", "step")
+    commit_steps(repo, steps)
     os.symlink("SKILL.md", repo / "skills" / "a" / "link")
     git(repo, "add", "skills/a/link")
     oid = git(repo, "rev-parse", "HEAD").strip()
@@ -152,6 +158,36 @@ def test_the_skill_folders_answer_every_lookup_as_git_does_at_every_commit(empty
                 assert dict(fast(prefix)) == dict(plain(prefix)), (record.commit, prefix)
         assert answered > len(PREFIXES) * len(chunks) // 2
         assert folders.lookup("someother", "skills") is None
+
+
+def test_the_skills_listed_from_the_folders_are_those_a_listing_of_the_tree_gives(empty_repo: Path) -> None:
+    """Skills inside skills, category folders, a name in two folders: kept across adds and removes."""
+    repo = empty_repo
+    git(repo, "commit", "-q", "--allow-empty", "-m", "root")
+    steps: list[dict[str, str | None]] = [
+        {"skills/a/SKILL.md": "a", "skills/a/inner/SKILL.md": "inside a", "skills/.curated/x/SKILL.md": "x"},
+        {"skills/d/SKILL.md": "d", "skills/.curated/d/SKILL.md": "d again", "skills/a/notes.md": "n"},
+        {"skills/a/SKILL.md": None},  # inner is a skill of its own now
+        {"skills/a/SKILL.md": "a back", "skills/.curated/x/SKILL.md": None, "skills_attic/x/SKILL.md": "x"},
+        {"skills/d/SKILL.md": None, "skills/a/inner/deeper/SKILL.md": "deeper"},
+        {"skills/a/SKILL.md": "a edited"},
+    ]
+    commit_steps(repo, steps)
+    layout = Config.defaults().layout
+    chunks = list(Repo.discover(repo).iter_log_chunks("--topo-order", "--reverse", "HEAD", "--", raw=True))
+    with BlobReader(repo) as reader:
+        folders = SkillFolders(reader, layout.scan_roots)
+        for chunk in chunks:
+            record = log_record(chunk)
+            folders.advance(record.commit, record.parents, record.files)
+            plain = TreeFiles(reader, record.commit)
+            want: dict[tuple[str, str], str] = {}
+            files = [path for root in layout.scan_roots for path in plain(root)]
+            for place in layout.skill_files(files).values():
+                want.setdefault((place.name, place.location), place.dir)
+            assert folders.skill_places(record.commit, layout) == want, record.commit
+            assert TreeFiles(reader, record.commit, folders).skill_places(layout) == want
+        assert folders.skill_places("someother", layout) is None
 
 
 def test_overlapping_roots_are_left_to_git(empty_repo: Path) -> None:

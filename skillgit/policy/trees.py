@@ -14,9 +14,12 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Mapping
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from skillgit.git import BlobReader, RawChange
+
+if TYPE_CHECKING:
+    from skillgit.model.layout import Layout
 
 TREE = "40000"
 GITLINK = "160000"
@@ -132,6 +135,10 @@ class Overlay(Protocol):
         """`tree_files(prefix)` in `commit`, or None to have git answer."""
         ...
 
+    def skill_places(self, commit: str, layout: Layout) -> dict[tuple[str, str], str] | None:
+        """(name, location) → folder of every skill in `commit` under `layout`, or None: not known here."""
+        ...
+
 
 class TreeFiles:
     """`Change.tree_files` over one tree (or commit): `prefix` → `{path: blob id}` at or under it.
@@ -158,6 +165,11 @@ class TreeFiles:
         if found is None:
             found = self._cache[prefix] = self._files(prefix)
         return found
+
+    def skill_places(self, layout: Layout) -> dict[tuple[str, str], str] | None:
+        """(name, location) → folder of every skill in the tree, when the overlay keeps them (None: list
+        the roots and ask the layout)."""
+        return self._overlay.skill_places(self._spec(), layout) if self._overlay is not None else None
 
     def _spec(self) -> str:
         if self._root is None:

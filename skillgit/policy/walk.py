@@ -13,12 +13,13 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol, overload
 
+from skillgit.model.skill import SKILL_FILE
 from skillgit.policy.model import FileChange
 
 if TYPE_CHECKING:
     from skillgit.events import Event
     from skillgit.git import BlobReader, RawChange
-    from skillgit.model.layout import Layout
+    from skillgit.model.layout import Layout, SkillPlace
     from skillgit.workspace import Workspace
 
 _NONE: frozenset[str] = frozenset()
@@ -259,6 +260,16 @@ class SkillFolders:
         """root → name of the entry right under it → {path: blob id} of the files in (or at) it."""
         self.flat: dict[str, dict[str, str]] = {root: {} for root in self.roots}
         """root → {path: blob id} of every file under it (the same files, for listing a whole root)."""
+        self.skill_files: dict[str, dict[str, None]] = {root: {} for root in self.roots}
+        """root → the SKILL.md paths among them, in the same order."""
+        self._skill_folders: set[str] = set()
+        """The folders of those SKILL.md files."""
+        self._layout: Layout | None = None
+        self._place_of: dict[str, SkillPlace | None] = {}
+        """Each SKILL.md path's skill under `_layout` (None: it is not a skill's own file)."""
+        self._moved: set[str] | None = None
+        """SKILL.md paths added or removed since `_place_of` was made (None: make it again)."""
+        self._listing: dict[tuple[str, str], str] | None = None
 
     def advance(self, commit: str, parents: Sequence[str], changes: Sequence[RawChange] | None) -> None:
         """Move to `commit`; `changes` is its diff against its only parent (None: not known). A commit
@@ -300,8 +311,15 @@ class SkillFolders:
                 if change.status == "D" or change.new_mode == GITLINK_MODE:
                     folder.pop(change.path, None)
                     self.flat[root].pop(change.path, None)
+                    if self.skill_files[root].pop(change.path, 0) is None:
+                        self._skill_folders.discard(change.path[: -len(SKILL_FILE) - 1])
+                        self._moved_file(change.path)
                 else:
                     folder[change.path] = self.flat[root][change.path] = change.new_oid
+                    if change.path.endswith("/" + SKILL_FILE) and change.path not in self.skill_files[root]:
+                        self.skill_files[root][change.path] = None
+                        self._skill_folders.add(change.path[: -len(SKILL_FILE) - 1])
+                        self._moved_file(change.path)
                 if not folder:
                     del self.files[root][name]
                 return
@@ -338,4 +356,51 @@ class SkillFolders:
                     folders.setdefault(path[len(root) + 1 :].split("/", 1)[0], {})[path] = flat[path] = oid
             self.files[root] = folders
             self.flat[root] = flat
+        self.skill_files = {root: dict.fromkeys(p for p in self.flat[root] if p.endswith("/" + SKILL_FILE)) for root in self.roots}
+        self._skill_folders = {p[: -len(SKILL_FILE) - 1] for paths in self.skill_files.values() for p in paths}
+        self._moved = None
         self.at = commit
+
+    def _moved_file(self, path: str) -> None:
+        if self._moved is not None:
+            self._moved.add(path)
+        self._listing = None
+
+    def skill_places(self, commit: str, layout: Layout) -> dict[tuple[str, str], str] | None:
+        """(name, location) → folder of every skill in `commit` (`skill_files` as `layout` places them),
+        listed again only when a SKILL.md was added or removed; None: not known here."""
+        if not self.usable or commit != self.current or tuple(r.strip("/") for r in layout.scan_roots) != self.roots:
+            return None
+        if self.at != commit:
+            self._load(commit)
+        if layout is not self._layout:
+            self._layout, self._moved = layout, None
+        if self._listing is None or self._moved is None:
+            self._place(layout)
+            out: dict[tuple[str, str], str] = {}
+            for root in self.roots:  # in the order a listing of the roots gives (the first of a name wins)
+                for path in self.skill_files[root]:
+                    place = self._place_of[path]
+                    if place is not None:
+                        out.setdefault((place.name, place.location), place.dir)
+            self._listing = out
+        return self._listing
+
+    def _place(self, layout: Layout) -> None:
+        """Bring `_place_of` to `skill_files`: a SKILL.md added or removed changes the place of those below
+        its folder (a SKILL.md inside a skill's folder is that skill's file) and its own, nothing else."""
+        folders = self._skill_folders
+        moved = self._moved
+        if moved is None:
+            self._place_of = {}
+            todo = {p for paths in self.skill_files.values() for p in paths}
+        else:
+            todo = set()
+            for path in moved:
+                self._place_of.pop(path, None)
+                below = path[: -len(SKILL_FILE)]
+                todo.update(p for paths in self.skill_files.values() for p in paths if p.startswith(below))
+        for path in todo:
+            found = layout.place(path, folders.__contains__)
+            self._place_of[path] = found if found is not None and found.skill_file == path else None
+        self._moved = set()

@@ -103,6 +103,11 @@ def _listed_dirs(change: Change, config: Config) -> dict[tuple[str, str], str]:
     if memo is not None:
         return memo  # type: ignore[no-any-return]
     assert change.tree_files is not None
+    kept = getattr(change.tree_files, "skill_places", None)  # a walk's view keeps them (`SkillFolders`)
+    found = kept(config.layout) if kept is not None else None
+    if found is not None:
+        change.__dict__["_listed"] = found
+        return found  # type: ignore[no-any-return]
     files: list[str] = []
     for root in config.layout.scan_roots:
         files.extend(change.tree_files(root))
