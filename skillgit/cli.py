@@ -48,9 +48,55 @@ def where(ctx: click.Context, directory: Path | None) -> Path:
     return root.params.get("directory") or Path.cwd()
 
 
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("core", "init"),
+    "create": ("core", "create"),
+    "refine": ("core", "refine"),
+    "retire": ("core", "retire"),
+    "revive": ("core", "revive"),
+    "record": ("core", "record"),
+    "mv": ("core", "mv"),
+    "rollback": ("core", "rollback"),
+    "cycle": ("cycle", "cycle_command"),
+    "watch": ("cycle", "watch_command"),
+    "demo": ("demo", "demo"),
+    "eval": ("evals", "eval_group"),
+    "holdout": ("evals", "holdout_group"),
+    "promote": ("evals", "promote"),
+    "ingest": ("evidence", "ingest_command"),
+    "metrics": ("evidence", "metrics_command"),
+    "diagnose": ("evidence", "diagnose_command"),
+    "expectations": ("evidence", "expectations_command"),
+    "verify": ("governance", "verify"),
+    "hooks": ("governance", "hooks"),
+    "hook": ("governance", "hook"),
+    "import-journal": ("journal_import", "import_journal"),
+    "journal": ("reading", "journal"),
+    "versions": ("reading", "versions"),
+    "show": ("reading", "show"),
+    "status": ("reading", "status"),
+    "report": ("report", "report"),
+    "validate": ("validate", "validate"),
+}
+"""Each command: (module of `skillgit.commands`, name of the click command in it). Only the module of the
+command being run is imported (each module's COMMANDS list names the same commands)."""
+
+
 class SkillgitGroup(click.Group):
+    """The top-level group: commands listed by name, each module imported when its command is asked for."""
+
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(self.commands)
+        return sorted({*self.commands, *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            import importlib
+
+            module, attribute = COMMANDS[cmd_name]
+            command = getattr(importlib.import_module(f"skillgit.commands.{module}"), attribute)
+            assert isinstance(command, click.Command)
+            self.add_command(command, cmd_name)
+        return self.commands.get(cmd_name)
 
 
 @click.group(cls=SkillgitGroup, epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
@@ -109,19 +155,3 @@ def run(argv: list[str] | None = None) -> int:
 
 def _error(message: str) -> None:
     click.echo(f"skillgit: {message}", err=True)
-
-
-def _register() -> None:
-    """Attach the commands of every `skillgit.commands.<module>` (each exports a COMMANDS list)."""
-    import importlib
-    import pkgutil
-
-    from skillgit import commands
-
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"skillgit.commands.{info.name}")
-        for command in getattr(module, "COMMANDS", ()):
-            cli.add_command(command)
-
-
-_register()
