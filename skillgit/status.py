@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,10 +20,12 @@ _EPOCH = datetime.fromtimestamp(0, tz=UTC)
 def collect(ws: Workspace) -> dict[str, Any]:
     """A JSON-ready report: skills (with version, last event, and metrics when traces were ingested), events
     (none from before `init`), uncommitted paths, and layout problems (a name used by two folders)."""
-    from skillgit.evidence.metrics import status_metrics
-
     entries = ws.skills()
-    metrics = status_metrics(ws)
+    metrics: dict[str, dict[str, Any]] = {}
+    if _ingested(ws):
+        from skillgit.evidence.metrics import status_metrics
+
+        metrics = status_metrics(ws)
     with _Cache(ws) as cache:
         count, last, last_events, initialised = _events(ws)
         numbers = version_numbers(ws, cache)
@@ -47,6 +50,24 @@ def collect(ws: Workspace) -> dict[str, Any]:
         "uncommitted": uncommitted,
         "problems": problems,
     }
+
+
+def _ingested(ws: Workspace) -> bool:
+    """Traces may have been ingested: the evidence database lists a source, or cannot be read here (the
+    evidence modules then say). Asked of SQLite alone, so a status without evidence loads none of them."""
+    from skillgit.evidence.db import db_path
+
+    path = db_path(ws.repo)
+    if not path.exists():
+        return False
+    try:
+        con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=1)
+        try:
+            return con.execute("SELECT 1 FROM sources LIMIT 1").fetchone() is not None
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return True
 
 
 def _row(ws: Workspace, entry: SkillEntry, numbers: dict[str, str], last_events: dict[str, tuple[str, str]],
