@@ -134,6 +134,8 @@ FAST = [
     ("metadata:\n  author: x\n  version: \"1.0.0\"\nname: y\n", {"metadata": {"author": "x", "version": "1.0.0"}, "name": "y"}),
     ("a: http://x.org/y?z=1\nb: 12:30\nc: 1:2\n", {"a": "http://x.org/y?z=1", "b": "12:30", "c": "1:2"}),
     ("a: b\r\nc: d\r\n", {"a": "b", "c": "d"}),
+    ("paths: {skills: skills, attic: 'old skills'}\nx: {}\ny: { a: 1 ,b: -x }  # c\n",
+     {"paths": {"skills": "skills", "attic": "old skills"}, "x": {}, "y": {"a": 1, "b": "-x"}}),
 ]
 
 
@@ -145,9 +147,9 @@ def test_simple_frontmatter_takes_the_fast_path_with_ruamels_value(text: str, va
 
 SLOW = [
     "", "# only a comment\n", "- a\n", "a\n", "a: b\na: c\n", "a: &x 1\nb: *x\n", "a: !!str 1\n",
-    "a: |\n  x\n", "a: >\n  x\n", "a: b\n  c\n", "a:\n  b\n", "? a\n: b\n", "a: {b: c}\n", "%YAML 1.1\n---\na: b\n",
+    "a: |\n  x\n", "a: >\n  x\n", "a: b\n  c\n", "a:\n  b\n", "? a\n: b\n", "%YAML 1.1\n---\na: b\n",
     "a:\tb\n", "a: b\rc: d\n", "a: 0x1F\n", "a: 1e3\n", "a: 1_000\n", "a: 007\n", "a: .inf\n", "a: .5\n",
-    "a: 2024-01-02\n", "a: 1.5e3\n", "a: \"x\\ny\"\n", "a: 'x\n  y'\n", "a: [x,\n  y]\n", "a: [x,]\n", "a: [[x]]\n",
+    "a: 2024-01-02\n", "a: 1.5e3\n", "a: \"x\\ny\"\n", "a: 'x\n  y'\n", "a: [x,\n  y]\n", "a: [x,]\n", "a: [[x]]\n", "a: {b: c, b: d}\n", "a: {b:c}\n", "a: {b: [c]}\n", "a: {b: c,}\n", "a: {1: c}\n", "a: {b: c: d}\n",
     "a: b: c\n", "a: b:\n", "true: x\n", "null: x\n", "1: x\n", "<<: {}\n", "a : b\n", "a:b\n", "a: \"x\"y\n",
     "a: 'x'#c\n", "a: -\n", "a: - b\n", "a: =\n", "a: @x\n", "a: `x`\n", "a:\n  - b\n - c\n", "a:\n  - b\n    c\n",
     "a:\n  b: c\n  b: d\n", "a:\n  b:\n", "a:\n  b: c\n   d: e\n", "a: x\u2028y\n", "a: \ufeffx\n", "a: x\x85\n",
@@ -209,13 +211,18 @@ def clean_document(draw: st.DrawFn) -> str:
     for key in keys:
         if draw(st.booleans()):
             lines.append(draw(st.sampled_from(["", "# note", "  # indented note", "   "])))
-        shape = draw(st.sampled_from(["scalar", "flow", "block", "nested", "empty"]))
+        shape = draw(st.sampled_from(["scalar", "flow", "flowmap", "block", "nested", "empty"]))
         comment = draw(st.sampled_from(["", "", " # c", "   #c: [x]"]))
         if shape == "scalar":
             lines.append(f"{key}:{' ' * draw(st.integers(1, 3))}{draw(SAFE_SCALAR)}{comment}")
         elif shape == "flow":
             items = draw(st.lists(SAFE_SCALAR.filter(lambda s: not set(s) & set(",[]#:?{}") or s[0] in "'\""), max_size=4))
             lines.append(f"{key}: {_flow(items, draw(st.sampled_from([', ', ',', ' , '])), ']')}{comment}")
+        elif shape == "flowmap":
+            subs = draw(st.lists(KEYS, max_size=3, unique=True))
+            values = [draw(SAFE_SCALAR.filter(lambda s: not set(s) & set(",[]#:?{}") or s[0] in "'\"")) for _ in subs]
+            sep = draw(st.sampled_from([", ", ",", " , "]))
+            lines.append(f"{key}: {{{sep.join(f'{k}: {v}' for k, v in zip(subs, values))}}}{comment}")
         elif shape == "block":
             indent = " " * draw(st.sampled_from([0, 2, 4]))
             lines.append(f"{key}:{comment}")

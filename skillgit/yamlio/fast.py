@@ -3,7 +3,8 @@
 `load_simple(text)` reads a document that is a block mapping at column 0 whose values are:
 
 - scalars on the key's line: plain, `'single'` (with `''`) or `"double"` quoted without `\\`;
-- flow lists of such scalars on the key's line: `[a, "b c", 'd']`;
+- flow lists of such scalars on the key's line: `[a, "b c", 'd']`, and flow mappings of them under
+  plain keys: `{skills: skills, attic: "old skills"}`;
 - after an empty `key:`, a block list of scalars (`- item`, at any one indent, 0 included)
   or a mapping of scalars indented under it (for `metadata:`);
 - comment lines, trailing ` # comments` and blank lines anywhere.
@@ -15,7 +16,7 @@ or underscores), everything else that resolves to a non-string is left to ruamel
 
 Whatever falls outside the subset (tabs, `\\r` without `\\n`, characters the YAML reader refuses or
 treats as line breaks, anchors, aliases, tags, block scalars, multi-line scalars, explicit keys,
-flow mappings, directives, duplicate keys, unexpected indentation, …) returns NOT_HANDLED, and
+other flow mappings, directives, duplicate keys, unexpected indentation, …) returns NOT_HANDLED, and
 the caller parses with ruamel as before, so every value, error message and line number that
 ruamel produces stays the same. tests/test_fast_yaml.py compares both over generated documents.
 """
@@ -167,7 +168,7 @@ class _Doc:
             self.pos += 1
             if _has_value(rest):
                 out[key] = value = _inline(rest)
-                where[key] = (line, [line] * len(value) if isinstance(value, list) else None)
+                where[key] = (line, _parts_at(line, value))
             else:
                 out[key], parts = self.block_value()
                 where[key] = (line, parts)
@@ -217,7 +218,7 @@ class _Doc:
             if key in out or not _has_value(rest):
                 raise _Unhandled
             out[key] = value = _inline(rest)
-            where[key] = (self.pos, [self.pos] * len(value) if isinstance(value, list) else None)
+            where[key] = (self.pos, _parts_at(self.pos, value))
             self.pos += 1
         return out, where
 
@@ -239,12 +240,25 @@ def _has_value(rest: str) -> bool:
 
 
 def _inline(text: str) -> Any:
-    """A value on the key's line: a flow list or a scalar (text starts with its first character)."""
+    """A value on the key's line: a flow list, a flow mapping or a scalar (text starts with its first character)."""
     if text[0] == "[":
         items, end = _flow_list(text)
         _tail(text, end)
         return items
+    if text[0] == "{":
+        mapping, end = _flow_map(text)
+        _tail(text, end)
+        return mapping
     return _scalar_line(text)
+
+
+def _parts_at(line: int, value: Any) -> Any:
+    """Where the parts of a value on one line are (`_Doc`'s shape): all on that line."""
+    if isinstance(value, list):
+        return [line] * len(value)
+    if isinstance(value, dict):
+        return {key: (line, None) for key in value}
+    return None
 
 
 def _scalar_line(text: str) -> Any:
@@ -299,41 +313,77 @@ def _quoted(text: str, start: int) -> tuple[str, int]:
 def _flow_list(text: str) -> tuple[list[Any], int]:
     """([items], index after `]`) of a one-line flow list of scalars starting at text[0] == '['."""
     items: list[Any] = []
-    pos, size = 1, len(text)
+    pos = _spaces(text, 1)
+    if pos < len(text) and text[pos] == "]":
+        return items, pos + 1
     while True:
-        while pos < size and text[pos] == " ":
-            pos += 1
-        if pos >= size:
-            raise _Unhandled
-        ch = text[pos]
-        if ch == "]" and not items:
-            return items, pos + 1
-        if ch in "\"'":
-            value, pos = _quoted(text, pos)
-        else:
-            end = pos
-            while end < size and text[end] not in ",]":
-                end += 1
-            raw = text[pos:end].rstrip(" ")
-            if not raw or _PLAIN_FLOW_BAD.intersection(raw):
-                raise _Unhandled
-            if raw[0] in _INDICATORS and not (raw[0] == "-" and len(raw) > 1 and (raw[1].isalnum() or raw[1] == ".")):
-                raise _Unhandled
-            value, pos = _resolve(raw), end
+        value, pos = _flow_scalar(text, pos, ",]")
         items.append(value)
-        while pos < size and text[pos] == " ":
-            pos += 1
-        if pos >= size:
+        pos, done = _flow_next(text, pos, "]")
+        if done:
+            return items, pos
+
+
+_FLOW_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,127}")
+
+
+def _flow_map(text: str) -> tuple[dict[str, Any], int]:
+    """({key: value}, index after `}`) of a one-line flow mapping starting at text[0] == '{': plain keys,
+    each followed by `: ` and a scalar as in a flow list."""
+    out: dict[str, Any] = {}
+    pos = _spaces(text, 1)
+    if pos < len(text) and text[pos] == "}":
+        return out, pos + 1
+    while True:
+        match = _FLOW_KEY.match(text, pos)
+        if match is None:
             raise _Unhandled
-        if text[pos] == "]":
-            return items, pos + 1
-        if text[pos] != ",":
+        key = _resolve(match.group())
+        if not isinstance(key, str) or key in out or not text.startswith(": ", match.end()):
             raise _Unhandled
+        out[key], pos = _flow_scalar(text, match.end() + 2, ",}")
+        pos, done = _flow_next(text, pos, "}")
+        if done:
+            return out, pos
+
+
+def _spaces(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] == " ":
         pos += 1
-        while pos < size and text[pos] == " ":
-            pos += 1
-        if pos >= size or text[pos] == "]":
-            raise _Unhandled
+    return pos
+
+
+def _flow_scalar(text: str, pos: int, stops: str) -> tuple[Any, int]:
+    """(value, index after it) of the quoted or plain scalar at or after `pos` in a flow collection."""
+    pos = _spaces(text, pos)
+    if pos >= len(text):
+        raise _Unhandled
+    if text[pos] in "\"'":
+        return _quoted(text, pos)
+    end = pos
+    while end < len(text) and text[end] not in stops:
+        end += 1
+    raw = text[pos:end].rstrip(" ")
+    if not raw or _PLAIN_FLOW_BAD.intersection(raw):
+        raise _Unhandled
+    if raw[0] in _INDICATORS and not (raw[0] == "-" and len(raw) > 1 and (raw[1].isalnum() or raw[1] == ".")):
+        raise _Unhandled
+    return _resolve(raw), end
+
+
+def _flow_next(text: str, pos: int, close: str) -> tuple[int, bool]:
+    """After an item: (index after `close`, True) at the end, else (index of the next item, False)."""
+    pos = _spaces(text, pos)
+    if pos >= len(text):
+        raise _Unhandled
+    if text[pos] == close:
+        return pos + 1, True
+    if text[pos] != ",":
+        raise _Unhandled
+    pos = _spaces(text, pos + 1)
+    if pos >= len(text) or text[pos] == close:
+        raise _Unhandled
+    return pos, False
 
 
 def _resolve(plain: str) -> Any:
