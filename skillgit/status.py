@@ -167,7 +167,7 @@ class _Cache:
     and each skill's version count at one HEAD. Kept with a fingerprint of the code that reads them
     (another one starts over); best effort, never an error."""
 
-    MODULES = ("skillgit.model.skill", "skillgit.model.frontmatter", "skillgit.model.fastyaml", "skillgit.yamlio",
+    MODULES = ("skillgit.model.skill", "skillgit.model.frontmatter", "skillgit.yamlio.fast", "skillgit.yamlio",
                "skillgit.history", "skillgit.model.layout", "skillgit.status")
 
     def __init__(self, ws: Workspace) -> None:
