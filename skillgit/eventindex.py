@@ -517,7 +517,7 @@ def event_log(repo: Repo, rev: str, *, build: bool) -> EventLog:
     read until the log is first used."""
 
     def opener() -> Source:
-        head = repo.run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False).strip()
+        head = repo.commit_id(rev)
         if not head:
             return None, None, None
         index = EventIndex.open(repo, create=build)

@@ -176,7 +176,7 @@ class Workspace:
             return frozenset()
         if paths:
             return frozenset(c for parent in adoption.parents for c in self.repo.commits_touching(parent, paths))
-        return frozenset(self.repo.run("rev-list", *adoption.parents).split())
+        return frozenset(self.repo.rev_list(*adoption.parents))
 
     def events(self, *extra: str, rev: str = "HEAD") -> list[Event]:
         """Event commits reachable from `rev`, newest first (plain reverts of events included); none from

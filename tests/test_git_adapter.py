@@ -1,17 +1,64 @@
-"""The git adapter: a missing git says so in one message, a reader of the log may stop early."""
+"""One git adapter: every git process starts in `skillgit/git/process.py`, a missing git says so in one
+message everywhere, a reader of the log may stop early, and the rest of the package asks the adapter by
+name instead of running git itself."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import git
+from conftest import ROOT, git
 
 from skillgit.errors import GitError
 from skillgit.git import BlobReader, Repo, clean_merges
 from skillgit.git.process import GIT_MISSING
+
+PACKAGE = ROOT / "skillgit"
+
+
+def _modules(under: Path) -> list[tuple[Path, ast.Module]]:
+    return [(p, ast.parse(p.read_text(encoding="utf-8"))) for p in sorted(under.rglob("*.py"))
+            if not p.is_relative_to(PACKAGE / "demo" / "data")]
+
+
+def _where(path: Path, node: ast.AST) -> str:
+    return f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', 0)}"
+
+
+def test_only_the_adapter_runs_git() -> None:
+    """Outside skillgit/git/ no argument list starts with "git" and no code calls a repository's `run`."""
+    found = []
+    for path, tree in _modules(PACKAGE):
+        if path.is_relative_to(PACKAGE / "git"):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.List) and node.elts and isinstance(node.elts[0], ast.Constant) and node.elts[0].value == "git":
+                found.append(f"{_where(path, node)} spawns git")
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("run", "run_bytes"):
+                owner = node.func.value
+                if (isinstance(owner, ast.Name) and owner.id == "repo") or (isinstance(owner, ast.Attribute) and owner.attr == "repo"):
+                    found.append(f"{_where(path, node)} runs git through repo.{node.func.attr}")
+    assert found == []
+
+
+def test_inside_the_adapter_only_process_starts_a_process() -> None:
+    found = [_where(path, node) for path, tree in _modules(PACKAGE / "git") if path.name != "process.py"
+             for node in ast.walk(tree)
+             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name)
+             and node.func.value.id == "subprocess"]
+    assert found == []
+
+
+def test_the_log_record_format_is_split_in_one_place() -> None:
+    """`git log`'s record and field separators appear in records.py only (the format and its parsers)."""
+    found = [_where(path, node) for path, tree in _modules(PACKAGE) if path.name != "records.py"
+             for node in ast.walk(tree)
+             if isinstance(node, ast.Constant) and node.value in ("\x1e", "\x1f", b"\x1e", b"\x1f")
+             or isinstance(node, ast.Constant) and isinstance(node.value, str) and ("%x1e" in node.value or "%x1f" in node.value)]
+    assert found == []
 
 
 @pytest.fixture
@@ -36,6 +83,9 @@ def test_a_missing_git_says_so_in_one_message(no_git_on_path: Path) -> None:
         "discover": lambda: Repo.discover(no_git_on_path),
         "run": lambda: repo.run("status"),
         "run_bytes": lambda: repo.run_bytes("cat-file", "-p", "HEAD"),
+        "iter_log": lambda: list(repo.iter_log("HEAD")),
+        "commits_touching": lambda: repo.commits_touching("HEAD", ["a.txt"]),
+        "line_below": lambda: repo.line_below("HEAD", lambda commit: False, 10),
         "blob reader": lambda: BlobReader(no_git_on_path).read("HEAD:a.txt"),
         "clean_merges": lambda: clean_merges(no_git_on_path, [("main", "side")]),
     }

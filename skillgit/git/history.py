@@ -10,8 +10,8 @@ from typing import cast
 
 from skillgit.errors import GitError
 from skillgit.git.core import RepoCore, empty_tree
-from skillgit.git.process import git_env
-from skillgit.git.records import LogRecord, RawChange, log_record, parse_raw_z
+from skillgit.git.process import spawn_git
+from skillgit.git.records import RECORD_START, LogRecord, RawChange, log_format, log_record, parse_raw_z
 
 
 class HistoryMixin(RepoCore):
@@ -36,17 +36,13 @@ class HistoryMixin(RepoCore):
         `lazy`: for a reader that may stop early (close the iterator): git hands over each record as it
         finds it, runs at most a pipe's worth ahead, and is stopped when the iterator is closed, so the
         history past what was read is never walked."""
-        fmt = "--format=%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%at%x1f%ce%x1f" + ("%G?" if signatures else "") + "%x1f%B%x1f"
         extra = ["--raw", "--no-abbrev", "--no-renames"] if raw else []
-        try:
-            proc = subprocess.Popen(
-                ["git", "log", fmt, *extra, *args, *(["--stdin"] if stdin is not None else [])], cwd=self.root,
-                stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL, stdout=subprocess.PIPE,
-                # GIT_FLUSH=0: full buffers, not a flush (and a wake-up of this reader) per commit on a pipe
-                stderr=subprocess.PIPE, env=git_env({"GIT_FLUSH": "1" if lazy else "0"}),
-            )
-        except FileNotFoundError:
-            raise GitError("git is not installed or not on PATH; install git ≥ 2.30.") from None
+        proc = spawn_git(
+            self.root, "log", log_format(signatures), *extra, *args, *(["--stdin"] if stdin is not None else []),
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            # GIT_FLUSH=0: full buffers, not a flush (and a wake-up of this reader) per commit on a pipe
+            env={"GIT_FLUSH": "1" if lazy else "0"},
+        )
         assert proc.stdout is not None
         if not lazy:
             _widen_pipe(proc.stdout.fileno())
@@ -63,7 +59,7 @@ class HistoryMixin(RepoCore):
                 if not block:
                     break
                 pending += block
-                chunks = pending.split(b"\x1e")
+                chunks = pending.split(RECORD_START)
                 pending = chunks.pop()
                 for chunk in chunks:
                     if chunk:
@@ -93,8 +89,7 @@ class HistoryMixin(RepoCore):
         """`rev` and the commits below it, newest first, while they form a line (each commit's only parent is
         the next): down to the first one `stop` accepts, a merge or a root (each included), or `limit`
         commits. Reads `git rev-list` only as far as that, and stops it."""
-        proc = subprocess.Popen(["git", "rev-list", "--parents", f"--max-count={limit}", rev, "--"], cwd=self.root,
-                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=git_env({}))
+        proc = spawn_git(self.root, "rev-list", "--parents", f"--max-count={limit}", rev, "--", stderr=subprocess.DEVNULL)
         assert proc.stdout is not None
         out: list[str] = []
         expected: str | None = None
@@ -143,17 +138,13 @@ class HistoryMixin(RepoCore):
         between seconds and a fraction of one. The logs run side by side.
         """
         full = ["--full-history"] if full_history else []
-        procs = [
-            subprocess.Popen(["git", "log", "--format=%H", *full, rev, "--", path], cwd=self.root, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, env=git_env(None), text=True)
-            for path in paths
-        ]
+        procs = [spawn_git(self.root, "log", "--format=%H", *full, rev, "--", path) for path in paths]
         seen: dict[str, None] = {}
         for proc in procs:
             out, err = proc.communicate()
             if proc.returncode != 0:
-                raise GitError(f"git log {rev} failed: {err.strip()}")
-            for commit in out.split():
+                raise GitError(f"git log {rev} failed: {err.decode(errors='replace').strip()}")
+            for commit in out.decode("ascii", "replace").split():
                 seen.setdefault(commit, None)
         return list(seen)
 

@@ -108,9 +108,33 @@ def unquote(path: str) -> str:
     return codecs.escape_decode(path[1:-1].encode())[0].decode("utf-8", "surrogateescape")
 
 
+def log_format(signatures: bool = False) -> str:
+    """The `--format` of `git log` whose records `record_fields` splits (`signatures`: with %G?). Each record
+    starts with RS (0x1e); its fields end with US (0x1f); `--raw` lines follow the last one."""
+    return "--format=%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%at%x1f%ce%x1f" + ("%G?" if signatures else "") + "%x1f%B%x1f"
+
+
+RECORD_START = b"\x1e"
+"""What starts each record of `log_format` in `git log`'s output."""
+
+
+def commit_and_parents(chunk: bytes) -> tuple[str, list[str]] | None:
+    """The commit id and parent ids of one record of `log_format`, read without decoding the rest (None:
+    not a whole record)."""
+    head = chunk.split(b"\x1f", 2)
+    if len(head) < 3:
+        return None
+    return head[0].decode(), [p.decode() for p in head[1].split()]
+
+
+def record_fields(chunk: bytes) -> list[str]:
+    """One record of `log_format` (without its RS) as its nine fields: commit, parents, author name,
+    author e-mail, author time, committer e-mail, signature, message, and the `--raw` lines."""
+    return chunk.decode("utf-8", "surrogateescape").split("\x1f", 8)
+
+
 def log_record(chunk: bytes) -> LogRecord:
-    text = chunk.decode("utf-8", "surrogateescape")
-    commit, parents, name, email, when, committer, signature, body, rest = text.split("\x1f", 8)
+    commit, parents, name, email, when, committer, signature, body, rest = record_fields(chunk)
     files = []
     for line in rest.splitlines():
         if line.startswith(":"):

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from skillgit.git import BlobReader, RawChange, clean_merge, clean_merges
+from skillgit.git.records import commit_and_parents
 from skillgit.policy.trees import tree_changes
 
 
@@ -57,11 +58,9 @@ class MergeTrees:
     def _merges(batch: Sequence[bytes]) -> list[tuple[str, str, str]]:
         out = []
         for chunk in batch:
-            head = chunk.split(b"\x1f", 2)
-            if len(head) > 2:
-                parents = head[1].split()
-                if len(parents) == 2:
-                    out.append((head[0].decode(), parents[0].decode(), parents[1].decode()))
+            head = commit_and_parents(chunk)
+            if head is not None and len(head[1]) == 2:
+                out.append((head[0], head[1][0], head[1][1]))
         return out
 
     def register(self, batch: Sequence[bytes]) -> None:

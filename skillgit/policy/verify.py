@@ -24,7 +24,7 @@ from skillgit.config import CONFIG_FILE, Config
 from skillgit.errors import UsageError
 from skillgit.events import revert_target
 from skillgit.git import LogRecord, RawChange
-from skillgit.git.records import log_record
+from skillgit.git.records import log_record, record_fields
 from skillgit.policy.changes import (
     file_changes,
     is_exact_revert,
@@ -167,11 +167,7 @@ def _in_history(ws: Workspace, pattern: str, rev: str) -> bool:
     """Some commit reachable from `rev` has an author or committer e-mail matching `pattern`."""
     regex = "<" + "".join(".*" if ch == "*" else "." if ch == "?" else f"\\{ch}" if ch in _ERE_SPECIAL else ch
                           for ch in pattern) + ">"
-    for field in ("--author", "--committer"):
-        found = ws.repo.run("log", "-1", "--format=%H", "-i", "-E", f"{field}={regex}", rev, "--", check=False)
-        if found.strip():
-            return True
-    return False
+    return any(ws.repo.first_commit_by(field, regex, rev) is not None for field in ("author", "committer"))
 
 
 class _Run:
@@ -225,8 +221,7 @@ class _Run:
     def visit(self, chunk: bytes) -> None:
         """One commit: skipped in a few microseconds when the rules have nothing to see, else checked."""
         self.commits += 1
-        text = chunk.decode("utf-8", "surrogateescape")
-        commit, parents, name, email, when, committer, _signature, message, rest = text.split("\x1f", 8)
+        commit, parents, name, email, when, committer, _signature, message, rest = record_fields(chunk)
         governed = mentions_governed(message)
         event = _event_of(commit, parents, name, email, when, message, committer) if governed else None
         if not self.managed and event is not None and event.kind == "init":
@@ -363,7 +358,7 @@ def _exact_revert_of(
     target = revert_target(record.message)
     if target is None:
         return None
-    full = ws.repo.run("rev-parse", "-q", "--verify", f"{target}^{{commit}}", check=False).strip()
+    full = ws.repo.commit_id(target) or ""
     if not full:
         return None
     reverted = touched.get(full)
