@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from skillgit.git.blobs import BlobReader
 from skillgit.git.core import RepoCore
-from skillgit.git.history import HistoryMixin
+from skillgit.git.log import LogMixin
 from skillgit.git.merges import clean_merge, clean_merges
 from skillgit.git.process import git_env, run_git
 from skillgit.git.records import (
@@ -34,7 +34,7 @@ from skillgit.git.recovery import PENDING_FILE, Intent, process_alive
 from skillgit.git.writing import WritingMixin
 
 
-class Repo(HistoryMixin, WritingMixin):
+class Repo(LogMixin, WritingMixin):
     """A git work tree. Construct with `Repo.discover(path)`."""
 
 

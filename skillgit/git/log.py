@@ -14,7 +14,7 @@ from skillgit.git.process import spawn_git
 from skillgit.git.records import RECORD_START, LogRecord, RawChange, log_format, log_record, parse_raw_z
 
 
-class HistoryMixin(RepoCore):
+class LogMixin(RepoCore):
     """Log and diff reading."""
 
     def log(self, *args: str, raw: bool = False, stdin: str | None = None) -> list[LogRecord]:
