@@ -1,4 +1,4 @@
-"""The one adapter that owns git: subprocess `git` for writes and history, pygit2 for object reads.
+"""The one adapter that owns git: every git process starts here (`process`), and nothing else runs git.
 
 Commits are built without touching the user's index or work tree: a temporary index is filled from
 HEAD plus the event's own paths, written as a tree, committed with `git commit-tree`, and HEAD is
@@ -6,8 +6,12 @@ moved with a compare-and-swap `git update-ref` (so a commit that lands meanwhile
 then are the event's own paths synced into the real index and work tree. A small intent file makes
 that last step restartable if the process dies half-way (`Repo.recover`).
 
-Modules: `records` (plain data), `process` (running git), `blobs` (batched object reads), `core`
-(opening, refs, status, objects), `history` (log and diffs), `writing` (trees, commits, sync).
+Objects are read through `git cat-file --batch` (`blobs.BlobReader`), in the commands as in the hooks
+(which run on every `git commit`): in a fresh process, reading one to a few hundred objects that way
+takes less time than importing and opening pygit2 alone (`bench/bench_objects.py`).
+
+Modules: `records` (plain data, the log record format), `process` (running git), `blobs` (object
+reads), `core` (opening, refs, status, objects), `log` (log and diffs), `writing` (trees, commits, sync).
 """
 
 from __future__ import annotations

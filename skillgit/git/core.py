@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Self
+from typing import Self
 
 from skillgit.errors import GitError, UsageError
 from skillgit.git.blobs import BlobReader
@@ -19,7 +19,7 @@ class RepoCore:
     def __init__(self, root: Path, git_dir: Path) -> None:
         self.root = root
         self.git_dir = git_dir
-        self._pygit2: Any = None
+        self._objects: BlobReader | None = None
 
     @classmethod
     def discover(cls, path: Path | str = ".") -> Self:
@@ -48,17 +48,6 @@ class RepoCore:
             run_git(path, "config", "user.name", identity[0])
             run_git(path, "config", "user.email", identity[1])
         return cls.discover(path)
-
-    @property
-    def pygit2(self) -> Any:
-        if self._pygit2 is None:
-            import pygit2
-
-            try:
-                self._pygit2 = pygit2.Repository(str(self.root))
-            except pygit2.GitError as exc:
-                raise GitError(f"{self.root}: cannot open the repository ({exc}).") from exc
-        return self._pygit2
 
     @property
     def state_dir(self) -> Path:
@@ -118,19 +107,20 @@ class RepoCore:
         return out
 
     def read_file(self, rev: str, path: str) -> bytes | None:
-        """The bytes of `path` at commit `rev`, or None when it does not exist there."""
-        try:
-            commit = self.pygit2.revparse_single(rev).peel(pygit2_commit())
-            entry = commit.tree[path]
-        except (KeyError, ValueError):
-            return None
-        obj = self.pygit2[entry.id]
-        if getattr(obj, "type_str", "") != "blob":
-            return None
-        return bytes(obj.data)
+        """The bytes of file `path` at commit `rev`, or None when it is no file there (or `rev` no commit)."""
+        found = self._reader().read_object(f"{rev}^{{commit}}:{path}")
+        return found[2] if found is not None and found[1] == "blob" else None
 
     def blob(self, oid: str) -> bytes:
-        return bytes(self.pygit2[oid].data)
+        """The bytes of blob `oid`; GitError when the repository lacks it."""
+        return self._reader().read(oid)
+
+    def _reader(self) -> BlobReader:
+        """The repository's own `git cat-file --batch` for single object reads, started on first use (it ends
+        when this object goes, or with the process)."""
+        if self._objects is None:
+            self._objects = BlobReader(self.root)
+        return self._objects
 
     def tree_files(self, rev: str, prefix: str) -> dict[str, tuple[str, str]]:
         """`{path: (mode, blob id)}` of every file under `prefix` at `rev` (empty if absent)."""
@@ -280,9 +270,3 @@ def _check_git_dir(path: Path, chosen: Path) -> None:
 
 def empty_tree(repo: RepoCore) -> str:
     return repo.run("hash-object", "-t", "tree", "/dev/null").strip()
-
-
-def pygit2_commit() -> Any:
-    import pygit2
-
-    return pygit2.Commit
