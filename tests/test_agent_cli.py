@@ -77,7 +77,8 @@ def test_the_claude_runner_reports_the_invoked_skill(on_path: None) -> None:
 def test_an_agent_cli_that_is_not_installed_is_a_clear_runner_error(tmp_path: Path) -> None:
     result = helper("run", "claude-code", run_request(SKILL, "Release"), path=str(tmp_path))
     assert result.returncode == 127 and result.stdout == ""
-    assert "`claude` is not on PATH; install Claude Code" in result.stderr
+    assert result.stderr == ("skillgit.agents: `claude` is not on PATH; install Claude Code (`npm install -g @anthropic-ai/claude-code`) "
+                             "or set agents.claude-code.argv in skillgit.yaml\n")
 
 
 def test_an_argv_the_cli_refuses_is_a_runner_error_quoting_it(on_path: None) -> None:
@@ -96,7 +97,8 @@ def test_codex_outside_a_git_repository_needs_the_skip_flag(on_path: None) -> No
 def test_a_case_without_a_prompt_is_refused(on_path: None) -> None:
     request = run_request(SKILL, "")
     result = helper("run", "claude-code", request)
-    assert result.returncode == 2 and "case 'c1' has no prompt" in result.stderr
+    assert result.returncode == 2
+    assert result.stderr == "skillgit.agents: case 'c1' has no prompt; the claude-code runner sends the prompt to the agent\n"
 
 
 def test_eval_run_with_the_built_in_runner_grades_each_case(sg, on_path: None, tmp_path: Path, clock: Clock) -> None:

@@ -85,7 +85,9 @@ def test_sealing_again_without_changes_is_refused_as_nothing_to_do(sg, managed_r
     before = snapshot(managed_repo)
     result = sg(managed_repo, "holdout", "seal", "social")
     assert result.code == 2
-    assert "already sealed" in result.err
+    lock = json.loads((managed_repo / LOCK).read_text())
+    assert result.err == (f"skillgit: {HOLDOUT} is already sealed with these numbers ({lock['hash']}); "
+                          "nothing to do.\n")
     assert snapshot(managed_repo) == before
 
 

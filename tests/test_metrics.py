@@ -248,4 +248,7 @@ def test_metrics_before_any_ingest_says_to_run_ingest(tmp_path: Path, sg) -> Non
 
 def test_metrics_of_an_unknown_skill_is_a_usage_error(tmp_path: Path, sg) -> None:  # type: ignore[no-untyped-def]
     result = sg(dated_repo(tmp_path), "metrics", "nope")
-    assert result.code == 2 and "no skill `nope`" in result.err
+    assert result.code == 2 and result.err == (
+        "skillgit: no sessions ingested yet; run `skillgit ingest PATH…` first (until then every skill is unmeasured).\n"
+        "skillgit: no skill `nope` at HEAD; known skills: blindspot, explore-codebase, family, old-deploy, release, research, "
+        "skill-evolve, social.\n")

@@ -125,7 +125,8 @@ def test_a_skill_without_evals_gives_exit_2_and_no_commit(sg, managed_repo: Path
     before = snapshot(managed_repo)
     result = promote(sg, managed_repo, cand)
     assert result.code == 2
-    assert "no evals for skill `social`" in result.err
+    assert result.err == ("skillgit: no evals for skill `social`: neither skills/social/evals/evals.yaml nor a sealed "
+                          f"skills/social/evals/holdout.jsonl exists at {before[0][:12]}; write eval cases (docs/evals.md) first.\n")
     assert snapshot(managed_repo) == before
 
 

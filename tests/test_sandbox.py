@@ -197,8 +197,10 @@ def test_eval_run_and_promote_refuse_a_runner_without_bwrap(sg, managed_repo: Pa
     no_bwrap_path(tmp_path, monkeypatch)
     result = sg(managed_repo, *args)
     assert result.code == 2, result
-    assert "bubblewrap (`bwrap`) is not installed, so the eval runner `python3 tools/eval_runner.py` cannot run" in result.err
-    assert "(`apt-get install bubblewrap`), or set `cycle.sandbox: none`" in result.err
+    assert result.err == (
+        "skillgit: bubblewrap (`bwrap`) is not installed, so the eval runner `python3 tools/eval_runner.py` cannot run sandboxed; "
+        "nothing was run. Install it (`apt-get install bubblewrap`), or set `cycle.sandbox: none` in skillgit.yaml to run "
+        "proposers, runners and judges unconfined, with your own rights over the repository.\n")
     assert git(managed_repo, "rev-parse", "HEAD") == before
 
 

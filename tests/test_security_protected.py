@@ -112,7 +112,8 @@ def test_refine_refuses_a_symlink_to_the_git_config(repo: Path, agent: Attacker)
     result = agent.run("echo '- more' >> skills/social/SKILL.md\nln -s ../../.git/config skills/social/config\n"
                        "skillgit refine social --expected 'win_rate >= 0.6 within 5 sessions; else revert'\n")
     assert result.returncode == 2
-    assert "skills/social/config is a symlink to ../../.git/config, outside the skill's folder skills/social/" in result.stderr
+    assert result.stderr == ("skillgit: skills/social/config is a symlink to ../../.git/config, outside the skill's folder "
+                             "skills/social/; nothing was committed. Replace it with the file itself.\n")
     assert head(repo) == base
 
 

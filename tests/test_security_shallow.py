@@ -32,6 +32,10 @@ def origin(empty_repo: Path, tmp_path: Path) -> Path:
     return repo
 
 
+SHALLOW_FIX = ("so skillgit cannot tell whether, or since when, it manages these skills; fetch the whole history (`fetch-depth: 0` "
+               "in actions/checkout, or `git fetch --unshallow`).\n")
+
+
 def clone(origin: Path, where: Path, depth: int) -> Path:
     subprocess.run(["git", "clone", "-q", f"--depth={depth}", f"file://{origin}", str(where)], check=True,
                    capture_output=True)
@@ -59,7 +63,9 @@ def test_status_in_a_shallow_clone_is_an_error_not_not_initialised(origin: Path,
     result = sg(shallow, "status")
     assert result.returncode == 2
     assert "not initialised" not in result.stdout + result.stderr
-    assert "cannot report the managed skills: this is a shallow clone" in result.stderr
+    boundary = (shallow / ".git" / "shallow").read_text().split()[0]
+    assert result.stderr == (f"skillgit: cannot report the managed skills: this is a shallow clone and the history of {head(shallow)[:12]} "
+                             f"stops at {boundary[:12]} before any `init` event, " + SHALLOW_FIX)
 
 
 def test_init_in_a_shallow_clone_writes_no_second_init_event(origin: Path, tmp_path: Path) -> None:
@@ -67,8 +73,9 @@ def test_init_in_a_shallow_clone_writes_no_second_init_event(origin: Path, tmp_p
     before = head(shallow)
     result = sg(shallow, "init")
     assert result.returncode == 2
-    assert "cannot tell whether this repository is initialised already" in result.stderr
-    assert "git fetch --unshallow" in result.stderr
+    boundary = (shallow / ".git" / "shallow").read_text().split()[0]
+    assert result.stderr == ("skillgit: cannot tell whether this repository is initialised already: this is a shallow clone and the "
+                             f"history of {before[:12]} stops at {boundary[:12]} before any `init` event, " + SHALLOW_FIX)
     assert head(shallow) == before
 
 

@@ -183,7 +183,10 @@ def test_an_invalid_config_at_the_base_is_a_config_error(repo: Path) -> None:
 
 def test_a_repository_without_an_init_event_is_not_verified_and_says_why(fixture_repo: Path) -> None:
     result = skillgit(fixture_repo, "verify")
-    assert result.returncode == 2 and "no `init` event" in result.stderr and "skillgit init" in result.stderr
+    head = git(fixture_repo, "rev-parse", "HEAD").strip()
+    assert result.returncode == 2 and result.stderr == (
+        f"skillgit: HEAD: no `init` event in the history of {head[:12]}, so skillgit does not manage these skills yet and has "
+        "nothing to verify; run `skillgit init` (then `skillgit hooks install`), or pass --assume-managed-since REV.\n")
     assert result.stdout == ""
 
 
