@@ -153,7 +153,7 @@ def _folders_of(ws: Workspace, name: str, rev: str) -> list[str]:
     found = [e.dir for e in ws.skills(rev) if e.name == name] if not ws.layout.flat else [entry.dir] if entry else []
     if not found:
         specs = [f":(glob){root}/**/{name}/{SKILL_FILE}" for root in (*ws.layout.patterns, ws.layout.attic)]
-        paths = ws.repo.run("log", "-1", "--full-history", "--no-merges", "--format=", "--name-only", rev, "--", *specs).split("\n")
+        paths = ws.repo.last_change_names(rev, specs)
         found = [place.dir for place in (ws.layout.place(p) for p in sorted(paths) if p) if place is not None and place.name == name][:1]
     return _with_new_dirs(ws, name, found)
 

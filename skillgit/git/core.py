@@ -147,6 +147,10 @@ class RepoCore:
         out = self.run("ls-files", "-z", "--cached", "--others", "--exclude-standard", *(["--", *paths] if paths else []))
         return [p for p in out.split("\0") if p]
 
+    def is_tracked(self, path: str) -> bool:
+        """git tracks `path` (relative to the work tree's root): the index holds it, or files under it."""
+        return bool(self.run("ls-files", "--", path, check=False).strip())
+
     def path_exists(self, rev: str, path: str) -> bool:
         return bool(self.run("ls-tree", "--name-only", rev, "--", path, check=False).strip())
 

@@ -191,6 +191,12 @@ class LogMixin(RepoCore):
         out = self.run("log", "--format=", "--name-only", "--no-renames", "-z", revs, "--", *paths)
         return [p for p in out.replace("\n", "\0").split("\0") if p]
 
+    def last_change_names(self, rev: str, paths: Sequence[str]) -> list[str]:
+        """The names the newest commit reachable from `rev` that touched `paths` changed there (merges left
+        out, every branch followed: `--full-history`), one a line as git prints them."""
+        out = self.run("log", "-1", "--full-history", "--no-merges", "--format=", "--name-only", rev, "--", *paths)
+        return out.split("\n")
+
     def first_commit_by(self, field: str, regex: str, rev: str) -> str | None:
         """The newest commit reachable from `rev` whose `field` (`author` or `committer`) matches the
         case-insensitive extended regular expression `regex` (matched against `Name <email>`)."""

@@ -189,7 +189,7 @@ def install(directory: Path | str = ".", python: str | None = None) -> tuple[lis
 def _tracked(repo: Repo, path: Path) -> bool:
     """git tracks the file `path` (in the index)."""
     rel = path.resolve().relative_to(repo.root.resolve()).as_posix()
-    return bool(repo.run("ls-files", "--", rel, check=False).strip())
+    return repo.is_tracked(rel)
 
 
 def uninstall(directory: Path | str = ".") -> list[HookFile]:
