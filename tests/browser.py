@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-import select
+import selectors
 import shutil
 import subprocess
 import tempfile
@@ -81,7 +81,9 @@ class _Pipe:
             left = deadline - time.monotonic()
             if left <= 0 or self.proc.poll() is not None:
                 raise AssertionError(f"Chromium did not answer within {timeout}s (exit {self.proc.poll()})")
-            ready, _, _ = select.select([self.inp], [], [], left)
+            with selectors.DefaultSelector() as sel:  # epoll: select() fails on descriptors past 1023
+                sel.register(self.inp, selectors.EVENT_READ)
+                ready = sel.select(left)
             if ready:
                 chunk = os.read(self.inp, 1 << 20)
                 if not chunk:
