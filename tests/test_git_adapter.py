@@ -137,3 +137,25 @@ def test_a_log_that_fails_after_a_full_read_still_raises(long_history: Path) -> 
     with pytest.raises(GitError) as caught:
         list(repo.iter_log("no-such-branch", "--"))
     assert str(caught.value).startswith("git log no-such-branch -- failed: fatal: bad revision 'no-such-branch'")
+
+
+def test_repositories_dropped_without_close_leave_no_git_running_and_no_descriptor_open(tmp_path: Path) -> None:
+    """A library user opening many repositories (an evolver loop, a long test run) does not run out of
+    descriptors: each dropped Repo's `git cat-file --batch` ends and its pipes close."""
+    import gc
+    import os
+
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q")
+    (root / "a.txt").write_text("a\n")
+    git(root, "add", "a.txt")
+    git(root, "-c", "user.name=M", "-c", "user.email=m@example.com", "commit", "-qm", "a")
+    gc.collect()
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(40):
+        assert Repo.discover(root).read_file("HEAD", "a.txt") == b"a\n"
+    gc.collect()
+    assert len(os.listdir("/proc/self/fd")) <= before + 2
+    alive = [p for p in subprocess._active if p.poll() is None]  # type: ignore[attr-defined]
+    assert alive == [], [p.args for p in alive]

@@ -123,6 +123,19 @@ class BlobReader:
             self._proc.wait()
             self._proc = None
 
+    def __del__(self) -> None:
+        # A reader dropped without close(): end its git at once. Closing our ends of the pipes lets
+        # `git cat-file` see EOF and exit (subprocess reaps it later); the pipes held open would
+        # otherwise keep git running and the descriptors taken for the life of the process.
+        proc = self._proc
+        if proc is not None:
+            for pipe in (proc.stdin, proc.stdout):
+                if pipe is not None:
+                    try:
+                        pipe.close()
+                    except OSError:
+                        pass
+
     def __enter__(self) -> BlobReader:
         return self
 
