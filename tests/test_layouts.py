@@ -171,6 +171,18 @@ def test_init_on_an_initialised_repository_says_so_and_exits_0(empty_repo: Path)
 LONG = "Use when " + "the task is long " * 70
 
 
+def adopted_with_a_long_description(repo: Path) -> Path:
+    """The flat layout, `alpha` given a description over the limit, then `skillgit init` (which records it
+    as alpha's baseline); the path of alpha's SKILL.md."""
+    shape = SHAPES[0]
+    build(repo, shape)
+    path = repo / shape.dirs["alpha"] / "SKILL.md"
+    path.write_text(skill_text("alpha", LONG))
+    git(repo, "commit", "-qam", "Longer description")
+    assert skillgit(repo, "init").returncode == 0
+    return path
+
+
 def test_init_records_existing_problems_and_an_edit_that_keeps_them_passes(empty_repo: Path) -> None:
     shape = SHAPES[0]
     build(empty_repo, shape)
@@ -262,12 +274,7 @@ def test_import_journal_finds_the_journal_under_the_skill_roots(empty_repo: Path
 
 
 def test_skillgit_mv_moves_the_baseline_entry_so_later_edits_may_keep_the_problem(empty_repo: Path) -> None:
-    shape = SHAPES[0]
-    build(empty_repo, shape)
-    path = empty_repo / shape.dirs["alpha"] / "SKILL.md"
-    path.write_text(skill_text("alpha", LONG))
-    git(empty_repo, "commit", "-qam", "Longer description")
-    assert skillgit(empty_repo, "init").returncode == 0
+    adopted_with_a_long_description(empty_repo)
     config = empty_repo / "skillgit.yaml"
     config.write_text(config.read_text().replace("baseline:\n", "baseline:  # kept by hand\n", 1))
     git(empty_repo, "commit", "-qam", "skillgit.yaml: a comment of the maintainer's")
@@ -286,12 +293,7 @@ def test_skillgit_mv_moves_the_baseline_entry_so_later_edits_may_keep_the_proble
 
 
 def test_skillgit_mv_refuses_while_skillgit_yaml_has_uncommitted_changes_to_move_the_baseline(empty_repo: Path) -> None:
-    shape = SHAPES[0]
-    build(empty_repo, shape)
-    path = empty_repo / shape.dirs["alpha"] / "SKILL.md"
-    path.write_text(skill_text("alpha", LONG))
-    git(empty_repo, "commit", "-qam", "Longer description")
-    assert skillgit(empty_repo, "init").returncode == 0
+    adopted_with_a_long_description(empty_repo)
     config = empty_repo / "skillgit.yaml"
     config.write_text(config.read_text() + "# mine\n")
     head = git(empty_repo, "rev-parse", "HEAD")
