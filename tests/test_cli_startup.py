@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from conftest import git
 
-from skillgit import commands
+from skillgit import cli as cli_package
 from skillgit.cli import COMMANDS, cli
 
 PROBE = """
@@ -34,8 +34,8 @@ def imported(repo: Path, *args: str) -> tuple[int, list[str]]:
 
 def test_the_command_table_names_every_command_of_every_module() -> None:
     listed = {}
-    for info in pkgutil.iter_modules(commands.__path__):
-        module = importlib.import_module(f"skillgit.commands.{info.name}")
+    for info in pkgutil.iter_modules(cli_package.__path__):
+        module = importlib.import_module(f"skillgit.cli.{info.name}")
         for command in getattr(module, "COMMANDS", ()):
             attribute = next(k for k, v in vars(module).items() if v is command)
             listed[command.name] = (info.name, attribute)
@@ -49,10 +49,10 @@ def test_the_command_table_names_every_command_of_every_module() -> None:
 def test_a_command_imports_only_its_own_module(tmp_path: Path) -> None:
     code, modules = imported(tmp_path, "status", "--help")
     assert code == 0
-    assert [m for m in modules if m.startswith("skillgit.commands.")] == ["skillgit.commands.reading"]
+    assert [m for m in modules if m.startswith("skillgit.cli.")] == ["skillgit.cli.reading"]
     code, modules = imported(tmp_path, "--version")
     assert code == 0
-    assert not [m for m in modules if m.startswith("skillgit.commands.")]
+    assert not [m for m in modules if m.startswith("skillgit.cli.")]
 
 
 def test_an_unknown_command_is_a_usage_error_naming_it(tmp_path: Path) -> None:

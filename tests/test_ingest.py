@@ -297,7 +297,7 @@ def test_a_file_read_again_replaces_its_sessions(sg, empty_repo: Path, traces: P
 
 
 def test_a_long_ingest_on_a_terminal_shows_a_progress_bar(sg, empty_repo: Path, traces: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from skillgit.commands import evidence
+    from skillgit.cli import evidence
 
     monkeypatch.setattr(evidence, "PROGRESS_MIN_BYTES", 0)
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)

@@ -235,7 +235,7 @@ def holdout_seal(ctx: click.Context, name: str, margin: float | None, min_pass: 
       skillgit holdout seal social
       skillgit holdout seal assess --margin 0.5 --min-pass 7
     """
-    from skillgit.commands.core import _done
+    from skillgit.cli.core import _done
     from skillgit.evals.holdout import seal
 
     _done(seal(_ws(ctx, directory), name, margin=margin, min_pass=min_pass), as_json)

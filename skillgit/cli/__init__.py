@@ -1,8 +1,8 @@
-"""The command-line switchboard: parse arguments, call one library function, map errors to exit codes.
+"""The command line: the top-level group, its command table, and the mapping of errors to exit codes.
 
-Every command here is a thin wrapper: the work happens in `skillgit.commands.<verb>` (or a library
-module) which takes typed arguments and returns an exit code. Heavy imports stay inside the
-commands so `skillgit hook …` starts fast.
+The commands live beside this module, one module per area (`skillgit.cli.core`, `skillgit.cli.reading`,
+…); each is a thin wrapper that parses arguments, calls the library and prints. Only the module of
+the command being run is imported, so `skillgit hook …` starts fast.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("report", "report"),
     "validate": ("validate", "validate"),
 }
-"""Each command: (module of `skillgit.commands`, name of the click command in it). Only the module of the
+"""Each command: (module of `skillgit.cli`, name of the click command in it). Only the module of the
 command being run is imported (each module's COMMANDS list names the same commands)."""
 
 
@@ -93,7 +93,7 @@ class SkillgitGroup(click.Group):
             import importlib
 
             module, attribute = COMMANDS[cmd_name]
-            command = getattr(importlib.import_module(f"skillgit.commands.{module}"), attribute)
+            command = getattr(importlib.import_module(f"skillgit.cli.{module}"), attribute)
             assert isinstance(command, click.Command)
             self.add_command(command, cmd_name)
         return self.commands.get(cmd_name)
