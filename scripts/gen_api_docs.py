@@ -15,6 +15,8 @@ from typing import Any
 import skillgit
 
 TARGET = Path(__file__).resolve().parent.parent / "docs" / "api.md"
+WHOLE_DOC = {"skillgit.errors"}
+"""Modules whose whole docstring is shown (the exit codes and how a command gives one), not its first paragraph."""
 
 HEADER = """# Python API
 
@@ -129,7 +131,8 @@ def render() -> str:
     for name, module in exports.items():
         modules.setdefault(module, []).append(name)
     for module, names in modules.items():
-        summary = (inspect.getdoc(importlib.import_module(module)) or "").split("\n\n")[0].replace("\n", " ")
+        doc = inspect.getdoc(importlib.import_module(module)) or ""
+        summary = doc if module in WHOLE_DOC else doc.split("\n\n")[0].replace("\n", " ")
         parts.append(f"\n## From `{module}`\n\n{summary}\n")
         for name in names:
             parts.append("\n" + entry(name, getattr(skillgit, name)))

@@ -1,8 +1,9 @@
 """The command line: the top-level group, its command table, and the mapping of errors to exit codes.
 
 The commands live beside this module, one module per area (`skillgit.cli.core`, `skillgit.cli.reading`,
-…); each is a thin wrapper that parses arguments, calls the library and prints. Only the module of
-the command being run is imported, so `skillgit hook …` starts fast.
+…); each is a thin wrapper that parses arguments, calls the library, prints, and returns its exit
+code (`skillgit.errors` says how a command gives one). Only the module of the command being run is
+imported, so `skillgit hook …` starts fast.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from skillgit.cli import json_option, repo_option, where
+from skillgit.errors import EXIT_OK
 
 if TYPE_CHECKING:
     from skillgit.operations import Result
@@ -70,7 +71,7 @@ def _with_hook_note(result: Result, base: Path) -> Result:
 @repo_option
 @click.pass_context
 def init(ctx: click.Context, origin: str | None, self_skill: str | None, skills_dirs: tuple[str, ...],
-         identities: tuple[str, ...], stamp_origin: str | None, as_json: bool, directory: Path | None) -> None:
+         identities: tuple[str, ...], stamp_origin: str | None, as_json: bool, directory: Path | None) -> int:
     """Start managing the skills of this repository: write skillgit.yaml and record the `init` event.
 
     Works in an existing repository without touching its skills: the skill roots are found from
@@ -89,6 +90,7 @@ def init(ctx: click.Context, origin: str | None, self_skill: str | None, skills_
 
     _done(operations.init(_ws(ctx, directory), origin=origin, self_skill=self_skill, skills_dirs=skills_dirs,
                           identities=identities, stamp_origin=stamp_origin), as_json)
+    return EXIT_OK
 
 
 @click.command()
@@ -103,7 +105,7 @@ def init(ctx: click.Context, origin: str | None, self_skill: str | None, skills_
 @repo_option
 @click.pass_context
 def create(ctx: click.Context, name: str, expected: str, source: Path | None, description: str | None,
-           origin: str | None, eval_summary: str | None, message: str | None, as_json: bool, directory: Path | None) -> None:
+           origin: str | None, eval_summary: str | None, message: str | None, as_json: bool, directory: Path | None) -> int:
     """Add skill NAME as one `create` commit.
 
     The content comes from --from FILE, else from an uncommitted skills/NAME/ in the work tree,
@@ -119,6 +121,7 @@ def create(ctx: click.Context, name: str, expected: str, source: Path | None, de
     result = operations.create(_ws(ctx, directory), name, expected=expected, source=source, description=description,
                                origin=origin, eval_summary=eval_summary, message=message)
     _done(result, as_json, where(ctx, directory))
+    return EXIT_OK
 
 
 @click.command()
@@ -165,7 +168,7 @@ def refine(ctx: click.Context, name: str, expected: str, source: Path | None, ev
     result = operations.refine(_ws(ctx, directory), name, expected=expected, source=source, eval_summary=eval_summary,
                                score_delta=score_delta, parent_event=parent_event, message=message)
     _done(result, as_json, where(ctx, directory))
-    return 0
+    return EXIT_OK
 
 
 @click.command()
@@ -175,7 +178,7 @@ def refine(ctx: click.Context, name: str, expected: str, source: Path | None, ev
 @json_option
 @repo_option
 @click.pass_context
-def retire(ctx: click.Context, name: str, reason: str | None, message: str | None, as_json: bool, directory: Path | None) -> None:
+def retire(ctx: click.Context, name: str, reason: str | None, message: str | None, as_json: bool, directory: Path | None) -> int:
     """Move skill NAME to the attic as one `retire` commit (undo with `revive`).
 
     \b
@@ -185,6 +188,7 @@ def retire(ctx: click.Context, name: str, reason: str | None, message: str | Non
     from skillgit import operations
 
     _done(operations.retire(_ws(ctx, directory), name, reason=reason, message=message), as_json, where(ctx, directory))
+    return EXIT_OK
 
 
 @click.command()
@@ -194,7 +198,7 @@ def retire(ctx: click.Context, name: str, reason: str | None, message: str | Non
 @json_option
 @repo_option
 @click.pass_context
-def revive(ctx: click.Context, name: str, reason: str | None, message: str | None, as_json: bool, directory: Path | None) -> None:
+def revive(ctx: click.Context, name: str, reason: str | None, message: str | None, as_json: bool, directory: Path | None) -> int:
     """Move retired skill NAME back from the attic as one `revive` commit.
 
     \b
@@ -204,6 +208,7 @@ def revive(ctx: click.Context, name: str, reason: str | None, message: str | Non
     from skillgit import operations
 
     _done(operations.revive(_ws(ctx, directory), name, reason=reason, message=message), as_json, where(ctx, directory))
+    return EXIT_OK
 
 
 @click.command()
@@ -212,7 +217,7 @@ def revive(ctx: click.Context, name: str, reason: str | None, message: str | Non
 @json_option
 @repo_option
 @click.pass_context
-def record(ctx: click.Context, names: tuple[str, ...], message: str | None, as_json: bool, directory: Path | None) -> None:
+def record(ctx: click.Context, names: tuple[str, ...], message: str | None, as_json: bool, directory: Path | None) -> int:
     """Commit a maintainer's own edit of skills as one `manual` event.
 
     With no NAME, every skill with uncommitted changes goes into the one commit (a maintainer's
@@ -226,6 +231,7 @@ def record(ctx: click.Context, names: tuple[str, ...], message: str | None, as_j
     from skillgit import operations
 
     _done(operations.record(_ws(ctx, directory), names, message=message), as_json, where(ctx, directory))
+    return EXIT_OK
 
 
 @click.command("mv")
@@ -237,7 +243,7 @@ def record(ctx: click.Context, names: tuple[str, ...], message: str | None, as_j
 @repo_option
 @click.pass_context
 def mv(ctx: click.Context, old: str, new: str, folder: str | None, message: str | None, as_json: bool,
-       directory: Path | None) -> None:
+       directory: Path | None) -> int:
     """Rename skill OLD to NEW as one `rename` event: its folder moves and its SKILL.md says `name: NEW`.
 
     `skillgit versions NEW` goes on from the versions of OLD. A plain `git mv` of a skill's folder,
@@ -251,6 +257,7 @@ def mv(ctx: click.Context, old: str, new: str, folder: str | None, message: str 
     from skillgit import operations
 
     _done(operations.rename(_ws(ctx, directory), old, new, folder=folder, message=message), as_json, where(ctx, directory))
+    return EXIT_OK
 
 
 @click.command()
@@ -263,7 +270,7 @@ def mv(ctx: click.Context, old: str, new: str, folder: str | None, message: str 
 @repo_option
 @click.pass_context
 def rollback(ctx: click.Context, name: str, to: str, reason: str | None, dry_run: bool, message: str | None, as_json: bool,
-             directory: Path | None) -> None:
+             directory: Path | None) -> int:
     """Restore skill NAME as of version vN or revision REV, as one `rollback` commit.
 
     Any version, however old (from before a rename too); the trailer names the changes undone,
@@ -285,14 +292,15 @@ def rollback(ctx: click.Context, name: str, to: str, reason: str | None, dry_run
         if as_json:
             click.echo(json.dumps({"skill": name, "target": plan.target, "label": plan.label, "undone": list(plan.undone),
                                    "trailers": dict(plan.trailers), "diff": diff, "made": False}))
-            return
+            return EXIT_OK
         click.echo(f"would restore {plan.directory} to {plan.label} ({plan.target[:12]}), undoing "
                    f"{len(plan.undone)} change{'' if len(plan.undone) == 1 else 's'}; nothing was committed.")
         for key, value in plan.trailers:
             click.echo(f"  {key}: {value}")
         click.echo(diff, nl=False)
-        return
+        return EXIT_OK
     _done(operations.rollback(ws, name, to=to, reason=reason, message=message), as_json, where(ctx, directory))
+    return EXIT_OK
 
 
 COMMANDS = [init, create, refine, retire, revive, record, mv, rollback]

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from skillgit.cli import json_option, repo_option, where
+from skillgit.errors import EXIT_CHECK_FAILED, EXIT_OK
 
 
 def _ask(text: str) -> bool:
@@ -81,7 +82,7 @@ def cycle_command(ctx: click.Context, dry_run: bool, on_propose: str | None, bra
     else:
         for line in result.lines:
             click.echo(line)
-    return 0
+    return EXIT_OK
 
 
 @click.command("watch")
@@ -127,7 +128,7 @@ def watch_command(ctx: click.Context, auto_rollback: bool, now: str | None, as_j
             click.echo(f"[{r.commit[:12]}] rollback: {r.summary}")
     for failure in failed:
         click.echo(f"skillgit: {failure}", err=True)
-    return 1 if alerts else 0
+    return EXIT_CHECK_FAILED if alerts else EXIT_OK
 
 
 COMMANDS = [cycle_command, watch_command]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from skillgit.cli import json_option, repo_option, where
+from skillgit.errors import EXIT_OK
 from skillgit.progress import gate_looks
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ def eval_run(ctx: click.Context, name: str, version: str | None, candidate: Path
 @repo_option
 @click.pass_context
 def eval_power(ctx: click.Context, name: str, effect: float | None, power: float, decisions: int, runner: str | None,
-               as_json: bool, directory: Path | None) -> None:
+               as_json: bool, directory: Path | None) -> int:
     """How many runs (and cases) a gate decision on skill NAME needs to detect an effect.
 
     From the champion's pass rates in the run cache (0.5 for a case without runs; `eval run`
@@ -122,6 +123,7 @@ def eval_power(ctx: click.Context, name: str, effect: float | None, power: float
 
     report = power_report(_ws(ctx, directory), name, effect=effect, power=power, runner=runner, decisions=decisions)
     _print(report.to_json(), report.lines(), as_json)
+    return EXIT_OK
 
 
 @eval_group.command("cache")
@@ -129,7 +131,7 @@ def eval_power(ctx: click.Context, name: str, effect: float | None, power: float
 @json_option
 @repo_option
 @click.pass_context
-def eval_cache(ctx: click.Context, clear: bool, as_json: bool, directory: Path | None) -> None:
+def eval_cache(ctx: click.Context, clear: bool, as_json: bool, directory: Path | None) -> int:
     """Show (or clear) the run cache: champion runs the gate reuses across decisions.
 
     Runs are kept per SKILL.md version, case, and a digest of the runner, graders, judge and
@@ -160,6 +162,7 @@ def eval_cache(ctx: click.Context, clear: bool, as_json: bool, directory: Path |
     if clear:
         lines.insert(0, f"cleared {cleared} run(s)" if cleared is not None else "removed the unreadable run cache")
     _print(data, lines, as_json)
+    return EXIT_OK
 
 
 @eval_group.command("compare")
@@ -167,7 +170,7 @@ def eval_cache(ctx: click.Context, clear: bool, as_json: bool, directory: Path |
 @json_option
 @repo_option
 @click.pass_context
-def eval_compare(ctx: click.Context, name: str, as_json: bool, directory: Path | None) -> None:
+def eval_compare(ctx: click.Context, name: str, as_json: bool, directory: Path | None) -> int:
     """Pass rates of every version of skill NAME, replayed from ingested sessions (no reruns).
 
     Each session attributed to a version is graded against HEAD's evals.yaml cases (a case with
@@ -181,6 +184,7 @@ def eval_compare(ctx: click.Context, name: str, as_json: bool, directory: Path |
 
     report = replay(_ws(ctx, directory), name)
     _print(report.to_json(), report.lines(), as_json)
+    return EXIT_OK
 
 
 @eval_group.command("ledger")
@@ -188,7 +192,7 @@ def eval_compare(ctx: click.Context, name: str, as_json: bool, directory: Path |
 @json_option
 @repo_option
 @click.pass_context
-def eval_ledger(ctx: click.Context, name: str, as_json: bool, directory: Path | None) -> None:
+def eval_ledger(ctx: click.Context, name: str, as_json: bool, directory: Path | None) -> int:
     """Every gate decision about skill NAME, from git history, oldest first.
 
     Accepted: refine/create events with Skill-Eval-Summary. Rejected: refused events, with
@@ -203,6 +207,7 @@ def eval_ledger(ctx: click.Context, name: str, as_json: bool, directory: Path | 
     decisions = ledger(_ws(ctx, directory), name)
     lines = [d.line() for d in decisions] or [f"no gate decisions about `{name}` yet"]
     _print([d.to_json() for d in decisions], lines, as_json)
+    return EXIT_OK
 
 
 @click.group("holdout")
@@ -223,7 +228,7 @@ def holdout_group() -> None:
 @repo_option
 @click.pass_context
 def holdout_seal(ctx: click.Context, name: str, margin: float | None, min_pass: float | None, as_json: bool,
-                 directory: Path | None) -> None:
+                 directory: Path | None) -> int:
     """Seal skill NAME's holdout as a maintainer's `manual` commit.
 
     Writes skills/NAME/evals/holdout.lock.json (sha256 of the line-sorted holdout bytes, n,
@@ -239,6 +244,7 @@ def holdout_seal(ctx: click.Context, name: str, margin: float | None, min_pass: 
     from skillgit.evals.holdout import seal
 
     _done(seal(_ws(ctx, directory), name, margin=margin, min_pass=min_pass), as_json)
+    return EXIT_OK
 
 
 @click.command("promote")

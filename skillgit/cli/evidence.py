@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from skillgit.cli import json_option, repo_option, where
+from skillgit.errors import EXIT_OK
 
 if TYPE_CHECKING:
     from skillgit.evidence.attribution import Catalog
@@ -90,7 +91,7 @@ def run_ingest(start: Path, paths: list[Path], fmt: str, strict: bool, export: P
             f"--strict: {result.skipped_total} trace line(s) or file(s) were skipped (listed above); "
             "fix or remove that input, or run without --strict."
         )
-    return 0
+    return EXIT_OK
 
 
 def _export(repo: Repo, target: Path) -> int:
@@ -200,7 +201,7 @@ def run_metrics(start: Path, name: str | None, by_version: bool, as_json: bool) 
             rows = [every[skill].to_json() for skill in names]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
-        return 0
+        return EXIT_OK
     first = "skill / version" if by_version else "skill"
     click.echo(f"{first:<28} {'status':<10} {'uses':>4} {'wins':>4} {'win':>5} {'fail':>5} {'cmpl':>4} "
                f"{'ment':>5} {'score':>6} {'weak':>4}")
@@ -210,7 +211,7 @@ def run_metrics(start: Path, name: str | None, by_version: bool, as_json: bool) 
                    f"{r['failure_rate']:>5.2f} {r['complaints']:>4} {r['mention_rate']:>5.2f} {r['score']:>6.3f} "
                    f"{r['weak_uses']:>4}")
     click.echo(f"{len(sessions)} session(s), {len(learnings)} learning(s) considered")
-    return 0
+    return EXIT_OK
 
 
 @click.command("diagnose")
@@ -246,7 +247,7 @@ def run_diagnose(start: Path, name: str, as_json: bool) -> int:
         count = ev.count
     if as_json:
         click.echo(json.dumps([f.to_json() for f in findings], indent=2))
-        return 0
+        return EXIT_OK
     if not findings:
         click.echo(f"no findings for `{name}` in {count} session(s)")
     for f in findings:
@@ -259,7 +260,7 @@ def run_diagnose(start: Path, name: str, as_json: bool) -> int:
         click.echo(f"  sessions:  {', '.join(f.sessions)}")
         for line in f.evidence:
             click.echo(f"    - {line}")
-    return 0
+    return EXIT_OK
 
 
 @click.command("expectations")
@@ -293,7 +294,7 @@ def run_expectations(start: Path, skill: str | None, as_json: bool) -> int:
                                     attributions=ev.attributions, channels=ev.channels)
     if as_json:
         click.echo(json.dumps([g.to_json() for g in grades], indent=2))
-        return 0
+        return EXIT_OK
     if not grades:
         click.echo("no Skill-Expected predictions" + (f" about `{skill}`" if skill else ""))
     for g in grades:
@@ -302,7 +303,7 @@ def run_expectations(start: Path, skill: str | None, as_json: bool) -> int:
                    f"{g.prediction}")
         if g.reason and g.status in ("pending", "unmeasured"):
             click.echo(f"              {g.reason}")
-    return 0
+    return EXIT_OK
 
 
 COMMANDS = [ingest_command, metrics_command, diagnose_command, expectations_command]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from skillgit.cli import repo_option, where
+from skillgit.errors import EXIT_CHECK_FAILED, EXIT_OK
 
 if TYPE_CHECKING:
     from skillgit.policy.verify import Report
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 @repo_option
 @click.pass_context
 def verify(ctx: click.Context, range_spec: str | None, fmt: str, as_json: bool, require_signed_agent: bool,
-           assume_since: str | None, directory: Path | None) -> None:
+           assume_since: str | None, directory: Path | None) -> int:
     """Check every commit in RANGE against the policy rules, with the config as of the range's base.
 
     RANGE is BASE..HEAD (default: @{upstream}..HEAD, else all history). An all-zero BASE (the
@@ -71,7 +72,7 @@ def verify(ctx: click.Context, range_spec: str | None, fmt: str, as_json: bool, 
         for violation in report.violations:
             click.echo(violation.render())
         click.echo(annotate.verdict(report))
-    ctx.exit(0 if report.ok else 1)
+    return EXIT_OK if report.ok else EXIT_CHECK_FAILED
 
 
 def _report_summary(ws: Workspace, report: Report, target: Path) -> None:
@@ -103,7 +104,7 @@ def hooks() -> None:
 @hooks.command("install")
 @repo_option
 @click.pass_context
-def hooks_install(ctx: click.Context, directory: Path | None) -> None:
+def hooks_install(ctx: click.Context, directory: Path | None) -> int:
     """Write the pre-commit, prepare-commit-msg and commit-msg shims where git looks for hooks (honours core.hooksPath).
 
     An existing hook that is not skillgit's is renamed <name>.local and runs first; next to the
@@ -126,12 +127,13 @@ def hooks_install(ctx: click.Context, directory: Path | None) -> None:
         click.echo(f"{hook.action} {hook.path}{note}")
     for note in notes:
         click.echo(f"skillgit: note: {note}", err=True)
+    return EXIT_OK
 
 
 @hooks.command("uninstall")
 @repo_option
 @click.pass_context
-def hooks_uninstall(ctx: click.Context, directory: Path | None) -> None:
+def hooks_uninstall(ctx: click.Context, directory: Path | None) -> int:
     """Remove skillgit's shims and restore any hook they had kept as <name>.local.
 
     \b
@@ -142,6 +144,7 @@ def hooks_uninstall(ctx: click.Context, directory: Path | None) -> None:
 
     for hook in uninstall(where(ctx, directory)):
         click.echo(f"{hook.action} {hook.path}")
+    return EXIT_OK
 
 
 @click.command(context_settings={"ignore_unknown_options": True})
@@ -149,7 +152,7 @@ def hooks_uninstall(ctx: click.Context, directory: Path | None) -> None:
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 @repo_option
 @click.pass_context
-def hook(ctx: click.Context, name: str, args: tuple[str, ...], directory: Path | None) -> None:
+def hook(ctx: click.Context, name: str, args: tuple[str, ...], directory: Path | None) -> int:
     """Run one git hook's checks (what the installed shims and the pre-commit framework call).
 
     pre-commit checks the staged tree; commit-msg (given the message file) adds `manual`, `rename`
@@ -176,7 +179,7 @@ def hook(ctx: click.Context, name: str, args: tuple[str, ...], directory: Path |
     for line in result.lines:
         click.echo(line, err=True)
     sys.stderr.flush()
-    ctx.exit(result.code)
+    return result.code
 
 
 COMMANDS = [verify, hooks, hook]

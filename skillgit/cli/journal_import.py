@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from skillgit.cli import json_option, repo_option, where
+from skillgit.errors import EXIT_OK
 
 if TYPE_CHECKING:
     from skillgit.config import Config
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 @json_option
 @repo_option
 @click.pass_context
-def import_journal(ctx: click.Context, path: Path | None, as_json: bool, directory: Path | None) -> None:
+def import_journal(ctx: click.Context, path: Path | None, as_json: bool, directory: Path | None) -> int:
     """Read a yoyo-style journal (default: paths.journal, skills/_journal.md; else the one `_journal.md`
     under the skill roots) and report its events.
 
@@ -44,7 +45,7 @@ def import_journal(ctx: click.Context, path: Path | None, as_json: bool, directo
     entries = read_journal(path)
     if as_json:
         click.echo(json.dumps([e.to_json() for e in entries], indent=2))
-        return
+        return EXIT_OK
     checkable = sum(1 for e in entries if e.expected_status == "checkable")
     predicted = sum(1 for e in entries if e.expected_status != "absent")
     click.echo(f"{path}: {len(entries)} events; {checkable} of {predicted} predictions checkable")
@@ -52,6 +53,7 @@ def import_journal(ctx: click.Context, path: Path | None, as_json: bool, directo
         click.echo(f"  {e.id}  {e.ts or '-':<22} {e.event or '?' + e.type:<16} {e.skill or '-'}")
         for problem in e.problems:
             click.echo(f"      ! {problem}")
+    return EXIT_OK
 
 
 def _found_journal(base: Path, config: Config, configured: Path) -> Path:

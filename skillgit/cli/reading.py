@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from skillgit.cli import json_option, repo_option, where
+from skillgit.errors import EXIT_OK
 
 if TYPE_CHECKING:
     from skillgit.events import Event
@@ -42,7 +43,7 @@ def table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> list[str]:
 @repo_option
 @click.pass_context
 def journal(ctx: click.Context, skill: str | None, kinds: tuple[str, ...], since: str | None, limit: int | None,
-            as_json: bool, directory: Path | None) -> None:
+            as_json: bool, directory: Path | None) -> int:
     """Print the event journal (newest first), read from git history.
 
     Only events: the commits from before `skillgit init` are the repository's own history
@@ -58,10 +59,10 @@ def journal(ctx: click.Context, skill: str | None, kinds: tuple[str, ...], since
     events = history.journal(_ws(ctx, directory), skill=skill, kinds=kinds, since=since, limit=limit)
     if as_json:
         click.echo(json.dumps([e.to_json() for e in events], indent=2))
-        return
+        return EXIT_OK
     if not events:
         click.echo("no events")
-        return
+        return EXIT_OK
     rows = [(e.commit[:12], f"{e.time:%Y-%m-%d %H:%M}", e.kind or "", _skills(e), e.author_email, e.message.title)
             for e in events]
     lines = table(rows, ("COMMIT", "DATE", "EVENT", "SKILL", "AUTHOR", "TITLE"))
@@ -71,6 +72,7 @@ def journal(ctx: click.Context, skill: str | None, kinds: tuple[str, ...], since
         extra = "  ".join(f"{k}: {v}" for k, v in e.trailers.governed() if k not in ("Skill-Event", "Skill-Name", "Skill-Version"))
         if extra:
             click.echo(f"{'':14}{extra}")
+    return EXIT_OK
 
 
 def _skills(event: Event) -> str:
@@ -88,7 +90,7 @@ def _skills(event: Event) -> str:
 @json_option
 @repo_option
 @click.pass_context
-def versions(ctx: click.Context, name: str, all_commits: bool, as_json: bool, directory: Path | None) -> None:
+def versions(ctx: click.Context, name: str, all_commits: bool, as_json: bool, directory: Path | None) -> int:
     """List the versions v1…vN of skill NAME: the distinct contents of its SKILL.md, in order.
 
     A version is a commit that changed the SKILL.md's bytes (or moved the skill to or from the
@@ -113,7 +115,7 @@ def versions(ctx: click.Context, name: str, all_commits: bool, as_json: bool, di
     usage = per_version_usage(ws, name)
     if as_json:
         click.echo(json.dumps([{**v.to_json(), **usage.get(v.blob or "", {})} for v in found], indent=2))
-        return
+        return EXIT_OK
     numbered = [v for v in found if v.number]
     early = sum(1 for v in numbered if not v.adopted)
     names = list(dict.fromkeys(v.name for v in found if v.name))
@@ -138,6 +140,7 @@ def versions(ctx: click.Context, name: str, all_commits: bool, as_json: bool, di
             click.echo(f"{'':8}eval: {v.eval_summary}")
         if v.rollback_of:
             click.echo(f"{'':8}rollback of {v.rollback_of}")
+    return EXIT_OK
 
 
 @click.command()
@@ -146,7 +149,7 @@ def versions(ctx: click.Context, name: str, all_commits: bool, as_json: bool, di
 @json_option
 @repo_option
 @click.pass_context
-def show(ctx: click.Context, name: str, version: str | None, as_json: bool, directory: Path | None) -> None:
+def show(ctx: click.Context, name: str, version: str | None, as_json: bool, directory: Path | None) -> int:
     """Print skill NAME's SKILL.md (as of --version vN or REV).
 
     \b
@@ -172,13 +175,14 @@ def show(ctx: click.Context, name: str, version: str | None, as_json: bool, dire
                                "text": raw.decode("utf-8", "replace")}))
     else:
         click.echo(raw.decode("utf-8", "replace"), nl=False)
+    return EXIT_OK
 
 
 @click.command()
 @json_option
 @repo_option
 @click.pass_context
-def status(ctx: click.Context, as_json: bool, directory: Path | None) -> None:
+def status(ctx: click.Context, as_json: bool, directory: Path | None) -> int:
     """Show the managed skills (state, owner, version, last event) and uncommitted skill edits.
 
     \b
@@ -194,7 +198,7 @@ def status(ctx: click.Context, as_json: bool, directory: Path | None) -> None:
     report = collect(ws)
     if as_json:
         click.echo(json.dumps(report, indent=2))
-        return
+        return EXIT_OK
     click.echo(report["summary"])
     if report["skills"]:
         rows = []
@@ -210,6 +214,7 @@ def status(ctx: click.Context, as_json: bool, directory: Path | None) -> None:
         click.echo(f"  problem: {problem}")
     for path in report["uncommitted"]:
         click.echo(f"  uncommitted: {path}")
+    return EXIT_OK
 
 
 COMMANDS = [journal, versions, show, status]

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from skillgit.cli import repo_option, where
+from skillgit.errors import EXIT_OK
 
 DEFAULT_HTML = "report.html"
 
@@ -25,7 +26,7 @@ DEFAULT_HTML = "report.html"
 @repo_option
 @click.pass_context
 def report(ctx: click.Context, output: Path | None, since: str | None, fmt: str, skip_verify: bool,
-           directory: Path | None) -> None:
+           directory: Path | None) -> int:
     """Show what changed in the skills, why, and whether it worked.
 
     Per skill: its versions on a time axis with win and failure rate, and the events that made
@@ -65,7 +66,7 @@ def report(ctx: click.Context, output: Path | None, since: str | None, fmt: str,
         text = render_html(data)
     if str(target) == "-":
         sys.stdout.write(text)
-        return
+        return EXIT_OK
     tmp = target.with_name(f".{target.name}.tmp")
     try:
         tmp.write_text(text, encoding="utf-8")
@@ -75,6 +76,7 @@ def report(ctx: click.Context, output: Path | None, since: str | None, fmt: str,
         raise UsageError(f"{target}: cannot write the report ({exc.strerror}); pass another path with -o.") from None
     size = target.stat().st_size
     click.echo(f"wrote {target} ({size / 1e6:.1f} MB)" if size > 1e6 else f"wrote {target} ({size} bytes)", err=True)
+    return EXIT_OK
 
 
 def _check_target(target: Path, *, explicit: bool) -> None:
