@@ -23,24 +23,24 @@ merges them into their parent session when the parent is among the sessions load
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, overload
 
 from skillgit.evidence.adapters.lines import (
     ERROR_MAX_CHARS,
     Batch,
+    LineAdapter,
     ReadReport,
     clip,
     clip_args,
     parse_time,
-    read_lines,
     split_skill,
     stamp_version,
     tool_call,
 )
 from skillgit.evidence.adapters.outcome import Signals
-from skillgit.evidence.session import Learning, Session, SkillUse, ToolCall, merge_subagents
+from skillgit.evidence.session import Session, SkillUse, ToolCall, merge_subagents
 
 BUILTIN_COMMANDS = frozenset(
     [
@@ -53,7 +53,7 @@ BUILTIN_COMMANDS = frozenset(
 )
 
 
-class ClaudeCodeAdapter:
+class ClaudeCodeAdapter(LineAdapter):
     name = "claude-code"
 
     def sniff(self, path: Path, head: bytes) -> bool:
@@ -62,14 +62,11 @@ class ClaudeCodeAdapter:
     def reader(self, path: Path) -> _Transcript:
         return _Transcript(path)
 
-    def read(self, path: Path, report: ReadReport) -> Iterator[Session | Learning]:
-        return read_lines(path, report, _Transcript(path))
-
 
 ADAPTER = ClaudeCodeAdapter()
 
 
-class ClaudeStreamJsonAdapter:
+class ClaudeStreamJsonAdapter(LineAdapter):
     """`claude -p --output-format stream-json --verbose`: what a runner gets back from Claude Code."""
 
     name = "claude-stream-json"
@@ -82,9 +79,6 @@ class ClaudeStreamJsonAdapter:
 
     def reader(self, path: Path) -> _Transcript:
         return _Transcript(path, stream=True)
-
-    def read(self, path: Path, report: ReadReport) -> Iterator[Session | Learning]:
-        return read_lines(path, report, _Transcript(path, stream=True))
 
 
 STREAM_JSON = ClaudeStreamJsonAdapter()

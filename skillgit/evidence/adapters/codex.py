@@ -30,23 +30,22 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from skillgit.evidence.adapters.lines import (
     ERROR_MAX_CHARS,
     Batch,
+    LineAdapter,
     ReadReport,
     clip,
     clip_args,
     parse_time,
-    read_lines,
     split_skill,
     tool_call,
 )
 from skillgit.evidence.adapters.outcome import Signals
-from skillgit.evidence.session import Learning, Session, SkillUse
+from skillgit.evidence.session import Session, SkillUse
 
 _CALLS = frozenset({"function_call", "custom_tool_call", "local_shell_call", "web_search_call"})
 _OUTPUTS = frozenset({"function_call_output", "custom_tool_call_output"})
@@ -62,7 +61,7 @@ _EXEC_EVENTS = ("thread.", "turn.", "item.")
 NAME, ARGS, OK, TS, DURATION, ERROR, CODE, CHILDREN = range(8)
 
 
-class CodexAdapter:
+class CodexAdapter(LineAdapter):
     name = "codex"
 
     def sniff(self, path: Path, head: bytes) -> bool:
@@ -74,9 +73,6 @@ class CodexAdapter:
 
     def reader(self, path: Path) -> _Rollout:
         return _Rollout(path)
-
-    def read(self, path: Path, report: ReadReport) -> Iterator[Session | Learning]:
-        return read_lines(path, report, _Rollout(path))
 
 
 ADAPTER = CodexAdapter()

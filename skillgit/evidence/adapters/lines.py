@@ -17,6 +17,7 @@ goes on. Reasons (also the keys of `ReadReport.counts`):
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import MISSING, dataclass, field, fields
@@ -451,3 +452,14 @@ def read_lines(path: Path, report: ReadReport, reader: LineReader) -> Iterator[S
     """Every record of `path`, read whole through `reader`."""
     feed(path, report, reader)
     yield from reader.flush(report).records
+
+
+class LineAdapter(ABC):
+    """A format read record by record: the adapter makes a file's `reader`; `read` reads it whole with one."""
+
+    @abstractmethod
+    def reader(self, path: Path) -> LineReader:
+        """A new reader of `path` (see `LineReader`)."""
+
+    def read(self, path: Path, report: ReadReport) -> Iterator[Session | Learning]:
+        return read_lines(path, report, self.reader(path))

@@ -9,12 +9,12 @@ it, an agent runtime may write it directly, and the same dict form is what the t
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from skillgit.evidence.adapters.lines import Batch, ReadReport, read_lines
+from skillgit.evidence.adapters.lines import Batch, LineAdapter, ReadReport
 from skillgit.evidence.session import Learning, Session, SkillUse, ToolCall
 
 FORMAT = "skillgit-sessions"
@@ -23,7 +23,7 @@ HEADER = {"kind": "header", "format": FORMAT, "version": VERSION}
 _KINDS = (b'"header"', b'"session"', b'"learning"')
 
 
-class NativeAdapter:
+class NativeAdapter(LineAdapter):
     name = "skillgit"
 
     def sniff(self, path: Path, head: bytes) -> bool:
@@ -38,9 +38,6 @@ class NativeAdapter:
 
     def reader(self, path: Path) -> _Records:
         return _Records()
-
-    def read(self, path: Path, report: ReadReport) -> Iterator[Session | Learning]:
-        return read_lines(path, report, _Records())
 
 
 ADAPTER = NativeAdapter()

@@ -37,20 +37,19 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from skillgit.evidence.adapters.lines import (
     ERROR_MAX_CHARS,
     Batch,
+    LineAdapter,
     ReadReport,
     clip,
     clip_args,
     from_unix_nanos,
     loads_object,
     parse_time,
-    read_lines,
     split_skill,
     tool_call,
 )
@@ -83,7 +82,7 @@ _SPAN_KEYS = ("traceId", "spanContext", "context", "traceID")
 _IGNORED_TYPES = frozenset({"metric", "log", "logs", "metrics", "event"})
 
 
-class OtlpAdapter:
+class OtlpAdapter(LineAdapter):
     name = "otlp"
 
     def sniff(self, path: Path, head: bytes) -> bool:
@@ -99,9 +98,6 @@ class OtlpAdapter:
 
     def reader(self, path: Path) -> _Builder:
         return _Builder(path)
-
-    def read(self, path: Path, report: ReadReport) -> Iterator[Session | Learning]:
-        return read_lines(path, report, _Builder(path))
 
 
 ADAPTER = OtlpAdapter()
