@@ -7,13 +7,14 @@ Generates the traces with bench/gen_traces.py if DIR is empty and copies them to
 getrusage), alternating so a noisy neighbour hurts every phase alike:
 
     bare       read every file in binary, json.loads each line, nothing else (the anchor)
-    cold       `skillgit ingest DIR` into a new git repository
+    cold       `skillgit ingest DIR` into a new git repository (its worker processes: one per CPU)
+    serial     the same with `--jobs 1`, into another new repository: one process reads every file
     unchanged  the same ingest again: nothing changed (anchor: `statwalk`, a process that walks the
                folders and stats every file; compared as whole processes, start-up included)
     appended   1% more lines appended to every JSON-lines file (a copy of its last lines), ingested
                again: only the new bytes are read
 
-Targets: cold ≥ 0.5× the bare loop's throughput; unchanged ≤ 2× the stat walk; appended ≤ 10% of
+CPU times include the worker processes'. Targets: cold ≥ 0.5× the bare loop's throughput; unchanged ≤ 2× the stat walk; appended ≤ 10% of
 cold. The scratch files are cut back to their size before the appends after every round.
 """
 
@@ -70,7 +71,7 @@ def stat_walk(directory: str) -> dict[str, float]:
     return {"seconds": time.perf_counter() - start, "files": count}
 
 
-def run_ingest(repo: str, directory: str) -> dict[str, float]:
+def run_ingest(repo: str, directory: str, jobs: int | None = None) -> dict[str, float]:
     import contextlib
     import io
 
@@ -79,7 +80,7 @@ def run_ingest(repo: str, directory: str) -> dict[str, float]:
     out = io.StringIO()
     start = time.perf_counter()
     with contextlib.redirect_stdout(out):
-        code = run(["-C", str(repo), "ingest", "--json", str(directory)])
+        code = run(["-C", str(repo), "ingest", "--json", *(["--jobs", str(jobs)] if jobs else []), str(directory)])
     data = json.loads(out.getvalue())
     return {"seconds": time.perf_counter() - start, "exit": code, "files_read": data["files_read"],
             "files_appended": data["files_appended"], "bytes_read": data["bytes_read"]}
@@ -91,17 +92,20 @@ def phase(name: str, args: argparse.Namespace) -> None:
     elif name == "statwalk":
         out = stat_walk(args.dir)
     else:
-        out = run_ingest(args.repo, args.dir)
+        out = run_ingest(args.repo, args.dir, args.jobs)
     usage = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)  # the ingest's worker processes, waited for
     out["max_rss_mb"] = usage.ru_maxrss / 1024
-    out["cpu"] = usage.ru_utime + usage.ru_stime - CPU_AT_START
+    out["workers_max_rss_mb"] = workers.ru_maxrss / 1024
+    out["cpu"] = usage.ru_utime + usage.ru_stime - CPU_AT_START + workers.ru_utime + workers.ru_stime
     print(json.dumps(out))
 
 
-def child(name: str, directory: Path, repo: Path) -> dict[str, float]:
+def child(name: str, directory: Path, repo: Path, jobs: int | None = None) -> dict[str, float]:
     """One phase in a fresh process; `process` is its wall time from the outside, start-up included, and
     `process_cpu` its CPU time (user + system) from start to end."""
-    cmd = [sys.executable, __file__, "--phase", name, "--dir", str(directory), "--repo", str(repo)]
+    cmd = [sys.executable, __file__, "--phase", name, "--dir", str(directory), "--repo", str(repo),
+           *(["--jobs", str(jobs)] if jobs else [])]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(cmd, capture_output=True, text=True, check=True, env=CHILD_ENV)
@@ -145,6 +149,7 @@ def main() -> None:
     parser.add_argument("--repo", type=Path, default=None)
     parser.add_argument("--phase", choices=["bare", "statwalk", "ingest"], default=None)
     parser.add_argument("--repeat", type=int, default=3, help="rounds of every phase, alternating; medians are shown")
+    parser.add_argument("--jobs", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
         phase(args.phase, args)
@@ -154,13 +159,19 @@ def main() -> None:
         subprocess.run([sys.executable, str(HERE / "gen_traces.py"), "--size", args.size, "--out", str(directory)], check=True)
     scratch = Path(tempfile.mkdtemp(prefix="skillgit-bench-traces-")) / "traces"
     shutil.copytree(directory, scratch)
-    rounds: dict[str, list[dict[str, float]]] = {k: [] for k in ("bare", "cold", "unchanged", "statwalk", "appended")}
+    rounds: dict[str, list[dict[str, float]]] = {k: [] for k in ("bare", "cold", "serial", "unchanged", "statwalk", "appended")}
     try:
         for _ in range(args.repeat):
             repo = Path(tempfile.mkdtemp(prefix="skillgit-bench-repo-"))
             try:
                 subprocess.run(["git", "init", "-q", str(repo)], check=True)
                 rounds["bare"].append(child("bare", scratch, repo))
+                alone = Path(tempfile.mkdtemp(prefix="skillgit-bench-repo-"))
+                try:
+                    subprocess.run(["git", "init", "-q", str(alone)], check=True)
+                    rounds["serial"].append(child("ingest", scratch, alone, jobs=1))
+                finally:
+                    shutil.rmtree(alone, ignore_errors=True)
                 rounds["cold"].append(child("ingest", scratch, repo))
                 rounds["unchanged"].append(child("ingest", scratch, repo))
                 rounds["statwalk"].append(child("statwalk", scratch, repo))
@@ -184,9 +195,13 @@ def main() -> None:
     appended = rounds["appended"][0]
     print(f"traces: {mib:.0f} MiB in {directory}; medians of {args.repeat} rounds")
     print(f"bare json.loads loop : {bare:7.2f} s  {mib / bare:6.1f} MiB/s  peak RSS {med('bare', 'max_rss_mb'):.0f} MiB")
-    print(f"cold ingest          : {cold:7.2f} s  {mib / cold:6.1f} MiB/s  peak RSS {med('cold', 'max_rss_mb'):.0f} MiB")
+    serial, cpu_serial = med("serial"), med("serial", "cpu")
+    print(f"cold ingest          : {cold:7.2f} s  {mib / cold:6.1f} MiB/s  peak RSS {med('cold', 'max_rss_mb'):.0f} MiB"
+          f" (a worker's: {med('cold', 'workers_max_rss_mb'):.0f} MiB); {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
     print(f"throughput ratio     : {bare / cold:.2f}  (target >= 0.50; wall clock)")
-    print(f"CPU-time ratio       : {cpu_bare / cpu_cold:.2f}  (bare {cpu_bare:.2f} s, ingest {cpu_cold:.2f} s of CPU)")
+    print(f"CPU-time ratio       : {cpu_bare / cpu_cold:.2f}  (bare {cpu_bare:.2f} s, ingest {cpu_cold:.2f} s of CPU, workers included)")
+    print(f"cold, --jobs 1       : {serial:7.2f} s  {mib / serial:6.1f} MiB/s  throughput ratio {bare / serial:.2f}; "
+          f"CPU ratio {cpu_bare / cpu_serial:.2f} ({cpu_serial:.2f} s); peak RSS {med('serial', 'max_rss_mb'):.0f} MiB")
     cpu_warm, cpu_walk, cpu_grown = med("unchanged", "process_cpu"), med("statwalk", "process_cpu"), med("appended", "cpu")
     print(f"unchanged re-ingest  : {warm_process:7.2f} s  a process walking and stating them {walk_process:.3f} s: "
           f"ratio {warm_process / walk_process:.2f} (target <= 2); in-process {warm:.3f} s vs the walk {walk:.3f} s; "

@@ -299,3 +299,69 @@ def test_an_otel_trace_that_goes_on_across_the_cut_reads_the_file_again_whole(tm
     same_evidence(repo, whole)
     (session,) = load_sessions(Repo.discover(repo))
     assert len(session.tool_calls) == sum(1 for s in spans if s["name"].startswith("execute_tool"))
+
+
+def tables(repo: Path) -> dict[str, list[tuple]]:
+    """Every row of every table of the repo's evidence database, in a fixed order; of the reader states,
+    which sources have one (pickles of equal states may share objects differently: they are compared by
+    what the next ingest reads with them)."""
+    con = sqlite3.connect(Repo.discover(repo).state_dir / "evidence.db")
+    try:
+        names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        out = {name: sorted(con.execute(f"SELECT * FROM {name}").fetchall(), key=repr) for name in names}
+        out["reader_states"] = [row[:1] for row in out["reader_states"]]
+        return out
+    finally:
+        con.close()
+
+
+def ingest_with(repo: Path, jobs: int, *paths: Path) -> dict:
+    result = subprocess.run([*SKILLGIT, "-C", str(repo), "ingest", "--json", "--jobs", str(jobs), *map(str, paths)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    del data["seconds"]
+    return data  # type: ignore[no-any-return]
+
+
+def test_files_read_by_several_processes_are_stored_as_one_process_stores_them(tmp_path: Path) -> None:
+    source = traces(tmp_path / "traces", 2 << 20)
+    bad = source / "bad"
+    bad.mkdir()
+    (bad / "empty.jsonl").write_bytes(b"")
+    (bad / "other.jsonl").write_text('{"weather": "fine"}\n')
+    (bad / "notes.txt").write_text("not a trace\n")
+    (bad / "cut.jsonl").write_bytes(transcript_lines()[0] + transcript_lines()[1][:30])
+    alone, workers = fresh_repo(tmp_path / "alone"), fresh_repo(tmp_path / "workers")
+    first = ingest_with(alone, 1, source)
+    assert first["skipped"] == {"empty": 1, "truncated": 1, "unknown-format": 1} and first["files_ignored"] == 1
+    assert ingest_with(workers, 3, source) == first
+    assert tables(workers) == tables(alone)
+    # then some files grow, one is rewritten from its start, one is cut shorter, one is new
+    files = sorted(p for p in source.rglob("*.jsonl") if p.stat().st_size > 0 and p.parent != bad)
+    for path in files[::3]:
+        with path.open("ab") as out:
+            out.write(path.read_bytes().splitlines(keepends=True)[-1])
+    rewritten, shorter = files[1], files[2]
+    rewritten.write_bytes(b"".join(reversed(rewritten.read_bytes().splitlines(keepends=True))))  # same size
+    shorter.write_bytes(b"".join(shorter.read_bytes().splitlines(keepends=True)[:2]))
+    shutil.copy(files[0], source / "copy.jsonl")
+    second = ingest_with(alone, 1, source)
+    assert second["files_appended"] > 0 and second["files_read"] > second["files_appended"]
+    assert ingest_with(workers, 3, source) == second
+    assert tables(workers) == tables(alone)
+
+
+def test_two_ingests_with_worker_processes_at_once_store_every_session_once(tmp_path: Path) -> None:
+    source = traces(tmp_path / "traces", 3 << 20)
+    repo = fresh_repo(tmp_path / "repo")
+    cmd = [*SKILLGIT, "-C", str(repo), "ingest", "--json", "--jobs", "2", str(source)]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err for _, err in outs]
+    alone = fresh_repo(tmp_path / "alone")
+    single = ingest_with(alone, 1, source)
+    assert all(json.loads(out)["sessions"] == single["sessions"] for out, _ in outs)
+    same_evidence(repo, alone)
+    again = ingest_with(repo, 2, source)
+    assert (again["files_read"], again["files_cached"], again["sessions"]) == (0, single["files_read"], single["sessions"])

@@ -32,11 +32,13 @@ FORMATS = ["auto", "yoyo", "claude-code", "claude-stream-json", "otlp", "codex",
 @click.option("--strict", is_flag=True, help="Exit 1 when any line or file was skipped.")
 @click.option("--export", "export", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write every stored session as skillgit JSONL to FILE ('-' for stdout).")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Processes reading files at once (default: one per CPU when there is much to read).")
 @json_option
 @repo_option
 @click.pass_context
 def ingest_command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, export: Path | None,
-                   as_json: bool, directory: Path | None) -> int:
+                   jobs: int | None, as_json: bool, directory: Path | None) -> int:
     """Read agent traces into sessions, incrementally.
 
     Reads PATHs (files or directories) and the `traces.sources` of
@@ -44,7 +46,8 @@ def ingest_command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict
     stream-json, OpenTelemetry span and event files (OTLP, Tempo, Jaeger,
     SDK exporters), Codex rollouts and exec --json, skillgit session JSONL. Files that
     did not change since the last ingest are not read again. Bad lines
-    are skipped and counted, never fatal (exit 1 with --strict).
+    are skipped and counted, never fatal (exit 1 with --strict). Large
+    ingests read files in several processes at once (--jobs).
 
     \b
     Examples:
@@ -52,10 +55,11 @@ def ingest_command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict
       skillgit ingest sessions/ memory/learnings.jsonl --strict
       skillgit ingest --export sessions.jsonl
     """
-    return run_ingest(where(ctx, directory), list(paths), fmt, strict, export, as_json)
+    return run_ingest(where(ctx, directory), list(paths), fmt, strict, export, as_json, jobs)
 
 
-def run_ingest(start: Path, paths: list[Path], fmt: str, strict: bool, export: Path | None, as_json: bool) -> int:
+def run_ingest(start: Path, paths: list[Path], fmt: str, strict: bool, export: Path | None, as_json: bool,
+               jobs: int | None = None) -> int:
     from skillgit.config import Config
     from skillgit.errors import CheckFailed, UsageError
     from skillgit.evidence import ingest as pipeline
@@ -76,7 +80,7 @@ def run_ingest(start: Path, paths: list[Path], fmt: str, strict: bool, export: P
     files = pipeline.collect(sources, result)
     total = sum(f.key[0] for f in files)
     with bar(total, "ingesting", quiet=as_json, minimum=PROGRESS_MIN_BYTES) as advance:
-        pipeline.ingest(repo, files, config.traces.max_line_bytes, result, progress=advance, config=config)
+        pipeline.ingest(repo, files, config.traces.max_line_bytes, result, progress=advance, config=config, jobs=jobs)
     exported = _export(repo, export) if export is not None else None
     to_stdout = export is None or str(export) != "-"
     if as_json:

@@ -19,9 +19,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skillgit.errors import RepoStateError
+
+if TYPE_CHECKING:
+    from skillgit.git import Repo
 
 DB_NAME = "evidence.db"
 BUSY_SECONDS = 600.0
@@ -211,7 +214,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def db_path(repo: Any) -> Path:
+def db_path(repo: Repo) -> Path:
     return Path(repo.state_dir) / DB_NAME
 
 

@@ -12,6 +12,10 @@ sessions and skip counts come from the store, so a re-run reports the same total
 that only grew (same inode, the bytes read last time unchanged: `digest`) is read on from where the
 last ingest stopped, with the reader state kept then; any other change reads it again whole.
 
+Files read whole are read by worker processes at once (one per CPU, `--jobs`) when there is much to
+read: each gives back its sessions as the rows to store, and this process stores them in the order of
+the files, as it would have read them itself. Files read on from where they were read stay here.
+
 Results are written every few seconds, each batch in one transaction, so an ingest killed at any
 point loses only what it read since the last one. Two ingests may run at once: SQLite orders their
 writes, and a file both read is stored once (the later write of an older read is dropped). At the
@@ -27,8 +31,8 @@ import io
 import os
 import pickle
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,14 +44,22 @@ from skillgit.evidence.store import READER_VERSION, Inputs, SourceRow, Store, Wr
 from skillgit.safefile import open_regular
 
 if TYPE_CHECKING:
+    from multiprocessing.pool import AsyncResult, Pool
+
     from skillgit.config import Config
+    from skillgit.evidence.adapters.lines import LineReader
     from skillgit.evidence.adapters.registry import TraceAdapter
     from skillgit.evidence.attribution import Catalog
+    from skillgit.git import Repo
 
 TRACE_SUFFIXES = (".jsonl", ".json", ".ndjson")
 SAVE_EVERY_SECONDS = 2.0
 SAVE_EVERY_BYTES = 32 * 1024 * 1024
 DIGEST_WINDOW = 8 * 1024
+PARALLEL_MIN_BYTES = 16 * 1024 * 1024
+"""Files to read whole that hold less than this (in all) are read by the ingest process itself: starting
+worker processes would cost more than it saves."""
+MAX_JOBS = 8
 
 
 @dataclass(frozen=True)
@@ -180,7 +192,7 @@ def _walk(top: str) -> list[tuple[str, list[int]]]:
     return out
 
 
-def ingest_paths(repo: Any, config: Config, paths: Iterable[Path] = (), fmt: str = "auto") -> IngestResult:
+def ingest_paths(repo: Repo, config: Config, paths: Iterable[Path] = (), fmt: str = "auto") -> IngestResult:
     """Ingest `paths` (with format `fmt`) plus the configured `traces.sources`; the library entry point."""
     result = IngestResult()
     sources = [(Path(p), check_format(fmt)) for p in paths] + configured_sources(repo.root, config)
@@ -188,15 +200,20 @@ def ingest_paths(repo: Any, config: Config, paths: Iterable[Path] = (), fmt: str
 
 
 def ingest(
-    repo: Any,
+    repo: Repo,
     files: list[Source],
     max_line_bytes: int,
     result: IngestResult | None = None,
     progress: Callable[[int], None] | None = None,
     *,
-    config: Any = None,
+    config: Config | None = None,
+    jobs: int | None = None,
 ) -> IngestResult:
-    """Read every changed file of `files` into the repo's evidence store; the result sums all of them."""
+    """Read every changed file of `files` into the repo's evidence store; the result sums all of them.
+
+    Files read whole are read by `jobs` worker processes at once (default: one a CPU, when they hold
+    `PARALLEL_MIN_BYTES` or more), this one storing what they give in the order of `files`, as one
+    process reading them in turn would: the store ends up the same."""
     started = time.perf_counter()
     result = result or IngestResult()
     store = Store.open(repo, create=True)
@@ -204,18 +221,19 @@ def ingest(
     finder: _FactFinder | None = None
     try:
         stored = store.sources()
-        walked = {source.path: source.key for source in files}  # companions are usually walked too: no second stat
         counted: list[str] = []
         pending: list[Written] = []
         pending_bytes = 0
         last_save = time.monotonic()
         gc_was_enabled = gc.isenabled()
         gc.disable()  # the records read hold no cycles; collecting while they pile up only costs time
+        workers: _Workers | None = None
         try:
-            for source in files:
+            plan = _plan(files, stored)
+            for index, source in enumerate(files):
                 row = stored.get(source.path)
-                forced = None if source.format == "auto" else source.format
-                if row is not None and _fresh(row, source, forced, walked):
+                how = plan[index]
+                if how == _CACHED:
                     result.files_cached += 1
                     counted.append(source.path)
                 else:
@@ -225,7 +243,12 @@ def ingest(
                         catalog = open_catalog(repo, config, store)
                         prepare(store, catalog)
                         finder = _FactFinder(catalog)
-                    written = _read(source, row, store, result, max_line_bytes, finder)
+                        workers = _Workers.start(files, stored, plan, finder, max_line_bytes, jobs)
+                    if workers is not None and how == _WHOLE:
+                        written, found = workers.next()
+                        _merge(result, found)
+                    else:
+                        written = _read(source, row, store, result, max_line_bytes, finder, resumable=how == _ON)
                     if written is not None:
                         result.files_read += 1
                         result.files_appended += written.resume
@@ -242,6 +265,8 @@ def ingest(
             if pending:
                 result.warnings.extend(_save(store, pending))
         finally:
+            if workers is not None:
+                workers.close()
             if gc_was_enabled:
                 gc.enable()
         rows = store.sources() if result.files_read else stored
@@ -262,6 +287,26 @@ def ingest(
     result.sessions -= result.subagents_folded
     result.seconds = time.perf_counter() - started
     return result
+
+
+_CACHED, _ON, _WHOLE = 0, 1, 2
+"""How a file is ingested: its stored rows stand, it is read on from where it was read, it is read whole."""
+
+
+def _plan(files: list[Source], stored: dict[str, SourceRow]) -> list[int]:
+    """How each of `files` is ingested (`_CACHED`, `_ON`, `_WHOLE`)."""
+    walked = {source.path: source.key for source in files}  # companions are usually walked too: no second stat
+    plan = []
+    for source in files:
+        row = stored.get(source.path)
+        forced = None if source.format == "auto" else source.format
+        if row is None:
+            plan.append(_WHOLE)
+        elif _fresh(row, source, forced, walked):
+            plan.append(_CACHED)
+        else:
+            plan.append(_ON if _resumable(row, source, forced) else _WHOLE)
+    return plan
 
 
 def _fresh(row: SourceRow, source: Source, forced: str | None, walked: dict[str, list[int]]) -> bool:
@@ -305,13 +350,14 @@ def _save(store: Store, pending: list[Written]) -> list[str]:
     return [f"{w.path}: another ingest stored it meanwhile; its reading was kept." for w in dropped]
 
 
-def _read(source: Source, row: SourceRow | None, store: Store, result: IngestResult, max_line_bytes: int,
-          finder: _FactFinder, whole: bool = False) -> Written | None:
-    """Read one changed file (on from where it was read, when it only grew); None when it cannot be."""
+def _read(source: Source, row: SourceRow | None, store: Store | None, result: IngestResult, max_line_bytes: int,
+          finder: _FactFinder, resumable: bool = False) -> Written | None:
+    """Read one changed file (on from where it was read, when it only grew: `resumable`, then `store` is
+    needed); None when it cannot be."""
     from skillgit.evidence.adapters.registry import HEAD_BYTES, detect
     path = Path(source.path)
-    forced = None if source.format == "auto" else source.format
-    resumed = None if whole else _resume(source, row, store, max_line_bytes) if _resumable(row, source, forced) else None
+    resumed = _resume(source, row, store, max_line_bytes) if resumable and store is not None else None
+    reader: LineReader | None
     if resumed is not None:
         assert row is not None
         adapter, reader, report, cursor = resumed
@@ -347,8 +393,9 @@ def _read(source: Source, row: SourceRow | None, store: Store, result: IngestRes
             state.clear()  # read whole next time
     else:
         batch = Batch(list(adapter.read(path, report)), frozenset())
-    if resumed is not None and (batch.restart or batch.kept and row is not None and not set(batch.kept) <= store.session_ids(row.id)):
-        return _read(source, row, store, result, max_line_bytes, finder, whole=True)  # it cannot go on from what is stored
+    if resumed is not None and store is not None and (
+            batch.restart or batch.kept and row is not None and not set(batch.kept) <= store.session_ids(row.id)):
+        return _read(source, row, store, result, max_line_bytes, finder)  # it cannot go on from what is stored
     if resumed is None:
         if report.counts.get("unreadable") and not batch.records:
             _add_skips(result, dict(report.counts), report.examples)
@@ -398,7 +445,79 @@ class _FactFinder:
         return found
 
 
-def _resume(source: Source, row: SourceRow | None, store: Store, max_line_bytes: int) -> tuple[TraceAdapter, Any, ReadReport, Cursor] | None:
+class _Workers:
+    """Worker processes reading the files to read whole (`_work`), a few files ahead of the one being
+    stored; `next` gives their readings in the order of the files."""
+
+    def __init__(self, pool: Pool, jobs: Iterator[tuple[Source, SourceRow | None]], ahead: int) -> None:
+        self.pool, self.jobs = pool, jobs
+        self.waiting: deque[AsyncResult[tuple[Written | None, IngestResult]]] = deque()
+        for _ in range(ahead):
+            self._submit()
+
+    @classmethod
+    def start(cls, files: list[Source], stored: dict[str, SourceRow], plan: list[int], finder: _FactFinder,
+              max_line_bytes: int, jobs: int | None) -> _Workers | None:
+        """Workers for the `_WHOLE` files of `plan` (None: this process reads them): `jobs` of them, else
+        one a CPU when those files hold `PARALLEL_MIN_BYTES` or more. Forked, so they find the skills read."""
+        import multiprocessing
+
+        whole = [source for source, how in zip(files, plan) if how == _WHOLE]
+        if jobs is None:
+            jobs = 1 if sum(s.key[0] for s in whole) < PARALLEL_MIN_BYTES else min(len(os.sched_getaffinity(0)), MAX_JOBS)
+        jobs = min(jobs, len(whole))
+        if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            return None
+        global _WORK
+        _WORK = (finder, max_line_bytes)
+        pool = multiprocessing.get_context("fork").Pool(jobs, _quiet)
+        return cls(pool, ((source, stored.get(source.path)) for source in whole), 2 * jobs)
+
+    def _submit(self) -> None:
+        job = next(self.jobs, None)
+        if job is not None:
+            self.waiting.append(self.pool.apply_async(_work, job))
+
+    def next(self) -> tuple[Written | None, IngestResult]:
+        found: tuple[Written | None, IngestResult] = self.waiting.popleft().get()
+        self._submit()
+        return found
+
+    def close(self) -> None:
+        global _WORK
+        self.pool.terminate()
+        self.pool.join()
+        _WORK = None
+
+
+def _quiet() -> None:
+    """A worker leaves Ctrl-C to the ingest process, which ends it."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+_WORK: tuple[_FactFinder, int] | None = None
+"""What a worker process reads with (set before the workers are forked)."""
+
+
+def _work(source: Source, row: SourceRow | None) -> tuple[Written | None, IngestResult]:
+    """In a worker: read `source` whole; its reading with the rows made, and what it adds to the result."""
+    assert _WORK is not None
+    finder, max_line_bytes = _WORK
+    found = IngestResult()
+    written = _read(source, row, None, found, max_line_bytes, finder)
+    return (None if written is None else written.encoded()), found
+
+
+def _merge(result: IngestResult, found: IngestResult) -> None:
+    """Add what a worker's reading of one file added to its own result (skips of files, files ignored)."""
+    _add_skips(result, found.skipped, found.examples)
+    result.files_ignored += found.files_ignored
+    result.ignored.extend(found.ignored[: max(0, MAX_EXAMPLES - len(result.ignored))])
+
+
+def _resume(source: Source, row: SourceRow | None, store: Store, max_line_bytes: int) -> tuple[TraceAdapter, LineReader, ReadReport, Cursor] | None:
     """The adapter, reader, report and cursor to go on reading `source` with, from the state kept; None
     when that state cannot be used (then the file is read whole)."""
     from skillgit.evidence.adapters.registry import ADAPTERS

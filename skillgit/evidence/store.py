@@ -21,14 +21,18 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from skillgit.evidence import db
 from skillgit.evidence.adapters.lines import EPOCH, MICROSECOND, Batch, Skip, tool_call
 from skillgit.evidence.session import Learning, Session, SessionSummary, SkillUse, ToolCall, merge_subagents
+
+if TYPE_CHECKING:
+    from skillgit.config import Config
+    from skillgit.git import Repo
 
 READER_VERSION = 5
 """The adapters' reading rules; a source stored under another version is read again whole."""
@@ -137,6 +141,21 @@ class Written:
     state: bytes | None
     skipped: dict[str, int]
     examples: list[list[Any]]
+    rows: _Rows | None = None
+    """The rows of the sessions in `batches`, made where the file was read (`encoded`); their row ids
+    count from 0 and their source is 0 until `put` places them."""
+
+    def encoded(self) -> Written:
+        """This reading with its sessions turned into rows (row ids from 0) and let go: what a worker
+        process hands back, so the process that stores it does not encode them. A file read on from
+        where it was read is left as it is (its rows depend on what is stored)."""
+        if self.resume or self.rows is not None or len(self.batches) != 1 or self.batches[0].kept:
+            return self
+        (batch,) = self.batches
+        sessions = [r for r in batch.records if isinstance(r, Session)]
+        rows = _session_rows(sessions, self.inputs, 0, 1, 0)
+        rest = Batch([r for r in batch.records if not isinstance(r, Session)], batch.keep, batch.kept, batch.restart)
+        return replace(self, batches=[rest], inputs={}, rows=rows)
 
 
 class Store:
@@ -148,7 +167,7 @@ class Store:
         self.con = con
 
     @classmethod
-    def open(cls, repo: Any, *, create: bool = False) -> Store:
+    def open(cls, repo: Repo, *, create: bool = False) -> Store:
         """The store of `repo`, its roles settled (an ingest killed before it settled them leaves that to
         whoever reads next)."""
         path = db.db_path(repo)
@@ -258,6 +277,12 @@ class Store:
             seq, lseq = con.execute("SELECT (SELECT coalesce(max(seq), 0) FROM sessions WHERE source_id = ?1),"
                                     " (SELECT coalesce(max(seq), 0) FROM learnings WHERE source_id = ?1)", (source_id,)).fetchone()
         sessions_total = learnings_total = 0
+        if item.rows is not None:  # read whole in a worker (`encoded`): its rows are made, only placed here
+            moved = item.rows.moved(source_id, next_id)
+            _insert(con, moved)
+            next_id += len(moved.sessions)
+            seq += len(moved.sessions)
+            sessions_total += len(moved.sessions)
         for batch in item.batches:
             sessions = [r for r in batch.records if isinstance(r, Session)]
             stored: dict[str, list[int]] = {}
@@ -547,6 +572,17 @@ class _Rows:
     hits: list[tuple[Any, ...]] = field(default_factory=list)
     commands: list[tuple[Any, ...]] = field(default_factory=list)
 
+    def moved(self, source_id: int, base: int) -> _Rows:
+        """These rows of source `source_id`, their row ids `base` on (they count from 0)."""
+        return _Rows(
+            sessions=[(r[0] + base, source_id, *r[2:]) for r in self.sessions],
+            calls=[(r[0] + base, *r[1:]) for r in self.calls],
+            skills=[(r[0] + base, *r[1:]) for r in self.skills],
+            reads=[(r[0] + base, r[1]) for r in self.reads],
+            hits=[(r[0], r[1] + base) for r in self.hits],
+            commands=[(r[0], r[1] + base) for r in self.commands],
+        )
+
 
 def _session_rows(sessions: list[Session], inputs: dict[int, Inputs], source_id: int, seq: int, next_id: int) -> _Rows:
     out = _Rows()
@@ -626,14 +662,14 @@ def from_micros(value: int | None) -> datetime | None:
     return None if value is None else EPOCH + MICROSECOND * value
 
 
-def load_sessions(repo: Any, config: Any = None) -> list[Session]:
+def load_sessions(repo: Repo, config: Config | None = None) -> list[Session]:
     """Every session ingested into `repo` (see `skillgit ingest`), oldest first, all in memory: for small
     stores and tests; commands read `skillgit.evidence.ingested.Ingested` instead."""
     with Store.open(repo) as store:
         return list(store.all_sessions())
 
 
-def load_learnings(repo: Any, config: Any = None) -> list[Learning]:
+def load_learnings(repo: Repo, config: Config | None = None) -> list[Learning]:
     """Every learning ingested into `repo`, oldest first."""
     with Store.open(repo) as store:
         return store.learnings()
