@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -233,6 +234,55 @@ def test_an_ingest_killed_midway_loses_nothing(empty_repo: Path, traces: Path) -
     sessions = load_sessions(Repo.discover(empty_repo))
     assert sorted(s.source for s in sessions) == ["claude-code", "codex", "otlp", "yoyo"]
     assert len(load_learnings(Repo.discover(empty_repo))) == 8
+
+
+def test_an_ingest_killed_while_its_workers_read_loses_nothing_and_leaves_no_process(empty_repo: Path, traces: Path) -> None:
+    """Killed (SIGKILL: no clean-up of its own) inside its third write, with two worker processes reading:
+    what was written stands, the workers end by themselves, quietly, and the next ingest completes."""
+    pids = empty_repo.parent / "workers"
+    script = (
+        "import multiprocessing, os, sys\n"
+        "import skillgit.evidence.ingest as ingest\n"
+        "import skillgit.evidence.store as store\n"
+        "ingest.SAVE_EVERY_BYTES = 0\n"
+        "real = store._insert\n"
+        "calls = []\n"
+        "def insert(*a, **k):\n"
+        "    calls.append(1)\n"
+        "    real(*a, **k)\n"
+        "    if len(calls) == 3:\n"
+        f"        open({str(pids)!r}, 'w').write(' '.join(str(p.pid) for p in multiprocessing.active_children()))\n"
+        "        os.kill(os.getpid(), 9)\n"
+        "store._insert = insert\n"
+        "from skillgit.cli import run\n"
+        "sys.exit(run(sys.argv[1:]))\n"
+    )
+    killed = subprocess.run([sys.executable, "-c", script, "-C", str(empty_repo), "ingest", "--jobs", "2", str(traces)],
+                            capture_output=True, check=False, timeout=60)
+    assert killed.returncode == -9, killed.stderr
+    assert b"Traceback" not in killed.stderr
+    workers = [int(p) for p in pids.read_text().split()]
+    assert len(workers) == 2
+    deadline = time.monotonic() + 20
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in workers if _running(pid)]
+    assert len(load_sessions(Repo.discover(empty_repo))) > 0
+    from skillgit.cli import run
+
+    assert run(["-C", str(empty_repo), "ingest", "--json", "--jobs", "2", str(traces)]) == 0
+    sessions = load_sessions(Repo.discover(empty_repo))
+    assert sorted(s.source for s in sessions) == ["claude-code", "codex", "otlp", "yoyo"]
+    assert len(load_learnings(Repo.discover(empty_repo))) == 8
+
+
+def _running(pid: int) -> bool:
+    """Whether process `pid` is alive (a zombie waiting to be reaped has ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
 
 
 def test_a_store_that_is_not_a_database_is_named_with_the_fix(sg, empty_repo: Path, traces: Path) -> None:

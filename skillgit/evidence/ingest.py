@@ -491,10 +491,14 @@ class _Workers:
 
 
 def _quiet() -> None:
-    """A worker leaves Ctrl-C to the ingest process, which ends it."""
+    """A worker leaves Ctrl-C to the ingest process, which ends it, and prints nothing: what goes wrong in
+    `_work` is raised in the ingest process; what is left is the pipe to an ingest process killed meanwhile
+    breaking, and then the worker just ends."""
     import signal
+    import sys
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.stderr = open(os.devnull, "w")  # the worker's, for its whole life
 
 
 _WORK: tuple[_FactFinder, int] | None = None
