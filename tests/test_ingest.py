@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, CORPUS_FIX, SAMPLES, git, needs, not_applicable
 
-from skillgit.evidence.store import load_learnings, load_sessions
+from skillgit.evidence.store import Store, load_learnings, load_sessions
 from skillgit.git import Repo
 from skillgit.schemas import schema_errors
 
@@ -75,6 +76,65 @@ def test_a_second_ingest_reads_no_file_and_reports_the_same_totals(sg, empty_rep
     assert (second["files_read"], second["files_cached"]) == (0, 7)
     for key in ("sessions", "learnings", "subagents_folded", "skipped"):
         assert second[key] == first[key]
+
+
+def kept_report(repo: Path) -> dict | None:
+    """What the store keeps of the last ingest that found every file unchanged (None: nothing kept)."""
+    with sqlite3.connect(Repo.discover(repo).state_dir / "evidence.db") as con:
+        row = con.execute("SELECT value FROM meta WHERE key = 'unchanged'").fetchone()
+    return None if row is None else json.loads(row[0])  # type: ignore[no-any-return]
+
+
+def forget_report(repo: Path) -> None:
+    with sqlite3.connect(Repo.discover(repo).state_dir / "evidence.db") as con:
+        con.execute("DELETE FROM meta WHERE key = 'unchanged'")
+    con.close()
+
+
+def test_an_ingest_that_finds_nothing_changed_reports_what_looking_at_every_file_reports(sg, empty_repo: Path, traces: Path) -> None:
+    """The second ingest of the same files (one of them not a trace) reports what the ingest before it kept;
+    with that forgotten, every file is looked at again, and the report is the same."""
+    (traces / "notes.jsonl").write_text("not json\n")  # a file no adapter recognizes: a skip, with its example
+    first = summary(sg, empty_repo, str(traces))
+    assert kept_report(empty_repo) is not None
+    quick = summary(sg, empty_repo, str(traces))
+    forget_report(empty_repo)
+    looked = summary(sg, empty_repo, str(traces))
+    assert kept_report(empty_repo) is not None
+    assert (looked["files_read"], looked["files_cached"], looked["files_ignored"]) == (0, 7, 1)
+    assert looked["skipped"] == {"unknown-format": 1} and looked["examples"][0]["reason"] == "unknown-format"
+    assert {k: v for k, v in quick.items() if k != "seconds"} == {k: v for k, v in looked.items() if k != "seconds"}
+    for key in ("sessions", "learnings", "subagents_folded", "skipped", "files_ignored", "ignored"):
+        assert quick[key] == first[key]
+
+
+def test_a_companion_outside_the_files_named_changed_after_an_unchanged_ingest_is_read_again(sg, empty_repo: Path, traces: Path) -> None:
+    audit = traces / "yoyo" / "sessions" / DAY165 / "audit.jsonl"
+    summary(sg, empty_repo, str(audit))
+    assert summary(sg, empty_repo, str(audit))["files_cached"] == 1
+    outcome = audit.parent / "outcome.json"  # not named, so not walked: its stat key is kept with the report
+    outcome.write_text(json.dumps({**json.loads(outcome.read_text()), "reverted": True}))
+    assert summary(sg, empty_repo, str(audit))["files_read"] == 1
+    yoyo = next(s for s in load_sessions(Repo.discover(empty_repo)) if s.source == "yoyo")
+    assert yoyo.outcome == "failure"
+
+
+def test_a_report_kept_is_not_used_once_another_ingest_stored_something(
+        sg, empty_repo: Path, traces: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    first = summary(sg, empty_repo, str(traces / "claude"))
+    kept = kept_report(empty_repo)
+    assert kept is not None
+    from skillgit.cli import run
+
+    with monkeypatch.context() as patch:  # another writer, one that keeps no report of its own
+        patch.setattr(Store, "keep_unchanged", lambda self, value: None)
+        assert run(["-C", str(empty_repo), "ingest", "--json", str(traces / "codex")]) == 0
+    assert kept_report(empty_repo) == kept
+    with Store.open(Repo.discover(empty_repo)) as store:
+        assert store.writes() > kept["writes"] and store.unchanged() is None
+    again = summary(sg, empty_repo, str(traces / "claude"))
+    assert (again["files_cached"], again["sessions"], again["subagents_folded"]) == (2, first["sessions"], first["subagents_folded"])
+    assert kept_report(empty_repo)["writes"] > kept["writes"]  # type: ignore[index]
 
 
 def test_a_changed_file_or_companion_is_read_again(sg, empty_repo: Path, traces: Path) -> None:

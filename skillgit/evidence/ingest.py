@@ -8,7 +8,9 @@ named. A file read with a forced `--format` that yields nothing usable (no tool 
 outcome or learning) is skipped as `wrong-format`, saying which format it looks like.
 
 Unchanged files (same size, mtime and inode, companions included) are not opened again: their
-sessions and skip counts come from the store, so a re-run reports the same totals. A JSON-lines file
+sessions and skip counts come from the store, so a re-run reports the same totals. When every file is
+stored and unchanged (or again not a trace), the report is kept for the next ingest of the same files,
+which gives it without looking at each file's row, unless a source was written since. A JSON-lines file
 that only grew (same inode, the bytes read last time unchanged: `digest`) is read on from where the
 last ingest stopped, with the reader state kept then; any other change reads it again whole.
 
@@ -220,8 +222,17 @@ def ingest(
     catalog: Catalog | None = None
     finder: _FactFinder | None = None
     try:
+        fingerprint = _fingerprint(files)
+        if _as_before(store.unchanged(), fingerprint, files, result):
+            result.seconds = time.perf_counter() - started
+            return result
+        writes = store.writes()  # before the rows are read: a write after it keeps nothing (`_keep_unchanged`)
         stored = store.sources()
+        plan = _plan(files, stored)
         counted: list[str] = []
+        nothing: set[str] = set()
+        """The files that gave nothing to store (not traces, unreadable…)."""
+        warned = len(result.warnings)
         pending: list[Written] = []
         pending_bytes = 0
         last_save = time.monotonic()
@@ -229,7 +240,6 @@ def ingest(
         gc.disable()  # the records read hold no cycles; collecting while they pile up only costs time
         workers: _Workers | None = None
         try:
-            plan = _plan(files, stored)
             for index, source in enumerate(files):
                 row = stored.get(source.path)
                 how = plan[index]
@@ -257,6 +267,8 @@ def ingest(
                         pending_bytes += source.key[0] - done
                         pending.append(written)
                         counted.append(source.path)
+                    else:
+                        nothing.add(source.path)
                 if progress:
                     progress(source.key[0])
                 if pending and (pending_bytes > SAVE_EVERY_BYTES or time.monotonic() - last_save > SAVE_EVERY_SECONDS):
@@ -269,24 +281,88 @@ def ingest(
                 workers.close()
             if gc_was_enabled:
                 gc.enable()
-        rows = store.sources() if result.files_read else stored
-        for path in counted:
-            row = rows.get(path)
-            if row is not None:
-                result.sessions += row.sessions
-                result.learnings += row.learnings
-                if row.skipped_json != "{}" or row.examples_json != "[]":
-                    _add_skips(result, row.skipped, row.skips())
+        if result.files_read:
+            writes, rows = store.writes(), store.sources()
+        else:
+            rows = stored
+        looked = IngestResult(files_ignored=result.files_ignored, skipped=Counter(result.skipped),
+                              examples=list(result.examples), ignored=list(result.ignored))
+        """What the files that gave nothing added (the rest comes from the rows stored, `_count`)."""
+        _count(result, rows, counted)
         result.subagents_folded = store.subagents(counted)
         if catalog is not None:
             from skillgit.evidence.ingested import refresh
 
             refresh(store, catalog)
+        after = _plan(files, rows) if result.files_read else plan
+        if len(result.warnings) == warned and all(
+                how == _CACHED or (source.path in nothing and source.path not in rows) for source, how in zip(files, after)):
+            # the next ingest of these files finds them all stored and unchanged, or again gives nothing of them
+            _keep_unchanged(store, writes, fingerprint, files, rows, looked,
+                            None if result.files_read else result.subagents_folded)
     finally:
         store.close()
     result.sessions -= result.subagents_folded
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _count(result: IngestResult, rows: dict[str, SourceRow], paths: Iterable[str]) -> None:
+    """Add the sessions, learnings and skips stored from `paths` to `result`."""
+    for path in paths:
+        row = rows.get(path)
+        if row is not None:
+            result.sessions += row.sessions
+            result.learnings += row.learnings
+            if row.skipped_json != "{}" or row.examples_json != "[]":
+                _add_skips(result, row.skipped, row.skips())
+
+
+def _fingerprint(files: list[Source]) -> str:
+    """A digest of the files to ingest: each one's path, format, whether it was named and stat key."""
+    text = "\n".join(f"{s.path}\0{s.format}\0{s.explicit:d}\0{s.key[0]}\0{s.key[1]}\0{s.key[2]}" for s in files)
+    return hashlib.sha256(f"{READER_VERSION}\n{text}".encode(errors="surrogateescape")).hexdigest()
+
+
+def _keep_unchanged(store: Store, writes: int, fingerprint: str, files: list[Source], rows: dict[str, SourceRow],
+                    report: IngestResult, subagents: int | None) -> None:
+    """Keep what the next ingest of `files` reports — each one stored and unchanged (as `rows`, read after
+    the store's `writes` was, has it) or giving nothing again (what those added: `report`) — for it to
+    report that without looking at each file (`_as_before`). `subagents`: the folded subagents of the
+    stored files, when counted already."""
+    stored = [source.path for source in files if source.path in rows]
+    _count(report, rows, stored)
+    report.subagents_folded = store.subagents(stored) if subagents is None else subagents
+    companions: dict[str, list[int] | None] = {}
+    for path in stored:
+        row = rows[path]
+        if row.companions_json != "{}":
+            companions.update(row.companions)
+    store.keep_unchanged({
+        "writes": writes, "fingerprint": fingerprint, "files": len(stored), "sessions": report.sessions,
+        "learnings": report.learnings, "subagents": report.subagents_folded, "skipped": dict(report.skipped),
+        "examples": [[e.file, e.line, e.reason, e.detail] for e in report.examples], "companions": companions,
+        "ignored": report.files_ignored, "ignored_files": report.ignored,
+    })
+
+
+def _as_before(kept: dict[str, Any] | None, fingerprint: str, files: list[Source], result: IngestResult) -> bool:
+    """Whether `files` are the files an earlier ingest found all stored and unchanged (`kept`: what it
+    reported), their companions unchanged too and nothing stored since; then `result` is given its report."""
+    if kept is None or kept.get("fingerprint") != fingerprint:
+        return False
+    walked = {source.path: source.key for source in files}
+    if not all((walked[dep] if dep in walked else stat_key(dep)) == key for dep, key in kept["companions"].items()):
+        return False
+    result.files_cached += int(kept["files"])
+    result.files_ignored += int(kept["ignored"])
+    result.ignored.extend(str(path) for path in kept["ignored_files"][: max(0, MAX_EXAMPLES - len(result.ignored))])
+    result.sessions += int(kept["sessions"]) - int(kept["subagents"])
+    result.learnings += int(kept["learnings"])
+    result.subagents_folded = int(kept["subagents"])
+    _add_skips(result, {str(k): int(v) for k, v in kept["skipped"].items()},
+               [Skip(str(e[0]), int(e[1]), str(e[2]), str(e[3])) for e in kept["examples"]])
+    return True
 
 
 _CACHED, _ON, _WHOLE = 0, 1, 2

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from skillgit.errors import RepoStateError
 from skillgit.evidence import db
 from skillgit.evidence.adapters.lines import EPOCH, MICROSECOND, Batch, Skip, tool_call
 from skillgit.evidence.session import Learning, Session, SessionSummary, SkillUse, ToolCall, merge_subagents
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
     from skillgit.config import Config
     from skillgit.git import Repo
 
+UNCHANGED, WRITES = "unchanged", "writes"
+"""`meta` keys: what an ingest that found every file unchanged reported (`Store.keep_unchanged`); how many
+times sources were written (`Store.writes`)."""
 READER_VERSION = 5
 """The adapters' reading rules; a source stored under another version is read again whole."""
 EXAMPLES_PER_FILE = 5
@@ -260,7 +264,39 @@ class Store:
                     continue
                 next_id = self._put(con, item, None if row is None else row[0], next_id)
             db.set_meta(con, "settled", "0")
+            db.set_meta(con, WRITES, str(int(db.get_meta(con, WRITES) or 0) + 1))
         return dropped
+
+    def writes(self) -> int:
+        """How many times sources were written (`put`, the only writer of sources, counts them)."""
+        return 0 if self.con is None else int(db.get_meta(self.con, WRITES) or 0)
+
+    def unchanged(self) -> dict[str, Any] | None:
+        """What an ingest that found every file stored and unchanged reported (`keep_unchanged`), when no
+        source was written since; else None."""
+        if self.con is None:
+            return None
+        found = dict(self.con.execute("SELECT key, value FROM meta WHERE key IN (?, ?)", (UNCHANGED, WRITES)).fetchall())
+        if UNCHANGED not in found:
+            return None
+        kept: dict[str, Any] = json.loads(found[UNCHANGED])
+        return kept if kept.get("writes") == int(found.get(WRITES) or 0) else None
+
+    def keep_unchanged(self, value: dict[str, Any]) -> None:
+        """Keep what an ingest of files that are all stored and unchanged reports (`value`: plain JSON, its
+        `writes` the `writes()` read before the rows it counted) while no source is written; not when one
+        was meanwhile, nor when the store is busy or cannot be written (the report is not worth a wait)."""
+        con = self._db()
+        wait = con.execute("PRAGMA busy_timeout").fetchone()[0]
+        con.execute("PRAGMA busy_timeout = 100")
+        try:
+            with db.write(con):
+                if int(db.get_meta(con, WRITES) or 0) == value["writes"]:
+                    db.set_meta(con, UNCHANGED, _ENCODE(value))
+        except (RepoStateError, sqlite3.Error):
+            pass
+        finally:
+            con.execute(f"PRAGMA busy_timeout = {int(wait)}")
 
     def _put(self, con: sqlite3.Connection, item: Written, source_id: int | None, next_id: int) -> int:
         if source_id is None:
