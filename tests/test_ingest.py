@@ -267,9 +267,10 @@ def test_exporting_to_stdout_moves_the_summary_to_stderr(sg, empty_repo: Path, t
     assert "4 session(s)" in result.err
 
 
-def test_an_ingest_killed_midway_loses_nothing(empty_repo: Path, traces: Path) -> None:
-    """Killed inside its third write transaction: the two before stand, the third is rolled back whole."""
-    script = (
+def killed_in_third_write(*then: str) -> str:
+    """A script running `skillgit ARGS…` that runs the statements `then` inside its third write transaction
+    (every file read is written at once)."""
+    return (
         "import os, sys\n"
         "import skillgit.evidence.ingest as ingest\n"
         "import skillgit.evidence.store as store\n"
@@ -280,11 +281,16 @@ def test_an_ingest_killed_midway_loses_nothing(empty_repo: Path, traces: Path) -
         "    calls.append(1)\n"
         "    real(*a, **k)\n"
         "    if len(calls) == 3:\n"
-        "        os._exit(9)\n"
-        "store._insert = insert\n"
+        + "".join(f"        {statement}\n" for statement in then)
+        + "store._insert = insert\n"
         "from skillgit.cli import run\n"
         "sys.exit(run(sys.argv[1:]))\n"
     )
+
+
+def test_an_ingest_killed_midway_loses_nothing(empty_repo: Path, traces: Path) -> None:
+    """Killed inside its third write transaction: the two before stand, the third is rolled back whole."""
+    script = killed_in_third_write("os._exit(9)")
     killed = subprocess.run([sys.executable, "-c", script, "-C", str(empty_repo), "ingest", str(traces)], capture_output=True, check=False)
     assert killed.returncode == 9, killed.stderr
     assert len(load_sessions(Repo.discover(empty_repo))) > 0
@@ -300,23 +306,9 @@ def test_an_ingest_killed_while_its_workers_read_loses_nothing_and_leaves_no_pro
     """Killed (SIGKILL: no clean-up of its own) inside its third write, with two worker processes reading:
     what was written stands, the workers end by themselves, quietly, and the next ingest completes."""
     pids = empty_repo.parent / "workers"
-    script = (
-        "import multiprocessing, os, sys\n"
-        "import skillgit.evidence.ingest as ingest\n"
-        "import skillgit.evidence.store as store\n"
-        "ingest.SAVE_EVERY_BYTES = 0\n"
-        "real = store._insert\n"
-        "calls = []\n"
-        "def insert(*a, **k):\n"
-        "    calls.append(1)\n"
-        "    real(*a, **k)\n"
-        "    if len(calls) == 3:\n"
-        f"        open({str(pids)!r}, 'w').write(' '.join(str(p.pid) for p in multiprocessing.active_children()))\n"
-        "        os.kill(os.getpid(), 9)\n"
-        "store._insert = insert\n"
-        "from skillgit.cli import run\n"
-        "sys.exit(run(sys.argv[1:]))\n"
-    )
+    script = killed_in_third_write(
+        f"open({str(pids)!r}, 'w').write(' '.join(str(p.pid) for p in __import__('multiprocessing').active_children()))",
+        "os.kill(os.getpid(), 9)")
     killed = subprocess.run([sys.executable, "-c", script, "-C", str(empty_repo), "ingest", "--jobs", "2", str(traces)],
                             capture_output=True, check=False, timeout=60)
     assert killed.returncode == -9, killed.stderr
