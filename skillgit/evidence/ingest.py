@@ -294,10 +294,11 @@ def ingest(
             from skillgit.evidence.ingested import refresh
 
             refresh(store, catalog)
-        after = _plan(files, rows) if result.files_read else plan
+        stored_now = set(counted)
         if len(result.warnings) == warned and all(
-                how == _CACHED or (source.path in nothing and source.path not in rows) for source, how in zip(files, after)):
-            # the next ingest of these files finds them all stored and unchanged, or again gives nothing of them
+                source.path in stored_now or (source.path in nothing and source.path not in rows) for source in files):
+            # the next ingest of these files finds each stored and unchanged (as read: `counted`; its row has
+            # the stat keys of the walk), or again gives nothing of it (and nothing was stored of it before)
             _keep_unchanged(store, writes, fingerprint, files, rows, looked,
                             None if result.files_read else result.subagents_folded)
     finally:
@@ -320,8 +321,9 @@ def _count(result: IngestResult, rows: dict[str, SourceRow], paths: Iterable[str
 
 def _fingerprint(files: list[Source]) -> str:
     """A digest of the files to ingest: each one's path, format, whether it was named and stat key."""
-    text = "\n".join(f"{s.path}\0{s.format}\0{s.explicit:d}\0{s.key[0]}\0{s.key[1]}\0{s.key[2]}" for s in files)
-    return hashlib.sha256(f"{READER_VERSION}\n{text}".encode(errors="surrogateescape")).hexdigest()
+    import marshal  # its format may change with Python's version: then the digest does, and the files are looked at
+
+    return hashlib.sha256(marshal.dumps((READER_VERSION, [(s.path, s.format, s.explicit, s.key) for s in files]))).hexdigest()
 
 
 def _keep_unchanged(store: Store, writes: int, fingerprint: str, files: list[Source], rows: dict[str, SourceRow],
