@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from difflib import SequenceMatcher
 from functools import lru_cache
-from typing import Any
+from typing import Generic, TypeVar
 
 from skillgit.evidence.session import ToolCall
 
@@ -75,16 +75,19 @@ def head(command: str) -> str:
     return " ".join(core(command).split()[:2])
 
 
-class Clusters:
+T = TypeVar("T")
+
+
+class Clusters(Generic[T]):
     """Greedy clustering of similar commands, compared only within a bucket of one tool and the same first
     two words, so that many distinct commands cost linear time, not quadratic."""
 
     def __init__(self, threshold: float) -> None:
         self.threshold = threshold
-        self.buckets: dict[tuple[str, str], list[list[Any]]] = {}
-        self.all: list[list[Any]] = []
+        self.buckets: dict[tuple[str, str], list[list[tuple[str, T]]]] = {}
+        self.all: list[list[tuple[str, T]]] = []
 
-    def add(self, tool: str, command: str, item: Any) -> None:
+    def add(self, tool: str, command: str, item: T) -> None:
         bucket = self.buckets.setdefault((tool, head(command)), [])
         for cluster in bucket:
             if similar(cluster[0][0], command, self.threshold):

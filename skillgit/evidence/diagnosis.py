@@ -187,6 +187,12 @@ def commands_in(session: Session, commands: Iterable[str], texts: list[str] | No
     return [c for c in commands if c in text]
 
 
+_Retry = tuple[str, list[Any]]
+"""A session id and one of its retry runs (see `Facts`)."""
+_Failure = tuple[str, str, str, str | None]
+"""A session id, and a failed call's tool, command and first line of the error."""
+
+
 class _Pass:
     """What each pattern keeps of the sessions seen so far (see `diagnose`)."""
 
@@ -195,9 +201,9 @@ class _Pass:
         self.ids: list[str] = []
         self.seen: set[str] = set()
         self.count = 0
-        self.retries = Clusters(d.similarity)
+        self.retries: Clusters[_Retry] = Clusters(d.similarity)
         self.reverts: dict[str, list[tuple[str, str | None]]] = {}
-        self.failures = Clusters(d.similarity)
+        self.failures: Clusters[_Failure] = Clusters(d.similarity)
         self.worked: dict[str, dict[str, int]] = {}
         """Per tool: each command that worked, and where it last did (a running count of calls)."""
         self.calls = 0
@@ -284,10 +290,10 @@ def _retry_runs(calls: Sequence[ToolCall], forms: list[str], retry_min: int, thr
     return runs
 
 
-def _retries(skill: str, clusters: Clusters) -> list[Finding]:
+def _retries(skill: str, clusters: Clusters[_Retry]) -> list[Finding]:
     out = []
     for cluster in clusters.all:
-        group: list[tuple[str, list[Any]]] = [item for _, item in cluster]
+        group = [item for _, item in cluster]
         evidence = []
         for sid, (_tool, _failing, first, last, last_ok, failed, _size) in group:
             tail = f", then `{last}` worked" if last_ok else ", and never worked"
@@ -384,12 +390,12 @@ def _edit_reverts(skill: str, by_path: dict[str, list[tuple[str, str | None]]], 
 # -- 3. the same failure across sessions -----------------------------------------------------------
 
 
-def _repeated_failures(skill: str, clusters: Clusters, worked: dict[str, dict[str, int]], min_sessions: int,
+def _repeated_failures(skill: str, clusters: Clusters[_Failure], worked: dict[str, dict[str, int]], min_sessions: int,
                        threshold: float) -> list[Finding]:
     out = []
     buckets: dict[str, dict[str, list[str]]] = {}  # tool -> head -> commands that worked, the latest first
     for found in clusters.all:
-        cluster: list[tuple[str, str, str, str | None]] = [item for _, item in found]
+        cluster: list[_Failure] = [item for _, item in found]
         ids = _ids(sid for sid, _, _, _ in cluster)
         if len(ids) < min_sessions:
             continue

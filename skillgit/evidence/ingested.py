@@ -240,7 +240,7 @@ def refresh(store: Store, catalog: Catalog) -> None:
 
 def _keep_versions(con: sqlite3.Connection, catalog: Catalog, key: str) -> None:
     """Store the catalog's timelines for this HEAD; redo the versions of uses of skills whose timeline changed."""
-    kept: dict[str, list[tuple[Any, ...]]] = {}
+    kept: dict[str, list[tuple[object, ...]]] = {}
     for r in con.execute("SELECT skill, number, commit_id, time, event, author, blob, location, eval_summary, rollback_of"
                          " FROM versions ORDER BY skill, number"):
         kept.setdefault(r[0], []).append(tuple(r[1:]))

@@ -490,7 +490,7 @@ class Store:
         ).fetchall()
         every = mains + [m[0] for m in members]
         base: dict[int, Session] = {}
-        calls: dict[int, list[Any]] = {row: [] for row in every}
+        calls: dict[int, list[ToolCall]] = {row: [] for row in every}
         skills: dict[int, list[SkillUse]] = {row: [] for row in every}
         for i in range(0, len(every), _CHUNK):
             part = every[i : i + _CHUNK]
@@ -522,7 +522,7 @@ class Store:
         if self.con is None:
             return []
         out: list[Learning] = []
-        seen: set[tuple[Any, ...]] = set()
+        seen: set[tuple[object, ...]] = set()
         for r in self.con.execute(
             "SELECT l.title, l.ts, l.type, l.source, l.context, l.takeaway, l.pattern_key, l.skill, l.origin, l.skills, l.day"
             " FROM learnings l JOIN sources src ON src.id = l.source_id ORDER BY src.path, l.seq"
@@ -537,7 +537,7 @@ class Store:
         return out
 
 
-def _delete_sessions(con: sqlite3.Connection, where: str, args: tuple[Any, ...]) -> None:
+def _delete_sessions(con: sqlite3.Connection, where: str, args: tuple[object, ...]) -> None:
     _delete_rows(con, [r[0] for r in con.execute(f"SELECT id FROM sessions WHERE {where}", args)])
 
 
