@@ -6,10 +6,6 @@ from typing import TYPE_CHECKING
 
 from skillgit import trailers as T
 from skillgit.errors import SkillgitError
-from skillgit.evals.counts import parse_counts
-from skillgit.evals.decision import assess, design_from_config, summary_of
-from skillgit.evals.seal import read_lock
-from skillgit.evals.summary import GateSummary, is_gate_summary
 from skillgit.policy.model import Change, Option, Rule, Violation
 from skillgit.policy.rules.common import ACTIVE, event_kind, event_skill, skill_dir
 from skillgit.policy.rules.evals import HOLDOUT_MARGIN, HOLDOUT_MIN_PASS, _side
@@ -49,8 +45,17 @@ class EvalDecision(Rule):
     def check(self, change: Change, config: Config) -> list[Violation]:
         text = change.message.trailers.get(T.EVAL_SUMMARY) if change.message is not None else None
         name = event_skill(change)
-        if text is None or change.message is None or name is None or not is_gate_summary(text):
+        if text is None or change.message is None or name is None:
             return []
+        # the eval modules are loaded only when a change carries a summary (not on every verify or hook)
+        from skillgit.evals.summary import GateSummary, is_gate_summary
+
+        if not is_gate_summary(text):
+            return []
+        from skillgit.evals.counts import parse_counts
+        from skillgit.evals.decision import assess, design_from_config, summary_of
+        from skillgit.evals.seal import read_lock
+
         kind = event_kind(change)
         path = f"{skill_dir(config, name, ACTIVE)}/SKILL.md"
         fix = "Record the gate's decision as `skillgit promote` writes it, with the config the range starts from."

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from skillgit import trailers as T
 from skillgit.errors import SkillgitError
 from skillgit.evals.seal import HOLDOUT_FILE, LOCK_FILE, Lock, holdout_digest, read_lock
-from skillgit.evals.summary import EXAMPLE, EvalSummary, GateSummary, is_gate_summary
 from skillgit.policy.model import Change, Option, Rule, Violation
 from skillgit.policy.rules.common import (
     ACTIVE,
@@ -22,6 +21,7 @@ from skillgit.policy.rules.ownership import is_holdout_path
 
 if TYPE_CHECKING:
     from skillgit.config import Config
+    from skillgit.evals.summary import EvalSummary
 
 EPSILON = 1e-9
 HALF_UNIT = 0.005
@@ -165,6 +165,8 @@ class EvalGate(Rule):
         name = event_skill(change)
         if event_kind(change) != "refine" or name is None or change.message is None:
             return []
+        from skillgit.evals.summary import EXAMPLE, EvalSummary, is_gate_summary
+
         path = f"{skill_dir(config, name, ACTIVE, change)}/SKILL.md"
         text = change.message.trailers.get(T.EVAL_SUMMARY)
         if text is None:
@@ -197,6 +199,8 @@ class EvalGate(Rule):
         """A summary in the gate's format: the train guard settled, and the confirming part's interval
         above the margin (half a unit of the summary's last digit allowed: `verify` recomputes the
         decision itself from the counts, SG013)."""
+        from skillgit.evals.summary import EXAMPLE, GateSummary
+
         try:
             summary = GateSummary.parse(text)
         except SkillgitError as exc:
@@ -239,6 +243,8 @@ class EvalGate(Rule):
 
     def _lock(self, change: Change, side: _Side, reported: bool, path: str) -> tuple[Lock | None, list[Violation]]:
         """The holdout's lock when it seals the holdout and the summary reports it; else the violations."""
+        from skillgit.evals.summary import EXAMPLE
+
         assert side.holdout is not None
         if side.lock is None:
             return None, [self._v(change, side.holdout_path, "the holdout has no lock, so its result cannot be trusted (fail closed)",
