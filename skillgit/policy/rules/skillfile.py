@@ -20,6 +20,7 @@ from skillgit.policy.rules.common import event_kind, event_skill, load_skill, pl
 
 if TYPE_CHECKING:
     from skillgit.config import Config
+    from skillgit.model.validate import Problem
 
 SYMLINK = "120000"
 RULE = "SG007"
@@ -49,18 +50,35 @@ def file_problems(raw: bytes, path: str, config: Config, *, agent: bool = False,
 
     skill = load_skill(raw, path)
     unknown = config.policy.unknown_fields
-    problems = validate_skill(skill, unknown_fields=unknown) if isinstance(skill, Skill) else validate_skill_bytes(
-        raw, path, unknown_fields=unknown)
+    if not isinstance(skill, Skill):
+        return _found(validate_skill_bytes(raw, path, unknown_fields=unknown), None)
+    key = (path, raw[: skill.span[1]], unknown)
+    found = _CHECKED.get(key)
+    if found is None:
+        if len(_CHECKED) >= _CHECKED_MAX:
+            _CHECKED.clear()
+        found = _CHECKED[key] = tuple(_found(validate_skill(skill, unknown_fields=unknown), skill))
+    out = list(found)
+    if agent:
+        out.extend(_agent_limits(config, skill, is_new=is_new))
+    return out
+
+
+_CHECKED: dict[tuple[str, bytes, str], tuple[Found, ...]] = {}
+"""The problems of each SKILL.md validated, by path and the bytes up to the end of its frontmatter (all that
+validation reads): a refine that edits only the body is not validated again."""
+_CHECKED_MAX = 20_000
+
+
+def _found(problems: list[Problem], skill: Skill | None) -> list[Found]:
     out = []
     for p in problems:
         if p.severity != "error":
             continue
         where = f"line {p.line}: " if p.line else ""
         key = f"`{p.key}`: " if p.key else ""
-        measure = _length(skill, p.key) if p.rule == "length" and isinstance(skill, Skill) else None
+        measure = _length(skill, p.key) if p.rule == "length" and skill is not None else None
         out.append(Found(p.rule, p.key, measure, f"{where}{key}{p.message}", p.fix[:1].upper() + p.fix[1:]))
-    if agent and isinstance(skill, Skill):
-        out.extend(_agent_limits(config, skill, is_new=is_new))
     return out
 
 
