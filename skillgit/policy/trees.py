@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Protocol
 
 from skillgit.git import BlobReader, RawChange
+from skillgit.model.skill import SKILL_FILE
 
 if TYPE_CHECKING:
     from skillgit.model.layout import Layout
@@ -139,6 +140,10 @@ class Overlay(Protocol):
         """(name, location) → folder of every skill in `commit` under `layout`, or None: not known here."""
         ...
 
+    def skill_files_at(self, commit: str, root: str) -> dict[str, str] | None:
+        """{path: blob id} of the SKILL.md files under skill root `root` in `commit`, or None: not known here."""
+        ...
+
 
 class TreeFiles:
     """`Change.tree_files` over one tree (or commit): `prefix` → `{path: blob id}` at or under it.
@@ -170,6 +175,17 @@ class TreeFiles:
         """(name, location) → folder of every skill in the tree, when the overlay keeps them (None: list
         the roots and ask the layout)."""
         return self._overlay.skill_places(self._spec(), layout) if self._overlay is not None else None
+
+    def skill_files(self, root: str) -> Mapping[str, str]:
+        """{path: blob id} of the SKILL.md files under `root` (a skill root), in no set order: from the
+        overlay when it keeps them, else from the listing of the root."""
+        root = root.strip("/")
+        if self._overlay is not None:
+            known = self._overlay.skill_files_at(self._spec(), root)
+            if known is not None:
+                return known
+        tail = "/" + SKILL_FILE
+        return {path: oid for path, oid in self(root).items() if path.endswith(tail)}
 
     def _spec(self) -> str:
         if self._root is None:

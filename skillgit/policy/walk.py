@@ -269,7 +269,12 @@ class SkillFolders:
         """Each SKILL.md path's skill under `_layout` (None: it is not a skill's own file)."""
         self._moved: set[str] | None = None
         """SKILL.md paths added or removed since `_place_of` was made (None: make it again)."""
-        self._listing: dict[tuple[str, str], str] | None = None
+        self._sorted: list[str] = []
+        """The SKILL.md paths `_place_of` knows, sorted (those below a folder are a slice of it)."""
+        self._holders: dict[tuple[str, str], set[tuple[int, str]]] = {}
+        """(name, location) → (root's index, SKILL.md path) of each skill of that name there."""
+        self._listing: dict[tuple[str, str], str] = {}
+        """(name, location) → folder of the first of those skills, in the order a listing of the roots gives."""
 
     def advance(self, commit: str, parents: Sequence[str], changes: Sequence[RawChange] | None) -> None:
         """Move to `commit`; `changes` is its diff against its only parent (None: not known). A commit
@@ -344,6 +349,15 @@ class SkillFolders:
         inside = prefix + "/"
         return {path: oid for path, oid in folder.items() if path == prefix or path.startswith(inside)}
 
+    def skill_files_at(self, commit: str, root: str) -> dict[str, str] | None:
+        """{path: blob id} of the SKILL.md files under `root` in `commit`, in no set order (None: not known here)."""
+        if not self.usable or commit != self.current or root not in self.files:
+            return None
+        if self.at != commit:
+            self._load(commit)
+        flat = self.flat[root]
+        return {path: flat[path] for path in self.skill_files[root]}
+
     def _load(self, commit: str) -> None:
         from skillgit.policy.trees import TreeFiles
 
@@ -364,43 +378,83 @@ class SkillFolders:
     def _moved_file(self, path: str) -> None:
         if self._moved is not None:
             self._moved.add(path)
-        self._listing = None
 
     def skill_places(self, commit: str, layout: Layout) -> dict[tuple[str, str], str] | None:
-        """(name, location) → folder of every skill in `commit` (`skill_files` as `layout` places them),
-        listed again only when a SKILL.md was added or removed; None: not known here."""
+        """(name, location) → folder of every skill in `commit` (`skill_files` as `layout` places them; the
+        first in the order a listing of the roots gives when a name is there twice), brought up to date
+        with the SKILL.md files added or removed since the last call; None: not known here. The mapping
+        returned is this view's own, true until the walk moves on."""
         if not self.usable or commit != self.current or tuple(r.strip("/") for r in layout.scan_roots) != self.roots:
             return None
         if self.at != commit:
             self._load(commit)
         if layout is not self._layout:
             self._layout, self._moved = layout, None
-        if self._listing is None or self._moved is None:
-            self._place(layout)
-            out: dict[tuple[str, str], str] = {}
-            for root in self.roots:  # in the order a listing of the roots gives (the first of a name wins)
-                for path in self.skill_files[root]:
-                    place = self._place_of[path]
-                    if place is not None:
-                        out.setdefault((place.name, place.location), place.dir)
-            self._listing = out
+        if self._moved is None:
+            self._place_all(layout)
+        elif self._moved:
+            self._place_moved(layout, self._moved)
+        self._moved = set()
         return self._listing
 
-    def _place(self, layout: Layout) -> None:
-        """Bring `_place_of` to `skill_files`: a SKILL.md added or removed changes the place of those below
-        its folder (a SKILL.md inside a skill's folder is that skill's file) and its own, nothing else."""
+    def _place_all(self, layout: Layout) -> None:
+        self._place_of, self._holders, self._listing = {}, {}, {}
+        self._sorted = sorted(p for paths in self.skill_files.values() for p in paths)
+        self._replace(layout, self._sorted)
+
+    def _place_moved(self, layout: Layout, moved: set[str]) -> None:
+        """A SKILL.md added or removed changes the place of those below its folder (a SKILL.md inside a
+        skill's folder is that skill's file) and its own, nothing else."""
+        import bisect
+
+        known = self._sorted
+        for path in moved:
+            at = bisect.bisect_left(known, path)
+            present, listed = at < len(known) and known[at] == path, self._is_listed(path)
+            if present and not listed:
+                del known[at]
+            elif listed and not present:
+                known.insert(at, path)
+        todo: dict[str, None] = {}
+        for path in sorted(moved):
+            below = path[: -len(SKILL_FILE)]
+            todo[path] = None
+            at = bisect.bisect_left(known, below)
+            while at < len(known) and known[at].startswith(below):
+                todo[known[at]] = None
+                at += 1
+        self._replace(layout, list(todo))
+
+    def _is_listed(self, path: str) -> bool:
+        """`path` is one of the SKILL.md files the view holds."""
+        return any(path in files for files in self.skill_files.values())
+
+    def _replace(self, layout: Layout, paths: list[str]) -> None:
+        """Place `paths` again (those gone from `skill_files` are dropped) and bring the listing along."""
         folders = self._skill_folders
-        moved = self._moved
-        if moved is None:
-            self._place_of = {}
-            todo = {p for paths in self.skill_files.values() for p in paths}
-        else:
-            todo = set()
-            for path in moved:
-                self._place_of.pop(path, None)
-                below = path[: -len(SKILL_FILE)]
-                todo.update(p for paths in self.skill_files.values() for p in paths if p.startswith(below))
-        for path in todo:
+        changed: set[tuple[str, str]] = set()
+        for path in paths:
+            old = self._place_of.pop(path, None)
+            root = next((i for i, r in enumerate(self.roots) if path.startswith(r + "/")), -1)
+            if old is not None:
+                key = (old.name, old.location)
+                self._holders[key].discard((root, path))
+                changed.add(key)
+            if root < 0 or path not in self.skill_files[self.roots[root]]:
+                continue
             found = layout.place(path, folders.__contains__)
-            self._place_of[path] = found if found is not None and found.skill_file == path else None
-        self._moved = set()
+            place = found if found is not None and found.skill_file == path else None
+            self._place_of[path] = place
+            if place is not None:
+                key = (place.name, place.location)
+                self._holders.setdefault(key, set()).add((root, path))
+                changed.add(key)
+        for key in changed:
+            holders = self._holders.get(key)
+            if holders:
+                first = self._place_of[min(holders)[1]]
+                assert first is not None
+                self._listing[key] = first.dir
+            else:
+                self._holders.pop(key, None)
+                self._listing.pop(key, None)

@@ -27,16 +27,28 @@ def root_of(config: Config, location: str) -> str:
 def skill_dir(config: Config, name: str, location: str, change: Change | None = None) -> str:
     """The folder of skill `name` in `location`: where the change has it (before or after), else where the
     tree after it has it, else where a new one would go."""
-    if change is not None:
-        found = touched_places(change, config).get(name, {}).get(location)
-        if found is None and change.tree_files is not None:
-            plain = config.layout.new_dir(name, location)
-            if config.layout.flat and change.tree_files(f"{plain}/{SKILL_FILE}"):
-                return plain
-            found = _listed_dirs(change, config).get((name, location))
-        if found is not None:
-            return found
-    return config.layout.new_dir(name, location)
+    layout = config.layout
+    if change is None:
+        return layout.new_dir(name, location)
+    memo = change.__dict__.get("_dirs")
+    if memo is None or memo[0] is not layout:
+        memo = change.__dict__["_dirs"] = (layout, {})
+    dirs: dict[tuple[str, str], str] = memo[1]
+    found = dirs.get((name, location))
+    if found is None:
+        found = dirs[(name, location)] = _find_dir(change, config, name, location)
+    return found
+
+
+def _find_dir(change: Change, config: Config, name: str, location: str) -> str:
+    layout = config.layout
+    found = touched_places(change, config).get(name, {}).get(location)
+    if found is None and change.tree_files is not None:
+        plain = layout.new_dir(name, location)
+        if layout.flat and change.tree_files(f"{plain}/{SKILL_FILE}"):
+            return plain
+        found = _listed_dirs(change, config).get((name, location))
+    return found if found is not None else layout.new_dir(name, location)
 
 
 def skill_file(config: Config, name: str, location: str, change: Change | None = None) -> str:
@@ -51,10 +63,18 @@ def skill_of(path: str, config: Config, change: Change | None = None) -> tuple[s
 
 
 def place_of(path: str, config: Config, change: Change | None = None) -> SkillPlace | None:
+    """The skill `path` lies in (None: in none); with `change`, as its trees say (kept per change)."""
     layout = config.layout
     if change is None:
         return layout.place(path)
-    return layout.place(path, _has_skill(change))
+    memo = change.__dict__.get("_places")
+    if memo is None or memo[0] is not layout:
+        memo = change.__dict__["_places"] = (layout, {})
+    places: dict[str, SkillPlace | None] = memo[1]
+    if path in places:
+        return places[path]
+    found = places[path] = layout.place(path, _has_skill(change))
+    return found
 
 
 def _has_skill(change: Change) -> Callable[[str], bool]:

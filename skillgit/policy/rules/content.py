@@ -168,8 +168,9 @@ def _active_skill_files(change: Change, config: Config) -> list[tuple[str, str, 
     assert change.tree_files is not None
     layout = config.layout
     listing: dict[str, str] = {}
+    kept = getattr(change.tree_files, "skill_files", None)  # only the SKILL.md files (a walk's view keeps them)
     for root in layout.active_scan_roots:
-        listing.update(change.tree_files(root))
+        listing.update(kept(root) if kept is not None else change.tree_files(root))
     if layout.flat:
         root = layout.primary
         cut, tail = len(root) + 1, "/" + SKILL_FILE
