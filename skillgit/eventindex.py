@@ -201,29 +201,39 @@ class EventLog:
 
     def latest_by_skill(self, n: int) -> dict[str, tuple[str, str]]:
         """(type, commit) of the newest event naming each skill (`Skill-Name`, or the name a rename started
-        from), among the `n` newest events; from the index, only those events' type and id are read."""
+        from), among the `n` newest events; from the index, the skills of the events are read newest first
+        and only until every skill the index knows has its event, then only those events' type and id."""
         self._open()
         out: dict[str, tuple[str, str]] = {}
         if self._items is not None and self._index is not None and not self._done:
-            named = self._index.skills_named()
-            if named is not None:
-                chosen: dict[str, int] = {}
-                for item in self._items[:n]:
-                    if isinstance(item, int):
-                        for skill in named.get(item, ()):
-                            chosen.setdefault(skill, item)
-                    else:
-                        for skill in _names(item):
-                            if skill not in chosen and skill not in out:
-                                out[skill] = (str(item.kind), item.commit)
-                heads = self._index.heads(list(set(chosen.values())))
-                out.update((skill, heads[row]) for skill, row in chosen.items() if skill not in out)
-                return out
+            found = self._latest_from_index(self._index, self._items[:n])
+            if found is not None:
+                return found
         for i, event in enumerate(self):
             if i >= n:
                 break
             for skill in _names(event):
                 out.setdefault(skill, (str(event.kind), event.commit))
+        return out
+
+    @staticmethod
+    def _latest_from_index(index: EventIndex, items: Sequence[int | Event]) -> dict[str, tuple[str, str]] | None:
+        """`latest_by_skill` over `items` (newest first; stored events as row ids), None: the index cannot say."""
+        size = len(items)
+        at = {item: i for i, item in zip(range(size - 1, -1, -1), reversed(items)) if isinstance(item, int)}
+        newest = index.newest_naming(at, size)
+        if newest is None:
+            return None
+        for i, item in enumerate(items):
+            if not isinstance(item, int):
+                for skill in _names(item):
+                    if newest.get(skill, size) > i:
+                        newest[skill] = i
+        heads = index.heads(list({item for i in newest.values() if isinstance(item := items[i], int)}))
+        out: dict[str, tuple[str, str]] = {}
+        for skill, i in newest.items():
+            item = items[i]
+            out[skill] = heads[item] if isinstance(item, int) else (str(item.kind), item.commit)
         return out
 
     def close(self) -> None:
@@ -464,12 +474,16 @@ class EventIndex:
 
     # -- rows ----------------------------------------------------------------------------------
 
-    def skills_named(self) -> dict[int, tuple[str, ...]] | None:
-        """The skills each stored event names (rows of `event_skills`), by row id (None: not readable now)."""
-        out: dict[int, tuple[str, ...]] = {}
+    def newest_naming(self, at: dict[int, int], size: int) -> dict[str, int] | None:
+        """Skill → the smallest `at[event]` among the stored events naming it (events not in `at` left out;
+        `size`: more than any position). None: not readable now."""
+        out: dict[str, int] = {}
+        get, best = at.get, out.get
         try:
             for row, skill in self.con.execute("SELECT event, skill FROM event_skills"):
-                out[row] = (*out.get(row, ()), skill)
+                i = get(row, size)
+                if i < best(skill, size):
+                    out[skill] = i
         except (SkillgitError, sqlite3.Error):
             return None
         return out
