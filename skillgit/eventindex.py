@@ -168,6 +168,10 @@ class EventLog:
         self._load(sys.maxsize)
         return self._loaded
 
+    def read(self) -> list[Event]:
+        """The events read so far (the newest ones), without reading more."""
+        return list(self._loaded)
+
     def has_kind(self, kind: str) -> bool:
         """Some event is of type `kind` (read from the newest on, until one is)."""
         self._open()

@@ -32,7 +32,7 @@ def resolve_range(ws: Workspace, spec: str | None) -> Range:
     remote's default branch (`origin/HEAD`), else all history.
     """
     repo = ws.repo
-    if repo.head() is None and spec is None:
+    if spec is None and repo.head() is None:
         raise UsageError("the repository has no commits yet; nothing to verify.")
     if spec is None:
         upstream = repo.commit_id("@{upstream}")

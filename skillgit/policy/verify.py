@@ -115,7 +115,9 @@ def verify(
             "--topo-order", "--reverse", *rng.log_args, "--", raw=True, signatures=require_signed_agent
         ), run.prepare, run.merges.register)
         if rng.base is not None:
-            run.history = History(ws.event_log(rng.base))
+            from skillgit.eventindex import event_log
+
+            run.history = History(event_log(ws.repo, rng.base, build=False))  # (a range has commits: no HEAD to check)
         run.managed = since is not None or run.config is not None or run.history.has_kind("init")
         for chunk in chunks:
             run.visit(chunk)
@@ -129,7 +131,10 @@ def verify(
     config = run.config
     warnings: tuple[str, ...] = ()
     if config is not None:
-        warnings = tuple(unmatched_identities(ws, config.agent.identities, run.agents, rng.base))
+        # the range's authors and committers, and those of the events before it the rules read (in the history
+        # of its base): git is asked only about a pattern none of them matches
+        seen = [*run.agents, *((e.author_email, e.committer_email) for e in run.history.read_before())]
+        warnings = tuple(unmatched_identities(ws, config.agent.identities, seen, rng.base))
     return Report(rng, run.commits, run.checked, tuple(run.violations), config.source if config else "(not managed)",
                   warnings)
 
