@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from skillgit.git import BlobReader, RawChange
 from skillgit.model.skill import SKILL_FILE
@@ -27,10 +27,30 @@ GITLINK = "160000"
 Entries = dict[str, tuple[str, str]]
 """A tree's entries: name → (mode, object id)."""
 
-_ENTRIES: dict[str, Entries] = {}
-_ENTRIES_MAX = 400_000
-"""Bound on the cached tree entries (summed over trees)."""
-_entry_count = [0]
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Bounded(Generic[K, V]):
+    """A cache by key that holds at most `limit` units (each value counts `size` of them when kept): one
+    that would go over starts again empty, so memory stays flat over long histories."""
+
+    def __init__(self, limit: int) -> None:
+        self.items: dict[K, V] = {}
+        self.limit = limit
+        self.held = 0
+
+    def put(self, key: K, value: V, size: int) -> V:
+        if self.held + size > self.limit:
+            self.items.clear()
+            self.held = 0
+        self.items[key] = value
+        self.held += size
+        return value
+
+
+_ENTRIES: Bounded[str, Entries] = Bounded(400_000)
+"""Tree entries by tree id, bounded by the entries summed over trees."""
 
 
 def parse_tree(oid: str, data: bytes) -> Entries:
@@ -46,17 +66,12 @@ _ENTRY: dict[int, re.Pattern[bytes]] = {}
 
 
 def _remember(oid: str, entries: Entries) -> Entries:
-    if _entry_count[0] + len(entries) > _ENTRIES_MAX:
-        _ENTRIES.clear()
-        _entry_count[0] = 0
-    _ENTRIES[oid] = entries
-    _entry_count[0] += len(entries)
-    return entries
+    return _ENTRIES.put(oid, entries, len(entries))
 
 
 def tree_entries(reader: BlobReader, oid: str) -> Entries | None:
     """The entries of tree `oid` (None when it is not a tree), cached by id."""
-    found = _ENTRIES.get(oid)
+    found = _ENTRIES.items.get(oid)
     if found is not None:
         return found
     obj = reader.read_object(oid)
@@ -80,9 +95,9 @@ def _read_levels(reader: BlobReader, oid: str, base: str) -> None:
         unread: list[tuple[str, str]] = []
         deeper: list[tuple[str, str]] = []
         for tree, path in pending:
-            if (path, tree) in _LISTED:
+            if (path, tree) in _LISTED.items:
                 continue
-            entries = _ENTRIES.get(tree)
+            entries = _ENTRIES.items.get(tree)
             if entries is None:
                 unread.append((tree, path))
             else:
@@ -99,7 +114,7 @@ def _subtrees(entries: Entries, base: str) -> list[tuple[str, str]]:
 
 def _listing(reader: BlobReader, oid: str, base: str) -> tuple[tuple[str, str], ...]:
     key = (base, oid)
-    found = _LISTED.get(key)
+    found = _LISTED.items.get(key)
     if found is not None:
         return found
     files: list[tuple[str, str]] = []
@@ -110,19 +125,12 @@ def _listing(reader: BlobReader, oid: str, base: str) -> tuple[tuple[str, str], 
         elif mode != GITLINK:
             files.append((path, child))
     found = tuple(files)
-    if len(found) <= _LISTED_SMALL:
-        if _listed_count[0] + len(found) > _LISTED_MAX:
-            _LISTED.clear()
-            _listed_count[0] = 0
-        _LISTED[key] = found
-        _listed_count[0] += len(found)
-    return found
+    return _LISTED.put(key, found, len(found)) if len(found) <= _LISTED_SMALL else found
 
 
-_LISTED: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
+_LISTED: Bounded[tuple[str, str], tuple[tuple[str, str], ...]] = Bounded(500_000)
+"""The listings of small subtrees by (path, tree id), bounded by the files summed over them."""
 _LISTED_SMALL = 256
-_LISTED_MAX = 500_000
-_listed_count = [0]
 _TYPES = {TREE: "tree", GITLINK: "commit"}
 _UNKNOWN = ("", "")
 Found = tuple[str, str] | None
@@ -241,7 +249,7 @@ class TreeFiles:
 
 def _parsed(obj: tuple[str, str, bytes]) -> Entries:
     """The entries of a tree object just read, remembered by id."""
-    found = _ENTRIES.get(obj[0])
+    found = _ENTRIES.items.get(obj[0])
     return found if found is not None else _remember(obj[0], parse_tree(obj[0], obj[2]))
 
 

@@ -15,6 +15,7 @@ from skillgit.policy.rules.common import (
     load_skill,
     skill_file,
 )
+from skillgit.policy.trees import Bounded
 
 if TYPE_CHECKING:
     from skillgit.config import Config
@@ -115,7 +116,7 @@ class AntiBloat(Rule):
             return [self._v(change, path, "max-active", "cannot count the skills after this create: the change carries no tree lookup",
                             "Build the Change with `tree_files` (see skillgit.policy.lookups).")]
         skills: dict[str, _Facts] = {}
-        known = _FACTS
+        known = _FACTS.items
         for file_path, oid, skill in _active_skill_files(change, config):
             skills[skill] = known.get(oid) or _facts(change, oid, file_path)
         out: list[Violation] = []
@@ -192,13 +193,12 @@ class _Facts:
     keywords: frozenset[str]
 
 
-_FACTS: dict[str, _Facts] = {}
-_FACTS_MAX = 100_000
+_FACTS: Bounded[str, _Facts] = Bounded(100_000)
 
 
 def _facts(change: Change, oid: str, path: str) -> _Facts:
     """The facts of blob `oid`, cached per process by blob id (a `verify` run parses each version once)."""
-    found = _FACTS.get(oid)
+    found = _FACTS.items.get(oid)
     if found is None:
         skill = load_skill(change.read_blob(oid), path)
         if isinstance(skill, Skill):
@@ -206,7 +206,5 @@ def _facts(change: Change, oid: str, path: str) -> _Facts:
             found = _Facts(skill.status in ACTIVE_STATUSES, skill.core, keywords)
         else:
             found = _Facts(True, False, frozenset())
-        if len(_FACTS) >= _FACTS_MAX:
-            _FACTS.clear()
-        _FACTS[oid] = found
+        _FACTS.put(oid, found, 1)
     return found

@@ -17,6 +17,7 @@ from skillgit import trailers as T
 from skillgit.model.skill import SKILL_FILE, Skill
 from skillgit.policy.model import Change, FileChange, Option, Rule, Violation
 from skillgit.policy.rules.common import event_kind, event_skill, load_skill, place_of
+from skillgit.policy.trees import Bounded
 
 if TYPE_CHECKING:
     from skillgit.config import Config
@@ -53,21 +54,18 @@ def file_problems(raw: bytes, path: str, config: Config, *, agent: bool = False,
     if not isinstance(skill, Skill):
         return _found(validate_skill_bytes(raw, path, unknown_fields=unknown), None)
     key = (path, raw[: skill.span[1]], unknown)
-    found = _CHECKED.get(key)
+    found = _CHECKED.items.get(key)
     if found is None:
-        if len(_CHECKED) >= _CHECKED_MAX:
-            _CHECKED.clear()
-        found = _CHECKED[key] = tuple(_found(validate_skill(skill, unknown_fields=unknown), skill))
+        found = _CHECKED.put(key, tuple(_found(validate_skill(skill, unknown_fields=unknown), skill)), 1)
     out = list(found)
     if agent:
         out.extend(_agent_limits(config, skill, is_new=is_new))
     return out
 
 
-_CHECKED: dict[tuple[str, bytes, str], tuple[Found, ...]] = {}
+_CHECKED: Bounded[tuple[str, bytes, str], tuple[Found, ...]] = Bounded(20_000)
 """The problems of each SKILL.md validated, by path and the bytes up to the end of its frontmatter (all that
 validation reads): a refine that edits only the body is not validated again."""
-_CHECKED_MAX = 20_000
 
 
 def _found(problems: list[Problem], skill: Skill | None) -> list[Found]:
