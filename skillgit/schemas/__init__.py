@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 
 @cache
 def load_schema(name: str) -> dict[str, Any]:
     """The schema `skillgit/schemas/<name>.schema.json` as a dict."""
-    text = resources.files(__name__).joinpath(f"{name}.schema.json").read_text(encoding="utf-8")
+    text = Path(__file__).with_name(f"{name}.schema.json").read_text(encoding="utf-8")  # (importlib.resources: slower to import)
     return json.loads(text)  # type: ignore[no-any-return]
 
 
