@@ -221,7 +221,37 @@ def _same_files(record: LogRecord, old: str, new: str) -> bool:
 # -- every skill, one walk ---------------------------------------------------------------------------
 
 
-def all_versions(ws: Workspace, rev: str = "HEAD") -> dict[str, list[Version]]:
+class RootsLog:
+    """`all_versions`'s one `git log` over the skill roots, read by a thread from when it is made, so git walks
+    the history while the caller does other work (`status` builds the event index meanwhile)."""
+
+    def __init__(self, ws: Workspace, rev: str = "HEAD") -> None:
+        import threading
+
+        self.head = ws.repo.resolve(rev)
+        self._records: list[LogRecord] = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._read, args=(ws,), name="skillgit-roots-log", daemon=True)
+        self._thread.start()
+
+    def _read(self, ws: Workspace) -> None:
+        try:
+            self._records = _roots_log(ws, self.head)
+        except BaseException as exc:  # noqa: BLE001 - not swallowed: raised by `records`
+            self._error = exc
+
+    def records(self) -> list[LogRecord]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._records
+
+
+def _roots_log(ws: Workspace, head: str) -> list[LogRecord]:
+    return list(ws.repo.iter_log(head, "--full-history", "--", *ws.scan_roots, raw=True))
+
+
+def all_versions(ws: Workspace, rev: str = "HEAD", ahead: RootsLog | None = None) -> dict[str, list[Version]]:
     """The versions of every skill that has a history under the skill roots, from one `git log` over the
     roots (not one per skill): what `versions` gives for each, renames followed, read the same way
     (`_chain`) from the commits of that one walk.
@@ -231,12 +261,13 @@ def all_versions(ws: Workspace, rev: str = "HEAD") -> dict[str, list[Version]]:
     process instead of two per skill (and, once adopted, one `rev-list` for the commits from before
     `init`). Both walks list every commit of any branch that changed a SKILL.md (`--full-history`): git's
     default simplification of merges depends on the paths asked for, and would make them disagree.
+    `ahead`: that log, started earlier (used when it is of `rev`).
     """
     if ws.repo.head() is None:
         return {}
     head = ws.repo.resolve(rev)
     pre = ws.pre_adoption(head)
-    records = list(ws.repo.iter_log(head, "--full-history", "--", *ws.scan_roots, raw=True))
+    records = ahead.records() if ahead is not None and ahead.head == head else _roots_log(ws, head)
     by_folder: dict[str, list[int]] = {}
     last_in: dict[str, str] = {}  # name → the folder of its newest SKILL.md change (for a skill removed since)
     for i, record in enumerate(records):

@@ -13,6 +13,7 @@ from skillgit.workspace import SkillEntry, Workspace
 
 if TYPE_CHECKING:
     from skillgit.events import Event
+    from skillgit.history import RootsLog
 
 _EPOCH = datetime.fromtimestamp(0, tz=UTC)
 
@@ -27,8 +28,13 @@ def collect(ws: Workspace) -> dict[str, Any]:
 
         metrics = status_metrics(ws)
     with _Cache(ws) as cache:
+        ahead = None
+        if cache.versions(ws) is None and ws.repo.head() is not None:
+            from skillgit.history import RootsLog
+
+            ahead = RootsLog(ws)  # every version is read: git walks the roots while the events are counted
         count, last, last_events, initialised = _events(ws)
-        numbers = version_numbers(ws, cache)
+        numbers = version_numbers(ws, cache, ahead)
         skills = [_row(ws, entry, numbers, last_events, metrics, cache) for entry in entries]
     uncommitted = [p for p in ws.repo.changed_paths(ws.scan_roots) if ws.layout.roots_of(p)] if ws.repo.head() else []
     active = sum(1 for s in skills if s["location"] == "active")
@@ -114,10 +120,10 @@ def _events(ws: Workspace) -> tuple[int, Event | None, dict[str, tuple[str, str]
     return len(events), events[0] if events else None, latest, adoption is not None
 
 
-def version_numbers(ws: Workspace, cache: _Cache | None = None) -> dict[str, str]:
-    """Each skill's current version label (`v3`), from one walk over the skill roots (`history.all_versions`);
-    with `cache`, kept for HEAD and brought to a later HEAD by reading only the commits since
-    (`history.versions_after`, when it can: no merge, no rename since)."""
+def version_numbers(ws: Workspace, cache: _Cache | None = None, ahead: RootsLog | None = None) -> dict[str, str]:
+    """Each skill's current version label (`v3`), from one walk over the skill roots (`history.all_versions`;
+    `ahead`: its log, started earlier); with `cache`, kept for HEAD and brought to a later HEAD by reading
+    only the commits since (`history.versions_after`, when it can: no merge, no rename since)."""
     from skillgit.history import Version, all_versions, versions_after
 
     head = ws.repo.head()
@@ -142,7 +148,7 @@ def version_numbers(ws: Workspace, cache: _Cache | None = None) -> dict[str, str
                     counts[name] = [before + len(numbered), numbered[-1].commit, numbered[-1].blob, numbered[-1].location]
     if counts is None:
         counts = {}
-        for name, history in all_versions(ws).items():
+        for name, history in all_versions(ws, ahead=ahead).items():
             numbered = [v for v in history if v.number]
             if numbered:
                 counts[name] = [len(numbered), numbered[-1].commit, numbered[-1].blob, numbered[-1].location]
