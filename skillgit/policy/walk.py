@@ -238,6 +238,9 @@ class Walk:
 
 
 GITLINK_MODE = "160000"
+LIST_AFTER = 32
+"""Lookups of files under the roots answered by git (a few object reads each) before the view lists the
+roots (every skill folder) and follows the walk from there: a short range never lists them for one lookup."""
 
 
 class SkillFolders:
@@ -280,6 +283,8 @@ class SkillFolders:
         """(name, location) → (root's index, SKILL.md path) of each skill of that name there."""
         self._listing: dict[tuple[str, str], str] = {}
         """(name, location) → folder of the first of those skills, in the order a listing of the roots gives."""
+        self._asked = 0
+        """Lookups left to git before the view was first listed (see `LIST_AFTER`)."""
 
     def advance(self, commit: str, parents: Sequence[str], changes: Sequence[RawChange] | None) -> None:
         """Move to `commit`; `changes` is its diff against its only parent (None: not known). A commit
@@ -342,6 +347,9 @@ class SkillFolders:
         if root is None:
             return None
         if self.at != commit:
+            if prefix != root and self._asked < LIST_AFTER:
+                self._asked += 1  # a few files: git reads their folders; the roots are listed once it pays
+                return None
             self._load(commit)
         folders = self.files[root]
         if prefix == root:
