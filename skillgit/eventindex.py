@@ -63,6 +63,8 @@ KEEP_WALKS = 16
 """Walks kept (the most recently used)."""
 NEAR = 2000
 """Commits read at most (ids only) to join a commit's walk to a kept one by a line of commits."""
+NEAR_FIRST = 256
+"""Commits read first (see `EventIndex._near`)."""
 _CHUNK = 500
 
 Item = int | Event
@@ -399,15 +401,21 @@ class EventIndex:
     def _near(self, head: str, tips: list[str]) -> list[Item] | None:
         """`head`'s walk from a kept one when a line of commits joins them near `head` (None: not found
         within `NEAR` commits): commits on top of a kept tip, or taken off one (an amend, a reset, a rebase
-        of the last commits) and maybe others put on. Reads only those commits' ids, newest first."""
+        of the last commits) and maybe others put on. Reads only those commits' ids, newest first: first
+        at most `NEAR_FIRST` of them each way (a commit just below a kept tip, such as a range's base,
+        is found without reading `NEAR` commits below it), then `NEAR`."""
+        found = self._near_within(head, tips, NEAR_FIRST)
+        return found if found is not None else self._near_within(head, tips, NEAR)
+
+    def _near_within(self, head: str, tips: list[str], limit: int) -> list[Item] | None:
         kept_tips = set(tips)
-        mine = self.repo.line_below(head, kept_tips.__contains__, NEAR)
+        mine = self.repo.line_below(head, kept_tips.__contains__, limit)
         if mine and mine[-1] in kept_tips:
             base = self._kept(mine[-1])
             return None if base is None else self._on(head, mine[-1], len(mine) > 1, base)
         at = {commit: i for i, commit in enumerate(mine)}
         for tip in tips[:3]:
-            theirs = self.repo.line_below(tip, at.__contains__, NEAR)
+            theirs = self.repo.line_below(tip, at.__contains__, limit)
             if not theirs or theirs[-1] not in at:
                 continue
             kept = self._kept(tip)
