@@ -165,18 +165,17 @@ def _with_new_dirs(ws: Workspace, name: str, found: Sequence[str]) -> list[str]:
 def _step(ws: Workspace, record: LogRecord, name: str, folders: Sequence[str], adopted: bool) -> _Step | None:
     """What `record` did to skill `name`, whose folders are `folders`."""
     files = {c.path: c for c in record.files}
-    blob, location, changed, touched = None, "gone", False, False
+    inside = tuple(folder + "/" for folder in folders)
+    if not any(p.startswith(inside) for p in files):
+        return None
+    blob, location, changed = None, "gone", False
     for folder in folders:
-        if any(p.startswith(folder + "/") for p in files):
-            touched = True
         change = files.get(f"{folder}/{SKILL_FILE}")
         if change is None:
             continue
         changed = True
         if change.status != "D":
             blob, location = change.new_oid, _location(ws, folder)
-    if not touched:
-        return None
     event = _event(record)
     return _Step(record, event, blob, location, changed, name, adopted)
 
@@ -190,7 +189,8 @@ def _renamed_from(ws: Workspace, record: LogRecord, name: str, folders: Sequence
     """(old name, its folders) when `record` brought skill `name` into `folders` by renaming another:
     a `rename` event, or (before adoption) a commit that moved a skill's folder to this one (`git mv`); or
     its own name and older folder when a commit moved it between category folders or roots."""
-    added = [c for c in record.files if c.status == "A" and any(c.path == f"{f}/{SKILL_FILE}" for f in folders)]
+    targets = {f"{f}/{SKILL_FILE}" for f in folders}
+    added = [c for c in record.files if c.status == "A" and c.path in targets]
     if not added:
         return None
     event = _event(record)
