@@ -250,6 +250,11 @@ def parse_skill(raw: bytes, path: str) -> Skill:
 
 
 def _load(yaml_text: str, path: str) -> dict[str, Any]:
+    """The frontmatter's mapping; the same text loaded before gives the same (read-only: see `Skill`) mapping,
+    so the versions of a skill whose edits leave the frontmatter alone load it once."""
+    found = _LOADED.get(yaml_text)
+    if found is not None:
+        return found
     from skillgit.yamlio import load_yaml
 
     try:
@@ -267,7 +272,14 @@ def _load(yaml_text: str, path: str) -> dict[str, Any]:
             line = compose(yaml_text).value[index][0].start_mark.line + 2
             raise SkillParseError(path, line, f"frontmatter key {key!r} is not a string",
                                   f'quote it: `"{key}": …`.')
+    if len(_LOADED) >= _LOADED_MAX:
+        _LOADED.clear()
+    _LOADED[yaml_text] = data
     return data
+
+
+_LOADED: dict[str, dict[str, Any]] = {}
+_LOADED_MAX = 4096
 
 
 def _as_parse_error(message: str, path: str) -> SkillParseError:
