@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Generic, TypeVar
 
 from skillgit import trailers as T
 from skillgit.errors import UsageError
@@ -221,30 +222,41 @@ def _same_files(record: LogRecord, old: str, new: str) -> bool:
 # -- every skill, one walk ---------------------------------------------------------------------------
 
 
-class RootsLog:
-    """`all_versions`'s one `git log` over the skill roots, read by a thread from when it is made, so git walks
-    the history while the caller does other work (`status` builds the event index meanwhile)."""
+R = TypeVar("R")
 
-    def __init__(self, ws: Workspace, rev: str = "HEAD") -> None:
+
+class Ahead(Generic[R]):
+    """`work()` run by a thread from when this is made, so the git process it runs works beside what the
+    caller does next; `result()` waits for it and gives its value (or raises its error)."""
+
+    def __init__(self, work: Callable[[], R], name: str) -> None:
         import threading
 
-        self.head = ws.repo.resolve(rev)
-        self._records: list[LogRecord] = []
+        self._value: list[R] = []
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._read, args=(ws,), name="skillgit-roots-log", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(work,), name=name, daemon=True)
         self._thread.start()
 
-    def _read(self, ws: Workspace) -> None:
+    def _run(self, work: Callable[[], R]) -> None:
         try:
-            self._records = _roots_log(ws, self.head)
-        except BaseException as exc:  # noqa: BLE001 - not swallowed: raised by `records`
+            self._value.append(work())
+        except BaseException as exc:  # noqa: BLE001 - not swallowed: raised by `result`
             self._error = exc
 
-    def records(self) -> list[LogRecord]:
+    def result(self) -> R:
         self._thread.join()
         if self._error is not None:
             raise self._error
-        return self._records
+        return self._value[0]
+
+
+class RootsLog(Ahead[list[LogRecord]]):
+    """`all_versions`'s one `git log` over the skill roots, read ahead (`status` builds the event index meanwhile)."""
+
+    def __init__(self, ws: Workspace, rev: str = "HEAD") -> None:
+        self.head = ws.repo.resolve(rev)
+        head = self.head
+        super().__init__(lambda: _roots_log(ws, head), "skillgit-roots-log")
 
 
 def _roots_log(ws: Workspace, head: str) -> list[LogRecord]:
@@ -267,7 +279,7 @@ def all_versions(ws: Workspace, rev: str = "HEAD", ahead: RootsLog | None = None
         return {}
     head = ws.repo.resolve(rev)
     pre = ws.pre_adoption(head)
-    records = ahead.records() if ahead is not None and ahead.head == head else _roots_log(ws, head)
+    records = ahead.result() if ahead is not None and ahead.head == head else _roots_log(ws, head)
     by_folder: dict[str, list[int]] = {}
     last_in: dict[str, str] = {}  # name → the folder of its newest SKILL.md change (for a skill removed since)
     for i, record in enumerate(records):

@@ -21,13 +21,23 @@ _EPOCH = datetime.fromtimestamp(0, tz=UTC)
 def collect(ws: Workspace) -> dict[str, Any]:
     """A JSON-ready report: skills (with version, last event, and metrics when traces were ingested), events
     (none from before `init`), uncommitted paths, and layout problems (a name used by two folders)."""
-    entries = ws.skills()
+    from skillgit.history import Ahead
+
+    roots = ws.scan_roots
+    head = ws.repo.head()
+    # `git status` (the uncommitted edits) runs while the rest is read
+    changed = Ahead(lambda: ws.repo.changed_paths(roots), "skillgit-status") if head else None
     metrics: dict[str, dict[str, Any]] = {}
     if _ingested(ws):
         from skillgit.evidence.metrics import status_metrics
 
         metrics = status_metrics(ws)
     with _Cache(ws) as cache:
+        entries = cache.entries(ws, head)
+        if entries is None:
+            entries = ws.skills()
+            if head is not None:
+                cache.put_entries(ws, head, entries)
         ahead = None
         if cache.versions(ws) is None and ws.repo.head() is not None:
             from skillgit.history import RootsLog
@@ -36,7 +46,7 @@ def collect(ws: Workspace) -> dict[str, Any]:
         count, last, last_events, initialised = _events(ws)
         numbers = version_numbers(ws, cache, ahead)
         skills = [_row(ws, entry, numbers, last_events, metrics, cache) for entry in entries]
-    uncommitted = [p for p in ws.repo.changed_paths(ws.scan_roots) if ws.layout.roots_of(p)] if ws.repo.head() else []
+    uncommitted = [p for p in changed.result() if ws.layout.roots_of(p)] if changed is not None else []
     active = sum(1 for s in skills if s["location"] == "active")
     problems = duplicate_names(entries)
     summary = (
@@ -170,11 +180,11 @@ def duplicate_names(entries: list[Any]) -> list[str]:
 class _Cache:
     """What `status` read before, kept in `.git/skillgit/status-cache.json`: what each SKILL.md shows
     (origin, core, status, problem) by blob id and path, so a status reads only the skills that changed;
-    and each skill's version count at one HEAD. Kept with a fingerprint of the code that reads them
-    (another one starts over); best effort, never an error."""
+    and at one HEAD, the skills its tree holds and each one's version count. Kept with a fingerprint of the
+    code that reads them (another one starts over); best effort, never an error."""
 
     MODULES = ("skillgit.model.skill", "skillgit.model.frontmatter", "skillgit.yamlio.fast", "skillgit.yamlio",
-               "skillgit.history", "skillgit.model.layout", "skillgit.status")
+               "skillgit.history", "skillgit.model.layout", "skillgit.status", "skillgit.workspace")
 
     def __init__(self, ws: Workspace) -> None:
         from skillgit.eventindex import code_fingerprint
@@ -184,14 +194,31 @@ class _Cache:
         self.kept: dict[str, list[Any]] = {}
         self.used: dict[str, list[Any]] = {}
         self.kept_versions: dict[str, Any] = {}
+        self.kept_entries: dict[str, Any] = {}
         self.changed = False
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             if data.get("fingerprint") == self.fingerprint and isinstance(data.get("rows"), dict):
                 self.kept = data["rows"]
                 self.kept_versions = data.get("versions") if isinstance(data.get("versions"), dict) else {}
+                self.kept_entries = data.get("entries") if isinstance(data.get("entries"), dict) else {}
         except (OSError, ValueError, AttributeError):
             pass
+
+    def entries(self, ws: Workspace, head: str | None) -> list[SkillEntry] | None:
+        """The skills in the tree of `head` (`Workspace.skills`), as kept for it and this layout."""
+        kept = self.kept_entries
+        rows = kept.get("skills")
+        if head is None or kept.get("at") != head or kept.get("layout") != ws.layout.key or not isinstance(rows, list):
+            return None
+        if not all(isinstance(row, list) and len(row) == 4 and all(isinstance(x, str) for x in row) for row in rows):
+            return None
+        return [SkillEntry(*row) for row in rows]
+
+    def put_entries(self, ws: Workspace, head: str, entries: list[SkillEntry]) -> None:
+        self.kept_entries = {"at": head, "layout": ws.layout.key,
+                             "skills": [[e.name, e.location, e.blob, e.dir] for e in entries]}
+        self.changed = True
 
     def skill(self, key: str) -> list[Any] | None:
         found = self.kept.get(key)
@@ -230,8 +257,8 @@ class _Cache:
         try:  # only the skills of this HEAD: the file does not grow with the history
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"fingerprint": self.fingerprint, "rows": self.used, "versions": self.kept_versions}),
-                           encoding="utf-8")
+            tmp.write_text(json.dumps({"fingerprint": self.fingerprint, "rows": self.used, "versions": self.kept_versions,
+                                       "entries": self.kept_entries}), encoding="utf-8")
             tmp.replace(self.path)
         except (OSError, TypeError, ValueError):
             pass
