@@ -16,7 +16,7 @@ import pytest
 from conftest import git
 from evidence_support import write_lock_held
 
-from skillgit.eventindex import EventIndex, all_events, event_log, read_git
+from skillgit.eventindex import EventIndex, EventLog, all_events, event_log, read_git
 from skillgit.events import Event
 from skillgit.git import Repo
 
@@ -81,6 +81,35 @@ def test_the_index_gives_what_git_log_gives_and_keeps_the_walk(repo: Path) -> No
     head = git(repo, "rev-parse", "HEAD").strip()
     assert walks(repo) == {head: 7}
     assert indexed(repo) == from_git(repo)  # read back from the rows
+
+
+def newest_naming(events: list[Event], n: int) -> dict[str, tuple[str, str]]:
+    """(type, commit) of the newest of the `n` newest `events` naming each skill (or the name a rename left)."""
+    out: dict[str, tuple[str, str]] = {}
+    for e in events[:n]:
+        for name in (*e.skills, *([e.renamed_from] if e.renamed_from else [])):
+            out.setdefault(name, (str(e.kind), e.commit))
+    return out
+
+
+def test_each_skills_newest_event_from_the_index_is_the_one_the_events_of_git_give(repo: Path) -> None:
+    """Also among the newest few only, and with events the index has not stored (a walk it could not write)."""
+    git(repo, "commit", "-q", "--allow-empty", "--no-verify", "-m",
+        "rename skill-1\n\nSkill-Event: rename\nSkill-Name: skill-9\nSkill-Renamed-From: skill-1")
+    event(repo, "refine", "skill-2")
+    events = from_git(repo)
+    r = Repo.discover(repo)
+    with event_log(r, "HEAD", build=True) as log:
+        assert log.indexed
+        for n in (1, 3, len(events)):
+            assert log.latest_by_skill(n) == newest_naming(events, n)
+    index = EventIndex.open(r, create=False)
+    assert index is not None
+    items = index.walk(r.resolve("HEAD"), build=False)
+    assert items is not None and len(items) == len(events)
+    mixed = EventLog([events[0], *items[1:3], events[3], *items[4:]], index)  # closes the index
+    with mixed:
+        assert mixed.latest_by_skill(len(events)) == newest_naming(events, len(events))
 
 
 def test_new_commits_extend_a_kept_walk(repo: Path) -> None:
