@@ -29,8 +29,6 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
-
 # name -> the module that defines it (imported on first use).
 _EXPORTS: dict[str, str] = {
     # the workspace and errors
@@ -151,11 +149,12 @@ if TYPE_CHECKING:
     from skillgit.operations import Result, create, init, record, refine, retire, revive, rollback
     from skillgit.policy.model import Violation
     from skillgit.policy.verify import Report, verify
+    from skillgit.version import __version__
     from skillgit.workspace import Workspace
 else:
 
     def __getattr__(name: str) -> object:
-        module = _EXPORTS.get(name)
+        module = "skillgit.version" if name == "__version__" else _EXPORTS.get(name)
         if module is None:
             raise AttributeError(f"module 'skillgit' has no attribute {name!r}")
         value = getattr(import_module(module), name)

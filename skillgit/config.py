@@ -435,3 +435,13 @@ def baseline_text(baseline: Mapping[str, Sequence[str]]) -> str:
              "# Fix one, then delete its entry (docs/rules.md, Baseline).", "baseline:"]
     lines += [f"  {name}: [{', '.join(json.dumps(str(c)) for c in sorted(baseline[name]))}]" for name in sorted(baseline)]
     return "\n".join(lines) + "\n"
+
+
+def config_from_bytes(raw: bytes | None, rev: str) -> Config:
+    """The config of the bytes of the file committed at `rev` (defaults for None: no file there)."""
+    if raw is None:
+        return Config.defaults()
+    try:
+        return Config.from_text(raw.decode("utf-8"), f"{CONFIG_FILE}@{rev[:12]}")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{CONFIG_FILE}@{rev[:12]}: not valid UTF-8; fix the file in a new commit.") from None

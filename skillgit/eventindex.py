@@ -637,7 +637,7 @@ def parser_fingerprint() -> str:
 def code_fingerprint(modules: Sequence[str], extra: str = "") -> str:
     """A digest of skillgit's version, `extra` and the source of `modules`: what a cache of their results is
     kept with (another one: read again)."""
-    from skillgit import __version__
+    from skillgit.version import __version__
 
     digest = hashlib.sha256(f"{extra}\0{__version__}".encode())
     for name in modules:

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from skillgit import trailers as T
-from skillgit.config import CONFIG_FILE, Config, baseline_text, default_config_text
-from skillgit.errors import ConfigError, SkillFileError, UsageError
+from skillgit.config import CONFIG_FILE, Config, baseline_text, config_from_bytes, default_config_text
+from skillgit.errors import SkillFileError, UsageError
 from skillgit.events import title_for, version_value
 from skillgit.git import AddFromWorktree, CopyTree, PutFile, RemovePath, TreeEdit, blob_id
 from skillgit.model.expected import parse_expected
@@ -573,13 +573,3 @@ def rollback(ws: Workspace, name: str, *, to: str, reason: str | None = None, ag
 def load_config_at(ws: Workspace, rev: str) -> Config:
     """The config as committed at `rev` (defaults when the file is absent there)."""
     return config_from_bytes(ws.repo.read_file(rev, CONFIG_FILE), rev)
-
-
-def config_from_bytes(raw: bytes | None, rev: str) -> Config:
-    """The config of the bytes of the file committed at `rev` (defaults for None: no file there)."""
-    if raw is None:
-        return Config.defaults()
-    try:
-        return Config.from_text(raw.decode("utf-8"), f"{CONFIG_FILE}@{rev[:12]}")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{CONFIG_FILE}@{rev[:12]}: not valid UTF-8; fix the file in a new commit.") from None

@@ -1,5 +1,5 @@
-"""The package's modules import each other without cycles, counting the imports inside functions
-(`python scripts/code_stats.py` prints the same graph's cycles)."""
+"""The package's modules import each other without cycles, counting the imports inside functions and
+those made for type checking only (`python scripts/code_stats.py` prints the same graphs' cycles)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,22 @@ def test_no_import_cycles_at_run_time() -> None:
     assert stats.cycles(stats.import_graph(trees, top_only=False, typing=False)) == []
 
 
+def test_no_import_cycles_counting_the_imports_for_type_checking() -> None:
+    """A module named only in annotations is still a module the reader must understand first."""
+    stats = _code_stats()
+    trees = stats.parse_package(ROOT / "skillgit")
+    assert stats.cycles(stats.import_graph(trees, top_only=False, typing=True)) == []
+
+
+def test_nothing_in_the_package_imports_the_package_root() -> None:
+    """The root (`skillgit/__init__.py`) names every module of the API for type checking; a module that
+    imported it would close a cycle through all of them."""
+    stats = _code_stats()
+    trees = stats.parse_package(ROOT / "skillgit")
+    graph = stats.import_graph(trees, top_only=False, typing=True)
+    assert sorted(m for m, targets in graph.items() if "skillgit" in targets) == []
+
+
 def test_the_graph_sees_imports_inside_functions() -> None:
     """The check would catch a cycle closed by an import inside a function (the package has such imports)."""
     stats = _code_stats()
@@ -32,3 +48,6 @@ def test_the_graph_sees_imports_inside_functions() -> None:
     assert "skillgit.cycle.land" in at_run["skillgit.cycle.run"]
     assert "skillgit.cycle.land" not in at_import["skillgit.cycle.run"]
     assert stats.cycles({"a": {"b"}, "b": {"a"}, "c": set()}) == [["a", "b"]]
+    with_typing = stats.import_graph(trees, top_only=False, typing=True)
+    assert "skillgit.workspace" in with_typing["skillgit.policy.changes"]
+    assert "skillgit.workspace" not in at_run["skillgit.policy.changes"]

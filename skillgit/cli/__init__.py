@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 
 import click
 
-from skillgit import __version__
 from skillgit.errors import EXIT_INTERNAL, EXIT_USAGE, SkillgitError
+from skillgit.version import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
 

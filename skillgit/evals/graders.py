@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Protocol
 
 from skillgit.errors import UsageError
 from skillgit.evals.judge import Judge, JudgeGrader
-from skillgit.evals.model import CaseResult, EvalCase, GradeContext, GradeResult
+from skillgit.evals.model import CaseResult, EvalCase, GradeContext, Grader, GradeResult
 from skillgit.evidence.session import Session, ToolCall
 
 #: Skill evidence that counts as "the skill fired" (keyword matches are too weak to count).
@@ -25,17 +25,6 @@ FIRED = frozenset({"invoked", "stamped", "read"})
 
 class GraderConfigError(UsageError):
     """A grader in an eval file that cannot work: it cannot fail, or it can never pass."""
-
-
-class Grader(Protocol):
-    """A check over one session. `name` is the optional label from the eval file."""
-
-    kind: ClassVar[str]
-
-    @property
-    def name(self) -> str | None: ...
-
-    def grade(self, session: Session, ctx: GradeContext | None = None) -> GradeResult: ...
 
 
 class GraderType(Protocol):

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from skillgit.errors import UsageError
-from skillgit.evals.graders import GRADERS, Grader
-from skillgit.evals.model import EvalCase, EvalSet, EvalSuite
+from skillgit.evals.graders import GRADERS
+from skillgit.evals.model import EvalCase, EvalSet, EvalSuite, Grader
 from skillgit.evals.schema import join_path, problems
 
 MAX_HOLDOUT_BYTES = 50_000_000

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
-    from skillgit.evals.graders import Grader
-    from skillgit.evals.judge import Judge
+    from skillgit.evidence.session import Session
+    from skillgit.sandbox import Sandbox
 
 #: Case keys that carry the expected answer: given to graders and the judge, never to a runner.
 HIDDEN_FROM_RUNNER = ("graders", "expected")
@@ -74,12 +74,40 @@ class EvalSet:
         return next((c for c in self.cases if c.id == case_id), None)
 
 
+class JudgeSettings(Protocol):
+    """What a judge grader reads of the run-wide judge settings (`skillgit.evals.judge.Judge`)."""
+
+    @property
+    def command(self) -> str | None: ...
+
+    @property
+    def timeout(self) -> float: ...
+
+    @property
+    def cwd(self) -> Path | None: ...
+
+    @property
+    def sandbox(self) -> Sandbox | None: ...
+
+
 @dataclass(frozen=True)
 class GradeContext:
     """What a grader may need beyond the session: the case (for the judge) and the judge settings."""
 
     case: EvalCase | None = None
-    judge: Judge | None = None
+    judge: JudgeSettings | None = None
+
+
+class Grader(Protocol):
+    """A check over one session. `name` is the optional label from the eval file (`skillgit.evals.graders`
+    has the deterministic ones, `skillgit.evals.judge` the external judge)."""
+
+    kind: ClassVar[str]
+
+    @property
+    def name(self) -> str | None: ...
+
+    def grade(self, session: Session, ctx: GradeContext | None = None) -> GradeResult: ...
 
 
 @dataclass(frozen=True)

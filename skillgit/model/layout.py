@@ -20,12 +20,12 @@ import functools
 import posixpath
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from skillgit.model.skill import SKILL_FILE, name_is_safe
 
 if TYPE_CHECKING:
-    from skillgit.config import PathsConfig
+    from skillgit.git import Repo
 
 ACTIVE = "active"
 ATTIC = "attic"
@@ -197,7 +197,28 @@ def layout_of(skills: str | tuple[str, ...], attic: str) -> Layout:
     return Layout(skills, attic)
 
 
-def config_layout(paths: PathsConfig) -> Layout:
+class SkillsRepo(Protocol):
+    """A repository and where its skills lie (a `skillgit.workspace.Workspace` is one): what a reader of
+    the skills in its history needs."""
+
+    @property
+    def repo(self) -> Repo: ...
+
+    @property
+    def layout(self) -> Layout: ...
+
+
+class PathsSection(Protocol):
+    """What a layout needs of the config's `paths` section (`skillgit.config.PathsConfig`)."""
+
+    @property
+    def skills(self) -> str | Sequence[str]: ...
+
+    @property
+    def attic(self) -> str: ...
+
+
+def config_layout(paths: PathsSection) -> Layout:
     """The Layout of a config's `paths` section."""
     skills = paths.skills
     return layout_of(skills if isinstance(skills, str) else tuple(skills), paths.attic)

@@ -84,7 +84,7 @@ def verify(
     pass: the rules count events it lacks. `assume_managed_since` names a commit from which the
     history is trusted instead: every commit of the range is then managed, the config is the
     base's (else that commit's), and the rules count the events the clone has."""
-    from skillgit.operations import config_from_bytes
+    from skillgit.config import config_from_bytes
     from skillgit.workspace import history_error
 
     rng = resolve_range(ws, spec)
@@ -232,7 +232,7 @@ class _Run:
         if not self.managed and event is not None and event.kind == "init":
             self.managed = True
         if self.config is None and self.managed:
-            from skillgit.operations import config_from_bytes
+            from skillgit.config import config_from_bytes
 
             self.config = config_from_bytes(self.committed_config(commit), commit)
         if not self.managed or self.config is None or commit in self.boundaries:

@@ -19,8 +19,7 @@ from skillgit.policy.model import FileChange
 if TYPE_CHECKING:
     from skillgit.events import Event
     from skillgit.git import BlobReader, RawChange
-    from skillgit.model.layout import Layout, SkillPlace
-    from skillgit.workspace import Workspace
+    from skillgit.model.layout import Layout, SkillPlace, SkillsRepo
 
 _NONE: frozenset[str] = frozenset()
 _BATCH = 256
@@ -219,7 +218,7 @@ class Walk:
         self.position[commit] = len(self.order)
         self.order.append(_NONE)
 
-    def since(self, ws: Workspace, parent: str | None) -> Callable[[str | None], frozenset[str]]:
+    def since(self, ws: SkillsRepo, parent: str | None) -> Callable[[str | None], frozenset[str]]:
         end = len(self.order)
 
         def lookup(base: str | None) -> frozenset[str]:
