@@ -1,6 +1,6 @@
 """The event operations: init, create, refine, retire, revive, record, rollback — each exactly one commit.
 
-Each function validates everything first, then calls `Workspace.commit_event` once. On any error
+Each function validates everything first, then calls `commit_event` once. On any error
 nothing is written: HEAD, index and work tree stay as they were.
 """
 
@@ -11,15 +11,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from skillgit import trailers as T
 from skillgit.config import CONFIG_FILE, Config, baseline_text, config_from_bytes, default_config_text
-from skillgit.errors import SkillFileError, UsageError
+from skillgit.errors import CheckFailed, RepoStateError, SkillFileError, UsageError
 from skillgit.events import title_for, version_value
-from skillgit.git import AddFromWorktree, CopyTree, PutFile, RemovePath, TreeEdit, blob_id
+from skillgit.git import AddFromWorktree, CopyTree, Identity, PutFile, RemovePath, TreeEdit, blob_id
 from skillgit.model.expected import parse_expected
 from skillgit.model.skill import check_name as check_skill_name
 from skillgit.workspace import Workspace
+
+if TYPE_CHECKING:
+    from skillgit.policy.model import Violation
 
 MAX_SKILL_BYTES = 1_000_000
 
@@ -35,6 +39,85 @@ class Result:
     notes: tuple[str, ...] = ()
     made: bool = True
     """False when there was nothing to do (`init` of an initialised repository)."""
+
+
+def commit_event(
+    ws: Workspace,
+    kind: str,
+    *,
+    skill: str | None,
+    trailers: list[tuple[str, str]],
+    edits: Sequence[TreeEdit] = (),
+    body: str = "",
+    sync: Sequence[str] = (),
+    worktree: bool = False,
+    agent: bool = False,
+    title: str | None = None,
+    expect_head: str | None = None,
+    ref: str | None = None,
+) -> str:
+    """Make the one commit of an event, after every policy rule passed. Returns the commit id.
+
+    Nothing is written to HEAD, the index or the work tree when a rule fails. With `ref` (a new
+    ref such as `refs/heads/skillgit/proposal/x`) the commit, made on top of HEAD, goes to that
+    ref only: HEAD, index and work tree stay as they are.
+    """
+    ws.require_committable(f"cannot record the {kind} event")
+    head = ws.repo.head()
+    if expect_head is not None and head != expect_head:
+        raise RepoStateError("HEAD moved while the command ran; nothing was committed. Run it again.")
+    message, tree, author, violations = _prepare(ws, head, kind, skill, trailers, edits, body, agent, title)
+    if violations:
+        lines = "\n".join(f"  {v.render()}" for v in violations)
+        raise CheckFailed(f"the {kind} event breaks policy; nothing was committed:\n{lines}")
+    if ref is not None:
+        sync, worktree = (), False
+    return ws.repo.commit(
+        message, tree, parent=head, author=author, committer=ws.repo.committer(author), sync=sync, worktree=worktree,
+        ref=ref,
+    )
+
+
+def event_violations(
+    ws: Workspace,
+    kind: str,
+    *,
+    skill: str | None,
+    trailers: list[tuple[str, str]],
+    edits: Sequence[TreeEdit] = (),
+    body: str = "",
+    agent: bool = False,
+    title: str | None = None,
+) -> list[Violation]:
+    """What `commit_event` with these arguments would refuse, without writing any ref or file."""
+    return _prepare(ws, ws.repo.head(), kind, skill, trailers, edits, body, agent, title)[3]
+
+
+def _prepare(
+    ws: Workspace,
+    head: str | None,
+    kind: str,
+    skill: str | None,
+    trailers: list[tuple[str, str]],
+    edits: Sequence[TreeEdit],
+    body: str,
+    agent: bool,
+    title: str | None,
+) -> tuple[str, str, Identity, list[Violation]]:
+    """The event's message, tree and author, and every rule it breaks."""
+    from skillgit.policy.changes import pending_change
+    from skillgit.policy.engine import check
+
+    pairs = [(T.EVENT, kind)] + ([(T.NAME, skill)] if skill else []) + trailers
+    message = T.format_message(title or title_for(kind, skill), pairs, body)
+    tree = ws.repo.build_tree(head, edits)
+    author = ws.agent_identity() if agent else ws.maintainer()
+    committer = ws.repo.committer(author)
+    agent = agent or ws.is_agent(author.email, committer.email)
+    if agent and head is not None:
+        ws.require_history(head, f"cannot check the agent's {kind} event")
+    change = pending_change(ws, head, tree, message, author, agent=agent, committer=committer)
+    return message, tree, author, check(change, ws.config)
 
 
 def init(
@@ -117,8 +200,8 @@ def init(
                          f"{CONFIG_FILE}: changes may keep them but not make them worse (`skillgit validate` lists them)")
     body = f"skillgit manages the skills under {ws.layout.describe()} from this commit on."
     rewritten = path.exists() and path.read_text(encoding="utf-8") != text
-    commit = ws.commit_event(
-        "init", skill=None, trailers=[], edits=[PutFile(CONFIG_FILE, text.encode("utf-8")), *edits], body=body,
+    commit = commit_event(
+        ws, "init", skill=None, trailers=[], edits=[PutFile(CONFIG_FILE, text.encode("utf-8")), *edits], body=body,
         sync=sync, worktree=not path.exists() or rewritten or bool(edits),
     )
     ws.repo.write_commit_graph()
@@ -263,8 +346,8 @@ def create(
     if trigger:
         trailers.insert(0, (T.TRIGGER, trigger))
     title, body = message_parts(message, title_for("create", name))
-    commit = ws.commit_event("create", skill=name, trailers=trailers, edits=edits, sync=[directory], worktree=worktree, agent=agent,
-                             title=title, body=body)
+    commit = commit_event(ws, "create", skill=name, trailers=trailers, edits=edits, sync=[directory], worktree=worktree, agent=agent,
+                          title=title, body=body)
     return Result(commit, "create", name, f"created {directory}")
 
 
@@ -330,8 +413,8 @@ def refine(
     if trigger:
         trailers.insert(0, (T.TRIGGER, trigger))
     title, text = message_parts(message, title_for("refine", name))
-    commit = ws.commit_event(
-        "refine", skill=name, trailers=trailers, edits=edits, sync=[directory], worktree=worktree, agent=agent,
+    commit = commit_event(
+        ws, "refine", skill=name, trailers=trailers, edits=edits, sync=[directory], worktree=worktree, agent=agent,
         expect_head=expect_head, title=title, body="\n\n".join(p for p in (text, body) if p),
     )
     return Result(commit, "refine", name, f"refined {directory}")
@@ -351,8 +434,8 @@ def retire(ws: Workspace, name: str, *, reason: str | None = None, agent: bool =
     if reason:
         trailers.append((T.REASON, reason))
     title, body = message_parts(message, title_for("retire", name))
-    commit = ws.commit_event("retire", skill=name, trailers=trailers, edits=edits, sync=[src, dst], worktree=True, agent=agent,
-                             title=title, body=body)
+    commit = commit_event(ws, "retire", skill=name, trailers=trailers, edits=edits, sync=[src, dst], worktree=True, agent=agent,
+                          title=title, body=body)
     return Result(commit, "retire", name, f"moved {src} to {dst}")
 
 
@@ -367,8 +450,8 @@ def revive(ws: Workspace, name: str, *, reason: str | None = None, message: str 
     if reason:
         trailers.append((T.REASON, reason))
     title, body = message_parts(message, title_for("revive", name))
-    commit = ws.commit_event("revive", skill=name, trailers=trailers, edits=edits, sync=[src, dst], worktree=True,
-                             title=title, body=body)
+    commit = commit_event(ws, "revive", skill=name, trailers=trailers, edits=edits, sync=[src, dst], worktree=True,
+                          title=title, body=body)
     return Result(commit, "revive", name, f"moved {src} back to {dst}")
 
 
@@ -402,8 +485,8 @@ def record(ws: Workspace, names: str | Sequence[str] | None = None, *, message: 
     single = len(directories) == 1
     names_done = [value for _key, value in trailers]
     title, body = message_parts(message, title_for("manual", names_done[0] if single else _few(names_done)))
-    commit = ws.commit_event(
-        "manual", skill=names_done[0] if single else None, trailers=versions if single else trailers + versions,
+    commit = commit_event(
+        ws, "manual", skill=names_done[0] if single else None, trailers=versions if single else trailers + versions,
         edits=[AddFromWorktree(d) for d in directories], body=body, sync=directories, title=title,
     )
     what = directories[0] if single else f"{len(directories)} skills ({_few(names_done)})"
@@ -481,8 +564,8 @@ def rename(ws: Workspace, old: str, new: str, *, folder: str | None = None, mess
         sync.append(CONFIG_FILE)
     trailers = [(T.RENAMED_FROM, old), (T.VERSION, version_value(entry.blob, blob_id(raw)))]
     title, body = message_parts(message, f"skillgit: rename {old} to {new}")
-    commit = ws.commit_event("rename", skill=new, trailers=trailers, edits=edits, body=body, sync=sync,
-                             worktree=True, title=title)
+    commit = commit_event(ws, "rename", skill=new, trailers=trailers, edits=edits, body=body, sync=sync,
+                          worktree=True, title=title)
     return Result(commit, "rename", new, f"renamed {src} to {dst}")
 
 
@@ -564,8 +647,8 @@ def rollback(ws: Workspace, name: str, *, to: str, reason: str | None = None, ag
     ws.require_clean([entry.dir], f"rollback {name}")
     plan = plan_rollback(ws, name, to, reason)
     title, body = message_parts(message, title_for("rollback", name))
-    commit = ws.commit_event("rollback", skill=name, trailers=list(plan.trailers), edits=plan.edits, sync=[plan.directory],
-                             worktree=True, agent=agent, title=title, body=body)
+    commit = commit_event(ws, "rollback", skill=name, trailers=list(plan.trailers), edits=plan.edits, sync=[plan.directory],
+                          worktree=True, agent=agent, title=title, body=body)
     undone = f"; undid {len(plan.undone)} change{'' if len(plan.undone) == 1 else 's'}" if plan.undone else ""
     return Result(commit, "rollback", name, f"restored {plan.directory} to {plan.label} ({plan.target[:12]}){undone}")
 

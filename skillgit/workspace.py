@@ -1,4 +1,5 @@
-"""A managed skills repository: where skills live, how to read them, and how an event becomes one commit."""
+"""A managed skills repository: where skills live, how to read them, and who commits (the maintainer or the
+agent). `skillgit.operations.commit_event` turns an event into one commit after the policy rules pass."""
 
 from __future__ import annotations
 
@@ -8,18 +9,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from skillgit import trailers as T
 from skillgit.config import Config
-from skillgit.errors import CheckFailed, RepoStateError, UsageError
-from skillgit.events import EVENT_GREP, Event, event_from_commit, title_for
-from skillgit.git import Identity, Repo, TreeEdit
+from skillgit.errors import RepoStateError, UsageError
+from skillgit.events import EVENT_GREP, Event, event_from_commit
+from skillgit.git import Identity, Repo
 from skillgit.model.layout import SkillPlace
 from skillgit.model.skill import SKILL_FILE
 from skillgit.model.skill import check_name as check_skill_name
 
 if TYPE_CHECKING:
     from skillgit.eventindex import EventLog
-    from skillgit.policy.model import Change, Violation
+
 
 @dataclass(frozen=True)
 class SkillEntry:
@@ -274,110 +274,6 @@ class Workspace:
 
     # -- committing ------------------------------------------------------------------------------
 
-    def commit_event(
-        self,
-        kind: str,
-        *,
-        skill: str | None,
-        trailers: list[tuple[str, str]],
-        edits: Sequence[TreeEdit] = (),
-        body: str = "",
-        sync: Sequence[str] = (),
-        worktree: bool = False,
-        agent: bool = False,
-        title: str | None = None,
-        expect_head: str | None = None,
-        ref: str | None = None,
-    ) -> str:
-        """Make the one commit of an event, after every policy rule passed. Returns the commit id.
-
-        Nothing is written to HEAD, the index or the work tree when a rule fails. With `ref` (a new
-        ref such as `refs/heads/skillgit/proposal/x`) the commit, made on top of HEAD, goes to that
-        ref only: HEAD, index and work tree stay as they are.
-        """
-        self.require_committable(f"cannot record the {kind} event")
-        head = self.repo.head()
-        if expect_head is not None and head != expect_head:
-            raise RepoStateError("HEAD moved while the command ran; nothing was committed. Run it again.")
-        message, tree, author, violations = self._prepare(head, kind, skill, trailers, edits, body, agent, title)
-        if violations:
-            lines = "\n".join(f"  {v.render()}" for v in violations)
-            raise CheckFailed(f"the {kind} event breaks policy; nothing was committed:\n{lines}")
-        if ref is not None:
-            sync, worktree = (), False
-        return self.repo.commit(
-            message, tree, parent=head, author=author, committer=self.repo.committer(author), sync=sync, worktree=worktree,
-            ref=ref,
-        )
-
-    def event_violations(
-        self,
-        kind: str,
-        *,
-        skill: str | None,
-        trailers: list[tuple[str, str]],
-        edits: Sequence[TreeEdit] = (),
-        body: str = "",
-        agent: bool = False,
-        title: str | None = None,
-    ) -> list[Violation]:
-        """What `commit_event` with these arguments would refuse, without writing any ref or file."""
-        return self._prepare(self.repo.head(), kind, skill, trailers, edits, body, agent, title)[3]
-
-    def _prepare(
-        self,
-        head: str | None,
-        kind: str,
-        skill: str | None,
-        trailers: list[tuple[str, str]],
-        edits: Sequence[TreeEdit],
-        body: str,
-        agent: bool,
-        title: str | None,
-    ) -> tuple[str, str, Identity, list[Violation]]:
-        """The event's message, tree and author, and every rule it breaks."""
-        from skillgit.policy.engine import check
-
-        pairs = [(T.EVENT, kind)] + ([(T.NAME, skill)] if skill else []) + trailers
-        message = T.format_message(title or title_for(kind, skill), pairs, body)
-        tree = self.repo.build_tree(head, edits)
-        author = self.agent_identity() if agent else self.maintainer()
-        committer = self.repo.committer(author)
-        agent = agent or self.is_agent(author.email, committer.email)
-        if agent and head is not None:
-            self.require_history(head, f"cannot check the agent's {kind} event")
-        change = self.pending_change(head, tree, message, author, agent=agent, committer=committer)
-        return message, tree, author, check(change, self.config)
-
-    def pending_change(
-        self, head: str | None, tree: str, message: str, author: Identity, *, agent: bool, committer: Identity | None = None
-    ) -> Change:
-        from skillgit.policy.lookups import files_at_lookup, skills_changed_lookup, tree_lookup
-        from skillgit.policy.model import Change, FileChange
-
-        files = tuple(
-            FileChange(c.status, c.path, _oid(c.old_oid), _oid(c.new_oid), c.new_mode)
-            for c in self.repo.diff_trees(head, tree)
-        )
-        from skillgit.policy.walk import History, HistoryView
-
-        history = HistoryView(History(self.event_log(head))) if head is not None else ()
-        return Change(
-            commit=None,
-            parent=head,
-            author_name=author.name,
-            author_email=author.email,
-            message=T.parse_message(message),
-            files=files,
-            agent=agent,
-            read_blob=self.repo.blob,
-            history=history,
-            tree_files=tree_lookup(self.repo, tree),
-            skills_changed_since=skills_changed_lookup(self.repo, head, self.layout),
-            files_at=files_at_lookup(self.repo),
-            committer_email=committer.email if committer is not None else "",
-        )
-
 
 def history_error(what: str, gap: str, *, assume_hint: bool = False) -> str:
     """The message for an incomplete history: what could not be done, what is missing, the fix."""
@@ -386,6 +282,3 @@ def history_error(what: str, gap: str, *, assume_hint: bool = False) -> str:
         fix += ", or name the commit from which the history is trusted: `--assume-managed-since REV`"
     return f"{what}: {gap}; {fix}."
 
-
-def _oid(oid: str) -> str | None:
-    return None if set(oid) == {"0"} else oid

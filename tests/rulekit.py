@@ -12,6 +12,7 @@ from skillgit.config import Config
 from skillgit.events import version_value
 from skillgit.git import Identity
 from skillgit.model.skill import name_is_safe
+from skillgit.policy.changes import pending_change
 from skillgit.policy.model import Change, Violation
 from skillgit.policy.rules import RULES
 from skillgit.policy.rules.common import skill_version
@@ -54,19 +55,19 @@ def refine_message(skill: str, *extra: tuple[str, str], summary: str | None = GO
 
 
 def pending(repo: Path, msg: str | None, *, agent: bool = True, stamp: bool = True) -> Change:
-    """The Change of the staged index on top of HEAD, as `Workspace.pending_change` builds it.
+    """The Change of the staged index on top of HEAD, as `skillgit.policy.changes.pending_change` builds it.
 
     With `stamp`, a `Skill-Version` in `msg` (the helpers above write a placeholder) is replaced by
     the change's real blob ids, as the event commands write it; `stamp=False` keeps it as given."""
     ws = Workspace.open(repo)
     author = Identity(*(AGENT if agent else MAINTAINER))
-    change = ws.pending_change(ws.repo.head(), staged_tree(repo), msg or "Edit\n", author, agent=agent)
+    change = pending_change(ws, ws.repo.head(), staged_tree(repo), msg or "Edit\n", author, agent=agent)
     if stamp and msg is not None and change.message is not None:
         name, stamped = change.message.trailers.get(T.NAME), change.message.trailers.get(T.VERSION)
         if name is not None and stamped is not None and name_is_safe(name):
             true = version_value(*skill_version(change, ws.config, name))
             msg = msg.replace(f"{T.VERSION}: {stamped}\n", f"{T.VERSION}: {true}\n")
-            change = ws.pending_change(ws.repo.head(), staged_tree(repo), msg, author, agent=agent)
+            change = pending_change(ws, ws.repo.head(), staged_tree(repo), msg, author, agent=agent)
     return change if msg is not None else dataclasses.replace(change, message=None)
 
 

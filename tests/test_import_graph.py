@@ -51,3 +51,14 @@ def test_the_graph_sees_imports_inside_functions() -> None:
     with_typing = stats.import_graph(trees, top_only=False, typing=True)
     assert "skillgit.workspace" in with_typing["skillgit.policy.changes"]
     assert "skillgit.workspace" not in at_run["skillgit.policy.changes"]
+
+
+def test_the_policy_reads_the_workspace_and_never_the_other_way() -> None:
+    """The workspace (a repository, its config, its skills) names nothing of the policy: an event is checked
+    and committed by `skillgit.operations.commit_event`. The policy uses no operation and no command."""
+    stats = _code_stats()
+    graph = stats.import_graph(stats.parse_package(ROOT / "skillgit"), top_only=False, typing=True)
+    assert sorted(t for t in graph["skillgit.workspace"] if t.startswith("skillgit.policy")) == []
+    upward = sorted((m, t) for m, targets in graph.items() if m.startswith("skillgit.policy") for t in targets
+                    if t == "skillgit.operations" or t.startswith(("skillgit.cli", "skillgit.cycle")))
+    assert upward == []

@@ -1,7 +1,7 @@
 """Policy rules SG001–SG004 on real repositories: each rule has a failing and a passing case.
 
 The change is built with the git CLI (files written and staged, `git write-tree`), then turned into
-the Change the rules see with `Workspace.pending_change`, as commands and hooks do.
+the Change the rules see with `skillgit.policy.changes.pending_change`, as commands and hooks do.
 """
 
 from __future__ import annotations

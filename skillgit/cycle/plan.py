@@ -51,13 +51,16 @@ class Plan:
         return _replace(self, trailers=kept + tuple(pairs))
 
     def violations(self, ws: Workspace) -> list[Violation]:
-        return ws.event_violations(self.kind, skill=self.skill, trailers=list(self.trailers), edits=self.edits,
-                                   body=self.body, agent=True)
+        from skillgit.operations import event_violations
+
+        return event_violations(ws, self.kind, skill=self.skill, trailers=list(self.trailers), edits=self.edits,
+                                body=self.body, agent=True)
 
     def commit(self, ws: Workspace, *, expect_head: str | None, ref: str | None = None) -> str:
-        return ws.commit_event(self.kind, skill=self.skill, trailers=list(self.trailers), edits=self.edits,
-                               body=self.body, sync=self.sync, worktree=True, agent=True, expect_head=expect_head,
-                               ref=ref)
+        from skillgit.operations import commit_event
+
+        return commit_event(ws, self.kind, skill=self.skill, trailers=list(self.trailers), edits=self.edits,
+                            body=self.body, sync=self.sync, worktree=True, agent=True, expect_head=expect_head, ref=ref)
 
     def diff(self, ws: Workspace, head: str) -> str:
         """The change as `git diff` shows it (empty for an empty event)."""

@@ -1,6 +1,6 @@
 """`skillgit cycle`: gates → evidence → decision → proposal → rules → eval gate → one event (or none).
 
-Every check runs before anything is written. The event is committed by `Workspace.commit_event`
+Every check runs before anything is written. The event is committed by `operations.commit_event`
 (private index, compare-and-swap on HEAD as it was when the cycle started, restartable sync), so a
 cycle makes exactly one commit or none, and a commit that lands meanwhile aborts it (exit 4).
 """

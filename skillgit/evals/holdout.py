@@ -129,7 +129,7 @@ def seal(ws: Workspace, name: str, margin: float | None = None, min_pass: float 
     from skillgit.evals.loader import load_holdout
     from skillgit.events import version_value
     from skillgit.git import PutFile
-    from skillgit.operations import Result
+    from skillgit.operations import Result, commit_event
 
     entry = ws.require(name)
     author = ws.maintainer()
@@ -163,7 +163,8 @@ def seal(ws: Workspace, name: str, margin: float | None = None, min_pass: float 
         if same is not None and (same.hash, same.n, same.margin, same.min_pass) == (lock.hash, lock.n, margin, min_pass):
             raise UsageError(f"{path} is already sealed with these numbers ({lock.hash}); nothing to do.")
     body = f"Seal holdout: n={lock.n}, sha256={lock.hash.split(':', 1)[1]}, margin={margin:g}, min_pass={min_pass:g}"
-    commit = ws.commit_event(
+    commit = commit_event(
+        ws,
         "manual",
         skill=name,
         trailers=[(T.VERSION, version_value(entry.blob, entry.blob))],

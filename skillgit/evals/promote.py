@@ -137,15 +137,14 @@ def refuse(
     expect_head: str | None = None,
 ) -> Result:
     """Record a gate rejection as one `refused` event: an empty commit with the numbers."""
-    from skillgit.operations import Result
+    from skillgit.operations import Result, commit_event
 
     reason = _one_line(result.reason or "rejected by the eval gate")
     trailers = [(T.REASON, reason), (T.EVAL_SUMMARY, result.summary.format())]
     if trigger:
         trailers.insert(0, (T.TRIGGER, trigger))
     body = refusal_body(result)
-    commit = ws.commit_event("refused", skill=name, trailers=trailers, body=body, agent=agent,
-                             expect_head=expect_head)
+    commit = commit_event(ws, "refused", skill=name, trailers=trailers, body=body, agent=agent, expect_head=expect_head)
     return Result(commit, "refused", name, f"refused a candidate for {name}: {reason}")
 
 

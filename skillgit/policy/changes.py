@@ -1,4 +1,5 @@
-"""Building the policy `Change` the rules look at: from the index (hooks) and from a logged commit (verify).
+"""Building the policy `Change` the rules look at: from the index (hooks), from a logged commit (verify) and
+from an event about to be committed (the commands).
 
 Hooks run on every `git commit`, so this module stays cheap: no pygit2, ruamel or jsonschema unless a
 rule needs them; blobs come through one `git cat-file --batch` process; the config of a commit is
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from skillgit import trailers as T
 from skillgit.config import CONFIG_FILE, Config
-from skillgit.git import BlobReader, RawChange, Repo
+from skillgit.git import BlobReader, Identity, RawChange, Repo
 from skillgit.policy.model import Change, FileChange
 
 if TYPE_CHECKING:
@@ -220,3 +221,33 @@ def lookups(ws: Workspace, reader: BlobReader, tree: str | Callable[[], str], pa
     from skillgit.policy.lookups import skills_changed_lookup
 
     return tree_lookup(reader, tree), skills_changed_lookup(ws.repo, parent, ws.layout)
+
+
+def pending_change(
+    ws: Workspace, head: str | None, tree: str, message: str, author: Identity, *, agent: bool, committer: Identity | None = None
+) -> Change:
+    """The Change of an event about to be committed on `head` (its `tree`, `message` and `author`), as the
+    commands check it before they write anything."""
+    from skillgit.policy import lookups
+    from skillgit.policy.walk import History, HistoryView
+
+    files = tuple(
+        FileChange(c.status, c.path, oid_or_none(c.old_oid), oid_or_none(c.new_oid), c.new_mode)
+        for c in ws.repo.diff_trees(head, tree)
+    )
+    history = HistoryView(History(ws.event_log(head))) if head is not None else ()
+    return Change(
+        commit=None,
+        parent=head,
+        author_name=author.name,
+        author_email=author.email,
+        message=T.parse_message(message),
+        files=files,
+        agent=agent,
+        read_blob=ws.repo.blob,
+        history=history,
+        tree_files=lookups.tree_lookup(ws.repo, tree),
+        skills_changed_since=lookups.skills_changed_lookup(ws.repo, head, ws.layout),
+        files_at=lookups.files_at_lookup(ws.repo),
+        committer_email=committer.email if committer is not None else "",
+    )
