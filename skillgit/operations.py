@@ -245,12 +245,13 @@ def _read_source(source: Path) -> bytes:
 def _check_skill_bytes(ws: Workspace, raw: bytes, path: str, before: bytes | None = None, name: str | None = None) -> None:
     """Refuse a SKILL.md that does not parse or validate (errors only; warnings pass). With `before` (the
     version it replaces) a problem in the skill's baseline that the edit does not make worse passes."""
+    from skillgit.policy.rules import RULES
     from skillgit.policy.rules.skillfile import RULE, baseline_of, file_problems, tolerated
 
-    disabled = {str(d) for d in ws.config.policy.disabled}
-    if RULE in disabled:
+    rule = RULES[RULE]
+    if not rule.enabled(ws.config):
         return
-    found = [p for p in file_problems(raw, path, ws.config) if f"{RULE}/{p.check}" not in disabled]
+    found = [p for p in file_problems(raw, path, ws.config) if rule.enabled(ws.config, p.check)]
     allowed = baseline_of(ws.config, name) if name else frozenset()
     if found and before is not None and allowed:
         earlier = file_problems(before, path, ws.config)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -140,6 +142,32 @@ def test_a_create_before_the_agents_second_real_event_is_deferred_by_sg010(sg, r
     pairs = dict(trailers_of(repo))
     assert pairs["Skill-Event"] == "no-op"
     assert "create deploy-ssh-timeout deferred: SG010 bootstrap allows create from the agent's 2nd real event" in pairs["Skill-Trigger"]
+
+
+def test_a_rule_that_policy_disabled_turns_off_does_not_hold_the_cycle_back(tmp_path: Path, clock: Clock) -> None:
+    """The cycle reads `policy.disabled` as the hooks and `verify` do (a real `skillgit cycle` process): with SG010
+    off, the create it would defer is made; with SG009 off, the skill a maintainer just changed is refined; and
+    `verify` passes the event the cycle committed."""
+    def run(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "skillgit", "-C", str(repo), *args], capture_output=True, text=True,
+                              timeout=300)
+
+    created = make_repo(tmp_path / "created", clock, "policy:\n  disabled: [SG010]\n")
+    feed(created, "a.jsonl", good_batch(clock, "g") + [learning(clock.tick(days=1), "deploy.ssh_timeout") for _ in range(3)])
+    refined = make_repo(tmp_path / "refined", clock, "policy:\n  disabled: [SG009]\n")
+    path = refined / "skills/release/SKILL.md"
+    path.write_text(path.read_text() + "\nA maintainer's note.\n")
+    assert run(refined, "record", "release").returncode == 0
+    feed(refined, "a.jsonl", failing_release_batch(clock))
+    for repo, event, name in ((created, "create", "deploy-ssh-timeout"), (refined, "refine", "release")):
+        clock.tick(hours=1)
+        result = run(repo, "cycle", "--on-propose", "auto", "--now", clock.iso)
+        assert result.returncode == 0, result.stderr
+        pairs = dict(trailers_of(repo))
+        assert (pairs["Skill-Event"], pairs["Skill-Name"]) == (event, name), pairs
+        assert "deferred" not in pairs["Skill-Trigger"] and "skipped" not in pairs["Skill-Trigger"]
+        checked = run(repo, "verify", "HEAD~1..HEAD")
+        assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def test_a_real_event_the_agent_committed_under_a_maintainers_name_counts_for_sg010(

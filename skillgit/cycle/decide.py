@@ -15,6 +15,7 @@ cycle records a `refused` event naming the rule (SG002/SG003), or a `meta-sugges
 evolver's own skill.
 An action the bootstrap order forbids (SG010: create from the 2nd real event, retire from the 3rd)
 is skipped; if nothing else matches, the cycle is a no-op whose trigger says what was deferred.
+A rule that `policy.disabled` turns off is not asked, as the commands, the hooks and `verify` do not.
 """
 
 from __future__ import annotations
@@ -57,10 +58,10 @@ def eligibility(name: str, skill: Skill | None, config: Config) -> tuple[str, st
     """(rule id, why) when the agent may not change `name` (SG003, then SG002, asked); None when it may."""
     from skillgit.policy.rules import ALLOW_LIST, NO_SELF_EDIT
 
-    why = NO_SELF_EDIT.refusal(name, config)
+    why = NO_SELF_EDIT.refusal(name, config) if NO_SELF_EDIT.enabled(config) else None
     if why is not None:
         return NO_SELF_EDIT.id, why
-    why = ALLOW_LIST.refusal(name, skill, config)
+    why = ALLOW_LIST.refusal(name, skill, config) if ALLOW_LIST.enabled(config) else None
     return (ALLOW_LIST.id, why) if why is not None else None
 
 
@@ -69,7 +70,7 @@ def thrashing(ws: Workspace, oldest_first: Sequence[Event]) -> frozenset[str]:
     from skillgit.policy.lookups import skills_changed_lookup
     from skillgit.policy.rules import NO_THRASHING
 
-    window = NO_THRASHING.window(oldest_first, ws.config)
+    window = NO_THRASHING.window(oldest_first, ws.config) if NO_THRASHING.enabled(ws.config) else None
     if window is None:
         return frozenset()
     _start, base, _since = window
@@ -95,7 +96,7 @@ def decide(ws: Workspace, ev: Evidence, history: Sequence[Event], *, new_session
     active = sorted(n for n, e in ev.catalog.entries.items() if e.location == "active")
 
     def allowed(kind: str) -> bool:
-        return BOOTSTRAP.allows(kind, oldest_first, ws.config)
+        return not BOOTSTRAP.enabled(ws.config) or BOOTSTRAP.allows(kind, oldest_first, ws.config)
 
     def deferred(kind: str) -> str:
         return (f"SG010 bootstrap allows {kind} from the agent's {ordinal(BOOTSTRAP.first(kind, ws.config))} real event "

@@ -13,12 +13,9 @@ if TYPE_CHECKING:
 
 def check(change: Change, config: Config) -> list[Violation]:
     """Every violation of every enabled rule; agent-only rules run only on agent changes."""
-    disabled = set(config.policy.disabled)
     violations: list[Violation] = []
     for rule in RULES.values():
-        if rule.id in disabled or (rule.agent_only and not change.agent):
+        if not rule.enabled(config) or (rule.agent_only and not change.agent):
             continue
-        for violation in rule.check(change, config):
-            if violation.check is None or f"{rule.id}/{violation.check}" not in disabled:
-                violations.append(violation)
+        violations.extend(v for v in rule.check(change, config) if v.check is None or rule.enabled(config, v.check))
     return violations

@@ -170,6 +170,12 @@ class Rule(ABC):
         doc = inspect.getdoc(self) or ""
         return " ".join(doc.split("\n\n", 1)[0].split())
 
+    def enabled(self, config: Config, check: str | None = None) -> bool:
+        """Whether `policy.disabled` leaves this rule (or its named `check`) on: the one reading of that key,
+        for the engine (commands, hooks, `verify`) and the cycle's decision."""
+        disabled = config.policy.disabled
+        return self.id not in disabled and (check is None or f"{self.id}/{check}" not in disabled)
+
     @abstractmethod
     def check(self, change: Change, config: Config) -> list[Violation]:
         """Every violation of this rule by `change` under `config`."""
