@@ -130,3 +130,59 @@ def test_an_option_declared_by_two_rules_is_the_same_option() -> None:
 def test_a_rule_describes_itself() -> None:
     for rule_id, rule in RULES.items():
         assert rule.description.startswith(f"{rule_id}: "), rule.description
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULES))
+def test_the_settings_a_rule_derives_inputs_from_are_documented_under_it_and_are_no_rules_options(rule_id: str) -> None:
+    reads = RULES[rule_id].reads
+    if not reads:
+        assert "**Reads:**" not in section(rule_id)
+        return
+    assert re.findall(r"`([a-z_]+\.[a-z_]+)`", field_line(rule_id, "Reads")) == list(reads)
+    assert all(schema_of(key) for key in reads)
+    assert sorted(set(reads) & {option.key for _rule, option in DECLARED}) == []
+
+
+class Recording:
+    """A config that notes each `section.key` read through it (`layout` is `paths.skills` and `paths.attic`)."""
+
+    def __init__(self, value: object, seen: set[str], section: str = "") -> None:
+        self._value, self._seen, self._section = value, seen, section
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._value, name)
+        if self._section:
+            self._seen.add(f"{self._section}.{name}")
+            return value
+        if name == "layout":
+            self._seen.update(("paths.skills", "paths.attic"))
+            return value
+        return Recording(value, self._seen, name)
+
+
+def test_sg003_reads_from_the_config_exactly_its_options_and_the_settings_it_declares() -> None:
+    from skillgit import trailers as T
+    from skillgit.policy.model import Change, FileChange
+    from skillgit.trailers import Message, Trailers
+
+    config = Config.from_text("agent:\n  origin: yoyo\n  self_skill: evolve\neval:\n  runner: python3 tools/run.py\n"
+                              "  judge: python3 -m judge.main\ntraces:\n  sources:\n    - {path: traces/, format: native}\n")
+    paths = ["skills/evolve/SKILL.md", "skills/lint/evals/holdout.jsonl", "tools/run.py", "judge/main.py", "traces/a.jsonl",
+             "memory/learnings.jsonl", ".github/ci.yml", "skills/lint/SKILL.md", "notes.txt"]
+    blobs = {"old": b"a\n", "new": b"b\n"}
+    change = Change(None, None, "bot", "bot@x.org", Message("x", "", Trailers(((T.EVENT, "no-op"),))),
+                    tuple(FileChange("M", p, "old", "new", "100644") for p in paths), True, blobs.__getitem__)
+    seen: set[str] = set()
+    rule = RULES["SG003"]
+    assert [v.path for v in rule.check(change, Recording(config, seen))] == paths[:-2]  # type: ignore[arg-type]
+    assert seen == {option.key for option in rule.options} | set(rule.reads)
+
+
+@pytest.mark.parametrize("skills", ["skills", "[skills, extra]", "['plugins/*/skills']"])
+def test_sg003_a_runner_inside_a_skill_protects_its_files_not_the_skill_folder_whatever_the_roots(skills: str) -> None:
+    from skillgit.policy.rules.protected import protected_reason
+
+    root = "plugins/a/skills" if "plugins" in skills else "skills"
+    config = Config.from_text(f"paths:\n  skills: {skills}\neval:\n  runner: python3 {root}/lint/run.py\n")
+    assert protected_reason(f"{root}/lint/run.py", config) is not None
+    assert protected_reason(f"{root}/lint/SKILL.md", config) is None

@@ -162,6 +162,9 @@ class Rule(ABC):
     name: ClassVar[str]
     agent_only: ClassVar[bool]
     options: ClassVar[tuple[Option, ...]] = ()
+    reads: ClassVar[tuple[str, ...]] = ()
+    """Settings of other features the rule derives inputs from (SG003: the eval runner's files are protected):
+    not its options, since they configure something else; docs/rules.md lists them under **Reads:**."""
     checks: ClassVar[tuple[str, ...]] = ()
 
     @property

@@ -20,6 +20,7 @@ from skillgit.policy.rules.common import (
     touched_skills,
     tree_note,
 )
+from skillgit.policy.rules.protected import READS
 
 if TYPE_CHECKING:
     from skillgit.config import Config
@@ -183,6 +184,7 @@ class NoSelfEdit(Rule):
                "Globs an agent commit may not touch (SG003), on top of the built-in list: skillgit.yaml, hook folders, "
                "CI configuration, the eval runner's and judge's files."),
     )
+    reads = READS
 
     def refusal(self, name: str, config: Config) -> str | None:
         """Why an agent may not change skill `name` (it is the evolver's own), in a phrase; None when this

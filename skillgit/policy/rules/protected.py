@@ -21,6 +21,7 @@ from skillgit.policy.model import Change, FileChange
 
 if TYPE_CHECKING:
     from skillgit.config import Config
+    from skillgit.model.layout import Layout
 
 BUILT_IN: tuple[tuple[str, str], ...] = (
     (CONFIG_FILE, "skillgit's configuration"),
@@ -37,8 +38,21 @@ BUILT_IN: tuple[tuple[str, str], ...] = (
 SYMLINK = "120000"
 
 
+READS = ("paths.skills", "paths.attic", "eval.runner", "eval.judge", "paths.learnings", "traces.sources")
+"""The settings of other features SG003 derives what it protects from (`NoSelfEdit.reads`): `inputs` is
+the one place the rule reads them."""
+
+
+def inputs(config: Config) -> tuple[Layout, tuple[str, str], tuple[tuple[str, str], ...]]:
+    """What SG003 derives from the settings in `READS`: the skill roots and the attic (a command's folder
+    inside a skill is not protected whole), the eval runner's and judge's command lines, and the
+    evidence sources inside the repository ((pattern, config key), see `evidence_sources`)."""
+    commands = (config.eval.runner or "", config.eval.judge or "")
+    return config.layout, commands, _evidence(config.paths.learnings, tuple(s.path for s in config.traces.sources))
+
+
 @functools.lru_cache(maxsize=64)
-def command_files(command: str, skill_roots: tuple[str, ...] = ()) -> tuple[str, ...]:
+def command_files(command: str, layout: Layout | None = None) -> tuple[str, ...]:
     """The repository paths a command line names (`python3 tools/run.py --x=cfg.json` → the script,
     its folder `tools/`, `cfg.json`); `-m pkg.mod` names `pkg/`. Absolute paths and paths that leave
     the repository are not ours; a folder at or under a skill root is not taken whole."""
@@ -52,14 +66,14 @@ def command_files(command: str, skill_roots: tuple[str, ...] = ()) -> tuple[str,
         if module_next:
             module_next = False
             top = word.split(".", 1)[0]
-            if top and top not in skill_roots:
+            if top and not _in_skill_root(top, layout):
                 out.append(top + "/")
             continue
         if word == "-m":
             module_next = True
             continue
         if any(ch.isspace() for ch in word):
-            out.extend(command_files(word, skill_roots))  # `sh -c '…'`
+            out.extend(command_files(word, layout))  # `sh -c '…'`
             continue
         part = word.split("=", 1)[1] if word.startswith("-") and "=" in word else word
         if not part or part.startswith(("-", "/", "~", "$")):
@@ -69,16 +83,20 @@ def command_files(command: str, skill_roots: tuple[str, ...] = ()) -> tuple[str,
             continue
         out.append(path)
         folder = posixpath.dirname(path)
-        if folder and not any(folder == r or folder.startswith(r + "/") for r in skill_roots):
+        if folder and not _in_skill_root(folder, layout):
             out.append(folder + "/")
     return tuple(dict.fromkeys(out))
 
 
+def _in_skill_root(folder: str, layout: Layout | None) -> bool:
+    """`folder` is a skill root, the attic, or lies under one of them."""
+    return layout is not None and bool(layout.roots_of(f"{folder}/-"))
+
+
 def protected_reason(path: str, config: Config) -> str | None:
     """Why `path` is always protected from agent commits (None: it is not)."""
-    roots = (str(config.paths.skills).strip("/"), str(config.paths.attic).strip("/"))
-    commands = (config.eval.runner or "", config.eval.judge or "")
-    exact, folders, starts = _table(commands, roots)
+    layout, commands, _sources = inputs(config)
+    exact, folders, starts = _table(commands, layout)
     found = exact.get(path)
     if found is not None or not path.startswith(starts):
         return found
@@ -86,14 +104,14 @@ def protected_reason(path: str, config: Config) -> str | None:
 
 
 @functools.lru_cache(maxsize=16)
-def _table(commands: tuple[str, ...], roots: tuple[str, ...]) -> tuple[dict[str, str], tuple[tuple[str, str], ...], tuple[str, ...]]:
+def _table(commands: tuple[str, ...], layout: Layout) -> tuple[dict[str, str], tuple[tuple[str, str], ...], tuple[str, ...]]:
     """The protected paths as ({exact path: why}, ((folder/, why), …), the folders for one `startswith`)."""
     exact: dict[str, str] = {}
     folders: list[tuple[str, str]] = []
     named = [(pattern, f"`{pattern}`, {what}") for pattern, what in BUILT_IN]
     for key, command in zip(("runner", "judge"), commands):
         if command.strip():
-            named += [(p, f"`{p}`, a file of the eval {key} (eval.{key})") for p in command_files(command, roots)]
+            named += [(p, f"`{p}`, a file of the eval {key} (eval.{key})") for p in command_files(command, layout)]
     for pattern, why in named:
         if pattern.endswith("/"):
             folders.append((pattern, why))
@@ -118,7 +136,7 @@ def _evidence(learnings: str, sources: tuple[str, ...]) -> tuple[tuple[str, str]
 
 def evidence_sources(config: Config) -> tuple[tuple[str, str], ...]:
     """(pattern, config key) of the trace and learning sources inside the repository."""
-    return _evidence(config.paths.learnings, tuple(s.path for s in config.traces.sources))
+    return inputs(config)[2]
 
 
 def evidence_key(path: str, sources: Iterable[tuple[str, str]]) -> str | None:
