@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -48,7 +49,7 @@ class Plan:
     def with_trailers(self, *pairs: tuple[str, str]) -> Plan:
         keys = {k.lower() for k, _ in pairs}
         kept = tuple(p for p in self.trailers if p[0].lower() not in keys)
-        return _replace(self, trailers=kept + tuple(pairs))
+        return dataclasses.replace(self, trailers=kept + tuple(pairs))
 
     def violations(self, ws: Workspace) -> list[Violation]:
         from skillgit.operations import event_violations
@@ -81,12 +82,6 @@ class Plan:
     def to_json(self) -> dict[str, Any]:
         return {"event": self.kind, "skill": self.skill, "trailers": [list(p) for p in self.all_trailers()],
                 "summary": self.summary, "gate": self.gate.to_json() if self.gate else None}
-
-
-def _replace(plan: Plan, **changes: Any) -> Plan:
-    import dataclasses
-
-    return dataclasses.replace(plan, **changes)
 
 
 def safe_body(lines: Sequence[str]) -> str:
