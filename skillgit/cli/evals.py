@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,6 +14,7 @@ from skillgit.errors import EXIT_OK
 from skillgit.progress import gate_looks
 
 if TYPE_CHECKING:
+    from skillgit.jsontypes import JSON
     from skillgit.workspace import Workspace
 
 RUNNER_HELP = "Runner command (default: eval.runner in skillgit.yaml)."
@@ -25,7 +26,7 @@ def _ws(ctx: click.Context, directory: Path | None) -> Workspace:
     return Workspace.open(where(ctx, directory))
 
 
-def _print(data: Any, lines: list[str], as_json: bool) -> None:
+def _print(data: JSON, lines: list[str], as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(data, indent=2))
     else:
@@ -157,7 +158,7 @@ def eval_cache(ctx: click.Context, clear: bool, as_json: bool, directory: Path |
         RunCache.remove(ws.repo)  # unreadable: the file goes, with whatever it held
         with RunCache.open(ws.repo) as cache:
             stats = cache.stats()
-    data = {**stats, "path": str(cache.path), "cleared": cleared}
+    data: JSON = {**stats, "path": str(cache.path), "cleared": cleared}
     lines = [f"{cache.path}: {stats['runs']} run(s) of {stats['versions']} version(s) over {stats['cases']} (version, case) pair(s)"]
     if clear:
         lines.insert(0, f"cleared {cleared} run(s)" if cleared is not None else "removed the unreadable run cache")

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from skillgit import trailers as T
 from skillgit.config import CONFIG_FILE
+from skillgit.jsontypes import JSONObject
 
 if TYPE_CHECKING:
     from skillgit.events import Event
@@ -49,7 +50,7 @@ class GateReport:
     def closed(self) -> list[Gate]:
         return [g for g in self.gates if not g.open]
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self) -> JSONObject:
         return {
             "open": self.open,
             "gates": [{"gate": g.name, "open": g.open, "detail": g.detail} for g in self.gates],

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from skillgit.jsontypes import JSONObject
 
 if TYPE_CHECKING:
     from skillgit.cycle.decide import Decision
@@ -48,7 +50,7 @@ class CycleResult:
     patch: str | None = None
     notes: tuple[str, ...] = field(default=())
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         return {
             "status": self.status, "commit": self.commit, "ref": self.ref, "patch": self.patch,
             "event": self.plan.kind if self.plan else None, "skill": self.plan.skill if self.plan else None,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from skillgit import trailers as T
 from skillgit.events import MUTATING, title_for
+from skillgit.jsontypes import JSONObject
 
 if TYPE_CHECKING:
     from skillgit.evals.gate import GateResult
@@ -79,7 +80,7 @@ class Plan:
         rest = self.message().split("\n", 1)[1].lstrip("\n") if "\n" in self.message() else ""
         return "\n".join(lines) + rest.rstrip("\n") + "\n---\n" + self.diff(ws, head) + "--\nskillgit\n"
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         return {"event": self.kind, "skill": self.skill, "trailers": [list(p) for p in self.all_trailers()],
                 "summary": self.summary, "gate": self.gate.to_json() if self.gate else None}
 

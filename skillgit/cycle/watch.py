@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from skillgit.evidence.session import Session, SessionSummary
+from skillgit.jsontypes import JSONObject
 
 if TYPE_CHECKING:
     from skillgit.evidence.attribution import Attribution, Catalog
@@ -42,7 +43,7 @@ class Side:
     def win_rate(self) -> float:
         return self.wins / self.uses if self.uses else 0.0
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         return {"version": self.label, "commit": self.commit, "blob": self.blob, "uses": self.uses, "wins": self.wins,
                 "win_rate": round(self.win_rate, 4)}
 
@@ -76,7 +77,7 @@ class Comparison:
                    else f"change {-self.drop:+.2f}, within watch.max_drop {self.max_drop:.2f}")
         return f"{figures} — {verdict} ({self.strength} attribution)"
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         return {"skill": self.skill, "alert": self.alert, "attribution": self.strength, "drop": round(self.drop, 4),
                 "new": self.new.to_json(), "old": self.old.to_json(), "message": self.message()}
 

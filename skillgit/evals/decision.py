@@ -25,11 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from skillgit.errors import UsageError
 from skillgit.evals.stats import Difference, Tally, paired_difference, z_upper
 from skillgit.evals.summary import TRAIN_STATES, Figures, GateSummary, fixed, signed
+from skillgit.jsontypes import JSONObject
 
 if TYPE_CHECKING:
     from skillgit.config import Config
@@ -77,7 +78,7 @@ class Design:
     def z(self) -> float:
         return z_upper(self.level)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         return {"alpha": self.alpha, "min_effect": self.min_effect, "max_regression": self.max_regression,
                 "trials": self.trials, "looks": self.looks, "max_runs": self.max_runs, "z": round(self.z, 4),
                 "margin": self.margin * self.scale,
@@ -159,7 +160,7 @@ class PartResult:
         """`0.58->0.81 +0.23 [+0.09,+0.37] n=10×4`."""
         return self.numbers().format()
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         s = self.scale
         e = self.estimate
         return {"verdict": self.verdict, "confirms": self.confirms, "champion": round(e.before * s, 4),

@@ -31,6 +31,7 @@ from skillgit.evals.material import NoRunner, SkillMaterial
 from skillgit.evals.model import CaseResult, EvalCase
 from skillgit.evals.summary import GateSummary
 from skillgit.evals.trials import Progress, Setup, Side, SuiteRunner, run_decision
+from skillgit.jsontypes import JSON, JSONObject
 
 if TYPE_CHECKING:
     from skillgit.config import Config
@@ -124,9 +125,9 @@ class GateResult:
         """The body block `verify` recomputes the decision from (no holdout case id in it)."""
         return format_counts(self.counts)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         a = self.assessment
-        train = [{"case": c.case, "suite": c.group, "champion": [c.champion.total, c.champion.runs],
+        train: list[JSON] = [{"case": c.case, "suite": c.group, "champion": [c.champion.total, c.champion.runs],
                   "candidate": [c.candidate.total, c.candidate.runs]} for c in self.counts.cases if c.part == "train"]
         return {
             "skill": self.skill, "accepted": self.accepted, "outcome": self.outcome, "summary": self.summary.format(),
@@ -137,7 +138,7 @@ class GateResult:
             "budget": self.budget, "looks": self.looks, "design": self.design.to_json(),
         }
 
-    def proposer_feedback(self) -> dict[str, Any]:
+    def proposer_feedback(self) -> JSONObject:
         """What a proposer may learn from a gate run: train detail, and only the holdout's verdict."""
         out = self.to_json()
         if self.assessment.holdout is not None:

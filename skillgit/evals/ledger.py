@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from skillgit import trailers as T
 from skillgit.errors import SkillgitError
 from skillgit.evals.summary import EvalSummary, Figures, GateSummary, parse_summary
+from skillgit.jsontypes import JSONObject
 
 if TYPE_CHECKING:
     from skillgit.events import Event
@@ -40,7 +41,7 @@ class Decision:
     def decision(self) -> str:
         return "accepted" if self.accepted else "rejected"
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         return {"commit": self.commit, "time": self.time.isoformat(), "author": self.author, "event": self.event,
                 "decision": self.decision, "summary": self.summary, "figures": _figures_json(self.figures),
                 "reason": self.reason, "version": self.version}

@@ -18,13 +18,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from skillgit.errors import EXIT_CHECK_FAILED, EXIT_OK, UsageError
 from skillgit.evals.gate import DIGITS, JUDGE_SCALE, SuiteRunner, decision_setup, resolve_runner, runner_key
 from skillgit.evals.material import SkillMaterial
 from skillgit.evals.model import CaseResult, EvalCase
 from skillgit.evals.stats import Tally, case_variance, wilson, z_upper
+from skillgit.jsontypes import JSONObject
 
 if TYPE_CHECKING:
     from skillgit.evals.cache import RunCache
@@ -61,7 +62,7 @@ class CaseRate:
         text = f"{self.case_id}: {self.passed}/{self.runs} passed, rate {self.passed / self.runs:.2f} [{lo:.2f},{hi:.2f}]"
         return text + (f" ({self.detail})" if self.status != "pass" and self.detail else "")
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         lo, hi = self.interval
         return {"case": self.case_id, "status": self.status, "passed": self.passed, "runs": self.runs,
                 "runner_errors": self.errors, "rate": round(self.passed / self.runs, DIGITS),
@@ -84,7 +85,7 @@ class HoldoutScore:
     def ok(self) -> bool:
         return self.score >= self.min_pass - 1e-9
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         return {"n": self.n, "trials": self.trials, "passed": self.passed, "runs": self.n * self.trials,
                 "runner_errors": self.errors, "score": self.score, "interval": [self.low, self.high],
                 "min_pass": self.min_pass, "scale": "judge 0-10" if self.judged else "pass share 0-1", "ok": self.ok}
@@ -106,7 +107,7 @@ class RunReport:
         ok = all(r.status == "pass" for r in self.train) and (self.holdout is None or self.holdout.ok)
         return EXIT_OK if ok else EXIT_CHECK_FAILED
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         return {"skill": self.skill, "target": self.target, "version": self.version, "trials": self.trials,
                 "evals_differ_from_head": self.evals_differ, "train": [r.to_json() for r in self.train],
                 "holdout": self.holdout.to_json() if self.holdout else None, "exit": self.exit_code}

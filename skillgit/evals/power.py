@@ -22,13 +22,14 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from skillgit.evals.cache import CachedRun, RunCache
 from skillgit.evals.decision import Design
 from skillgit.evals.model import CaseResult, EvalCase, GradeResult
 from skillgit.evals.stats import required_se
 from skillgit.evals.trials import Part, Setup, Side, run_decision
+from skillgit.jsontypes import JSONObject
 
 if TYPE_CHECKING:
     from skillgit.evals.judge import Judge
@@ -79,7 +80,7 @@ class Simulation:
     max_runs: int
     kept: bool = False
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         return {"effect": self.effect, "cache": "kept" if self.kept else "as now",
                 "decisions": self.decisions, "accepted": self.accepted / self.decisions,
                 "rejected": self.rejected / self.decisions, "inconclusive": self.inconclusive / self.decisions,
@@ -103,7 +104,7 @@ class Need:
     trials: int | None
     cases: int | None
 
-    def to_json(self, n: int) -> dict[str, Any]:
+    def to_json(self, n: int) -> JSONObject:
         return {"runs_per_case": self.trials, "candidate_runs": None if self.trials is None else self.trials * n,
                 "cases": self.cases}
 
@@ -124,7 +125,7 @@ class PowerReport:
     """With the champion known exactly (its cache full)."""
     simulations: tuple[Simulation, ...]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         return {"skill": self.skill, "confirming": self.part, "cases": self.cases, "cases_without_runs": self.unseen,
                 "cached_champion_runs": self.cached_runs, "effect": self.effect, "power": self.power,
                 "design": self.design.to_json(), "needed_now": self.now.to_json(self.cases),

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from skillgit.errors import UsageError
 from skillgit.evals.material import NoEvals, SkillMaterial
 from skillgit.evals.model import EvalCase
 from skillgit.evidence.session import Session
+from skillgit.jsontypes import JSONObject
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -67,7 +68,7 @@ class VersionRates:
     def pass_rate(self) -> float | None:
         return round(self.passed / self.graded, 4) if self.graded else None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         return {
             "versions": list(self.labels), "blob": self.blob, "sessions": self.sessions, "graded": self.graded,
             "passed": self.passed, "pass_rate": self.pass_rate,
@@ -86,7 +87,7 @@ class ReplayReport:
     def sessions(self) -> int:
         return sum(r.sessions for r in self.rows)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         return {"skill": self.skill, "eval_file": self.eval_file, "cases": list(self.cases),
                 "sessions": self.sessions, "versions": [r.to_json() for r in self.rows]}
 

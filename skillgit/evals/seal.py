@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from skillgit.errors import SealMismatch, UsageError
+from skillgit.jsontypes import JSONObject
 
 HOLDOUT_FILE = "holdout.jsonl"
 LOCK_FILE = "holdout.lock.json"
@@ -81,7 +82,7 @@ class Lock:
                 "re-seal it in a maintainer's manual event (`skillgit holdout seal`)."
             )
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         out: dict[str, Any] = dict(self.extra)
         out["hash"] = self.hash
         for key in ("n", "margin", "min_pass"):

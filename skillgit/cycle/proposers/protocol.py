@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from skillgit.errors import CheckFailed
+from skillgit.jsontypes import JSONObject
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -46,7 +47,7 @@ class ProposalRequest:
     max_added: int = 30
     max_removed: int = 15
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         return {
             "protocol": PROTOCOL,
             "kind": self.kind,
