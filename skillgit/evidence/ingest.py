@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from skillgit.evidence.adapters.registry import TraceAdapter
     from skillgit.evidence.attribution import Catalog
     from skillgit.git import Repo
+    from skillgit.jsontypes import JSONObject
 
 TRACE_SUFFIXES = (".jsonl", ".json", ".ndjson")
 SAVE_EVERY_SECONDS = 2.0
@@ -96,7 +97,7 @@ class IngestResult:
     def skipped_total(self) -> int:
         return sum(self.skipped.values())
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         return {
             "files_read": self.files_read,
             "files_appended": self.files_appended,
@@ -109,8 +110,8 @@ class IngestResult:
             "seconds": round(self.seconds, 3),
             "skipped": dict(sorted(self.skipped.items())),
             "examples": [{"file": s.file, "line": s.line, "reason": s.reason, "detail": s.detail} for s in self.examples],
-            "warnings": self.warnings,
-            "ignored": self.ignored,
+            "warnings": list(self.warnings),
+            "ignored": list(self.ignored),
         }
 
 
@@ -219,93 +220,121 @@ def ingest(
     started = time.perf_counter()
     result = result or IngestResult()
     store = Store.open(repo, create=True)
-    catalog: Catalog | None = None
-    finder: _FactFinder | None = None
     try:
         fingerprint = _fingerprint(files)
-        if _as_before(store.unchanged(), fingerprint, files, result):
-            result.seconds = time.perf_counter() - started
-            return result
-        writes = store.writes()  # before the rows are read: a write after it keeps nothing (`_keep_unchanged`)
-        stored = store.sources()
-        plan = _plan(files, stored)
-        counted: list[str] = []
-        nothing: set[str] = set()
-        """The files that gave nothing to store (not traces, unreadable…)."""
-        warned = len(result.warnings)
-        pending: list[Written] = []
-        pending_bytes = 0
-        last_save = time.monotonic()
-        gc_was_enabled = gc.isenabled()
-        gc.disable()  # the records read hold no cycles; collecting while they pile up only costs time
-        workers: _Workers | None = None
-        try:
-            for index, source in enumerate(files):
-                row = stored.get(source.path)
-                how = plan[index]
-                if how == _CACHED:
-                    result.files_cached += 1
-                    counted.append(source.path)
-                else:
-                    if finder is None:  # the skills are read only when a file is: re-ingesting nothing new is cheap
-                        from skillgit.evidence.ingested import open_catalog, prepare
-
-                        catalog = open_catalog(repo, config, store)
-                        prepare(store, catalog)
-                        finder = _FactFinder(catalog)
-                        workers = _Workers.start(files, stored, plan, finder, max_line_bytes, jobs)
-                    if workers is not None and how == _WHOLE:
-                        written, found = workers.next()
-                        _merge(result, found)
-                    else:
-                        written = _read(source, row, store, result, max_line_bytes, finder, resumable=how == _ON)
-                    if written is not None:
-                        result.files_read += 1
-                        result.files_appended += written.resume
-                        done = stored[source.path].read_to if written.resume and source.path in stored else 0
-                        result.bytes_read += source.key[0] - done
-                        pending_bytes += source.key[0] - done
-                        pending.append(written)
-                        counted.append(source.path)
-                    else:
-                        nothing.add(source.path)
-                if progress:
-                    progress(source.key[0])
-                if pending and (pending_bytes > SAVE_EVERY_BYTES or time.monotonic() - last_save > SAVE_EVERY_SECONDS):
-                    result.warnings.extend(_save(store, pending))
-                    pending, pending_bytes, last_save = [], 0, time.monotonic()
-            if pending:
-                result.warnings.extend(_save(store, pending))
-        finally:
-            if workers is not None:
-                workers.close()
-            if gc_was_enabled:
-                gc.enable()
-        if result.files_read:
-            writes, rows = store.writes(), store.sources()
-        else:
-            rows = stored
-        looked = IngestResult(files_ignored=result.files_ignored, skipped=Counter(result.skipped),
-                              examples=list(result.examples), ignored=list(result.ignored))
-        """What the files that gave nothing added (the rest comes from the rows stored, `_count`)."""
-        _count(result, rows, counted)
-        result.subagents_folded = store.subagents(counted)
-        if catalog is not None:
-            from skillgit.evidence.ingested import refresh
-
-            refresh(store, catalog)
-        stored_now = set(counted)
-        if len(result.warnings) == warned and all(
-                source.path in stored_now or (source.path in nothing and source.path not in rows) for source in files):
-            # the next ingest of these files finds each stored and unchanged (as read: `counted`; its row has
-            # the stat keys of the walk), or again gives nothing of it (and nothing was stored of it before)
-            _keep_unchanged(store, writes, fingerprint, files, rows, looked,
-                            None if result.files_read else result.subagents_folded)
+        if not _as_before(store.unchanged(), fingerprint, files, result):
+            reading = _Reading(repo, config, store, files, max_line_bytes, result)
+            reading.run(progress, jobs)
+            _settle(reading, fingerprint)
+            result.sessions -= result.subagents_folded
     finally:
         store.close()
-    result.sessions -= result.subagents_folded
     result.seconds = time.perf_counter() - started
     return result
+
+
+class _Reading:
+    """One ingest's pass over the files that changed: read (here or by worker processes, `_Workers`) and
+    stored a batch at a time (`SAVE_EVERY_BYTES`, `SAVE_EVERY_SECONDS`)."""
+
+    def __init__(self, repo: Repo, config: Config | None, store: Store, files: list[Source], max_line_bytes: int,
+                 result: IngestResult) -> None:
+        self.repo, self.config, self.store, self.files = repo, config, store, files
+        self.max_line_bytes, self.result = max_line_bytes, result
+        self.writes = store.writes()  # before the rows are read: a write after it keeps nothing (`_keep_unchanged`)
+        self.stored = store.sources()
+        self.plan = _plan(files, self.stored)
+        self.warned = len(result.warnings)
+        self.counted: list[str] = []
+        """The files whose rows stand or were stored now."""
+        self.nothing: set[str] = set()
+        """The files that gave nothing to store (not traces, unreadable…)."""
+        self.pending: list[Written] = []
+        self.pending_bytes = 0
+        self.last_save = time.monotonic()
+        self.catalog: Catalog | None = None
+        self.finder: _FactFinder | None = None
+        self.workers: _Workers | None = None
+
+    def run(self, progress: Callable[[int], None] | None, jobs: int | None) -> None:
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # the records read hold no cycles; collecting while they pile up only costs time
+        try:
+            for index, source in enumerate(self.files):
+                self._file(index, source, jobs)
+                if progress:
+                    progress(source.key[0])
+                if self.pending and (self.pending_bytes > SAVE_EVERY_BYTES
+                                     or time.monotonic() - self.last_save > SAVE_EVERY_SECONDS):
+                    self._save()
+            if self.pending:
+                self._save()
+        finally:
+            if self.workers is not None:
+                self.workers.close()
+            if gc_was_enabled:
+                gc.enable()
+
+    def _file(self, index: int, source: Source, jobs: int | None) -> None:
+        result, how = self.result, self.plan[index]
+        if how == _CACHED:
+            result.files_cached += 1
+            self.counted.append(source.path)
+            return
+        if self.finder is None:  # the skills are read only when a file is: re-ingesting nothing new is cheap
+            self._start(jobs)
+        assert self.finder is not None
+        row = self.stored.get(source.path)
+        if self.workers is not None and how == _WHOLE:
+            written, found = self.workers.next()
+            _merge(result, found)
+        else:
+            written = _read(source, row, self.store, result, self.max_line_bytes, self.finder, resumable=how == _ON)
+        if written is None:
+            self.nothing.add(source.path)
+            return
+        result.files_read += 1
+        result.files_appended += written.resume
+        done = row.read_to if written.resume and row is not None else 0
+        result.bytes_read += source.key[0] - done
+        self.pending_bytes += source.key[0] - done
+        self.pending.append(written)
+        self.counted.append(source.path)
+
+    def _start(self, jobs: int | None) -> None:
+        from skillgit.evidence.ingested import open_catalog, prepare
+
+        self.catalog = open_catalog(self.repo, self.config, self.store)
+        prepare(self.store, self.catalog)
+        self.finder = _FactFinder(self.catalog)
+        self.workers = _Workers.start(self.files, self.stored, self.plan, self.finder, self.max_line_bytes, jobs)
+
+    def _save(self) -> None:
+        self.result.warnings.extend(_save(self.store, self.pending))
+        self.pending, self.pending_bytes, self.last_save = [], 0, time.monotonic()
+
+
+def _settle(reading: _Reading, fingerprint: str) -> None:
+    """After `reading`: count what the files hold, attribute what was stored, and keep the report for the
+    next ingest of the same files when it will find them all unchanged."""
+    store, result, files = reading.store, reading.result, reading.files
+    writes, rows = (store.writes(), store.sources()) if result.files_read else (reading.writes, reading.stored)
+    looked = IngestResult(files_ignored=result.files_ignored, skipped=Counter(result.skipped),
+                          examples=list(result.examples), ignored=list(result.ignored))
+    """What the files that gave nothing added (the rest comes from the rows stored, `_count`)."""
+    _count(result, rows, reading.counted)
+    result.subagents_folded = store.subagents(reading.counted)
+    if reading.catalog is not None:
+        from skillgit.evidence.ingested import refresh
+
+        refresh(store, reading.catalog)
+    stored_now = set(reading.counted)
+    if len(result.warnings) == reading.warned and all(
+            source.path in stored_now or (source.path in reading.nothing and source.path not in rows) for source in files):
+        # the next ingest of these files finds each stored and unchanged (as read: `counted`; its row has
+        # the stat keys of the walk), or again gives nothing of it (and nothing was stored of it before)
+        _keep_unchanged(store, writes, fingerprint, files, rows, looked,
+                        None if result.files_read else result.subagents_folded)
 
 
 def _count(result: IngestResult, rows: dict[str, SourceRow], paths: Iterable[str]) -> None:

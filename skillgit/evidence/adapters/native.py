@@ -16,6 +16,7 @@ from typing import IO, Any
 
 from skillgit.evidence.adapters.lines import Batch, LineAdapter, ReadReport
 from skillgit.evidence.session import Learning, Session, SkillUse, ToolCall
+from skillgit.jsontypes import JSONObject
 
 FORMAT = "skillgit-sessions"
 VERSION = 1
@@ -85,8 +86,8 @@ def write_jsonl(out: IO[str], records: Iterable[Session | Learning]) -> int:
 # -- dict form (shared with the store) --------------------------------------------------------
 
 
-def session_to_dict(session: Session) -> dict[str, Any]:
-    out: dict[str, Any] = {"kind": "session", "id": session.id, "source": session.source, "origin": session.origin}
+def session_to_dict(session: Session) -> JSONObject:
+    out: JSONObject = {"kind": "session", "id": session.id, "source": session.source, "origin": session.origin}
     if session.started is not None:
         out["started"] = session.started.isoformat()
     if session.ended is not None:
@@ -106,8 +107,8 @@ def session_to_dict(session: Session) -> dict[str, Any]:
     return out
 
 
-def _call_to_dict(call: ToolCall) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": call.name}
+def _call_to_dict(call: ToolCall) -> JSONObject:
+    out: JSONObject = {"name": call.name}
     if call.args:
         out["args"] = call.args if type(call.args) is dict else dict(call.args)
     if call.ok is not None:
@@ -123,8 +124,8 @@ def _call_to_dict(call: ToolCall) -> dict[str, Any]:
     return out
 
 
-def _skill_to_dict(use: SkillUse) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": use.name, "how": use.how}
+def _skill_to_dict(use: SkillUse) -> JSONObject:
+    out: JSONObject = {"name": use.name, "how": use.how}
     if use.version is not None:
         out["version"] = use.version
     if use.full_name is not None:
@@ -192,8 +193,8 @@ def _skill_from_dict(data: Any) -> SkillUse:
     )
 
 
-def learning_to_dict(learning: Learning) -> dict[str, Any]:
-    out: dict[str, Any] = {"kind": "learning", "title": learning.title}
+def learning_to_dict(learning: Learning) -> JSONObject:
+    out: JSONObject = {"kind": "learning", "title": learning.title}
     if learning.ts is not None:
         out["ts"] = learning.ts.isoformat()
     for key in ("type", "source", "pattern_key", "skill", "day"):
