@@ -36,12 +36,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from skillgit.config import Config
     from skillgit.cycle.proposers.llm_cli import CommandProposer
     from skillgit.evidence.session import Session
+    from skillgit.jsontypes import JSON
     from skillgit.sandbox import Bind
 
 STDERR_TAIL = 1500
@@ -164,7 +165,7 @@ def main(args: Sequence[str] | None = None, stdin: IO[str] | None = None, stdout
     return 0
 
 
-def run_case(agent: AgentCli, request: Mapping[str, Any], out: IO[str]) -> Session:
+def run_case(agent: AgentCli, request: Mapping[str, JSON], out: IO[str]) -> Session:
     """Run one eval case (a runner request) with `agent`; write its session as native JSONL to `out`."""
     from skillgit.evidence.adapters.native import write_jsonl
 
@@ -192,7 +193,7 @@ def run_case(agent: AgentCli, request: Mapping[str, Any], out: IO[str]) -> Sessi
     return session
 
 
-def propose(agent: AgentCli, request: Mapping[str, Any]) -> str:
+def propose(agent: AgentCli, request: Mapping[str, JSON]) -> str:
     """The SKILL.md `agent` writes for a proposal request."""
     from skillgit.cycle.proposers.llm_cli import unwrap
 
@@ -208,11 +209,12 @@ def propose(agent: AgentCli, request: Mapping[str, Any]) -> str:
     return text + "\n"
 
 
-def proposal_prompt(request: Mapping[str, Any]) -> str:
+def proposal_prompt(request: Mapping[str, JSON]) -> str:
     """The request as a prompt: what to do, the limits, then the request itself as JSON."""
     given = request.get("limits")
-    limits: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
-    frozen = ", ".join(str(x) for x in limits.get("frozen_fields", ())) or "name, description"
+    limits: Mapping[str, JSON] = given if isinstance(given, Mapping) else {}
+    listed = limits.get("frozen_fields")
+    frozen = ", ".join(str(x) for x in (listed if isinstance(listed, list) else ())) or "name, description"
     body = {k: v for k, v in request.items() if k != "instructions"}
     return (
         f"You improve one agent skill, `{request.get('skill')}`: a SKILL.md file with YAML frontmatter. The JSON "

@@ -11,10 +11,10 @@ import typing
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from skillgit.errors import ConfigError, UsageError
-from skillgit.schemas import error_path, load_schema, schema_errors
+from skillgit.schemas import SchemaError, allowed_keys, error_path, load_schema, not_one_of, schema_errors
 
 if TYPE_CHECKING:
     from skillgit.model.layout import Layout
@@ -226,15 +226,15 @@ class Config:
     @classmethod
     def from_data(cls, data: Mapping[str, object], source: str = CONFIG_FILE) -> Config:
         """The config of a mapping already validated against the schema, defaults filled in."""
-        values: dict[str, Any] = _build(cls, data)  # checked against the schema, which the fields mirror
-        return cls(**values, source=source, _data=copy.deepcopy(dict(data)))
+        values = _build(cls, data)  # checked against the schema, which the fields mirror
+        return _construct(cls, {**values, "source": source, "_data": copy.deepcopy(dict(data))})
 
     def to_dict(self) -> dict[str, object]:
         return copy.deepcopy(dict(self._data))
 
     @classmethod
     def defaults(cls) -> Config:
-        return cls.from_data(_with_defaults({}, load_schema("config")), "(defaults)")
+        return cls.from_data(_with_defaults_top({}, load_schema("config")), "(defaults)")
 
     @classmethod
     def from_text(cls, text: str, source: str = CONFIG_FILE) -> Config:
@@ -254,7 +254,7 @@ class Config:
         if errors:
             lines = [f"{source}: {error_path(e)}: {_explain(e)}" for e in errors]
             raise ConfigError("\n".join(lines) + "\nFix the values above; every key and its default is in docs/config.md.")
-        config = cls.from_data(_with_defaults(data, load_schema("config")), source)
+        config = cls.from_data(_with_defaults_top(data, load_schema("config")), source)
         _check_roots(config, source)
         return config
 
@@ -318,6 +318,14 @@ _DASHED = frozenset({"claude_code"})
 """Attributes whose skillgit.yaml key has a dash."""
 
 
+_T = TypeVar("_T")
+
+
+def _construct(cls: type[_T], values: Mapping[str, object]) -> _T:
+    """`cls(**values)`: the values were checked against the schema, which the section's fields mirror."""
+    return cls(**values)
+
+
 def _convert(hint: object, value: object) -> object:
     """`value` (validated JSON data) as type `hint`: a mapping becomes its section object; a list stays a
     list (read-only by its type, `Sequence`)."""
@@ -328,7 +336,7 @@ def _convert(hint: object, value: object) -> object:
             item = typing.get_args(option)[0]
             return [_convert(item, v) for v in value]
         if isinstance(value, dict) and isinstance(origin, type) and dataclasses.is_dataclass(origin):
-            return origin(**_build(origin, value))
+            return _construct(origin, _build(origin, value))
         if isinstance(value, dict) and origin is Mapping:
             return types.MappingProxyType({k: list(v) for k, v in value.items()})
     return value
@@ -366,24 +374,33 @@ def _check_roots(config: Config, source: str) -> None:
             raise ConfigError(f"{source}: paths.{key}: `{value}` {problem}; the default is `{default}`.")
 
 
-def _explain(error: Any) -> str:
+def _explain(error: SchemaError) -> str:
     if error.validator == "additionalProperties":
-        allowed = sorted(error.schema.get("properties", {}))
-        return f"{error.message}; allowed keys here: {', '.join(allowed)}"
+        return f"{error.message}; allowed keys here: {', '.join(allowed_keys(error))}"
     if error.validator == "enum":
-        return f"{error.instance!r} is not one of {', '.join(map(repr, error.validator_value))}"
+        return not_one_of(error)
     return str(error.message)
 
 
-def _with_defaults(data: Any, schema: Mapping[str, Any]) -> Any:
+def _with_defaults_top(data: Mapping[str, object], schema: Mapping[str, object]) -> dict[str, object]:
+    """`_with_defaults` of the whole file (a mapping)."""
+    out = _with_defaults(data, schema)
+    return out if isinstance(out, dict) else dict(data)
+
+
+def _with_defaults(data: object, schema: Mapping[str, object]) -> object:
     """`data` with every missing key filled from the schema's `default`s, recursively (the objects in an
     array too: `traces.sources[].format`)."""
-    if isinstance(data, list) and isinstance(schema.get("items"), Mapping):
-        return [_with_defaults(item, schema["items"]) for item in data]
-    if schema.get("type") != "object" or not isinstance(data, dict):
+    items = schema.get("items")
+    if isinstance(data, list) and isinstance(items, Mapping):
+        return [_with_defaults(item, items) for item in data]
+    properties = schema.get("properties")
+    if schema.get("type") != "object" or not isinstance(data, dict) or not isinstance(properties, Mapping):
         return data
     out = dict(data)
-    for key, sub in schema.get("properties", {}).items():
+    for key, sub in properties.items():
+        if not isinstance(sub, Mapping):
+            continue
         if key not in out and "default" in sub:
             out[key] = copy.deepcopy(sub["default"])
         if key in out:

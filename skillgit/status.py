@@ -6,19 +6,78 @@ import json
 import os
 import sqlite3
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, NamedTuple, NotRequired, TypedDict, TypeGuard
 
 from skillgit.errors import SkillFileError
 from skillgit.workspace import SkillEntry, Workspace
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from skillgit.events import Event
     from skillgit.history import RootsLog
+    from skillgit.jsontypes import JSON, JSONObject
 
 _EPOCH = datetime.fromtimestamp(0, tz=UTC)
 
 
-def collect(ws: Workspace) -> dict[str, Any]:
+class LastEvent(TypedDict):
+    event: str
+    commit: str
+
+
+class SkillRow(TypedDict):
+    """One skill of `skillgit status --json`; the measures only once traces were ingested."""
+
+    name: str
+    location: str
+    blob: str
+    path: str
+    version: str | None
+    last_event: LastEvent | None
+    origin: str | None
+    core: bool
+    status: str | None
+    problem: str | None
+    uses: NotRequired[JSON]
+    win_rate: NotRequired[JSON]
+    score: NotRequired[JSON]
+    evidence: NotRequired[JSON]
+
+
+class StatusReport(TypedDict):
+    """`skillgit status --json`."""
+
+    root: str
+    initialised: bool
+    roots: list[str]
+    summary: str
+    skills: list[SkillRow]
+    events: int
+    last_event: dict[str, object] | None
+    uncommitted: list[str]
+    problems: list[str]
+
+
+class _Shown(NamedTuple):
+    """What a SKILL.md shows in status, kept by blob: its origin, core, status, or why it cannot be read."""
+
+    origin: str | None
+    core: bool
+    status: str | None
+    problem: str | None
+
+
+class _Count(NamedTuple):
+    """A skill's number of versions and its last version's commit, blob and location."""
+
+    number: int
+    commit: str
+    blob: str | None
+    location: str
+
+
+def collect(ws: Workspace) -> StatusReport:
     """A JSON-ready report: skills (with version, last event, and metrics when traces were ingested), events
     (none from before `init`), uncommitted paths, and layout problems (a name used by two folders)."""
     from skillgit.history import Ahead
@@ -27,7 +86,7 @@ def collect(ws: Workspace) -> dict[str, Any]:
     head = ws.repo.head()
     # `git status` (the uncommitted edits) runs while the rest is read
     changed = Ahead(lambda: ws.repo.changed_paths(roots), "skillgit-status") if head else None
-    metrics: dict[str, dict[str, Any]] = {}
+    metrics: Mapping[str, Mapping[str, JSON]] = {}
     if _ingested(ws):
         from skillgit.evidence.metrics import status_metrics
 
@@ -87,25 +146,28 @@ def _ingested(ws: Workspace) -> bool:
 
 
 def _row(ws: Workspace, entry: SkillEntry, numbers: dict[str, str], last_events: dict[str, tuple[str, str]],
-         metrics: dict[str, dict[str, Any]], cache: _Cache) -> dict[str, Any]:
+         metrics: Mapping[str, Mapping[str, JSON]], cache: _Cache) -> SkillRow:
     """One skill's row: what its SKILL.md shows read again only when its blob changed (`cache`)."""
     from skillgit.model.skill import parse_skill
 
     path = f"{entry.dir}/SKILL.md"
     last = last_events.get(entry.name)
-    row: dict[str, Any] = {"name": entry.name, "location": entry.location, "blob": entry.blob, "path": path,
-                           "version": numbers.get(entry.name),
-                           "last_event": {"event": last[0], "commit": last[1]} if last else None}
     key = f"{entry.blob} {path}"
     found = cache.skill(key)
     if found is None:
         try:
             skill = parse_skill(ws.repo.blob(entry.blob), path)
-            found = cache.put_skill(key, [skill.origin, skill.core, skill.status, None])
+            found = cache.put_skill(key, _Shown(skill.origin, skill.core, skill.status, None))
         except SkillFileError as exc:
-            found = cache.put_skill(key, [None, False, None, str(exc)])
-    row.update(zip(("origin", "core", "status", "problem"), found, strict=True))
-    row.update(metrics.get(entry.name, {}))
+            found = cache.put_skill(key, _Shown(None, False, None, str(exc)))
+    row: SkillRow = {"name": entry.name, "location": entry.location, "blob": entry.blob, "path": path,
+                     "version": numbers.get(entry.name),
+                     "last_event": {"event": last[0], "commit": last[1]} if last else None,
+                     "origin": found.origin, "core": found.core, "status": found.status, "problem": found.problem}
+    measured = metrics.get(entry.name, {})
+    for measure in ("uses", "win_rate", "score", "evidence"):
+        if measure in measured:
+            row[measure] = measured[measure]
     return row
 
 
@@ -139,35 +201,35 @@ def version_numbers(ws: Workspace, cache: _Cache | None = None, ahead: RootsLog 
     head = ws.repo.head()
     if head is None:
         return {}
-    counts: dict[str, list[Any]] | None = None
+    counts: dict[str, _Count] | None = None
     kept = cache.versions(ws) if cache is not None else None
     if kept is not None and kept[0] == head:
         counts = kept[1]
     elif kept is not None:
         at, known = kept
         # each skill's last version, numbered 1: what comes after is numbered on from it
-        stubs = {name: [Version(number=1, commit=commit, time=_EPOCH, event="", author="", blob=blob, location=location,
-                                eval_summary=None, rollback_of=None)] for name, (_n, commit, blob, location) in known.items()}
+        stubs = {name: [Version(number=1, commit=k.commit, time=_EPOCH, event="", author="", blob=k.blob, location=k.location,
+                                eval_summary=None, rollback_of=None)] for name, k in known.items()}
         after = versions_after(ws, stubs, at, head)
         if after is not None:
             counts = {}
             for name, history in after.items():
                 numbered = [v for v in history if v.number]
                 if numbered:
-                    before = known[name][0] - 1 if name in known else 0
-                    counts[name] = [before + len(numbered), numbered[-1].commit, numbered[-1].blob, numbered[-1].location]
+                    before = known[name].number - 1 if name in known else 0
+                    counts[name] = _Count(before + len(numbered), numbered[-1].commit, numbered[-1].blob, numbered[-1].location)
     if counts is None:
         counts = {}
         for name, history in all_versions(ws, ahead=ahead).items():
             numbered = [v for v in history if v.number]
             if numbered:
-                counts[name] = [len(numbered), numbered[-1].commit, numbered[-1].blob, numbered[-1].location]
+                counts[name] = _Count(len(numbered), numbered[-1].commit, numbered[-1].blob, numbered[-1].location)
     if cache is not None:
         cache.put_versions(ws, head, counts)
-    return {name: f"v{count}" for name, (count, *_rest) in counts.items()}
+    return {name: f"v{kept.number}" for name, kept in counts.items()}
 
 
-def duplicate_names(entries: list[Any]) -> list[str]:
+def duplicate_names(entries: list[SkillEntry]) -> list[str]:
     """A problem for each skill name that two folders use (events name skills by name)."""
     seen: dict[tuple[str, str], list[str]] = {}
     for entry in entries:
@@ -191,17 +253,18 @@ class _Cache:
 
         self.path = ws.repo.state_dir / "status-cache.json"
         self.fingerprint = code_fingerprint(self.MODULES)
-        self.kept: dict[str, list[Any]] = {}
-        self.used: dict[str, list[Any]] = {}
-        self.kept_versions: dict[str, Any] = {}
-        self.kept_entries: dict[str, Any] = {}
+        self.kept: JSONObject = {}
+        self.used: JSONObject = {}
+        self.kept_versions: JSONObject = {}
+        self.kept_entries: JSONObject = {}
         self.changed = False
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            if data.get("fingerprint") == self.fingerprint and isinstance(data.get("rows"), dict):
-                self.kept = data["rows"]
-                self.kept_versions = data.get("versions") if isinstance(data.get("versions"), dict) else {}
-                self.kept_entries = data.get("entries") if isinstance(data.get("entries"), dict) else {}
+            data = _load_json(self.path.read_text(encoding="utf-8"))
+            rows, versions, entries = data.get("rows"), data.get("versions"), data.get("entries")
+            if data.get("fingerprint") == self.fingerprint and isinstance(rows, dict):
+                self.kept = rows
+                self.kept_versions = versions if isinstance(versions, dict) else {}
+                self.kept_entries = entries if isinstance(entries, dict) else {}
         except (OSError, ValueError, AttributeError):
             pass
 
@@ -213,37 +276,46 @@ class _Cache:
             return None
         if not all(isinstance(row, list) and len(row) == 4 and all(isinstance(x, str) for x in row) for row in rows):
             return None
-        return [SkillEntry(*row) for row in rows]
+        return [SkillEntry(*(str(x) for x in row)) for row in rows if isinstance(row, list)]
 
     def put_entries(self, ws: Workspace, head: str, entries: list[SkillEntry]) -> None:
         self.kept_entries = {"at": head, "layout": ws.layout.key,
                              "skills": [[e.name, e.location, e.blob, e.dir] for e in entries]}
         self.changed = True
 
-    def skill(self, key: str) -> list[Any] | None:
+    def skill(self, key: str) -> _Shown | None:
         found = self.kept.get(key)
         if isinstance(found, list) and len(found) == 4:
-            self.used[key] = found
-            return found
+            origin, core, status, problem = found
+            if _str_or_none(origin) and isinstance(core, bool) and _str_or_none(status) and _str_or_none(problem):
+                self.used[key] = found
+                return _Shown(origin, core, status, problem)
         return None
 
-    def put_skill(self, key: str, row: list[Any]) -> list[Any]:
-        self.used[key] = row
+    def put_skill(self, key: str, row: _Shown) -> _Shown:
+        self.used[key] = list(row)
         self.changed = True
         return row
 
-    def versions(self, ws: Workspace) -> tuple[str, dict[str, list[Any]]] | None:
-        """(HEAD, each skill's [count, commit, blob, location]) as kept for this layout."""
+    def versions(self, ws: Workspace) -> tuple[str, dict[str, _Count]] | None:
+        """(HEAD, each skill's count, commit, blob and location) as kept for this layout."""
         kept = self.kept_versions
-        counts = kept.get("skills")
-        if kept.get("layout") != ws.layout.key or not isinstance(kept.get("at"), str) or not isinstance(counts, dict):
+        at, counts = kept.get("at"), kept.get("skills")
+        if kept.get("layout") != ws.layout.key or not isinstance(at, str) or not isinstance(counts, dict):
             return None
-        if not all(isinstance(row, list) and len(row) == 4 and type(row[0]) is int for row in counts.values()):
-            return None
-        return kept["at"], counts
+        out = {}
+        for name, row in counts.items():
+            if not (isinstance(row, list) and len(row) == 4 and type(row[0]) is int):
+                return None
+            number, commit, blob, location = row
+            if not (isinstance(number, int) and isinstance(commit, str) and _str_or_none(blob) and isinstance(location, str)):
+                return None
+            out[name] = _Count(number, commit, blob, location)
+        return at, out
 
-    def put_versions(self, ws: Workspace, head: str, counts: dict[str, list[Any]]) -> None:
-        new = {"at": head, "layout": ws.layout.key, "skills": counts}
+    def put_versions(self, ws: Workspace, head: str, counts: dict[str, _Count]) -> None:
+        skills: JSONObject = {name: list(kept) for name, kept in counts.items()}
+        new: JSONObject = {"at": head, "layout": ws.layout.key, "skills": skills}
         if new != self.kept_versions:
             self.kept_versions = new
             self.changed = True
@@ -262,3 +334,15 @@ class _Cache:
             tmp.replace(self.path)
         except (OSError, TypeError, ValueError):
             pass
+
+
+def _str_or_none(value: object) -> TypeGuard[str | None]:
+    return value is None or isinstance(value, str)
+
+
+def _load_json(text: str) -> JSONObject:
+    """The cache file's JSON object (ValueError when it is not one)."""
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    return data

@@ -12,14 +12,14 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import click
 
 from skillgit.errors import EXIT_INTERNAL, EXIT_USAGE, SkillgitError
 from skillgit.version import __version__
 
-F = TypeVar("F", bound=Callable[..., Any])
+F = TypeVar("F", bound=Callable[..., object])
 
 EXIT_CODES_HELP = """\b
 Exit codes: 0 ok · 1 check failed / violations · 2 usage or config error ·

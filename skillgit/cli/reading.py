@@ -204,7 +204,7 @@ def status(ctx: click.Context, as_json: bool, directory: Path | None) -> int:
         rows = []
         for s in report["skills"]:
             metrics = f"uses={s['uses']} win_rate={s['win_rate']} score={s['score']}" if s.get("uses") is not None else ""
-            last = s.get("last_event") or {}
+            last = s["last_event"]
             rows.append((s["name"], s["location"], str(s["status"] or "-"), str(s["origin"] or "?") + (" core" if s["core"] else ""),
                          s.get("version") or "-", s["blob"][:7],
                          f"{last['event']} {last['commit'][:12]}" if last else "-", s["path"], metrics))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from skillgit import faults
 from skillgit import trailers as T
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from skillgit.cycle.evidence import Evidence
     from skillgit.cycle.model import CycleOptions, Echo
     from skillgit.evidence.metrics import Metrics
+    from skillgit.jsontypes import JSON
+    from skillgit.model.frontmatter import FrontmatterValue
     from skillgit.workspace import Workspace
 
 BOOKKEEPING = ("score", "uses", "wins", "last_used", "last_evolved")
@@ -201,7 +203,7 @@ def _create(ws: Workspace, ev: Evidence, d: Decision, trigger: Pairs, parent: Pa
     return plan
 
 
-def draft_skill(ws: Workspace, name: str, pattern: str, learnings: list[Mapping[str, Any]]) -> bytes:
+def draft_skill(ws: Workspace, name: str, pattern: str, learnings: list[Mapping[str, JSON]]) -> bytes:
     """A candidate SKILL.md for a recurring pattern: agent origin, candidate status, the takeaways as pitfalls."""
     from skillgit.model.skill import render_skill
 
@@ -210,7 +212,7 @@ def draft_skill(ws: Workspace, name: str, pattern: str, learnings: list[Mapping[
     topic = max(set(titles), key=lambda t: (titles.count(t), t)) if titles else pattern
     room = pol.agent_description_max - len(pol.candidate_prefix) - 1
     description = f"{pol.candidate_prefix} {one_line(f'Avoid: {topic}', room)}"
-    fields: dict[str, Any] = {"name": name, "description": description}
+    fields: dict[str, FrontmatterValue] = {"name": name, "description": description}
     if ws.config.agent.origin:
         fields["origin"] = ws.config.agent.origin
     fields.update({"status": "candidate", "keywords": [pattern]})
@@ -258,7 +260,7 @@ def keep_bookkeeping(raw: bytes, path: str, m: Metrics | None, now: datetime) ->
         skill = parse_skill(raw, path)
     except SkillgitError:
         return raw
-    values: dict[str, Any] = {"last_evolved": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    values: dict[str, FrontmatterValue] = {"last_evolved": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
     if m is not None and m.status == "measured":
         values.update({"score": round(m.score, 2), "uses": m.uses, "wins": m.wins})
         if m.last_used is not None:

@@ -6,11 +6,11 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from skillgit import trailers as T
 from skillgit.events import MUTATING, title_for
-from skillgit.jsontypes import JSONObject
+from skillgit.jsontypes import JSON, JSONObject
 
 if TYPE_CHECKING:
     from skillgit.evals.gate import GateResult
@@ -111,15 +111,16 @@ def violation_reason(violations: Sequence[Violation]) -> str:
 class Evidenced:
     """The findings and complaints behind a refine, as JSON-ready mappings (what proposers see)."""
 
-    findings: tuple[Mapping[str, Any], ...] = field(default=())
-    complaints: tuple[Mapping[str, Any], ...] = field(default=())
+    findings: tuple[Mapping[str, JSON], ...] = field(default=())
+    complaints: tuple[Mapping[str, JSON], ...] = field(default=())
 
     def body_lines(self) -> list[str]:
         lines: list[str] = []
         if self.findings:
             lines += ["", "Findings:"]
             for f in self.findings[:8]:
-                sessions = ", ".join(list(f.get("sessions") or ())[:4])
+                listed = f.get("sessions")
+                sessions = ", ".join(str(s) for s in (listed if isinstance(listed, list) else [])[:4])
                 lines.append(f"- {f.get('pattern')}: {f.get('hypothesis')} (sessions {sessions})")
         if self.complaints:
             lines += ["", "Complaints:"]

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Self
 
 from skillgit.errors import UsageError
 
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from skillgit.evals.judge import Judge
     from skillgit.evals.model import EvalCase
     from skillgit.git import Repo
+    from skillgit.jsontypes import JSON, JSONObject
 
 FILE = "eval-runs.sqlite3"
 SCHEMA_VERSION = 1
@@ -179,7 +180,7 @@ def case_digest(case: EvalCase, *, runner: str, judge: Judge | None, skill_files
     from skillgit.evals.graders import is_judged
 
     judged = judge is not None and is_judged(case, judge)
-    payload: dict[str, Any] = {
+    payload: JSONObject = {
         "v": DIGEST_VERSION, "runner": runner, "skill_files": skill_files,
         "case": {"id": case.id, "prompt": case.prompt, "suite": case.suite, "data": canonical(case.data),
                  "graders": canonical(case.graders)},
@@ -189,13 +190,13 @@ def case_digest(case: EvalCase, *, runner: str, judge: Judge | None, skill_files
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def canonical(value: Any) -> Any:
+def canonical(value: object) -> JSON:
     """A JSON-able form of graders, rubrics and case data that leaves out where they were loaded from
     (temporary checkout paths, a rubric's source label): only what decides a grade."""
     import dataclasses
 
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        out: dict[str, Any] = {"type": type(value).__name__}
+        out: JSONObject = {"type": type(value).__name__}
         for f in dataclasses.fields(value):
             item = getattr(value, f.name)
             if f.name != "source" and not isinstance(item, Path):

@@ -22,7 +22,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from skillgit.errors import UsageError
 from skillgit.evals.counts import Counts, format_counts
@@ -255,7 +255,19 @@ def decision_setup(ws: Workspace, material: SkillMaterial, config: Config, runne
     return setup, design
 
 
-def proposer_view(ws: Workspace, name: str, rev: str = "HEAD") -> dict[str, Any]:
+class ProposerView(TypedDict):
+    """`proposer_view`: the skill's SKILL.md, its files and its train cases (each with its suite)."""
+
+    skill: str
+    version: str
+    path: str
+    skill_md: str
+    files: list[str]
+    eval_file: str | None
+    train_cases: list[JSONObject]
+
+
+def proposer_view(ws: Workspace, name: str, rev: str = "HEAD") -> ProposerView:
     """What a proposer may see of skill `name`: its SKILL.md, its file list and its train cases.
 
     Never anything from the holdout: not its cases, not its lock, not a per-case holdout result.
@@ -266,7 +278,7 @@ def proposer_view(ws: Workspace, name: str, rev: str = "HEAD") -> dict[str, Any]
     with SkillMaterial(ws, name, rev, holdout=False) as material:
         root = material.checkout.path
         files = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and not _hidden(p, root))
-        cases: list[dict[str, Any]] = []
+        cases: list[JSONObject] = []
         evals_file = None
         if material.evals is not None:
             evals_file = f"{ws.skill_dir(name)}/evals/evals.yaml"
@@ -279,7 +291,7 @@ def proposer_view(ws: Workspace, name: str, rev: str = "HEAD") -> dict[str, Any]
             "skill_md": (root / "SKILL.md").read_bytes().decode("utf-8", "replace"),
             "files": files, "eval_file": evals_file, "train_cases": cases,
         }
-    plain: dict[str, Any] = json.loads(json.dumps(view, default=str))
+    plain: ProposerView = json.loads(json.dumps(view, default=str))
     return plain
 
 

@@ -12,11 +12,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import ClassVar, Protocol
 
 from skillgit.errors import UsageError
 from skillgit.evals.judge import Judge, JudgeGrader
-from skillgit.evals.model import CaseResult, EvalCase, GradeContext, Grader, GradeResult
+from skillgit.evals.model import CaseResult, EvalCase, GradeContext, Grader, GradeResult, GraderSpec
 from skillgit.evidence.session import Session, ToolCall
 
 #: Skill evidence that counts as "the skill fired" (keyword matches are too weak to count).
@@ -32,7 +32,7 @@ class GraderType(Protocol):
     `where` names the grader in errors (`evals.yaml: suites[0].cases[1].graders[0]`); relative
     paths in the spec resolve against `base` (the eval file's directory)."""
 
-    def from_spec(self, spec: Mapping[str, Any], where: str, base: Path) -> Grader: ...
+    def from_spec(self, spec: GraderSpec, where: str, base: Path) -> Grader: ...
 
 
 def _label(grader: Grader) -> str:
@@ -43,8 +43,8 @@ def _result(grader: Grader, passed: bool, detail: str) -> GradeResult:
     return GradeResult(_label(grader), passed, detail, kind=grader.kind)
 
 
-def _names(spec: Mapping[str, Any], key: str) -> tuple[str, ...]:
-    return tuple(str(v) for v in spec.get(key) or ())
+def _names(values: list[str] | None) -> tuple[str, ...]:
+    return tuple(str(v) for v in values or ())
 
 
 def _cannot_fail(where: str, kind: str, needs: str) -> GraderConfigError:
@@ -66,7 +66,7 @@ class OutcomeGrader:
     name: str | None = None
 
     @classmethod
-    def from_spec(cls, spec: Mapping[str, Any], where: str, base: Path) -> OutcomeGrader:
+    def from_spec(cls, spec: GraderSpec, where: str, base: Path) -> OutcomeGrader:
         if spec.get("expect") not in ("success", "failure"):
             raise _cannot_fail(where, cls.kind, "`expect: success` or `expect: failure`")
         return cls(str(spec["expect"]), spec.get("name"))
@@ -87,8 +87,8 @@ class TextGrader:
     name: str | None = None
 
     @classmethod
-    def from_spec(cls, spec: Mapping[str, Any], where: str, base: Path) -> TextGrader:
-        grader = cls(_names(spec, "contains"), _names(spec, "reject"), bool(spec.get("ignoreCase")), spec.get("name"))
+    def from_spec(cls, spec: GraderSpec, where: str, base: Path) -> TextGrader:
+        grader = cls(_names(spec.get("contains")), _names(spec.get("reject")), bool(spec.get("ignoreCase")), spec.get("name"))
         if not grader.contains and not grader.reject:
             raise _cannot_fail(where, cls.kind, "`contains` or `reject` (non-empty)")
         for want in grader.contains:
@@ -127,7 +127,7 @@ class Step:
         return self.tool if self.contains is None else f"{self.tool}({self.contains!r})"
 
 
-def _strings(value: Any) -> Iterator[str]:
+def _strings(value: object) -> Iterator[str]:
     if isinstance(value, str):
         yield value
     elif isinstance(value, Mapping):
@@ -147,7 +147,7 @@ class ToolSequenceGrader:
     name: str | None = None
 
     @classmethod
-    def from_spec(cls, spec: Mapping[str, Any], where: str, base: Path) -> ToolSequenceGrader:
+    def from_spec(cls, spec: GraderSpec, where: str, base: Path) -> ToolSequenceGrader:
         steps = tuple(
             Step(item) if isinstance(item, str) else Step(item["tool"], item.get("contains"))
             for item in spec.get("sequence") or ()
@@ -180,8 +180,8 @@ class ToolConstraintGrader:
     name: str | None = None
 
     @classmethod
-    def from_spec(cls, spec: Mapping[str, Any], where: str, base: Path) -> ToolConstraintGrader:
-        grader = cls(_names(spec, "expectTools"), _names(spec, "rejectTools"), spec.get("maxTools"), spec.get("name"))
+    def from_spec(cls, spec: GraderSpec, where: str, base: Path) -> ToolConstraintGrader:
+        grader = cls(_names(spec.get("expectTools")), _names(spec.get("rejectTools")), spec.get("maxTools"), spec.get("name"))
         if not grader.expect and not grader.reject and grader.max_tools is None:
             raise _cannot_fail(where, cls.kind, "`expectTools`, `rejectTools` or `maxTools`")
         both = sorted(set(grader.expect) & set(grader.reject))
@@ -213,8 +213,8 @@ class SkillInvocationGrader:
     name: str | None = None
 
     @classmethod
-    def from_spec(cls, spec: Mapping[str, Any], where: str, base: Path) -> SkillInvocationGrader:
-        grader = cls(_names(spec, "expectSkills"), _names(spec, "rejectSkills"), spec.get("name"))
+    def from_spec(cls, spec: GraderSpec, where: str, base: Path) -> SkillInvocationGrader:
+        grader = cls(_names(spec.get("expectSkills")), _names(spec.get("rejectSkills")), spec.get("name"))
         if not grader.expect and not grader.reject:
             raise _cannot_fail(where, cls.kind, "`expectSkills` or `rejectSkills` (non-empty)")
         both = sorted(set(grader.expect) & set(grader.reject))
@@ -245,7 +245,7 @@ class BehaviorGrader:
     name: str | None = None
 
     @classmethod
-    def from_spec(cls, spec: Mapping[str, Any], where: str, base: Path) -> BehaviorGrader:
+    def from_spec(cls, spec: GraderSpec, where: str, base: Path) -> BehaviorGrader:
         grader = cls(spec.get("maxTools"), spec.get("maxTurns"), spec.get("maxDurationMs"), spec.get("name"))
         if grader.max_tools is None and grader.max_turns is None and grader.max_duration_ms is None:
             raise _cannot_fail(where, cls.kind, "`maxTools`, `maxTurns` or `maxDurationMs`")

@@ -15,13 +15,14 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from skillgit.errors import UsageError
-from skillgit.evals.model import GradeContext, GradeResult
+from skillgit.evals.model import GradeContext, GradeResult, GraderSpec, RubricSpec
 from skillgit.evals.process import exit_error, run_command
 from skillgit.evals.schema import problems
 from skillgit.evidence.session import Session
+from skillgit.jsontypes import JSON, JSONObject
 
 if TYPE_CHECKING:
     from skillgit.config import Config
@@ -46,7 +47,7 @@ class Rubric:
 
     dimensions: tuple[Dimension, ...]
     source: str
-    data: Mapping[str, Any] = field(default_factory=dict)
+    data: Mapping[str, JSON] = field(default_factory=dict)
     min_pass: float | None = None
 
     @property
@@ -73,11 +74,16 @@ class Rubric:
         ]
 
 
-def rubric_from_data(data: Any, source: str) -> Rubric:
+def rubric_from_data(data: object, source: str) -> Rubric:
     """A Rubric from parsed JSON/YAML (ork-rubric/1.0, qvr rubric.yaml, or inline). `source` names it."""
     found = problems(data, "rubric")
-    if found:
+    if found or not isinstance(data, dict):
         raise UsageError("\n".join(f"{source}: {p}" for p in found) + "\nFix the rubric; its format is in docs/evals.md.")
+    return _rubric(cast(RubricSpec, data), source)
+
+
+def _rubric(data: RubricSpec, source: str) -> Rubric:
+    """The Rubric of a rubric checked against the schema."""
     dims: list[Dimension] = []
     for i, raw in enumerate(data["dimensions"]):
         name = raw.get("name") or raw.get("id")
@@ -91,7 +97,7 @@ def rubric_from_data(data: Any, source: str) -> Rubric:
     if sum(d.weight for d in dims) <= 0:
         raise UsageError(f"{source}: every dimension weight is 0; give at least one a positive weight.")
     composite = data.get("composite") or {}
-    return Rubric(tuple(dims), source, dict(data), composite.get("min_pass"))
+    return Rubric(tuple(dims), source, cast("dict[str, JSON]", dict(data)), composite.get("min_pass"))
 
 
 def load_rubric(path: Path, source: str | None = None) -> Rubric:
@@ -156,12 +162,12 @@ class JudgeGrader:
     base: Path | None = None
 
     @classmethod
-    def from_spec(cls, spec: Mapping[str, Any], where: str, base: Path) -> JudgeGrader:
+    def from_spec(cls, spec: GraderSpec, where: str, base: Path) -> JudgeGrader:
         raw = spec["rubric"]
         if isinstance(raw, str):
             rubric = load_rubric(base / raw, f"{where}.rubric: {raw}")
         else:
-            rubric = rubric_from_data(raw, f"{where}.rubric")
+            rubric = _rubric(raw, f"{where}.rubric")
         timeout = spec.get("timeout")
         return cls(rubric, spec.get("command"), None if timeout is None else float(timeout),
                    spec.get("minScore"), spec.get("name"), base)
@@ -215,18 +221,19 @@ def parse_scores(output: bytes, rubric: Rubric) -> dict[str, float] | str:
     text = output.decode("utf-8", "replace").strip()
     if not text:
         return 'judge printed nothing; it must print {"scores": {"<dimension>": 0-10, ...}}'
-    data: Any = None
+    data: object = None
     for candidate in (text, text.splitlines()[-1]):
         try:
             data = json.loads(candidate)
             break
         except ValueError:
             continue
-    if not isinstance(data, dict) or not isinstance(data.get("scores"), dict):
+    given = data.get("scores") if isinstance(data, dict) else None
+    if not isinstance(given, dict):
         return f'judge output is not {{"scores": {{...}}}} JSON (starts with {text[:60]!r}); fix the judge'
     scores: dict[str, float] = {}
     for name in rubric.names:
-        value = data["scores"].get(name)
+        value = given.get(name)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return f"judge gave no numeric score for dimension {name!r}; it must score every dimension 0-10"
         if not math.isfinite(value) or not SCALE[0] <= value <= SCALE[1]:
@@ -235,7 +242,7 @@ def parse_scores(output: bytes, rubric: Rubric) -> dict[str, float] | str:
     return scores
 
 
-def session_payload(session: Session) -> dict[str, Any]:
+def session_payload(session: Session) -> JSONObject:
     """The JSON view of a session that the judge reads (no `meta`, no version stamps)."""
     return {
         "id": session.id,

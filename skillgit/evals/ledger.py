@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from skillgit import trailers as T
 from skillgit.errors import SkillgitError
@@ -85,17 +85,17 @@ def _figures(summary: str | None) -> EvalSummary | GateSummary | None:
         return None
 
 
-def _figures_json(f: EvalSummary | GateSummary | None) -> dict[str, Any] | None:
+def _figures_json(f: EvalSummary | GateSummary | None) -> JSONObject | None:
     if f is None:
         return None
     if isinstance(f, GateSummary):
-        def part(x: Figures | None) -> dict[str, Any] | None:
+        def part(x: Figures | None) -> JSONObject | None:
             return None if x is None else {"champion": x.before, "challenger": x.after, "delta": x.delta,
                                            "interval": [x.low, x.high], "n": x.n, "trials": x.trials}
-        train = None if f.train is None else {"state": f.train, "n": f.train_n, "trials": f.train_trials,
+        train: JSONObject | None = None if f.train is None else {"state": f.train, "n": f.train_n, "trials": f.train_trials,
                                                "figures": part(f.train_figures)}
         return {"train": train, "holdout": part(f.holdout), "runs": f.runs}
-    holdout: dict[str, Any] | None = None
+    holdout: JSONObject | None = None
     if f.has_holdout:
         delta = None if f.holdout_delta is None else round(f.holdout_delta, 4)
         holdout = {"champion": f.holdout_before, "challenger": f.holdout_after, "delta": delta,

@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import cast
 
 from skillgit.errors import UsageError
 from skillgit.evals.graders import GRADERS
-from skillgit.evals.model import EvalCase, EvalSet, EvalSuite, Grader
+from skillgit.evals.model import EvalCase, EvalSet, EvalSuite, Grader, GraderSpec
 from skillgit.evals.schema import join_path, problems
+from skillgit.jsontypes import JSON
 
 MAX_HOLDOUT_BYTES = 50_000_000
 FIX = "Fix the values above; the evals.yaml format is in docs/evals.md."
@@ -117,7 +118,7 @@ def _read(path: Path, source: str, max_bytes: int | None = None) -> str:
 
 
 def _case(
-    raw: Mapping[str, Any],
+    raw: Mapping[str, JSON],
     place: str,
     path: str,
     suite: str | None,
@@ -125,7 +126,8 @@ def _case(
     errors: list[str],
     id_keys: tuple[str, ...],
 ) -> EvalCase | None:
-    """The case at `place` (`file` or `file:line`) and JSON path `path`; problems go to `errors`."""
+    """The case at `place` (`file` or `file:line`) and JSON path `path`, checked against the schema;
+    problems go to `errors`."""
     where = f"{place}: {path}" if path else place
     case_id = next((raw[k] for k in id_keys if raw.get(k)), None)
     if case_id is None:
@@ -133,7 +135,8 @@ def _case(
         errors.append(f"{where}: a case needs {keys}; give it a unique one.")
         return None
     graders: list[Grader] = []
-    for gi, spec in enumerate(raw.get("graders") or ()):
+    specs = raw.get("graders")
+    for gi, spec in enumerate(cast("list[GraderSpec]", specs) if isinstance(specs, list) else ()):
         try:
             at = f"{place}: {join_path(path, f'graders[{gi}]')}"
             graders.append(GRADERS[spec["type"]].from_spec(spec, at, base))
@@ -141,7 +144,7 @@ def _case(
             errors.append(str(exc))
     data = {k: v for k, v in raw.items() if k != "graders"}
     prompt = raw.get("prompt")
-    return EvalCase(str(case_id), prompt, tuple(graders), suite, where, data)
+    return EvalCase(str(case_id), prompt if isinstance(prompt, str) else None, tuple(graders), suite, where, data)
 
 
 def _unique(case: EvalCase, seen: dict[str, str], errors: list[str]) -> None:

@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Self
 
 from skillgit.errors import UsageError
 from skillgit.evals.holdout import EVALS_DIR, SealedHoldout, sealed_holdout
@@ -22,6 +22,8 @@ from skillgit.evals.loader import load_evals, load_holdout
 from skillgit.evals.model import EvalCase, EvalSet
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from skillgit.config import Config
     from skillgit.evals.judge import Judge, Rubric
     from skillgit.workspace import Workspace
@@ -109,9 +111,10 @@ class SkillMaterial:
 
     def rubric(self) -> Rubric | None:
         """The rubric the lock names (`rubric`: a path from the repository root, or from the evals dir)."""
-        if self.sealed is None or not isinstance(self.sealed.lock.extra.get("rubric"), str):
+        rubric = self.sealed.lock.extra.get("rubric") if self.sealed is not None else None
+        if self.sealed is None or not isinstance(rubric, str):
             return None
-        return load_rubric_at(self.ws, self.commit, self.sealed.lock.extra["rubric"], self.ws.skill_dir(self.name),
+        return load_rubric_at(self.ws, self.commit, rubric, self.ws.skill_dir(self.name),
                               self.sealed.lock_path)
 
     def judge(self, config: Config, *, holdout: bool = False) -> Judge:
@@ -132,7 +135,7 @@ class SkillMaterial:
         self.cleanup()
 
 
-def _skip_evals(root: Path) -> Any:
+def _skip_evals(root: Path) -> Callable[[str, list[str]], list[str]]:
     def ignore(directory: str, names: list[str]) -> list[str]:
         return [EVALS_DIR] if Path(directory) == root and EVALS_DIR in names else []
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol, Required, TypedDict
+
+from skillgit.jsontypes import JSON, JSONObject
 
 if TYPE_CHECKING:
     from skillgit.evidence.session import Session
@@ -18,6 +20,60 @@ if TYPE_CHECKING:
 
 #: Case keys that carry the expected answer: given to graders and the judge, never to a runner.
 HIDDEN_FROM_RUNNER = ("graders", "expected")
+
+
+class StepSpec(TypedDict, total=False):
+    """One step of a `tool_sequence` grader, as `evals.schema.json` allows it."""
+
+    tool: Required[str]
+    contains: str
+
+
+class DimensionSpec(TypedDict, total=False):
+    """A rubric dimension, as `evals.schema.json` allows it (snake_case and camelCase both load)."""
+
+    name: str
+    id: str
+    weight: float
+    min_blocker: float
+    minBlocker: float
+    min_pass: float
+    minPass: float
+
+
+class CompositeSpec(TypedDict, total=False):
+    min_pass: float
+
+
+class RubricSpec(TypedDict, total=False):
+    """A judge rubric, as `evals.schema.json` allows it; other keys pass through to the judge."""
+
+    dimensions: Required[list[DimensionSpec]]
+    composite: CompositeSpec
+
+
+class GraderSpec(TypedDict, total=False):
+    """A grader's mapping in an eval file, checked against `evals.schema.json` (each kind uses its keys)."""
+
+    type: Required[str]
+    name: str
+    expect: str
+    on: str
+    contains: list[str]
+    reject: list[str]
+    ignoreCase: bool
+    sequence: list[str | StepSpec]
+    expectTools: list[str]
+    rejectTools: list[str]
+    maxTools: int
+    expectSkills: list[str]
+    rejectSkills: list[str]
+    maxTurns: int
+    maxDurationMs: int
+    rubric: str | RubricSpec
+    command: str
+    timeout: float
+    minScore: float
 
 
 @dataclass(frozen=True)
@@ -34,9 +90,9 @@ class EvalCase:
     graders: tuple[Grader, ...]
     suite: str | None
     source: str
-    data: Mapping[str, Any] = field(default_factory=dict)
+    data: Mapping[str, JSON] = field(default_factory=dict)
 
-    def runner_payload(self) -> dict[str, Any]:
+    def runner_payload(self) -> JSONObject:
         """The case as a runner sees it: everything but the graders and the expected answer."""
         out = {k: v for k, v in self.data.items() if k not in HIDDEN_FROM_RUNNER}
         out.update({"id": self.id, "prompt": self.prompt})
@@ -44,7 +100,7 @@ class EvalCase:
             out["suite"] = self.suite
         return out
 
-    def judge_payload(self) -> dict[str, Any]:
+    def judge_payload(self) -> JSONObject:
         """The case as the judge sees it: everything but the graders (the expected answer included)."""
         out = {k: v for k, v in self.data.items() if k != "graders"}
         out.update({"id": self.id, "prompt": self.prompt})

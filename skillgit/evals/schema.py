@@ -3,29 +3,26 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
 
-from skillgit.schemas import error_path, load_schema
+from skillgit.schemas import SchemaError, Validator, allowed_keys, error_path, load_schema, not_one_of, sorted_errors, validator
 
 
 @cache
-def _validator(definition: str) -> Any:
-    import jsonschema
-
+def _validator(definition: str) -> Validator:
     schema = load_schema("evals")
     if definition:
         schema = {"$ref": f"#/$defs/{definition}", "$defs": schema["$defs"]}
-    return jsonschema.Draft202012Validator(schema)
+    return validator(schema)
 
 
-def problems(instance: Any, definition: str = "", prefix: str = "") -> list[str]:
+def problems(instance: object, definition: str = "", prefix: str = "") -> list[str]:
     """`path: what is wrong` for every schema error of `instance` (against `$defs/<definition>`,
     or the whole file when empty). `prefix` is joined in front of each path."""
-    errors = sorted(_validator(definition).iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
+    errors = sorted_errors(_validator(definition).iter_errors(instance))
     return [f"{join_path(prefix, error_path(e))}: {explain(e)}" for e in map(_specific, errors)]
 
 
-def _specific(error: Any) -> Any:
+def _specific(error: SchemaError) -> SchemaError:
     """For an `anyOf` failure, the error of the branch that has the value's type (if exactly one does)."""
     while error.validator == "anyOf" and error.context:
         relevant = [e for e in error.context if e.validator != "type" or e.relative_path]
@@ -44,15 +41,15 @@ def join_path(prefix: str, path: str) -> str:
     return f"{prefix}{path}" if path.startswith("[") else f"{prefix}.{path}"
 
 
-def explain(error: Any) -> str:
+def explain(error: SchemaError) -> str:
     """jsonschema's message, made shorter and specific for the common cases."""
     kind, value = error.validator, error.validator_value
     if kind == "additionalProperties":
-        allowed = sorted(k for k in error.schema.get("properties", {}))
+        allowed = allowed_keys(error)
         extra = sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
         return f"unknown key {', '.join(map(repr, extra))}; allowed keys here: {', '.join(allowed)}"
     if kind == "enum":
-        return f"{error.instance!r} is not one of {', '.join(map(repr, value))}"
+        return not_one_of(error)
     if kind == "const":
         return f"{error.instance!r} is not supported; use {value!r}"
     if kind == "type":
@@ -68,13 +65,13 @@ def explain(error: Any) -> str:
     return str(error.message)
 
 
-def _article(kind: Any) -> str:
+def _article(kind: object) -> str:
     names = {"array": "a list", "object": "a mapping", "string": "a string", "integer": "an integer",
              "number": "a number", "boolean": "true or false", "null": "null"}
     kinds = kind if isinstance(kind, list) else [kind]
     return " or ".join(names.get(str(k), str(k)) for k in kinds)
 
 
-def _short(value: Any) -> str:
+def _short(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."

@@ -17,10 +17,9 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from skillgit.errors import SealMismatch, UsageError
-from skillgit.jsontypes import JSONObject
+from skillgit.jsontypes import JSON, JSONObject
 
 HOLDOUT_FILE = "holdout.jsonl"
 LOCK_FILE = "holdout.lock.json"
@@ -59,7 +58,7 @@ class Lock:
     n: int | None = None
     margin: float | None = None
     min_pass: float | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    extra: Mapping[str, JSON] = field(default_factory=dict, compare=False)
 
     def matches(self, holdout: bytes) -> bool:
         """The holdout bytes are the ones sealed: same digest and (when the lock says) same case count."""
@@ -83,7 +82,7 @@ class Lock:
             )
 
     def to_json(self) -> JSONObject:
-        out: dict[str, Any] = dict(self.extra)
+        out: JSONObject = dict(self.extra)
         out["hash"] = self.hash
         for key in ("n", "margin", "min_pass"):
             value = getattr(self, key)
@@ -96,7 +95,7 @@ class Lock:
         return (json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def seal(holdout: bytes, *, margin: float, min_pass: float, **extra: Any) -> Lock:
+def seal(holdout: bytes, *, margin: float, min_pass: float, **extra: JSON) -> Lock:
     """A lock for these holdout bytes."""
     return Lock(holdout_digest(holdout), case_count(holdout), margin, min_pass, dict(extra))
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from skillgit.evidence.adapters.native import session_from_dict
 from skillgit.evidence.adapters.registry import HEAD_BYTES, ReadReport, detect
@@ -60,7 +59,7 @@ def _bare_session(path: Path, head: bytes, source: str) -> tuple[list[Session], 
     if not head.lstrip().startswith(b"{"):
         return None
     try:
-        obj: Any = json.loads(path.read_bytes())
+        obj: object = json.loads(path.read_bytes())
     except (ValueError, OSError):
         first = head.lstrip().split(b"\n", 1)[0]
         try:

@@ -12,9 +12,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias
 
 from skillgit.errors import UsageError
+
+if TYPE_CHECKING:
+    from ruamel.yaml.nodes import Node
+
+Scalar: TypeAlias = str | int | float | bool | None
+FrontmatterValue: TypeAlias = Scalar | Sequence[Scalar]
+"""What skillgit writes as a frontmatter value: a scalar, or a list of scalars."""
 
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
 _FLOW_CHARS = set(",[]{}")
@@ -66,7 +73,7 @@ def double_quoted(text: str) -> str:
     return "".join(out)
 
 
-def render_scalar(value: Any, style: str | None = None) -> str:
+def render_scalar(value: object, style: str | None = None) -> str:
     """One scalar as YAML text. `style` is the old value's style (None plain, `'` or `"`)."""
     if value is None:
         return "null"
@@ -98,7 +105,7 @@ def _render_float(value: float) -> str:
     return text
 
 
-def render_value(value: Any, style: str | None = None) -> str:
+def render_value(value: object, style: str | None = None) -> str:
     """A scalar, or a list of scalars as a flow sequence `[a, "b c"]`."""
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(render_scalar(item) for item in _scalars(value)) + "]"
@@ -107,7 +114,7 @@ def render_value(value: Any, style: str | None = None) -> str:
     return render_scalar(value, style)
 
 
-def _scalars(items: Sequence[Any]) -> Sequence[Any]:
+def _scalars(items: Sequence[object]) -> Sequence[object]:
     for item in items:
         if isinstance(item, (list, tuple, Mapping)):
             raise UsageError("frontmatter lists may hold scalars only; edit nested values by hand.")
@@ -120,22 +127,25 @@ def render_key(key: str) -> str:
     return double_quoted(key)
 
 
-def render_frontmatter(fields: Mapping[str, Any], newline: str = "\n") -> str:
+def render_frontmatter(fields: Mapping[str, object], newline: str = "\n") -> str:
     """`key: value` lines for a new frontmatter (scalars and lists of scalars), in the given order."""
     return "".join(f"{render_key(k)}: {render_value(v)}{newline}" for k, v in fields.items())
 
 
-def compose(text: str) -> Any:
+def compose(text: str) -> Node | None:
     """The YAML node tree of `text` (positions included); None for an empty document."""
     from ruamel.yaml import YAML
 
-    return YAML(typ="safe", pure=True).compose(text)
+    root: Node | None = YAML(typ="safe", pure=True).compose(text)
+    return root
 
 
-def node_line(root: Any, path: Sequence[str | int]) -> int | None:
+def node_line(root: Node | None, path: Sequence[str | int]) -> int | None:
     """0-based line of the node at `path` (mapping keys / list indexes) in a composed tree."""
     node, line = root, None
     for part in path:
+        if node is None:
+            return line
         kind = type(node).__name__
         if kind == "MappingNode":
             for key_node, value_node in node.value:
@@ -152,12 +162,12 @@ def node_line(root: Any, path: Sequence[str | int]) -> int | None:
     return line if path else None
 
 
-def edit_text(text: str, updates: Mapping[str, Any], newline: str) -> str:
+def edit_text(text: str, updates: Mapping[str, object], newline: str) -> str:
     """`text` (frontmatter YAML) with the top-level keys in `updates` set; other bytes untouched."""
     root = compose(text)
     if root is not None and type(root).__name__ != "MappingNode":
         raise UsageError("frontmatter is not a mapping; write it as `key: value` lines.")
-    if root is not None and root.flow_style:
+    if root is not None and getattr(root, "flow_style", None):
         raise UsageError("frontmatter is a flow mapping `{…}`; write it as `key: value` lines so it can be edited.")
     pairs = {k.value: (k, v) for k, v in (root.value if root is not None else []) if isinstance(k.value, str)}
     edits: list[tuple[int, int, str]] = []
@@ -177,13 +187,13 @@ def edit_text(text: str, updates: Mapping[str, Any], newline: str) -> str:
     return text
 
 
-def _replacement(text: str, key_node: Any, value_node: Any, value: Any) -> tuple[int, int, str]:
+def _replacement(text: str, key_node: Node, value_node: Node, value: object) -> tuple[int, int, str]:
     """(start, end, new text) that replace the old value of one key."""
     start, end = value_node.start_mark.index, value_node.end_mark.index
     end = start + len(text[start:end].rstrip(" \t\r\n"))
     colon = text.index(":", key_node.end_mark.index) + 1
     kind = type(value_node).__name__
-    if kind == "SequenceNode" and not value_node.flow_style and isinstance(value, (list, tuple)) and value:
+    if kind == "SequenceNode" and not getattr(value_node, "flow_style", None) and isinstance(value, (list, tuple)) and value:
         lead = "\n" + " " * value_node.start_mark.column + "- "
         return start, end, "- " + lead.join(render_scalar(item) for item in _scalars(value))
     if start == end:

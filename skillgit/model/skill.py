@@ -14,10 +14,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING
 
 from skillgit.errors import SkillFileError, UsageError
 from skillgit.git import blob_id
+
+if TYPE_CHECKING:
+    from ruamel.yaml.nodes import Node
+
+    from skillgit.model.frontmatter import FrontmatterValue
 
 SKILL_FILE = "SKILL.md"
 MAX_FRONTMATTER_BYTES = 64 * 1024
@@ -45,10 +50,10 @@ def name_is_safe(name: object) -> bool:
     return isinstance(name, str) and len(name) <= NAME_MAX and _NAME.fullmatch(name) is not None
 
 
-def check_name(name: str) -> str:
+def check_name(name: object) -> str:
     """`name` if it is a valid skill name, else UsageError with the fix."""
-    if not name_is_safe(name):
-        suggestion = slugify(name) or "my-skill"
+    if not isinstance(name, str) or not name_is_safe(name):
+        suggestion = slugify(str(name)) or "my-skill"
         raise UsageError(
             f"skill name {name!r} is not allowed: use 1-{NAME_MAX} lowercase letters, digits and single "
             f"hyphens (no `/`, `..`, leading or trailing hyphen); for example `{suggestion}`."
@@ -67,7 +72,7 @@ class Skill:
 
     path: str
     raw: bytes
-    frontmatter: Mapping[str, Any] = field(compare=False)
+    frontmatter: Mapping[str, object] = field(compare=False)
     body: str = field(compare=False)
     newline: str = field(compare=False)
     span: tuple[int, int] = field(compare=False)
@@ -139,14 +144,14 @@ class Skill:
         return None if line is None else line + 1 + self._first_line()
 
     @cached_property
-    def _where(self) -> Any:
+    def _where(self) -> object:
         """Key and item lines from the fast reader (NOT_HANDLED: ask ruamel's node tree)."""
         from skillgit.yamlio.fast import load_lines
 
         return load_lines(self.frontmatter_text)
 
     @cached_property
-    def _nodes(self) -> Any:
+    def _nodes(self) -> Node | None:
         from skillgit.model.frontmatter import compose
 
         return compose(self.frontmatter_text)
@@ -154,10 +159,10 @@ class Skill:
     def _first_line(self) -> int:
         return self.raw[: self.span[0]].count(b"\n")
 
-    def with_field(self, key: str, value: Any) -> Skill:
+    def with_field(self, key: str, value: FrontmatterValue) -> Skill:
         return self.with_fields({key: value})
 
-    def with_fields(self, updates: Mapping[str, Any] | None = None, /, **more: Any) -> Skill:
+    def with_fields(self, updates: Mapping[str, FrontmatterValue] | None = None, /, **more: FrontmatterValue) -> Skill:
         """A copy with top-level frontmatter keys set; only the bytes of those values change.
 
         Keys that are missing are appended as `key: value` lines before the closing `---`.
@@ -194,7 +199,7 @@ class Skill:
         return parse_skill(self.raw[: self.body_offset] + body.encode("utf-8"), self.path)
 
 
-def render_skill(fields: Mapping[str, Any], body: str, *, newline: str = "\n", path: str = SKILL_FILE) -> Skill:
+def render_skill(fields: Mapping[str, FrontmatterValue], body: str, *, newline: str = "\n", path: str = SKILL_FILE) -> Skill:
     """A new SKILL.md from frontmatter fields (in order) and a body."""
     from skillgit.model.frontmatter import render_frontmatter
 
@@ -249,7 +254,7 @@ def parse_skill(raw: bytes, path: str) -> Skill:
     )
 
 
-def _load(yaml_text: str, path: str) -> dict[str, Any]:
+def _load(yaml_text: str, path: str) -> dict[str, object]:
     """The frontmatter's mapping; the same text loaded before gives the same (read-only: see `Skill`) mapping,
     so the versions of a skill whose edits leave the frontmatter alone load it once."""
     found = _LOADED.get(yaml_text)
@@ -269,7 +274,8 @@ def _load(yaml_text: str, path: str) -> dict[str, Any]:
         if not isinstance(key, str):
             from skillgit.model.frontmatter import compose
 
-            line = compose(yaml_text).value[index][0].start_mark.line + 2
+            root = compose(yaml_text)
+            line = root.value[index][0].start_mark.line + 2 if root is not None else 2
             raise SkillParseError(path, line, f"frontmatter key {key!r} is not a string",
                                   f'quote it: `"{key}": …`.')
     if len(_LOADED) >= _LOADED_MAX:
@@ -278,7 +284,7 @@ def _load(yaml_text: str, path: str) -> dict[str, Any]:
     return data
 
 
-_LOADED: dict[str, dict[str, Any]] = {}
+_LOADED: dict[str, dict[str, object]] = {}
 _LOADED_MAX = 4096
 
 

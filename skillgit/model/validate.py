@@ -16,17 +16,19 @@ the common case (certainly valid) without it.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from skillgit.errors import UsageError
+from skillgit.jsontypes import JSONObject
 from skillgit.model.skill import SKILL_FILE, Skill, SkillParseError, name_is_safe, parse_skill, read_skill, slugify
 
 if TYPE_CHECKING:
     from skillgit.config import Config
     from skillgit.model.layout import Layout
+    from skillgit.schemas import SchemaError
 
 Severity = Literal["error", "warning"]
 UnknownFields = Literal["warn", "error", "ignore"]
@@ -52,8 +54,9 @@ class Problem:
         fix = self.fix[:1].upper() + self.fix[1:]
         return f"{where}: {self.severity}: {key}{self.message}. {fix}"
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def to_dict(self) -> JSONObject:
+        return {"path": self.path, "key": self.key, "message": self.message, "fix": self.fix,
+                "severity": self.severity, "rule": self.rule, "line": self.line}
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ class Report:
     def summary(self) -> str:
         return f"{_plural(len(self.files), 'file')}, {_plural(self.errors, 'error')}, {_plural(self.warnings, 'warning')}"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         return {
             "problems": [p.to_dict() for p in self.problems],
             "summary": {"files": len(self.files), "errors": self.errors, "warnings": self.warnings},
@@ -110,7 +113,7 @@ def validate_skill(skill: Skill, *, unknown_fields: UnknownFields = "warn") -> l
     from skillgit.schemas import error_path, load_schema, schema_errors
 
     data = dict(skill.frontmatter)
-    problems: list[tuple[tuple[Any, ...], Problem]] = []
+    problems: list[tuple[tuple[str | int, ...], Problem]] = []
     errors = [] if certainly_valid(data, load_schema("skill")) else schema_errors(data, "skill")
     for error in errors:
         key_path = tuple(error.absolute_path)
@@ -159,7 +162,7 @@ _TYPE_NAMES = {"string": "a string", "integer": "an integer", "number": "a numbe
                "array": "a list", "object": "a mapping", "null": "null"}
 
 
-def _kind(value: Any) -> str:
+def _kind(value: object) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -170,12 +173,12 @@ def _kind(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-def _short(value: Any) -> str:
+def _short(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _schema_problem(skill: Skill, error: Any, key: str | None) -> Problem:
+def _schema_problem(skill: Skill, error: SchemaError, key: str | None) -> Problem:
     """A jsonschema error as a Problem with a message and a fix a person can act on."""
     from skillgit.model.frontmatter import render_scalar
 
@@ -193,17 +196,18 @@ def _schema_problem(skill: Skill, error: Any, key: str | None) -> Problem:
             else f"add `{missing}:`.")
         return Problem(skill.path, missing, "missing", fix, "error", "required")
     if kind == "maxLength":
-        return made(f"{len(value)} characters, over the limit of {error.validator_value}",
+        return made(f"{len(value) if isinstance(value, str) else _short(value)} characters, over the limit of {error.validator_value}",
                     f"shorten it to {error.validator_value} characters or fewer.", "length")
     if kind == "minLength":
         return made("empty", "write a value or remove the key.", "length")
     if kind == "pattern" and last == "name":
-        suggestion = slugify(value) or skill.dir_name or "my-skill"
+        suggestion = slugify(str(value)) or skill.dir_name or "my-skill"
         return made(f"{_short(value)} is not a valid skill name",
                     "use lowercase letters, digits and single hyphens (no leading, trailing or double hyphen), "
                     f"e.g. `name: {suggestion}`, and name the directory the same.", "pattern")
     if kind == "enum":
-        allowed = ", ".join(str(v) for v in error.validator_value)
+        values = error.validator_value
+        allowed = ", ".join(str(v) for v in (values if isinstance(values, list) else [values]))
         return made(f"{_short(value)} is not one of {allowed}", "use one of those values.", "enum")
     if kind == "minimum":
         return made(f"{value} is below {error.validator_value}", f"use {error.validator_value} or more.", "range")
@@ -224,18 +228,22 @@ def _schema_problem(skill: Skill, error: Any, key: str | None) -> Problem:
     return made(str(error.message), "fix the value (see docs/skill-format.md).", "schema")
 
 
-def _expected(schema: dict[str, Any]) -> str:
-    if "anyOf" in schema:
+def _expected(schema: Mapping[str, object]) -> str:
+    branches = schema.get("anyOf")
+    if isinstance(branches, list):
         names = []
-        for sub in schema["anyOf"]:
-            if sub.get("type") == "array" and sub.get("items", {}).get("type") == "string":
+        for sub in branches:
+            if not isinstance(sub, Mapping):
+                continue
+            items = sub.get("items")
+            if sub.get("type") == "array" and isinstance(items, Mapping) and items.get("type") == "string":
                 names.append("a list of strings")
             else:
                 names.append(_expected(sub))
         return " or ".join(names)
-    types = schema.get("type", [])
-    types = [types] if isinstance(types, str) else types
-    return " or ".join(_TYPE_NAMES.get(t, t) for t in types) or "another value"
+    given = schema.get("type", [])
+    types = [given] if isinstance(given, str) else given if isinstance(given, list) else []
+    return " or ".join(_TYPE_NAMES.get(str(t), str(t)) for t in types) or "another value"
 
 
 # -- many files ----------------------------------------------------------------------------------

@@ -6,9 +6,12 @@ keys, oversized documents, non-plain types. Returns plain Python data.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skillgit.errors import UsageError
+
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
 
 MAX_YAML_BYTES = 1_000_000
 
@@ -72,7 +75,7 @@ def load_yaml_ruamel(text: str, source: str, *, max_bytes: int = MAX_YAML_BYTES,
         ) from None
 
 
-def _unbuildable(yaml: Any, text: str) -> tuple[int, str] | None:
+def _unbuildable(yaml: YAML, text: str) -> tuple[int, str] | None:
     """(0-based line, text) of the first scalar the loader cannot build, found by building each alone."""
     from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 

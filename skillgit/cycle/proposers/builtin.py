@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from skillgit.cycle.proposers.protocol import Proposal, ProposalRequest
+from skillgit.jsontypes import JSON
 
 MAX_QUOTE = 160
 _NUMBERED = re.compile(r"^\s*(\d+)[.)]\s")
@@ -55,7 +55,7 @@ class BuiltinProposer:
 
 
 def plan_entries(
-    body: str, findings: Sequence[Mapping[str, Any]], complaints: Sequence[Mapping[str, Any]]
+    body: str, findings: Sequence[Mapping[str, JSON]], complaints: Sequence[Mapping[str, JSON]]
 ) -> tuple[list[str], list[str]]:
     """(Pitfalls bullets, Procedure steps) not yet in `body`, in evidence order."""
     lowered = body.lower()
@@ -70,8 +70,9 @@ def plan_entries(
     order = {"retry": 0, "repeated-failure": 1, "edit-revert": 2, "docless": 3, "absent-command": 4}
     for f in sorted(findings, key=lambda f: order.get(str(f.get("pattern")), 9)):
         pattern = f.get("pattern")
-        failing, working = f.get("failing_command"), f.get("working_command")
-        n = len(f.get("sessions") or ())
+        failing, working = _text(f, "failing_command"), _text(f, "working_command")
+        sessions = f.get("sessions")
+        n = len(sessions) if isinstance(sessions, list) else 0
         if pattern in ("retry", "repeated-failure", "edit-revert") and failing and fresh(failing):
             entry = f"- {_quote(failing)} failed in {n} session(s)"
             entry += f"; what worked: {_quote(working)}." if working and working != failing else "."
@@ -94,6 +95,11 @@ def plan_entries(
         title = str(c.get("title") or "").strip().rstrip(".")
         pitfalls.append(f"- {title}: {_sentence(takeaway)}" if title else f"- {_sentence(takeaway)}")
     return pitfalls, steps
+
+
+def _text(mapping: Mapping[str, JSON], key: str) -> str | None:
+    value = mapping.get(key)
+    return value if isinstance(value, str) else None
 
 
 def insert_entries(body: str, pitfalls: list[str], steps: list[str], newline: str, max_added: int) -> tuple[str, list[str]]:

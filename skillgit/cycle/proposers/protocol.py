@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from skillgit.errors import CheckFailed
-from skillgit.jsontypes import JSONObject
+from skillgit.jsontypes import JSON, JSONObject
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -39,10 +39,10 @@ class ProposalRequest:
     version: str | None
     skill_text: str
     trigger: str
-    findings: tuple[Mapping[str, Any], ...] = ()
-    complaints: tuple[Mapping[str, Any], ...] = ()
-    metrics: Mapping[str, Any] = field(default_factory=dict)
-    train_cases: tuple[Mapping[str, Any], ...] = ()
+    findings: tuple[Mapping[str, JSON], ...] = ()
+    complaints: tuple[Mapping[str, JSON], ...] = ()
+    metrics: Mapping[str, JSON] = field(default_factory=dict)
+    train_cases: tuple[Mapping[str, JSON], ...] = ()
     files: tuple[str, ...] = ()
     max_added: int = 30
     max_removed: int = 15
