@@ -265,3 +265,46 @@ def test_since_keeps_the_range_and_the_version_it_started_from(demo_repo: Path) 
     assert [(v["version"], v["in_range"]) for v in release["versions"]] == [("v2", False), ("v3", True), ("v4", True)]
     assert release["versions"][0]["commit"] == refine
     assert all(s["versions"] == [] for s in data["skills"] if s["name"] not in ("release",))
+
+
+def _shape_problems(value: object, hint: object, where: str) -> list[str]:
+    """Where `value` (read from JSON) differs from type `hint`: a TypedDict's keys (required, allowed) and,
+    inside, the TypedDicts of its values, lists and optional values."""
+    import typing
+
+    if hint is None or hint is type(None):
+        return [] if value is None else [f"{where}: {value!r} is not null"]
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) in (typing.Union, __import__("types").UnionType):
+        if value is None and type(None) in args:
+            return []
+        found = [_shape_problems(value, a, where) for a in args if a is not type(None)]
+        return [] if any(not f for f in found) else found[0]
+    if typing.get_origin(hint) is list:
+        if not isinstance(value, list):
+            return [f"{where}: {type(value).__name__}, not a list"]
+        return [p for i, item in enumerate(value) for p in _shape_problems(item, args[0], f"{where}[{i}]")]
+    if typing.is_typeddict(hint):
+        if not isinstance(value, dict):
+            return [f"{where}: {type(value).__name__}, not a mapping"]
+        hints = typing.get_type_hints(hint, localns={"JSON": object, "JSONObject": dict})  # JSON: any value
+        problems = [f"{where}: key {k!r} is not in {hint.__name__}" for k in value if k not in hints]
+        problems += [f"{where}: {hint.__name__} key {k!r} is missing" for k in hint.__required_keys__ if k not in value]
+        return problems + [p for k, v in value.items() if k in hints for p in _shape_problems(v, hints[k], f"{where}.{k}")]
+    return []
+
+
+def test_the_json_report_has_the_shape_the_renderers_read(demo_repo: Path) -> None:
+    """`skillgit.report.data` describes the report (and the parts other modules' `to_json` write): a real
+    report, with verify, decisions, per-case counts and predictions, has exactly those keys."""
+    from skillgit.report.data import ReportData
+
+    done = report(demo_repo, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    decisions = [d for s in data["skills"] for d in s["decisions"]]
+    assert data["verify"]["violations"] is not None and data["predictions"] and decisions
+    assert any(d["cases"] for d in decisions) and any(s["versions"] and s["events"] for s in data["skills"])
+    assert _shape_problems(data, ReportData, "report") == []
+    summary = report(demo_repo, "--format", "json", "--since", "HEAD~3", "--no-verify")
+    assert _shape_problems(json.loads(summary.stdout), ReportData, "report") == []

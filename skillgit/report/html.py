@@ -9,11 +9,16 @@ plotly as JSON with `<` written `\\u003c`, so no text can close the script eleme
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Protocol, TypeGuard
 
 from skillgit.errors import UsageError
+from skillgit.report.data import figure_parts, pair
+
+if TYPE_CHECKING:
+    from skillgit.jsontypes import JSON, JSONObject
+    from skillgit.report.data import Chart, DecisionData, EventData, GradeData, ReportData, SkillData, VerifyData, VersionData
 
 INSTALL_HINT = "pip install 'skillgit[report]'"
 GENERATOR = '<meta name="generator" content="skillgit report">'
@@ -45,7 +50,20 @@ nav a { margin-right: .8em; }
 """
 
 
-def plotly_modules() -> tuple[Any, Any]:
+class PlotlyIO(Protocol):
+    """What the page uses of `plotly.io`."""
+
+    def to_html(self, fig: JSONObject, *, include_plotlyjs: bool, full_html: bool, config: Mapping[str, object],
+                div_id: str, default_height: str, default_width: str, validate: bool) -> str: ...
+
+
+class PlotlyOffline(Protocol):
+    """What the page uses of `plotly.offline`."""
+
+    def get_plotlyjs(self) -> str: ...
+
+
+def plotly_modules() -> tuple[PlotlyIO, PlotlyOffline]:
     """(plotly.io, plotly.offline), or a UsageError (exit 2) saying how to install them."""
     try:
         import plotly.io as pio
@@ -53,7 +71,8 @@ def plotly_modules() -> tuple[Any, Any]:
     except ImportError as exc:
         raise UsageError(f"the HTML report draws its charts with plotly, which is not installed ({exc.name} is missing); "
                          f"run `{INSTALL_HINT}`, or use `skillgit report --format markdown`.") from None
-    return pio, offline
+    modules: tuple[PlotlyIO, PlotlyOffline] = (pio, offline)
+    return modules
 
 
 def e(value: object) -> str:
@@ -61,7 +80,7 @@ def e(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def render(data: dict[str, Any]) -> str:
+def render(data: ReportData) -> str:
     """The whole page."""
     pio, offline = plotly_modules()
     skills = data["skills"]
@@ -100,24 +119,25 @@ class _Page:
     Figures are plain plotly JSON (data and layout), written without plotly.py's figure objects: their
     validation and templates cost a tenth of a second per chart, minutes for a thousand skills."""
 
-    def __init__(self, pio: Any, span: tuple[str, str] | None) -> None:
+    def __init__(self, pio: PlotlyIO, span: tuple[str, str] | None) -> None:
         self.pio = pio
         self.span = span
         """The time axis every skill's timeline shares: first version to last event."""
         self.count = 0
 
-    def chart(self, data: list[dict[str, Any]], layout: dict[str, Any], css: str = "chart") -> str:
+    def chart(self, data: list[JSONObject], layout: JSONObject, css: str = "chart") -> str:
         self.count += 1
-        grid = {"gridcolor": "#e5e9f0", "zerolinecolor": "#d8dee9", "automargin": True}
+        grid: JSONObject = {"gridcolor": "#e5e9f0", "zerolinecolor": "#d8dee9", "automargin": True}
         layout = {"margin": {"l": 50, "r": 20, "t": 40, "b": 40}, "paper_bgcolor": "#fff", "plot_bgcolor": "#fff",
                   "legend": {"orientation": "h", "y": -0.2}, "hovermode": "closest", **layout,
-                  "xaxis": {**grid, **layout.get("xaxis", {})}, "yaxis": {**grid, **layout.get("yaxis", {})}}
-        div = self.pio.to_html({"data": data, "layout": layout}, include_plotlyjs=False, full_html=False, config=CONFIG,
+                  "xaxis": {**grid, **_object(layout.get("xaxis"))}, "yaxis": {**grid, **_object(layout.get("yaxis"))}}
+        traces: list[JSON] = list(data)
+        div = self.pio.to_html({"data": traces, "layout": layout}, include_plotlyjs=False, full_html=False, config=CONFIG,
                                div_id=f"chart-{self.count}", default_height="100%", default_width="100%", validate=False)
         return f"<div class=\"{css}\">{div}</div>"
 
 
-def _verify(verify: dict[str, Any] | None, linked: set[str]) -> str:
+def _verify(verify: VerifyData | None, linked: set[str]) -> str:
     if verify is None:
         return "<h2 id=\"verify\">Verify</h2><p class=\"muted\">not run (--no-verify)</p>"
     if verify.get("error"):
@@ -134,7 +154,7 @@ def _verify(verify: dict[str, Any] | None, linked: set[str]) -> str:
     return head + (_table(["commit", "rule", "file", "problem", "fix"], rows, "violation") if rows else "") + warnings
 
 
-def _inventory(data: dict[str, Any]) -> str:
+def _inventory(data: ReportData) -> str:
     inv = data["inventory"]
     rows = []
     for s in data["skills"]:
@@ -154,7 +174,7 @@ def _inventory(data: dict[str, Any]) -> str:
     return "<h2 id=\"inventory\">Inventory</h2>" + counts + table + proposals
 
 
-def _skill(page: _Page, s: dict[str, Any], linked: set[str]) -> str:
+def _skill(page: _Page, s: SkillData, linked: set[str]) -> str:
     name = s["name"]
     versions, events = s["versions"], s["events"]
     parts = [f"<section class=\"skill\" id=\"skill-{e(name)}\" data-skill=\"{e(name)}\" data-versions=\"{len(versions)}\" "
@@ -164,7 +184,7 @@ def _skill(page: _Page, s: dict[str, Any], linked: set[str]) -> str:
         parts.append(page.chart(*_timeline(page, name, versions, events)))
     rows = []
     for v in versions:
-        m = v["metrics"] or {}
+        m: Mapping[str, JSON] = v["metrics"] or {}
         label = e(v["version"]) + ("" if v["in_range"] else " <span class=\"muted\">(at the range's base)</span>")
         rows.append([label, _commit(v["commit"], anchor=v["commit"] in linked), e(v["time"][:16].replace("T", " ")), e(v["event"]),
                      e(v["location"]), e(m.get("status", "no evidence")), _num(m.get("uses")), _rate(m.get("win_rate")),
@@ -177,23 +197,22 @@ def _skill(page: _Page, s: dict[str, Any], linked: set[str]) -> str:
     return "\n".join(parts)
 
 
-def _timeline(page: _Page, name: str, versions: Sequence[dict[str, Any]],
-              events: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def _timeline(page: _Page, name: str, versions: Sequence[VersionData], events: Sequence[EventData]) -> Chart:
     """Win and failure rate per version from the time it was made until the next one (the last: to the end
     of the axis); the events about the skill as markers above, by kind, with their commit ids."""
     end = page.span[1] if page.span else versions[-1]["time"]
-    times = [v["time"] for v in versions] + [end]
+    times: list[JSON] = [*(v["time"] for v in versions), end]
     labels = [f"{e(v['version'])} {e(v['event'])} {e(v['commit'][:12])}" for v in versions]
     labels.append(labels[-1])
-    data: list[dict[str, Any]] = []
+    data: list[JSONObject] = []
     for key, label, color in (("win_rate", "win rate", "#2e7d32"), ("failure_rate", "failure rate", "#c62828")):
-        values = [(v["metrics"] or {}).get(key) if (v["metrics"] or {}).get("status") == "measured" else None
-                  for v in versions]
+        values: list[JSON] = [(v["metrics"] or {}).get(key) if (v["metrics"] or {}).get("status") == "measured" else None
+                              for v in versions]
         values.append(values[-1])
         data.append({"type": "scatter", "x": times, "y": values, "name": label, "mode": "lines+markers",
-                     "line": {"shape": "hv", "color": color}, "text": labels, "connectgaps": False,
+                     "line": {"shape": "hv", "color": color}, "text": list(labels), "connectgaps": False,
                      "hovertemplate": "%{text}<br>" + label + " %{y:.2f}<extra></extra>"})
-    kinds: dict[str, list[dict[str, Any]]] = {}
+    kinds: dict[str, list[EventData]] = {}
     for x in events:
         kinds.setdefault(x["event"] or "commit", []).append(x)
     for kind, group in sorted(kinds.items()):
@@ -201,17 +220,17 @@ def _timeline(page: _Page, name: str, versions: Sequence[dict[str, Any]],
                      "name": e(kind), "marker": {"symbol": EVENT_SYMBOLS.get(kind, "circle"), "size": 12},
                      "text": [f"{e(kind)} {e(x['commit'][:12])}<br>{e(x['title'])}" for x in group],
                      "hovertemplate": "%{text}<extra></extra>"})
-    axis: dict[str, Any] = {"type": "date"}
+    axis: JSONObject = {"type": "date"}
     if page.span:
         axis["range"] = list(page.span)
-    layout = {"title": {"text": f"{e(name)}: versions and events", "font": {"size": 14}},
+    layout: JSONObject = {"title": {"text": f"{e(name)}: versions and events", "font": {"size": 14}},
               "yaxis": {"range": [-0.05, 1.2], "title": {"text": "rate"}}, "xaxis": axis}
     return data, layout
 
 
-def _span(skills: Sequence[dict[str, Any]], events: Sequence[dict[str, Any]]) -> tuple[str, str] | None:
+def _span(skills: Sequence[SkillData], events: Sequence[EventData]) -> tuple[str, str] | None:
     """From the earliest version to the latest version or event, padded by a twentieth (an hour at least)."""
-    stamps = [datetime.fromisoformat(v["time"]) for s in skills for v in s["versions"]]
+    stamps = [datetime.fromisoformat(v["time"]) for s in skills for v in s.get("versions", [])]
     stamps += [datetime.fromisoformat(x["time"]) for x in events]
     if not stamps:
         return None
@@ -220,12 +239,12 @@ def _span(skills: Sequence[dict[str, Any]], events: Sequence[dict[str, Any]]) ->
     return (low - pad).isoformat(), (high + pad).isoformat()
 
 
-def _decisions(page: _Page, skills: Sequence[dict[str, Any]]) -> str:
+def _decisions(page: _Page, skills: Sequence[SkillData]) -> str:
     found = [(s["name"], d) for s in skills for d in s["decisions"]]
     parts = ["<h2 id=\"decisions\">Gate decisions</h2>"]
     if not found:
         return parts[0] + "<p class=\"muted\">no gate decisions in this range</p>"
-    holdout = [(name, d, d["figures"]["holdout"]) for name, d in found if d.get("figures") and d["figures"].get("holdout")]
+    holdout = [(name, d, h) for name, d in found if isinstance(h := (d["figures"] or {}).get("holdout"), dict) and h]
     if holdout:
         parts.append(page.chart(*_holdout_chart(holdout), css="chart small"))
     for name, d in found:
@@ -245,7 +264,7 @@ def _decisions(page: _Page, skills: Sequence[dict[str, Any]]) -> str:
     return "\n".join(parts)
 
 
-def _cases(d: dict[str, Any]) -> str:
+def _cases(d: DecisionData) -> str:
     """The decision's per-case counts, champion → candidate."""
     from skillgit.report.markdown import case_tally
 
@@ -265,40 +284,38 @@ def _cases(d: dict[str, Any]) -> str:
             "<th>candidate</th><th>candidate 95% interval</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 
-def _holdout_chart(rows: Sequence[tuple[str, dict[str, Any], dict[str, Any]]]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def _holdout_chart(rows: Sequence[tuple[str, DecisionData, JSONObject]]) -> Chart:
     """Champion and challenger holdout score per decision; the difference's interval where the gate gave one."""
-    x = [f"{e(name)} {e(d['commit'][:7])}" for name, d, _ in rows]
-    challenger: dict[str, Any] = {"type": "scatter", "x": x, "y": [h.get("challenger") for _, _, h in rows],
+    x: list[JSON] = [f"{e(name)} {e(d['commit'][:7])}" for name, d, _ in rows]
+    challenger: JSONObject = {"type": "scatter", "x": x, "y": [h.get("challenger") for _, _, h in rows],
                                   "mode": "markers", "name": "challenger", "marker": {"size": 11, "color": "#1565c0"}}
-    plus: list[float | None] = []
-    minus: list[float | None] = []
+    plus: list[JSON] = []
+    minus: list[JSON] = []
     for _, _, h in rows:
-        interval: Any = h.get("interval")
-        delta: Any = h.get("delta")
-        known = bool(interval) and None not in interval and delta is not None
-        plus.append(interval[1] - delta if known else None)
-        minus.append(delta - interval[0] if known else None)
+        interval, delta = pair(h.get("interval")), h.get("delta")
+        if interval is not None and _number(interval[0]) and _number(interval[1]) and _number(delta):
+            plus.append(interval[1] - delta)
+            minus.append(delta - interval[0])
+        else:
+            plus.append(None)
+            minus.append(None)
     if any(v is not None for v in plus):
         challenger["error_y"] = {"type": "data", "array": plus, "arrayminus": minus, "visible": True}
-    data = [{"type": "scatter", "x": x, "y": [h.get("champion") for _, _, h in rows], "mode": "markers",
-             "name": "champion", "marker": {"size": 11, "color": "#5c6474"}}, challenger]
-    layout = {"title": {"text": "holdout: champion vs challenger (bars: interval of the difference)", "font": {"size": 14}},
+    data: list[JSONObject] = [{"type": "scatter", "x": x, "y": [h.get("champion") for _, _, h in rows], "mode": "markers",
+                               "name": "champion", "marker": {"size": 11, "color": "#5c6474"}}, challenger]
+    layout: JSONObject = {"title": {"text": "holdout: champion vs challenger (bars: interval of the difference)", "font": {"size": 14}},
               "yaxis": {"title": {"text": "score"}}}
     return data, layout
 
 
-def _figures(figures: dict[str, Any] | None) -> str:
+def _figures(figures: JSONObject | None) -> str:
     if not figures:
         return ""
     rows = []
-    for part in ("train", "holdout"):
-        f = figures.get(part)
-        if not f:
-            continue
-        inner = f.get("figures") if isinstance(f.get("figures"), dict) else f
-        cells = {k: inner.get(k) for k in ("champion", "challenger", "delta", "interval", "n", "trials", "margin")}
+    for part, f, inner in figure_parts(figures):
+        cells = {k: inner.get(k) for k in ("champion", "challenger", "delta", "n", "trials", "margin")}
         counts = " ".join(f"{k} {f[k]}" for k in ("state", "better", "worse", "tie") if f.get(k) is not None)
-        interval = cells["interval"]
+        interval = pair(inner.get("interval"))
         rows.append([e(part), e(counts), _num(cells["champion"]), _num(cells["challenger"]), _num(cells["delta"]),
                      e(f"[{interval[0]}, {interval[1]}]" if interval else ""), _num(cells["n"] or f.get("n")),
                      _num(cells["trials"] or f.get("trials")), _num(cells["margin"])])
@@ -306,7 +323,7 @@ def _figures(figures: dict[str, Any] | None) -> str:
                   rows, "figures") if rows else ""
 
 
-def _predictions(page: _Page, grades: Sequence[dict[str, Any]]) -> str:
+def _predictions(page: _Page, grades: Sequence[GradeData]) -> str:
     head = "<h2 id=\"predictions\">Predictions</h2>"
     if not grades:
         return head + "<p class=\"muted\">no Skill-Expected predictions in this range (or no sessions ingested)</p>"
@@ -315,8 +332,9 @@ def _predictions(page: _Page, grades: Sequence[dict[str, Any]]) -> str:
         tally[g["status"]] = tally.get(g["status"], 0) + 1
     order = [s for s in ("hit", "miss", "pending", "unmeasured") if s in tally]
     colors = {"hit": "#2e7d32", "miss": "#c62828", "pending": "#f9a825", "unmeasured": "#90a4ae"}
-    data = [{"type": "bar", "x": order, "y": [tally[s] for s in order], "marker": {"color": [colors[s] for s in order]}}]
-    layout = {"title": {"text": "predictions by outcome", "font": {"size": 14}}, "showlegend": False}
+    data: list[JSONObject] = [{"type": "bar", "x": list(order), "y": [tally[s] for s in order],
+                               "marker": {"color": [colors[s] for s in order]}}]
+    layout: JSONObject = {"title": {"text": "predictions by outcome", "font": {"size": 14}}, "showlegend": False}
     rows = [[_commit(g["commit"]), e(g["skill"] or "-"), e(g["event"]), f"<span class=\"badge {e(g['status'])}\">{e(g['status'])}</span>",
              e("-" if g["value"] is None else g["value"]), str(g["sessions"]), e(g["prediction"]), e(g.get("reason") or "")]
             for g in grades]
@@ -324,7 +342,7 @@ def _predictions(page: _Page, grades: Sequence[dict[str, Any]]) -> str:
         ["commit", "skill", "event", "outcome", "value", "sessions", "prediction", "note"], rows, "prediction")
 
 
-def _events(events: Sequence[dict[str, Any]]) -> str:
+def _events(events: Sequence[EventData]) -> str:
     rows = []
     for x in events:
         rows.append((f"c-{e(x['commit'])}", [_commit(x["commit"], anchor=False), e(x["time"][:16].replace("T", " ")),
@@ -338,7 +356,7 @@ def _events(events: Sequence[dict[str, Any]]) -> str:
             f"<table class=\"events\"><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>")
 
 
-def _event_row(x: dict[str, Any]) -> list[str]:
+def _event_row(x: EventData) -> list[str]:
     t = x["trailers"]
     notes = [f"{k.removeprefix('Skill-').lower()}: {t[k]}" for k in ("Skill-Trigger", "Skill-Reason", "Skill-Expected",
                                                                          "Skill-Rollback-Of", "Skill-Eval-Summary") if k in t]
@@ -361,8 +379,16 @@ def _table(headers: Iterable[str], rows: Iterable[Sequence[str]], kind: str) -> 
     return f"<table class=\"{kind}\"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _rate(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"
+def _rate(value: object) -> str:
+    return f"{value:.2f}" if _number(value) else "-"
+
+
+def _number(value: object) -> TypeGuard[int | float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _object(value: object) -> JSONObject:
+    return value if isinstance(value, dict) else {}
 
 
 def _num(value: object) -> str:

@@ -9,9 +9,13 @@ than any run of backticks inside them.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, cast
+
+from skillgit.report.data import figure_parts, pair
 
 if TYPE_CHECKING:
+    from skillgit.report.data import DecisionData, EventData, GradeData, ReportData, Tally, VerifyData
     from skillgit.workspace import Workspace
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]#|~])")
@@ -38,7 +42,7 @@ def diff_stats(ws: Workspace, commits: list[str]) -> dict[str, str]:
     return ws.repo.commit_stats(commits)
 
 
-def render(data: dict[str, Any], stats: dict[str, str], max_bytes: int | None = None) -> str:
+def render(data: ReportData, stats: dict[str, str], max_bytes: int | None = None) -> str:
     """The Markdown; with `max_bytes`, the events that do not fit are counted at the end instead."""
     rng = data["range"]
     verify = data["verify"]
@@ -70,7 +74,7 @@ def render(data: dict[str, Any], stats: dict[str, str], max_bytes: int | None = 
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _event_lines(lines: list[str], x: dict[str, Any], decision: dict[str, Any] | None, grade: dict[str, Any] | None,
+def _event_lines(lines: list[str], x: EventData, decision: DecisionData | None, grade: GradeData | None,
                  stat: str) -> None:
     """One event: its title, trigger and other reasons, its prediction's grade, the gate's table, the diff stat."""
     t = x["trailers"]
@@ -92,17 +96,12 @@ def _event_lines(lines: list[str], x: dict[str, Any], decision: dict[str, Any] |
         lines += ["", "<details><summary>diff stat</summary>", "", fenced("\n".join(kept)), "", "</details>"]
 
 
-def _gate_table(d: dict[str, Any]) -> list[str]:
+def _gate_table(d: DecisionData) -> list[str]:
     rows = [f"**gate: {text(d['decision'])}**", "", "| part | champion | challenger | difference | interval | cases |",
             "|---|---|---|---|---|---|"]
-    figures = d.get("figures") or {}
-    for part in ("train", "holdout"):
-        f = figures.get(part)
-        if not f:
-            continue
-        inner = f.get("figures") if isinstance(f.get("figures"), dict) else f
+    for part, f, inner in figure_parts(d["figures"]):
         counts = " ".join(f"{k} {f[k]}" for k in ("state", "better", "worse", "tie") if f.get(k) is not None)
-        interval = inner.get("interval")
+        interval = pair(inner.get("interval"))
         rows.append(f"| {part} {text(counts)} | {_v(inner.get('champion'))} | {_v(inner.get('challenger'))} | "
                     f"{_v(inner.get('delta'))} | {text(f'[{interval[0]}, {interval[1]}]') if interval else ''} | "
                     f"{_v(inner.get('n') or f.get('n'))} |")
@@ -111,7 +110,7 @@ def _gate_table(d: dict[str, Any]) -> list[str]:
     return rows + _case_table(d)
 
 
-def _case_table(d: dict[str, Any]) -> list[str]:
+def _case_table(d: DecisionData) -> list[str]:
     """The per-case counts of the decision (champion → candidate), or the reason they cannot be read."""
     if d.get("cases_error"):
         return ["", f"per-case counts unreadable: {text(d['cases_error'])}"]
@@ -127,7 +126,7 @@ def _case_table(d: dict[str, Any]) -> list[str]:
     return rows
 
 
-def case_tally(t: dict[str, Any]) -> str:
+def case_tally(t: Tally) -> str:
     """One side of a case's counts: `passes/runs`, or a judged case's mean score over its runs."""
     if "passes" in t:
         return f"{t['passes']}/{t['runs']}"
@@ -138,11 +137,11 @@ def _v(value: object) -> str:
     return "" if value is None else text(value)
 
 
-def step_summary(ws: Workspace, base: str | None, verdict: dict[str, Any]) -> str:
+def step_summary(ws: Workspace, base: str | None, verdict: Mapping[str, object]) -> str:
     """What `verify --format github` adds to the step summary after its verdict: the report of the range
     it checked (from `base`; all history without one), with that verdict."""
     from skillgit.report.collect import collect
 
     data = collect(ws, base, verify=False, detail=False)
-    data["verify"] = verdict
+    data["verify"] = cast("VerifyData", verdict)
     return render(data, diff_stats(ws, [x["commit"] for x in data["events"]]), MAX_BYTES)
