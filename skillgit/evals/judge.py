@@ -102,25 +102,32 @@ def _rubric(data: RubricSpec, source: str) -> Rubric:
 
 def load_rubric(path: Path, source: str | None = None) -> Rubric:
     """Read a rubric file: `.json` as JSON, anything else as YAML."""
-    from skillgit.yamlio import load_yaml
-
     name = source or str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise UsageError(f"{name}: no such rubric file; create it or fix the path.") from None
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{name}: not valid UTF-8 at byte {exc.start}; save it as UTF-8.") from None
     except OSError as exc:
         raise UsageError(f"{name}: cannot read the rubric ({exc.strerror}).") from None
-    if path.suffix == ".json":
+    return rubric_from_bytes(raw, name, json_file=path.suffix == ".json")
+
+
+def rubric_from_bytes(raw: bytes, source: str, *, json_file: bool) -> Rubric:
+    """A Rubric from a rubric file's bytes: JSON when `json_file`, YAML otherwise. `source` names it."""
+    from skillgit.yamlio import load_yaml
+
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{source}: not valid UTF-8 at byte {exc.start}; save it as UTF-8.") from None
+    if json_file:
         try:
             data = json.loads(text)
         except ValueError as exc:
-            raise UsageError(f"{name}: not valid JSON ({exc}); fix the syntax.") from None
+            raise UsageError(f"{source}: not valid JSON ({exc}); fix the syntax.") from None
     else:
-        data = load_yaml(text, name)
-    return rubric_from_data(data, name)
+        data = load_yaml(text, source)
+    return rubric_from_data(data, source)
 
 
 @dataclass(frozen=True)

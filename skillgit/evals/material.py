@@ -9,7 +9,6 @@ the work tree's `evals.yaml` instead (`work_tree_evals=True`); the gate reads co
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -144,8 +143,7 @@ def _skip_evals(root: Path) -> Callable[[str, list[str]], list[str]]:
 
 def load_rubric_at(ws: Workspace, rev: str, ref: str, skill_dir: str, where: str) -> Rubric:
     """Read rubric `ref` from git at `rev`: tried from the repository root, the skill dir and its evals dir."""
-    from skillgit.evals.judge import rubric_from_data
-    from skillgit.yamlio import load_yaml
+    from skillgit.evals.judge import rubric_from_bytes
 
     ref = ref.strip().lstrip("/")
     candidates = [ref, f"{skill_dir}/{ref}", f"{skill_dir}/{EVALS_DIR}/{ref}"]
@@ -156,19 +154,7 @@ def load_rubric_at(ws: Workspace, rev: str, ref: str, skill_dir: str, where: str
         raw = ws.repo.read_file(rev, path)
         if raw is None:
             continue
-        source = f"{path} (rubric of {where})"
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise UsageError(f"{source}: not valid UTF-8 at byte {exc.start}; save it as UTF-8.") from None
-        if path.endswith(".json"):
-            try:
-                data = json.loads(text)
-            except ValueError as exc:
-                raise UsageError(f"{source}: not valid JSON ({exc}); fix the syntax.") from None
-        else:
-            data = load_yaml(text, source)
-        return rubric_from_data(data, source)
+        return rubric_from_bytes(raw, f"{path} (rubric of {where})", json_file=path.endswith(".json"))
     raise UsageError(
         f"{where}: key `rubric` names {ref!r}, which is not in the repository at {rev[:12]} (tried "
         f"{', '.join(candidates[:3])}); commit the rubric or fix the path and re-seal."
