@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from skillgit import trailers as T
 from skillgit.config import CONFIG_FILE, Config, baseline_text, config_from_bytes, default_config_text
@@ -132,7 +132,7 @@ def init(
     """Write skillgit.yaml (unless present) and record the `init` event, with the layout found in the
     repository (or `skills_dirs`), the problems the skills already have as the baseline, and, with
     `stamp_origin`, `origin: <value>` written on every skill that has none, in the same commit."""
-    from skillgit.adopt import baseline, detect_roots, stamp_origins
+    from skillgit.adopt import detect_roots
 
     ws.require_committable("init")
     head = ws.repo.head()
@@ -155,49 +155,22 @@ def init(
             raise UsageError(f"{CONFIG_FILE} exists already; set paths.skills and agent.identities there, or remove it "
                              "and run `skillgit init` again.")
         text = path.read_text(encoding="utf-8")
-        config = Config.from_text(text, CONFIG_FILE)
     else:
         roots = list(skills_dirs) or list(detected.roots) or ["skills"]
         if self_skill is None and any((ws.repo.root / r / "skill-evolve" / "SKILL.md").exists() for r in roots):
             self_skill = "skill-evolve"
         text = default_config_text(origin, self_skill, skills=roots, identities=identities)
-        config = Config.from_text(text, CONFIG_FILE)
         if not skills_dirs and detected.roots:
             notes.append(f"skills found under {', '.join(f'{r}/' for r in detected.roots)} ({detected.skills} skills); "
                          f"written to {CONFIG_FILE} as paths.skills (`--skills-dir` chooses others)")
-    ws.config, ws.layout = config, config.layout
-    ws.skills_root, ws.attic_root, ws.scan_roots = ws.layout.primary, ws.layout.attic, ws.layout.scan_roots
-    managed = ws.layout.skill_files(files)
-    unmanaged = [f"{d}/SKILL.md" for d in _skill_folders(files) if f"{d}/SKILL.md" not in managed]
-    if not managed and unmanaged:
-        raise UsageError(f"paths.skills ({ws.layout.describe()}) holds no skill, but there are SKILL.md files elsewhere "
-                         f"({', '.join(unmanaged[:5])}{' …' if len(unmanaged) > 5 else ''}); nothing was committed. Pass "
-                         f"`--skills-dir {' --skills-dir '.join(detected.roots) or 'DIR'}`"
-                         + (f" or set paths.skills in {CONFIG_FILE}" if path.exists() else "") + ".")
-    if unmanaged:
-        notes.append(f"{len(unmanaged)} SKILL.md file(s) lie outside the skill roots and are not managed: "
-                     f"{', '.join(unmanaged[:5])}{' …' if len(unmanaged) > 5 else ''}")
+    _take_config(ws, Config.from_text(text, CONFIG_FILE))
+    notes += _unmanaged(ws, files, detected.roots, path.exists())
     edits: list[TreeEdit] = []
     sync: list[str] = [CONFIG_FILE]
     if stamp_origin is not None and head is not None:
-        stamped, skipped = stamp_origins(ws, stamp_origin)
-        edits.extend(PutFile(p, raw) for p, raw in stamped)
-        sync.extend(p for p, _raw in stamped)
-        if stamped:
-            notes.append(f"`origin: {stamp_origin}` written on {len(stamped)} skill(s) that had no origin")
-        notes.extend(skipped)
-    found = baseline(ws, dict(edits_bytes(edits))) if head is not None and "baseline" not in _top_keys(text) else {}
-    if found:
-        if path.exists():
-            text = text.rstrip("\n") + "\n" + baseline_text(found)
-        else:
-            text = default_config_text(origin, self_skill, skills=list(config.layout.patterns), identities=identities,
-                                       baseline=found)
-        ws.config = Config.from_text(text, CONFIG_FILE)
-        count = sum(len(v) for v in found.values())
-        if found:
-            notes.append(f"{count} problem(s) in {len(found)} skill(s) exist already; recorded as the baseline in "
-                         f"{CONFIG_FILE}: changes may keep them but not make them worse (`skillgit validate` lists them)")
+        notes += _stamp(ws, stamp_origin, edits, sync)
+    if head is not None and "baseline" not in _top_keys(text):
+        text = _with_baseline(ws, text, edits, notes, None if path.exists() else (origin, self_skill, identities))
     body = f"skillgit manages the skills under {ws.layout.describe()} from this commit on."
     rewritten = path.exists() and path.read_text(encoding="utf-8") != text
     commit = commit_event(
@@ -207,6 +180,62 @@ def init(
     ws.repo.write_commit_graph()
     return Result(commit, "init", None, f"initialised skillgit ({CONFIG_FILE}; skills under {ws.layout.describe()})",
                   tuple(notes))
+
+
+def _take_config(ws: Workspace, config: Config) -> None:
+    """The workspace reads `config` (and its layout) from now on."""
+    ws.config, ws.layout = config, config.layout
+    ws.skills_root, ws.attic_root, ws.scan_roots = ws.layout.primary, ws.layout.attic, ws.layout.scan_roots
+
+
+def _unmanaged(ws: Workspace, files: Sequence[str], detected: Sequence[str], config_exists: bool) -> list[str]:
+    """A note on the SKILL.md files outside the skill roots; a UsageError when the roots hold none and
+    there are some elsewhere."""
+    managed = ws.layout.skill_files(files)
+    unmanaged = [f"{d}/SKILL.md" for d in _skill_folders(files) if f"{d}/SKILL.md" not in managed]
+    if not managed and unmanaged:
+        raise UsageError(f"paths.skills ({ws.layout.describe()}) holds no skill, but there are SKILL.md files elsewhere "
+                         f"({', '.join(unmanaged[:5])}{' …' if len(unmanaged) > 5 else ''}); nothing was committed. Pass "
+                         f"`--skills-dir {' --skills-dir '.join(detected) or 'DIR'}`"
+                         + (f" or set paths.skills in {CONFIG_FILE}" if config_exists else "") + ".")
+    if unmanaged:
+        return [f"{len(unmanaged)} SKILL.md file(s) lie outside the skill roots and are not managed: "
+                f"{', '.join(unmanaged[:5])}{' …' if len(unmanaged) > 5 else ''}"]
+    return []
+
+
+def _stamp(ws: Workspace, origin: str, edits: list[TreeEdit], sync: list[str]) -> list[str]:
+    """`origin: <origin>` written on every skill without one: added to `edits` and `sync`; the notes."""
+    from skillgit.adopt import stamp_origins
+
+    stamped, skipped = stamp_origins(ws, origin)
+    edits.extend(PutFile(p, raw) for p, raw in stamped)
+    sync.extend(p for p, _raw in stamped)
+    notes = [f"`origin: {origin}` written on {len(stamped)} skill(s) that had no origin"] if stamped else []
+    return notes + list(skipped)
+
+
+def _with_baseline(ws: Workspace, text: str, edits: Sequence[TreeEdit], notes: list[str],
+                   defaults: tuple[str | None, str | None, Sequence[str]] | None) -> str:
+    """The config text with the problems the skills already have (after `edits`) as its baseline, and the
+    workspace reading it; `defaults` (origin, self-skill, identities): the config is written anew from them,
+    else (an existing skillgit.yaml) the baseline is appended."""
+    from skillgit.adopt import baseline
+
+    found = baseline(ws, dict(edits_bytes(edits)))
+    if not found:
+        return text
+    if defaults is None:
+        text = text.rstrip("\n") + "\n" + baseline_text(found)
+    else:
+        origin, self_skill, identities = defaults
+        text = default_config_text(origin, self_skill, skills=list(ws.config.layout.patterns), identities=identities,
+                                   baseline=found)
+    ws.config = Config.from_text(text, CONFIG_FILE)
+    count = sum(len(v) for v in found.values())
+    notes.append(f"{count} problem(s) in {len(found)} skill(s) exist already; recorded as the baseline in "
+                 f"{CONFIG_FILE}: changes may keep them but not make them worse (`skillgit validate` lists them)")
+    return text
 
 
 def _top_keys(text: str) -> set[str]:
@@ -424,36 +453,28 @@ def refine(
 def retire(ws: Workspace, name: str, *, reason: str | None = None, agent: bool = False, trigger: str | None = None,
            message: str | None = None) -> Result:
     """Move a skill to the attic (a soft delete that `revive` undoes)."""
-    ws.require_committable(f"retire {name}")
-    entry = ws.require(name, "active")
-    src, dst = ws.skill_dir(name), ws.attic_dir(name)
-    ws.require_clean([src, dst], f"retire {name}")
-    edits: list[TreeEdit] = [RemovePath(dst), RemovePath(src), CopyTree("HEAD", src, dst)]
-    trailers = [(T.VERSION, version_value(entry.blob, None))]
-    if trigger:
-        trailers.insert(0, (T.TRIGGER, trigger))
-    if reason:
-        trailers.append((T.REASON, reason))
-    title, body = message_parts(message, title_for("retire", name))
-    commit = commit_event(ws, "retire", skill=name, trailers=trailers, edits=edits, sync=[src, dst], worktree=True, agent=agent,
-                          title=title, body=body)
-    return Result(commit, "retire", name, f"moved {src} to {dst}")
+    return _move(ws, "retire", name, reason=reason, agent=agent, trigger=trigger, message=message)
 
 
 def revive(ws: Workspace, name: str, *, reason: str | None = None, message: str | None = None) -> Result:
     """Move a retired skill back from the attic."""
-    ws.require_committable(f"revive {name}")
-    entry = ws.require(name, "attic")
-    src, dst = ws.attic_dir(name), ws.skill_dir(name)
-    ws.require_clean([src, dst], f"revive {name}")
+    return _move(ws, "revive", name, reason=reason, message=message)
+
+
+def _move(ws: Workspace, kind: Literal["retire", "revive"], name: str, *, reason: str | None, message: str | None,
+          agent: bool = False, trigger: str | None = None) -> Result:
+    """The one commit of `retire` (active → attic) or `revive` (attic → active)."""
+    ws.require_committable(f"{kind} {name}")
+    entry = ws.require(name, "active" if kind == "retire" else "attic")
+    src, dst = (ws.skill_dir(name), ws.attic_dir(name)) if kind == "retire" else (ws.attic_dir(name), ws.skill_dir(name))
+    ws.require_clean([src, dst], f"{kind} {name}")
     edits: list[TreeEdit] = [RemovePath(dst), RemovePath(src), CopyTree("HEAD", src, dst)]
-    trailers = [(T.VERSION, version_value(None, entry.blob))]
-    if reason:
-        trailers.append((T.REASON, reason))
-    title, body = message_parts(message, title_for("revive", name))
-    commit = commit_event(ws, "revive", skill=name, trailers=trailers, edits=edits, sync=[src, dst], worktree=True,
+    version = version_value(entry.blob, None) if kind == "retire" else version_value(None, entry.blob)
+    trailers = ([(T.TRIGGER, trigger)] if trigger else []) + [(T.VERSION, version)] + ([(T.REASON, reason)] if reason else [])
+    title, body = message_parts(message, title_for(kind, name))
+    commit = commit_event(ws, kind, skill=name, trailers=trailers, edits=edits, sync=[src, dst], worktree=True, agent=agent,
                           title=title, body=body)
-    return Result(commit, "revive", name, f"moved {src} back to {dst}")
+    return Result(commit, kind, name, f"moved {src} to {dst}" if kind == "retire" else f"moved {src} back to {dst}")
 
 
 def record(ws: Workspace, names: str | Sequence[str] | None = None, *, message: str | None = None) -> Result:

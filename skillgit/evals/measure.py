@@ -28,6 +28,8 @@ from skillgit.evals.stats import Tally, case_variance, wilson, z_upper
 from skillgit.jsontypes import JSONObject
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from skillgit.evals.cache import RunCache
     from skillgit.evals.trials import Setup
     from skillgit.workspace import Workspace
@@ -141,8 +143,6 @@ def run_evals(
     """Run the work tree's eval cases (and HEAD's sealed holdout) of skill `name` `trials` times each against `version` (vN or a revision;
     default HEAD) or a candidate SKILL.md. Raises NoEvals/NoRunner (exit 2) and SealMismatch (exit 3)."""
     from skillgit.evals.cache import RunCache
-    from skillgit.git import blob_id
-    from skillgit.history import resolve_version
 
     if version is not None and candidate is not None:
         raise UsageError("pass either --version or --candidate, not both.")
@@ -153,15 +153,7 @@ def run_evals(
     with SkillMaterial(ws, name, work_tree_evals=True) as material:
         material.require_evals()
         run = resolve_runner(ws, ws.config, runner)
-        other = None
-        if candidate is not None:
-            skill_dir, blob, target = material.runner_dir(candidate), blob_id(candidate), candidate_name or "candidate"
-        elif version is not None:
-            rev = resolve_version(ws, name, version)[0]
-            other = SkillMaterial(ws, name, rev, evals=False)
-            skill_dir, blob, target = other.runner_dir(), other.version, f"{version} ({rev[:12]})"
-        else:
-            skill_dir, blob, target = material.runner_dir(), material.version, "HEAD"
+        other, skill_dir, blob, target = _measured(ws, name, material, version, candidate, candidate_name)
         try:
             setup, design = decision_setup(ws, material, ws.config, runner_key(ws, run), skill_dir)
             cache = RunCache.open(ws.repo) if setup.digests else None
@@ -188,6 +180,22 @@ def run_evals(
             if other is not None:
                 other.cleanup()
     return RunReport(name, target, blob, count, tuple(train), holdout, material.evals_differ)
+
+
+def _measured(ws: Workspace, name: str, material: SkillMaterial, version: str | None, candidate: bytes | None,
+              candidate_name: str | None) -> tuple[SkillMaterial | None, Path, str, str]:
+    """What `run_evals` measures: (the other version's material to clean up, its runner directory, its blob
+    id, how the report names it) for a candidate, a version, or HEAD."""
+    from skillgit.git import blob_id
+    from skillgit.history import resolve_version
+
+    if candidate is not None:
+        return None, material.runner_dir(candidate), blob_id(candidate), candidate_name or "candidate"
+    if version is not None:
+        rev = resolve_version(ws, name, version)[0]
+        other = SkillMaterial(ws, name, rev, evals=False)
+        return other, other.runner_dir(), other.version, f"{version} ({rev[:12]})"
+    return None, material.runner_dir(), material.version, "HEAD"
 
 
 def _remember(cache: RunCache | None, setup: Setup, part: str, version: str, cases: Sequence[EvalCase],
