@@ -1,6 +1,7 @@
 """The type of a JSON document as skillgit writes one (`--json` output, reports, the requests runners and
-proposers read): what `json.dumps` takes without a `default`. Values read from JSON or YAML files stay
-`Any` where they are parsed and checked against a schema; what skillgit builds itself is typed `JSON`."""
+proposers read): what `json.dumps` takes without a `default`. Values read from JSON or YAML files are `Any`
+only inside the function that decodes them (the boundaries listed in scripts/code_stats.py); past it they are
+typed: a checked mapping as a TypedDict, anything else as `JSON` or `object` narrowed with isinstance."""
 
 from __future__ import annotations
 

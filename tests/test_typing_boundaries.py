@@ -4,7 +4,6 @@ has a real type, so mypy --strict sees a misspelled key or a wrong shape."""
 
 from __future__ import annotations
 
-import ast
 import importlib.util
 from pathlib import Path
 from types import ModuleType
@@ -62,4 +61,3 @@ def test_the_counter_sees_every_spelling_of_any(tmp_path: Path) -> None:
     inside = [(u.line, u.function) for u in stats.any_uses(package, boundaries=True)]
     assert inside == [(6, "load_yaml")]
     assert str(stats.AnyUse("skillgit/a.py", 3, "f")) == "skillgit/a.py:3 (in f)"
-    ast.parse((package / "yamlio" / "__init__.py").read_text())
