@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from skillgit.evidence.ingest import IngestResult
     from skillgit.evidence.ingested import Ingested
     from skillgit.git import Repo
+    from skillgit.jsontypes import JSON
     from skillgit.workspace import Workspace
 
 PROGRESS_MIN_BYTES = 50 * 1024 * 1024
@@ -64,6 +65,7 @@ def run_ingest(start: Path, paths: list[Path], fmt: str, strict: bool, export: P
     from skillgit.errors import CheckFailed, UsageError
     from skillgit.evidence import ingest as pipeline
     from skillgit.git import Repo
+    from skillgit.jsontypes import JSON
     from skillgit.progress import bar
 
     repo = Repo.discover(start)
@@ -250,7 +252,7 @@ def run_diagnose(start: Path, name: str, as_json: bool) -> int:
         findings = diagnose(ws, name, catalog=ev.catalog, facts=ev.facts(name, ids))
         count = ev.count
     if as_json:
-        click.echo(json.dumps([f.to_json() for f in findings], indent=2))
+        _echo_json_list(f.to_json() for f in findings)
         return EXIT_OK
     if not findings:
         click.echo(f"no findings for `{name}` in {count} session(s)")
@@ -265,6 +267,16 @@ def run_diagnose(start: Path, name: str, as_json: bool) -> int:
         for line in f.evidence:
             click.echo(f"    - {line}")
     return EXIT_OK
+
+
+def _echo_json_list(items: Iterable[JSON]) -> None:
+    """`json.dumps(list(items), indent=2)` printed an item at a time (a diagnosis can run to megabytes)."""
+    first = True
+    for item in items:
+        # JSON text holds no raw newline (json.dumps escapes it in strings): each line of an item indents one level
+        click.echo(("[\n  " if first else ",\n  ") + json.dumps(item, indent=2).replace("\n", "\n  "), nl=False)
+        first = False
+    click.echo("[]" if first else "\n]")
 
 
 @click.command("expectations")

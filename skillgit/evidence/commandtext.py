@@ -47,9 +47,23 @@ def similar(a: str, b: str, threshold: float) -> bool:
     total = len(a) + len(b)
     if 2.0 * min(len(a), len(b)) / total < threshold:  # difflib's real_quick_ratio
         return False
+    if 2.0 * max(_common_prefix(a, b), _common_prefix(a[::-1], b[::-1])) / total >= threshold:
+        return True  # difflib's first match is a longest common substring: at least the common prefix or suffix
     if 2.0 * common_length(a, b) / total < threshold:  # the matches difflib finds are a common subsequence
         return False
     return SequenceMatcher(None, a, b, autojunk=False).ratio() >= threshold
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """The length of the common prefix of `a` and `b` (a binary search over slices compared in C)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a[:mid] == b[:mid]:
+            low = mid
+        else:
+            high = mid - 1
+    return low
 
 
 def common_length(a: str, b: str) -> int:
@@ -86,16 +100,25 @@ class Clusters(Generic[T]):
         self.threshold = threshold
         self.buckets: dict[tuple[str, str], list[list[tuple[str, T]]]] = {}
         self.all: list[list[tuple[str, T]]] = []
+        self.joined: dict[tuple[str, str], list[tuple[str, T]]] = {}
+        """The cluster each (tool, command) went to: the same command goes there again (a bucket only gains
+        clusters at its end and a cluster keeps its first command, so the first similar one stays the first)."""
 
     def add(self, tool: str, command: str, item: T) -> None:
+        known = self.joined.get((tool, command))
+        if known is not None:
+            known.append((command, item))
+            return
         bucket = self.buckets.setdefault((tool, head(command)), [])
         for cluster in bucket:
             if similar(cluster[0][0], command, self.threshold):
                 cluster.append((command, item))
+                self.joined[(tool, command)] = cluster
                 return
         cluster = [(command, item)]
         bucket.append(cluster)
         self.all.append(cluster)
+        self.joined[(tool, command)] = cluster
 
 
 def expected_commands(keywords: Sequence[str], body: str) -> list[str]:

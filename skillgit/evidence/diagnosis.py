@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from skillgit.evidence.attribution import Attribution, Catalog, attribute, call_text, is_edit
 from skillgit.evidence.commandtext import Clusters, expected_commands, head, shown, similar
 from skillgit.evidence.session import Session, ToolCall
+from skillgit.jsontypes import JSONObject
 
 if TYPE_CHECKING:
     from skillgit.config import Config, DiagnosisConfig
@@ -48,7 +49,7 @@ class Finding:
     failing_command: str | None = None
     working_command: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         return {
             "skill": self.skill, "pattern": self.pattern, "sessions": list(self.sessions),
             "evidence": list(self.evidence), "hypothesis": self.hypothesis, "direction": self.direction,
@@ -187,8 +188,11 @@ def commands_in(session: Session, commands: Iterable[str], texts: list[str] | No
     return [c for c in commands if c in text]
 
 
-_Retry = tuple[str, list[Any]]
-"""A session id and one of its retry runs (see `Facts`)."""
+_Run = tuple[str, str, str, str, bool | None, int, int]
+"""A retry run (see `Facts`): tool, failing form, first call, last call, whether the last one worked, failed
+calls, calls."""
+_Retry = tuple[str, _Run]
+"""A session id and one of its retry runs."""
 _Failure = tuple[str, str, str, str | None]
 """A session id, and a failed call's tool, command and first line of the error."""
 
@@ -210,6 +214,7 @@ class _Pass:
         self.docless: list[tuple[str, int, str | None]] = []
         self.expected = expected
         self.missing = dict.fromkeys(expected)
+        self.strings: dict[str, str] = {}
 
     def add(self, sid: str, outcome: str | None, facts: Facts, commands: Iterable[str]) -> None:
         d = self.d
@@ -217,12 +222,15 @@ class _Pass:
         if sid not in self.seen:
             self.seen.add(sid)
             self.ids.append(sid)
-        for run in facts["runs"]:
-            self.retries.add(run[0], run[1], (sid, run))
+        keep = self.strings.setdefault  # the same command in many sessions: one string, not one per session
+        for tool, failing, first, last, last_ok, failed, size in facts["runs"]:
+            tool, failing = keep(tool, tool), keep(failing, failing)
+            self.retries.add(tool, failing, (sid, (tool, failing, keep(first, first), keep(last, last), last_ok, failed, size)))
         for path, before in facts["reverts"]:
-            self.reverts.setdefault(path, []).append((sid, before))
+            self.reverts.setdefault(keep(path, path), []).append((sid, before if before is None else keep(before, before)))
         for _, tool, command, line in facts["failed"]:
-            self.failures.add(tool, command, (sid, tool, command, line))
+            tool, command = keep(tool, tool), keep(command, command)
+            self.failures.add(tool, command, (sid, tool, command, line if line is None else keep(line, line)))
         base = self.calls
         for tool, commands_worked in facts["worked"].items():
             known = self.worked.get(tool)
