@@ -124,3 +124,41 @@ def test_a_re_ingest_counts_the_subagents_folded_as_the_first_ingest_did(tmp_pat
     assert folded(traces) == 1  # every source: the count kept
     assert folded(traces / "claude") == 1  # a part: counted from its rows
     assert folded(traces / "yoyo", traces / "otel") == 0
+
+
+def test_metrics_read_from_the_store_are_those_computed_from_every_session_in_memory(tmp_path: Path) -> None:
+    """The store's path (a timeline of a few bytes per session sorted by SQLite, each skill's uses read a
+    skill at a time) against the plain computation: every session loaded whole and attributed again."""
+    from dataclasses import replace
+
+    from skillgit.evidence.attribution import attribute, channels
+    from skillgit.evidence.metrics import Timeline, Weights, compute_metrics, per_version, stored_metrics, stored_uses
+    from skillgit.evidence.store import load_learnings, load_sessions
+
+    repo = generated_repo(tmp_path)
+    add_skill(repo, "release", skill_text("release", "Check the tree first.\n", keywords=["release check"]), "2026-03-15")
+    ws = Workspace.open(repo)
+    sessions = load_sessions(ws.repo)
+    learnings = load_learnings(ws.repo)
+    with Ingested.open(ws) as ev:
+        plain = Timeline(sessions)
+        assert [ev.timeline.time(p) for p in range(len(ev.timeline))] == plain.when
+        assert list(ev.timeline.success) == list(plain.success) and list(ev.timeline.failed) == list(plain.failed)
+        assert ev.channels == channels(sessions, ev.catalog)
+        found = attribute(sessions, ws, catalog=ev.catalog)
+        for count_weak in (False, True):
+            config = replace(ws.config, metrics=replace(ws.config.metrics, count_weak=count_weak))
+            stored = stored_metrics(ws, ev, config)
+            computed = compute_metrics(ws, sessions, learnings, config, catalog=ev.catalog)
+            assert stored == computed
+            assert sum(m.uses for m in stored.values()) > 100 and any(m.windows for m in stored.values())
+            w = Weights.from_config(config)
+            versions = 0
+            for name in SKILLS:
+                by_store = per_version(ws, name, ev.timeline, learnings, config, catalog=ev.catalog, channels=ev.channels,
+                                       uses=stored_uses(ev, name, w))
+                assert by_store == per_version(ws, name, sessions, learnings, config, catalog=ev.catalog,
+                                               attributions=found)
+                versions += len(by_store)
+            assert versions > len(SKILLS)  # `release` has two
+        assert "summaries" not in ev.__dict__ and "attributions" not in ev.__dict__  # no session read as an object

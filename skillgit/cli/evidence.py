@@ -65,7 +65,6 @@ def run_ingest(start: Path, paths: list[Path], fmt: str, strict: bool, export: P
     from skillgit.errors import CheckFailed, UsageError
     from skillgit.evidence import ingest as pipeline
     from skillgit.git import Repo
-    from skillgit.jsontypes import JSON
     from skillgit.progress import bar
 
     repo = Repo.discover(start)
@@ -191,19 +190,18 @@ def metrics_command(ctx: click.Context, name: str | None, by_version: bool, as_j
 
 
 def run_metrics(start: Path, name: str | None, by_version: bool, as_json: bool) -> int:
-    from skillgit.evidence.metrics import compute_metrics, version_rows
+    from skillgit.evidence.metrics import stored_metrics, version_rows
 
     ws, ev = _evidence(start)
     with ev:
-        catalog, sessions, learnings = ev.catalog, ev.summaries, ev.learnings
+        catalog, sessions, learnings = ev.catalog, ev.count, len(ev.learnings)
         if name is not None:
             _known(catalog, name)
-        found, chan = ev.attributions, ev.channels
         names = [name] if name else catalog.names
         if by_version:
             rows = version_rows(ws, ev, names)
         else:
-            every = compute_metrics(ws, sessions, learnings, catalog=catalog, attributions=found, channels=chan)
+            every = stored_metrics(ws, ev)
             rows = [every[skill].to_json() for skill in names]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
@@ -216,7 +214,7 @@ def run_metrics(start: Path, name: str | None, by_version: bool, as_json: bool) 
         click.echo(f"{label:<28} {r['status']:<10} {r['uses']:>4} {r['wins']:>4} {r['win_rate']:>5.2f} "
                    f"{r['failure_rate']:>5.2f} {r['complaints']:>4} {r['mention_rate']:>5.2f} {r['score']:>6.3f} "
                    f"{r['weak_uses']:>4}")
-    click.echo(f"{len(sessions)} session(s), {len(learnings)} learning(s) considered")
+    click.echo(f"{sessions} session(s), {learnings} learning(s) considered")
     return EXIT_OK
 
 

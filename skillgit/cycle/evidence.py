@@ -78,17 +78,17 @@ class Evidence:
 
 def gather(ws: Workspace, ingested: Ingested) -> Evidence:
     """The cycle's evidence from what was ingested (attributed once, at ingest, and kept)."""
-    from skillgit.evidence.metrics import Timeline, compute_metrics, per_version
+    from skillgit.evidence.metrics import Weights, per_version, stored_metrics, stored_uses
 
     catalog, found, chan = ingested.catalog, ingested.attributions, ingested.channels
     sessions, learnings = ingested.summaries, ingested.learnings
-    timeline = Timeline(sessions)
-    metrics = compute_metrics(ws, sessions, learnings, ws.config, catalog=catalog, attributions=found, channels=chan)
+    metrics = stored_metrics(ws, ingested, ws.config)
+    w = Weights.from_config(ws.config)
     current: dict[str, Metrics] = {}
     for name, entry in catalog.entries.items():
         if entry.location != "active":
             continue
-        by_version = per_version(ws, name, timeline, learnings, ws.config, catalog=catalog, attributions=found,
-                                 channels=chan, only=entry.blob)
+        by_version = per_version(ws, name, ingested.timeline, learnings, ws.config, catalog=catalog, channels=chan,
+                                 only=entry.blob, uses=stored_uses(ingested, name, w))
         current[name] = by_version.get(entry.blob) or metrics[name]
     return Evidence(catalog, tuple(sessions), tuple(learnings), tuple(found), metrics, current, ingested)

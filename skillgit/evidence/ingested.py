@@ -47,6 +47,7 @@ from skillgit.history import Version
 
 if TYPE_CHECKING:
     from skillgit.config import Config
+    from skillgit.evidence.metrics import Timeline
     from skillgit.git import Repo
     from skillgit.workspace import Workspace
 
@@ -373,12 +374,51 @@ class Ingested:
     def channels(self) -> Channels:
         """Which evidence channels the sessions offer at all (see `Channels`)."""
         con = self.store.con
-        skill_evidence = con is not None and con.execute(
+        if con is None:
+            return Channels(0, False, False)
+        skill_evidence, texts = con.execute(
             "SELECT EXISTS (SELECT 1 FROM sessions s WHERE s.role IN ('session', 'subagent') AND"
             " (EXISTS (SELECT 1 FROM session_skills k WHERE k.session = s.id AND k.how != 'keyword')"
-            " OR EXISTS (SELECT 1 FROM skill_reads r WHERE r.session = s.id)))"
-        ).fetchone()[0] == 1
-        return Channels(len(self.summaries), skill_evidence, any(s.texts for s in self.summaries))
+            " OR EXISTS (SELECT 1 FROM skill_reads r WHERE r.session = s.id))),"
+            " EXISTS (SELECT 1 FROM sessions WHERE role IN ('session', 'subagent') AND texts)"
+        ).fetchone()
+        return Channels(self.count, skill_evidence == 1, texts == 1)
+
+    @cached_property
+    def timeline(self) -> Timeline:
+        """Every session (subagents merged) in the order metrics fold them, as columns of a few bytes each
+        (see `metrics.Timeline`), sorted by the store; no session is held as an object."""
+        from skillgit.evidence.metrics import Timeline
+
+        con = self.store.con
+        if con is None:
+            return Timeline()
+        # a session with subagents runs from the first to the last time of any of them
+        low = "min(coalesce(s.started, s.ended, u.s0, u.e0), coalesce(s.ended, u.s0, u.e0, s.started)," \
+              " coalesce(u.s0, u.e0, s.started, s.ended), coalesce(u.e0, s.started, s.ended, u.s0))"
+        rows = con.execute(
+            "WITH u AS (SELECT merged_into AS main, min(started) AS s0, min(ended) AS e0, sum(failed_calls) AS failed"
+            " FROM sessions WHERE role = 'subagent' GROUP BY merged_into)"
+            f" SELECT s.id, CASE WHEN u.main IS NULL THEN coalesce(s.started, s.ended) ELSE {low} END AS t,"
+            " s.outcome IS 'success', s.failed_calls + coalesce(u.failed, 0)"
+            " FROM sessions s LEFT JOIN u ON u.main = s.id WHERE s.role = 'session' ORDER BY coalesce(t, 0), s.session"
+        )
+        return Timeline.stored(rows)
+
+    def uses_at(self, skill: str) -> list[tuple[int, Strength, str | None]]:
+        """The uses of `skill`: (position in `timeline`, strength, version), by position."""
+        con = self.store.con
+        if con is None:
+            return []
+        timeline = self.timeline
+        found = []
+        for row, strength, version in con.execute("SELECT session, strength, version FROM skill_uses WHERE skill = ?",
+                                                  (skill,)):
+            at = timeline.position(row)
+            if at >= 0:
+                found.append((at, strength, version))
+        found.sort(key=lambda use: use[0])
+        return found
 
     def sessions(self, ids: Iterable[str] | None = None) -> Iterator[Session]:
         """Whole sessions (subagents merged) of `ids` (all when None), oldest first, read a few at a time."""

@@ -13,8 +13,9 @@ evidence channel ("unmeasured") keeps its prior: absence of evidence is not evid
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -32,6 +33,7 @@ from skillgit.evidence.attribution import (
     summarize,
 )
 from skillgit.evidence.session import Learning, Session, SessionSummary
+from skillgit.evidence.store import from_micros, micros
 
 if TYPE_CHECKING:
     from skillgit.config import Config
@@ -151,53 +153,108 @@ def complaints_by_skill(learnings: Iterable[Learning]) -> dict[str, list[Learnin
 
 
 class Timeline:
-    """Sessions in the order metrics fold them (by time — start, else end; untimed first — then id), with
-    the positions of each session id, so that a skill's figures cost its uses, not every session."""
+    """Sessions in the order metrics fold them (by time — start, else end; untimed first — then id), kept as
+    columns of a few bytes a session (time, whether it succeeded, its failed calls, its store row), so that
+    a skill's figures cost its uses, not every session, and a store's timeline costs no objects per session.
+
+    Made from sessions in memory (`Timeline(sessions)`), or from the evidence store (`Timeline.stored`)."""
 
     def __init__(self, sessions: Iterable[Session | SessionSummary] = ()) -> None:
         rows = [s if isinstance(s, SessionSummary) else summarize(s) for s in sessions]
         keyed = sorted(((session_time(s), s) for s in rows), key=lambda p: (p[0] or EPOCH, p[1].id))
-        self._fill([s for _, s in keyed], [t for t, _ in keyed], [(t or EPOCH, s.id) for t, s in keyed])
+        self._fill()
+        for t, s in keyed:
+            self._append(micros(t), s.outcome == "success", s.failed_calls, s.row)
+        self.when: list[datetime | None] | None = [t for t, _ in keyed]
+        """The times as given (their zones kept); None: made from the store's (UTC) times."""
+        self.ids: list[str] | None = [s.id for _, s in keyed]
 
-    def _fill(self, sessions: list[SessionSummary], times: list[datetime | None], keys: list[tuple[datetime, str]]) -> None:
-        self.sessions, self.times, self.keys = sessions, times, keys
-        self.at: dict[str, list[int]] = {}
-        for i, s in enumerate(sessions):
-            self.at.setdefault(s.id, []).append(i)
-        self.untimed = [i for i, t in enumerate(times) if t is None]
+    def _fill(self) -> None:
+        self.keys = array("q")
+        """Each session's time in µs since the epoch (untimed: the epoch), ascending."""
+        self.timed = bytearray()
+        self.success = bytearray()
+        self.failed = array("q")
+        self.rows = array("q")
+        self._at: dict[str, list[int]] | None = None
+        self._untimed: list[int] | None = None
+        self._by_row: array[int] | None = None
+
+    def _append(self, time: int | None, success: bool, failed: int, row: int) -> None:
+        self.keys.append(0 if time is None else time)
+        self.timed.append(time is not None)
+        self.success.append(success)
+        self.failed.append(failed)
+        self.rows.append(row)
+
+    @classmethod
+    def stored(cls, rows: Iterable[tuple[int, int | None, bool, int]]) -> Timeline:
+        """A timeline of store rows (row, time in µs or None, succeeded, failed calls), given in timeline order."""
+        out = cls.__new__(cls)
+        out._fill()
+        out.when = out.ids = None
+        for row, time, success, failed in rows:
+            out._append(time, success, failed, row)
+        return out
 
     def subset(self, positions: list[int]) -> Timeline:
         """The sessions at `positions` (in order), already sorted: a window of this timeline."""
-        part = Timeline()
-        part._fill([self.sessions[p] for p in positions], [self.times[p] for p in positions],
-                   [self.keys[p] for p in positions])
+        part = Timeline.__new__(Timeline)
+        part._fill()
+        for p in positions:
+            part._append(self.keys[p] if self.timed[p] else None, bool(self.success[p]), self.failed[p], self.rows[p])
+        part.when = None if self.when is None else [self.when[p] for p in positions]
+        part.ids = None if self.ids is None else [self.ids[p] for p in positions]
         return part
 
     def __len__(self) -> int:
-        return len(self.sessions)
+        return len(self.keys)
+
+    def time(self, p: int) -> datetime | None:
+        """When the session at `p` ran (None: untimed)."""
+        if self.when is not None:
+            return self.when[p]
+        return from_micros(self.keys[p]) if self.timed[p] else None
+
+    @property
+    def untimed(self) -> list[int]:
+        if self._untimed is None:
+            self._untimed = [i for i, timed in enumerate(self.timed) if not timed]
+        return self._untimed
 
     def positions(self, ids: Iterable[str]) -> list[int]:
-        """Where the sessions of `ids` are, in order."""
-        at = self.at
+        """Where the sessions of `ids` are, in order (a timeline of sessions in memory)."""
+        if self._at is None:
+            self._at = {}
+            for i, sid in enumerate(self.ids or ()):
+                self._at.setdefault(sid, []).append(i)
+        at = self._at
         return sorted(p for sid in ids for p in at.get(sid, ()))
+
+    def position(self, row: int) -> int:
+        """Where the session of store row `row` is (-1: not in this timeline)."""
+        if self._by_row is None:
+            self._by_row = array("q", [-1]) * (max(self.rows, default=0) + 1)
+            for i, r in enumerate(self.rows):
+                self._by_row[r] = i
+        return self._by_row[row] if 0 <= row < len(self._by_row) else -1
 
     def between(self, start: datetime, end: datetime | None) -> list[int]:
         """The positions of the sessions that ran in [start, end) (untimed ones are never inside)."""
-        first = bisect_left(self.keys, (start, ""))
-        last = len(self.keys) if end is None else bisect_left(self.keys, (end, ""))
-        return [p for p in range(first, last) if self.times[p] is not None]
+        first = bisect_left(self.keys, _key(start))
+        last = len(self.keys) if end is None else bisect_left(self.keys, _key(end))
+        return [p for p in range(first, last) if self.timed[p]]
 
     def fold(self, used: list[int], complaints: Sequence[Learning], score: float, w: Weights,
              fold_from: datetime | None) -> tuple[float, int]:
         """The score folded one step per window of `w.window` sessions (those at or after `fold_from`, and
         the untimed ones), from `score`; `used`: the positions of the counted uses. (score, windows)."""
-        n = len(self.sessions)
-        times = self.times
+        n = len(self.keys)
         if fold_from is None:
             untimed: list[int] = []
             cut = 0
         else:
-            cut = bisect_left(self.keys, (fold_from, ""))
+            cut = bisect_left(self.keys, _key(fold_from))
             untimed = self.untimed if fold_from > EPOCH else []
         size = len(untimed) + n - cut
         where = {p: i for i, p in enumerate(untimed)}
@@ -213,7 +270,7 @@ class Timeline:
                 continue
             counts = per.setdefault(j // step, [0, 0])
             counts[0] += 1
-            counts[1] += self.sessions[p].outcome == "success"
+            counts[1] += self.success[p]
         windows = -(-size // step)
         zero = w.blend * 0.0
         for j in range(windows):
@@ -221,12 +278,19 @@ class Timeline:
                 score = zero + w.prev * score  # ema(score, blended(0, …, uses=0, 0)): no use, only decay
                 continue
             k, k_wins = per[j]
-            start = times[at(j * step)] if j else fold_from
-            end = times[at((j + 1) * step)] if j + 1 < windows else None
+            start = self.time(at(j * step)) if j else fold_from
+            end = self.time(at((j + 1) * step)) if j + 1 < windows else None
             k_complaints = sum(1 for x in complaints if _in_window(x.ts, start, end))
             value = blended(k_wins / k, k_complaints, k, k / min(step, size - j * step), w)
             score = ema(score, value, w)
         return score, windows
+
+
+def _key(when: datetime) -> int:
+    """A time as a timeline key (µs since the epoch)."""
+    value = micros(when)
+    assert value is not None
+    return value
 
 
 def measure(
@@ -249,12 +313,29 @@ def measure(
     timeline = sessions if isinstance(sessions, Timeline) else Timeline(sessions)
     counted = {sid for sid, a in uses.items() if a.counts(w.count_weak)}
     weak = sum(1 for sid in uses if sid not in counted)
-    positions = timeline.positions(counted)
-    used = [timeline.sessions[p] for p in positions]
-    wins = sum(1 for s in used if s.outcome == "success")
-    failed = [s.failed_calls for s in used]
+    return measure_at(skill, version, timeline, timeline.positions(counted), weak, learnings, prev=prev, w=w,
+                      measurable=measurable, fold_from=fold_from)
+
+
+def measure_at(
+    skill: str,
+    version: str | None,
+    timeline: Timeline,
+    positions: list[int],
+    weak: int,
+    learnings: Sequence[Learning],
+    *,
+    prev: float,
+    w: Weights,
+    measurable: bool,
+    fold_from: datetime | None = None,
+) -> Metrics:
+    """`measure` given the positions in `timeline` of the counted uses (ascending) and how many uses were
+    weak and not counted."""
+    wins = sum(timeline.success[p] for p in positions)
+    failed = [timeline.failed[p] for p in positions]
     complaints = [x for x in learnings if is_complaint(x, skill)]
-    n = len(used)
+    n = len(positions)
     total = len(timeline)
     last = positions[-1] if positions else -1
     score, windows = prev, 0
@@ -277,7 +358,7 @@ def measure(
         status=status,
         prev=prev,
         windows=windows,
-        last_used=timeline.times[last] if last >= 0 else None,
+        last_used=timeline.time(last) if last >= 0 else None,
         unused_sessions=total - 1 - last,
     )
 
@@ -305,6 +386,34 @@ def _evidence(
     return attributions, chan
 
 
+Uses = Callable[[str | None], tuple[list[int], list[int], int]]
+"""A skill's uses in a timeline (of one version, or all when None): the positions of all of them, of the
+counted ones (both ascending), and how many were weak and not counted."""
+
+
+def _uses_in_memory(timeline: Timeline, found: Iterable[Attribution], w: Weights) -> Uses:
+    mine = list(found)
+
+    def uses(version: str | None) -> tuple[list[int], list[int], int]:
+        chosen = {a.session_id: a for a in mine if version is None or a.version == version}
+        counted = {sid for sid, a in chosen.items() if a.counts(w.count_weak)}
+        return timeline.positions(chosen), timeline.positions(counted), sum(1 for sid in chosen if sid not in counted)
+
+    return uses
+
+
+def stored_uses(ev: Ingested, skill: str, w: Weights) -> Uses:
+    """`Uses` of `skill` read from the store (its rows only), placed in `ev.timeline`."""
+    mine = ev.uses_at(skill)
+
+    def uses(version: str | None) -> tuple[list[int], list[int], int]:
+        chosen = [(p, strength) for p, strength, v in mine if version is None or v == version]
+        counted = [p for p, strength in chosen if w.count_weak or strength != "weak"]
+        return [p for p, _ in chosen], counted, len(chosen) - len(counted)
+
+    return uses
+
+
 def compute_metrics(
     ws: Workspace,
     sessions: Sequence[Session | SessionSummary],
@@ -321,7 +430,20 @@ def compute_metrics(
     found, chan = _evidence(ws, sessions, catalog, attributions, channels)
     uses = by_skill(found)
     timeline = Timeline(sessions)
-    complaints = complaints_by_skill(learnings)
+    return _metrics(catalog, timeline, lambda name: _uses_in_memory(timeline, uses.get(name, []), w),
+                    complaints_by_skill(learnings), chan, w)
+
+
+def stored_metrics(ws: Workspace, ev: Ingested, config: Config | None = None) -> dict[str, Metrics]:
+    """`compute_metrics` over everything ingested: the sessions as a timeline of a few bytes each, each
+    skill's uses read from the store a skill at a time."""
+    w = Weights.from_config(config or ws.config)
+    return _metrics(ev.catalog, ev.timeline, lambda name: stored_uses(ev, name, w), complaints_by_skill(ev.learnings),
+                    ev.channels, w)
+
+
+def _metrics(catalog: Catalog, timeline: Timeline, uses_of: Callable[[str], Uses],
+             complaints: dict[str, list[Learning]], chan: Channels, w: Weights) -> dict[str, Metrics]:
     out: dict[str, Metrics] = {}
     for name in catalog.names:
         skill = catalog.skills.get(name)
@@ -331,10 +453,9 @@ def compute_metrics(
             history = catalog.versions(name)
             if history:
                 fold_from = history[-1].time if frontmatter_score(skill) is not None else history[0].time
-        out[name] = measure(
-            name, catalog.entries[name].blob, timeline, {a.session_id: a for a in uses.get(name, [])},
-            complaints.get(name, []), prev=starting_score(skill, w), w=w, measurable=measurable, fold_from=fold_from,
-        )
+        _, counted, weak = uses_of(name)(None)
+        out[name] = measure_at(name, catalog.entries[name].blob, timeline, counted, weak, complaints.get(name, []),
+                               prev=starting_score(skill, w), w=w, measurable=measurable, fold_from=fold_from)
     return out
 
 
@@ -349,11 +470,13 @@ def per_version(
     attributions: Sequence[Attribution] | None = None,
     channels: Channels | None = None,
     only: str | None = None,
+    uses: Uses | None = None,
 ) -> dict[str, Metrics]:
     """Metrics of each version (SKILL.md blob id) of skill `name`, oldest version first (of version `only`).
 
     A version's sessions are those started while it was in effect on the branch, plus any stamped
-    with it; its complaints are the skill's learnings timed inside those spans.
+    with it; its complaints are the skill's learnings timed inside those spans. `uses`: the skill's uses
+    in `sessions` (a `Timeline`) when they are not found in `attributions`.
     """
     from skillgit.errors import SkillFileError
     from skillgit.model.skill import parse_skill
@@ -361,9 +484,10 @@ def per_version(
     w = Weights.from_config(config or ws.config)
     catalog = catalog or Catalog(ws)
     timeline = sessions if isinstance(sessions, Timeline) else Timeline(sessions)
-    found, chan = _evidence(ws, [] if isinstance(sessions, Timeline) else sessions, catalog, attributions, channels)
-    mine = [a for a in found if a.skill == name]
-    measurable = chan.measurable(catalog.keywords.get(name, ()))
+    if uses is None or channels is None:
+        found, channels = _evidence(ws, [] if isinstance(sessions, Timeline) else sessions, catalog, attributions, channels)
+        uses = _uses_in_memory(timeline, (a for a in found if a.skill == name), w)
+    measurable = channels.measurable(catalog.keywords.get(name, ()))
     spans: dict[str, list[tuple[datetime, datetime | None]]] = {}
     history = catalog.versions(name)
     for i, version in enumerate(history):
@@ -373,17 +497,20 @@ def per_version(
     complaints = complaints_by_skill(learnings).get(name, [])
     out: dict[str, Metrics] = {}
     for blob, ranges in spans.items():
-        uses = {a.session_id: a for a in mine if a.version == blob}
-        inside = set(timeline.positions(uses))
+        every, counted, weak = uses(blob)
+        inside = set(every)
         for start, end in ranges:
             inside.update(timeline.between(start, end))
-        window = timeline.subset(sorted(inside))
+        order = sorted(inside)
+        window = timeline.subset(order)
+        at = {p: i for i, p in enumerate(order)}
         timed = [x for x in complaints if x.ts is not None and _inside(x.ts, ranges)]
         try:
             skill = parse_skill(ws.repo.blob(blob), f"{ws.skill_dir(name)}/SKILL.md")
         except SkillFileError:
             skill = None
-        out[blob] = measure(name, blob, window, uses, timed, prev=starting_score(skill, w), w=w, measurable=measurable)
+        out[blob] = measure_at(name, blob, window, [at[p] for p in counted], weak, timed, prev=starting_score(skill, w),
+                               w=w, measurable=measurable)
     return out
 
 
@@ -391,16 +518,16 @@ def version_rows(ws: Workspace, ev: Ingested, names: Iterable[str]) -> list[dict
     """`metrics --by-version`: one JSON row per version (SKILL.md blob) of each skill in `names`, oldest
     first, with the labels (v1…vN) that version had (a rollback makes a blob come back)."""
     catalog = ev.catalog
-    timeline = Timeline(ev.summaries)
-    rows = []
+    w = Weights.from_config(ws.config)
+    rows: list[dict[str, Any]] = []
     for skill in names:
         labels: dict[str, list[str]] = {}
         for v in catalog.versions(skill):
             if v.blob:
                 labels.setdefault(v.blob, []).append(v.label)
-        for blob, m in per_version(ws, skill, timeline, ev.learnings, catalog=catalog, attributions=ev.attributions,
-                                   channels=ev.channels).items():
-            rows.append({**m.to_json(), "versions": labels.get(blob, [])})
+        for blob, m in per_version(ws, skill, ev.timeline, ev.learnings, catalog=catalog, channels=ev.channels,
+                                   uses=stored_uses(ev, skill, w)).items():
+            rows.append({**m.to_json(), "versions": list(labels.get(blob, []))})
     return rows
 
 
@@ -416,10 +543,9 @@ def status_metrics(ws: Workspace) -> dict[str, dict[str, Any]]:
     if _nothing_ingested(ws):
         return {}  # without reading every skill for the catalog
     with Ingested.open(ws) as ev:
-        if not ev.summaries:
+        if not ev.count:
             return {}
-        every = compute_metrics(ws, ev.summaries, ev.learnings, catalog=ev.catalog, attributions=ev.attributions,
-                                channels=ev.channels)
+        every = stored_metrics(ws, ev)
     out: dict[str, dict[str, Any]] = {}
     for name, m in every.items():
         measured = m.status != "unmeasured"
@@ -446,10 +572,10 @@ def per_version_usage(ws: Workspace, name: str) -> dict[str, dict[str, Any]]:
     if _nothing_ingested(ws):
         return {}
     with Ingested.open(ws) as ev:
-        if not ev.summaries:
+        if not ev.count:
             return {}
-        found = per_version(ws, name, ev.summaries, ev.learnings, catalog=ev.catalog, attributions=ev.attributions,
-                            channels=ev.channels)
+        found = per_version(ws, name, ev.timeline, ev.learnings, catalog=ev.catalog, channels=ev.channels,
+                            uses=stored_uses(ev, name, Weights.from_config(ws.config)))
     out: dict[str, dict[str, Any]] = {}
     for blob, m in found.items():
         out[blob] = {
