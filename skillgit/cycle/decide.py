@@ -172,8 +172,7 @@ def _fresh(ev: Evidence, new_sessions: Sequence[SessionSummary], since: datetime
     from skillgit.cycle.gates import as_utc
     from skillgit.evidence.metrics import is_complaint
 
-    ids = {s.id for s in new_sessions}
-    out = {a.skill for a in ev.attributions if a.session_id in ids}
+    out = ev.used_after(since)
     for x in ev.learnings:
         when = as_utc(x.ts)
         if since is None or (when is not None and when > since):

@@ -13,26 +13,28 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from skillgit.cycle.plan import Evidenced
-    from skillgit.evidence.attribution import Attribution, Catalog
+    from skillgit.evidence.attribution import Catalog
     from skillgit.evidence.diagnosis import Finding
     from skillgit.evidence.ingested import Ingested
     from skillgit.evidence.metrics import Metrics
-    from skillgit.evidence.session import Learning, SessionSummary
+    from skillgit.evidence.session import Learning
     from skillgit.workspace import Workspace
 
 
 @dataclass(frozen=True)
 class Evidence:
     catalog: Catalog
-    sessions: tuple[SessionSummary, ...]
     learnings: tuple[Learning, ...]
-    attributions: tuple[Attribution, ...]
     metrics: dict[str, Metrics]
     """Every skill at HEAD over all sessions."""
     current: dict[str, Metrics]
     """Active skills, over the sessions of their current version (falls back to `metrics`)."""
-    ingested: Ingested | None = None
-    """Where whole sessions are read from (for diagnosis), a skill at a time."""
+    ingested: Ingested
+    """Where skill uses and sessions are read from, a skill at a time."""
+
+    def used_after(self, since: datetime | None) -> set[str]:
+        """The skills used (weak uses included) by a session that ran after `since` (any time: None)."""
+        return self.ingested.used_after(since)
 
     def complaints(self, name: str) -> list[Learning]:
         """Learnings tied to `name` (pattern_key or skill field), timed inside its current version's span."""
@@ -68,20 +70,17 @@ class Evidence:
         from skillgit.evidence.diagnosis import diagnose
 
         entry = self.catalog.entries[name]
-        mine = [a for a in self.attributions if a.skill == name and a.version == entry.blob]
-        if not mine:
-            mine = [a for a in self.attributions if a.skill == name]
-        ids = {a.session_id for a in mine if a.counts(ws.config.metrics.count_weak)}
-        facts = self.ingested.facts(name, ids) if self.ingested is not None else iter(())
-        return diagnose(ws, name, config=ws.config, catalog=self.catalog, facts=facts)
+        count_weak = bool(ws.config.metrics.count_weak)
+        version = entry.blob if self.ingested.has_uses(name, entry.blob) else None
+        ids = self.ingested.used(name, count_weak=count_weak, version=version)
+        return diagnose(ws, name, config=ws.config, catalog=self.catalog, facts=self.ingested.facts(name, ids))
 
 
 def gather(ws: Workspace, ingested: Ingested) -> Evidence:
     """The cycle's evidence from what was ingested (attributed once, at ingest, and kept)."""
     from skillgit.evidence.metrics import Weights, per_version, stored_metrics, stored_uses
 
-    catalog, found, chan = ingested.catalog, ingested.attributions, ingested.channels
-    sessions, learnings = ingested.summaries, ingested.learnings
+    catalog, chan, learnings = ingested.catalog, ingested.channels, ingested.learnings
     metrics = stored_metrics(ws, ingested, ws.config)
     w = Weights.from_config(ws.config)
     current: dict[str, Metrics] = {}
@@ -91,4 +90,4 @@ def gather(ws: Workspace, ingested: Ingested) -> Evidence:
         by_version = per_version(ws, name, ingested.timeline, learnings, ws.config, catalog=catalog, channels=chan,
                                  only=entry.blob, uses=stored_uses(ingested, name, w))
         current[name] = by_version.get(entry.blob) or metrics[name]
-    return Evidence(catalog, tuple(sessions), tuple(learnings), tuple(found), metrics, current, ingested)
+    return Evidence(catalog, tuple(learnings), metrics, current, ingested)

@@ -12,7 +12,7 @@ The repo lock (one cycle at a time) is `skillgit.cycle.lock`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -38,7 +38,7 @@ class Gate:
 class GateReport:
     gates: tuple[Gate, ...]
     last_cycle: Event | None
-    new_sessions: tuple[SessionSummary, ...]
+    new_sessions: Sequence[SessionSummary]
     noop_streak: int
     """No-op events in a row at the top of the cycle history."""
 
@@ -99,8 +99,10 @@ def dirty_paths(ws: Workspace) -> list[str]:
     ]
 
 
-def check_gates(ws: Workspace, sessions: Sequence[SessionSummary], history: Sequence[Event], *, now: datetime) -> GateReport:
-    """Every gate, evaluated (none short-circuits, so the report names all that are closed)."""
+def check_gates(ws: Workspace, sessions: Sequence[SessionSummary] | Callable[[datetime | None], Sequence[SessionSummary]],
+                history: Sequence[Event], *, now: datetime) -> GateReport:
+    """Every gate, evaluated (none short-circuits, so the report names all that are closed). `sessions`: every
+    session, or what gives those after a time (`Ingested.after`: the store reads them)."""
     cfg = ws.config.cycle
     cycles = cycle_events(history)
     last = cycles[0] if cycles else None
@@ -109,7 +111,7 @@ def check_gates(ws: Workspace, sessions: Sequence[SessionSummary], history: Sequ
     shown = ", ".join(dirty[:5]) + (" …" if len(dirty) > 5 else "")
     gates.append(Gate("clean-tree", not dirty, f"uncommitted changes: {shown}" if dirty else "work tree clean"))
     since = as_utc(last.time) if last else None
-    fresh = sessions_after(sessions, since)
+    fresh: Sequence[SessionSummary] = sessions(since) if callable(sessions) else tuple(sessions_after(sessions, since))
     where = f"since {last.commit[:12]} ({last.kind}, {last.time:%Y-%m-%d %H:%M}Z)" if last else "in the trace store"
     gates.append(Gate(
         "sessions", len(fresh) >= cfg.min_sessions,
@@ -127,4 +129,4 @@ def check_gates(ws: Workspace, sessions: Sequence[SessionSummary], history: Sequ
             gates.append(Gate("cooldown", True, f"{why} passed"))
         else:
             gates.append(Gate("cooldown", False, f"{why} since {last.commit[:12]}; next cycle after {ready:%Y-%m-%d %H:%M}Z"))
-    return GateReport(tuple(gates), last, tuple(fresh), streak)
+    return GateReport(tuple(gates), last, fresh, streak)

@@ -56,7 +56,7 @@ def _locked(ws: Workspace, options: CycleOptions, mode: str, echo: Echo) -> Cycl
 
 def _evidenced(ws: Workspace, options: CycleOptions, mode: str, echo: Echo, ingested: Ingested, now: datetime, head: str,
                history: list[Event]) -> CycleResult:
-    gates = check_gates(ws, ingested.summaries, history, now=now)
+    gates = check_gates(ws, ingested.after, history, now=now)
     for g in gates.gates:
         echo(f"gate {g.name}: {'open' if g.open else 'CLOSED'} — {g.detail}")
     if not gates.open:

@@ -22,10 +22,12 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from array import array
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from skillgit.errors import RepoStateError
 from skillgit.evidence import db
@@ -405,6 +407,29 @@ class Ingested:
         )
         return Timeline.stored(rows)
 
+    def after(self, when: datetime | None) -> Sequence[SessionSummary]:
+        """The sessions that ran (started, else ended) after `when` (every timed one: None), in timeline order,
+        read from the store a chunk at a time when iterated."""
+        timeline = self.timeline
+        first = 0 if when is None else bisect_right(timeline.keys, micros(when) or 0)
+        return _Summaries(self.store, array("q", (timeline.rows[p] for p in range(first, len(timeline)) if timeline.timed[p])))
+
+    def used_after(self, since: datetime | None) -> set[str]:
+        """The skills used (weak uses included) by a session that ran after `since` (any time: None)."""
+        con = self.store.con
+        if con is None:
+            return set()
+        return {r[0] for r in con.execute(
+            "SELECT DISTINCT u.skill FROM skill_uses u JOIN sessions s ON s.id = u.session"
+            " WHERE s.role = 'session' AND u.time IS NOT NULL AND (?1 IS NULL OR u.time > ?1)", (micros(since),))}
+
+    def has_uses(self, skill: str, version: str | None) -> bool:
+        """Whether a session used version `version` of `skill` (weak uses included)."""
+        con = self.store.con
+        return con is not None and con.execute(
+            "SELECT EXISTS (SELECT 1 FROM skill_uses u JOIN sessions s ON s.id = u.session"
+            " WHERE u.skill = ? AND u.version IS ? AND s.role = 'session')", (skill, version)).fetchone()[0] == 1
+
     def uses_at(self, skill: str) -> list[tuple[int, Strength, str | None]]:
         """The uses of `skill`: (position in `timeline`, strength, version), by position."""
         con = self.store.con
@@ -495,3 +520,32 @@ class Ingested:
         """When the last session ran (its start, else its end)."""
         times = [t for s in self.summaries if (t := session_time(s)) is not None]
         return max(times) if times else None
+
+
+class _Summaries(Sequence[SessionSummary]):
+    """Summaries of store rows (given in the order wanted), read a chunk at a time: a count that costs eight
+    bytes a session until the sessions themselves are asked for."""
+
+    def __init__(self, store: Store, rows: array[int]) -> None:
+        self.store, self.rows = store, rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, index: int) -> SessionSummary: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[SessionSummary]: ...
+
+    def __getitem__(self, index: int | slice) -> SessionSummary | Sequence[SessionSummary]:
+        if isinstance(index, slice):
+            return _Summaries(self.store, self.rows[index])
+        (found,) = self.store.summaries([self.rows[index]])
+        return found
+
+    def __iter__(self) -> Iterator[SessionSummary]:
+        for i in range(0, len(self.rows), _CHUNK):
+            part = self.rows[i : i + _CHUNK]
+            by_row = {s.row: s for s in self.store.summaries(part)}
+            yield from (by_row[row] for row in part if row in by_row)
