@@ -210,7 +210,11 @@ def run_metrics(start: Path, name: str | None, by_version: bool, as_json: bool) 
     click.echo(f"{first:<28} {'status':<10} {'uses':>4} {'wins':>4} {'win':>5} {'fail':>5} {'cmpl':>4} "
                f"{'ment':>5} {'score':>6} {'weak':>4}")
     for r in rows:
-        label = f"{r['skill']} {','.join(r['versions'])} {(r['version'] or '')[:7]}" if by_version else r["skill"]
+        label = r["skill"]
+        if by_version:
+            labels, version = r["versions"], r["version"]
+            label = (f"{label} {','.join(str(v) for v in labels) if isinstance(labels, list) else ''}"
+                     f" {(version if isinstance(version, str) else '')[:7]}")
         click.echo(f"{label:<28} {r['status']:<10} {r['uses']:>4} {r['wins']:>4} {r['win_rate']:>5.2f} "
                    f"{r['failure_rate']:>5.2f} {r['complaints']:>4} {r['mention_rate']:>5.2f} {r['score']:>6.3f} "
                    f"{r['weak_uses']:>4}")

@@ -25,11 +25,12 @@ from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from skillgit.evidence.session import Session, SessionSummary, SkillUse, ToolCall
 from skillgit.evidence.session import call_text as call_text  # where the other evidence modules look for it
 from skillgit.evidence.store import Inputs
+from skillgit.jsontypes import JSONObject
 
 if TYPE_CHECKING:
     from skillgit.history import Version
@@ -68,7 +69,7 @@ class Attribution:
         """Whether this is a use (weak evidence only with `count_weak`)."""
         return count_weak or self.strength != "weak"
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         return {
             "session": self.session_id,
             "skill": self.skill,

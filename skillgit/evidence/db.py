@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from skillgit.errors import RepoStateError
 
 if TYPE_CHECKING:
+    from sqlite3 import _Parameters
+
     from skillgit.git import Repo
 
 DB_NAME = "evidence.db"
@@ -287,13 +289,13 @@ class _Connection(sqlite3.Connection):
 
     path: Path = Path(DB_NAME)
 
-    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+    def execute(self, sql: str, parameters: _Parameters = (), /) -> sqlite3.Cursor:
         try:
             return super().execute(sql, parameters)
         except sqlite3.DatabaseError as exc:
             raise failed(self.path, exc) from None
 
-    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+    def executemany(self, sql: str, parameters: Iterable[_Parameters], /) -> sqlite3.Cursor:
         try:
             return super().executemany(sql, parameters)
         except sqlite3.DatabaseError as exc:

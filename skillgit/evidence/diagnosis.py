@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypedDict
 
 from skillgit.evidence.attribution import Attribution, Catalog, attribute, call_text, is_edit
 from skillgit.evidence.commandtext import Clusters, expected_commands, head, shown, similar
@@ -100,18 +100,32 @@ def expected_for(catalog: Catalog, name: str) -> list[str]:
     return expected_commands(catalog.keywords.get(name, ()), skill.body if skill else "")
 
 
-Facts = dict[str, Any]
-"""What the patterns need of one session (`facts_of`), plain JSON data, so the evidence store keeps it:
+_Run = tuple[str, str, str, str, bool | None, int, int]
+"""A retry run (see `Facts`): tool, failing form, first call, last call, whether the last one worked, failed
+calls, calls."""
 
-    n        its tool calls
-    runs     retry runs: [tool, failing form (the last failed call), first call, last call, whether the
-             last one worked, failed calls, calls]
-    reverts  [path, the failed call before the revert or null] for each edit reverted
-    failed   [position, tool, command, first line of the error or null] for each failed call
-    worked   {tool: {command: last position}} for the calls that worked
-    docs     the position of the last call that read docs (README*, docs/, *.md …; -1: none)
-    own      {skill: the position of the last call that named a file of the skill or invoked it}
-"""
+
+class Facts(TypedDict):
+    """What the patterns need of one session (`facts_of`), plain JSON data, so the evidence store keeps it
+    (its tuples are JSON arrays there):
+
+        n        its tool calls
+        runs     retry runs: [tool, failing form (the last failed call), first call, last call, whether the
+                 last one worked, failed calls, calls]
+        reverts  [path, the failed call before the revert or null] for each edit reverted
+        failed   [position, tool, command, first line of the error or null] for each failed call
+        worked   {tool: {command: last position}} for the calls that worked
+        docs     the position of the last call that read docs (README*, docs/, *.md …; -1: none)
+        own      {skill: the position of the last call that named a file of the skill or invoked it}
+    """
+
+    n: int
+    runs: list[_Run]
+    reverts: list[tuple[str, str | None]]
+    failed: list[tuple[int, str, str, str | None]]
+    worked: dict[str, dict[str, int]]
+    docs: int
+    own: dict[str, int]
 
 
 class FactPatterns(NamedTuple):
@@ -135,22 +149,22 @@ def facts_of(session: Session, d: DiagnosisConfig, patterns: FactPatterns, texts
     """The facts of one session (see `Facts`) for diagnosis settings `d` (`texts`: each call's `call_text`)."""
     calls = session.tool_calls
     forms = [shown(c) for c in calls]
-    runs = [[calls[run[0]].name, forms[_last_failed(calls, run)], forms[run[0]], forms[run[-1]], calls[run[-1]].ok,
-             sum(1 for i in run if calls[i].ok is False), len(run)]
+    runs = [(calls[run[0]].name, forms[_last_failed(calls, run)], forms[run[0]], forms[run[-1]], calls[run[-1]].ok,
+             sum(1 for i in run if calls[i].ok is False), len(run))
             for run in _retry_runs(calls, forms, d.retry_min, d.similarity)]
-    failed = []
+    failed: list[tuple[int, str, str, str | None]] = []
     worked: dict[str, dict[str, int]] = {}
     for i, call in enumerate(calls):
         ok = call.ok
         if ok is False:
-            failed.append([i, call.name, forms[i], _first_line(call.error) if call.error else None])
+            failed.append((i, call.name, forms[i], _first_line(call.error) if call.error else None))
         elif ok is True:
             tool = worked.get(call.name)
             if tool is None:
                 tool = worked[call.name] = {}
             tool[forms[i]] = i
     texts = [call_text(c) for c in calls] if texts is None else texts
-    reverts = [[path, None if before is None else forms[before]]
+    reverts = [(path, None if before is None else forms[before])
                for path, before in _edit_revert_hits(session, d.revert_window, texts)]
     docs = -1
     for i in range(len(texts) - 1, -1, -1):  # the last call that read docs: from the end
@@ -188,9 +202,6 @@ def commands_in(session: Session, commands: Iterable[str], texts: list[str] | No
     return [c for c in commands if c in text]
 
 
-_Run = tuple[str, str, str, str, bool | None, int, int]
-"""A retry run (see `Facts`): tool, failing form, first call, last call, whether the last one worked, failed
-calls, calls."""
 _Retry = tuple[str, _Run]
 """A session id and one of its retry runs."""
 _Failure = tuple[str, str, str, str | None]
@@ -223,9 +234,9 @@ class _Pass:
             self.seen.add(sid)
             self.ids.append(sid)
         keep = self.strings.setdefault  # the same command in many sessions: one string, not one per session
-        for tool, failing, first, last, last_ok, failed, size in facts["runs"]:
+        for tool, failing, first, last, last_ok, failures, size in facts["runs"]:
             tool, failing = keep(tool, tool), keep(failing, failing)
-            self.retries.add(tool, failing, (sid, (tool, failing, keep(first, first), keep(last, last), last_ok, failed, size)))
+            self.retries.add(tool, failing, (sid, (tool, failing, keep(first, first), keep(last, last), last_ok, failures, size)))
         for path, before in facts["reverts"]:
             self.reverts.setdefault(keep(path, path), []).append((sid, before if before is None else keep(before, before)))
         for _, tool, command, line in facts["failed"]:

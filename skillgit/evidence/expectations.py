@@ -23,7 +23,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from skillgit import trailers as T
 from skillgit.errors import SkillFileError, TrailerError
@@ -37,6 +37,7 @@ from skillgit.evidence.attribution import (
 )
 from skillgit.evidence.metrics import Weights, measure, starting_score
 from skillgit.evidence.session import Learning, Session, SessionSummary
+from skillgit.jsontypes import JSONObject
 from skillgit.model.expected import Expectation, parse_expected
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ class Grade:
     """Where the horizon ends: the N-th session's time, or event time + N days."""
     reason: str = ""
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         return {
             "commit": self.commit, "time": self.time.isoformat(), "event": self.event, "skill": self.skill,
             "prediction": self.prediction, "status": self.status,

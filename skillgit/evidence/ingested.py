@@ -27,7 +27,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, overload
 
 from skillgit.errors import RepoStateError
 from skillgit.evidence import db
@@ -49,6 +49,7 @@ from skillgit.history import Version
 
 if TYPE_CHECKING:
     from skillgit.config import Config
+    from skillgit.evidence.diagnosis import Facts
     from skillgit.evidence.metrics import Timeline
     from skillgit.git import Repo
     from skillgit.workspace import Workspace
@@ -450,7 +451,7 @@ class Ingested:
         wanted = None if ids is None else set(ids)
         return self.store.sessions(s.row for s in self.summaries if wanted is None or s.id in wanted)
 
-    def facts(self, skill: str, ids: Iterable[str]) -> Iterator[tuple[str, str | None, dict[str, Any], list[str]]]:
+    def facts(self, skill: str, ids: Iterable[str]) -> Iterator[tuple[str, str | None, Facts, list[str]]]:
         """What diagnosis needs of the sessions of `ids`, oldest first: (id, outcome, facts, the skill's named
         commands found in its calls). Facts not stored (a session that grew, or got subagents, since) are
         found in the session and stored."""

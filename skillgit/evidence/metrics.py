@@ -18,7 +18,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from skillgit.evidence.adapters.lines import EPOCH
 from skillgit.evidence.attribution import (
@@ -34,6 +34,7 @@ from skillgit.evidence.attribution import (
 )
 from skillgit.evidence.session import Learning, Session, SessionSummary
 from skillgit.evidence.store import from_micros, micros
+from skillgit.jsontypes import JSON, JSONObject
 
 if TYPE_CHECKING:
     from skillgit.config import Config
@@ -105,7 +106,7 @@ class Metrics:
     unused_sessions: int = 0
     """Sessions (of those considered) since the last counted use; all of them when never used."""
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         return {
             "skill": self.skill, "version": self.version, "status": self.status,
             "uses": self.uses, "wins": self.wins, "failures": self.failures, "complaints": self.complaints,
@@ -514,14 +515,14 @@ def per_version(
     return out
 
 
-def version_rows(ws: Workspace, ev: Ingested, names: Iterable[str]) -> list[dict[str, Any]]:
+def version_rows(ws: Workspace, ev: Ingested, names: Iterable[str]) -> list[JSONObject]:
     """`metrics --by-version`: one JSON row per version (SKILL.md blob) of each skill in `names`, oldest
     first, with the labels (v1…vN) that version had (a rollback makes a blob come back)."""
     catalog = ev.catalog
     w = Weights.from_config(ws.config)
-    rows: list[dict[str, Any]] = []
+    rows: list[JSONObject] = []
     for skill in names:
-        labels: dict[str, list[str]] = {}
+        labels: dict[str, list[JSON]] = {}
         for v in catalog.versions(skill):
             if v.blob:
                 labels.setdefault(v.blob, []).append(v.label)
@@ -536,7 +537,7 @@ def _inside(when: datetime | None, ranges: list[tuple[datetime, datetime | None]
     return when is not None and any(start <= when and (end is None or when < end) for start, end in ranges)
 
 
-def status_metrics(ws: Workspace) -> dict[str, dict[str, Any]]:
+def status_metrics(ws: Workspace) -> dict[str, JSONObject]:
     """`uses`, `win_rate`, `score` and `evidence` per skill for `skillgit status`; {} before any ingest."""
     from skillgit.evidence.ingested import Ingested
 
@@ -546,7 +547,7 @@ def status_metrics(ws: Workspace) -> dict[str, dict[str, Any]]:
         if not ev.count:
             return {}
         every = stored_metrics(ws, ev)
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, JSONObject] = {}
     for name, m in every.items():
         measured = m.status != "unmeasured"
         out[name] = {
@@ -565,7 +566,7 @@ def _nothing_ingested(ws: Workspace) -> bool:
         return store.empty
 
 
-def per_version_usage(ws: Workspace, name: str) -> dict[str, dict[str, Any]]:
+def per_version_usage(ws: Workspace, name: str) -> dict[str, JSONObject]:
     """Per-version `uses`, `win_rate` (and score, failures, complaints) for `skillgit versions`, by blob id."""
     from skillgit.evidence.ingested import Ingested
 
@@ -576,7 +577,7 @@ def per_version_usage(ws: Workspace, name: str) -> dict[str, dict[str, Any]]:
             return {}
         found = per_version(ws, name, ev.timeline, ev.learnings, catalog=ev.catalog, channels=ev.channels,
                             uses=stored_uses(ev, name, Weights.from_config(ws.config)))
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, JSONObject] = {}
     for blob, m in found.items():
         out[blob] = {
             "uses": m.uses, "win_rate": round(m.win_rate, 3), "failure_rate": round(m.failure_rate, 3),

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
+
+from skillgit.jsontypes import JSON
 
 Outcome = Literal["success", "failure"]
 SkillHow = Literal["invoked", "stamped", "read", "keyword"]
@@ -17,7 +19,7 @@ class ToolCall:
     """One tool call in a session. `ok` is None when the trace does not say."""
 
     name: str
-    args: Mapping[str, Any] = field(default_factory=dict)
+    args: Mapping[str, JSON] = field(default_factory=dict)
     ok: bool | None = None
     ts: datetime | None = None
     duration_ms: int | None = None
@@ -67,7 +69,7 @@ class Session:
     skills: tuple[SkillUse, ...] = ()
     final_message: str | None = None
     turns: int = 0
-    meta: Mapping[str, Any] = field(default_factory=dict)
+    meta: Mapping[str, JSON] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +128,8 @@ def merge_subagents(parent: Session, subs: list[Session]) -> Session:
     calls.sort(key=lambda c: c.ts or _EPOCH)
     times = [t for s in (parent, *subs) for t in (s.started, s.ended) if t is not None]
     meta = dict(parent.meta)
-    meta["subagents"] = [sub.id for sub in subs]
+    subagents: list[JSON] = [sub.id for sub in subs]
+    meta["subagents"] = subagents
     return Session(
         id=parent.id,
         source=parent.source,

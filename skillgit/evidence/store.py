@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,11 +29,18 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from skillgit.errors import RepoStateError
 from skillgit.evidence import db
 from skillgit.evidence.adapters.lines import EPOCH, MICROSECOND, Batch, Skip, tool_call
-from skillgit.evidence.session import Learning, Session, SessionSummary, SkillUse, ToolCall, merge_subagents
+from skillgit.evidence.session import Learning, Outcome, Session, SessionSummary, SkillUse, ToolCall, merge_subagents
 
 if TYPE_CHECKING:
     from skillgit.config import Config
+    from skillgit.evidence.diagnosis import Facts
     from skillgit.git import Repo
+
+_Summary = tuple[int, str, int | None, int | None, Outcome | None, int, int, int]
+"""A `sessions` row as `Store.summaries` reads it: id, session, started, ended, outcome, calls, failed calls, texts."""
+_Member = tuple[int, int | None, int | None, int, int, int]
+"""A subagent's row as `Store.summaries` reads it: the row it is merged into, started, ended, calls, failed calls,
+texts."""
 
 UNCHANGED, WRITES = "unchanged", "writes"
 """`meta` keys: what an ingest that found every file unchanged reported (`Store.keep_unchanged`); how many
@@ -44,7 +51,7 @@ EXAMPLES_PER_FILE = 5
 
 
 
-def _encoder() -> Callable[[Any], str]:
+def _encoder() -> Callable[[object], str]:
     """Compact JSON, non-ASCII kept: json's C encoder made once (`JSONEncoder.encode` makes one per call)."""
     make = getattr(json.encoder, "c_make_encoder", None)
     if make is None:
@@ -118,7 +125,7 @@ class Inputs:
     hits: list[str] = field(default_factory=list)
     texts: bool = False
     """Some call has string arguments (where keywords could appear)."""
-    facts: dict[str, Any] | None = None
+    facts: Facts | None = None
     """What diagnosis needs of the session (`diagnosis.facts_of`); None: not found (a session given in part)."""
     commands: list[str] = field(default_factory=list)
     """The commands skills name (`diagnosis.expected_for`) that appear in its calls."""
@@ -144,7 +151,7 @@ class Written:
     companions: dict[str, list[int] | None]
     state: bytes | None
     skipped: dict[str, int]
-    examples: list[list[Any]]
+    examples: list[list[str | int]]
     rows: _Rows | None = None
     """The rows of the sessions in `batches`, made where the file was read (`encoded`); their row ids
     count from 0 and their source is 0 until `put` places them."""
@@ -282,7 +289,7 @@ class Store:
         kept: dict[str, Any] = json.loads(found[UNCHANGED])
         return kept if kept.get("writes") == int(found.get(WRITES) or 0) else None
 
-    def keep_unchanged(self, value: dict[str, Any]) -> None:
+    def keep_unchanged(self, value: Mapping[str, object]) -> None:
         """Keep what an ingest of files that are all stored and unchanged reports (`value`: plain JSON, its
         `writes` the `writes()` read before the rows it counted) while no source is written; not when one
         was meanwhile, nor when the store is busy or cannot be written (the report is not worth a wait)."""
@@ -429,8 +436,8 @@ class Store:
         (ids of `role = 'session'` rows) when given."""
         if self.con is None:
             return []
-        subs: dict[int, list[Any]] = {}
-        found: list[Any] = []
+        subs: dict[int, list[_Member]] = {}
+        found: list[_Summary] = []
         subagents = "SELECT merged_into, started, ended, calls, failed_calls, texts FROM sessions WHERE role = 'subagent'"
         mains = "SELECT id, session, started, ended, outcome, calls, failed_calls, texts FROM sessions WHERE role = 'session'"
         if rows is None:
@@ -446,7 +453,7 @@ class Store:
                     subs.setdefault(r[0], []).append(r)
                 found.extend(self.con.execute(f"{mains} AND id IN ({q})", part))
         out = []
-        outcomes = {"success": "success", "failure": "failure"}  # one object each, not one per session
+        outcomes: dict[Outcome | None, Outcome | None] = {"success": "success", "failure": "failure"}  # one object each
         for r in found:
             row, sid, started, ended, outcome, calls, failed, texts = r
             outcome = outcomes.get(outcome, outcome)
@@ -563,7 +570,7 @@ def _extend(con: sqlite3.Connection, row: int, session: Session, kept: int, foun
         if first >= kept:
             con.execute("DELETE FROM calls WHERE id = ?", (chunk,))
             continue
-        calls = [_call(raw) for raw in json.loads(data)[: kept - first]]  # a call before `kept` changed after it
+        calls = decode_calls(data)[: kept - first]  # a call before `kept` changed after it
         con.execute("UPDATE calls SET count = ?, failed = ?, texts = ?, data = ? WHERE id = ?",
                     (len(calls), sum(1 for c in calls if c.ok is False), int(any(_has_text(c) for c in calls)),
                      _encode_calls(calls), chunk))
@@ -599,14 +606,22 @@ def _mark_unattributed(con: sqlite3.Connection, rows: Sequence[int]) -> None:
         con.execute(f"DELETE FROM skill_uses WHERE session IN ({q})", part)
 
 
+_SessionRow = tuple[int, int, int, str, str, str, int | None, int | None, str | None, int, str | None, str, str | None,
+                    int, int, int, str | None]
+"""A `sessions` row as ingest inserts it: id, source_id, seq, session, tool, origin, started, ended, outcome, turns,
+final_message, meta, parent, calls, failed_calls, texts, facts."""
+
+
 @dataclass
 class _Rows:
-    sessions: list[tuple[Any, ...]] = field(default_factory=list)
-    calls: list[tuple[Any, ...]] = field(default_factory=list)
-    skills: list[tuple[Any, ...]] = field(default_factory=list)
-    reads: list[tuple[Any, ...]] = field(default_factory=list)
-    hits: list[tuple[Any, ...]] = field(default_factory=list)
-    commands: list[tuple[Any, ...]] = field(default_factory=list)
+    sessions: list[_SessionRow] = field(default_factory=list)
+    calls: list[tuple[int, int, int, int, int, str]] = field(default_factory=list)
+    """session, first, count, failed, texts, data"""
+    skills: list[tuple[int, int, str, str, str | None, str | None]] = field(default_factory=list)
+    """session, seq, name, how, version, full_name"""
+    reads: list[tuple[int, str]] = field(default_factory=list)
+    hits: list[tuple[str, int]] = field(default_factory=list)
+    commands: list[tuple[str, int]] = field(default_factory=list)
 
     def moved(self, source_id: int, base: int) -> _Rows:
         """These rows of source `source_id`, their row ids `base` on (they count from 0)."""
@@ -668,14 +683,10 @@ def _encode_calls(calls: Sequence[ToolCall]) -> str:
                     for c in calls])
 
 
-def _call(raw: list[Any]) -> ToolCall:
-    name, args, ok, ts, duration, error, code = raw
-    return tool_call(name, args, ok, None if ts is None else EPOCH + MICROSECOND * ts, duration, error, code)
-
-
 def decode_calls(data: str) -> list[ToolCall]:
     """The tool calls of one `calls.data` value."""
-    return [_call(raw) for raw in json.loads(data)]
+    return [tool_call(name, args, ok, None if ts is None else EPOCH + MICROSECOND * ts, duration, error, code)
+            for name, args, ok, ts, duration, error, code in json.loads(data)]
 
 
 def _has_text(call: ToolCall) -> bool:

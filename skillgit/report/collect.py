@@ -94,7 +94,8 @@ def _detail(data: ReportData, ws: Workspace, events: Sequence[Event], shown: Seq
         grades = grade_expectations(ws, ev.summaries, ev.learnings, catalog=ev.catalog, attributions=ev.attributions,
                                     channels=ev.channels) if ev.summaries else []
         evidence = (len(ev.summaries), len(ev.learnings))
-    metrics: dict[tuple[str, str], Mapping[str, JSON]] = {(row["skill"], label): row for row in rows for label in row["versions"]}
+    metrics: dict[tuple[str, str], Mapping[str, JSON]] = {
+        (cast(str, row["skill"]), label): row for row in rows for label in cast(list[str], row["versions"])}
     skills: list[SkillData] = []
     for entry in inventory["skills"]:
         name = entry["name"]
