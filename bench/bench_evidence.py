@@ -1,7 +1,7 @@
 """Benchmark the evidence commands — `metrics`, `status`, `cycle --dry-run`, `diagnose NAME` — as the
 trace store grows, and `metrics` on a large generated history.
 
-    python bench/bench_evidence.py --sizes 100MB,1GB,3GB [--runs 3] [--work /tmp/skillgit-bench]
+    python bench/bench_evidence.py --sizes 100MB,1GB,3GB [--runs 3] [--work /tmp/skillgit-bench] [--baseline DIR]
     python bench/bench_evidence.py --repo /tmp/sg-bench-repo [--traces 100MB] [--runs 3]
 
 Traces mode: for each size, the traces of bench/gen_traces.py (generated into WORK/SIZE when
@@ -9,7 +9,10 @@ missing), ingested into a copy of the fixture skills repository (committed befor
 the generated traces' skills added, `release` refined in the middle of them) at WORK/repo-SIZE
 (kept between runs; `--fresh` ingests again). Each command runs `--runs` times, each in a fresh
 process; wall time (median, and the spread) and the child's peak RSS are printed, next to the
-anchor measured in the same run: the interpreter starting and importing skillgit's CLI.
+anchor measured in the same run: the interpreter starting and importing skillgit's CLI. With
+`--baseline DIR` (another checkout of skillgit, e.g. `git worktree add --detach DIR main`), each
+command also runs with that checkout's package, in the same run, and the `--json` output of both
+must be byte-identical (the bench stops otherwise).
 
 Repo mode: `metrics` on a repository from bench/gen_repo.py (1,000 skills, 100k commits), with git's
 commit-graph turned off, without traces and then with `--traces` ingested into it; anchors: the one
@@ -112,8 +115,19 @@ def ingest(repo: Path, traces: Path) -> dict[str, float]:
     return {"seconds": round(time.perf_counter() - start, 2), "sessions": data["sessions"], "files": data["files_read"]}
 
 
+def same_output(cmd: list[str], repo: Path, baseline: Path) -> None:
+    """Stop unless `cmd --json` prints the same bytes with this checkout's package and the baseline's."""
+    outputs = []
+    for env in (dict(os.environ), {**os.environ, "PYTHONPATH": str(baseline)}):
+        out = subprocess.run([*SKILLGIT, *cmd, "--json"], cwd=repo, env=env, capture_output=True, check=True)
+        outputs.append(out.stdout)
+    if outputs[0] != outputs[1]:
+        raise SystemExit(f"{' '.join(cmd)} --json in {repo}: this checkout and {baseline} print different output")
+
+
 def traces_mode(args: argparse.Namespace) -> None:
     anchor_cmd = [sys.executable, "-c", "import skillgit.cli"]
+    before = {**os.environ, "PYTHONPATH": str(args.baseline)} if args.baseline else None
     report = []
     for size in args.sizes.split(","):
         traces = args.work / size
@@ -128,13 +142,17 @@ def traces_mode(args: argparse.Namespace) -> None:
         row: dict[str, object] = {"size": size, "ingest": ingested, "db_mib": round(db_mib, 1)}
         row["anchor: python + import skillgit.cli"] = runs(anchor_cmd, repo, args.runs)
         for label, cmd in COMMANDS.items():
+            if args.baseline:
+                same_output(cmd, repo, args.baseline)
+                row[f"{label} (baseline)"] = runs([*SKILLGIT, *cmd], repo, args.runs, before)
             row[label] = runs([*SKILLGIT, *cmd], repo, args.runs)
         report.append(row)
         print(json.dumps(row), flush=True)
     print()
-    print(f"{'traces':>7} {'db MiB':>7} " + " ".join(f"{label:>30}" for label in ["anchor", *COMMANDS]))
+    labels = [label for command in COMMANDS for label in ([f"{command} (baseline)"] if args.baseline else []) + [command]]
+    print(f"{'traces':>7} {'db MiB':>7} " + " ".join(f"{label:>30}" for label in ["anchor", *labels]))
     for row in report:
-        cells = [row["anchor: python + import skillgit.cli"], *(row[label] for label in COMMANDS)]
+        cells = [row["anchor: python + import skillgit.cli"], *(row[label] for label in labels)]
         print(f"{row['size']:>7} {row['db_mib']:>7} "
               + " ".join(f"{c['median_s']:>6.2f} s {c['cpu_s']:>6.2f} cpu {c['peak_rss_mib']:>5.0f} MiB".rjust(30)  # type: ignore[index]
                          for c in cells))
@@ -177,6 +195,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--work", type=Path, default=Path("/tmp/skillgit-bench"))
     parser.add_argument("--fresh", action="store_true", help="build the repository and ingest again")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="traces mode: another skillgit checkout, measured in the same run, its output compared")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     if args.repo:
