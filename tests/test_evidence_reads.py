@@ -131,7 +131,8 @@ def test_metrics_read_from_the_store_are_those_computed_from_every_session_in_me
     skill at a time) against the plain computation: every session loaded whole and attributed again."""
     from dataclasses import replace
 
-    from skillgit.evidence.attribution import attribute, channels
+    from skillgit.cycle.gates import sessions_after
+    from skillgit.evidence.attribution import attribute, channels, session_time
     from skillgit.evidence.metrics import Timeline, Weights, compute_metrics, per_version, stored_metrics, stored_uses
     from skillgit.evidence.store import load_learnings, load_sessions
 
@@ -162,3 +163,19 @@ def test_metrics_read_from_the_store_are_those_computed_from_every_session_in_me
                 versions += len(by_store)
             assert versions > len(SKILLS)  # `release` has two
         assert "summaries" not in ev.__dict__ and "attributions" not in ev.__dict__  # no session read as an object
+        # what the cycle asks: the sessions after a time, the skills they used, the uses of a version
+        with Ingested.open(ws) as whole:  # a second reader holds every session and use as objects
+            every, uses = whole.summaries, whole.attributions
+        times = sorted({t for s in every if (t := session_time(s)) is not None})
+        for when in (None, times[0], times[len(times) // 2], times[-1]):
+            after = sessions_after(every, when)
+            assert sorted(ev.after(when), key=lambda s: s.row) == sorted(after, key=lambda s: s.row)
+            assert len(ev.after(when)) == len(after)
+            ids = {s.id for s in after}
+            assert ev.used_after(when) == {a.skill for a in uses if a.session_id in ids}
+        for name in SKILLS:
+            blob = ev.catalog.entries[name].blob
+            assert ev.has_uses(name, blob) == any(a.skill == name and a.version == blob for a in uses)
+            assert ev.used(name, count_weak=False, version=blob) == [
+                a.session_id for a in uses if a.skill == name and a.version == blob and a.counts()]
+        assert "summaries" not in ev.__dict__ and "attributions" not in ev.__dict__
