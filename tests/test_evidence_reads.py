@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from conftest import ROOT
-from evidence_support import add_skill, dated_repo, ingest, sg, skill_text
+from evidence_support import add_skill, dated_repo, ingest, refine, sg, skill_text
 
 from skillgit.evidence.ingest import _walk
 from skillgit.evidence.ingested import Ingested
@@ -133,11 +133,18 @@ def test_metrics_read_from_the_store_are_those_computed_from_every_session_in_me
 
     from skillgit.cycle.gates import sessions_after
     from skillgit.evidence.attribution import attribute, channels, session_time
+    from skillgit.evidence.expectations import grade_expectations, stored_grades
     from skillgit.evidence.metrics import Timeline, Weights, compute_metrics, per_version, stored_metrics, stored_uses
     from skillgit.evidence.store import load_learnings, load_sessions
 
     repo = generated_repo(tmp_path)
-    add_skill(repo, "release", skill_text("release", "Check the tree first.\n", keywords=["release check"]), "2026-03-15")
+    # the generated sessions run from 2026-03-01T00:00 for some hours: graded, graded by days, still pending
+    refine(repo, "social", skill_text("social", "Post once.\n", keywords=["social check"]), "2026-02-28T05:00",
+           "uses >= 3 within 1 days; else widen the keywords")
+    refine(repo, "release", skill_text("release", "Check the tree first.\n", keywords=["release check"]), "2026-03-01T02:00",
+           "win_rate >= 0.6 within 40 sessions; else name the failing step")
+    refine(repo, "pdf", skill_text("pdf", "Read it first.\n", keywords=["pdf check"]), "2026-03-01T04:00",
+           "failure_rate <= 0.2 within 100000 sessions; else add a pitfall")
     ws = Workspace.open(repo)
     sessions = load_sessions(ws.repo)
     learnings = load_learnings(ws.repo)
@@ -162,6 +169,11 @@ def test_metrics_read_from_the_store_are_those_computed_from_every_session_in_me
                                                attributions=found)
                 versions += len(by_store)
             assert versions > len(SKILLS)  # `release` has two
+        for count_weak in (False, True):
+            config = replace(ws.config, metrics=replace(ws.config.metrics, count_weak=count_weak))
+            graded = stored_grades(ws, ev, config)
+            assert graded == grade_expectations(ws, sessions, learnings, config, catalog=ev.catalog)
+            assert [g.status for g in graded] == ["pending", "hit", "hit"] and all(g.sessions > 0 for g in graded)
         assert "summaries" not in ev.__dict__ and "attributions" not in ev.__dict__  # no session read as an object
         # what the cycle asks: the sessions after a time, the skills they used, the uses of a version
         with Ingested.open(ws) as whole:  # a second reader holds every session and use as objects

@@ -301,15 +301,14 @@ def expectations_command(ctx: click.Context, skill: str | None, as_json: bool, d
 
 
 def run_expectations(start: Path, skill: str | None, as_json: bool) -> int:
-    from skillgit.evidence.expectations import grade_expectations
+    from skillgit.evidence.expectations import stored_grades
     from skillgit.model.skill import check_name
 
     if skill is not None:
         check_name(skill)
     ws, ev = _evidence(start)
     with ev:
-        grades = grade_expectations(ws, ev.summaries, ev.learnings, skill=skill, catalog=ev.catalog,
-                                    attributions=ev.attributions, channels=ev.channels)
+        grades = stored_grades(ws, ev, skill=skill)
     if as_json:
         click.echo(json.dumps([g.to_json() for g in grades], indent=2))
         return EXIT_OK

@@ -19,8 +19,9 @@ after an event and are not counted.
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
@@ -32,17 +33,17 @@ from skillgit.evidence.attribution import (
     Catalog,
     Channels,
     aware,
-    session_time,
-    summarize,
 )
-from skillgit.evidence.metrics import Weights, measure, starting_score
+from skillgit.evidence.metrics import Timeline, Weights, measure_at, starting_score
 from skillgit.evidence.session import Learning, Session, SessionSummary
+from skillgit.evidence.store import micros
 from skillgit.jsontypes import JSONObject
 from skillgit.model.expected import Expectation, parse_expected
 
 if TYPE_CHECKING:
     from skillgit.config import Config
     from skillgit.events import Event
+    from skillgit.evidence.ingested import Ingested
     from skillgit.workspace import Workspace
 
 GradeStatus = Literal["hit", "miss", "pending", "unmeasured"]
@@ -88,43 +89,73 @@ def grade_expectations(
     from skillgit.evidence.metrics import _evidence
 
     cfg = config or ws.config
+    w = Weights.from_config(cfg)
     catalog = catalog or Catalog(ws)
     found, chan = _evidence(ws, sessions, catalog, attributions, channels)
-    grader = _Grader(ws, catalog, sessions, learnings, found, chan, Weights.from_config(cfg), now)
-    out = []
-    for event in ws.events():
-        text = event.trailers.get(T.EXPECTED)
-        if text is None or (skill is not None and event.skill != skill):
-            continue
-        out.append(grader.grade(event, text))
-    return out
+    timeline = Timeline(sessions)
+    counted: dict[str, set[str]] = {}
+    for a in found:
+        if a.counts(w.count_weak):
+            counted.setdefault(a.skill, set()).add(a.session_id)
+    grader = _Grader(ws, catalog, timeline, lambda name: timeline.positions(counted.get(name, ())), learnings, chan, w, now)
+    return grader.every(skill)
+
+
+def stored_grades(ws: Workspace, ev: Ingested, config: Config | None = None, *, skill: str | None = None,
+                  now: datetime | None = None) -> list[Grade]:
+    """`grade_expectations` over everything ingested: the sessions as the store's timeline, each skill's
+    uses read for that skill alone."""
+    w = Weights.from_config(config or ws.config)
+
+    def used(name: str) -> list[int]:
+        return [p for p, strength, _ in ev.uses_at(name) if w.count_weak or strength != "weak"]
+
+    return _Grader(ws, ev.catalog, ev.timeline, used, ev.learnings, ev.channels, w, now).every(skill)
 
 
 class _Grader:
-    def __init__(self, ws: Workspace, catalog: Catalog, sessions: Sequence[Session | SessionSummary],
-                 learnings: Sequence[Learning], found: Sequence[Attribution], chan: Channels, w: Weights,
-                 now: datetime | None) -> None:
+    def __init__(self, ws: Workspace, catalog: Catalog, timeline: Timeline, counted: Callable[[str], list[int]],
+                 learnings: Sequence[Learning], chan: Channels, w: Weights, now: datetime | None) -> None:
         self.ws, self.catalog, self.learnings, self.w = ws, catalog, learnings, w
-        rows = [s if isinstance(s, SessionSummary) else summarize(s) for s in sessions]
-        self.timed = sorted(((t, s) for s in rows if (t := session_time(s)) is not None), key=lambda p: (p[0], p[1].id))
-        self.times = [t for t, _ in self.timed]
+        self.timeline = timeline
+        self.timed = array("q", (p for p in range(len(timeline)) if timeline.timed[p]))
+        """The positions in `timeline` of the timed sessions (the untimed cannot be placed after an event)."""
+        self.times = array("q", (timeline.keys[p] for p in self.timed))
         self.channels = chan
-        self.uses: dict[str, dict[str, Attribution]] = {}
-        for a in found:
-            if a.counts(w.count_weak):
-                self.uses.setdefault(a.skill, {})[a.session_id] = a
+        self.counted = counted
         self.used: dict[str, list[int]] = {}
-        self.reference = now or (self.timed[-1][0] if self.timed else None)
+        self.reference = now or (timeline.time(self.timed[-1]) if self.timed else None)
         stamped = sorted(((ts, x) for x in learnings if (ts := aware(x.ts)) is not None), key=lambda p: p[0])
         self.stamped = [x for _, x in stamped]
         self.stamps = [ts for ts, _ in stamped]
 
+    def every(self, skill: str | None) -> list[Grade]:
+        """A Grade for every event carrying `Skill-Expected` (newest first), of `skill` when given."""
+        out = []
+        for event in self.ws.events():
+            text = event.trailers.get(T.EXPECTED)
+            if text is None or (skill is not None and event.skill != skill):
+                continue
+            out.append(self.grade(event, text))
+        return out
+
     def _used(self, name: str) -> list[int]:
-        """The positions in `timed` of the sessions that used `name`."""
+        """The positions in `timed` of the sessions that used `name` (counted uses)."""
         if name not in self.used:
-            uses = self.uses.get(name, {})
-            self.used[name] = [i for i, (_, s) in enumerate(self.timed) if s.id in uses]
+            timed = self.timed
+            found = []
+            for p in self.counted(name):
+                i = bisect_left(timed, p)
+                if i < len(timed) and timed[i] == p:
+                    found.append(i)
+            self.used[name] = found
         return self.used[name]
+
+    def _at(self, when: datetime) -> int:
+        """How many timed sessions ran at or before `when`."""
+        key = micros(when)
+        assert key is not None
+        return bisect_right(self.times, key)
 
     def grade(self, event: Event, text: str) -> Grade:
         name = event.skill
@@ -143,37 +174,38 @@ class _Grader:
             return result("unmeasured", _no_channel(self.channels.sessions))
         if expectation.metric.startswith("pattern:") and not self.learnings:
             return result("unmeasured", f"{expectation.metric} counts learnings and none were ingested")
-        uses = self.uses.get(name, {})
-        first = bisect_right(self.times, event.time)  # the sessions after the event start here
+        first = self._at(event.time)  # the sessions after the event start here
         used = self._used(name)
         exercised = len(used) - bisect_left(used, first)
         if expectation.unit == "sessions":
             if len(self.timed) - first < expectation.horizon:
                 return result("pending", f"{len(self.timed) - first} of {expectation.horizon} sessions so far", n=exercised)
-            until = self.timed[first + expectation.horizon - 1][0]
-            window = [s for _, s in self.timed[first : first + expectation.horizon]]
+            until = self.timeline.time(self.timed[first + expectation.horizon - 1])
+            assert until is not None
+            last = first + expectation.horizon
         else:
             until = event.time + timedelta(days=expectation.horizon)
             if self.reference is None or self.reference < until:
                 seen = self.reference.isoformat() if self.reference else "none"
                 return result("pending", f"horizon ends {until.isoformat()}; traces reach {seen}",
                               n=exercised, until=until)
-            window = [s for _, s in self.timed[first : bisect_right(self.times, until)]]
-        value = self._value(expectation, name, event, window, uses, until)
-        n = sum(1 for s in window if s.id in uses)
+            last = self._at(until)
+        # the window: the timed sessions first … last-1; the uses inside it, as positions in it
+        inside = [i - first for i in used[bisect_left(used, first) : bisect_left(used, last)]]
+        window = self.timeline.subset(list(self.timed[first:last]))
+        value = self._value(expectation, name, event, window, inside, until)
+        n = len(inside)
         status: GradeStatus = "hit" if expectation.holds(value) else "miss"
         return result(status, f"{expectation.metric} = {value:g} over {len(window)} session(s), {n} using the skill",
                       value, n, until)
 
-    def _value(self, expectation: Expectation, name: str, event: Event, window: list[SessionSummary],
-               uses: dict[str, Attribution], until: datetime) -> float:
+    def _value(self, expectation: Expectation, name: str, event: Event, window: Timeline, uses: list[int],
+               until: datetime) -> float:
         inside = self.stamped[bisect_right(self.stamps, event.time) : bisect_right(self.stamps, until)]
         if expectation.metric.startswith("pattern:"):
             key = expectation.metric.split(":", 1)[1]
             return float(sum(1 for x in inside if x.pattern_key == key))
-        ids = {s.id for s in window}
-        m = measure(name, None, window, {sid: a for sid, a in uses.items() if sid in ids}, inside,
-                    prev=self._prev(name, event), w=self.w, measurable=True)
+        m = measure_at(name, None, window, uses, 0, inside, prev=self._prev(name, event), w=self.w, measurable=True)
         return m.value(expectation.metric)
 
     def _prev(self, name: str, event: Event) -> float:
