@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import random
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from conftest import ROOT
@@ -132,6 +133,7 @@ def test_metrics_read_from_the_store_are_those_computed_from_every_session_in_me
     from dataclasses import replace
 
     from skillgit.cycle.gates import sessions_after
+    from skillgit.cycle.watch import stored_watch, watch
     from skillgit.evidence.attribution import attribute, channels, session_time
     from skillgit.evidence.expectations import grade_expectations, stored_grades
     from skillgit.evidence.metrics import Timeline, Weights, compute_metrics, per_version, stored_metrics, stored_uses
@@ -174,6 +176,10 @@ def test_metrics_read_from_the_store_are_those_computed_from_every_session_in_me
             graded = stored_grades(ws, ev, config)
             assert graded == grade_expectations(ws, sessions, learnings, config, catalog=ev.catalog)
             assert [g.status for g in graded] == ["pending", "hit", "hit"] and all(g.sessions > 0 for g in graded)
+        now = datetime(2026, 3, 2, tzinfo=UTC)
+        compared = stored_watch(ws, ev, now=now)
+        assert compared == watch(ws, sessions, now=now, catalog=ev.catalog, attributions=found)
+        assert {c.skill for c in compared} == {"social", "release", "pdf"} and any(c.new.uses and c.old.uses for c in compared)
         assert "summaries" not in ev.__dict__ and "attributions" not in ev.__dict__  # no session read as an object
         # what the cycle asks: the sessions after a time, the skills they used, the uses of a version
         with Ingested.open(ws) as whole:  # a second reader holds every session and use as objects

@@ -105,14 +105,14 @@ def watch_command(ctx: click.Context, auto_rollback: bool, now: str | None, as_j
       skillgit watch --auto-rollback --json
     """
 
-    from skillgit.cycle.watch import roll_back, watch
+    from skillgit.cycle.watch import roll_back, stored_watch
     from skillgit.evidence.ingested import Ingested
     from skillgit.workspace import Workspace
 
     ws = Workspace.open(where(ctx, directory))
     when = _now(now) or datetime.now(UTC)
     with Ingested.open(ws) as ev:
-        comparisons = watch(ws, ev.summaries, now=when, catalog=ev.catalog, attributions=ev.attributions)
+        comparisons = stored_watch(ws, ev, now=when)
     alerts = [c for c in comparisons if c.alert]
     rolled, failed = roll_back(ws, alerts) if auto_rollback and alerts else ([], [])
     if as_json:

@@ -13,7 +13,7 @@ version by one `rollback` commit, authored like any `skillgit rollback` by whoev
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -22,7 +22,8 @@ from skillgit.evidence.session import Session, SessionSummary
 from skillgit.jsontypes import JSONObject
 
 if TYPE_CHECKING:
-    from skillgit.evidence.attribution import Attribution, Catalog
+    from skillgit.evidence.attribution import Attribution, Catalog, Strength
+    from skillgit.evidence.ingested import Ingested
     from skillgit.history import Version
     from skillgit.operations import Result
     from skillgit.workspace import Workspace
@@ -82,18 +83,36 @@ class Comparison:
                 "new": self.new.to_json(), "old": self.old.to_json(), "message": self.message()}
 
 
+Use = tuple["str | None", "Strength", bool]
+"""One use of a skill: the version, the strength, whether the session succeeded."""
+
+
 def watch(ws: Workspace, sessions: Sequence[Session | SessionSummary], *, now: datetime, catalog: Catalog | None = None,
           attributions: Sequence[Attribution] | None = None) -> list[Comparison]:
     """Every comparison (see the module doc); `attributions` (with their `catalog`) are found in `sessions`
     when not given (whole sessions then)."""
     from skillgit.evidence.attribution import Catalog, attribute
 
-    cfg = ws.config.watch
-    count_weak = bool(ws.config.metrics.count_weak)
     catalog = catalog or Catalog(ws)
     found = attributions if attributions is not None else attribute([s for s in sessions if isinstance(s, Session)], ws,
                                                                      catalog=catalog)
     outcome = {s.id: s.outcome for s in sessions}
+    mine: dict[str, list[Use]] = {}
+    for a in found:
+        mine.setdefault(a.skill, []).append((a.version, a.strength, outcome.get(a.session_id) == "success"))
+    return _compare(ws, catalog, now, lambda name: mine.get(name, []))
+
+
+def stored_watch(ws: Workspace, ev: Ingested, *, now: datetime) -> list[Comparison]:
+    """`watch` over everything ingested, each skill's uses read from the store for that skill alone."""
+    timeline = ev.timeline
+    return _compare(ws, ev.catalog, now,
+                    lambda name: [(version, strength, bool(timeline.success[p])) for p, strength, version in ev.uses_at(name)])
+
+
+def _compare(ws: Workspace, catalog: Catalog, now: datetime, uses_of: Callable[[str], list[Use]]) -> list[Comparison]:
+    cfg = ws.config.watch
+    count_weak = bool(ws.config.metrics.count_weak)
     since = now - timedelta(days=float(cfg.window_days))
     out: list[Comparison] = []
     for name, entry in sorted(catalog.entries.items()):
@@ -104,24 +123,23 @@ def watch(ws: Workspace, sessions: Sequence[Session | SessionSummary], *, now: d
         if pair is None or pair[0].time < since:
             continue
         new, old = pair
-        counts: dict[tuple[str, str], list[str]] = {}
-        for a in found:
-            if a.skill == name and a.version in (new.blob, old.blob):
-                counts.setdefault((str(a.version), CLASSES[a.strength]), []).append(a.session_id)
+        counts: dict[tuple[str, str], list[bool]] = {}
+        for version, strength, success in uses_of(name):
+            if version in (new.blob, old.blob):
+                counts.setdefault((str(version), CLASSES[strength]), []).append(success)
         classes = ["explicit", "read"] + (["weak"] if count_weak else [])
         chosen = next((c for c in classes if min(len(counts.get((new.blob or "", c), [])),
                                                    len(counts.get((old.blob or "", c), []))) >= cfg.min_sessions), None)
 
         key = chosen or classes[0]
-        out.append(Comparison(name, ws.skill_dir(name), _side(new, counts.get((new.blob or "", key), []), outcome),
-                              _side(old, counts.get((old.blob or "", key), []), outcome), chosen,
+        out.append(Comparison(name, ws.skill_dir(name), _side(new, counts.get((new.blob or "", key), [])),
+                              _side(old, counts.get((old.blob or "", key), [])), chosen,
                               float(cfg.max_drop), int(cfg.min_sessions)))
     return out
 
 
-def _side(version: Version, ids: list[str], outcome: Mapping[str, str | None]) -> Side:
-    wins = sum(1 for i in ids if outcome.get(i) == "success")
-    return Side(version.label, version.commit, version.blob or "", len(ids), wins)
+def _side(version: Version, successes: list[bool]) -> Side:
+    return Side(version.label, version.commit, version.blob or "", len(successes), sum(successes))
 
 
 def _latest_pair(history: Sequence[Version], blob: str) -> tuple[Version, Version] | None:
