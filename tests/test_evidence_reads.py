@@ -136,8 +136,9 @@ def test_metrics_read_from_the_store_are_those_computed_from_every_session_in_me
     from skillgit.cycle.watch import stored_watch, watch
     from skillgit.evidence.attribution import attribute, channels, session_time
     from skillgit.evidence.expectations import grade_expectations, stored_grades
-    from skillgit.evidence.metrics import Timeline, Weights, compute_metrics, per_version, stored_metrics, stored_uses
+    from skillgit.evidence.metrics import Weights, compute_metrics, per_version, stored_metrics, stored_uses
     from skillgit.evidence.store import load_learnings, load_sessions
+    from skillgit.evidence.timeline import Timeline
 
     repo = generated_repo(tmp_path)
     # the generated sessions run from 2026-03-01T00:00 for some hours: graded, graded by days, still pending

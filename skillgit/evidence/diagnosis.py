@@ -21,11 +21,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple, TypedDict
+from typing import TYPE_CHECKING, NamedTuple
 
 from skillgit.evidence.attribution import Attribution, Catalog, attribute, call_text, is_edit
 from skillgit.evidence.commandtext import Clusters, expected_commands, head, shown, similar
-from skillgit.evidence.session import Session, ToolCall
+from skillgit.evidence.session import Facts, Run, Session, ToolCall
 from skillgit.jsontypes import JSONObject
 
 if TYPE_CHECKING:
@@ -100,32 +100,6 @@ def expected_for(catalog: Catalog, name: str) -> list[str]:
     return expected_commands(catalog.keywords.get(name, ()), skill.body if skill else "")
 
 
-_Run = tuple[str, str, str, str, bool | None, int, int]
-"""A retry run (see `Facts`): tool, failing form, first call, last call, whether the last one worked, failed
-calls, calls."""
-
-
-class Facts(TypedDict):
-    """What the patterns need of one session (`facts_of`), plain JSON data, so the evidence store keeps it
-    (its tuples are JSON arrays there):
-
-        n        its tool calls
-        runs     retry runs: [tool, failing form (the last failed call), first call, last call, whether the
-                 last one worked, failed calls, calls]
-        reverts  [path, the failed call before the revert or null] for each edit reverted
-        failed   [position, tool, command, first line of the error or null] for each failed call
-        worked   {tool: {command: last position}} for the calls that worked
-        docs     the position of the last call that read docs (README*, docs/, *.md …; -1: none)
-        own      {skill: the position of the last call that named a file of the skill or invoked it}
-    """
-
-    n: int
-    runs: list[_Run]
-    reverts: list[tuple[str, str | None]]
-    failed: list[tuple[int, str, str, str | None]]
-    worked: dict[str, dict[str, int]]
-    docs: int
-    own: dict[str, int]
 
 
 class FactPatterns(NamedTuple):
@@ -202,7 +176,7 @@ def commands_in(session: Session, commands: Iterable[str], texts: list[str] | No
     return [c for c in commands if c in text]
 
 
-_Retry = tuple[str, _Run]
+_Retry = tuple[str, Run]
 """A session id and one of its retry runs."""
 _Failure = tuple[str, str, str, str | None]
 """A session id, and a failed call's tool, command and first line of the error."""

@@ -43,14 +43,13 @@ from skillgit.evidence.attribution import (
     strongest,
     version_of,
 )
-from skillgit.evidence.session import Learning, Session, SessionSummary, SkillUse
+from skillgit.evidence.session import Facts, Learning, Session, SessionSummary, SkillUse
 from skillgit.evidence.store import Store, from_micros, micros
+from skillgit.evidence.timeline import Timeline
 from skillgit.history import Version
 
 if TYPE_CHECKING:
     from skillgit.config import Config
-    from skillgit.evidence.diagnosis import Facts
-    from skillgit.evidence.metrics import Timeline
     from skillgit.git import Repo
     from skillgit.workspace import Workspace
 
@@ -390,9 +389,7 @@ class Ingested:
     @cached_property
     def timeline(self) -> Timeline:
         """Every session (subagents merged) in the order metrics fold them, as columns of a few bytes each
-        (see `metrics.Timeline`), sorted by the store; no session is held as an object."""
-        from skillgit.evidence.metrics import Timeline
-
+        (see `timeline.Timeline`), sorted by the store; no session is held as an object."""
         con = self.store.con
         if con is None:
             return Timeline()

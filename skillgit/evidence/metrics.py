@@ -13,7 +13,6 @@ evidence channel ("unmeasured") keeps its prior: absence of evidence is not evid
 
 from __future__ import annotations
 
-from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -29,11 +28,9 @@ from skillgit.evidence.attribution import (
     aware,
     by_skill,
     channels,
-    session_time,
-    summarize,
 )
 from skillgit.evidence.session import Learning, Session, SessionSummary
-from skillgit.evidence.store import from_micros, micros
+from skillgit.evidence.timeline import Timeline, key
 from skillgit.jsontypes import JSON, JSONObject
 
 if TYPE_CHECKING:
@@ -153,145 +150,45 @@ def complaints_by_skill(learnings: Iterable[Learning]) -> dict[str, list[Learnin
     return out
 
 
-class Timeline:
-    """Sessions in the order metrics fold them (by time — start, else end; untimed first — then id), kept as
-    columns of a few bytes a session (time, whether it succeeded, its failed calls, its store row), so that
-    a skill's figures cost its uses, not every session, and a store's timeline costs no objects per session.
+def fold(timeline: Timeline, used: list[int], complaints: Sequence[Learning], score: float, w: Weights,
+         fold_from: datetime | None) -> tuple[float, int]:
+    """The score folded one step per window of `w.window` sessions (those at or after `fold_from`, and
+    the untimed ones), from `score`; `used`: the positions of the counted uses. (score, windows)."""
+    n = len(timeline.keys)
+    if fold_from is None:
+        untimed: list[int] = []
+        cut = 0
+    else:
+        cut = bisect_left(timeline.keys, key(fold_from))
+        untimed = timeline.untimed if fold_from > EPOCH else []
+    size = len(untimed) + n - cut
+    where = {p: i for i, p in enumerate(untimed)}
 
-    Made from sessions in memory (`Timeline(sessions)`), or from the evidence store (`Timeline.stored`)."""
+    def at(j: int) -> int:
+        return untimed[j] if j < len(untimed) else cut + j - len(untimed)
 
-    def __init__(self, sessions: Iterable[Session | SessionSummary] = ()) -> None:
-        rows = [s if isinstance(s, SessionSummary) else summarize(s) for s in sessions]
-        keyed = sorted(((session_time(s), s) for s in rows), key=lambda p: (p[0] or EPOCH, p[1].id))
-        self._fill()
-        for t, s in keyed:
-            self._append(micros(t), s.outcome == "success", s.failed_calls, s.row)
-        self.when: list[datetime | None] | None = [t for t, _ in keyed]
-        """The times as given (their zones kept); None: made from the store's (UTC) times."""
-        self.ids: list[str] | None = [s.id for _, s in keyed]
-
-    def _fill(self) -> None:
-        self.keys = array("q")
-        """Each session's time in µs since the epoch (untimed: the epoch), ascending."""
-        self.timed = bytearray()
-        self.success = bytearray()
-        self.failed = array("q")
-        self.rows = array("q")
-        self._at: dict[str, list[int]] | None = None
-        self._untimed: list[int] | None = None
-        self._by_row: array[int] | None = None
-
-    def _append(self, time: int | None, success: bool, failed: int, row: int) -> None:
-        self.keys.append(0 if time is None else time)
-        self.timed.append(time is not None)
-        self.success.append(success)
-        self.failed.append(failed)
-        self.rows.append(row)
-
-    @classmethod
-    def stored(cls, rows: Iterable[tuple[int, int | None, bool, int]]) -> Timeline:
-        """A timeline of store rows (row, time in µs or None, succeeded, failed calls), given in timeline order."""
-        out = cls.__new__(cls)
-        out._fill()
-        out.when = out.ids = None
-        for row, time, success, failed in rows:
-            out._append(time, success, failed, row)
-        return out
-
-    def subset(self, positions: list[int]) -> Timeline:
-        """The sessions at `positions` (in order), already sorted: a window of this timeline."""
-        part = Timeline.__new__(Timeline)
-        part._fill()
-        for p in positions:
-            part._append(self.keys[p] if self.timed[p] else None, bool(self.success[p]), self.failed[p], self.rows[p])
-        part.when = None if self.when is None else [self.when[p] for p in positions]
-        part.ids = None if self.ids is None else [self.ids[p] for p in positions]
-        return part
-
-    def __len__(self) -> int:
-        return len(self.keys)
-
-    def time(self, p: int) -> datetime | None:
-        """When the session at `p` ran (None: untimed)."""
-        if self.when is not None:
-            return self.when[p]
-        return from_micros(self.keys[p]) if self.timed[p] else None
-
-    @property
-    def untimed(self) -> list[int]:
-        if self._untimed is None:
-            self._untimed = [i for i, timed in enumerate(self.timed) if not timed]
-        return self._untimed
-
-    def positions(self, ids: Iterable[str]) -> list[int]:
-        """Where the sessions of `ids` are, in order (a timeline of sessions in memory)."""
-        if self._at is None:
-            self._at = {}
-            for i, sid in enumerate(self.ids or ()):
-                self._at.setdefault(sid, []).append(i)
-        at = self._at
-        return sorted(p for sid in ids for p in at.get(sid, ()))
-
-    def position(self, row: int) -> int:
-        """Where the session of store row `row` is (-1: not in this timeline)."""
-        if self._by_row is None:
-            self._by_row = array("q", [-1]) * (max(self.rows, default=0) + 1)
-            for i, r in enumerate(self.rows):
-                self._by_row[r] = i
-        return self._by_row[row] if 0 <= row < len(self._by_row) else -1
-
-    def between(self, start: datetime, end: datetime | None) -> list[int]:
-        """The positions of the sessions that ran in [start, end) (untimed ones are never inside)."""
-        first = bisect_left(self.keys, _key(start))
-        last = len(self.keys) if end is None else bisect_left(self.keys, _key(end))
-        return [p for p in range(first, last) if self.timed[p]]
-
-    def fold(self, used: list[int], complaints: Sequence[Learning], score: float, w: Weights,
-             fold_from: datetime | None) -> tuple[float, int]:
-        """The score folded one step per window of `w.window` sessions (those at or after `fold_from`, and
-        the untimed ones), from `score`; `used`: the positions of the counted uses. (score, windows)."""
-        n = len(self.keys)
-        if fold_from is None:
-            untimed: list[int] = []
-            cut = 0
-        else:
-            cut = bisect_left(self.keys, _key(fold_from))
-            untimed = self.untimed if fold_from > EPOCH else []
-        size = len(untimed) + n - cut
-        where = {p: i for i, p in enumerate(untimed)}
-
-        def at(j: int) -> int:
-            return untimed[j] if j < len(untimed) else cut + j - len(untimed)
-
-        step = w.window
-        per: dict[int, list[int]] = {}
-        for p in used:
-            j = where[p] if p in where else (len(untimed) + p - cut if p >= cut else -1)
-            if j < 0:
-                continue
-            counts = per.setdefault(j // step, [0, 0])
-            counts[0] += 1
-            counts[1] += self.success[p]
-        windows = -(-size // step)
-        zero = w.blend * 0.0
-        for j in range(windows):
-            if j not in per:
-                score = zero + w.prev * score  # ema(score, blended(0, …, uses=0, 0)): no use, only decay
-                continue
-            k, k_wins = per[j]
-            start = self.time(at(j * step)) if j else fold_from
-            end = self.time(at((j + 1) * step)) if j + 1 < windows else None
-            k_complaints = sum(1 for x in complaints if _in_window(x.ts, start, end))
-            value = blended(k_wins / k, k_complaints, k, k / min(step, size - j * step), w)
-            score = ema(score, value, w)
-        return score, windows
-
-
-def _key(when: datetime) -> int:
-    """A time as a timeline key (µs since the epoch)."""
-    value = micros(when)
-    assert value is not None
-    return value
+    step = w.window
+    per: dict[int, list[int]] = {}
+    for p in used:
+        j = where[p] if p in where else (len(untimed) + p - cut if p >= cut else -1)
+        if j < 0:
+            continue
+        counts = per.setdefault(j // step, [0, 0])
+        counts[0] += 1
+        counts[1] += timeline.success[p]
+    windows = -(-size // step)
+    zero = w.blend * 0.0
+    for j in range(windows):
+        if j not in per:
+            score = zero + w.prev * score  # ema(score, blended(0, …, uses=0, 0)): no use, only decay
+            continue
+        k, k_wins = per[j]
+        start = timeline.time(at(j * step)) if j else fold_from
+        end = timeline.time(at((j + 1) * step)) if j + 1 < windows else None
+        k_complaints = sum(1 for x in complaints if _in_window(x.ts, start, end))
+        value = blended(k_wins / k, k_complaints, k, k / min(step, size - j * step), w)
+        score = ema(score, value, w)
+    return score, windows
 
 
 def measure(
@@ -341,7 +238,7 @@ def measure_at(
     last = positions[-1] if positions else -1
     score, windows = prev, 0
     if measurable:
-        score, windows = timeline.fold(positions, complaints, prev, w, fold_from)
+        score, windows = fold(timeline, positions, complaints, prev, w, fold_from)
     status: Status = "measured" if n else ("unused" if measurable else "unmeasured")
     return Metrics(
         skill=skill,

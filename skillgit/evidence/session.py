@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, TypedDict
 
 from skillgit.jsontypes import JSON
 
@@ -143,3 +143,31 @@ def merge_subagents(parent: Session, subs: list[Session]) -> Session:
         turns=parent.turns,
         meta=meta,
     )
+
+
+Run = tuple[str, str, str, str, bool | None, int, int]
+"""A retry run (see `Facts`): tool, failing form, first call, last call, whether the last one worked, failed
+calls, calls."""
+
+
+class Facts(TypedDict):
+    """What the patterns need of one session (`diagnosis.facts_of`), plain JSON data, so the evidence store keeps it
+    (its tuples are JSON arrays there):
+
+        n        its tool calls
+        runs     retry runs: [tool, failing form (the last failed call), first call, last call, whether the
+                 last one worked, failed calls, calls]
+        reverts  [path, the failed call before the revert or null] for each edit reverted
+        failed   [position, tool, command, first line of the error or null] for each failed call
+        worked   {tool: {command: last position}} for the calls that worked
+        docs     the position of the last call that read docs (README*, docs/, *.md …; -1: none)
+        own      {skill: the position of the last call that named a file of the skill or invoked it}
+    """
+
+    n: int
+    runs: list[Run]
+    reverts: list[tuple[str, str | None]]
+    failed: list[tuple[int, str, str, str | None]]
+    worked: dict[str, dict[str, int]]
+    docs: int
+    own: dict[str, int]

@@ -29,11 +29,19 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from skillgit.errors import RepoStateError
 from skillgit.evidence import db
 from skillgit.evidence.adapters.lines import EPOCH, MICROSECOND, Batch, Skip, tool_call
-from skillgit.evidence.session import Learning, Outcome, Session, SessionSummary, SkillUse, ToolCall, merge_subagents
+from skillgit.evidence.session import (
+    Facts,
+    Learning,
+    Outcome,
+    Session,
+    SessionSummary,
+    SkillUse,
+    ToolCall,
+    merge_subagents,
+)
 
 if TYPE_CHECKING:
     from skillgit.config import Config
-    from skillgit.evidence.diagnosis import Facts
     from skillgit.git import Repo
 
 _Summary = tuple[int, str, int | None, int | None, Outcome | None, int, int, int]
