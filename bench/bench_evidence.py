@@ -22,12 +22,14 @@ commit-graph turned off, without traces and then with `--traces` ingested into i
 from __future__ import annotations
 
 import argparse
+import filecmp
 import json
 import os
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -116,13 +118,15 @@ def ingest(repo: Path, traces: Path) -> dict[str, float]:
 
 
 def same_output(cmd: list[str], repo: Path, baseline: Path) -> None:
-    """Stop unless `cmd --json` prints the same bytes with this checkout's package and the baseline's."""
-    outputs = []
-    for env in (dict(os.environ), {**os.environ, "PYTHONPATH": str(baseline)}):
-        out = subprocess.run([*SKILLGIT, *cmd, "--json"], cwd=repo, env=env, capture_output=True, check=True)
-        outputs.append(out.stdout)
-    if outputs[0] != outputs[1]:
-        raise SystemExit(f"{' '.join(cmd)} --json in {repo}: this checkout and {baseline} print different output")
+    """Stop unless `cmd --json` prints the same bytes with this checkout's package and the baseline's (kept in
+    files: a child's peak RSS counts the memory of the process it was forked from)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        outputs = [Path(tmp) / "this.json", Path(tmp) / "baseline.json"]
+        for env, path in zip((dict(os.environ), {**os.environ, "PYTHONPATH": str(baseline)}), outputs):
+            with path.open("wb") as out:
+                subprocess.run([*SKILLGIT, *cmd, "--json"], cwd=repo, env=env, stdout=out, check=True)
+        if not filecmp.cmp(*outputs, shallow=False):
+            raise SystemExit(f"{' '.join(cmd)} --json in {repo}: this checkout and {baseline} print different output")
 
 
 def traces_mode(args: argparse.Namespace) -> None:
