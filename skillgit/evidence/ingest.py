@@ -657,7 +657,7 @@ class _Unpickler(pickle.Unpickler):
         ("copyreg", "_reconstructor"), ("copyreg", "__newobj__"),
     }
 
-    def find_class(self, module: str, name: str) -> Any:
+    def find_class(self, module: str, name: str) -> object:
         if module.startswith("skillgit.evidence.") or (module, name) in self.ALLOWED:
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"{module}.{name} is not part of a reader state")

@@ -284,7 +284,7 @@ def read_json_file(path: Path, report: ReadReport) -> dict[str, Any] | None:
     return obj
 
 
-def _drain(readline: Any) -> tuple[int, bool]:
+def _drain(readline: Callable[[int], bytes]) -> tuple[int, bool]:
     """Read on to the end of an overlong line: (bytes read, whether the line ended with its newline)."""
     size = 0
     while True:
