@@ -37,12 +37,12 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from skillgit.errors import UsageError
 from skillgit.evidence.adapters.lines import MAX_EXAMPLES, Batch, Cursor, ReadReport, Skip, feed
 from skillgit.evidence.session import Learning, Session
-from skillgit.evidence.store import READER_VERSION, Inputs, SourceRow, Store, Written, stat_key
+from skillgit.evidence.store import READER_VERSION, Inputs, SourceRow, Store, Unchanged, Written, stat_key
 from skillgit.safefile import open_regular
 
 if TYPE_CHECKING:
@@ -377,7 +377,7 @@ def _keep_unchanged(store: Store, writes: int, fingerprint: str, files: list[Sou
     })
 
 
-def _as_before(kept: dict[str, Any] | None, fingerprint: str, files: list[Source], result: IngestResult) -> bool:
+def _as_before(kept: Unchanged | None, fingerprint: str, files: list[Source], result: IngestResult) -> bool:
     """Whether `files` are the files an earlier ingest found all stored and unchanged (`kept`: what it
     reported), their companions unchanged too and nothing stored since; then `result` is given its report."""
     if kept is None or kept.get("fingerprint") != fingerprint:

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, TypeGuard
 
 from skillgit.errors import RepoStateError
 from skillgit.evidence import db
@@ -81,6 +81,36 @@ def stat_key(path: str) -> list[int] | None:
     except OSError:
         return None
     return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+class Unchanged(TypedDict):
+    """What an ingest that found every file stored and unchanged reported, kept as JSON in `meta`
+    (`Store.keep_unchanged`) for the next ingest of the same files (`Store.unchanged`)."""
+
+    writes: int
+    """`Store.writes()` when the rows counted were read: the report stands while it is the same."""
+    fingerprint: str
+    files: int
+    sessions: int
+    learnings: int
+    subagents: int
+    skipped: dict[str, int]
+    examples: list[list[str | int]]
+    """Each skip shown: [file, line, reason, detail]."""
+    companions: dict[str, list[int] | None]
+    ignored: int
+    ignored_files: list[str]
+
+
+_UNCHANGED_TYPES = {"writes": int, "fingerprint": str, "files": int, "sessions": int, "learnings": int,
+                    "subagents": int, "skipped": dict, "examples": list, "companions": dict, "ignored": int,
+                    "ignored_files": list}
+
+
+def _is_unchanged(value: object) -> TypeGuard[Unchanged]:
+    """Whether decoded `value` has the fields of an `Unchanged` report, each of its type (a report kept by
+    another version of skillgit may not: then every file is looked at)."""
+    return isinstance(value, dict) and all(type(value.get(key)) is kind for key, kind in _UNCHANGED_TYPES.items())
 
 
 class SourceRow(NamedTuple):
@@ -286,7 +316,7 @@ class Store:
         """How many times sources were written (`put`, the only writer of sources, counts them)."""
         return 0 if self.con is None else int(db.get_meta(self.con, WRITES) or 0)
 
-    def unchanged(self) -> dict[str, Any] | None:
+    def unchanged(self) -> Unchanged | None:
         """What an ingest that found every file stored and unchanged reported (`keep_unchanged`), when no
         source was written since; else None."""
         if self.con is None:
@@ -294,10 +324,10 @@ class Store:
         found = dict(self.con.execute("SELECT key, value FROM meta WHERE key IN (?, ?)", (UNCHANGED, WRITES)).fetchall())
         if UNCHANGED not in found:
             return None
-        kept: dict[str, Any] = json.loads(found[UNCHANGED])
-        return kept if kept.get("writes") == int(found.get(WRITES) or 0) else None
+        kept: Any = json.loads(found[UNCHANGED])
+        return kept if _is_unchanged(kept) and kept["writes"] == int(found.get(WRITES) or 0) else None
 
-    def keep_unchanged(self, value: Mapping[str, object]) -> None:
+    def keep_unchanged(self, value: Unchanged) -> None:
         """Keep what an ingest of files that are all stored and unchanged reports (`value`: plain JSON, its
         `writes` the `writes()` read before the rows it counted) while no source is written; not when one
         was meanwhile, nor when the store is busy or cannot be written (the report is not worth a wait)."""
