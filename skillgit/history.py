@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Generic, TypeVar
+from typing import Generic, TypedDict, TypeVar
 
 from skillgit import trailers as T
 from skillgit.errors import UsageError
@@ -30,6 +30,24 @@ from skillgit.model.skill import check_name as check_skill_name
 from skillgit.workspace import Workspace
 
 MAX_RENAMES = 50
+
+
+class VersionJSON(TypedDict):
+    """A `Version` as JSON (`Version.to_json`): `versions --json`, the report's versions."""
+
+    version: str
+    commit: str
+    time: str
+    event: str
+    author: str
+    blob: str | None
+    location: str
+    eval_summary: str | None
+    rollback_of: str | None
+    subject: str
+    name: str
+    adopted: bool
+    same_as: str | None
 
 
 @dataclass(frozen=True)
@@ -60,7 +78,7 @@ class Version:
     def label(self) -> str:
         return f"v{self.number}" if self.number else "-"
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self) -> VersionJSON:
         return {
             "version": self.label,
             "commit": self.commit,

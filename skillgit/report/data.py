@@ -6,6 +6,7 @@ tests/test_report.py checks a real report against these shapes."""
 from collections.abc import Mapping
 from typing import NotRequired, Required, TypedDict
 
+from skillgit.history import VersionJSON
 from skillgit.jsontypes import JSONObject
 
 
@@ -25,22 +26,9 @@ class EventData(TypedDict):
     body: str
 
 
-class VersionData(TypedDict):
+class VersionData(VersionJSON):
     """A version (`Version.to_json`) with its measures (None without evidence) and whether the range made it."""
 
-    version: str
-    commit: str
-    time: str
-    event: str
-    author: str
-    blob: str | None
-    location: str
-    eval_summary: str | None
-    rollback_of: str | None
-    subject: str
-    name: str
-    adopted: bool
-    same_as: str | None
     metrics: "JSONObject | None"
     in_range: bool
 
