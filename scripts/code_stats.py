@@ -50,7 +50,6 @@ DECODERS = frozenset({"loads", "load", "compose", "load_yaml", "load_yaml_ruamel
 #: list may only shrink. A file's count going down is progress; remove the entry when it reaches 0.
 PENDING: dict[str, int] = {
     # the policy and the event index
-    "skillgit/eventindex.py": 1,
     "skillgit/policy/rules/skillfile.py": 1,
 }
 

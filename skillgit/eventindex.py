@@ -43,7 +43,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from skillgit import trailers as T
 from skillgit.errors import SkillgitError
@@ -504,8 +504,9 @@ class EventIndex:
         """(type, commit) of the stored events with row ids `ids`."""
         return {row: (kind, commit) for row, kind, commit in self._by_id("id, kind, commit_id", ids)}
 
-    def _by_id(self, columns: str, ids: Sequence[int]) -> Iterator[tuple[Any, ...]]:
-        """`columns` of the stored events with row ids `ids` (asked in chunks)."""
+    def _by_id(self, columns: str, ids: Sequence[int]) -> Iterator[tuple[int, str, str]]:
+        """`columns` of the stored events with row ids `ids` (asked in chunks): the row id, then two of the
+        text columns (`kind`, `commit_id`, `data`: all NOT NULL)."""
         for i in range(0, len(ids), _CHUNK):
             part = ids[i : i + _CHUNK]
             marks = ",".join("?" * len(part))
