@@ -17,7 +17,7 @@ from skillgit.git.records import log_record
 from skillgit.policy import verify as verify_module
 from skillgit.policy.lookups import skills_changed_lookup
 from skillgit.policy.prefetch import BlobPrefetch, skill_file_pattern
-from skillgit.policy.rules import common
+from skillgit.policy.rules import common, content
 from skillgit.policy.rules.trailers import check_trailers
 from skillgit.policy.trees import BlobCache, TreeFiles
 from skillgit.policy.walk import HistoryView, SkillFolders, Walk, read_ahead
@@ -274,6 +274,7 @@ def all_shortcuts_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(BlobPrefetch, "__call__", lambda self, batch: None)
     monkeypatch.setattr(verify_module, "plain_roots", lambda roots: False)
     monkeypatch.setattr(verify_module, "HistoryView", tuple)
+    monkeypatch.setattr(content, "_counted", lambda change, config: None)
 
     def since(self: Walk, ws: Workspace, parent: str | None):  # type: ignore[no-untyped-def]
         return skills_changed_lookup(ws.repo, parent, ws.layout)
@@ -322,3 +323,77 @@ def test_a_closed_prefetch_reads_nothing_more(empty_repo: Path) -> None:
         prefetch(chunks)
         assert prefetch._reader._proc is None  # no cat-file started after close
         assert git(empty_repo, "rev-parse", "HEAD~1:skills/a/SKILL.md").strip() not in cache
+
+
+# -- SG008 counted from the skills changed since the last create ----------------------------------
+
+
+def _skill_text(name: str, keywords: list[str], *, status: str | None, core: bool) -> str:
+    lines = ["---", f"name: {name}", f"description: Recover from {name} failures", "origin: yoyo",
+             f"keywords: [{', '.join(keywords)}]"]
+    lines += [f"status: {status}"] if status else []
+    lines += ["core: true"] if core else []
+    return "\n".join([*lines, "---", "", f"# {name}", "", "Check the output before retrying.", ""])
+
+
+def _history_of_creates(repo: Path, overlap: int, seed: int) -> None:
+    """Agent creates (overlapping keywords, every status, core or not), refines that change keywords,
+    status and core, retires, a maintainer's deletion, a nested and an unparseable SKILL.md."""
+    import random
+
+    rng = random.Random(seed)
+    make_managed(repo, hooks=False)
+    config = repo / "skillgit.yaml"
+    config.write_text(config.read_text() + f"policy:\n  max_active: 6\n  max_non_core: 7\n  keyword_overlap: {overlap}\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "Tighten the limits")
+    pool = ["flaky", "ci", "rerun", "docs", "lint", "Release", "release ", "gh api"]
+    names: list[str] = []
+    for step in range(36):
+        roll = rng.random()
+        live = [n for n in names if (repo / "skills" / n / "SKILL.md").exists()]
+        if roll < 0.45 or not live:
+            name = f"s{step}" if step % 7 else f"s{step}-x"  # `s1-x` sorts after `s1` by name, before it by path
+            names.append(name)
+            kind, path = "create", f"skills/{name}/SKILL.md"
+            text = _skill_text(name, rng.sample(pool, rng.randint(0, 3)), status=rng.choice([None, "active", "candidate", "retired"]),
+                               core=rng.random() < 0.2)
+        elif roll < 0.75:
+            name = rng.choice(live)
+            kind, path = "refine", f"skills/{name}/SKILL.md"
+            text = _skill_text(name, rng.sample(pool, rng.randint(0, 3)), status=rng.choice([None, "refined", "candidate"]),
+                               core=rng.random() < 0.3)
+        elif roll < 0.85:
+            name = rng.choice(live)
+            (repo / "skills_attic").mkdir(exist_ok=True)
+            git(repo, "mv", f"skills/{name}", f"skills_attic/{name}")
+            commit(repo, f"skillgit: retire {name}\n\nSkill-Event: retire\nSkill-Name: {name}\n", env=as_agent(), no_verify=True)
+            continue
+        elif roll < 0.92:
+            name = rng.choice(live)
+            git(repo, "rm", "-q", "-r", f"skills/{name}")
+            commit(repo, f"Drop {name}\n", no_verify=True)
+            continue
+        else:
+            name = f"odd{step}"
+            kind, path = "create", rng.choice([f"skills/cat/{name}/SKILL.md", f"skills/{name}/SKILL.md"])
+            text = "---\nname: [unclosed\n---\n" if path.count("/") == 2 else _skill_text(name, ["ci"], status=None, core=False)
+        write(repo, path, text)
+        git(repo, "add", "-A")
+        commit(repo, f"skillgit: {kind} {name}\n\nSkill-Event: {kind}\nSkill-Name: {name}\n", env=as_agent(), no_verify=True)
+
+
+@pytest.mark.parametrize(("overlap", "seed"), [(1, 1), (2, 2), (1, 3)])
+def test_sg008_counted_from_the_changes_since_the_last_create_as_from_the_whole_tree(
+        empty_repo: Path, monkeypatch: pytest.MonkeyPatch, overlap: int, seed: int) -> None:
+    _history_of_creates(empty_repo, overlap, seed)
+    ws = Workspace.open(empty_repo)
+    ranges = ["HEAD", "HEAD~9..HEAD", "HEAD~30..HEAD~4"]
+    counted = [verify_module.verify(ws, spec) for spec in ranges]  # each starts from the count the one before left
+    checks = {v.check for r in counted for v in r.violations if v.rule == "SG008"}
+    assert checks == {"max-active", "max-non-core", "keyword-overlap"}
+    with monkeypatch.context() as m:
+        m.setattr(content, "_counted", lambda change, config: None)  # every create lists the whole tree
+        assert [verify_module.verify(ws, spec) for spec in ranges] == counted
+    content._COUNTED.clear()
+    assert [verify_module.verify(ws, spec) for spec in reversed(ranges)] == counted[::-1]

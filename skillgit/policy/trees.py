@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from skillgit.git import BlobReader, RawChange
@@ -276,6 +276,13 @@ class BlobCache:
 
     def __contains__(self, oid: object) -> bool:
         return oid in self._blobs
+
+    def read_many(self, oids: Iterable[str]) -> None:
+        """Read the blobs of `oids` not kept yet in one request and keep them (a caller about to read many)."""
+        wanted = [oid for oid in dict.fromkeys(oids) if oid not in self._blobs]
+        for oid, obj in zip(wanted, self._reader.read_many(wanted)):
+            if obj is not None and obj[1] == "blob":
+                self.keep(oid, obj[2])
 
     def keep(self, oid: str, data: bytes) -> None:
         """Remember blob `oid` (forgetting everything when the bound is reached)."""

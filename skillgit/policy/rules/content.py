@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from skillgit.model.skill import SKILL_FILE, Skill
@@ -115,38 +116,33 @@ class AntiBloat(Rule):
         if change.tree_files is None:
             return [self._v(change, path, "max-active", "cannot count the skills after this create: the change carries no tree lookup",
                             "Build the Change with `tree_files` (see skillgit.policy.lookups).")]
-        skills: dict[str, _Facts] = {}
-        known = _FACTS.items
-        for file_path, oid, skill in _active_skill_files(change, config):
-            skills[skill] = known.get(oid) or _facts(change, oid, file_path)
-        out: list[Violation] = []
-        active = [n for n, f in skills.items() if n == name or f.active]
-        non_core = [n for n, f in skills.items() if not f.core]
         p = config.policy
-        if len(active) > p.max_active:
+        new, active, non_core, others = _tally(change, config, name)
+        out: list[Violation] = []
+        if active > p.max_active:
             out.append(self._v(
-                change, path, "max-active", f"after this create there would be {len(active)} active skills (limit {p.max_active}, policy.max_active)",
+                change, path, "max-active", f"after this create there would be {active} active skills (limit {p.max_active}, policy.max_active)",
                 "Retire a skill first, or record a no-op instead of creating one.",
             ))
-        if len(non_core) > p.max_non_core:
+        if non_core > p.max_non_core:
             out.append(self._v(
                 change, path, "max-non-core",
-                f"after this create there would be {len(non_core)} non-core skills (limit {p.max_non_core}, policy.max_non_core)",
+                f"after this create there would be {non_core} non-core skills (limit {p.max_non_core}, policy.max_non_core)",
                 "Retire a skill first, or record a no-op instead of creating one.",
             ))
-        new = skills.get(name)
         if new is not None:
-            out.extend(self._overlaps(change, config, path, name, new, skills))
+            out.extend(self._overlaps(change, config, path, name, new, others(new)))
         return out
 
     def _overlaps(self, change: Change, config: Config, path: str, name: str, new: _Facts,
-                  skills: dict[str, _Facts]) -> list[Violation]:
+                  skills: Iterable[tuple[str, _Facts]]) -> list[Violation]:
+        """The other skills of `skills` ((name, facts), in path order) sharing `policy.keyword_overlap` keywords."""
         out: list[Violation] = []
         limit = config.policy.keyword_overlap
         if len(new.keywords) < limit:
             return out  # no other skill can share enough
         keywords = new.keywords
-        for other, facts in skills.items():
+        for other, facts in skills:
             if other == name or (limit > 0 and keywords.isdisjoint(facts.keywords)):
                 continue
             common = keywords & facts.keywords
@@ -162,6 +158,26 @@ class AntiBloat(Rule):
 
     def _v(self, change: Change, path: str, check: str, message: str, fix: str) -> Violation:
         return Violation(self.id, self.name, message, fix, path=path, commit=change.commit, check=check)
+
+
+def _tally(change: Change, config: Config, name: str) -> tuple[
+        _Facts | None, int, int, Callable[[_Facts], Iterable[tuple[str, _Facts]]]]:
+    """What SG008 counts after a create of `name`: the new skill's facts (None: it is not in the tree), the
+    active skills (`name` counts as one), the non-core skills, and `others(facts)`: (name, facts), in path
+    order, of the skills that may share keywords with `facts` (those sharing none may be left out)."""
+    counted = _counted(change, config)
+    if counted is not None:
+        entry = counted.skills.get(f"{config.layout.primary}/{name}/{SKILL_FILE}")
+        new = entry[1] if entry is not None else None
+        limit = config.policy.keyword_overlap
+        return new, counted.active + (new is not None and not new.active), counted.non_core, (
+            lambda facts: counted.sharing(facts, limit))
+    named: dict[str, _Facts] = {}
+    known = _FACTS.items
+    for file_path, oid, skill in _active_skill_files(change, config):
+        named[skill] = known.get(oid) or _facts(change, oid, file_path)
+    return (named.get(name), sum(1 for n, f in named.items() if n == name or f.active),
+            sum(1 for f in named.values() if not f.core), lambda _facts: named.items())
 
 
 def _active_skill_files(change: Change, config: Config) -> list[tuple[str, str, str]]:
@@ -208,3 +224,79 @@ def _facts(change: Change, oid: str, path: str) -> _Facts:
             found = _Facts(True, False, frozenset())
         _FACTS.put(oid, found, 1)
     return found
+
+
+@dataclass
+class _Counted:
+    """The active skills of the last tree SG008 counted under one flat layout, with their facts. The next
+    create's tree is counted from the SKILL.md files that differ from this one's: in a walk, the few
+    changed since the last create, not every skill again."""
+
+    listing: dict[str, str] = field(default_factory=dict)
+    """SKILL.md path → blob id of every SKILL.md under the root, as the tree lists them."""
+    skills: dict[str, tuple[str, _Facts]] = field(default_factory=dict)
+    """Path → (name, facts) of each skill's own SKILL.md (`<root>/<name>/SKILL.md`)."""
+    active: int = 0
+    non_core: int = 0
+    with_keyword: dict[str, set[str]] = field(default_factory=dict)
+    """Keyword → the paths of the skills that have it."""
+
+    def drop(self, path: str) -> None:
+        found = self.skills.pop(path, None)
+        if found is not None:
+            facts = found[1]
+            self.active -= facts.active
+            self.non_core -= not facts.core
+            for keyword in facts.keywords:
+                self.with_keyword[keyword].discard(path)
+
+    def add(self, path: str, name: str, facts: _Facts) -> None:
+        self.skills[path] = (name, facts)
+        self.active += facts.active
+        self.non_core += not facts.core
+        for keyword in facts.keywords:
+            self.with_keyword.setdefault(keyword, set()).add(path)
+
+    def sharing(self, facts: _Facts, limit: int) -> Iterator[tuple[str, _Facts]]:
+        """(name, facts), in path order, of the skills that may share `limit` keywords with `facts`: every
+        skill for a limit of 0 or less, else those that share one at least."""
+        skills = self.skills
+        if limit <= 0:
+            paths: Iterable[str] = sorted(skills)
+        else:
+            paths = sorted(set[str]().union(*(self.with_keyword.get(k, ()) for k in facts.keywords)))
+        return (skills[p] for p in paths)
+
+
+_COUNTED: dict[str, _Counted] = {}
+"""The last count per layout (`Layout.key`)."""
+
+
+def _counted(change: Change, config: Config) -> _Counted | None:
+    """The active skills in the tree after `change`, counted from the last count (None: the layout is not
+    flat; `_active_skill_files` lists them)."""
+    assert change.tree_files is not None
+    layout = config.layout
+    if not layout.flat:
+        return None
+    root = layout.primary
+    tail = "/" + SKILL_FILE
+    kept = getattr(change.tree_files, "skill_files", None)  # only the SKILL.md files (a walk's view keeps them)
+    listing = dict(kept(root)) if kept is not None else {
+        p: oid for p, oid in change.tree_files(root).items() if p.endswith(tail)}
+    counted = _COUNTED.pop(layout.key, None) or _Counted()
+    cut = len(root) + 1
+    changed = {p for p, _oid in listing.items() ^ counted.listing.items()}
+    read_many = getattr(change.read_blob, "read_many", None)  # a walk's blob cache reads many in one request
+    if read_many is not None and len(changed) > 1:
+        read_many(oid for oid in (listing.get(p) for p in changed) if oid is not None and oid not in _FACTS.items)
+    for path in changed:
+        counted.drop(path)
+        oid = listing.get(path)
+        if oid is not None and path.startswith(root + "/") and path.count("/", cut) == 1:
+            counted.add(path, path[cut : -len(tail)], _facts(change, oid, path))
+    counted.listing = listing
+    if len(_COUNTED) >= 8:
+        _COUNTED.clear()
+    _COUNTED[layout.key] = counted  # kept only once brought up to date (a read that fails leaves none)
+    return counted
