@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from skillgit import trailers as T
 from skillgit.model.skill import SKILL_FILE, Skill
@@ -81,7 +81,7 @@ def _found(problems: list[Problem], skill: Skill | None) -> list[Found]:
 
 
 def _length(skill: Skill, key: str | None) -> int | None:
-    value: Any = skill.frontmatter
+    value: object = skill.frontmatter
     for part in (key or "").split("."):
         value = value.get(part) if isinstance(value, Mapping) else None
     return len(value) if isinstance(value, str | list | Mapping) else None
