@@ -224,8 +224,20 @@ class Walk:
 
     def __init__(self) -> None:
         self.order: list[frozenset[str]] = []
-        self.position: dict[str, int] = {}
+        self.commits: list[str] = []
+        """The walked commits, in the order of `order`."""
+        self._position: dict[str, int] = {}
+        """Each walked commit's index, filled up to the walk's end when asked (in one go, not per commit)."""
         self._cache: dict[str, tuple[int, set[str]]] = {}
+
+    def position(self, commit: str) -> int | None:
+        """Where `commit` is in the walk (None: not walked)."""
+        found = self._position.get(commit)
+        if found is None and len(self._position) < len(self.commits):
+            known = len(self._position)
+            self._position.update(zip(self.commits[known:], range(known, len(self.commits))))
+            found = self._position.get(commit)
+        return found
 
     def add(self, commit: str, files: tuple[FileChange, ...], layout: Layout | None,
             has_skill: Callable[[str], bool] | None = None) -> None:
@@ -238,19 +250,19 @@ class Walk:
                 hit = layout.place(f.path, has_skill)
                 if hit and agent_reads(f.path, hit):
                     names.add(hit.name)
-        self.position[commit] = len(self.order)
+        self.commits.append(commit)
         self.order.append(frozenset(names))
 
     def skip(self, commit: str) -> None:
         """A walked commit that touched no skill."""
-        self.position[commit] = len(self.order)
+        self.commits.append(commit)
         self.order.append(_NONE)
 
     def since(self, ws: SkillsRepo, parent: str | None) -> Callable[[str | None], frozenset[str]]:
         end = len(self.order)
 
         def lookup(base: str | None) -> frozenset[str]:
-            start = self.position.get(base) if base else None
+            start = self.position(base) if base else None
             if base is None or start is None or parent is None:
                 from skillgit.policy.lookups import skills_changed_lookup
 
@@ -284,6 +296,7 @@ class SkillFolders:
     def __init__(self, reader: BlobReader, roots: Sequence[str]) -> None:
         self._reader = reader
         self.roots = tuple(r.strip("/") for r in roots)
+        self._below = tuple((root, root + "/") for root in self.roots)
         self.usable = all(self.roots) and not any(
             a == b or a.startswith(b + "/") for i, a in enumerate(self.roots) for j, b in enumerate(self.roots) if i != j
         )
@@ -370,8 +383,10 @@ class SkillFolders:
         """`tree_files(prefix)` in `commit` for a prefix under a skill root; None: ask git."""
         if not self.usable or commit != self.current:
             return None
-        root = next((r for r in self.roots if prefix == r or prefix.startswith(r + "/")), None)
-        if root is None:
+        for root, below in self._below:
+            if prefix.startswith(below) or prefix == root:
+                break
+        else:
             return None
         if self.at != commit:
             if prefix != root and self._asked < LIST_AFTER:

@@ -90,13 +90,14 @@ def _length(skill: Skill, key: str | None) -> int | None:
 def _agent_limits(config: Config, skill: Skill, *, is_new: bool) -> list[Found]:
     p = config.policy
     out: list[Found] = []
-    chars = len(skill.frontmatter_text)
-    if chars > p.frontmatter_max_chars:
+    # a limit the bytes (or, for words, half the characters) cannot pass is not counted against
+    chars = skill.span[1] - skill.span[0]
+    if chars > p.frontmatter_max_chars and (chars := len(skill.frontmatter_text)) > p.frontmatter_max_chars:
         out.append(Found("frontmatter-size", None, chars,
                          f"the frontmatter is {chars} characters (limit {p.frontmatter_max_chars}, policy.frontmatter_max_chars)",
                          "Shorten the frontmatter: move detail into the body."))
-    words = len(skill.body.split())
-    if words > p.body_max_words:
+    words = (len(skill.body) + 1) // 2
+    if words > p.body_max_words and (words := len(skill.body.split())) > p.body_max_words:
         out.append(Found("body-size", None, words, f"the body is {words} words (limit {p.body_max_words}, policy.body_max_words)",
                          "Shorten the body: move reference material into separate files next to SKILL.md."))
     if is_new:
