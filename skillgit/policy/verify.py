@@ -15,6 +15,7 @@ exactly.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -200,6 +201,8 @@ class _Run:
         self.scope: Workspace | None = None
         self.roots: tuple[str, ...] = ()
         self.literal = False
+        self.names_root: Callable[[str], object] = _nothing
+        """Whether a commit's `--raw` lines name one of `roots` (a match, else None)."""
         self.folders = SkillFolders(self.reader, ())
         self.agents: dict[tuple[str, str], bool] = {}
         self.walk = Walk()
@@ -254,7 +257,7 @@ class _Run:
             known = self.agents[who] = scope.is_agent(email, committer)
         agent = known or (event is not None and event.is_cycle)
         roots = self.roots
-        if not (agent or governed or merge) and self.literal and not any(root in rest for root in roots):
+        if not (agent or governed or merge) and self.literal and not self.names_root(rest):
             self.folders.step(commit, parents)
             self.walk.skip(commit)  # touches no skill: nothing for the rules
             return
@@ -289,6 +292,7 @@ class _Run:
         scope = self.scope = Workspace(self.ws.repo, config)
         self.roots = tuple(root + "/" for root in scope.scan_roots)
         self.literal = plain_roots(self.roots)
+        self.names_root = re.compile("|".join(map(re.escape, self.roots))).search if self.roots else _nothing
         self.folders = SkillFolders(self.reader, scope.scan_roots)
         self.prefetch.watch(scope.scan_roots, nested=not scope.layout.flat)
         return scope
@@ -347,6 +351,10 @@ class _Run:
                 self.trees_at.clear()
             found = self.trees_at[rev] = self.tree_files(self.reader, rev)
         return found(prefix)
+
+
+def _nothing(_text: str) -> None:
+    return None
 
 
 def _event_of(commit: str, parents: str, name: str, email: str, when: str, message: str, committer: str) -> Event | None:
