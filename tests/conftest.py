@@ -120,7 +120,7 @@ def empty_repo(tmp_path: Path) -> Path:
 @pytest.fixture
 def fixture_repo(empty_repo: Path) -> Path:
     """The bundled demo skills repo (skillgit/demo/data/repo), committed once as a maintainer (not yet `skillgit init`ed)."""
-    shutil.copytree(FIXTURES / "repo", empty_repo, dirs_exist_ok=True)
+    shutil.copytree(FIXTURES / "repo", empty_repo, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
     git(empty_repo, "add", "-A")
     git(empty_repo, "commit", "-q", "-m", "Import skills")
     return empty_repo

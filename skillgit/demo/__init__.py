@@ -42,7 +42,8 @@ def prepare(target: Path | None) -> Path:
     elif target.exists() and any(target.iterdir()):
         raise UsageError(f"{target}: not empty; give the demo a new or empty directory.")
     target.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(fixtures_dir() / "repo", target, dirs_exist_ok=True)
+    # the bytecode an installer compiles beside the data's scripts is not part of the demo's repository
+    shutil.copytree(fixtures_dir() / "repo", target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
     Repo.init(target, MAINTAINER)
     return target
 
