@@ -43,12 +43,6 @@ def file_changes(raw: Iterable[RawChange]) -> tuple[FileChange, ...]:
     return tuple(FileChange(c.status, c.path, oid_or_none(c.old_oid), oid_or_none(c.new_oid), c.new_mode) for c in raw)
 
 
-def touches_managed(files: Iterable[FileChange], config: Config) -> bool:
-    """Some file lies under a skill root or the attic."""
-    layout = config.layout
-    return any(layout.roots_of(f.path) for f in files)
-
-
 def mentions_governed(message: str) -> bool:
     """True when a message may carry (or forge) skillgit trailers, or is a plain revert."""
     lowered = message.lower()
