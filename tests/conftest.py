@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -96,6 +98,15 @@ def git(repo: Path, *args: str, input: str | None = None, env: dict[str, str] | 
     if check and result.returncode != 0:
         raise AssertionError(f"git {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
     return result.stdout
+
+
+def load_code_stats() -> ModuleType:
+    """scripts/code_stats.py as a module (the package's typing, import-cycle and length figures)."""
+    spec = importlib.util.spec_from_file_location("code_stats", ROOT / "scripts" / "code_stats.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def as_agent() -> dict[str, str]:

@@ -4,34 +4,24 @@ has a real type, so mypy --strict sees a misspelled key or a wrong shape."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 
-from conftest import ROOT
+from conftest import ROOT, load_code_stats
 
 FIX = ("give it a real type: `skillgit.jsontypes` JSON/JSONObject for what skillgit writes, a TypedDict or "
        "dataclass for a known shape, a Protocol for a third-party object, or `object` narrowed with isinstance; "
        "`Any` stays only in a function that decodes JSON or YAML (scripts/code_stats.py BOUNDARY_FUNCTIONS)")
 
 
-def _code_stats() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("code_stats", ROOT / "scripts" / "code_stats.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_any_appears_only_at_the_json_and_yaml_boundaries() -> None:
-    stats = _code_stats()
+    stats = load_code_stats()
     stray = [f"{use}: {FIX}" for use in stats.any_uses(ROOT / "skillgit") if use.path not in stats.PENDING]
     assert stray == []
 
 
 def test_the_files_still_using_any_use_no_more_than_listed() -> None:
     """PENDING only shrinks: a file listed there may lose `Any` uses, never gain one."""
-    stats = _code_stats()
+    stats = load_code_stats()
     counts = stats.any_counts(stats.any_uses(ROOT / "skillgit"))
     grown = [f"{path}: {counts[path]} uses of Any, {limit} listed in PENDING; {FIX}"
              for path, limit in sorted(stats.PENDING.items()) if counts.get(path, 0) > limit]
@@ -40,13 +30,13 @@ def test_the_files_still_using_any_use_no_more_than_listed() -> None:
 
 def test_every_listed_boundary_decodes_json_or_yaml() -> None:
     """A function listed as a boundary must exist and decode text; the list cannot excuse ordinary code."""
-    assert _code_stats().boundary_problems(ROOT / "skillgit") == []
+    assert load_code_stats().boundary_problems(ROOT / "skillgit") == []
 
 
 def test_the_counter_sees_every_spelling_of_any(tmp_path: Path) -> None:
     """Annotations, `typing.Any`, string annotations and a TypeAlias's text all count; the import, a
     docstring and a comment do not; a use inside a listed boundary function is at the boundary."""
-    stats = _code_stats()
+    stats = load_code_stats()
     package = tmp_path / "skillgit"
     (package / "yamlio").mkdir(parents=True)
     (package / "__init__.py").write_text("")
