@@ -46,6 +46,22 @@ def test_a_walk_reads_every_span_file_and_follows_symlinked_folders_once(sg, emp
         "7c1e5a3b9d2f4e6a8b0c1d2e3f4a5b6c", "py-run-20260701-1"])
 
 
+def test_a_folder_reached_by_a_link_and_by_its_own_name_is_read_once(sg, empty_repo: Path, tmp_path: Path) -> None:
+    """`a-link` (read first, by name) points at `b`, a real folder of the same walk, and `b/up` at the walk's
+    top folder through a relative link: every file is read once, under the first path that reaches it."""
+    top = tmp_path / "traces"
+    (top / "b" / "deeper").mkdir(parents=True)
+    shutil.copy(TRACES / "tempo-trace.json", top / "b" / "deeper" / "tempo-7c1e.json")
+    shutil.copy(TRACES / "python-console-spans.json", top / "console.json")
+    (top / "a-link").symlink_to("b", target_is_directory=True)
+    (top / "b" / "up").symlink_to("..", target_is_directory=True)
+    code, data = ingest(sg, empty_repo, "--strict", str(top))
+    assert code == 0, data
+    assert (data["files_read"], data["sessions"], data["skipped"]) == (2, 2, {})
+    code, again = ingest(sg, empty_repo, "--strict", str(top))
+    assert (code, again["files_read"], again["files_cached"], again["sessions"]) == (0, 0, 2, 2)
+
+
 def test_the_summary_names_the_ignored_files(sg, empty_repo: Path, tmp_path: Path) -> None:
     result = sg(empty_repo, "ingest", str(span_files(tmp_path)))
     assert result.code == 0

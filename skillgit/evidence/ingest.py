@@ -159,40 +159,48 @@ def collect(paths: Iterable[tuple[Path, str]], result: IngestResult) -> list[Sou
 
 def _walk(top: str) -> list[tuple[str, list[int]]]:
     """Every non-hidden file under `top` with its `stat_key`, in `os.walk` order (a folder's files by name,
-    then its folders by name), following symlinked folders but visiting each real folder once."""
+    then its folders by name), following symlinked folders but visiting each real folder once.
+
+    A folder is known by its real path: a real folder's is its parent's plus its name, a symlinked one's
+    is resolved (`os.path.realpath`). Only files and links are looked up, as `os.walk` does: a walk of a
+    tree of small folders costs a `stat` a file, not one an entry."""
     out: list[tuple[str, list[int]]] = []
-    try:
-        st = os.stat(top)
-    except OSError:
+    if not os.path.isdir(top):
         return out
-    seen: set[tuple[int, int]] = set()
-    stack = [(top, (st.st_dev, st.st_ino))]
+    seen: set[str] = set()
+    stack = [(top, os.path.realpath(top))]
     while stack:
-        folder, identity = stack.pop()
-        if identity in seen:
+        folder, real = stack.pop()
+        if real in seen:
             continue
-        seen.add(identity)
+        seen.add(real)
         try:
             with os.scandir(folder) as found:
-                entries = sorted((e for e in found if not e.name.startswith(".")), key=lambda e: e.name)
+                entries = [e for e in found if not e.name.startswith(".")]
         except OSError:
             continue
+        entries.sort(key=_entry_name)
+        prefix = real if real.endswith(os.sep) else real + os.sep
         folders = []
         for entry in entries:
             try:
                 is_dir = entry.is_dir()
             except OSError:
                 is_dir = False
+            if is_dir:
+                folders.append((entry.path, os.path.realpath(entry.path) if entry.is_symlink() else prefix + entry.name))
+                continue
             try:
                 st = entry.stat()
             except OSError:  # a broken link, a file gone meanwhile
                 continue
-            if is_dir:
-                folders.append((entry.path, (st.st_dev, st.st_ino)))
-            else:
-                out.append((entry.path, [st.st_size, st.st_mtime_ns, st.st_ino]))
+            out.append((entry.path, [st.st_size, st.st_mtime_ns, st.st_ino]))
         stack.extend(reversed(folders))
     return out
+
+
+def _entry_name(entry: os.DirEntry[str]) -> str:
+    return entry.name
 
 
 def ingest_paths(repo: Repo, config: Config, paths: Iterable[Path] = (), fmt: str = "auto") -> IngestResult:
