@@ -245,29 +245,29 @@ def diagnose_command(ctx: click.Context, name: str, as_json: bool, directory: Pa
 
 
 def run_diagnose(start: Path, name: str, as_json: bool) -> int:
-    from skillgit.evidence.diagnosis import diagnose
+    from skillgit.evidence.diagnosis import stored_diagnosis
 
     ws, ev = _evidence(start)
     with ev:
         _known(ev.catalog, name)
-        ids = ev.used(name, count_weak=bool(ws.config.metrics.count_weak))
-        findings = diagnose(ws, name, catalog=ev.catalog, facts=ev.facts(name, ids))
-        count = ev.count
-    if as_json:
-        _echo_json_list(f.to_json() for f in findings)
-        return EXIT_OK
-    if not findings:
-        click.echo(f"no findings for `{name}` in {count} session(s)")
-    for f in findings:
-        click.echo(f"{f.pattern}: {f.hypothesis}")
-        click.echo(f"  direction: {f.direction}")
-        if f.failing_command:
-            click.echo(f"  failing:   {f.failing_command}")
-        if f.working_command:
-            click.echo(f"  working:   {f.working_command}")
-        click.echo(f"  sessions:  {', '.join(f.sessions)}")
-        for line in f.evidence:
-            click.echo(f"    - {line}")
+        findings = stored_diagnosis(ws, ev, name)
+        if as_json:
+            _echo_json_list(f.to_json() for f in findings)
+            return EXIT_OK
+        printed = False
+        for f in findings:
+            printed = True
+            click.echo(f"{f.pattern}: {f.hypothesis}")
+            click.echo(f"  direction: {f.direction}")
+            if f.failing_command:
+                click.echo(f"  failing:   {f.failing_command}")
+            if f.working_command:
+                click.echo(f"  working:   {f.working_command}")
+            click.echo(f"  sessions:  {', '.join(f.sessions)}")
+            for line in f.evidence:
+                click.echo(f"    - {line}")
+        if not printed:
+            click.echo(f"no findings for `{name}` in {ev.count} session(s)")
     return EXIT_OK
 
 

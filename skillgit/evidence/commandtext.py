@@ -13,6 +13,8 @@ from skillgit.evidence.session import ToolCall
 _COMMAND = re.compile(r"^[a-z][a-z0-9._-]*(?:\s+\S+)+$")
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 _CD = re.compile(r"^(?:\s*cd\s+(?:\"[^\"]*\"|'[^']*'|\S+)\s*&&\s*)+")
+_HEAD = re.compile(r"(?>(?:\s*cd\s+(?:\"[^\"]*\"|'[^']*'|\S+)\s*&&\s*)+)?\s*(\S+)?(?:\s+(\S+))?")
+"""`_CD` (matched as a whole, as `core` takes it away), then the first two words of what is left."""
 _PLACEHOLDER = re.compile(r"[<{$…]|\.\.\.|[A-Z]\.[A-Z]")
 """Where a quoted command turns into a placeholder: `<version>`, `{name}`, `$VAR`, `...`, `X.Y.Z`."""
 _FENCE = re.compile(r"^```(?:bash|sh|shell|console|zsh)?\s*$")
@@ -34,7 +36,8 @@ def shown(call: ToolCall) -> str:
 
 def core(command: str) -> str:
     """A command without a leading `cd DIR &&` (agents prefix most shell calls with one; it is not the command)."""
-    return _CD.sub("", command)
+    found = _CD.match(command)
+    return command if found is None else command[found.end():]
 
 
 @lru_cache(maxsize=1 << 16)
@@ -86,7 +89,8 @@ def common_length(a: str, b: str) -> int:
 
 def head(command: str) -> str:
     """The first two words of a command (after `cd DIR &&`): the bucket similar commands are compared in."""
-    return " ".join(core(command).split()[:2])
+    first, second = _HEAD.match(command).group(1, 2)  # type: ignore[union-attr]  # it matches every text
+    return "" if first is None else first if second is None else f"{first} {second}"
 
 
 T = TypeVar("T")
@@ -94,31 +98,47 @@ T = TypeVar("T")
 
 class Clusters(Generic[T]):
     """Greedy clustering of similar commands, compared only within a bucket of one tool and the same first
-    two words, so that many distinct commands cost linear time, not quadratic."""
+    two words, so that many distinct commands cost linear time, not quadratic. A cluster is a number (its
+    place in creation order); `items` keeps what was added to each unless the caller keeps it (`place`)."""
 
     def __init__(self, threshold: float) -> None:
         self.threshold = threshold
-        self.buckets: dict[tuple[str, str], list[list[tuple[str, T]]]] = {}
-        self.all: list[list[tuple[str, T]]] = []
-        self.joined: dict[tuple[str, str], list[tuple[str, T]]] = {}
+        self.buckets: dict[tuple[str, str], list[int]] = {}
+        self.firsts: list[str] = []
+        """The first command of each cluster: the one later commands are compared with."""
+        self.items: list[list[tuple[str, T]]] = []
+        self.joined: dict[tuple[str, str], int] = {}
         """The cluster each (tool, command) went to: the same command goes there again (a bucket only gains
         clusters at its end and a cluster keeps its first command, so the first similar one stays the first)."""
 
-    def add(self, tool: str, command: str, item: T) -> None:
+    @property
+    def all(self) -> list[list[tuple[str, T]]]:
+        """The items of each cluster, in creation order."""
+        return self.items
+
+    def place(self, tool: str, command: str) -> int:
+        """The cluster `command` of `tool` joins: the first of its bucket whose first command is similar, else a
+        new one."""
         known = self.joined.get((tool, command))
         if known is not None:
-            known.append((command, item))
-            return
+            return known
         bucket = self.buckets.setdefault((tool, head(command)), [])
+        firsts, threshold = self.firsts, self.threshold
         for cluster in bucket:
-            if similar(cluster[0][0], command, self.threshold):
-                cluster.append((command, item))
-                self.joined[(tool, command)] = cluster
-                return
-        cluster = [(command, item)]
-        bucket.append(cluster)
-        self.all.append(cluster)
+            if similar(firsts[cluster], command, threshold):
+                break
+        else:
+            cluster = len(firsts)
+            firsts.append(command)
+            bucket.append(cluster)
         self.joined[(tool, command)] = cluster
+        return cluster
+
+    def add(self, tool: str, command: str, item: T) -> None:
+        cluster = self.place(tool, command)
+        if cluster == len(self.items):
+            self.items.append([])
+        self.items[cluster].append((command, item))
 
 
 def expected_commands(keywords: Sequence[str], body: str) -> list[str]:

@@ -19,9 +19,10 @@ direction, and — where the pattern has them — the failing and the working co
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from skillgit.evidence.attribution import Attribution, Catalog, attribute, call_text, is_edit
 from skillgit.evidence.commandtext import Clusters, expected_commands, head, shown, similar
@@ -91,6 +92,36 @@ def diagnose(
                  for s in sessions if s.id in ids)
     for sid, outcome, found, commands in facts:
         pass_.add(sid, outcome, found, commands)
+    return list(pass_.findings())
+
+
+class StoredFacts(Protocol):
+    """What `stored_diagnosis` reads of the evidence store (`ingested.Ingested`)."""
+
+    @property
+    def catalog(self) -> Catalog: ...
+
+    def used(self, skill: str, *, count_weak: bool, version: str | None = None) -> list[str]: ...
+
+    def facts_at(self, skill: str, ids: Iterable[str]) -> Iterator[tuple[int | None, str, str | None, Facts, list[str]]]: ...
+
+    def worked(self, rows: Sequence[int]) -> Iterator[dict[str, dict[str, int]]]: ...
+
+
+def stored_diagnosis(ws: Workspace, ev: StoredFacts, name: str, config: Config | None = None) -> Iterator[Finding]:
+    """`diagnose` of skill `name` over the sessions of the evidence store `ev` attributed to it, a finding at a
+    time: what a finding lists (its failures, the commands that worked) stays in the store or in a scratch
+    database until that finding is made, so memory does not grow with the sessions. Read it while `ev` is open."""
+    from skillgit.errors import UsageError
+
+    cfg = config or ws.config
+    if name not in ev.catalog.entries:
+        known = ", ".join(ev.catalog.names) or "none"
+        raise UsageError(f"no skill `{name}` at HEAD; known skills: {known}.")
+    ids = ev.used(name, count_weak=bool(cfg.metrics.count_weak))
+    pass_ = _Pass(name, cfg.diagnosis, expected_for(ev.catalog, name), ev.worked)
+    for row, sid, outcome, found, commands in ev.facts_at(name, ids):
+        pass_.add(sid, outcome, found, commands, row)
     return pass_.findings()
 
 
@@ -178,34 +209,51 @@ def commands_in(session: Session, commands: Iterable[str], texts: list[str] | No
 
 _Retry = tuple[str, Run]
 """A session id and one of its retry runs."""
-_Failure = tuple[str, str, str, str | None]
-"""A session id, and a failed call's tool, command and first line of the error."""
+_Worked = dict[str, dict[str, int]]
+"""Per tool, each command that worked in a session and the position where it last did (`Facts.worked`)."""
 
 
 class _Pass:
-    """What each pattern keeps of the sessions seen so far (see `diagnose`)."""
+    """What each pattern keeps of the sessions seen so far (see `diagnose`). A failed call is kept as numbers (its
+    session, its command and error line, each string once); the commands that worked stay where they are
+    (`worked_of` reads those of store rows, the latest first) until the findings are made, one at a time."""
 
-    def __init__(self, skill: str, d: DiagnosisConfig, expected: list[str]) -> None:
+    def __init__(self, skill: str, d: DiagnosisConfig, expected: list[str],
+                 worked_of: Callable[[Sequence[int]], Iterable[_Worked]] | None = None) -> None:
         self.skill, self.d = skill, d
         self.ids: list[str] = []
-        self.seen: set[str] = set()
+        self.seen: dict[str, int] = {}
+        """Each session id and its place in `ids`."""
         self.count = 0
         self.retries: Clusters[_Retry] = Clusters(d.similarity)
         self.reverts: dict[str, list[tuple[str, str | None]]] = {}
-        self.failures: Clusters[_Failure] = Clusters(d.similarity)
-        self.worked: dict[str, dict[str, int]] = {}
-        """Per tool: each command that worked, and where it last did (a running count of calls)."""
+        self.failures: Clusters[None] = Clusters(d.similarity)
+        self.failing: list[tuple[str, str]] = []
+        """Per failure cluster: its tool and its last command."""
+        # each failed call as numbers: its session, command and error line (`self.ids`, `commands`, `lines`), the
+        # next failed call of its cluster; per cluster its first and its last failed call
+        self.commands: dict[str, int] = {}
+        self.lines: dict[str | None, int] = {}
+        self.failed_calls = array("i"), array("i"), array("i"), array("i")
+        self.first_failed, self.last_failed = array("i"), array("i")
+        self.worked: list[int | _Worked] = []
+        """With `worked_of`, per session in order: what worked in it, or its store row (`worked_of` reads it)."""
+        self.worked_of = worked_of
+        self.merged: _Worked = {}
+        """Without `worked_of`: per tool, each command that worked and where it last did (a running count of calls)."""
         self.calls = 0
         self.docless: list[tuple[str, int, str | None]] = []
         self.expected = expected
         self.missing = dict.fromkeys(expected)
         self.strings: dict[str, str] = {}
 
-    def add(self, sid: str, outcome: str | None, facts: Facts, commands: Iterable[str]) -> None:
+    def add(self, sid: str, outcome: str | None, facts: Facts, commands: Iterable[str], row: int | None = None) -> None:
+        """Session `sid`'s `facts` (without what worked when `row`, its store row, is given)."""
         d = self.d
         self.count += 1
-        if sid not in self.seen:
-            self.seen.add(sid)
+        at = self.seen.get(sid)
+        if at is None:
+            at = self.seen[sid] = len(self.ids)
             self.ids.append(sid)
         keep = self.strings.setdefault  # the same command in many sessions: one string, not one per session
         for tool, failing, first, last, last_ok, failures, size in facts["runs"]:
@@ -213,16 +261,34 @@ class _Pass:
             self.retries.add(tool, failing, (sid, (tool, failing, keep(first, first), keep(last, last), last_ok, failures, size)))
         for path, before in facts["reverts"]:
             self.reverts.setdefault(keep(path, path), []).append((sid, before if before is None else keep(before, before)))
+        place, failing_of, commands_seen, lines = self.failures.place, self.failing, self.commands, self.lines
+        sessions, commands_of, lines_of, after = self.failed_calls
+        first_failed, last_failed = self.first_failed, self.last_failed
         for _, tool, command, line in facts["failed"]:
-            tool, command = keep(tool, tool), keep(command, command)
-            self.failures.add(tool, command, (sid, tool, command, line if line is None else keep(line, line)))
-        base = self.calls
-        for tool, commands_worked in facts["worked"].items():
-            known = self.worked.get(tool)
-            if known is None:
-                known = self.worked[tool] = {}
-            for command, at in commands_worked.items():
-                known[command] = base + at
+            cluster = place(tool, command)
+            call = len(sessions)
+            if cluster == len(failing_of):
+                failing_of.append((tool, command))
+                first_failed.append(call)
+                last_failed.append(call)
+            else:
+                failing_of[cluster] = (failing_of[cluster][0], command)
+                after[last_failed[cluster]] = call
+                last_failed[cluster] = call
+            sessions.append(at)
+            commands_of.append(commands_seen.setdefault(command, len(commands_seen)))
+            lines_of.append(lines.setdefault(line, len(lines)))
+            after.append(-1)
+        if self.worked_of is not None:
+            self.worked.append(facts["worked"] if row is None else row)
+        else:
+            base = self.calls
+            for tool, commands_worked in facts["worked"].items():
+                known = self.merged.get(tool)
+                if known is None:
+                    known = self.merged[tool] = {}
+                for command, at in commands_worked.items():
+                    known[command] = base + at
         self.calls += facts["n"]
         if outcome == "failure":
             start = max(facts["docs"], facts["own"].get(self.skill, -1)) + 1
@@ -233,16 +299,60 @@ class _Pass:
         for command in commands:
             self.missing.pop(command, None)
 
-    def findings(self) -> list[Finding]:
+    def findings(self) -> Iterator[Finding]:
+        """The findings, each made when it is read."""
         d = self.d
-        return [
-            *_retries(self.skill, self.retries),
-            *_edit_reverts(self.skill, self.reverts, d.revert_min_sessions),
-            *_repeated_failures(self.skill, self.failures, self.worked, d.failure_min_sessions, d.similarity),
-            *_docless(self.skill, self.docless),
-            *_absent(self.skill, self.ids, [c for c in self.expected if c in self.missing],
-                     self.count >= d.absent_min_sessions),
-        ]
+        try:
+            yield from _retries(self.skill, self.retries)
+            yield from _edit_reverts(self.skill, self.reverts, d.revert_min_sessions)
+            yield from self._repeated_failures()
+            yield from _docless(self.skill, self.docless)
+            yield from _absent(self.skill, self.ids, [c for c in self.expected if c in self.missing],
+                               self.count >= d.absent_min_sessions)
+        finally:
+            self.worked.clear()
+            self.merged.clear()
+
+    def _repeated_failures(self) -> Iterator[Finding]:
+        """The clusters of failures seen in ≥ failure_min_sessions sessions, with the command that worked last
+        among those like its last failing one."""
+        sessions, commands_of, lines_of, after = self.failed_calls
+        clusters = []
+        for cluster, call in enumerate(self.first_failed):
+            seen: set[int] = set()
+            while call >= 0:
+                seen.add(sessions[call])
+                call = after[call]
+            if len(seen) >= self.d.failure_min_sessions:
+                clusters.append(cluster)
+        working = _working({c: self.failing[c] for c in clusters}, self._worked_latest_first(), self.d.similarity)
+        commands, lines = list(self.commands), list(self.lines)
+        for cluster in clusters:
+            tool, failing = self.failing[cluster]
+            items = []
+            call = self.first_failed[cluster]
+            while call >= 0:
+                items.append((self.ids[sessions[call]], commands[commands_of[call]], lines[lines_of[call]]))
+                call = after[call]
+            yield _repeated_failure(self.skill, tool, items, failing, working.get(cluster))
+
+    def _worked_latest_first(self) -> Iterator[_Worked]:
+        """What worked in each session, the last session first (all sessions as one without `worked_of`)."""
+        if self.worked_of is None:
+            yield self.merged
+            return
+        entries, end = self.worked, len(self.worked)
+        while end > 0:
+            entry = entries[end - 1]
+            if not isinstance(entry, int):
+                yield entry
+                end -= 1
+                continue
+            start = end - 1
+            while start > 0 and end - start < 500 and isinstance(entries[start - 1], int):
+                start -= 1
+            yield from self.worked_of([row for row in reversed(entries[start:end]) if isinstance(row, int)])
+            end = start
 
 
 # -- 1. retries ------------------------------------------------------------------------------------
@@ -383,34 +493,57 @@ def _edit_reverts(skill: str, by_path: dict[str, list[tuple[str, str | None]]], 
 # -- 3. the same failure across sessions -----------------------------------------------------------
 
 
-def _repeated_failures(skill: str, clusters: Clusters[_Failure], worked: dict[str, dict[str, int]], min_sessions: int,
-                       threshold: float) -> list[Finding]:
-    out = []
-    buckets: dict[str, dict[str, list[str]]] = {}  # tool -> head -> commands that worked, the latest first
-    for found in clusters.all:
-        cluster: list[_Failure] = [item for _, item in found]
-        ids = _ids(sid for sid, _, _, _ in cluster)
-        if len(ids) < min_sessions:
-            continue
-        tool, failing = cluster[0][1], cluster[-1][2]
-        # the last command of the tool that worked, in the last session where a similar one did
-        if tool not in buckets:
-            buckets[tool] = {}
-            for command, _at in sorted(worked.get(tool, {}).items(), key=lambda item: -item[1]):
-                buckets[tool].setdefault(head(command), []).append(command)
-        candidates = buckets[tool].get(head(failing), [])
-        working = next((command for command in candidates if similar(command, failing, threshold)), None)
-        evidence = tuple(f"{sid}: `{command}` failed" + (f": {line}" if line is not None else "")
-                         for sid, _, command, line in cluster)
-        out.append(Finding(
-            skill, "repeated-failure", ids, evidence,
-            f"`{tool}` fails with similar arguments in {len(ids)} sessions: the procedure has a recurring blind spot.",
-            "Add a ## Pitfalls entry for this failure"
-            + (" quoting the form that works" if working else "")
-            + "; consider a 'do this first' step in ## Procedure.",
-            failing, working,
-        ))
-    return out
+def _working(failing: dict[int, tuple[str, str]], worked: Iterable[_Worked], threshold: float) -> dict[int, str]:
+    """For each cluster of `failing` (its tool and last failing command), the command of that tool that worked
+    last among those of its bucket (the same first two words) similar to the failing one; `worked`: what worked
+    in each session, the last session first. The scan stops once every cluster has its command."""
+    waiting: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    for cluster, (tool, command) in failing.items():
+        waiting.setdefault((tool, head(command)), []).append((cluster, command))
+    tools = {tool for tool, _ in waiting}
+    found: dict[int, str] = {}
+    for session in worked:
+        if not waiting:
+            break
+        best: dict[int, tuple[int, str, tuple[str, str]]] = {}  # cluster -> the last position in this session, …
+        for tool, commands in session.items():
+            if tool not in tools:
+                continue
+            for command, at in commands.items():
+                key = (tool, head(command))
+                clusters = waiting.get(key)
+                if clusters is None:
+                    continue
+                for cluster, command_failing in clusters:
+                    if similar(command, command_failing, threshold):
+                        known = best.get(cluster)
+                        if known is None or known[0] < at:
+                            best[cluster] = (at, command, key)
+        if best:
+            for cluster, (_, command, key) in best.items():
+                found[cluster] = command
+                left = [(c, f) for c, f in waiting[key] if c != cluster]
+                if left:
+                    waiting[key] = left
+                else:
+                    del waiting[key]
+    return found
+
+
+def _repeated_failure(skill: str, tool: str, items: list[tuple[str, str, str | None]], failing: str,
+                      working: str | None) -> Finding:
+    """The finding of one cluster of failures (`items`: session id, command, first line of the error)."""
+    ids = _ids(sid for sid, _, _ in items)
+    evidence = tuple(f"{sid}: `{command}` failed" + (f": {line}" if line is not None else "")
+                     for sid, command, line in items)
+    return Finding(
+        skill, "repeated-failure", ids, evidence,
+        f"`{tool}` fails with similar arguments in {len(ids)} sessions: the procedure has a recurring blind spot.",
+        "Add a ## Pitfalls entry for this failure"
+        + (" quoting the form that works" if working else "")
+        + "; consider a 'do this first' step in ## Procedure.",
+        failing, working,
+    )
 
 
 def _first_line(text: str) -> str:

@@ -452,6 +452,29 @@ class Ingested:
         """What diagnosis needs of the sessions of `ids`, oldest first: (id, outcome, facts, the skill's named
         commands found in its calls). Facts not stored (a session that grew, or got subagents, since) are
         found in the session and stored."""
+        for _, sid, outcome, facts, hits in self._facts(skill, ids, worked=True):
+            yield sid, outcome, facts, hits
+
+    def facts_at(self, skill: str, ids: Iterable[str]) -> Iterator[tuple[int | None, str, str | None, Facts, list[str]]]:
+        """`facts`, each with the store row of the session, whose facts are then read without what worked in it
+        (`worked` reads that; its `worked` is empty); None for facts found in the session, whole."""
+        return self._facts(skill, ids, worked=False)
+
+    def worked(self, rows: Sequence[int]) -> Iterator[dict[str, dict[str, int]]]:
+        """What worked in the sessions of store `rows` (their facts' `worked`), in the order given; an empty
+        mapping for a session gone since."""
+        con = self.store.con
+        for i in range(0, len(rows), _CHUNK):
+            part = rows[i : i + _CHUNK]
+            found: dict[int, str] = dict(con.execute(
+                f"SELECT id, json_extract(facts, '$.worked') FROM sessions WHERE id IN ({','.join('?' * len(part))})"
+                " AND facts IS NOT NULL", part).fetchall()) if con is not None else {}
+            for row in part:
+                text = found.get(row)
+                yield {} if text is None else json.loads(text)
+
+    def _facts(self, skill: str, ids: Iterable[str], *, worked: bool
+               ) -> Iterator[tuple[int | None, str, str | None, Facts, list[str]]]:
         from skillgit.evidence.diagnosis import expected_for, fact_patterns, facts_of
 
         con = self.store.con
@@ -463,11 +486,12 @@ class Ingested:
         d = self.ws.config.diagnosis
         patterns = fact_patterns(self.ws.layout)
         found: list[tuple[str, int]] = []
+        column = "facts" if worked else "json_remove(facts, '$.worked')"
         for i in range(0, len(rows), _CHUNK):
             part = rows[i : i + _CHUNK]
             q = ",".join("?" * len(part))
             keys = [s.row for s in part]
-            stored = dict(con.execute(f"SELECT id, facts FROM sessions WHERE id IN ({q})", keys).fetchall())
+            stored = dict(con.execute(f"SELECT id, {column} FROM sessions WHERE id IN ({q})", keys).fetchall())
             hits: dict[int, list[str]] = {}
             if commands:
                 for command, row in con.execute(
@@ -478,14 +502,17 @@ class Ingested:
                         hits.setdefault(row, []).append(command)
             missing = self.store.by_row([row for row in keys if stored.get(row) is None])
             for summary in part:
+                at: int | None = None
                 if stored.get(summary.row) is not None:
                     facts = json.loads(stored[summary.row])
+                    if not worked:
+                        facts["worked"], at = {}, summary.row
                 elif summary.row in missing:
                     facts = facts_of(missing[summary.row], d, patterns)
                     found.append((json.dumps(facts), summary.row))
                 else:
                     continue  # gone since this command began (another ingest replaced it)
-                yield summary.id, summary.outcome, facts, hits.get(summary.row, [])
+                yield at, summary.id, summary.outcome, facts, hits.get(summary.row, [])
         if found:
             try:
                 with db.write(con):
