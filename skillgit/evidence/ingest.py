@@ -33,20 +33,23 @@ import io
 import os
 import pickle
 import time
-from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from skillgit.errors import UsageError
+from skillgit.errors import RepoStateError, UsageError
 from skillgit.evidence.adapters.lines import MAX_EXAMPLES, Batch, Cursor, ReadReport, Skip, feed
 from skillgit.evidence.session import Learning, Session
 from skillgit.evidence.store import READER_VERSION, Inputs, SourceRow, Store, Unchanged, Written, stat_key
 from skillgit.safefile import open_regular
 
 if TYPE_CHECKING:
-    from multiprocessing.pool import AsyncResult, Pool
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+    from multiprocessing.sharedctypes import Synchronized
+    from multiprocessing.synchronize import Semaphore as SemaphoreType
 
     from skillgit.config import Config
     from skillgit.evidence.adapters.lines import LineReader
@@ -560,15 +563,20 @@ class _FactFinder:
         return found
 
 
-class _Workers:
-    """Worker processes reading the files to read whole (`_work`), a few files ahead of the one being
-    stored; `next` gives their readings in the order of the files."""
+_Found = tuple[Written | None, IngestResult]
+"""A file's reading by a worker (`_work`) and what it adds to the result."""
 
-    def __init__(self, pool: Pool, jobs: Iterator[tuple[Source, SourceRow | None]], ahead: int) -> None:
-        self.pool, self.jobs = pool, jobs
-        self.waiting: deque[AsyncResult[tuple[Written | None, IngestResult]]] = deque()
-        for _ in range(ahead):
-            self._submit()
+
+class _Workers:
+    """Worker processes reading the files to read whole (`_work`): each takes the next file when it is free,
+    at most `ahead` files past the one being stored, and hands its reading back on a pipe of its own; `next`
+    gives the readings in the order of the files. (Not a `multiprocessing.Pool`: its helper threads wake at
+    every result and take the interpreter from this process, which stores them.)"""
+
+    def __init__(self, processes: Sequence[BaseProcess], pipes: list[Connection], slots: SemaphoreType) -> None:
+        self.processes, self.pipes, self.slots = processes, pipes, slots
+        self.ready: dict[int, _Found | BaseException] = {}
+        self.given = 0
 
     @classmethod
     def start(cls, files: list[Source], stored: dict[str, SourceRow], plan: list[int], finder: _FactFinder,
@@ -577,53 +585,104 @@ class _Workers:
         one a CPU when those files hold `PARALLEL_MIN_BYTES` or more. Forked, so they find the skills read."""
         import multiprocessing
 
-        whole = [source for source, how in zip(files, plan) if how == _WHOLE]
+        whole = [(source, stored.get(source.path)) for source, how in zip(files, plan) if how == _WHOLE]
         if jobs is None:
-            jobs = 1 if sum(s.key[0] for s in whole) < PARALLEL_MIN_BYTES else min(len(os.sched_getaffinity(0)), MAX_JOBS)
+            size = sum(source.key[0] for source, _ in whole)
+            jobs = 1 if size < PARALLEL_MIN_BYTES else min(len(os.sched_getaffinity(0)), MAX_JOBS)
         jobs = min(jobs, len(whole))
         if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
             return None
-        global _WORK
-        _WORK = (finder, max_line_bytes)
-        pool = multiprocessing.get_context("fork").Pool(jobs, _quiet)
-        return cls(pool, ((source, stored.get(source.path)) for source in whole), 2 * jobs)
+        context = multiprocessing.get_context("fork")
+        slots, taken = context.Semaphore(4 * jobs), context.Value("q", 0)
+        processes, pipes = [], []
+        for _ in range(jobs):
+            receive, send = context.Pipe(duplex=False)
+            _widen(send)
+            process = context.Process(target=_serve, args=(whole, finder, max_line_bytes, taken, slots, send, os.getpid()),
+                                      daemon=True)
+            process.start()
+            send.close()  # the worker's end: the pipe ends when the worker does
+            processes.append(process)
+            pipes.append(receive)
+        return cls(processes, pipes, slots)
 
-    def _submit(self) -> None:
-        job = next(self.jobs, None)
-        if job is not None:
-            self.waiting.append(self.pool.apply_async(_work, job))
+    def next(self) -> _Found:
+        """The reading of the next file, in the order of the files (what went wrong reading it is raised)."""
+        from multiprocessing.connection import wait
 
-    def next(self) -> tuple[Written | None, IngestResult]:
-        found: tuple[Written | None, IngestResult] = self.waiting.popleft().get()
-        self._submit()
+        index = self.given
+        while index not in self.ready:
+            ready = wait(self.pipes)
+            for pipe in [p for p in self.pipes if p in ready]:
+                try:
+                    number, found = pipe.recv()
+                except EOFError:  # a worker stays until `close`: it was ended by something else
+                    raise RepoStateError("a worker process of this ingest ended before giving what it read (it was"
+                                         " killed?); what was stored stands: run `skillgit ingest` again.") from None
+                self.ready[number] = found
+        found = self.ready.pop(index)
+        self.given += 1
+        self.slots.release()
+        if isinstance(found, BaseException):
+            raise found
         return found
 
     def close(self) -> None:
-        global _WORK
-        self.pool.terminate()
-        self.pool.join()
-        _WORK = None
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            process.join()
+        for pipe in self.pipes:
+            pipe.close()
 
 
-def _quiet() -> None:
-    """A worker leaves Ctrl-C to the ingest process, which ends it, and prints nothing: what goes wrong in
-    `_work` is raised in the ingest process; what is left is the pipe to an ingest process killed meanwhile
-    breaking, and then the worker just ends."""
+def _widen(pipe: Connection) -> None:
+    """Let a worker's pipe hold a few readings (1 MiB, Linux) so that it seldom waits for this process."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(pipe.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except (ImportError, OSError):
+        pass
+
+
+def _serve(whole: list[tuple[Source, SourceRow | None]], finder: _FactFinder, max_line_bytes: int, taken: Synchronized[int],
+           slots: SemaphoreType, out: Connection, parent: int) -> None:
+    """A worker process: read the next file of `whole` not taken yet (`taken` counts them) whenever a slot is
+    free, and send its index and reading (or what went wrong) on `out`, until none is left. It leaves
+    Ctrl-C to the ingest process, which ends it, and prints nothing; when the ingest process is gone (its
+    pipe breaks, or it is no longer the parent) it just ends."""
     import signal
     import sys
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.stderr = open(os.devnull, "w")  # the worker's, for its whole life
+    while True:
+        while not slots.acquire(timeout=1.0):
+            if os.getppid() != parent:
+                return
+        with taken.get_lock():
+            index = taken.value
+            taken.value = index + 1
+        if index >= len(whole):  # none left: it stays until the ingest process ends it, or is gone
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            return
+        found: _Found | BaseException
+        try:
+            found = _work(*whole[index], finder, max_line_bytes)
+        except Exception as exc:  # raised in the ingest process
+            found = exc
+        try:
+            out.send((index, found))
+        except OSError:  # the ingest process is gone
+            return
+        except Exception as exc:  # what went wrong does not pickle
+            out.send((index, RuntimeError(f"reading {whole[index][0].path}: {exc!r}")))
 
 
-_WORK: tuple[_FactFinder, int] | None = None
-"""What a worker process reads with (set before the workers are forked)."""
-
-
-def _work(source: Source, row: SourceRow | None) -> tuple[Written | None, IngestResult]:
+def _work(source: Source, row: SourceRow | None, finder: _FactFinder, max_line_bytes: int) -> _Found:
     """In a worker: read `source` whole; its reading with the rows made, and what it adds to the result."""
-    assert _WORK is not None
-    finder, max_line_bytes = _WORK
     found = IngestResult()
     written = _read(source, row, None, found, max_line_bytes, finder)
     return (None if written is None else written.encoded()), found
