@@ -14,6 +14,12 @@ getrusage), alternating so a noisy neighbour hurts every phase alike:
     appended   1% more lines appended to every JSON-lines file (a copy of its last lines), ingested
                again: only the new bytes are read
 
+With `--baseline CHECKOUT` (another skillgit source tree), every round also runs that tree's ingest
+(cold, unchanged, appended: `base-*`, into a repository of its own, right after this tree's) and checks
+that the stores end up the same, row for row (ids included; of the reader states, which sources have
+one; of `meta`, not how many batches were written, which depends on time), after the cold ingests
+(default workers, `--jobs 1` and the baseline's) and after the appends.
+
 CPU times include the worker processes'. Targets: cold ≥ 0.5× the bare loop's throughput; unchanged ≤ 2× the stat walk; appended ≤ 10% of
 cold. The scratch files are cut back to their size before the appends after every round.
 """
@@ -82,8 +88,10 @@ def run_ingest(repo: str, directory: str, jobs: int | None = None) -> dict[str, 
     with contextlib.redirect_stdout(out):
         code = run(["-C", str(repo), "ingest", "--json", *(["--jobs", str(jobs)] if jobs else []), str(directory)])
     data = json.loads(out.getvalue())
+    del data["seconds"]
     return {"seconds": time.perf_counter() - start, "exit": code, "files_read": data["files_read"],
-            "files_appended": data["files_appended"], "bytes_read": data["bytes_read"]}
+            "files_appended": data["files_appended"], "bytes_read": data["bytes_read"],
+            "report": hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()}
 
 
 def phase(name: str, args: argparse.Namespace) -> None:
@@ -101,19 +109,58 @@ def phase(name: str, args: argparse.Namespace) -> None:
     print(json.dumps(out))
 
 
-def child(name: str, directory: Path, repo: Path, jobs: int | None = None) -> dict[str, float]:
-    """One phase in a fresh process; `process` is its wall time from the outside, start-up included, and
-    `process_cpu` its CPU time (user + system) from start to end."""
+def child(name: str, directory: Path, repo: Path, jobs: int | None = None, tree: Path | None = None) -> dict[str, float]:
+    """One phase in a fresh process (importing skillgit from source tree `tree` when given); `process` is its
+    wall time from the outside, start-up included, and `process_cpu` its CPU time (user + system) from
+    start to end."""
     cmd = [sys.executable, __file__, "--phase", name, "--dir", str(directory), "--repo", str(repo),
            *(["--jobs", str(jobs)] if jobs else [])]
+    env = CHILD_ENV if tree is None else {**CHILD_ENV, "PYTHONPATH": str(tree)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    result = subprocess.run(cmd, capture_output=True, text=True, check=True, env=CHILD_ENV)
+    result = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
     out: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
     out["process"] = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     out["process_cpu"] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     return out
+
+
+def store_digest(repo: Path) -> dict[str, str]:
+    """A digest of every table of the evidence database of `repo`, its rows in key order; of the reader
+    states, which sources have one (pickles of equal states may share objects differently)."""
+    import sqlite3
+
+    path = repo / ".git" / "skillgit" / "evidence.db"
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        out = {}
+        for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"):
+            width = len(con.execute(f"SELECT * FROM {name} LIMIT 0").description)
+            columns = "source_id" if name == "reader_states" else "*"
+            digest = hashlib.sha256()
+            for row in con.execute(f"SELECT {columns} FROM {name} ORDER BY {', '.join(str(i + 1) for i in range(width if columns == '*' else 1))}"):
+                if name == "meta" and row[0] in ("writes", "unchanged"):  # how many batches were written: timing
+                    row = (row[0], re.sub(r'"writes":\d+', "", row[1]) if row[0] == "unchanged" else "")
+                digest.update(repr(row).encode())
+            out[name] = digest.hexdigest()
+        return out
+    finally:
+        con.close()
+
+
+def same_stores(label: str, repos: dict[str, Path], reports: dict[str, dict[str, float]]) -> bool:
+    """Print whether the stores of `repos` (and the ingests' reports, `seconds` aside) are the same."""
+    digests = {name: store_digest(repo) for name, repo in repos.items()}
+    first, *rest = digests
+    differ = sorted({table for other in rest for table in digests[first].keys() | digests[other].keys()
+                     if digests[first].get(table) != digests[other].get(table)})
+    plain = {name: {k: v for k, v in report.items() if k in ("files_read", "files_appended", "bytes_read", "report")}
+             for name, report in reports.items()}
+    reported = all(plain[name] == plain[next(iter(plain))] for name in plain)
+    print(f"  {label}: stores of {', '.join(repos)} {'identical' if not differ else 'DIFFER in ' + ', '.join(differ)};"
+          f" reports {'identical' if reported else 'DIFFER'}")
+    return not differ and reported
 
 
 _TRACE_ID = re.compile(rb'"([0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"')
@@ -150,6 +197,7 @@ def main() -> None:
     parser.add_argument("--phase", choices=["bare", "statwalk", "ingest"], default=None)
     parser.add_argument("--repeat", type=int, default=3, help="rounds of every phase, alternating; medians are shown")
     parser.add_argument("--jobs", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--baseline", type=Path, default=None, help="another skillgit source tree to run and compare with")
     args = parser.parse_args()
     if args.phase:
         phase(args.phase, args)
@@ -159,29 +207,41 @@ def main() -> None:
         subprocess.run([sys.executable, str(HERE / "gen_traces.py"), "--size", args.size, "--out", str(directory)], check=True)
     scratch = Path(tempfile.mkdtemp(prefix="skillgit-bench-traces-")) / "traces"
     shutil.copytree(directory, scratch)
-    rounds: dict[str, list[dict[str, float]]] = {k: [] for k in ("bare", "cold", "serial", "unchanged", "statwalk", "appended")}
+    phases = ("bare", "cold", "serial", "unchanged", "statwalk", "appended", "base-cold", "base-unchanged", "base-appended")
+    rounds: dict[str, list[dict[str, float]]] = {k: [] for k in phases}
+    base = args.baseline.resolve() if args.baseline else None
+    identical = True
     try:
         for _ in range(args.repeat):
-            repo = Path(tempfile.mkdtemp(prefix="skillgit-bench-repo-"))
+            repo, alone, other = (Path(tempfile.mkdtemp(prefix="skillgit-bench-repo-")) for _ in range(3))
             try:
-                subprocess.run(["git", "init", "-q", str(repo)], check=True)
+                for each in (repo, alone, other):
+                    subprocess.run(["git", "init", "-q", str(each)], check=True)
                 rounds["bare"].append(child("bare", scratch, repo))
-                alone = Path(tempfile.mkdtemp(prefix="skillgit-bench-repo-"))
-                try:
-                    subprocess.run(["git", "init", "-q", str(alone)], check=True)
-                    rounds["serial"].append(child("ingest", scratch, alone, jobs=1))
-                finally:
-                    shutil.rmtree(alone, ignore_errors=True)
+                rounds["serial"].append(child("ingest", scratch, alone, jobs=1))
                 rounds["cold"].append(child("ingest", scratch, repo))
+                if base:
+                    rounds["base-cold"].append(child("ingest", scratch, other, tree=base))
+                    identical &= same_stores("cold", {"workers": repo, "--jobs 1": alone, "baseline": other},
+                                             {"workers": rounds["cold"][-1], "--jobs 1": rounds["serial"][-1],
+                                              "baseline": rounds["base-cold"][-1]})
+                shutil.rmtree(alone, ignore_errors=True)
                 rounds["unchanged"].append(child("ingest", scratch, repo))
+                if base:
+                    rounds["base-unchanged"].append(child("ingest", scratch, other, tree=base))
                 rounds["statwalk"].append(child("statwalk", scratch, repo))
                 sizes = append_one_percent(scratch)
                 try:
                     rounds["appended"].append(child("ingest", scratch, repo))
+                    if base:
+                        rounds["base-appended"].append(child("ingest", scratch, other, tree=base))
+                        identical &= same_stores("appended", {"this tree": repo, "baseline": other},
+                                                 {"this tree": rounds["appended"][-1], "baseline": rounds["base-appended"][-1]})
                 finally:
                     cut_back(sizes)
             finally:
-                shutil.rmtree(repo, ignore_errors=True)
+                for each in (repo, alone, other):
+                    shutil.rmtree(each, ignore_errors=True)
     finally:
         shutil.rmtree(scratch.parent, ignore_errors=True)
 
@@ -211,6 +271,18 @@ def main() -> None:
           f"{appended['files_appended']:.0f} of {appended['files_read']:.0f} files read on, "
           f"{appended['bytes_read'] / (1 << 20):.1f} MiB read")
     print(f"  CPU                : {cpu_grown:.2f} s = {cpu_grown / cpu_cold:.1%} of cold's")
+    if base:
+        b_cold, b_cpu, b_grown, b_grown_cpu = med("base-cold"), med("base-cold", "cpu"), med("base-appended"), med("base-appended", "cpu")
+        b_warm, b_warm_cpu = med("base-unchanged", "process"), med("base-unchanged", "process_cpu")
+        print(f"baseline {base}:")
+        print(f"  cold ingest        : {b_cold:7.2f} s, CPU {b_cpu:.2f} s: throughput ratio {bare / b_cold:.2f}, CPU ratio {cpu_bare / b_cpu:.2f}"
+              f"  (this tree: {cold:.2f} s, CPU {cpu_cold:.2f} s)")
+        print(f"  unchanged re-ingest: {b_warm:7.2f} s, CPU {b_warm_cpu:.3f} s  (this tree: {warm_process:.2f} s, CPU {cpu_warm:.3f} s)")
+        print(f"  +1% appended       : {b_grown:7.2f} s, CPU {b_grown_cpu:.2f} s = {b_grown / b_cold:.1%} of its cold"
+              f"  (this tree: {grown:.2f} s, CPU {cpu_grown:.2f} s)")
+        print(f"  stores and reports : {'identical in every round' if identical else 'DIFFERENT (see above)'}")
+        if not identical:
+            sys.exit(1)
 
 
 if __name__ == "__main__":
