@@ -328,6 +328,40 @@ def test_an_ingest_killed_while_its_workers_read_loses_nothing_and_leaves_no_pro
     assert len(load_learnings(Repo.discover(empty_repo))) == 8
 
 
+def test_a_worker_killed_midway_ends_the_ingest_with_the_fix_not_a_hang(empty_repo: Path, traces: Path) -> None:
+    """A worker process killed (SIGKILL) before it gave what it read: the ingest ends (no wait for a reading
+    that will not come) naming the fix, or completes when the others read everything; what was stored
+    stands and the next ingest completes."""
+    script = (
+        "import os, signal, sys, time\n"
+        "import multiprocessing\n"
+        "import skillgit.evidence.ingest as ingest\n"
+        "real = ingest._Workers.next\n"
+        "def first(self):\n"
+        "    if self.given == 0:\n"
+        "        victim = self.processes[0]\n"
+        "        os.kill(victim.pid, signal.SIGKILL)\n"
+        "        victim.join()\n"
+        "    return real(self)\n"
+        "ingest._Workers.next = first\n"
+        "from skillgit.cli import run\n"
+        "sys.exit(run(sys.argv[1:]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, "-C", str(empty_repo), "ingest", "--jobs", "2", str(traces)],
+                          capture_output=True, text=True, check=False, timeout=120)
+    assert "Traceback" not in done.stderr
+    if done.returncode != 0:
+        assert done.returncode == 4, done.stderr
+        assert "a worker process of this ingest ended before giving what it read" in done.stderr
+        assert "run `skillgit ingest` again" in done.stderr
+    from skillgit.cli import run
+
+    assert run(["-C", str(empty_repo), "ingest", "--json", "--jobs", "2", str(traces)]) == 0
+    sessions = load_sessions(Repo.discover(empty_repo))
+    assert sorted(s.source for s in sessions) == ["claude-code", "codex", "otlp", "yoyo"]
+    assert len(load_learnings(Repo.discover(empty_repo))) == 8
+
+
 def _running(pid: int) -> bool:
     """Whether process `pid` is alive (a zombie waiting to be reaped has ended)."""
     try:
