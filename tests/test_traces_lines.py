@@ -115,3 +115,21 @@ def test_unparseable_times_are_none(value: object) -> None:
 def test_clipping_is_idempotent() -> None:
     once = clip("y" * 10_000)
     assert len(once) <= 4096 and clip(once) == once
+
+
+def test_reading_up_to_a_limit_gives_what_one_read_of_the_limit_gives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from skillgit.evidence.adapters.lines import read_upto
+
+    path = tmp_path / "outcome.json"
+    for size in (0, 1, 9, 10, 11, 4096):
+        path.write_bytes(b"x" * size)
+        for limit in (1, 10, 11, 12, 5000):
+            with path.open("rb") as one, path.open("rb") as other:
+                assert read_upto(one, limit) == other.read(limit)
+    # a file that grew after its size was read: the rest is read too, up to the limit
+    path.write_bytes(b"y" * 100)
+    real = os.fstat
+    monkeypatch.setattr(os, "fstat", lambda fd: os.stat_result((*real(fd)[:6], 10, *real(fd)[7:])))
+    for limit in (5, 11, 12, 50, 101, 200):
+        with path.open("rb") as handle:
+            assert read_upto(handle, limit) == b"y" * min(100, limit)

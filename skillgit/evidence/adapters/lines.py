@@ -17,13 +17,14 @@ goes on. Reasons (also the keys of `ReadReport.counts`):
 from __future__ import annotations
 
 import json
+import os
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from skillgit.evidence.session import Learning, Session, ToolCall
 from skillgit.safefile import open_regular
@@ -197,7 +198,7 @@ def iter_values(path: Path, report: ReadReport, cursor: Cursor | None = None) ->
         cursor.resumable = False
     try:
         with open_regular(path) as handle:
-            data = handle.read(report.max_line_bytes + 1)
+            data = read_upto(handle, report.max_line_bytes + 1)
     except OSError as exc:
         report.skip(path, 0, "unreadable", exc.strerror or type(exc).__name__)
         return
@@ -259,11 +260,21 @@ def _complete(line: bytes) -> bool:
     return True
 
 
+def read_upto(handle: BinaryIO, limit: int) -> bytes:
+    """`handle.read(limit)`, without making a buffer of `limit` bytes first (`read(n)` does, and a limit is
+    megabytes where a file is a few hundred bytes): what the file's size says, then whatever it grew by."""
+    size = os.fstat(handle.fileno()).st_size
+    data = handle.read(min(size, limit - 1) + 1)
+    if len(data) > size and len(data) < limit:
+        data += handle.read(limit - len(data))
+    return data
+
+
 def read_json_file(path: Path, report: ReadReport) -> dict[str, Any] | None:
     """A whole-file JSON object (yoyo's pretty-printed outcome.json), or None after reporting why."""
     try:
         with open_regular(path) as handle:
-            data = handle.read(report.max_line_bytes + 1)
+            data = read_upto(handle, report.max_line_bytes + 1)
     except OSError as exc:
         report.skip(path, 0, "unreadable", exc.strerror or type(exc).__name__)
         return None
