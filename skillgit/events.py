@@ -26,10 +26,10 @@ EVENT_GREP = ("-E", "-i", "--grep=^skill-event[[:space:]]*:", "--grep=^This reve
 
 def revert_target(message: str) -> str | None:
     """The commit id named by `This reverts commit X.` in a `Revert "…"` message (`git revert`'s), if any."""
+    if not message.lstrip().startswith('Revert "'):
+        return None
     match = _REVERT.search(message)
-    if match and message.lstrip().startswith('Revert "'):
-        return match.group(1)
-    return None
+    return match.group(1) if match else None
 
 
 def version_value(before: str | None, after: str | None) -> str:

@@ -116,19 +116,20 @@ def _trailer_block_start(lines: list[str]) -> int:
     """Index of the first line of the trailer block, or len(lines) when there is none."""
     end_of_title = 0
     while end_of_title < len(lines):
-        if not lines[end_of_title].startswith("#") and _is_blank(lines[end_of_title]):
+        if not lines[end_of_title].startswith("#") and not lines[end_of_title].strip(_WS):
             break
         end_of_title += 1
     only_spaces = True
     recognized_prefix = False
     trailer_lines = non_trailer_lines = possible_continuation = 0
+    separator = _SEPARATOR.match
     for i in range(len(lines) - 1, end_of_title - 1, -1):
         line = lines[i]
         if line.startswith("#"):
             non_trailer_lines += possible_continuation
             possible_continuation = 0
             continue
-        if _is_blank(line):
+        if not line.strip(_WS):  # a blank line
             if only_spaces:
                 continue
             non_trailer_lines += possible_continuation
@@ -143,7 +144,8 @@ def _trailer_block_start(lines: list[str]) -> int:
             possible_continuation = 0
             recognized_prefix = True
             continue
-        if _separator_pos(line) >= 1 and not line[0].isspace():
+        found = separator(line)
+        if found is not None and found.end() >= 2 and not line[0].isspace():  # (a separator at 1 or later)
             trailer_lines += 1
             possible_continuation = 0
         elif line[0].isspace():
@@ -157,6 +159,7 @@ def _trailer_block_start(lines: list[str]) -> int:
 def _block_items(lines: list[str]) -> list[tuple[str, str]]:
     items: list[list[str]] = []
     last: list[str] | None = None
+    separator = _SEPARATOR.match
     for line in lines:
         if line.startswith("#"):
             last = None
@@ -164,13 +167,15 @@ def _block_items(lines: list[str]) -> list[tuple[str, str]]:
         if last is not None and line[:1].isspace():
             last[1] += "\n" + line
             continue
-        pos = _separator_pos(line)
-        if pos >= 1:
+        found = separator(line)
+        if found is not None and found.end() >= 2:  # `_separator_pos(line) >= 1`
+            pos = found.end() - 1
             last = [line[:pos].strip(_WS), line[pos + 1 :].strip(_WS)]
             items.append(last)
         else:
             last = None
-    return [(key, _unfold(value)) for key, value in items]
+    # a value without continuation lines is stripped already: `_unfold` would give it back as it is
+    return [(key, _unfold(value) if "\n" in value else value) for key, value in items]
 
 
 _WS = " \t\n\r\v\f"
@@ -198,16 +203,19 @@ def parse_message(text: str) -> Message:
     trailers = Trailers(tuple(_block_items(lines[start:])))
     head = lines[:start]
     title = head[0].strip() if head else ""
-    body = "\n".join(head[1:]).strip("\n")
+    joined = "\n".join(head)
+    body = joined[len(head[0]) + 1 :].strip("\n") if head else ""
     forged = []
-    for number, line in enumerate(head, start=1):
-        match = _GOVERNED_LINE.match(line)
-        if match and canonical_key(match.group(1)):
-            forged.append((number, canonical_key(match.group(1)) or match.group(1)))
+    # (a key `canonical_key` knows has `skill-` in its lower case: without one, no line of `head` has such a key)
+    if "skill-" in joined.lower():
+        for number, line in enumerate(head, start=1):
+            match = _GOVERNED_LINE.match(line)
+            if match and canonical_key(match.group(1)):
+                forged.append((number, canonical_key(match.group(1)) or match.group(1)))
     # continuation lines under a governed key smuggle text into its value: treat as forged too
     block = lines[start:]
     for offset, line in enumerate(block):
-        if line[:1].isspace() and not _is_blank(line):
+        if line[:1].isspace() and line.strip(_WS):
             previous = next((b for b in reversed(block[:offset]) if not b[:1].isspace()), "")
             match = _GOVERNED_LINE.match(previous)
             if match and canonical_key(match.group(1)):

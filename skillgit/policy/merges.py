@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from skillgit.git import BlobReader, RawChange, clean_merge, clean_merges
-from skillgit.git.records import commit_and_parents
 from skillgit.policy.trees import tree_changes
 
 
@@ -56,11 +55,17 @@ class MergeTrees:
 
     @staticmethod
     def _merges(batch: Sequence[bytes]) -> list[tuple[str, str, str]]:
+        """(merge, first parent, second parent) of each two-parent merge of `batch` (as `commit_and_parents`
+        reads a record, without copying or decoding the rest of the records)."""
         out = []
         for chunk in batch:
-            head = commit_and_parents(chunk)
-            if head is not None and len(head[1]) == 2:
-                out.append((head[0], head[1][0], head[1][1]))
+            end = chunk.find(b"\x1f")
+            last = chunk.find(b"\x1f", end + 1) if end >= 0 else -1
+            if last < 0:
+                continue  # not a whole record
+            parents = chunk[end + 1 : last].split()
+            if len(parents) == 2:
+                out.append((chunk[:end].decode(), parents[0].decode(), parents[1].decode()))
         return out
 
     def register(self, batch: Sequence[bytes]) -> None:
