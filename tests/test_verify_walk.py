@@ -16,6 +16,7 @@ from skillgit.git import BlobReader, Repo
 from skillgit.git.records import log_record
 from skillgit.policy import verify as verify_module
 from skillgit.policy.lookups import skills_changed_lookup
+from skillgit.policy.model import Change
 from skillgit.policy.prefetch import BlobPrefetch, skill_file_pattern
 from skillgit.policy.rules import common, content
 from skillgit.policy.rules.trailers import check_trailers
@@ -280,6 +281,16 @@ def all_shortcuts_off(monkeypatch: pytest.MonkeyPatch) -> None:
         return skills_changed_lookup(ws.repo, parent, ws.layout)
 
     monkeypatch.setattr(Walk, "since", since)
+
+    def placer(self: verify_module._Run, change: Change | None):  # type: ignore[no-untyped-def]
+        # the walk places each path itself, in the tree after the commit, instead of taking the rules' places
+        assert change is not None and self.config is not None
+        touched = {f.path for f in change.files}
+        after = TreeFiles(self.reader, change.commit or "", self.folders)
+        return lambda path: self.config.layout.place(
+            path, lambda folder: f"{folder}/SKILL.md" in touched or bool(after(f"{folder}/SKILL.md")))
+
+    monkeypatch.setattr(verify_module._Run, "_placer", placer)
 
 
 def test_verify_reports_the_same_with_every_shortcut_off(empty_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:

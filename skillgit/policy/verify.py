@@ -14,9 +14,11 @@ exactly.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -38,6 +40,7 @@ from skillgit.policy.walk import History, HistoryView, SkillFolders, Walk, plain
 
 if TYPE_CHECKING:
     from skillgit.events import Event
+    from skillgit.model.layout import SkillPlace
     from skillgit.workspace import Workspace
 
 SIGNED_RULE = ("SG100", "signed-agent")
@@ -120,10 +123,11 @@ def verify(
 
             run.history = History(event_log(ws.repo, rng.base, build=False))  # (a range has commits: no HEAD to check)
         run.managed = since is not None or run.config is not None or run.history.has_kind("init")
-        for chunk in chunks:
-            run.visit(chunk)
-            if progress is not None:
-                progress(1)
+        with _young_collections():
+            for chunk in chunks:
+                run.visit(chunk)
+                if progress is not None:
+                    progress(1)
         if since is None and rng.base is None and not any(
                 e.kind == "init" and not ws.is_agent(e.author_email, e.committer_email) for e in run.history.recent):
             raise UsageError(_not_adopted(rng))
@@ -138,6 +142,31 @@ def verify(
         warnings = tuple(unmatched_identities(ws, config.agent.identities, seen, rng.base))
     return Report(rng, run.commits, run.checked, tuple(run.violations), config.source if config else "(not managed)",
                   warnings)
+
+
+COLLECT_EVERY = 8192
+"""Allocations between two collections of the young objects during a walk (see `_young_collections`)."""
+
+
+@contextlib.contextmanager
+def _young_collections() -> Iterator[None]:
+    """The walk with the garbage collector's own collections off, and the young objects collected every
+    `COLLECT_EVERY` allocations instead.
+
+    A walk makes no reference cycles of its own (each checked change is freed when the next comes), but it
+    keeps many objects for long (events, skill files, tree listings): every full collection the collector
+    starts would go through all of them again, which cost ~10% of a long walk. Young collections still
+    free any cycle made meanwhile; the collector is back as it was once the walk is done."""
+    was_on = gc.isenabled()
+    if not was_on:
+        yield
+        return
+    threshold = gc.get_threshold()
+    gc.set_threshold(COLLECT_EVERY, 1_000_000, 1_000_000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
 
 
 def _not_adopted(rng: Range) -> str:
@@ -180,12 +209,14 @@ class _Run:
     """The state of one `verify` walk, fed each commit's raw log record oldest first (`visit`)."""
 
     def __init__(self, ws: Workspace, require_signed_agent: bool) -> None:
-        from skillgit.policy.engine import check
         from skillgit.policy.merges import MergeTrees
         from skillgit.policy.prefetch import BlobPrefetch
         from skillgit.policy.trees import BlobCache, TreeFiles
 
-        self.check_change = check
+        self.check_change: Callable[[Change, Config], list[Violation]] | None = None
+        """The rule engine, imported at the first commit to check (a short range may have none)."""
+        self.place_of: Callable[[str, Config, Change], SkillPlace | None] | None = None
+        """`rules.common.place_of`, with the rules."""
         self.tree_files = TreeFiles
         self.ws = ws
         self.require_signed_agent = require_signed_agent
@@ -272,15 +303,16 @@ class _Run:
         layout = scope.layout
         in_skills = any(c.path.startswith(roots) and layout.roots_of(c.path) for c in raw)
         files: tuple[FileChange, ...] = ()
+        change: Change | None = None
         if agent or governed or in_skills:
             files = file_changes(raw)
-            event = self._check(record, event, files, agent=agent, governed=governed, merge=merge)
+            event, change = self._check(record, event, files, agent=agent, governed=governed, merge=merge)
         if self.require_signed_agent and agent and record.signature not in GOOD_SIGNATURES:
             self.violations.append(_unsigned(record))
         if event is not None:
             self.history.append(event)
         if in_skills:
-            self.walk.add(commit, files, layout, self._has_skill(commit, files))
+            self.walk.add(commit, files, self._placer(change))
         else:
             self.walk.skip(commit)
 
@@ -300,8 +332,9 @@ class _Run:
     def _check(
         self, record: LogRecord, event: Event | None, files: tuple[FileChange, ...], *, agent: bool, governed: bool,
         merge: bool,
-    ) -> Event | None:
-        """Check one commit; the event it records (a maintainer's GitHub squash: the one it stands for)."""
+    ) -> tuple[Event | None, Change]:
+        """Check one commit; the event it records (a maintainer's GitHub squash: the one it stands for), and
+        the change the rules saw."""
         assert self.config is not None and self.scope is not None
         commit = record.commit
         if event is not None:
@@ -332,16 +365,21 @@ class _Run:
             event = event_from_commit(commit, record.parents, record.author_name, record.author_email, record.time, squashed,
                                       record.committer_email)
             change = dataclasses.replace(change, message=event.message)
+        if self.check_change is None:
+            from skillgit.policy.engine import check
+            from skillgit.policy.rules.common import place_of
+
+            self.check_change, self.place_of = check, place_of
         for violation in self.check_change(change, self.config):
             self.violations.append(violation if violation.commit else dataclasses.replace(violation, commit=commit))
-        return event
+        return event, change
 
-
-    def _has_skill(self, commit: str, files: tuple[FileChange, ...]) -> Callable[[str], bool]:
-        """`folder` → a SKILL.md is there before or after `commit` (the commit the walk is at)."""
-        touched = {f.path for f in files}
-        after = self.tree_files(self.reader, commit, self.folders)
-        return lambda folder: f"{folder}/SKILL.md" in touched or bool(after(f"{folder}/SKILL.md"))
+    def _placer(self, change: Change | None) -> Callable[[str], SkillPlace | None]:
+        """`path` → the skill it lies in after the change the walk is at (under the config's layout, the
+        scope's), as the rules placed it: their answers are kept on the change, so each path is placed once."""
+        config, place_of = self.config, self.place_of
+        assert change is not None and config is not None and place_of is not None  # (the rules saw the change)
+        return lambda path: place_of(path, config, change)
 
     def _files_at(self, rev: str, prefix: str) -> Mapping[str, str]:
         """`Change.files_at`: the files at or under `prefix` in commit `rev` (a few commits' listings kept)."""

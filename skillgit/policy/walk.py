@@ -239,17 +239,16 @@ class Walk:
             found = self._position.get(commit)
         return found
 
-    def add(self, commit: str, files: tuple[FileChange, ...], layout: Layout | None,
-            has_skill: Callable[[str], bool] | None = None) -> None:
-        """A walked commit that changed `files`; `has_skill(folder)` tells skill folders (see `Layout.place`)."""
-        names: set[str] = set()
-        if layout is not None:
-            from skillgit.policy.lookups import agent_reads
+    def add(self, commit: str, files: tuple[FileChange, ...], place: Callable[[str], SkillPlace | None]) -> None:
+        """A walked commit that changed `files`; `place(path)` is the skill a path lies in after it (see
+        `Layout.place`)."""
+        from skillgit.policy.lookups import agent_reads
 
-            for f in files:
-                hit = layout.place(f.path, has_skill)
-                if hit and agent_reads(f.path, hit):
-                    names.add(hit.name)
+        names: set[str] = set()
+        for f in files:
+            hit = place(f.path)
+            if hit and agent_reads(f.path, hit):
+                names.add(hit.name)
         self.commits.append(commit)
         self.order.append(frozenset(names))
 

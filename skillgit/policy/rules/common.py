@@ -84,12 +84,13 @@ def _has_skill(change: Change) -> Callable[[str], bool]:
         return found  # type: ignore[no-any-return]
     touched = {f.path for f in change.files if f.path.endswith("/" + SKILL_FILE)}
     known: dict[str, bool] = {}
+    tree_files = change.tree_files  # (not `change`: kept on the change, the function would make a cycle of it)
 
     def has_skill(folder: str) -> bool:
         hit = known.get(folder)
         if hit is None:
             path = f"{folder}/{SKILL_FILE}"
-            hit = path in touched or (change.tree_files is not None and bool(change.tree_files(path)))
+            hit = path in touched or (tree_files is not None and bool(tree_files(path)))
             known[folder] = hit
         return hit
 
