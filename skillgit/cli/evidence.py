@@ -16,10 +16,10 @@ from skillgit.errors import EXIT_OK
 
 if TYPE_CHECKING:
     from skillgit.evidence.attribution import Catalog
+    from skillgit.evidence.diagnosis import Finding
     from skillgit.evidence.ingest import IngestResult
     from skillgit.evidence.ingested import Ingested
     from skillgit.git import Repo
-    from skillgit.jsontypes import JSON
     from skillgit.workspace import Workspace
 
 PROGRESS_MIN_BYTES = 50 * 1024 * 1024
@@ -252,33 +252,44 @@ def run_diagnose(start: Path, name: str, as_json: bool) -> int:
         _known(ev.catalog, name)
         findings = stored_diagnosis(ws, ev, name)
         if as_json:
-            _echo_json_list(f.to_json() for f in findings)
+            first = True
+            for f in findings:
+                click.echo(("[\n  " if first else ",\n  ") + _finding_json(f), nl=False)
+                first = False
+            click.echo("[]" if first else "\n]")
             return EXIT_OK
         printed = False
         for f in findings:
             printed = True
-            click.echo(f"{f.pattern}: {f.hypothesis}")
-            click.echo(f"  direction: {f.direction}")
+            lines = [f"{f.pattern}: {f.hypothesis}", f"  direction: {f.direction}"]
             if f.failing_command:
-                click.echo(f"  failing:   {f.failing_command}")
+                lines.append(f"  failing:   {f.failing_command}")
             if f.working_command:
-                click.echo(f"  working:   {f.working_command}")
-            click.echo(f"  sessions:  {', '.join(f.sessions)}")
-            for line in f.evidence:
-                click.echo(f"    - {line}")
+                lines.append(f"  working:   {f.working_command}")
+            lines.append(f"  sessions:  {', '.join(f.sessions)}")
+            lines.extend(f"    - {line}" for line in f.evidence)
+            click.echo("\n".join(lines))
         if not printed:
             click.echo(f"no findings for `{name}` in {ev.count} session(s)")
     return EXIT_OK
 
 
-def _echo_json_list(items: Iterable[JSON]) -> None:
-    """`json.dumps(list(items), indent=2)` printed an item at a time (a diagnosis can run to megabytes)."""
-    first = True
-    for item in items:
-        # JSON text holds no raw newline (json.dumps escapes it in strings): each line of an item indents one level
-        click.echo(("[\n  " if first else ",\n  ") + json.dumps(item, indent=2).replace("\n", "\n  "), nl=False)
-        first = False
-    click.echo("[]" if first else "\n]")
+def _finding_json(f: Finding) -> str:
+    """`json.dumps(f.to_json(), indent=2)` as an item of a list printed with `indent=2` (each line indented one
+    level more), written directly: its values are strings, lists of strings and nulls."""
+    quote = json.encoder.encode_basestring_ascii  # what json.dumps writes for a string
+
+    def strings(values: Iterable[str]) -> str:
+        text = ",\n      ".join(quote(v) for v in values)
+        return f"[\n      {text}\n    ]" if text else "[]"
+
+    def text(value: str | None) -> str:
+        return "null" if value is None else quote(value)
+
+    return (f'{{\n    "skill": {quote(f.skill)},\n    "pattern": {quote(f.pattern)},\n'
+            f'    "sessions": {strings(f.sessions)},\n    "evidence": {strings(f.evidence)},\n'
+            f'    "hypothesis": {quote(f.hypothesis)},\n    "direction": {quote(f.direction)},\n'
+            f'    "failing_command": {text(f.failing_command)},\n    "working_command": {text(f.working_command)}\n  }}')
 
 
 @click.command("expectations")

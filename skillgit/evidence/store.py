@@ -484,6 +484,9 @@ class Store:
             found = self.con.execute(mains).fetchall()
         else:
             wanted = sorted(set(rows))
+            # `+role`: each row looked up by its key; with a long IN list SQLite would otherwise walk the whole
+            # role index for every chunk (the sessions of the store for each few of the skill's)
+            subagents, mains = subagents.replace("role", "+role"), mains.replace("role", "+role")
             for i in range(0, len(wanted), _CHUNK):
                 part = wanted[i : i + _CHUNK]
                 q = ",".join("?" * len(part))
