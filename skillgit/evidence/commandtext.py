@@ -42,8 +42,12 @@ def core(command: str) -> str:
 
 @lru_cache(maxsize=1 << 16)
 def similar(a: str, b: str, threshold: float) -> bool:
-    """difflib ratio of the two commands (without `cd DIR &&`) ≥ threshold; cheap upper bounds first.
-    Agents run the same commands over and over: the answers are kept (a bounded cache)."""
+    """`alike`, the answers kept (a bounded cache): agents run the same commands over and over."""
+    return alike(a, b, threshold)
+
+
+def alike(a: str, b: str, threshold: float) -> bool:
+    """difflib ratio of the two commands (without `cd DIR &&`) ≥ threshold; cheap upper bounds first."""
     a, b = core(a), core(b)
     if a == b:
         return True
@@ -124,8 +128,8 @@ class Clusters(Generic[T]):
             return known
         bucket = self.buckets.setdefault((tool, head(command)), [])
         firsts, threshold = self.firsts, self.threshold
-        for cluster in bucket:
-            if similar(firsts[cluster], command, threshold):
+        for cluster in bucket:  # a command not seen before: each pair is new, no cache of answers helps
+            if alike(firsts[cluster], command, threshold):
                 break
         else:
             cluster = len(firsts)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from skillgit.evidence.attribution import Attribution, Catalog, attribute, call_text, is_edit
-from skillgit.evidence.commandtext import Clusters, expected_commands, head, shown, similar
+from skillgit.evidence.commandtext import Clusters, alike, expected_commands, head, shown, similar
 from skillgit.evidence.session import Facts, Run, Session, ToolCall
 from skillgit.jsontypes import JSONObject
 
@@ -515,7 +515,7 @@ def _working(failing: dict[int, tuple[str, str]], worked: Iterable[_Worked], thr
                 if clusters is None:
                     continue
                 for cluster, command_failing in clusters:
-                    if similar(command, command_failing, threshold):
+                    if alike(command, command_failing, threshold):
                         known = best.get(cluster)
                         if known is None or known[0] < at:
                             best[cluster] = (at, command, key)

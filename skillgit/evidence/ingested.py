@@ -464,8 +464,9 @@ class Ingested:
         """What worked in the sessions of store `rows` (their facts' `worked`), in the order given; an empty
         mapping for a session gone since."""
         con = self.store.con
-        for i in range(0, len(rows), _CHUNK):
-            part = rows[i : i + _CHUNK]
+        chunk = 50  # a few hundred kilobytes of JSON at a time
+        for i in range(0, len(rows), chunk):
+            part = rows[i : i + chunk]
             found: dict[int, str] = dict(con.execute(
                 f"SELECT id, json_extract(facts, '$.worked') FROM sessions WHERE id IN ({','.join('?' * len(part))})"
                 " AND facts IS NOT NULL", part).fetchall()) if con is not None else {}
