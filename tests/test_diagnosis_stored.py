@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import tracemalloc
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from test_evidence_reads import generated_repo
@@ -57,13 +57,13 @@ class Replayed:
         self.ev, self.times = ev, times
         self.catalog = ev.catalog
 
-    def used(self, skill: str, *, count_weak: bool, version: str | None = None) -> list[str]:
-        return self.ev.used(skill, count_weak=count_weak, version=version)
+    def skill_rows(self, skill: str, *, count_weak: bool) -> list[tuple[int, str, str | None]]:
+        return self.ev.skill_rows(skill, count_weak=count_weak)
 
-    def facts_at(self, skill: str, ids: Iterable[str]) -> Iterator[tuple[int | None, str, str | None, Facts, list[str]]]:
-        ids = list(ids)
+    def facts_at(self, skill: str, rows: Sequence[tuple[int, str, str | None]]
+                 ) -> Iterator[tuple[int | None, str, str | None, Facts, list[str]]]:
         for copy in range(self.times):
-            for row, sid, outcome, facts, hits in self.ev.facts_at(skill, ids):
+            for row, sid, outcome, facts, hits in self.ev.facts_at(skill, rows):
                 yield row, f"{sid}~{copy}", outcome, facts, hits
 
     def worked(self, rows: Sequence[int]) -> Iterator[dict[str, dict[str, int]]]:
@@ -77,7 +77,6 @@ def heap_peak(ws: Workspace, name: str, times: int) -> tuple[int, int, int]:
 
     similar.cache_clear()
     with Ingested.open(ws) as ev:
-        ev.used(name, count_weak=False)  # the skill's summaries read before
         tracemalloc.start()
         try:
             findings = lines = 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Sequence
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -103,7 +104,8 @@ T = TypeVar("T")
 class Clusters(Generic[T]):
     """Greedy clustering of similar commands, compared only within a bucket of one tool and the same first
     two words, so that many distinct commands cost linear time, not quadratic. A cluster is a number (its
-    place in creation order); `items` keeps what was added to each unless the caller keeps it (`place`)."""
+    place in creation order), and so is each distinct command (`join`); `items` keeps what was added to each
+    cluster unless the caller keeps it (`join`, `place`)."""
 
     def __init__(self, threshold: float) -> None:
         self.threshold = threshold
@@ -111,21 +113,29 @@ class Clusters(Generic[T]):
         self.firsts: list[str] = []
         """The first command of each cluster: the one later commands are compared with."""
         self.items: list[list[tuple[str, T]]] = []
-        self.joined: dict[tuple[str, str], int] = {}
-        """The cluster each (tool, command) went to: the same command goes there again (a bucket only gains
-        clusters at its end and a cluster keeps its first command, so the first similar one stays the first)."""
+        self.joined: dict[str, dict[str, int]] = {}
+        """Per tool, the number of each distinct command: the same command goes to its cluster again (a bucket
+        only gains clusters at its end and a cluster keeps its first command, so the first similar one stays
+        the first)."""
+        self.commands: list[str] = []
+        """Each distinct command, by its number."""
+        self.clusters = array("i")
+        """The cluster of each distinct command, by its number."""
 
     @property
     def all(self) -> list[list[tuple[str, T]]]:
         """The items of each cluster, in creation order."""
         return self.items
 
-    def place(self, tool: str, command: str) -> int:
-        """The cluster `command` of `tool` joins: the first of its bucket whose first command is similar, else a
-        new one."""
-        known = self.joined.get((tool, command))
-        if known is not None:
-            return known
+    def join(self, tool: str, command: str) -> int:
+        """The number of `command` of `tool`, placed in the first cluster of its bucket whose first command is
+        similar (else a new one) when it is new."""
+        known = self.joined.get(tool)
+        if known is None:
+            known = self.joined[tool] = {}
+        number = known.get(command)
+        if number is not None:
+            return number
         bucket = self.buckets.setdefault((tool, head(command)), [])
         firsts, threshold = self.firsts, self.threshold
         for cluster in bucket:  # a command not seen before: each pair is new, no cache of answers helps
@@ -135,8 +145,14 @@ class Clusters(Generic[T]):
             cluster = len(firsts)
             firsts.append(command)
             bucket.append(cluster)
-        self.joined[(tool, command)] = cluster
-        return cluster
+        number = known[command] = len(self.commands)
+        self.commands.append(command)
+        self.clusters.append(cluster)
+        return number
+
+    def place(self, tool: str, command: str) -> int:
+        """The cluster `command` of `tool` joins (see `join`)."""
+        return self.clusters[self.join(tool, command)]
 
     def add(self, tool: str, command: str, item: T) -> None:
         cluster = self.place(tool, command)

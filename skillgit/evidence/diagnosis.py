@@ -101,9 +101,10 @@ class StoredFacts(Protocol):
     @property
     def catalog(self) -> Catalog: ...
 
-    def used(self, skill: str, *, count_weak: bool, version: str | None = None) -> list[str]: ...
+    def skill_rows(self, skill: str, *, count_weak: bool) -> list[tuple[int, str, str | None]]: ...
 
-    def facts_at(self, skill: str, ids: Iterable[str]) -> Iterator[tuple[int | None, str, str | None, Facts, list[str]]]: ...
+    def facts_at(self, skill: str, rows: Sequence[tuple[int, str, str | None]]
+                 ) -> Iterator[tuple[int | None, str, str | None, Facts, list[str]]]: ...
 
     def worked(self, rows: Sequence[int]) -> Iterator[dict[str, dict[str, int]]]: ...
 
@@ -118,9 +119,9 @@ def stored_diagnosis(ws: Workspace, ev: StoredFacts, name: str, config: Config |
     if name not in ev.catalog.entries:
         known = ", ".join(ev.catalog.names) or "none"
         raise UsageError(f"no skill `{name}` at HEAD; known skills: {known}.")
-    ids = ev.used(name, count_weak=bool(cfg.metrics.count_weak))
+    rows = ev.skill_rows(name, count_weak=bool(cfg.metrics.count_weak))
     pass_ = _Pass(name, cfg.diagnosis, expected_for(ev.catalog, name), ev.worked)
-    for row, sid, outcome, found, commands in ev.facts_at(name, ids):
+    for row, sid, outcome, found, commands in ev.facts_at(name, rows):
         pass_.add(sid, outcome, found, commands, row)
     return pass_.findings()
 
@@ -228,11 +229,10 @@ class _Pass:
         self.retries: Clusters[_Retry] = Clusters(d.similarity)
         self.reverts: dict[str, list[tuple[str, str | None]]] = {}
         self.failures: Clusters[None] = Clusters(d.similarity)
-        self.failing: list[tuple[str, str]] = []
-        """Per failure cluster: its tool and its last command."""
-        # each failed call as numbers: its session, command and error line (`self.ids`, `commands`, `lines`), the
+        self.tools: list[str] = []
+        """Per failure cluster: its tool."""
+        # each failed call as numbers: its session, command and error line (`ids`, `failures.commands`, `lines`), the
         # next failed call of its cluster; per cluster its first and its last failed call
-        self.commands: dict[str, int] = {}
         self.lines: dict[str | None, int] = {}
         self.failed_calls = array("i"), array("i"), array("i"), array("i")
         self.first_failed, self.last_failed = array("i"), array("i")
@@ -261,22 +261,22 @@ class _Pass:
             self.retries.add(tool, failing, (sid, (tool, failing, keep(first, first), keep(last, last), last_ok, failures, size)))
         for path, before in facts["reverts"]:
             self.reverts.setdefault(keep(path, path), []).append((sid, before if before is None else keep(before, before)))
-        place, failing_of, commands_seen, lines = self.failures.place, self.failing, self.commands, self.lines
+        join, clusters, tools, lines = self.failures.join, self.failures.clusters, self.tools, self.lines
         sessions, commands_of, lines_of, after = self.failed_calls
         first_failed, last_failed = self.first_failed, self.last_failed
         for _, tool, command, line in facts["failed"]:
-            cluster = place(tool, command)
+            number = join(tool, command)
+            cluster = clusters[number]
             call = len(sessions)
-            if cluster == len(failing_of):
-                failing_of.append((tool, command))
+            if cluster == len(tools):
+                tools.append(tool)
                 first_failed.append(call)
                 last_failed.append(call)
             else:
-                failing_of[cluster] = (failing_of[cluster][0], command)
                 after[last_failed[cluster]] = call
                 last_failed[cluster] = call
             sessions.append(at)
-            commands_of.append(commands_seen.setdefault(command, len(commands_seen)))
+            commands_of.append(number)
             lines_of.append(lines.setdefault(line, len(lines)))
             after.append(-1)
         if self.worked_of is not None:
@@ -325,16 +325,17 @@ class _Pass:
                 call = after[call]
             if len(seen) >= self.d.failure_min_sessions:
                 clusters.append(cluster)
-        working = _working({c: self.failing[c] for c in clusters}, self._worked_latest_first(), self.d.similarity)
-        commands, lines = list(self.commands), list(self.lines)
+        commands, lines = self.failures.commands, list(self.lines)
+        failing = {c: (self.tools[c], commands[commands_of[self.last_failed[c]]]) for c in clusters}
+        working = _working(failing, self._worked_latest_first(), self.d.similarity)
         for cluster in clusters:
-            tool, failing = self.failing[cluster]
+            tool, command = failing[cluster]
             items = []
             call = self.first_failed[cluster]
             while call >= 0:
                 items.append((self.ids[sessions[call]], commands[commands_of[call]], lines[lines_of[call]]))
                 call = after[call]
-            yield _repeated_failure(self.skill, tool, items, failing, working.get(cluster))
+            yield _repeated_failure(self.skill, tool, items, command, working.get(cluster))
 
     def _worked_latest_first(self) -> Iterator[_Worked]:
         """What worked in each session, the last session first (all sessions as one without `worked_of`)."""

@@ -452,13 +452,36 @@ class Ingested:
         """What diagnosis needs of the sessions of `ids`, oldest first: (id, outcome, facts, the skill's named
         commands found in its calls). Facts not stored (a session that grew, or got subagents, since) are
         found in the session and stored."""
-        for _, sid, outcome, facts, hits in self._facts(skill, ids, worked=True):
+        if self.store.con is None:
+            return
+        wanted = set(ids)
+        rows = [(s.row, s.id, s.outcome) for s in self._summaries_of(wanted) if s.id in wanted]
+        for _, sid, outcome, facts, hits in self._facts(skill, rows, worked=True):
             yield sid, outcome, facts, hits
 
-    def facts_at(self, skill: str, ids: Iterable[str]) -> Iterator[tuple[int | None, str, str | None, Facts, list[str]]]:
-        """`facts`, each with the store row of the session, whose facts are then read without what worked in it
-        (`worked` reads that; its `worked` is empty); None for facts found in the session, whole."""
-        return self._facts(skill, ids, worked=False)
+    def skill_rows(self, skill: str, *, count_weak: bool) -> list[tuple[int, str, str | None]]:
+        """(store row, id, outcome) of the sessions attributed to `skill` (weak ones only with `count_weak`), in
+        the order of `summaries` — one query, no summary made."""
+        con = self.store.con
+        if con is None:
+            return []
+        # as `Store.summaries`: a session with subagents starts at the first time of any of them
+        low = "min(coalesce(s.started, s.ended, u.s0, u.e0), coalesce(s.ended, u.s0, u.e0, s.started)," \
+              " coalesce(u.s0, u.e0, s.started, s.ended), coalesce(u.e0, s.started, s.ended, u.s0))"
+        return con.execute(
+            "WITH u AS (SELECT merged_into AS main, min(started) AS s0, min(ended) AS e0"
+            " FROM sessions WHERE role = 'subagent' GROUP BY merged_into)"
+            " SELECT s.id, s.session, s.outcome FROM skill_uses k JOIN sessions s ON s.id = k.session"
+            " LEFT JOIN u ON u.main = s.id WHERE k.skill = ? AND (? OR k.strength != 'weak') AND +s.role = 'session'"
+            f" ORDER BY coalesce(CASE WHEN u.main IS NULL THEN s.started ELSE {low} END, 0), s.session, s.id",
+            (skill, count_weak)).fetchall()
+
+    def facts_at(self, skill: str, rows: Sequence[tuple[int, str, str | None]]
+                 ) -> Iterator[tuple[int | None, str, str | None, Facts, list[str]]]:
+        """`facts` of the sessions of `rows` (`skill_rows`), each with its store row, whose facts are then read
+        without what worked in it (`worked` reads that; its `worked` is empty); None for facts found in the
+        session, whole."""
+        return self._facts(skill, rows, worked=False)
 
     def worked(self, rows: Sequence[int]) -> Iterator[dict[str, dict[str, int]]]:
         """What worked in the sessions of store `rows` (their facts' `worked`), in the order given; an empty
@@ -474,15 +497,13 @@ class Ingested:
                 text = found.get(row)
                 yield {} if text is None else json.loads(text)
 
-    def _facts(self, skill: str, ids: Iterable[str], *, worked: bool
+    def _facts(self, skill: str, rows: Sequence[tuple[int, str, str | None]], *, worked: bool
                ) -> Iterator[tuple[int | None, str, str | None, Facts, list[str]]]:
         from skillgit.evidence.diagnosis import expected_for, fact_patterns, facts_of
 
         con = self.store.con
         if con is None:
             return
-        wanted = set(ids)
-        rows = [s for s in self._summaries_of(wanted) if s.id in wanted]
         commands = set(expected_for(self.catalog, skill))
         d = self.ws.config.diagnosis
         patterns = fact_patterns(self.ws.layout)
@@ -491,7 +512,7 @@ class Ingested:
         for i in range(0, len(rows), _CHUNK):
             part = rows[i : i + _CHUNK]
             q = ",".join("?" * len(part))
-            keys = [s.row for s in part]
+            keys = [row for row, _, _ in part]
             stored = dict(con.execute(f"SELECT id, {column} FROM sessions WHERE id IN ({q})", keys).fetchall())
             hits: dict[int, list[str]] = {}
             if commands:
@@ -502,18 +523,18 @@ class Ingested:
                     if command in commands:
                         hits.setdefault(row, []).append(command)
             missing = self.store.by_row([row for row in keys if stored.get(row) is None])
-            for summary in part:
+            for row, sid, outcome in part:
                 at: int | None = None
-                if stored.get(summary.row) is not None:
-                    facts = json.loads(stored[summary.row])
+                if stored.get(row) is not None:
+                    facts = json.loads(stored[row])
                     if not worked:
-                        facts["worked"], at = {}, summary.row
-                elif summary.row in missing:
-                    facts = facts_of(missing[summary.row], d, patterns)
-                    found.append((json.dumps(facts), summary.row))
+                        facts["worked"], at = {}, row
+                elif row in missing:
+                    facts = facts_of(missing[row], d, patterns)
+                    found.append((json.dumps(facts), row))
                 else:
                     continue  # gone since this command began (another ingest replaced it)
-                yield at, summary.id, summary.outcome, facts, hits.get(summary.row, [])
+                yield at, sid, outcome, facts, hits.get(row, [])
         if found:
             try:
                 with db.write(con):
