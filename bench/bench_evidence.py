@@ -11,8 +11,8 @@ the generated traces' skills added, `release` refined in the middle of them) at 
 process; wall time (median, and the spread) and the child's peak RSS are printed, next to the
 anchor measured in the same run: the interpreter starting and importing skillgit's CLI. With
 `--baseline DIR` (another checkout of skillgit, e.g. `git worktree add --detach DIR main`), each
-command also runs with that checkout's package, in the same run, and the `--json` output of both
-must be byte-identical (the bench stops otherwise).
+command also runs with that checkout's package, in the same run, and the output of both, as text and
+with `--json`, must be byte-identical (the bench stops otherwise).
 
 Repo mode: `metrics` on a repository from bench/gen_repo.py (1,000 skills, 100k commits), with git's
 commit-graph turned off, without traces and then with `--traces` ingested into it; anchors: the one
@@ -118,15 +118,16 @@ def ingest(repo: Path, traces: Path) -> dict[str, float]:
 
 
 def same_output(cmd: list[str], repo: Path, baseline: Path) -> None:
-    """Stop unless `cmd --json` prints the same bytes with this checkout's package and the baseline's (kept in
-    files: a child's peak RSS counts the memory of the process it was forked from)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        outputs = [Path(tmp) / "this.json", Path(tmp) / "baseline.json"]
-        for env, path in zip((dict(os.environ), {**os.environ, "PYTHONPATH": str(baseline)}), outputs):
-            with path.open("wb") as out:
-                subprocess.run([*SKILLGIT, *cmd, "--json"], cwd=repo, env=env, stdout=out, check=True)
-        if not filecmp.cmp(*outputs, shallow=False):
-            raise SystemExit(f"{' '.join(cmd)} --json in {repo}: this checkout and {baseline} print different output")
+    """Stop unless `cmd` and `cmd --json` print the same bytes with this checkout's package and the baseline's
+    (kept in files: a child's peak RSS counts the memory of the process it was forked from)."""
+    for form in ([], ["--json"]):
+        with tempfile.TemporaryDirectory() as tmp:
+            outputs = [Path(tmp) / "this.out", Path(tmp) / "baseline.out"]
+            for env, path in zip((dict(os.environ), {**os.environ, "PYTHONPATH": str(baseline)}), outputs):
+                with path.open("wb") as out:
+                    subprocess.run([*SKILLGIT, *cmd, *form], cwd=repo, env=env, stdout=out, check=True)
+            if not filecmp.cmp(*outputs, shallow=False):
+                raise SystemExit(f"{' '.join([*cmd, *form])} in {repo}: this checkout and {baseline} print different output")
 
 
 def traces_mode(args: argparse.Namespace) -> None:
