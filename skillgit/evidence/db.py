@@ -30,10 +30,15 @@ if TYPE_CHECKING:
 
 DB_NAME = "evidence.db"
 BUSY_SECONDS = 600.0
-CHECKPOINT_PAGES = 16384
-"""Pages written to the WAL before they are copied into the file (SQLite's default, 1000, makes an ingest
-of a gigabyte of traces wait on a hundred and more syncs)."""
 """How long a writer waits for another one (a long ingest commits every few seconds)."""
+PAGE_SIZE = 16384
+"""The page size of a new file (a file keeps the size it was made with). Most sessions' rows (with their
+diagnosis facts) and tool-call chunks fit in one such page, where SQLite's default, 4096, spreads them
+over chains of overflow pages: an ingest then writes, and copies from the WAL, fewer and larger pages
+(a cold ingest's own process spent about a quarter less CPU time on 1 GB of traces)."""
+CHECKPOINT_BYTES = 64 * 1024 * 1024
+"""What is written to the WAL before it is copied into the file (SQLite's default, 1000 pages, makes an
+ingest of a gigabyte of traces wait on a hundred and more syncs)."""
 
 _V1 = (
     """CREATE TABLE meta (
@@ -255,10 +260,12 @@ def connect(path: Path, *, create: bool = True, timeout: float | None = None) ->
 
 
 def _set_up(con: sqlite3.Connection, path: Path) -> None:
+    con.execute(f"PRAGMA page_size={PAGE_SIZE}")  # taken by a new, empty file only
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=NORMAL")
     con.execute("PRAGMA temp_store=MEMORY")
-    con.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}")
+    page = con.execute("PRAGMA page_size").fetchone()[0]
+    con.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_BYTES // int(page)}")
     _migrate(con, path)
 
 
