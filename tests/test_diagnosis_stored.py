@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import tracemalloc
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from test_evidence_reads import generated_repo
@@ -57,11 +57,12 @@ class Replayed:
         self.ev, self.times = ev, times
         self.catalog = ev.catalog
 
-    def skill_rows(self, skill: str, *, count_weak: bool) -> list[tuple[int, str, str | None]]:
+    def skill_rows(self, skill: str, *, count_weak: bool) -> Iterator[tuple[int, str, str | None]]:
         return self.ev.skill_rows(skill, count_weak=count_weak)
 
-    def facts_at(self, skill: str, rows: Sequence[tuple[int, str, str | None]]
+    def facts_at(self, skill: str, rows: Iterable[tuple[int, str, str | None]]
                  ) -> Iterator[tuple[int | None, str, str | None, Facts, list[str]]]:
+        rows = list(rows)
         for copy in range(self.times):
             for row, sid, outcome, facts, hits in self.ev.facts_at(skill, rows):
                 yield row, f"{sid}~{copy}", outcome, facts, hits

@@ -27,6 +27,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
+from itertools import islice
 from typing import TYPE_CHECKING, overload
 
 from skillgit.errors import RepoStateError
@@ -459,12 +460,12 @@ class Ingested:
         for _, sid, outcome, facts, hits in self._facts(skill, rows, worked=True):
             yield sid, outcome, facts, hits
 
-    def skill_rows(self, skill: str, *, count_weak: bool) -> list[tuple[int, str, str | None]]:
+    def skill_rows(self, skill: str, *, count_weak: bool) -> Iterator[tuple[int, str, str | None]]:
         """(store row, id, outcome) of the sessions attributed to `skill` (weak ones only with `count_weak`), in
-        the order of `summaries` — one query, no summary made."""
+        the order of `summaries` — one query read as it goes, no summary made."""
         con = self.store.con
         if con is None:
-            return []
+            return iter(())
         # as `Store.summaries`: a session with subagents starts at the first time of any of them
         low = "min(coalesce(s.started, s.ended, u.s0, u.e0), coalesce(s.ended, u.s0, u.e0, s.started)," \
               " coalesce(u.s0, u.e0, s.started, s.ended), coalesce(u.e0, s.started, s.ended, u.s0))"
@@ -474,9 +475,9 @@ class Ingested:
             " SELECT s.id, s.session, s.outcome FROM skill_uses k JOIN sessions s ON s.id = k.session"
             " LEFT JOIN u ON u.main = s.id WHERE k.skill = ? AND (? OR k.strength != 'weak') AND +s.role = 'session'"
             f" ORDER BY coalesce(CASE WHEN u.main IS NULL THEN s.started ELSE {low} END, 0), s.session, s.id",
-            (skill, count_weak)).fetchall()
+            (skill, count_weak))
 
-    def facts_at(self, skill: str, rows: Sequence[tuple[int, str, str | None]]
+    def facts_at(self, skill: str, rows: Iterable[tuple[int, str, str | None]]
                  ) -> Iterator[tuple[int | None, str, str | None, Facts, list[str]]]:
         """`facts` of the sessions of `rows` (`skill_rows`), each with its store row, whose facts are then read
         without what worked in it (`worked` reads that; its `worked` is empty); None for facts found in the
@@ -497,7 +498,7 @@ class Ingested:
                 text = found.get(row)
                 yield {} if text is None else json.loads(text)
 
-    def _facts(self, skill: str, rows: Sequence[tuple[int, str, str | None]], *, worked: bool
+    def _facts(self, skill: str, rows: Iterable[tuple[int, str, str | None]], *, worked: bool
                ) -> Iterator[tuple[int | None, str, str | None, Facts, list[str]]]:
         from skillgit.evidence.diagnosis import expected_for, fact_patterns, facts_of
 
@@ -509,8 +510,8 @@ class Ingested:
         patterns = fact_patterns(self.ws.layout)
         found: list[tuple[str, int]] = []
         column = "facts" if worked else "json_remove(facts, '$.worked')"
-        for i in range(0, len(rows), _CHUNK):
-            part = rows[i : i + _CHUNK]
+        rows = iter(rows)
+        while part := list(islice(rows, _CHUNK)):
             q = ",".join("?" * len(part))
             keys = [row for row, _, _ in part]
             stored = dict(con.execute(f"SELECT id, {column} FROM sessions WHERE id IN ({q})", keys).fetchall())
