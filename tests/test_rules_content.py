@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from rulekit import (
 
 from skillgit import trailers as T
 from skillgit.model.skill import parse_skill
+from skillgit.policy.rules import content
 
 # -- SG005 expected-prediction -------------------------------------------------------------------
 
@@ -77,6 +79,32 @@ def test_sg006_counts_lines_with_a_configured_limit(managed_repo: Path) -> None:
     write(managed_repo, {"skills/social/SKILL.md": with_lines(skill_text(managed_repo, "social"), 3)})
     change = pending(managed_repo, refine_message("social"))
     assert rule_ids(check("SG006", change, config_with(managed_repo, "policy:\n  refine_max_added: 2\n"))) == ["SG006"]
+
+
+def test_sg006_is_told_within_its_limits_only_when_difflib_counts_within_them() -> None:
+    # texts with repeated lines (where difflib's counts differ from a minimal diff): whenever `within`
+    # skips difflib, difflib's own counts are within both limits; otherwise it gives them
+    rng = random.Random(11)
+    lines = [b"---\n", b"\n", b"- step\n", b"name: x\n", b"Check the log.\n", b"\n"]
+    skipped = 0
+    for _ in range(4000):
+        old = [rng.choice(lines) for _ in range(rng.randint(0, 14))]
+        new = list(old)
+        for _ in range(rng.randint(0, 3)):
+            at = rng.randint(0, len(new))
+            if rng.random() < 0.5:
+                new[at:at] = [rng.choice(lines) for _ in range(rng.randint(1, 4))]
+            else:
+                del new[at : at + rng.randint(1, 3)]
+        a, b = b"".join(old), b"".join(new)
+        max_added, max_removed = rng.randint(0, 5), rng.randint(0, 5)
+        counted, exact = content.within(a, b, max_added, max_removed), content.line_counts(a, b)
+        if counted is None:
+            skipped += 1
+            assert exact[0] <= max_added and exact[1] <= max_removed, (old, new)
+        else:
+            assert counted == exact
+    assert 500 < skipped < 3500
 
 
 # -- SG007 skill-file-valid ----------------------------------------------------------------------

@@ -276,6 +276,7 @@ def all_shortcuts_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(verify_module, "plain_roots", lambda roots: False)
     monkeypatch.setattr(verify_module, "HistoryView", tuple)
     monkeypatch.setattr(content, "_counted", lambda change, config: None)
+    monkeypatch.setattr(content, "within", lambda old, new, _added, _removed: content.line_counts(old, new))
 
     def since(self: Walk, ws: Workspace, parent: str | None):  # type: ignore[no-untyped-def]
         return skills_changed_lookup(ws.repo, parent, ws.layout)

@@ -166,6 +166,10 @@ def _young_collections() -> Iterator[None]:
     try:
         yield
     finally:
+        # what the walk kept goes to the oldest generation as it is: put back, the collector would otherwise
+        # go through all of it at once, in the collection of the middle generation the next allocation starts
+        gc.freeze()
+        gc.unfreeze()
         gc.set_threshold(*threshold)
 
 

@@ -28,7 +28,31 @@ ACTIVE_STATUSES = (None, "active", "refined")
 def line_counts(old: bytes, new: bytes) -> tuple[int, int]:
     """(added, removed) lines between two texts, by difflib over lines with their endings
     (so a changed line is one removed and one added, as in `git diff --stat`)."""
+    return _counts(old.splitlines(keepends=True), new.splitlines(keepends=True))
+
+
+def within(old: bytes, new: bytes, max_added: int, max_removed: int) -> tuple[int, int] | None:
+    """`line_counts(old, new)` when one of them may pass its limit; None when neither can.
+
+    difflib's first match is a longest block of lines the two texts share (no line is junk), and the
+    common prefix or suffix is such a block: `line_counts` finds at least that many lines unchanged, so
+    it cannot count more than the rest of each text as added or removed. An edit in one place is told
+    within its limits without running difflib."""
     a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    shorter = min(len(a), len(b))
+    same = 0
+    while same < shorter and a[same] == b[same]:
+        same += 1
+    tail = 0
+    while tail < shorter and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    kept = max(same, tail)
+    if len(b) - kept <= max_added and len(a) - kept <= max_removed:
+        return None
+    return _counts(a, b)
+
+
+def _counts(a: list[bytes], b: list[bytes]) -> tuple[int, int]:
     added = removed = 0
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag != "equal":
@@ -60,12 +84,13 @@ class RefineSize(Rule):
         if old is None or new is None:
             return []
         out: list[Violation] = []
-        added, removed = line_counts(old, new)
+        counted = within(old, new, config.policy.refine_max_added, config.policy.refine_max_removed)
+        added, removed = counted or (0, 0)
         limits = (
             ("adds", added, config.policy.refine_max_added, "refine_max_added"),
             ("removes", removed, config.policy.refine_max_removed, "refine_max_removed"),
         )
-        for verb, count, limit, key in limits:
+        for verb, count, limit, key in limits if counted is not None else ():  # (None: neither can pass)
             if count > limit:
                 out.append(self._v(
                     change, path, "size", f"the refine {verb} {count} lines (limit {limit}, policy.{key})",
