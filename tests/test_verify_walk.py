@@ -407,5 +407,9 @@ def test_sg008_counted_from_the_changes_since_the_last_create_as_from_the_whole_
     with monkeypatch.context() as m:
         m.setattr(content, "_counted", lambda change, config: None)  # every create lists the whole tree
         assert [verify_module.verify(ws, spec) for spec in ranges] == counted
+    with monkeypatch.context() as m:
+        # each create compares the listing of every SKILL.md with the last one, not the walk's changes since
+        m.setattr(SkillFolders, "skill_changes", lambda self, commit, root, since: None)
+        assert [verify_module.verify(ws, spec) for spec in ranges] == counted
     content._COUNTED.clear()
     assert [verify_module.verify(ws, spec) for spec in reversed(ranges)] == counted[::-1]

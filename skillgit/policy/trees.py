@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import TYPE_CHECKING, Generic, NamedTuple, Protocol, TypeVar
 
 from skillgit.git import BlobReader, RawChange
 from skillgit.model.skill import SKILL_FILE
@@ -152,6 +152,22 @@ class Overlay(Protocol):
         """{path: blob id} of the SKILL.md files under skill root `root` in `commit`, or None: not known here."""
         ...
 
+    def skill_changes(self, commit: str, root: str, since: Hashable) -> SkillChanges | None:
+        """The SKILL.md files under skill root `root` in `commit` that changed since mark `since` (see
+        `SkillChanges`), or None: not known here."""
+        ...
+
+
+class SkillChanges(NamedTuple):
+    """What changed among the SKILL.md files under a root since a mark an earlier answer gave."""
+
+    mark: Hashable
+    """To ask with next time."""
+    files: Mapping[str, str | None]
+    """Path → blob id (None: gone) of each SKILL.md changed since the mark; with `whole`, every SKILL.md there."""
+    whole: bool
+    """The mark was not this view's, or the view was listed again since: `files` is the whole listing."""
+
 
 class TreeFiles:
     """`Change.tree_files` over one tree (or commit): `prefix` → `{path: blob id}` at or under it.
@@ -183,6 +199,10 @@ class TreeFiles:
         """(name, location) → folder of every skill in the tree, when the overlay keeps them (None: list
         the roots and ask the layout)."""
         return self._overlay.skill_places(self._spec(), layout) if self._overlay is not None else None
+
+    def skill_changes(self, root: str, since: Hashable) -> SkillChanges | None:
+        """`Overlay.skill_changes` in this tree, when the overlay keeps them (None: not known)."""
+        return self._overlay.skill_changes(self._spec(), root.strip("/"), since) if self._overlay is not None else None
 
     def skill_files(self, root: str) -> Mapping[str, str]:
         """{path: blob id} of the SKILL.md files under `root` (a skill root), in no set order: from the

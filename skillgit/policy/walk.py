@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import queue
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol, overload
 
 from skillgit.model.skill import SKILL_FILE
@@ -20,8 +20,11 @@ if TYPE_CHECKING:
     from skillgit.events import Event
     from skillgit.git import BlobReader, RawChange
     from skillgit.model.layout import Layout, SkillPlace, SkillsRepo
+    from skillgit.policy.trees import SkillChanges
 
 _NONE: frozenset[str] = frozenset()
+_VIEWS = itertools.count()
+"""A serial number for each `SkillFolders` (in the marks of `skill_changes`)."""
 _BATCH = 256
 _AHEAD = 32
 """Batches the log reader may be ahead of the consumer (8,192 commits)."""
@@ -324,6 +327,11 @@ class SkillFolders:
         """(name, location) → folder of the first of those skills, in the order a listing of the roots gives."""
         self._asked = 0
         """Lookups left to git before the view was first listed (see `LIST_AFTER`)."""
+        self._serial = next(_VIEWS)
+        self._listed = 0
+        """How many times the view was listed (a mark from before the last listing says nothing since)."""
+        self._skill_log: dict[str, list[str]] = {root: [] for root in self.roots}
+        """root → the SKILL.md paths added, changed or removed since the last listing, in walk order."""
 
     def advance(self, commit: str, parents: Sequence[str], changes: Sequence[RawChange] | None) -> None:
         """Move to `commit`; `changes` is its diff against its only parent (None: not known). A commit
@@ -362,6 +370,8 @@ class SkillFolders:
             if change.path.startswith(root + "/"):
                 name = change.path[len(root) + 1 :].split("/", 1)[0]
                 folder = self.files[root].setdefault(name, {})
+                if change.path.endswith("/" + SKILL_FILE):
+                    self._skill_log[root].append(change.path)
                 if change.status == "D" or change.new_mode == GITLINK_MODE:
                     folder.pop(change.path, None)
                     self.flat[root].pop(change.path, None)
@@ -412,8 +422,26 @@ class SkillFolders:
         flat = self.flat[root]
         return {path: flat[path] for path in self.skill_files[root]}
 
+    def skill_changes(self, commit: str, root: str, since: Hashable) -> SkillChanges | None:
+        """The SKILL.md files under `root` in `commit` changed since mark `since` (`Overlay.skill_changes`),
+        from the changes the walk applied: not a listing of every skill folder."""
+        from skillgit.policy.trees import SkillChanges
+
+        if not self.usable or commit != self.current or root not in self.files:
+            return None
+        if self.at != commit:
+            self._load(commit)
+        log, flat = self._skill_log[root], self.flat[root]
+        mark = (self._serial, self._listed, root, len(log))
+        if not (isinstance(since, tuple) and since[:3] == mark[:3]):
+            return SkillChanges(mark, {path: flat[path] for path in self.skill_files[root]}, True)
+        return SkillChanges(mark, {path: flat.get(path) for path in log[since[3] :]}, False)
+
     def _load(self, commit: str) -> None:
         from skillgit.policy.trees import TreeFiles
+
+        self._listed += 1
+        self._skill_log = {root: [] for root in self.roots}
 
         listed = TreeFiles(self._reader, commit)
         for root in self.roots:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -259,6 +259,8 @@ class _Counted:
 
     listing: dict[str, str] = field(default_factory=dict)
     """SKILL.md path → blob id of every SKILL.md under the root, as the tree lists them."""
+    mark: Hashable = None
+    """Where a walk's view of the skill folders was when `listing` was made (see `Overlay.skill_changes`)."""
     skills: dict[str, tuple[str, _Facts]] = field(default_factory=dict)
     """Path → (name, facts) of each skill's own SKILL.md (`<root>/<name>/SKILL.md`)."""
     active: int = 0
@@ -306,12 +308,29 @@ def _counted(change: Change, config: Config) -> _Counted | None:
         return None
     root = layout.primary
     tail = "/" + SKILL_FILE
-    kept = getattr(change.tree_files, "skill_files", None)  # only the SKILL.md files (a walk's view keeps them)
-    listing = dict(kept(root)) if kept is not None else {
-        p: oid for p, oid in change.tree_files(root).items() if p.endswith(tail)}
     counted = _COUNTED.pop(layout.key, None) or _Counted()
+    journal = getattr(change.tree_files, "skill_changes", None)  # a walk's view keeps the changes it applied
+    found = journal(root, counted.mark) if journal is not None else None
+    if found is not None and not found.whole:
+        listing = counted.listing
+        changed = set()
+        for path, now in found.files.items():
+            if listing.get(path) != now:
+                changed.add(path)
+                if now is None:
+                    del listing[path]
+                else:
+                    listing[path] = now
+    else:
+        if found is not None:
+            listing = {p: oid for p, oid in found.files.items() if oid is not None}
+        else:
+            kept = getattr(change.tree_files, "skill_files", None)  # only the SKILL.md files
+            listing = dict(kept(root)) if kept is not None else {
+                p: oid for p, oid in change.tree_files(root).items() if p.endswith(tail)}
+        changed = {p for p, _oid in listing.items() ^ counted.listing.items()}
+    counted.mark = found.mark if found is not None else None
     cut = len(root) + 1
-    changed = {p for p, _oid in listing.items() ^ counted.listing.items()}
     read_many = getattr(change.read_blob, "read_many", None)  # a walk's blob cache reads many in one request
     if read_many is not None and len(changed) > 1:
         read_many(oid for oid in (listing.get(p) for p in changed) if oid is not None and oid not in _FACTS.items)
