@@ -14,8 +14,9 @@ from skillgit.evidence.session import ToolCall
 _COMMAND = re.compile(r"^[a-z][a-z0-9._-]*(?:\s+\S+)+$")
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 _CD = re.compile(r"^(?:\s*cd\s+(?:\"[^\"]*\"|'[^']*'|\S+)\s*&&\s*)+")
-_HEAD = re.compile(r"(?>(?:\s*cd\s+(?:\"[^\"]*\"|'[^']*'|\S+)\s*&&\s*)+)?\s*(\S+)?(?:\s+(\S+))?")
-"""`_CD` (matched as a whole, as `core` takes it away), then the first two words of what is left."""
+HEAD_WORDS = re.compile(r"(?>(?:\s*cd\s+(?:\"[^\"]*\"|'[^']*'|\S+)\s*&&\s*)+)?\s*(\S+)?(?:\s+(\S+))?")
+"""`_CD` (matched as a whole, as `core` takes it away), then the first two words of what is left: it matches
+every text, its groups 1 and 2 are the words of `head` (None where there are fewer)."""
 _PLACEHOLDER = re.compile(r"[<{$…]|\.\.\.|[A-Z]\.[A-Z]")
 """Where a quoted command turns into a placeholder: `<version>`, `{name}`, `$VAR`, `...`, `X.Y.Z`."""
 _FENCE = re.compile(r"^```(?:bash|sh|shell|console|zsh)?\s*$")
@@ -94,7 +95,7 @@ def common_length(a: str, b: str) -> int:
 
 def head(command: str) -> str:
     """The first two words of a command (after `cd DIR &&`): the bucket similar commands are compared in."""
-    first, second = _HEAD.match(command).group(1, 2)  # type: ignore[union-attr]  # it matches every text
+    first, second = HEAD_WORDS.match(command).group(1, 2)  # type: ignore[union-attr]  # it matches every text
     return "" if first is None else first if second is None else f"{first} {second}"
 
 

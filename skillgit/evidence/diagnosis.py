@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from skillgit.evidence.attribution import Attribution, Catalog, attribute, call_text, is_edit
-from skillgit.evidence.commandtext import Clusters, alike, expected_commands, head, shown, similar
+from skillgit.evidence.commandtext import HEAD_WORDS, Clusters, alike, expected_commands, shown, similar
 from skillgit.evidence.session import Facts, Run, Session, ToolCall
 from skillgit.jsontypes import JSONObject
 
@@ -498,36 +498,41 @@ def _working(failing: dict[int, tuple[str, str]], worked: Iterable[_Worked], thr
     """For each cluster of `failing` (its tool and last failing command), the command of that tool that worked
     last among those of its bucket (the same first two words) similar to the failing one; `worked`: what worked
     in each session, the last session first. The scan stops once every cluster has its command."""
-    waiting: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    waiting: dict[str, dict[tuple[str | None, ...], list[tuple[int, str]]]] = {}  # tool -> head's words -> …
+    words = HEAD_WORDS.match
     for cluster, (tool, command) in failing.items():
-        waiting.setdefault((tool, head(command)), []).append((cluster, command))
-    tools = {tool for tool, _ in waiting}
+        key = words(command).group(1, 2)  # type: ignore[union-attr]  # it matches every text
+        waiting.setdefault(tool, {}).setdefault(key, []).append((cluster, command))
     found: dict[int, str] = {}
     for session in worked:
         if not waiting:
             break
-        best: dict[int, tuple[int, str, tuple[str, str]]] = {}  # cluster -> the last position in this session, …
+        best: dict[int, tuple[int, str, str, tuple[str | None, ...]]] = {}  # cluster -> the last position…
         for tool, commands in session.items():
-            if tool not in tools:
+            buckets = waiting.get(tool)
+            if buckets is None:
                 continue
+            get = buckets.get
             for command, at in commands.items():
-                key = (tool, head(command))
-                clusters = waiting.get(key)
+                key = words(command).group(1, 2)  # type: ignore[union-attr]
+                clusters = get(key)
                 if clusters is None:
                     continue
                 for cluster, command_failing in clusters:
                     if alike(command, command_failing, threshold):
                         known = best.get(cluster)
                         if known is None or known[0] < at:
-                            best[cluster] = (at, command, key)
-        if best:
-            for cluster, (_, command, key) in best.items():
-                found[cluster] = command
-                left = [(c, f) for c, f in waiting[key] if c != cluster]
-                if left:
-                    waiting[key] = left
-                else:
-                    del waiting[key]
+                            best[cluster] = (at, command, tool, key)
+        for cluster, (_, command, tool, key) in best.items():
+            found[cluster] = command
+            buckets = waiting[tool]
+            left = [(c, f) for c, f in buckets[key] if c != cluster]
+            if left:
+                buckets[key] = left
+            else:
+                del buckets[key]
+                if not buckets:
+                    del waiting[tool]
     return found
 
 
