@@ -248,3 +248,19 @@ def test_similar_is_difflibs_ratio_whatever_shortcut_decides_it(a: str, b: str, 
     x, y = core(a), core(b)
     assert common_length(x, y) == _lcs(x, y)
     assert similar(a, b, threshold) == (x == y or SequenceMatcher(None, x, y, autojunk=False).ratio() >= threshold)
+
+
+@settings(max_examples=200, deadline=None)
+@given(commands, st.lists(commands, max_size=8), st.sampled_from([0.5, 0.6, 0.8]))
+def test_one_command_compared_with_many_is_difflibs_ratio_each_time(b: str, many: list[str], threshold: float) -> None:
+    """`Alike` keeps what depends on the one command (its masks, difflib's index of it) from one comparison to
+    the next: each answer is still difflib's."""
+    from difflib import SequenceMatcher
+
+    from skillgit.evidence.commandtext import Alike, core
+
+    like = Alike(b, threshold)
+    y = core(b)
+    for a in [*many, *many]:
+        x = core(a)
+        assert like(a) == (x == y or SequenceMatcher(None, x, y, autojunk=False).ratio() >= threshold)

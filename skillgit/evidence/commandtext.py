@@ -50,17 +50,38 @@ def similar(a: str, b: str, threshold: float) -> bool:
 
 def alike(a: str, b: str, threshold: float) -> bool:
     """difflib ratio of the two commands (without `cd DIR &&`) ≥ threshold; cheap upper bounds first."""
-    a, b = core(a), core(b)
-    if a == b:
-        return True
-    total = len(a) + len(b)
-    if 2.0 * min(len(a), len(b)) / total < threshold:  # difflib's real_quick_ratio
-        return False
-    if 2.0 * max(_common_prefix(a, b), _common_prefix(a[::-1], b[::-1])) / total >= threshold:
-        return True  # difflib's first match is a longest common substring: at least the common prefix or suffix
-    if 2.0 * common_length(a, b) / total < threshold:  # the matches difflib finds are a common subsequence
-        return False
-    return SequenceMatcher(None, a, b, autojunk=False).ratio() >= threshold
+    return Alike(b, threshold)(a)
+
+
+class Alike:
+    """`alike(a, command, threshold)` for one `command` and many `a`: what depends on the command alone (its
+    `core`, reversed, the bit masks of its characters, difflib's index of it) is found once, when first needed."""
+
+    def __init__(self, command: str, threshold: float) -> None:
+        self.b, self.threshold = core(command), threshold
+        self.reversed: str | None = None
+        self.masks: dict[str, int] | None = None
+        self.matcher: SequenceMatcher[str] | None = None
+
+    def __call__(self, a: str) -> bool:
+        a, b, threshold = core(a), self.b, self.threshold
+        if a == b:
+            return True
+        total = len(a) + len(b)
+        if 2.0 * min(len(a), len(b)) / total < threshold:  # difflib's real_quick_ratio
+            return False
+        if self.reversed is None:
+            self.reversed = b[::-1]
+        if 2.0 * max(_common_prefix(a, b), _common_prefix(a[::-1], self.reversed)) / total >= threshold:
+            return True  # difflib's first match is a longest common substring: at least the common prefix or suffix
+        if self.masks is None:
+            self.masks = _masks(b)
+        if 2.0 * _common_length(self.masks, len(b), a) / total < threshold:  # difflib's matches: a common subsequence
+            return False
+        if self.matcher is None:
+            self.matcher = SequenceMatcher(None, "", b, autojunk=False)
+        self.matcher.set_seq1(a)
+        return self.matcher.ratio() >= threshold
 
 
 def _common_prefix(a: str, b: str) -> int:
@@ -79,18 +100,28 @@ def common_length(a: str, b: str) -> int:
     """The length of the longest common subsequence of `a` and `b`, bit-parallel (Allison–Dix, Hyyrö):
     one pass over `b` with an integer as wide as `a` — an upper bound of difflib's matching characters
     at a tenth of the cost of computing them."""
-    if not a or not b:
-        return 0
+    return _common_length(_masks(a), len(a), b)
+
+
+def _masks(a: str) -> dict[str, int]:
+    """For each character of `a`, the bits of the places where it is."""
     masks: dict[str, int] = {}
     for i, char in enumerate(a):
         masks[char] = masks.get(char, 0) | (1 << i)
-    full = (1 << len(a)) - 1
+    return masks
+
+
+def _common_length(masks: dict[str, int], size: int, b: str) -> int:
+    """`common_length(a, b)` given `_masks(a)` and the length of `a`."""
+    if not size or not b:
+        return 0
+    full = (1 << size) - 1
     row = full
     get = masks.get
     for char in b:
         match = row & get(char, 0)
         row = ((row + match) | (row - match)) & full
-    return len(a) - row.bit_count()
+    return size - row.bit_count()
 
 
 def head(command: str) -> str:
@@ -138,9 +169,9 @@ class Clusters(Generic[T]):
         if number is not None:
             return number
         bucket = self.buckets.setdefault((tool, head(command)), [])
-        firsts, threshold = self.firsts, self.threshold
+        firsts, like = self.firsts, Alike(command, self.threshold)
         for cluster in bucket:  # a command not seen before: each pair is new, no cache of answers helps
-            if alike(firsts[cluster], command, threshold):
+            if like(firsts[cluster]):  # alike(first, command)
                 break
         else:
             cluster = len(firsts)
