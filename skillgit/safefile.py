@@ -26,8 +26,9 @@ class FileTooLarge(OSError):
     """The file is larger than the caller's limit."""
 
 
-def open_regular(path: Path | str) -> BinaryIO:
-    """`path` opened for binary reading when it is a regular file (symlinks followed); else NotRegularFile."""
+def open_regular(path: Path | str, buffering: int = -1) -> BinaryIO:
+    """`path` opened for binary reading when it is a regular file (symlinks followed); else NotRegularFile.
+    `buffering` as `open`'s (a line reader of long lines reads fewer times with a larger one)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
         mode = os.fstat(fd).st_mode
@@ -35,7 +36,7 @@ def open_regular(path: Path | str) -> BinaryIO:
             kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
             raise NotRegularFile(errno.EINVAL, f"not a regular file ({kind})", str(path))
         os.set_blocking(fd, True)
-        return os.fdopen(fd, "rb")
+        return os.fdopen(fd, "rb", buffering=buffering)
     except BaseException:
         os.close(fd)
         raise
