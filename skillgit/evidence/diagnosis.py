@@ -111,8 +111,9 @@ class StoredFacts(Protocol):
 
 def stored_diagnosis(ws: Workspace, ev: StoredFacts, name: str, config: Config | None = None) -> Iterator[Finding]:
     """`diagnose` of skill `name` over the sessions of the evidence store `ev` attributed to it, a finding at a
-    time: what a finding lists (its failures, the commands that worked) stays in the store or in a scratch
-    database until that finding is made, so memory does not grow with the sessions. Read it while `ev` is open."""
+    time. Each failed call is held as a few numbers (each distinct command and error line once); the
+    commands that worked stay in the store and are read back only for the clusters a finding reports, so
+    memory grows with the skill's distinct failing commands, not with its sessions. Read it while `ev` is open."""
     from skillgit.errors import UsageError
 
     cfg = config or ws.config
@@ -130,8 +131,6 @@ def expected_for(catalog: Catalog, name: str) -> list[str]:
     """The commands skill `name` names (see `expected_commands`)."""
     skill = catalog.skills.get(name)
     return expected_commands(catalog.keywords.get(name, ()), skill.body if skill else "")
-
-
 
 
 class FactPatterns(NamedTuple):
