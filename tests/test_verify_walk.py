@@ -275,6 +275,7 @@ def all_shortcuts_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(BlobPrefetch, "__call__", lambda self, batch: None)
     monkeypatch.setattr(verify_module, "plain_roots", lambda roots: False)
     monkeypatch.setattr(verify_module, "HistoryView", tuple)
+    monkeypatch.setattr(verify_module, "_same_as_work_tree", lambda ws, committed, rev: None)
     monkeypatch.setattr(content, "_counted", lambda change, config: None)
     monkeypatch.setattr(content, "within", lambda old, new, _added, _removed: content.line_counts(old, new))
 

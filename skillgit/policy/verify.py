@@ -35,7 +35,6 @@ from skillgit.policy.changes import (
 )
 from skillgit.policy.model import Change, FileChange, Violation
 from skillgit.policy.ranges import Range, resolve_range
-from skillgit.policy.squash import github_squash_message
 from skillgit.policy.walk import History, HistoryView, SkillFolders, Walk, plain_roots, read_ahead
 
 if TYPE_CHECKING:
@@ -104,7 +103,7 @@ def verify(
         if since is None and committed is None and rng.base is not None and ws.adoption(rng.head) is None:
             raise UsageError(_not_adopted(rng))
         if committed is not None and rng.base is not None:
-            run.config = config_from_bytes(committed, rng.base)
+            run.config = _same_as_work_tree(ws, committed, rng.base) or config_from_bytes(committed, rng.base)
             run.start(run.config)
         elif since is not None:
             committed = run.committed_config(since)
@@ -171,6 +170,18 @@ def _young_collections() -> Iterator[None]:
         gc.freeze()
         gc.unfreeze()
         gc.set_threshold(*threshold)
+
+
+def _same_as_work_tree(ws: Workspace, committed: bytes, rev: str) -> Config | None:
+    """`config_from_bytes(committed, rev)` without parsing it again when the work tree's config file holds
+    the same bytes (as it does unless the branch changes the config): the workspace's, named for `rev`."""
+    if ws.config.source != CONFIG_FILE:
+        return None
+    try:
+        same = (ws.repo.root / CONFIG_FILE).read_bytes() == committed
+    except OSError:
+        return None
+    return dataclasses.replace(ws.config, source=f"{CONFIG_FILE}@{rev[:12]}") if same else None
 
 
 def _not_adopted(rng: Range) -> str:
@@ -362,7 +373,11 @@ class _Run:
             merge=merge,
             committer_email=record.committer_email,
         )
-        squashed = github_squash_message(change, record.message, self.scope) if event is not None and not merge else None
+        squashed = None
+        if event is not None and not merge:
+            from skillgit.policy.squash import github_squash_message
+
+            squashed = github_squash_message(change, record.message, self.scope)
         if squashed is not None:
             from skillgit.events import event_from_commit
 
