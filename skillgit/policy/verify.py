@@ -330,6 +330,8 @@ class _Run:
             self.walk.add(commit, files, self._placer(change))
         else:
             self.walk.skip(commit)
+        if event is not None:
+            self.walk.mark(record.parents[0] if record.parents else None)
 
     def start(self, config: Config) -> Workspace:
         """Where skills live under `config` (the range's), for the fast paths of the walk; called with

@@ -231,10 +231,23 @@ class Walk:
         """The walked commits, in the order of `order`."""
         self._position: dict[str, int] = {}
         """Each walked commit's index, filled up to the walk's end when asked (in one go, not per commit)."""
+        self._marked: dict[str, int] = {}
+        """The index of each event commit walked and of its first parent when that was the commit walked before
+        it: the bases the rules ask about, found without indexing every commit."""
         self._cache: dict[str, tuple[int, set[str]]] = {}
+
+    def mark(self, parent: str | None) -> None:
+        """The commit just walked is an event whose first parent is `parent`."""
+        last = len(self.commits) - 1
+        self._marked[self.commits[last]] = last
+        if parent is not None and last > 0 and self.commits[last - 1] == parent:
+            self._marked[parent] = last - 1
 
     def position(self, commit: str) -> int | None:
         """Where `commit` is in the walk (None: not walked)."""
+        found = self._marked.get(commit)
+        if found is not None:
+            return found
         found = self._position.get(commit)
         if found is None and len(self._position) < len(self.commits):
             known = len(self._position)
