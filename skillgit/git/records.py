@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 ZERO = "0" * 40
@@ -118,13 +119,19 @@ RECORD_START = b"\x1e"
 """What starts each record of `log_format` in `git log`'s output."""
 
 
-def commit_and_parents(chunk: bytes) -> tuple[str, list[str]] | None:
-    """The commit id and parent ids of one record of `log_format`, read without decoding the rest (None:
-    not a whole record)."""
-    head = chunk.split(b"\x1f", 2)
-    if len(head) < 3:
-        return None
-    return head[0].decode(), [p.decode() for p in head[1].split()]
+def two_parent_merges(chunks: Iterable[bytes]) -> list[tuple[str, str, str]]:
+    """(merge, first parent, second parent) of each two-parent merge among records of `log_format`, read
+    without copying or decoding the rest of each record (a chunk that is not a whole record is passed over)."""
+    out = []
+    for chunk in chunks:
+        end = chunk.find(b"\x1f")
+        last = chunk.find(b"\x1f", end + 1) if end >= 0 else -1
+        if last < 0:
+            continue
+        parents = chunk[end + 1 : last].split()
+        if len(parents) == 2:
+            out.append((chunk[:end].decode(), parents[0].decode(), parents[1].decode()))
+    return out
 
 
 def record_fields(chunk: bytes) -> list[str]:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from skillgit.git import BlobReader, RawChange, clean_merge, clean_merges
+from skillgit.git.records import two_parent_merges
 from skillgit.policy.trees import tree_changes
 
 
@@ -55,18 +56,8 @@ class MergeTrees:
 
     @staticmethod
     def _merges(batch: Sequence[bytes]) -> list[tuple[str, str, str]]:
-        """(merge, first parent, second parent) of each two-parent merge of `batch` (as `commit_and_parents`
-        reads a record, without copying or decoding the rest of the records)."""
-        out = []
-        for chunk in batch:
-            end = chunk.find(b"\x1f")
-            last = chunk.find(b"\x1f", end + 1) if end >= 0 else -1
-            if last < 0:
-                continue  # not a whole record
-            parents = chunk[end + 1 : last].split()
-            if len(parents) == 2:
-                out.append((chunk[:end].decode(), parents[0].decode(), parents[1].decode()))
-        return out
+        """(merge, first parent, second parent) of each two-parent merge of `batch`."""
+        return two_parent_merges(batch)
 
     def register(self, batch: Sequence[bytes]) -> None:
         merges = self._merges(batch)
