@@ -311,6 +311,15 @@ def _attribute(con: sqlite3.Connection, catalog: Catalog, mains: list[int]) -> N
 # -- reading -------------------------------------------------------------------------------------
 
 
+_SUBAGENTS = ("WITH u AS (SELECT merged_into AS main, min(started) AS s0, min(ended) AS e0, sum(failed_calls) AS failed"
+              " FROM sessions WHERE role = 'subagent' GROUP BY merged_into)")
+"""Each session's subagents (`u`, by the row they are merged into): their first start and end, their failed calls."""
+_FIRST = ("min(coalesce(s.started, s.ended, u.s0, u.e0), coalesce(s.ended, u.s0, u.e0, s.started),"
+          " coalesce(u.s0, u.e0, s.started, s.ended), coalesce(u.e0, s.started, s.ended, u.s0))")
+"""When session `s` with subagents `u` starts, as `Store.summaries` and the timeline order it: the first
+time of any of them."""
+
+
 class Ingested:
     """The evidence of a workspace, attributed against its skills at HEAD, for one command."""
 
@@ -394,13 +403,8 @@ class Ingested:
         con = self.store.con
         if con is None:
             return Timeline()
-        # a session with subagents runs from the first to the last time of any of them
-        low = "min(coalesce(s.started, s.ended, u.s0, u.e0), coalesce(s.ended, u.s0, u.e0, s.started)," \
-              " coalesce(u.s0, u.e0, s.started, s.ended), coalesce(u.e0, s.started, s.ended, u.s0))"
         rows = con.execute(
-            "WITH u AS (SELECT merged_into AS main, min(started) AS s0, min(ended) AS e0, sum(failed_calls) AS failed"
-            " FROM sessions WHERE role = 'subagent' GROUP BY merged_into)"
-            f" SELECT s.id, CASE WHEN u.main IS NULL THEN coalesce(s.started, s.ended) ELSE {low} END AS t,"
+            f"{_SUBAGENTS} SELECT s.id, CASE WHEN u.main IS NULL THEN coalesce(s.started, s.ended) ELSE {_FIRST} END AS t,"
             " s.outcome IS 'success', s.failed_calls + coalesce(u.failed, 0)"
             " FROM sessions s LEFT JOIN u ON u.main = s.id WHERE s.role = 'session' ORDER BY coalesce(t, 0), s.session"
         )
@@ -466,15 +470,10 @@ class Ingested:
         con = self.store.con
         if con is None:
             return iter(())
-        # as `Store.summaries`: a session with subagents starts at the first time of any of them
-        low = "min(coalesce(s.started, s.ended, u.s0, u.e0), coalesce(s.ended, u.s0, u.e0, s.started)," \
-              " coalesce(u.s0, u.e0, s.started, s.ended), coalesce(u.e0, s.started, s.ended, u.s0))"
         return con.execute(
-            "WITH u AS (SELECT merged_into AS main, min(started) AS s0, min(ended) AS e0"
-            " FROM sessions WHERE role = 'subagent' GROUP BY merged_into)"
-            " SELECT s.id, s.session, s.outcome FROM skill_uses k JOIN sessions s ON s.id = k.session"
+            f"{_SUBAGENTS} SELECT s.id, s.session, s.outcome FROM skill_uses k JOIN sessions s ON s.id = k.session"
             " LEFT JOIN u ON u.main = s.id WHERE k.skill = ? AND (? OR k.strength != 'weak') AND +s.role = 'session'"
-            f" ORDER BY coalesce(CASE WHEN u.main IS NULL THEN s.started ELSE {low} END, 0), s.session, s.id",
+            f" ORDER BY coalesce(CASE WHEN u.main IS NULL THEN s.started ELSE {_FIRST} END, 0), s.session, s.id",
             (skill, count_weak))
 
     def facts_at(self, skill: str, rows: Iterable[tuple[int, str, str | None]]
