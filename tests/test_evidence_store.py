@@ -87,6 +87,42 @@ def test_files_that_grew_are_read_on_from_where_the_last_ingest_stopped(tmp_path
     same_evidence(repo, whole)
 
 
+def attributed(repo: Path) -> tuple[set[tuple], set[tuple], dict[str, str]]:
+    """The evidence's roles and skill uses by session id (row ids differ between stores read in other
+    orders), and the counts kept in `meta`."""
+    con = sqlite3.connect(Repo.discover(repo).state_dir / "evidence.db")
+    try:
+        name = dict(con.execute("SELECT s.id, src.path || ' ' || s.session FROM sessions s JOIN sources src ON src.id = s.source_id"))
+        roles = {(name[r], role, name.get(m), done) for r, role, m, done in con.execute(
+            "SELECT id, role, merged_into, attributed FROM sessions")}
+        uses = {(skill, name[r], *rest) for skill, r, *rest in con.execute("SELECT * FROM skill_uses")}
+        meta = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('settled', 'subagents', 'attributed_with')"))
+        return roles, uses, meta
+    finally:
+        con.close()
+
+
+def test_sessions_that_went_on_are_attributed_in_their_write_as_a_whole_read_attributes_them(tmp_path: Path) -> None:
+    full = traces(tmp_path / "full", 1 << 20)
+    part = tmp_path / "part"
+    rest = split(full, part)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    repo = dated_repo(tmp_path / "a")
+    ingest(repo, part)
+    grown = [(path, data) for path, data in rest if "otel" not in path.parts]  # no new sessions: calls added
+    for path, data in grown:
+        with path.open("ab") as out:
+            out.write(data)
+    assert ingest(repo, part)["files_appended"] == len(grown)
+    whole = dated_repo(tmp_path / "b")
+    ingest(whole, part)
+    roles, uses, meta = attributed(repo)
+    assert uses and meta["settled"] == "1"
+    assert (roles, uses, meta) == attributed(whole)
+    same_evidence(repo, whole)
+
+
 def transcript_lines() -> list[bytes]:
     return (SAMPLES / "traces" / "claude-stream-json.jsonl").read_bytes().splitlines(keepends=True)
 

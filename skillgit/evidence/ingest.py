@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
     from multiprocessing.sharedctypes import Synchronized
     from multiprocessing.synchronize import Semaphore as SemaphoreType
+    from sqlite3 import Connection as SQLiteConnection
 
     from skillgit.config import Config
     from skillgit.evidence.adapters.lines import LineReader
@@ -266,6 +267,8 @@ class _Reading:
         self.catalog: Catalog | None = None
         self.finder: _FactFinder | None = None
         self.workers: _Workers | None = None
+        self.then: Callable[[SQLiteConnection], None] | None = None
+        """What each write runs last in its transaction (`ingested.refreshing`)."""
 
     def run(self, progress: Callable[[int], None] | None, jobs: int | None) -> None:
         gc_was_enabled = gc.isenabled()
@@ -313,15 +316,16 @@ class _Reading:
         self.counted.append(source.path)
 
     def _start(self, jobs: int | None) -> None:
-        from skillgit.evidence.ingested import open_catalog, prepare
+        from skillgit.evidence.ingested import open_catalog, prepare, refreshing
 
         self.catalog = open_catalog(self.repo, self.config, self.store)
         prepare(self.store, self.catalog)
+        self.then = refreshing(self.store, self.catalog)
         self.finder = _FactFinder(self.catalog)
         self.workers = _Workers.start(self.files, self.stored, self.plan, self.finder, self.max_line_bytes, jobs)
 
     def _save(self) -> None:
-        self.result.warnings.extend(_save(self.store, self.pending))
+        self.result.warnings.extend(_save(self.store, self.pending, self.then))
         self.pending, self.pending_bytes, self.last_save = [], 0, time.monotonic()
 
 
@@ -463,8 +467,8 @@ def prefix_digest(path: str, size: int) -> str | None:
     return hashlib.sha256(b"%d\0" % size + first + last).hexdigest()
 
 
-def _save(store: Store, pending: list[Written]) -> list[str]:
-    dropped = store.put(pending)
+def _save(store: Store, pending: list[Written], then: Callable[[SQLiteConnection], None] | None = None) -> list[str]:
+    dropped = store.put(pending, then)
     return [f"{w.path}: another ingest stored it meanwhile; its reading was kept." for w in dropped]
 
 

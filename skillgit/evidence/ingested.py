@@ -24,7 +24,7 @@ import json
 import sqlite3
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
 from itertools import islice
@@ -219,27 +219,46 @@ def refresh(store: Store, catalog: Catalog) -> None:
     if con is None:
         return
     key = _versions_key(catalog.ws)
-    fingerprint = _fingerprint(catalog)
-    stale = (
-        _unprepared(con, catalog) or not store.settled() or db.get_meta(con, "attributed_with") != fingerprint
+    if not _stale(con, store, catalog, key):
+        return
+    with db.write(con):
+        _refresh(con, store, catalog, key)
+
+
+def refreshing(store: Store, catalog: Catalog) -> Callable[[sqlite3.Connection], None]:
+    """`refresh` inside a write transaction of `store` (`Store.put`'s `then`): the sessions a batch changed
+    are attributed as it stores them, their rows written once."""
+    key = _versions_key(catalog.ws)
+
+    def then(con: sqlite3.Connection) -> None:
+        if _stale(con, store, catalog, key):
+            _refresh(con, store, catalog, key)
+
+    return then
+
+
+def _stale(con: sqlite3.Connection, store: Store, catalog: Catalog, key: str) -> bool:
+    return (
+        _unprepared(con, catalog) or not store.settled() or db.get_meta(con, "attributed_with") != _fingerprint(catalog)
         or db.get_meta(con, "versions_at") != key
         or con.execute("SELECT 1 FROM sessions WHERE role = 'session' AND attributed = 0 LIMIT 1").fetchone() is not None
     )
-    if not stale:
-        return
-    with db.write(con):
-        _prepare(con, catalog)
-        if not store.settled():
-            store.settle(con)
-        if db.get_meta(con, "attributed_with") != fingerprint:
-            con.execute("DELETE FROM skill_uses")
-            con.execute("UPDATE sessions SET attributed = 0 WHERE role = 'session' AND attributed = 1")
-            db.set_meta(con, "attributed_with", fingerprint)
-        if db.get_meta(con, "versions_at") != key:
-            _keep_versions(con, catalog, key)
-        mains = [r[0] for r in con.execute("SELECT id FROM sessions WHERE role = 'session' AND attributed = 0")]
-        for i in range(0, len(mains), _CHUNK):
-            _attribute(con, catalog, mains[i : i + _CHUNK])
+
+
+def _refresh(con: sqlite3.Connection, store: Store, catalog: Catalog, key: str) -> None:
+    _prepare(con, catalog)
+    if not store.settled():
+        store.settle(con)
+    fingerprint = _fingerprint(catalog)
+    if db.get_meta(con, "attributed_with") != fingerprint:
+        con.execute("DELETE FROM skill_uses")
+        con.execute("UPDATE sessions SET attributed = 0 WHERE role = 'session' AND attributed = 1")
+        db.set_meta(con, "attributed_with", fingerprint)
+    if db.get_meta(con, "versions_at") != key:
+        _keep_versions(con, catalog, key)
+    mains = [r[0] for r in con.execute("SELECT id FROM sessions WHERE role = 'session' AND attributed = 0")]
+    for i in range(0, len(mains), _CHUNK):
+        _attribute(con, catalog, mains[i : i + _CHUNK])
 
 
 def _keep_versions(con: sqlite3.Connection, catalog: Catalog, key: str) -> None:

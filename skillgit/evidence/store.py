@@ -289,11 +289,15 @@ class Store:
 
     # -- writing -----------------------------------------------------------------------------------
 
-    def put(self, items: Sequence[Written]) -> list[Written]:
+    def put(self, items: Sequence[Written], then: Callable[[sqlite3.Connection], None] | None = None) -> list[Written]:
         """Store what reading `items` gave, in one transaction; returns those dropped because another
-        ingest wrote their source meanwhile (the stored rows are then that ingest's)."""
+        ingest wrote their source meanwhile (the stored rows are then that ingest's). The roles are to be
+        settled again only when a session row was added or deleted or names another parent (sessions that
+        only went on keep theirs). `then`, when given, runs last in the same transaction when the roles
+        stand settled (to attribute what changed, say, without writing its rows a second time)."""
         con = self._db()
         dropped = []
+        moved = False
         with db.write(con):
             next_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM sessions").fetchone()[0]
             paths = [item.path for item in items]
@@ -307,9 +311,13 @@ class Store:
                 if (None if row is None else row[1]) != item.base:
                     dropped.append(item)
                     continue
-                next_id = self._put(con, item, None if row is None else row[0], next_id)
-            db.set_meta(con, "settled", "0")
+                next_id, moved_here = self._put(con, item, None if row is None else row[0], next_id)
+                moved |= moved_here
+            if moved:
+                db.set_meta(con, "settled", "0")
             db.set_meta(con, WRITES, str(int(db.get_meta(con, WRITES) or 0) + 1))
+            if then is not None and db.get_meta(con, "settled") != "0":
+                then(con)
         return dropped
 
     def writes(self) -> int:
@@ -343,7 +351,10 @@ class Store:
         finally:
             con.execute(f"PRAGMA busy_timeout = {int(wait)}")
 
-    def _put(self, con: sqlite3.Connection, item: Written, source_id: int | None, next_id: int) -> int:
+    def _put(self, con: sqlite3.Connection, item: Written, source_id: int | None, next_id: int) -> tuple[int, bool]:
+        """Store `item` (of source row `source_id`, None: a new one), its new session rows numbered from
+        `next_id`: the next row id, and whether a session row was added, deleted or names another parent."""
+        moved = not item.resume
         if source_id is None:
             source_id = con.execute(
                 "INSERT INTO sources(path, format, size, mtime_ns, inode, reader) VALUES (?, ?, ?, ?, ?, ?)",
@@ -354,22 +365,29 @@ class Store:
             _delete_sessions(con, "source_id = ?", (source_id,))
             con.execute("DELETE FROM learnings WHERE source_id = ?", (source_id,))
         seq = lseq = 0  # a source read whole has no rows left
-        if item.resume:
-            seq, lseq = con.execute("SELECT (SELECT coalesce(max(seq), 0) FROM sessions WHERE source_id = ?1),"
-                                    " (SELECT coalesce(max(seq), 0) FROM learnings WHERE source_id = ?1)", (source_id,)).fetchone()
         sessions_total = learnings_total = 0
+        stored_rows: list[_StoredRow] | None = None
+        if item.resume:  # its rows stand: counted and numbered on from here
+            stored_rows = _stored_rows(con, source_id)
+            seq = stored_rows[-1][1] if stored_rows else 0
+            lseq, learnings_total = con.execute(
+                "SELECT coalesce(max(seq), 0), count(*) FROM learnings WHERE source_id = ?", (source_id,)).fetchone()
+            sessions_total = len(stored_rows)
         if item.rows is not None:  # read whole in a worker (`encoded`): its rows are made, only placed here
-            moved = item.rows.moved(source_id, next_id)
-            _insert(con, moved)
-            next_id += len(moved.sessions)
-            seq += len(moved.sessions)
-            sessions_total += len(moved.sessions)
+            placed = item.rows.moved(source_id, next_id)
+            _insert(con, placed)
+            next_id += len(placed.sessions)
+            seq += len(placed.sessions)
+            sessions_total += len(placed.sessions)
         for batch in item.batches:
             sessions = [r for r in batch.records if isinstance(r, Session)]
             stored: dict[str, list[int]] = {}
+            totals: dict[int, tuple[int, int, int, str | None]] = {}
             if item.resume:
-                for sid, row in con.execute("SELECT session, id FROM sessions WHERE source_id = ? ORDER BY seq", (source_id,)):
+                for row, _, sid, calls, failed, texts, parent in stored_rows if stored_rows is not None else _stored_rows(con, source_id):
                     stored.setdefault(sid, []).append(row)
+                    totals[row] = (calls, failed, texts, parent)
+                stored_rows = None  # a next batch finds them changed by this one
             fresh, in_place = [], []
             for session in sessions:
                 kept = batch.kept.get(session.id, 0)
@@ -383,11 +401,14 @@ class Store:
                 gone = [row for sid, rows in stored.items() for row in rows
                         if sid not in updated and (sid in replaced or (batch.keep is not None and sid not in batch.keep))]
                 _delete_rows(con, gone)
+                sessions_total -= len(gone)
+                moved |= bool(gone)
+            moved |= bool(fresh)
             _insert(con, _session_rows(fresh, item.inputs, source_id, seq + 1, next_id))
             next_id += len(fresh)
             seq += len(fresh)
             for row, session, kept in in_place:
-                _extend(con, row, session, kept, item.inputs.get(id(session)) or Inputs())
+                moved |= _extend(con, row, session, kept, item.inputs.get(id(session)) or Inputs(), totals[row])
             learnings = [r for r in batch.records if isinstance(r, Learning)]
             if learnings:
                 con.executemany(
@@ -399,11 +420,6 @@ class Store:
             lseq += len(learnings)
             sessions_total += len(fresh)
             learnings_total += len(learnings)
-        if item.resume:
-            sessions_total, learnings_total = con.execute(
-                "SELECT (SELECT count(*) FROM sessions WHERE source_id = ?), (SELECT count(*) FROM learnings WHERE source_id = ?)",
-                (source_id, source_id),
-            ).fetchone()
         con.execute(
             "UPDATE sources SET format = ?, size = ?, mtime_ns = ?, inode = ?, read_to = ?, read_lines = ?, digest = ?,"
             " companions = ?, resumable = ?, sessions = ?, learnings = ?, skipped = ?, examples = ?, reader = ?,"
@@ -417,7 +433,7 @@ class Store:
         else:
             con.execute("INSERT INTO reader_states VALUES (?, ?) ON CONFLICT(source_id) DO UPDATE SET state = excluded.state",
                         (source_id, item.state))
-        return int(next_id)
+        return int(next_id), moved
 
     # -- which rows are sessions of their own ------------------------------------------------------
 
@@ -603,40 +619,62 @@ def _delete_rows(con: sqlite3.Connection, rows: Sequence[int]) -> None:
         con.execute(f"DELETE FROM sessions WHERE id IN ({q})", part)
 
 
-def _extend(con: sqlite3.Connection, row: int, session: Session, kept: int, found: Inputs) -> None:
-    """Row `row` goes on as `session`, whose tool calls are those from `kept` on (the first `kept` stand)."""
+_StoredRow = tuple[int, int, str, int, int, int, str | None]
+"""A stored session row of a source read on: id, seq, session, calls, failed_calls, texts, parent."""
+
+
+def _stored_rows(con: sqlite3.Connection, source_id: int) -> list[_StoredRow]:
+    return con.execute("SELECT id, seq, session, calls, failed_calls, texts, parent FROM sessions WHERE source_id = ?"
+                       " ORDER BY seq", (source_id,)).fetchall()
+
+
+def _extend(con: sqlite3.Connection, row: int, session: Session, kept: int, found: Inputs,
+            stored: tuple[int, int, int, str | None]) -> bool:
+    """Row `row` goes on as `session`, whose tool calls are those from `kept` on (the first `kept` stand);
+    `stored`: the row's calls, failed calls, texts and parent as stored. Whether it names another parent."""
+    calls, failed, texts, was_parent = stored
+    if kept < calls:  # a call before `kept` changed after it: the stored chunks are cut back to `kept`
+        _cut_calls(con, row, kept)
+        calls, failed, texts = con.execute(
+            "SELECT coalesce(sum(count), 0), coalesce(sum(failed), 0), coalesce(max(texts), 0) FROM calls WHERE session = ?",
+            (row,)).fetchone()
+    if session.tool_calls:
+        new_failed = sum(1 for c in session.tool_calls if c.ok is False)
+        con.execute("INSERT INTO calls(session, first, count, failed, texts, data) VALUES (?, ?, ?, ?, ?, ?)",
+                    (row, kept, len(session.tool_calls), new_failed, int(found.texts), _encode_calls(session.tool_calls)))
+        calls, failed, texts = calls + len(session.tool_calls), failed + new_failed, max(texts, int(found.texts))
+    con.execute("DELETE FROM session_skills WHERE session = ?", (row,))
+    _insert(con, _Rows(skills=[(row, n, u.name, u.how, u.version, u.full_name) for n, u in enumerate(session.skills)],
+                       reads=[(row, name) for name in sorted(found.reads)], hits=[(skill, row) for skill in found.hits],
+                       commands=[(command, row) for command in found.commands]))
+    found_parent = session.meta.get("parent")
+    parent = found_parent if isinstance(found_parent, str) else None
+    (merged,) = con.execute(
+        "UPDATE sessions SET origin = ?2, started = ?3, ended = ?4, outcome = ?5, turns = ?6, final_message = ?7, meta = ?8,"
+        " facts = NULL, parent = ?9, calls = ?10, failed_calls = ?11, texts = ?12, attributed = 0 WHERE id = ?1"
+        " RETURNING merged_into",
+        (row, session.origin, micros(session.started), micros(session.ended), session.outcome, session.turns,
+         session.final_message, _ENCODE(dict(session.meta)), parent, calls, failed, texts),
+    ).fetchone()
+    if merged is None:
+        con.execute("DELETE FROM skill_uses WHERE session = ?", (row,))
+    else:
+        _mark_unattributed(con, [row, merged])
+    return parent != was_parent
+
+
+def _cut_calls(con: sqlite3.Connection, row: int, kept: int) -> None:
+    """Keep only the first `kept` stored tool calls of row `row`."""
     for chunk, first, data in con.execute(
         "SELECT id, first, data FROM calls WHERE session = ? AND first + count > ? ORDER BY first", (row, kept)
     ).fetchall():
         if first >= kept:
             con.execute("DELETE FROM calls WHERE id = ?", (chunk,))
             continue
-        calls = decode_calls(data)[: kept - first]  # a call before `kept` changed after it
+        calls = decode_calls(data)[: kept - first]
         con.execute("UPDATE calls SET count = ?, failed = ?, texts = ?, data = ? WHERE id = ?",
                     (len(calls), sum(1 for c in calls if c.ok is False), int(any(_has_text(c) for c in calls)),
                      _encode_calls(calls), chunk))
-    if session.tool_calls:
-        con.execute("INSERT INTO calls(session, first, count, failed, texts, data) VALUES (?, ?, ?, ?, ?, ?)",
-                    (row, kept, len(session.tool_calls), sum(1 for c in session.tool_calls if c.ok is False),
-                     int(found.texts), _encode_calls(session.tool_calls)))
-    con.execute("DELETE FROM session_skills WHERE session = ?", (row,))
-    _insert(con, _Rows(skills=[(row, n, u.name, u.how, u.version, u.full_name) for n, u in enumerate(session.skills)],
-                       reads=[(row, name) for name in sorted(found.reads)], hits=[(skill, row) for skill in found.hits],
-                       commands=[(command, row) for command in found.commands]))
-    parent = session.meta.get("parent")
-    (merged,) = con.execute(
-        "UPDATE sessions SET origin = ?2, started = ?3, ended = ?4, outcome = ?5, turns = ?6, final_message = ?7, meta = ?8,"
-        " facts = NULL, parent = ?9, calls = (SELECT coalesce(sum(count), 0) FROM calls WHERE session = ?1),"
-        " failed_calls = (SELECT coalesce(sum(failed), 0) FROM calls WHERE session = ?1),"
-        " texts = (SELECT coalesce(max(texts), 0) FROM calls WHERE session = ?1), attributed = 0 WHERE id = ?1"
-        " RETURNING merged_into",
-        (row, session.origin, micros(session.started), micros(session.ended), session.outcome, session.turns,
-         session.final_message, _ENCODE(dict(session.meta)), parent if isinstance(parent, str) else None),
-    ).fetchone()
-    if merged is None:
-        con.execute("DELETE FROM skill_uses WHERE session = ?", (row,))
-    else:
-        _mark_unattributed(con, [row, merged])
 
 
 def _mark_unattributed(con: sqlite3.Connection, rows: Sequence[int]) -> None:

@@ -23,7 +23,7 @@ merges them into their parent session when the parent is among the sessions load
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, overload
 
@@ -294,7 +294,8 @@ class _Transcript:
 
 
 class _Calls(Sequence[ToolCall]):
-    """The raw calls as ToolCalls, each made when looked at (the outcome looks at the last few)."""
+    """The raw calls as the outcome looks at them (`outcome.test_result`: name, arguments and result, no
+    times), each made when looked at: the outcome looks back from the last one only to the last test run."""
 
     def __init__(self, raw: list[list[Any]]) -> None:
         self.raw = raw
@@ -310,8 +311,13 @@ class _Calls(Sequence[ToolCall]):
 
     def __getitem__(self, index: int | slice) -> ToolCall | Sequence[ToolCall]:
         if isinstance(index, slice):
-            return [_call(c) for c in self.raw[index]]
-        return _call(self.raw[index])
+            return [tool_call(c[0], c[1], c[2]) for c in self.raw[index]]
+        raw = self.raw[index]
+        return tool_call(raw[0], raw[1], raw[2])
+
+    def __reversed__(self) -> Iterator[ToolCall]:
+        for raw in reversed(self.raw):
+            yield tool_call(raw[0], raw[1], raw[2])
 
 
 def _call(raw: list[Any]) -> ToolCall:
