@@ -121,6 +121,8 @@ def verify(
             from skillgit.eventindex import event_log
 
             run.history = History(event_log(ws.repo, rng.base, build=False))  # (a range has commits: no HEAD to check)
+        else:
+            run.load_rules()  # git walks the whole history before its first record: meanwhile, for nothing
         run.managed = since is not None or run.config is not None or run.history.has_kind("init")
         with _young_collections():
             for chunk in chunks:
@@ -333,6 +335,18 @@ class _Run:
         if event is not None:
             self.walk.mark(record.parents[0] if record.parents else None)
 
+    def load_rules(self) -> None:
+        """Import the rule engine, and the modules its rules import at their first use."""
+        # (what the rules and `_check` import at their first use)
+        import skillgit.evals.summary
+        import skillgit.model.validate
+        import skillgit.policy.rules.protected
+        import skillgit.policy.squash  # noqa: F401
+        from skillgit.policy.engine import check
+        from skillgit.policy.rules.common import place_of
+
+        self.check_change, self.place_of = check, place_of
+
     def start(self, config: Config) -> Workspace:
         """Where skills live under `config` (the range's), for the fast paths of the walk; called with
         the base's config before the walk, else at the first managed commit."""
@@ -387,10 +401,8 @@ class _Run:
                                       record.committer_email)
             change = dataclasses.replace(change, message=event.message)
         if self.check_change is None:
-            from skillgit.policy.engine import check
-            from skillgit.policy.rules.common import place_of
-
-            self.check_change, self.place_of = check, place_of
+            self.load_rules()
+        assert self.check_change is not None
         for violation in self.check_change(change, self.config):
             self.violations.append(violation if violation.commit else dataclasses.replace(violation, commit=commit))
         return event, change
