@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 from skillgit.errors import ConfigError, UsageError
+from skillgit.frozenrecord import Record
 from skillgit.schemas import SchemaError, allowed_keys, error_path, load_schema, not_one_of, schema_errors
 
 if TYPE_CHECKING:
@@ -22,8 +23,8 @@ if TYPE_CHECKING:
 CONFIG_FILE = "skillgit.yaml"
 
 
-@dataclass(frozen=True)
-class PathsConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class PathsConfig(Record):
     """`paths`: where skills, retired skills, the journal and the learnings file live."""
 
     skills: str | Sequence[str]
@@ -32,16 +33,16 @@ class PathsConfig:
     learnings: str
 
 
-@dataclass(frozen=True)
-class IdentityConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class IdentityConfig(Record):
     """`identity`: the author of maintainer events when GIT_AUTHOR_* is not set."""
 
     name: str | None
     email: str | None
 
 
-@dataclass(frozen=True)
-class AgentConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class AgentConfig(Record):
     """`agent`: who the agent is and what it owns."""
 
     origin: str | None
@@ -56,8 +57,8 @@ class AgentConfig:
         return any(identity_matches(email, self.identities) for email in emails if email)
 
 
-@dataclass(frozen=True)
-class PolicyConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class PolicyConfig(Record):
     """`policy`: the rules' options (docs/rules.md names the rule each one belongs to)."""
 
     disabled: Sequence[str]
@@ -77,24 +78,24 @@ class PolicyConfig:
     protected_paths: Sequence[str]
 
 
-@dataclass(frozen=True)
-class TraceSource:
+@dataclass(frozen=True, eq=False, repr=False)
+class TraceSource(Record):
     """One entry of `traces.sources`."""
 
     path: str
     format: str
 
 
-@dataclass(frozen=True)
-class TracesConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class TracesConfig(Record):
     """`traces`: where the agent's trace files are, and the longest line read."""
 
     sources: Sequence[TraceSource]
     max_line_bytes: int
 
 
-@dataclass(frozen=True)
-class MetricsConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class MetricsConfig(Record):
     """`metrics`: the score's weights and window."""
 
     prior_score: float
@@ -107,8 +108,8 @@ class MetricsConfig:
     window_sessions: int
 
 
-@dataclass(frozen=True)
-class DiagnosisConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class DiagnosisConfig(Record):
     """`diagnosis`: the thresholds of the trace findings."""
 
     retry_min: int
@@ -120,8 +121,8 @@ class DiagnosisConfig:
     absent_min_sessions: int
 
 
-@dataclass(frozen=True)
-class EvalConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class EvalConfig(Record):
     """`eval`: the runner, the judge and the gate's statistics."""
 
     runner: str | None
@@ -136,16 +137,16 @@ class EvalConfig:
     jobs: int
 
 
-@dataclass(frozen=True)
-class HoldoutConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class HoldoutConfig(Record):
     """`holdout`: the seal's margin and pass floor when a lock does not carry them."""
 
     margin: float
     min_pass: float
 
 
-@dataclass(frozen=True)
-class CycleConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class CycleConfig(Record):
     """`cycle`: when and how `skillgit cycle` decides, proposes and sandboxes."""
 
     min_sessions: int
@@ -168,16 +169,16 @@ class CycleConfig:
     sandbox_repo_paths: Sequence[str]
 
 
-@dataclass(frozen=True)
-class AgentCliConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class AgentCliConfig(Record):
     """`agents.<name>`: the command line and model of one agent CLI."""
 
     argv: Sequence[str] | None
     model: str | None
 
 
-@dataclass(frozen=True)
-class AgentsConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class AgentsConfig(Record):
     """`agents`: the agent CLIs (`claude-code` is the key `claude_code` here)."""
 
     claude_code: AgentCliConfig
@@ -189,8 +190,8 @@ class AgentsConfig:
         return found
 
 
-@dataclass(frozen=True)
-class WatchConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class WatchConfig(Record):
     """`watch`: the window and drop that flag a regression after a change."""
 
     window_days: float

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, TypedDict
 
+from skillgit.frozenrecord import Record
 from skillgit.jsontypes import JSON
 
 Outcome = Literal["success", "failure"]
@@ -14,8 +15,8 @@ SkillHow = Literal["invoked", "stamped", "read", "keyword"]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class ToolCall:
+@dataclass(frozen=True, eq=False, repr=False)
+class ToolCall(Record):
     """One tool call in a session. `ok` is None when the trace does not say."""
 
     name: str
@@ -41,8 +42,8 @@ class ToolCall:
         return self.name
 
 
-@dataclass(frozen=True)
-class SkillUse:
+@dataclass(frozen=True, eq=False, repr=False)
+class SkillUse(Record):
     """Evidence that a session used a skill. `version` is a blob id or sha256 when stamped.
 
     `full_name` keeps a plugin-namespaced reference as written (`superpowers:brainstorming`) when
@@ -55,8 +56,8 @@ class SkillUse:
     full_name: str | None = None
 
 
-@dataclass(frozen=True)
-class Session:
+@dataclass(frozen=True, eq=False, repr=False)
+class Session(Record):
     """One agent run. `origin` is `file:line` of the record that started it."""
 
     id: str
@@ -72,8 +73,8 @@ class Session:
     meta: Mapping[str, JSON] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class SessionSummary:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class SessionSummary(Record):
     """What metrics need of a session, without its tool calls: one session of the evidence store, or
     `attribution.summarize(session)` of one in memory."""
 
@@ -90,8 +91,8 @@ class SessionSummary:
     """The store's row of the session (0: not from the store)."""
 
 
-@dataclass(frozen=True)
-class Learning:
+@dataclass(frozen=True, eq=False, repr=False)
+class Learning(Record):
     """A learning/complaint record (yoyo `memory/learnings.jsonl`)."""
 
     title: str

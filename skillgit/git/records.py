@@ -6,6 +6,8 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from skillgit.frozenrecord import Record
+
 ZERO = "0" * 40
 
 
@@ -14,8 +16,8 @@ def blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
-@dataclass(frozen=True)
-class Identity:
+@dataclass(frozen=True, eq=False, repr=False)
+class Identity(Record):
     name: str
     email: str
 
@@ -29,22 +31,22 @@ class Identity:
         }
 
 
-@dataclass(frozen=True)
-class RemovePath:
+@dataclass(frozen=True, eq=False, repr=False)
+class RemovePath(Record):
     """Drop `path` (a file or a whole directory) from the new tree."""
 
     path: str
 
 
-@dataclass(frozen=True)
-class AddFromWorktree:
+@dataclass(frozen=True, eq=False, repr=False)
+class AddFromWorktree(Record):
     """Take `path` (file or directory) as it is in the work tree, deletions included."""
 
     path: str
 
 
-@dataclass(frozen=True)
-class CopyTree:
+@dataclass(frozen=True, eq=False, repr=False)
+class CopyTree(Record):
     """Place the tree `rev:src` at `dst` (which must be empty at that point)."""
 
     rev: str
@@ -52,8 +54,8 @@ class CopyTree:
     dst: str
 
 
-@dataclass(frozen=True)
-class PutFile:
+@dataclass(frozen=True, eq=False, repr=False)
+class PutFile(Record):
     """Write `data` at `path` with `mode` (octal string)."""
 
     path: str
@@ -64,8 +66,8 @@ class PutFile:
 TreeEdit = RemovePath | AddFromWorktree | CopyTree | PutFile
 
 
-@dataclass(frozen=True)
-class TreeEntry:
+@dataclass(frozen=True, eq=False, repr=False)
+class TreeEntry(Record):
     """One entry of `git ls-tree`: mode, kind (blob, tree, commit), object id and path."""
 
     mode: str
@@ -74,8 +76,8 @@ class TreeEntry:
     path: str
 
 
-@dataclass(frozen=True)
-class RawChange:
+@dataclass(frozen=True, eq=False, repr=False)
+class RawChange(Record):
     """One file in `git log --raw`: status A/M/D/T, path, modes and blob ids (zeros when absent)."""
 
     status: str
@@ -86,8 +88,8 @@ class RawChange:
     new_oid: str
 
 
-@dataclass(frozen=True)
-class LogRecord:
+@dataclass(frozen=True, eq=False, repr=False)
+class LogRecord(Record):
     commit: str
     parents: tuple[str, ...]
     author_name: str

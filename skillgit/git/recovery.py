@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from skillgit.frozenrecord import Record
 from skillgit.git.core import RepoCore
 from skillgit.git.records import blob_id
 
@@ -22,8 +23,8 @@ TEMP_INDEX_PREFIX = "index-"
 GITLINK = "160000"
 
 
-@dataclass(frozen=True)
-class Intent:
+@dataclass(frozen=True, eq=False, repr=False)
+class Intent(Record):
     """A commit whose sync may be unfinished: the new commit, its parent, the paths to sync."""
 
     commit: str

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from skillgit.evidence.session import Learning, Session, ToolCall
+from skillgit.frozenrecord import Record
 from skillgit.safefile import open_regular
 
 DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024
@@ -44,8 +45,8 @@ _CALL_DEFAULTS = {f.name: f.default for f in fields(ToolCall) if f.default is no
                   ("ok", "ts", "duration_ms", "error", "exit_code")}
 
 
-@dataclass(frozen=True)
-class Skip:
+@dataclass(frozen=True, eq=False, repr=False)
+class Skip(Record):
     """One skipped line (`line` 0 for a whole file)."""
 
     file: str
@@ -418,8 +419,8 @@ def stamp_version(record: dict[str, Any]) -> str | None:
     return version if type(version) is str and version else None
 
 
-@dataclass(frozen=True)
-class Batch:
+@dataclass(frozen=True, eq=False, repr=False)
+class Batch(Record):
     """What a reader has for the store since its last flush: new or changed records, and which of the
     sessions it gave before still stand (None: all of them — its records only add to them).
 
