@@ -36,6 +36,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,6 +44,7 @@ from skillgit.errors import RepoStateError, UsageError
 from skillgit.evidence.adapters.lines import MAX_EXAMPLES, Batch, Cursor, ReadReport, Skip, feed
 from skillgit.evidence.session import Learning, Session
 from skillgit.evidence.store import READER_VERSION, Inputs, SourceRow, Store, Unchanged, Written, stat_key
+from skillgit.frozenrecord import Record
 from skillgit.safefile import open_regular
 
 if TYPE_CHECKING:
@@ -69,8 +71,8 @@ worker processes would cost more than it saves."""
 MAX_JOBS = 8
 
 
-@dataclass(frozen=True)
-class Source:
+@dataclass(frozen=True, eq=False, repr=False)
+class Source(Record):
     """One file to ingest; `explicit` when named directly (not found by walking a directory)."""
 
     path: str
@@ -144,6 +146,16 @@ def configured_sources(root: Path, config: Config) -> list[tuple[Path, str]]:
 
 def collect(paths: Iterable[tuple[Path, str]], result: IngestResult) -> list[Source]:
     """Every file under `paths` (path, format), each once, in a stable order."""
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # the walk's lists hold no cycles: collecting while thousands of them pile up only costs time
+    try:
+        return _collect(paths, result)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _collect(paths: Iterable[tuple[Path, str]], result: IngestResult) -> list[Source]:
     seen: set[str] = set()
     out: list[Source] = []
     for path, fmt in paths:
@@ -183,7 +195,7 @@ def _walk(top: str) -> list[tuple[str, list[int]]]:
                 entries = [e for e in found if not e.name.startswith(".")]
         except OSError:
             continue
-        entries.sort(key=_entry_name)
+        entries.sort(key=_NAME)
         prefix = real if real.endswith(os.sep) else real + os.sep
         folders = []
         for entry in entries:
@@ -203,8 +215,7 @@ def _walk(top: str) -> list[tuple[str, list[int]]]:
     return out
 
 
-def _entry_name(entry: os.DirEntry[str]) -> str:
-    return entry.name
+_NAME = attrgetter("name")
 
 
 def ingest_paths(repo: Repo, config: Config, paths: Iterable[Path] = (), fmt: str = "auto") -> IngestResult:
@@ -367,7 +378,8 @@ def _fingerprint(files: list[Source]) -> str:
     """A digest of the files to ingest: each one's path, format, whether it was named and stat key."""
     import marshal  # its format may change with Python's version: then the digest does, and the files are looked at
 
-    return hashlib.sha256(marshal.dumps((READER_VERSION, [(s.path, s.format, s.explicit, s.key) for s in files]))).hexdigest()
+    columns = [list(map(attrgetter(name), files)) for name in ("path", "format", "explicit", "key")]
+    return hashlib.sha256(marshal.dumps((READER_VERSION, columns))).hexdigest()  # columns: no tuple a file
 
 
 def _keep_unchanged(store: Store, writes: int, fingerprint: str, files: list[Source], rows: dict[str, SourceRow],
@@ -384,6 +396,9 @@ def _keep_unchanged(store: Store, writes: int, fingerprint: str, files: list[Sou
         row = rows[path]
         if row.companions_json != "{}":
             companions.update(row.companions)
+    if companions:  # a companion walked with the key it was read with is in the fingerprint already
+        walked = {source.path: source.key for source in files}
+        companions = {dep: key for dep, key in companions.items() if walked.get(dep) != key}
     store.keep_unchanged({
         "writes": writes, "fingerprint": fingerprint, "files": len(stored), "sessions": report.sessions,
         "learnings": report.learnings, "subagents": report.subagents_folded, "skipped": dict(report.skipped),
@@ -397,9 +412,10 @@ def _as_before(kept: Unchanged | None, fingerprint: str, files: list[Source], re
     reported), their companions unchanged too and nothing stored since; then `result` is given its report."""
     if kept is None or kept.get("fingerprint") != fingerprint:
         return False
-    walked = {source.path: source.key for source in files}
-    if not all((walked[dep] if dep in walked else stat_key(dep)) == key for dep, key in kept["companions"].items()):
-        return False
+    if kept["companions"]:
+        walked = {source.path: source.key for source in files}
+        if not all((walked[dep] if dep in walked else stat_key(dep)) == key for dep, key in kept["companions"].items()):
+            return False
     result.files_cached += int(kept["files"])
     result.files_ignored += int(kept["ignored"])
     result.ignored.extend(str(path) for path in kept["ignored_files"][: max(0, MAX_EXAMPLES - len(result.ignored))])
