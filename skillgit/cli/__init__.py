@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -149,6 +148,8 @@ def run(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # a bug: short report, exit 70
+        import traceback  # only for a bug: not loaded by every command
+
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         _error(
             f"internal error: {type(exc).__name__}: {exc}\n"

@@ -4,7 +4,6 @@ restartable sync of the event's own paths into the real index and work tree (see
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -20,6 +19,8 @@ class WritingMixin(RecoveryMixin):
 
     def build_tree(self, base: str | None, edits: Iterable[TreeEdit]) -> str:
         """Write the tree of `base` with `edits` applied, using a private index. Returns the tree id."""
+        import tempfile  # only when a commit is made: a command that reads does not load it
+
         fd, index = tempfile.mkstemp(prefix=f"{TEMP_INDEX_PREFIX}{os.getpid()}-", dir=self.state_dir)
         os.close(fd)
         os.unlink(index)
