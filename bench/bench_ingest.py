@@ -81,12 +81,15 @@ def run_ingest(repo: str, directory: str, jobs: int | None = None) -> dict[str, 
     import contextlib
     import io
 
-    from skillgit.cli import run
+    from skillgit.cli import main
 
     out = io.StringIO()
     start = time.perf_counter()
     with contextlib.redirect_stdout(out):
-        code = run(["-C", str(repo), "ingest", "--json", *(["--jobs", str(jobs)] if jobs else []), str(directory)])
+        try:  # the console script's own entry point: it ends the process as `skillgit` does
+            main(["-C", str(repo), "ingest", "--json", *(["--jobs", str(jobs)] if jobs else []), str(directory)])
+        except SystemExit as end:
+            code = end.code
     data = json.loads(out.getvalue())
     del data["seconds"]
     return {"seconds": time.perf_counter() - start, "exit": code, "files_read": data["files_read"],
