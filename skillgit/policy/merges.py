@@ -52,6 +52,8 @@ class MergeTrees:
         self._lock = threading.Lock()
         self._pending: dict[str, threading.Event] = {}
         self._done: dict[str, tuple[str | None, str | None]] = {}
+        self._noted: dict[int, tuple[Sequence[bytes], list[tuple[str, str, str]]]] = {}
+        """id of a batch `register` saw → the batch and its merges, until `compute` takes them (one reading of each)."""
         self._closed = False
 
     @staticmethod
@@ -61,6 +63,7 @@ class MergeTrees:
 
     def register(self, batch: Sequence[bytes]) -> None:
         merges = self._merges(batch)
+        self._noted[id(batch)] = (batch, merges)
         if merges:
             event = threading.Event()
             with self._lock:
@@ -68,7 +71,8 @@ class MergeTrees:
                     self._pending[commit] = event
 
     def compute(self, batch: Sequence[bytes]) -> None:
-        merges = self._merges(batch)
+        noted = self._noted.pop(id(batch), None)
+        merges = noted[1] if noted is not None and noted[0] is batch else self._merges(batch)
         if not merges:
             return
         found: dict[str, tuple[str | None, str | None]] = {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from skillgit.git import BlobReader
@@ -42,19 +42,21 @@ class BlobPrefetch:
         self._reader = BlobReader(root)
         self._cache = cache
         self._pattern: re.Pattern[bytes] | None = None
-        self._needles: tuple[bytes, ...] = ()
+        self._touches: Callable[[bytes], object] = _nothing
+        """Whether a record names a path under a root (a match, else None): one search for all roots."""
         self._lock = threading.Lock()
         self._closed = False
 
     def watch(self, roots: Sequence[str], nested: bool = False) -> None:
-        self._needles = tuple(f"\t{root.strip('/')}/".encode("utf-8", "surrogateescape") for root in roots)
+        needles = [f"\t{root.strip('/')}/".encode("utf-8", "surrogateescape") for root in roots]
+        self._touches = re.compile(b"|".join(map(re.escape, needles))).search if needles else _nothing
         self._pattern = skill_file_pattern(roots, nested)
 
     def __call__(self, batch: Sequence[bytes]) -> None:
-        pattern, needles = self._pattern, self._needles
+        pattern, touches = self._pattern, self._touches
         if pattern is None:
             return
-        touching = [chunk for chunk in batch if any(needle in chunk for needle in needles)]
+        touching = [chunk for chunk in batch if touches(chunk)]
         if not touching:
             return
         ids = [oid for pair in pattern.findall(b"".join(touching)) for oid in pair if oid.strip(b"0")]
@@ -73,3 +75,7 @@ class BlobPrefetch:
         with self._lock:
             self._closed = True
             self._reader.close()
+
+
+def _nothing(_record: bytes) -> None:
+    return None
