@@ -87,7 +87,7 @@ def read_git(repo: Repo, rev: str, *, lazy: bool, exclude: Sequence[str] = ()) -
     args = [*EVENT_GREP, rev, *(["--ignore-missing", "--not", *exclude] if exclude else []), "--"]
     chunks = repo.iter_log_chunks(*args, lazy=lazy)
     if not lazy:
-        from skillgit.policy.walk import read_ahead
+        from skillgit.policy.readahead import read_ahead
 
         chunks = read_ahead(chunks)  # parsed while git reads on
     try:

@@ -18,10 +18,11 @@ from skillgit.policy import verify as verify_module
 from skillgit.policy.lookups import skills_changed_lookup
 from skillgit.policy.model import Change
 from skillgit.policy.prefetch import BlobPrefetch, skill_file_pattern
+from skillgit.policy.readahead import read_ahead
 from skillgit.policy.rules import common, content
 from skillgit.policy.rules.trailers import check_trailers
 from skillgit.policy.trees import BlobCache, TreeFiles
-from skillgit.policy.walk import HistoryView, SkillFolders, Walk, read_ahead
+from skillgit.policy.walk import HistoryView, SkillFolders, Walk
 from skillgit.trailers import parse_message
 from skillgit.workspace import Workspace
 
@@ -53,6 +54,25 @@ def test_a_failing_callback_does_not_lose_items() -> None:
         raise OSError("cat-file went away")
 
     assert list(read_ahead(iter([b"x"] * 600), boom)) == [b"x"] * 600
+
+
+def test_the_walk_takes_every_batch_waiting_at_once_and_the_reader_waits_for_room() -> None:
+    import threading
+
+    from skillgit.policy.readahead import _Handoff
+
+    box, stop = _Handoff(3), threading.Event()
+    assert all(box.put(i, stop) for i in range(3))
+    refused: list[bool] = []
+    giver = threading.Thread(target=lambda: refused.append(box.put(3, stop)))
+    giver.start()
+    giver.join(0.2)
+    assert giver.is_alive()  # no room: the fourth waits
+    assert box.take() == [0, 1, 2]
+    giver.join(5)
+    assert refused == [True] and box.take() == [3]
+    stop.set()
+    assert box.put(4, stop) is False
 
 
 # -- history views ---------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 The rules read the SKILL.md before and after nearly every commit they check. Waiting for each of those
 reads on the main thread costs a round trip to `git cat-file` per commit; instead, the thread that
-reads the log (see `walk.read_ahead`) spots the SKILL.md blobs in each batch of records as it
+reads the log (see `readahead.read_ahead`) spots the SKILL.md blobs in each batch of records as it
 arrives and reads them in one request through its own `cat-file` process, into the shared
 `BlobCache`. A blob not read ahead in time is read by the main thread as before.
 """

@@ -35,7 +35,8 @@ from skillgit.policy.changes import (
 )
 from skillgit.policy.model import Change, FileChange, Violation
 from skillgit.policy.ranges import Range, resolve_range
-from skillgit.policy.walk import History, HistoryView, SkillFolders, Walk, plain_roots, read_ahead
+from skillgit.policy.readahead import read_ahead
+from skillgit.policy.walk import History, HistoryView, SkillFolders, Walk, plain_roots
 
 if TYPE_CHECKING:
     from skillgit.events import Event

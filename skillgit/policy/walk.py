@@ -1,15 +1,12 @@
-"""What `verify` keeps while it walks a range: the log read ahead, history views, touched skills.
+"""What `verify` keeps while it walks a range: history views, touched skills, the skill folders.
 
-The log is read by a thread while the rules run (git produces it on one core, the rules run on
-another); records are split into their header fields first and parsed in full only when the
-commit needs the rules, so the many commits that touch no skill cost a few microseconds each.
+The log is read by a thread while the rules run (see `readahead`); records are split into their header
+fields first and parsed in full only when the commit needs the rules, so the many commits that touch no skill cost a few microseconds each.
 """
 
 from __future__ import annotations
 
 import itertools
-import queue
-import threading
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol, overload
 
@@ -25,87 +22,6 @@ if TYPE_CHECKING:
 _NONE: frozenset[str] = frozenset()
 _VIEWS = itertools.count()
 """A serial number for each `SkillFolders` (in the marks of `skill_changes`)."""
-_BATCH = 256
-_AHEAD = 32
-"""Batches the log reader may be ahead of the consumer (8,192 commits)."""
-_DONE = object()
-
-
-def read_ahead(
-    chunks: Iterator[bytes],
-    on_batch: Callable[[list[bytes]], None] | None = None,
-    before: Callable[[list[bytes]], None] | None = None,
-    ahead: int = _AHEAD,
-) -> Iterator[bytes]:
-    """The items of `chunks`, read from now on by a background thread, so the producer (a `git log`)
-    starts at once and does not wait on the consumer while it is at most `ahead` batches ahead. `on_batch`
-    is called on that thread with each batch once it is handed over (its errors are ignored: it may only
-    prepare); `before` just before (it must be quick and must not fail: it may note what `on_batch` will
-    prepare). An exception raised while reading is raised by the returned iterator, after the items read
-    before it. Closing the returned iterator (or dropping it) stops the thread and closes `chunks`.
-
-    The bound keeps what `on_batch` prepares (blobs read into a bounded cache) close to where the
-    consumer is: a reader far ahead would push out what the consumer still needs."""
-    box: queue.Queue[object] = queue.Queue(maxsize=ahead)
-    stop = threading.Event()
-
-    def put(item: object) -> bool:
-        """Hand `item` over, waiting while the consumer is `ahead` batches behind; False: it stopped."""
-        while not stop.is_set():
-            try:
-                box.put(item, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def hand_over(batch: list[bytes]) -> bool:
-        if before is not None:
-            before(batch)
-        if not put(batch):
-            return False
-        if on_batch is not None:
-            try:
-                on_batch(batch)
-            except Exception:  # noqa: BLE001, S110 - reading ahead is an optimisation; the reader reads again
-                pass
-        return True
-
-    def pump() -> None:
-        batch: list[bytes] = []
-        try:
-            for chunk in chunks:
-                batch.append(chunk)
-                if len(batch) >= _BATCH:
-                    if not hand_over(batch):
-                        return
-                    batch = []
-            if hand_over(batch):
-                put(_DONE)
-        except BaseException as exc:  # noqa: BLE001 - not swallowed: handed to the reading side, which raises it
-            if put(batch):
-                put(exc)
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()  # a `git log` the consumer left early is stopped
-
-    threading.Thread(target=pump, name="skillgit-log-reader", daemon=True).start()
-    return _drain(box, stop)
-
-
-def _drain(box: queue.Queue[object], stop: threading.Event) -> Iterator[bytes]:
-    try:
-        while True:
-            item = box.get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            assert isinstance(item, list)
-            yield from item
-    finally:
-        stop.set()
 
 
 def plain_roots(roots: Sequence[str]) -> bool:
