@@ -14,9 +14,10 @@ which gives it without looking at each file's row, unless a source was written s
 that only grew (same inode, the bytes read last time unchanged: `digest`) is read on from where the
 last ingest stopped, with the reader state kept then; any other change reads it again whole.
 
-Files read whole are read by worker processes at once (one per CPU, `--jobs`) when there is much to
-read: each gives back its sessions as the rows to store, and this process stores them in the order of
-the files, as it would have read them itself. Files read on from where they were read stay here.
+Files that changed are read by worker processes at once (one per CPU, `--jobs`) when there is much to
+read: each gives back a file's sessions (as the rows to store, when it read the file whole), and this
+process stores them in the order of the files, as it would have read them itself. A worker reads on a
+file that grew with the state kept for it, read from the store on a connection of its own.
 
 Results are written every few seconds, each batch in one transaction, so an ingest killed at any
 point loses only what it read since the last one. Two ingests may run at once: SQLite orders their
@@ -66,8 +67,11 @@ SAVE_EVERY_SECONDS = 2.0
 SAVE_EVERY_BYTES = 32 * 1024 * 1024
 DIGEST_WINDOW = 8 * 1024
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
-"""Files to read whole that hold less than this (in all) are read by the ingest process itself: starting
-worker processes would cost more than it saves."""
+"""Files to read that hold less than this (in all: new bytes, and `READ_ON_BYTES` a file read on) are read
+by the ingest process itself: starting worker processes would cost more than it saves."""
+READ_ON_BYTES = 16 * 1024
+"""What reading on one grown file costs besides its new bytes (its reader state, its digests, a companion
+outcome file), as bytes of traces read whole would."""
 MAX_JOBS = 8
 
 
@@ -237,8 +241,8 @@ def ingest(
 ) -> IngestResult:
     """Read every changed file of `files` into the repo's evidence store; the result sums all of them.
 
-    Files read whole are read by `jobs` worker processes at once (default: one a CPU, when they hold
-    `PARALLEL_MIN_BYTES` or more), this one storing what they give in the order of `files`, as one
+    Files to read are read by `jobs` worker processes at once (default: one a CPU, when they hold
+    `PARALLEL_MIN_BYTES` or more to read), this one storing what they give in the order of `files`, as one
     process reading them in turn would: the store ends up the same."""
     started = time.perf_counter()
     result = result or IngestResult()
@@ -310,8 +314,9 @@ class _Reading:
             self._start(jobs)
         assert self.finder is not None
         row = self.stored.get(source.path)
-        if self.workers is not None and how == _WHOLE:
+        if self.workers is not None:
             written, found = self.workers.next()
+            written = None if written is None else written.placed()
             _merge(result, found)
         else:
             written = _read(source, row, self.store, result, self.max_line_bytes, self.finder, resumable=how == _ON)
@@ -333,7 +338,8 @@ class _Reading:
         prepare(self.store, self.catalog)
         self.then = refreshing(self.store, self.catalog)
         self.finder = _FactFinder(self.catalog)
-        self.workers = _Workers.start(self.files, self.stored, self.plan, self.finder, self.max_line_bytes, jobs)
+        self.workers = _Workers.start(self.files, self.stored, self.plan, self.finder, self.max_line_bytes, jobs,
+                                      self.store.path)
 
     def _save(self) -> None:
         self.result.warnings.extend(_save(self.store, self.pending, self.then))
@@ -588,7 +594,8 @@ _Found = tuple[Written | None, IngestResult]
 
 
 class _Workers:
-    """Worker processes reading the files to read whole (`_work`): each takes the next file when it is free,
+    """Worker processes reading the files that changed (`_work`: read whole, or on from where they were read,
+    with a read-only connection of their own to the store for the states kept): each takes the next file when it is free,
     at most `ahead` files past the one being stored, and hands its reading back on a pipe of its own; `next`
     gives the readings in the order of the files. (Not a `multiprocessing.Pool`: its helper threads wake at
     every result and take the interpreter from this process, which stores them.)"""
@@ -600,16 +607,17 @@ class _Workers:
 
     @classmethod
     def start(cls, files: list[Source], stored: dict[str, SourceRow], plan: list[int], finder: _FactFinder,
-              max_line_bytes: int, jobs: int | None) -> _Workers | None:
-        """Workers for the `_WHOLE` files of `plan` (None: this process reads them): `jobs` of them, else
-        one a CPU when those files hold `PARALLEL_MIN_BYTES` or more. Forked, so they find the skills read."""
+              max_line_bytes: int, jobs: int | None, store: Path) -> _Workers | None:
+        """Workers for the files of `plan` to read (None: this process reads them): `jobs` of them, else one
+        a CPU when those files hold `PARALLEL_MIN_BYTES` or more to read. Forked, so they find the skills
+        read; `store`: the evidence database's path."""
         import multiprocessing
 
-        whole = [(source, stored.get(source.path)) for source, how in zip(files, plan) if how == _WHOLE]
+        work = [(source, stored.get(source.path), how == _ON) for source, how in zip(files, plan) if how != _CACHED]
         if jobs is None:
-            size = sum(source.key[0] for source, _ in whole)
+            size = sum(_to_read(source, row, on) for source, row, on in work)
             jobs = 1 if size < PARALLEL_MIN_BYTES else min(len(os.sched_getaffinity(0)), MAX_JOBS)
-        jobs = min(jobs, len(whole))
+        jobs = min(jobs, len(work))
         if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
             return None
         context = multiprocessing.get_context("fork")
@@ -618,8 +626,8 @@ class _Workers:
         for _ in range(jobs):
             receive, send = context.Pipe(duplex=False)
             _widen(send)
-            process = context.Process(target=_serve, args=(whole, finder, max_line_bytes, taken, slots, send, os.getpid()),
-                                      daemon=True)
+            process = context.Process(target=_serve, args=(work, finder, max_line_bytes, store, taken, slots, send,
+                                                            os.getpid()), daemon=True)
             process.start()
             send.close()  # the worker's end: the pipe ends when the worker does
             processes.append(process)
@@ -666,10 +674,16 @@ def _widen(pipe: Connection) -> None:
         pass
 
 
-def _serve(whole: list[tuple[Source, SourceRow | None]], finder: _FactFinder, max_line_bytes: int, taken: Synchronized[int],
-           slots: SemaphoreType, out: Connection, parent: int) -> None:
-    """A worker process: read the next file of `whole` not taken yet (`taken` counts them) whenever a slot is
-    free, and send its index and reading (or what went wrong) on `out`, until none is left. It leaves
+def _to_read(source: Source, row: SourceRow | None, on: bool) -> int:
+    """What reading `source` costs, in bytes of traces read whole (`READ_ON_BYTES`)."""
+    return source.key[0] - row.read_to + READ_ON_BYTES if on and row is not None else source.key[0]
+
+
+def _serve(work: list[tuple[Source, SourceRow | None, bool]], finder: _FactFinder, max_line_bytes: int, path: Path,
+           taken: Synchronized[int], slots: SemaphoreType, out: Connection, parent: int) -> None:
+    """A worker process: read the next file of `work` (source, stored row, whether it is read on) not taken
+    yet (`taken` counts them) whenever a slot is free, and send its index and reading (or what went wrong)
+    on `out`, until none is left; `path`: the store's, for the states of files read on. It leaves
     Ctrl-C to the ingest process, which ends it, and prints nothing; when the ingest process is gone (its
     pipe breaks, or it is no longer the parent) it just ends."""
     import signal
@@ -677,6 +691,7 @@ def _serve(whole: list[tuple[Source, SourceRow | None]], finder: _FactFinder, ma
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.stderr = open(os.devnull, "w")  # the worker's, for its whole life
+    store = Store(path, None)  # its own connection, made when a file is read on (never the parent's)
     while True:
         while not slots.acquire(timeout=1.0):
             if os.getppid() != parent:
@@ -684,13 +699,13 @@ def _serve(whole: list[tuple[Source, SourceRow | None]], finder: _FactFinder, ma
         with taken.get_lock():
             index = taken.value
             taken.value = index + 1
-        if index >= len(whole):  # none left: it stays until the ingest process ends it, or is gone
+        if index >= len(work):  # none left: it stays until the ingest process ends it, or is gone
             while os.getppid() == parent:
                 time.sleep(0.5)
             return
         found: _Found | BaseException
         try:
-            found = _work(*whole[index], finder, max_line_bytes)
+            found = _work(*work[index], store, finder, max_line_bytes)
         except Exception as exc:  # raised in the ingest process
             found = exc
         try:
@@ -698,14 +713,15 @@ def _serve(whole: list[tuple[Source, SourceRow | None]], finder: _FactFinder, ma
         except OSError:  # the ingest process is gone
             return
         except Exception as exc:  # what went wrong does not pickle
-            out.send((index, RuntimeError(f"reading {whole[index][0].path}: {exc!r}")))
+            out.send((index, RuntimeError(f"reading {work[index][0].path}: {exc!r}")))
 
 
-def _work(source: Source, row: SourceRow | None, finder: _FactFinder, max_line_bytes: int) -> _Found:
-    """In a worker: read `source` whole; its reading with the rows made, and what it adds to the result."""
+def _work(source: Source, row: SourceRow | None, on: bool, store: Store, finder: _FactFinder, max_line_bytes: int) -> _Found:
+    """In a worker: read `source` (on from where it was read: `on`, with `store` read); its reading, with
+    the rows made when it was read whole, and what it adds to the result."""
     found = IngestResult()
-    written = _read(source, row, None, found, max_line_bytes, finder)
-    return (None if written is None else written.encoded()), found
+    written = _read(source, row, store if on else None, found, max_line_bytes, finder, resumable=on)
+    return (None if written is None else written.encoded().portable()), found
 
 
 def _merge(result: IngestResult, found: IngestResult) -> None:

@@ -193,6 +193,23 @@ class Written:
     rows: _Rows | None = None
     """The rows of the sessions in `batches`, made where the file was read (`encoded`); their row ids
     count from 0 and their source is 0 until `put` places them."""
+    carried: bool = False
+    """`inputs` are keyed by the records' places in `batches`, not their `id()` (`portable`)."""
+
+    def portable(self) -> Written:
+        """This reading as it is handed to another process (pickled): `inputs` keyed by place; `placed`
+        there keys them by `id()` again."""
+        if not self.inputs or self.carried:
+            return self
+        places = {id(r): i for i, r in enumerate(r for batch in self.batches for r in batch.records)}
+        return replace(self, inputs={places[k]: v for k, v in self.inputs.items()}, carried=True)
+
+    def placed(self) -> Written:
+        """This reading as handed over (`portable`), its `inputs` keyed by the records' `id()`."""
+        if not self.carried:
+            return self
+        records = [r for batch in self.batches for r in batch.records]
+        return replace(self, inputs={id(records[k]): v for k, v in self.inputs.items()}, carried=False)
 
     def encoded(self) -> Written:
         """This reading with its sessions turned into rows (row ids from 0) and let go: what a worker
