@@ -123,6 +123,21 @@ def test_sessions_that_went_on_are_attributed_in_their_write_as_a_whole_read_att
     same_evidence(repo, whole)
 
 
+def test_sessions_attributed_as_they_are_read_are_attributed_as_a_refresh_of_the_whole_store_does(tmp_path: Path) -> None:
+    source = traces(tmp_path / "traces", 2 << 20)
+    shutil.copytree(source / "claude", source / "copy")  # the same sessions again: duplicates
+    repo = dated_repo(tmp_path)
+    assert ingest_with(repo, 2, source)["subagents_folded"] > 0
+    roles, uses, meta = attributed(repo)
+    assert uses and {role for _, role, _, _ in roles} == {"session", "subagent", "duplicate"}
+    con = sqlite3.connect(Repo.discover(repo).state_dir / "evidence.db")
+    with con:
+        con.execute("UPDATE meta SET value = 'other skills' WHERE key = 'attributed_with'")
+    con.close()
+    assert subprocess.run([*SKILLGIT, "-C", str(repo), "metrics", "--json"], capture_output=True).returncode == 0
+    assert attributed(repo) == (roles, uses, meta)
+
+
 def transcript_lines() -> list[bytes]:
     return (SAMPLES / "traces" / "claude-stream-json.jsonl").read_bytes().splitlines(keepends=True)
 

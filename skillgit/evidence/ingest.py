@@ -284,6 +284,8 @@ class _Reading:
         self.workers: _Workers | None = None
         self.then: Callable[[SQLiteConnection], None] | None = None
         """What each write runs last in its transaction (`ingested.refreshing`)."""
+        self.attributed: Callable[[SQLiteConnection], bool] | None = None
+        """Whether the store's attribution is made with the skills the sessions read are attributed with."""
 
     def run(self, progress: Callable[[int], None] | None, jobs: int | None) -> None:
         gc_was_enabled = gc.isenabled()
@@ -332,17 +334,18 @@ class _Reading:
         self.counted.append(source.path)
 
     def _start(self, jobs: int | None) -> None:
-        from skillgit.evidence.ingested import open_catalog, prepare, refreshing
+        from skillgit.evidence.ingested import attributed_with, open_catalog, refresh, refreshing
 
         self.catalog = open_catalog(self.repo, self.config, self.store)
-        prepare(self.store, self.catalog)
+        refresh(self.store, self.catalog)  # the store's attribution made with these skills: sessions are attributed as read
         self.then = refreshing(self.store, self.catalog)
+        self.attributed = attributed_with(self.catalog)
         self.finder = _FactFinder(self.catalog)
         self.workers = _Workers.start(self.files, self.stored, self.plan, self.finder, self.max_line_bytes, jobs,
                                       self.store.path)
 
     def _save(self) -> None:
-        self.result.warnings.extend(_save(self.store, self.pending, self.then))
+        self.result.warnings.extend(_save(self.store, self.pending, self.then, self.attributed))
         self.pending, self.pending_bytes, self.last_save = [], 0, time.monotonic()
 
 
@@ -489,8 +492,9 @@ def prefix_digest(path: str, size: int) -> str | None:
     return hashlib.sha256(b"%d\0" % size + first + last).hexdigest()
 
 
-def _save(store: Store, pending: list[Written], then: Callable[[SQLiteConnection], None] | None = None) -> list[str]:
-    dropped = store.put(pending, then)
+def _save(store: Store, pending: list[Written], then: Callable[[SQLiteConnection], None] | None = None,
+          attributed: Callable[[SQLiteConnection], bool] | None = None) -> list[str]:
+    dropped = store.put(pending, then, attributed)
     return [f"{w.path}: another ingest stored it meanwhile; its reading was kept." for w in dropped]
 
 
@@ -570,22 +574,26 @@ class _FactFinder:
         from skillgit.evidence.attribution import call_text
         from skillgit.evidence.attribution import inputs as attribution_inputs
         from skillgit.evidence.diagnosis import commands_in, expected_for, fact_patterns, facts_of
+        from skillgit.evidence.ingested import attribute_alone
 
-        self.call_text, self.attribution_inputs, self.commands_in, self.facts_of = (
-            call_text, attribution_inputs, commands_in, facts_of)
+        self.call_text, self.attribution_inputs, self.commands_in, self.facts_of, self.attribute_alone = (
+            call_text, attribution_inputs, commands_in, facts_of, attribute_alone)
         self.catalog = catalog
         self.commands = list(dict.fromkeys(c for name in catalog.names for c in expected_for(catalog, name)))
         self.diagnosis = catalog.ws.config.diagnosis
         self.patterns = fact_patterns(catalog.ws.layout)
 
     def inputs(self, session: Session, whole: bool) -> Inputs:
-        """The session's inputs; diagnosis facts only for a `whole` session (not the calls added to one)."""
+        """The session's inputs; diagnosis facts, and its skill uses when it names no parent (`Inputs.uses`),
+        only for a `whole` session (not the calls added to one)."""
         call_text = self.call_text
         texts = [call_text(c) for c in session.tool_calls]
         found = self.attribution_inputs(session, self.catalog, texts)
         found.commands = self.commands_in(session, self.commands, texts)
         if whole:
             found.facts = self.facts_of(session, self.diagnosis, self.patterns, texts)
+            if not isinstance(session.meta.get("parent"), str):
+                self.attribute_alone(self.catalog, session, found)
         return found
 
 

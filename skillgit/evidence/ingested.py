@@ -45,7 +45,7 @@ from skillgit.evidence.attribution import (
     version_of,
 )
 from skillgit.evidence.session import Facts, Learning, Session, SessionSummary, SkillUse
-from skillgit.evidence.store import Store, from_micros, micros
+from skillgit.evidence.store import Inputs, Store, from_micros, micros
 from skillgit.evidence.timeline import Timeline
 from skillgit.history import Version
 
@@ -306,7 +306,7 @@ def _attribute(con: sqlite3.Connection, catalog: Catalog, mains: list[int]) -> N
             hits.setdefault(r[0], set()).add(r[1])
         for r in con.execute(f"SELECT id, session, started, ended FROM sessions WHERE id IN ({q})", part):
             base[r[0]] = (r[1], r[2], r[3])
-    out = []
+    out: list[tuple[str, int, str, str | None, str | None, int | None]] = []
     for main in mains:
         sid, started, ended = base[main]
         found = list(uses.get(main, []))
@@ -320,11 +320,37 @@ def _attribute(con: sqlite3.Connection, catalog: Catalog, mains: list[int]) -> N
                 found_hits |= hits.get(child, set())
                 times += [t for t in base[child][1:] if t is not None]
             started, ended = (min(times), max(times)) if times else (None, None)
-        when = aware(from_micros(started) or from_micros(ended))
-        for name, strength, stamp in strongest(found, found_reads, found_hits, catalog):
-            out.append((name, main, strength, stamp, version_of(catalog, name, stamp, when), micros(when)))
+        out.extend((name, main, strength, stamp, version, at)
+                   for name, strength, stamp, version, at in uses_of(catalog, found, found_reads, found_hits, started, ended))
     con.executemany("INSERT OR REPLACE INTO skill_uses VALUES (?, ?, ?, ?, ?, ?)", out)
     con.execute(f"UPDATE sessions SET attributed = 1 WHERE id IN ({marks})", mains)
+
+
+def uses_of(catalog: Catalog, uses: Iterable[SkillUse], reads: Iterable[str], hits: Iterable[str], started: int | None,
+            ended: int | None) -> list[tuple[str, str, str | None, str | None, int | None]]:
+    """The `skill_uses` of a session (skill, strength, stamp, version, time), its subagents merged: the
+    skills it names (`uses`), reads and hits, and its first and last times as stored (µs)."""
+    when = aware(from_micros(started) or from_micros(ended))
+    at = micros(when)
+    return [(name, strength, stamp, version_of(catalog, name, stamp, when), at)
+            for name, strength, stamp in strongest(uses, reads, hits, catalog)]
+
+
+def attribute_alone(catalog: Catalog, session: Session, found: Inputs) -> None:
+    """Give `found` (a session's inputs) the session's skill uses as a session of its own (`Inputs.uses`):
+    what `refresh` finds for it when no other row is merged into it."""
+    found.uses = uses_of(catalog, session.skills, found.reads, found.hits, micros(session.started), micros(session.ended))
+
+
+def attributed_with(catalog: Catalog) -> Callable[[sqlite3.Connection], bool]:
+    """Whether the store's attribution is made with `catalog` (its skills, keywords and roots, and the
+    versions at this HEAD), tested in a write transaction: the uses found with it before storing stand."""
+    fingerprint, key = _fingerprint(catalog), _versions_key(catalog.ws)
+
+    def same(con: sqlite3.Connection) -> bool:
+        return db.get_meta(con, "attributed_with") == fingerprint and db.get_meta(con, "versions_at") == key
+
+    return same
 
 
 # -- reading -------------------------------------------------------------------------------------

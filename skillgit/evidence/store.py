@@ -167,6 +167,13 @@ class Inputs:
     """What diagnosis needs of the session (`diagnosis.facts_of`); None: not found (a session given in part)."""
     commands: list[str] = field(default_factory=list)
     """The commands skills name (`diagnosis.expected_for`) that appear in its calls."""
+    uses: list[_Use] | None = None
+    """Its `skill_uses` as a session of its own, found before it is stored (`ingested.attribute_alone`);
+    None: not found (it names a parent, or is given in part)."""
+
+
+_Use = tuple[str, str, str | None, str | None, int | None]
+"""A skill use found for a session: skill, strength, stamp, version, time (µs)."""
 
 
 @dataclass
@@ -306,17 +313,21 @@ class Store:
 
     # -- writing -----------------------------------------------------------------------------------
 
-    def put(self, items: Sequence[Written], then: Callable[[sqlite3.Connection], None] | None = None) -> list[Written]:
+    def put(self, items: Sequence[Written], then: Callable[[sqlite3.Connection], None] | None = None,
+            attributed: Callable[[sqlite3.Connection], bool] | None = None) -> list[Written]:
         """Store what reading `items` gave, in one transaction; returns those dropped because another
         ingest wrote their source meanwhile (the stored rows are then that ingest's). The roles are to be
         settled again only when a session row was added or deleted or names another parent (sessions that
         only went on keep theirs). `then`, when given, runs last in the same transaction when the roles
-        stand settled (to attribute what changed, say, without writing its rows a second time)."""
+        stand settled (to attribute what changed, say, without writing its rows a second time). The skill
+        uses found before storing (`Inputs.uses`) are stored when `attributed` says the store's attribution
+        is made as they were."""
         con = self._db()
         dropped = []
         moved = False
         with db.write(con):
             next_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM sessions").fetchone()[0]
+            alone = attributed is not None and attributed(con)
             paths = [item.path for item in items]
             current: dict[str, tuple[int, int]] = {}
             for i in range(0, len(paths), _CHUNK):
@@ -328,7 +339,7 @@ class Store:
                 if (None if row is None else row[1]) != item.base:
                     dropped.append(item)
                     continue
-                next_id, moved_here = self._put(con, item, None if row is None else row[0], next_id)
+                next_id, moved_here = self._put(con, item, None if row is None else row[0], next_id, alone)
                 moved |= moved_here
             if moved:
                 db.set_meta(con, "settled", "0")
@@ -368,9 +379,11 @@ class Store:
         finally:
             con.execute(f"PRAGMA busy_timeout = {int(wait)}")
 
-    def _put(self, con: sqlite3.Connection, item: Written, source_id: int | None, next_id: int) -> tuple[int, bool]:
+    def _put(self, con: sqlite3.Connection, item: Written, source_id: int | None, next_id: int,
+             alone: bool) -> tuple[int, bool]:
         """Store `item` (of source row `source_id`, None: a new one), its new session rows numbered from
-        `next_id`: the next row id, and whether a session row was added, deleted or names another parent."""
+        `next_id` (with the uses found before storing them when `alone`): the next row id, and whether a
+        session row was added, deleted or names another parent."""
         moved = not item.resume
         if source_id is None:
             source_id = con.execute(
@@ -391,7 +404,7 @@ class Store:
                 "SELECT coalesce(max(seq), 0), count(*) FROM learnings WHERE source_id = ?", (source_id,)).fetchone()
             sessions_total = len(stored_rows)
         if item.rows is not None:  # read whole in a worker (`encoded`): its rows are made, only placed here
-            placed = item.rows.moved(source_id, next_id)
+            placed = (item.rows if alone else item.rows.alone()).moved(source_id, next_id)
             _insert(con, placed)
             next_id += len(placed.sessions)
             seq += len(placed.sessions)
@@ -421,7 +434,7 @@ class Store:
                 sessions_total -= len(gone)
                 moved |= bool(gone)
             moved |= bool(fresh)
-            _insert(con, _session_rows(fresh, item.inputs, source_id, seq + 1, next_id))
+            _insert(con, _session_rows(fresh, item.inputs, source_id, seq + 1, next_id, alone))
             next_id += len(fresh)
             seq += len(fresh)
             for row, session, kept in in_place:
@@ -703,9 +716,11 @@ def _mark_unattributed(con: sqlite3.Connection, rows: Sequence[int]) -> None:
 
 
 _SessionRow = tuple[int, int, int, str, str, str, int | None, int | None, str | None, int, str | None, str, str | None,
-                    int, int, int, str | None]
+                    int, int, int, str | None, str | None, int]
 """A `sessions` row as ingest inserts it: id, source_id, seq, session, tool, origin, started, ended, outcome, turns,
-final_message, meta, parent, calls, failed_calls, texts, facts."""
+final_message, meta, parent, calls, failed_calls, texts, facts, role, attributed. A session attributed before it is
+stored (`Inputs.uses`) has the role `session` from the start: `settle` changes it only when another row
+goes first or is merged into it, and then marks it unattributed."""
 
 
 @dataclass
@@ -718,6 +733,14 @@ class _Rows:
     reads: list[tuple[int, str]] = field(default_factory=list)
     hits: list[tuple[str, int]] = field(default_factory=list)
     commands: list[tuple[str, int]] = field(default_factory=list)
+    uses: list[tuple[str, int, str, str | None, str | None, int | None]] = field(default_factory=list)
+    """skill, session, strength, stamp, version, time"""
+
+    def alone(self) -> _Rows:
+        """These rows without the attribution found before storing them (the store's is made otherwise)."""
+        if not self.uses and not any(r[-1] for r in self.sessions):
+            return self
+        return replace(self, sessions=[(*r[:-2], None, 0) for r in self.sessions], uses=[])
 
     def moved(self, source_id: int, base: int) -> _Rows:
         """These rows of source `source_id`, their row ids `base` on (they count from 0)."""
@@ -728,10 +751,14 @@ class _Rows:
             reads=[(r[0] + base, r[1]) for r in self.reads],
             hits=[(r[0], r[1] + base) for r in self.hits],
             commands=[(r[0], r[1] + base) for r in self.commands],
+            uses=[(r[0], r[1] + base, *r[2:]) for r in self.uses],
         )
 
 
-def _session_rows(sessions: list[Session], inputs: dict[int, Inputs], source_id: int, seq: int, next_id: int) -> _Rows:
+def _session_rows(sessions: list[Session], inputs: dict[int, Inputs], source_id: int, seq: int, next_id: int,
+                  attributed: bool = True) -> _Rows:
+    """The rows of `sessions`, numbered from `next_id`; with the uses found before storing them unless not
+    `attributed` (the store's attribution is made otherwise)."""
     out = _Rows()
     for i, s in enumerate(sessions):
         row = next_id + i
@@ -744,23 +771,28 @@ def _session_rows(sessions: list[Session], inputs: dict[int, Inputs], source_id:
         out.reads.extend((row, name) for name in sorted(found.reads))
         out.hits.extend((skill, row) for skill in found.hits)
         out.commands.extend((command, row) for command in found.commands)
+        alone = attributed and found.uses is not None
+        if alone and found.uses:
+            out.uses.extend((name, row, strength, stamp, version, at) for name, strength, stamp, version, at in found.uses)
         parent = s.meta.get("parent")
         out.sessions.append((
             row, source_id, seq + i, s.id, s.source, s.origin, micros(s.started), micros(s.ended), s.outcome, s.turns,
             s.final_message, _ENCODE(dict(s.meta)), parent if isinstance(parent, str) else None, len(calls), failed,
-            int(found.texts), None if found.facts is None else _ENCODE(found.facts),
+            int(found.texts), None if found.facts is None else _ENCODE(found.facts), "session" if alone else None, int(alone),
         ))
     return out
 
 
 _INSERTS = (
     ("sessions", "INSERT INTO sessions(id, source_id, seq, session, tool, origin, started, ended, outcome, turns, final_message,"
-                 " meta, parent, calls, failed_calls, texts, facts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                 " meta, parent, calls, failed_calls, texts, facts, role, attributed)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
     ("calls", "INSERT INTO calls(session, first, count, failed, texts, data) VALUES (?, ?, ?, ?, ?, ?)"),
     ("skills", "INSERT INTO session_skills VALUES (?, ?, ?, ?, ?, ?)"),
     ("reads", "INSERT OR IGNORE INTO skill_reads VALUES (?, ?)"),
     ("hits", "INSERT OR IGNORE INTO keyword_hits VALUES (?, ?)"),
     ("commands", "INSERT OR IGNORE INTO command_hits VALUES (?, ?)"),
+    ("uses", "INSERT OR REPLACE INTO skill_uses VALUES (?, ?, ?, ?, ?, ?)"),
 )
 
 
