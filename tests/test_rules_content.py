@@ -189,3 +189,20 @@ def test_sg008_fails_closed_without_a_tree_lookup(managed_repo: Path) -> None:
     write(managed_repo, {"skills/lint/SKILL.md": new_skill("lint")})
     change = dataclasses.replace(pending(managed_repo, message("create", "lint")), tree_files=None)
     assert "no tree lookup" in check("SG008", change, repo=managed_repo)[0].message
+
+
+def test_sg008_takes_the_facts_of_a_frontmatter_seen_before_and_they_are_the_files_own() -> None:
+    from skillgit.policy.model import Change
+
+    first = b'---\nname: a\ndescription: d\nkeywords: ["X  y", z, ""]\nstatus: retired\n---\nbody one\n'
+    blobs = {"1": first, "2": first.replace(b"body one", b"body two")}
+    change = Change(commit=None, parent=None, author_name="", author_email="", message=None, files=(), agent=True,
+                    read_blob=blobs.__getitem__)
+    facts = []
+    for oid in ("1", "2"):
+        content._FACTS.items.clear()
+        content._BY_FRONTMATTER.items.clear()
+        facts.append(content._facts(change, oid, "skills/a/SKILL.md"))
+    content._FACTS.items.clear()
+    assert content._facts(change, "1", "skills/a/SKILL.md") is facts[1]  # the second file's frontmatter, seen
+    assert facts[0] == facts[1] == content._Facts(False, False, frozenset({"x y", "z"}))

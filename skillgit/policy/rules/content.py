@@ -243,12 +243,21 @@ def _facts(change: Change, oid: str, path: str) -> _Facts:
     if found is None:
         skill = load_skill(change.read_blob(oid), path)
         if isinstance(skill, Skill):
-            keywords = frozenset(_norm(k) for k in skill.keywords) - {""}
-            found = _Facts(skill.status in ACTIVE_STATUSES, skill.core, keywords)
+            frontmatter = skill.raw[skill.span[0] : skill.span[1]]
+            found = _BY_FRONTMATTER.items.get(frontmatter)
+            if found is None:
+                keywords = frozenset(_norm(k) for k in skill.keywords) - {""}
+                found = _Facts(skill.status in ACTIVE_STATUSES, skill.core, keywords)
+                _BY_FRONTMATTER.put(frontmatter, found, 1)
         else:
             found = _Facts(True, False, frozenset())
         _FACTS.put(oid, found, 1)
     return found
+
+
+_BY_FRONTMATTER: Bounded[bytes, _Facts] = Bounded(10_000)
+"""The facts of each frontmatter seen, by its bytes: they are all the facts depend on, and most versions of a
+skill leave them as they were."""
 
 
 @dataclass
