@@ -465,13 +465,12 @@ def _fresh(row: SourceRow, source: Source, forced: str | None, walked: dict[str,
 
 
 def _resumable(row: SourceRow | None, source: Source, forced: str | None) -> bool:
-    """Whether `source` only grew since `row` was read: same file, same companions, its prefix unchanged."""
+    """Whether `source` may only have grown since `row` was read: same file, as long, same companions
+    (its prefix is compared where it is read, `_resume`)."""
     if row is None or not row.resumable or row.reader != READER_VERSION or (forced is not None and row.format != forced):
         return False
     size, _mtime, inode = source.key
-    if inode != row.key[2] or size < row.read_to or not all(stat_key(d) == k for d, k in row.companions.items()):
-        return False
-    return prefix_digest(source.path, row.read_to) == row.digest
+    return inode == row.key[2] and size >= row.read_to and all(stat_key(d) == k for d, k in row.companions.items())
 
 
 def prefix_digest(path: str, size: int) -> str | None:
@@ -741,13 +740,15 @@ def _merge(result: IngestResult, found: IngestResult) -> None:
 
 def _resume(source: Source, row: SourceRow | None, store: Store, max_line_bytes: int) -> tuple[TraceAdapter, LineReader, ReadReport, Cursor] | None:
     """The adapter, reader, report and cursor to go on reading `source` with, from the state kept; None
-    when that state cannot be used (then the file is read whole)."""
+    when its prefix changed or that state cannot be used (then the file is read whole)."""
     from skillgit.evidence.adapters.registry import ADAPTERS
 
     assert row is not None
     adapter = ADAPTERS.get(row.format)
+    if adapter is None or prefix_digest(source.path, row.read_to) != row.digest:
+        return None
     data = store.state(row.id)
-    if adapter is None or data is None:
+    if data is None:
         return None
     try:
         reader, report = _Unpickler(io.BytesIO(data)).load()
