@@ -138,6 +138,25 @@ def test_sessions_attributed_as_they_are_read_are_attributed_as_a_refresh_of_the
     assert attributed(repo) == (roles, uses, meta)
 
 
+def test_uses_found_while_reading_are_dropped_when_the_store_is_attributed_with_other_skills(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from skillgit.evidence import ingested
+    from skillgit.evidence.ingest import ingest_paths
+    from skillgit.workspace import Workspace
+
+    source = traces(tmp_path / "traces", 1 << 20)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    plain, other = dated_repo(tmp_path / "a"), dated_repo(tmp_path / "b")
+    ingest_with(plain, 1, source)
+    monkeypatch.setattr(ingested, "attributed_with", lambda catalog: lambda con: False)
+    ws = Workspace.open(other)
+    ingest_paths(ws.repo, ws.config, [source])
+    roles, uses, meta = attributed(other)
+    assert uses and meta["settled"] == "1"
+    assert (roles, uses, meta) == attributed(plain)
+
+
 def transcript_lines() -> list[bytes]:
     return (SAMPLES / "traces" / "claude-stream-json.jsonl").read_bytes().splitlines(keepends=True)
 
