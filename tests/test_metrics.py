@@ -252,3 +252,51 @@ def test_metrics_of_an_unknown_skill_is_a_usage_error(tmp_path: Path, sg) -> Non
         "skillgit: no sessions ingested yet; run `skillgit ingest PATH…` first (until then every skill is unmeasured).\n"
         "skillgit: no skill `nope` at HEAD; known skills: blindspot, explore-codebase, family, old-deploy, release, research, "
         "skill-evolve, social.\n")
+
+
+def test_a_versions_sessions_are_its_uses_and_the_timed_sessions_of_its_spans_in_timeline_order() -> None:
+    """`_span_positions` (a byte a session marks them) gives what the union of sets it replaced gave."""
+    import random
+    import tracemalloc
+    from datetime import UTC, datetime, timedelta
+
+    from skillgit.evidence.metrics import _span_positions
+    from skillgit.evidence.store import micros
+    from skillgit.evidence.timeline import Timeline
+
+    rng = random.Random(5)
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    times = sorted([None] * 30 + [micros(start + timedelta(minutes=rng.randrange(5000))) for _ in range(3000)],
+                   key=lambda t: t or 0)
+    timeline = Timeline.stored((row, t, rng.random() < 0.5, 0) for row, t in enumerate(times))
+    for _ in range(50):
+        uses = sorted(rng.sample(range(len(timeline)), rng.randrange(300)))
+        ranges: list[tuple[datetime, datetime | None]] = []
+        for _ in range(rng.randrange(4)):
+            first = start + timedelta(minutes=rng.randrange(-100, 5100))
+            ranges.append((first, None if rng.random() < 0.3 else first + timedelta(minutes=rng.randrange(3000))))
+        inside = set(uses)
+        for first, end in ranges:
+            inside.update(timeline.between(first, end))
+        assert list(_span_positions(timeline, uses, ranges)) == sorted(inside)
+    tracemalloc.start()
+    try:
+        order = _span_positions(timeline, [], [(start, None)])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(order) == 3000 and peak < 12 * len(timeline), peak  # a byte a session, eight for each one kept
+
+
+def test_a_skills_uses_in_a_timeline_are_read_back_in_position_order_with_their_strength_and_version() -> None:
+    import random
+
+    from skillgit.evidence.timeline import UsesAt
+
+    rng = random.Random(9)
+    uses = [(p, rng.choice(("explicit", "stamped", "read", "weak")), rng.choice((None, "a" * 40, "b" * 40)))
+            for p in rng.sample(range(100_000), 2000)]
+    found = UsesAt(uses)
+    assert list(found) == sorted(uses, key=lambda u: u[0]) and len(found) == 2000
+    assert list(found.positions("a" * 40, weak=False)) == sorted(
+        p for p, strength, version in uses if version == "a" * 40 and strength != "weak")

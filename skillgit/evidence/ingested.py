@@ -46,7 +46,7 @@ from skillgit.evidence.attribution import (
 )
 from skillgit.evidence.session import Facts, Learning, Session, SessionSummary, SkillUse
 from skillgit.evidence.store import Inputs, Store, from_micros, micros
-from skillgit.evidence.timeline import Timeline
+from skillgit.evidence.timeline import Timeline, UsesAt
 from skillgit.history import Version
 
 if TYPE_CHECKING:
@@ -478,20 +478,14 @@ class Ingested:
             "SELECT EXISTS (SELECT 1 FROM skill_uses u JOIN sessions s ON s.id = u.session"
             " WHERE u.skill = ? AND u.version IS ? AND s.role = 'session')", (skill, version)).fetchone()[0] == 1
 
-    def uses_at(self, skill: str) -> list[tuple[int, Strength, str | None]]:
+    def uses_at(self, skill: str) -> UsesAt:
         """The uses of `skill`: (position in `timeline`, strength, version), by position."""
         con = self.store.con
         if con is None:
-            return []
-        timeline = self.timeline
-        found = []
-        for row, strength, version in con.execute("SELECT session, strength, version FROM skill_uses WHERE skill = ?",
-                                                  (skill,)):
-            at = timeline.position(row)
-            if at >= 0:
-                found.append((at, strength, version))
-        found.sort(key=lambda use: use[0])
-        return found
+            return UsesAt(())
+        position = self.timeline.position
+        rows = con.execute("SELECT session, strength, version FROM skill_uses WHERE skill = ?", (skill,))
+        return UsesAt((at, strength, version) for row, strength, version in rows if (at := position(row)) >= 0)
 
     def sessions(self, ids: Iterable[str] | None = None) -> Iterator[Session]:
         """Whole sessions (subagents merged) of `ids` (all when None), oldest first, read a few at a time."""

@@ -13,6 +13,7 @@ evidence channel ("unmeasured") keeps its prior: absence of evidence is not evid
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -150,7 +151,7 @@ def complaints_by_skill(learnings: Iterable[Learning]) -> dict[str, list[Learnin
     return out
 
 
-def fold(timeline: Timeline, used: list[int], complaints: Sequence[Learning], score: float, w: Weights,
+def fold(timeline: Timeline, used: Sequence[int], complaints: Sequence[Learning], score: float, w: Weights,
          fold_from: datetime | None) -> tuple[float, int]:
     """The score folded one step per window of `w.window` sessions (those at or after `fold_from`, and
     the untimed ones), from `score`; `used`: the positions of the counted uses. (score, windows)."""
@@ -168,21 +169,21 @@ def fold(timeline: Timeline, used: list[int], complaints: Sequence[Learning], sc
         return untimed[j] if j < len(untimed) else cut + j - len(untimed)
 
     step = w.window
-    per: dict[int, list[int]] = {}
+    windows = -(-size // step)
+    uses, wins = array("l", [0]) * windows, array("l", [0]) * windows  # per window: its uses, its wins
     for p in used:
         j = where[p] if p in where else (len(untimed) + p - cut if p >= cut else -1)
         if j < 0:
             continue
-        counts = per.setdefault(j // step, [0, 0])
-        counts[0] += 1
-        counts[1] += timeline.success[p]
-    windows = -(-size // step)
+        uses[j // step] += 1
+        wins[j // step] += timeline.success[p]
     zero = w.blend * 0.0
     for j in range(windows):
-        if j not in per:
+        k = uses[j]
+        if not k:
             score = zero + w.prev * score  # ema(score, blended(0, …, uses=0, 0)): no use, only decay
             continue
-        k, k_wins = per[j]
+        k_wins = wins[j]
         start = timeline.time(at(j * step)) if j else fold_from
         end = timeline.time(at((j + 1) * step)) if j + 1 < windows else None
         k_complaints = sum(1 for x in complaints if _in_window(x.ts, start, end))
@@ -219,7 +220,7 @@ def measure_at(
     skill: str,
     version: str | None,
     timeline: Timeline,
-    positions: list[int],
+    positions: Sequence[int],
     weak: int,
     learnings: Sequence[Learning],
     *,
@@ -284,7 +285,7 @@ def _evidence(
     return attributions, chan
 
 
-Uses = Callable[[str | None], tuple[list[int], list[int], int]]
+Uses = Callable[[str | None], tuple[Sequence[int], Sequence[int], int]]
 """A skill's uses in a timeline (of one version, or all when None): the positions of all of them, of the
 counted ones (both ascending), and how many were weak and not counted."""
 
@@ -292,7 +293,7 @@ counted ones (both ascending), and how many were weak and not counted."""
 def _uses_in_memory(timeline: Timeline, found: Iterable[Attribution], w: Weights) -> Uses:
     mine = list(found)
 
-    def uses(version: str | None) -> tuple[list[int], list[int], int]:
+    def uses(version: str | None) -> tuple[Sequence[int], Sequence[int], int]:
         chosen = {a.session_id: a for a in mine if version is None or a.version == version}
         counted = {sid for sid, a in chosen.items() if a.counts(w.count_weak)}
         return timeline.positions(chosen), timeline.positions(counted), sum(1 for sid in chosen if sid not in counted)
@@ -304,10 +305,9 @@ def stored_uses(ev: Ingested, skill: str, w: Weights) -> Uses:
     """`Uses` of `skill` read from the store (its rows only), placed in `ev.timeline`."""
     mine = ev.uses_at(skill)
 
-    def uses(version: str | None) -> tuple[list[int], list[int], int]:
-        chosen = [(p, strength) for p, strength, v in mine if version is None or v == version]
-        counted = [p for p, strength in chosen if w.count_weak or strength != "weak"]
-        return [p for p, _ in chosen], counted, len(chosen) - len(counted)
+    def uses(version: str | None) -> tuple[Sequence[int], Sequence[int], int]:
+        every, counted = mine.positions(version), mine.positions(version, weak=w.count_weak)
+        return every, counted, len(every) - len(counted)
 
     return uses
 
@@ -396,20 +396,28 @@ def per_version(
     out: dict[str, Metrics] = {}
     for blob, ranges in spans.items():
         every, counted, weak = uses(blob)
-        inside = set(every)
-        for start, end in ranges:
-            inside.update(timeline.between(start, end))
-        order = sorted(inside)
+        order = _span_positions(timeline, every, ranges)
         window = timeline.subset(order)
-        at = {p: i for i, p in enumerate(order)}
         timed = [x for x in complaints if x.ts is not None and _inside(x.ts, ranges)]
         try:
             skill = parse_skill(ws.repo.blob(blob), f"{ws.skill_dir(name)}/SKILL.md")
         except SkillFileError:
             skill = None
-        out[blob] = measure_at(name, blob, window, [at[p] for p in counted], weak, timed, prev=starting_score(skill, w),
-                               w=w, measurable=measurable)
+        out[blob] = measure_at(name, blob, window, array("q", (bisect_left(order, p) for p in counted)), weak, timed,
+                               prev=starting_score(skill, w), w=w, measurable=measurable)
     return out
+
+
+def _span_positions(timeline: Timeline, uses: Sequence[int], ranges: list[tuple[datetime, datetime | None]]) -> array[int]:
+    """The positions, ascending, of the sessions in `uses` and of the timed ones that ran inside `ranges`: a
+    byte a session to mark them, eight for each one marked."""
+    marked = bytearray(len(timeline))
+    for p in uses:
+        marked[p] = 1
+    for start, end in ranges:
+        first, last = timeline.span(start, end)
+        marked[first:last] = bytes(a | b for a, b in zip(marked[first:last], timeline.timed[first:last]))
+    return array("q", (p for p, mark in enumerate(marked) if mark))
 
 
 def version_rows(ws: Workspace, ev: Ingested, names: Iterable[str]) -> list[JSONObject]:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from skillgit.evidence.adapters.lines import EPOCH
 from skillgit.evidence.attribution import session_time, summarize
 from skillgit.evidence.session import Session, SessionSummary
 from skillgit.evidence.store import from_micros, micros
+
+if TYPE_CHECKING:
+    from skillgit.evidence.attribution import Strength
 
 
 class Timeline:
@@ -58,7 +62,7 @@ class Timeline:
             out._append(time, success, failed, row)
         return out
 
-    def subset(self, positions: list[int]) -> Timeline:
+    def subset(self, positions: Sequence[int]) -> Timeline:
         """The sessions at `positions` (in order), already sorted: a window of this timeline."""
         part = Timeline.__new__(Timeline)
         part._fill()
@@ -102,9 +106,50 @@ class Timeline:
 
     def between(self, start: datetime, end: datetime | None) -> list[int]:
         """The positions of the sessions that ran in [start, end) (untimed ones are never inside)."""
-        first = bisect_left(self.keys, key(start))
-        last = len(self.keys) if end is None else bisect_left(self.keys, key(end))
+        first, last = self.span(start, end)
         return [p for p in range(first, last) if self.timed[p]]
+
+    def span(self, start: datetime, end: datetime | None) -> tuple[int, int]:
+        """[first, last): the positions whose key is in [start, end); `between` are the timed ones of them."""
+        return bisect_left(self.keys, key(start)), len(self.keys) if end is None else bisect_left(self.keys, key(end))
+
+
+class UsesAt:
+    """One skill's uses placed in a timeline, by position: each as one number (its position, its strength and
+    its version, packed), the strengths and versions once each. Iterating gives (position, strength, version)."""
+
+    _SHIFT = 24
+    """Below it: the use's strength (two bits) and the index of its version (the rest)."""
+
+    def __init__(self, uses: Iterable[tuple[int, Strength, str | None]]) -> None:
+        self.strengths: list[Strength] = []
+        self.versions: list[str | None] = []
+        strengths: dict[str, int] = {}
+        versions: dict[str | None, int] = {}
+        packed = array("q")
+        for p, strength, version in uses:
+            s = strengths.get(strength)
+            if s is None:
+                s = strengths[strength] = len(self.strengths)
+                self.strengths.append(strength)
+            v = versions.get(version)
+            if v is None:
+                v = versions[version] = len(self.versions)
+                self.versions.append(version)
+            packed.append(p << self._SHIFT | v << 2 | s)
+        self.packed = array("q", sorted(packed))
+
+    def __len__(self) -> int:
+        return len(self.packed)
+
+    def __iter__(self) -> Iterator[tuple[int, Strength, str | None]]:
+        shift, strengths, versions = self._SHIFT, self.strengths, self.versions
+        for code in self.packed:
+            yield code >> shift, strengths[code & 3], versions[(code & ((1 << shift) - 1)) >> 2]
+
+    def positions(self, version: str | None = None, *, weak: bool = True) -> array[int]:
+        """The positions, ascending, of the uses (of `version` when given; weak ones only with `weak`)."""
+        return array("q", (p for p, strength, v in self if (version is None or v == version) and (weak or strength != "weak")))
 
 
 def key(when: datetime) -> int:
