@@ -284,6 +284,8 @@ class _Reading:
         self.workers: _Workers | None = None
         self.then: Callable[[SQLiteConnection], None] | None = None
         """What each write runs last in its transaction (`ingested.refreshing`)."""
+        self.last: Callable[[SQLiteConnection], None] | None = None
+        """What the last write runs last in its transaction: the same, the roles settled first."""
         self.attributed: Callable[[SQLiteConnection], bool] | None = None
         """Whether the store's attribution is made with the skills the sessions read are attributed with."""
 
@@ -299,7 +301,7 @@ class _Reading:
                                      or time.monotonic() - self.last_save > SAVE_EVERY_SECONDS):
                     self._save()
             if self.pending:
-                self._save()
+                self._save(last=True)
         finally:
             if self.workers is not None:
                 self.workers.close()
@@ -338,14 +340,16 @@ class _Reading:
 
         self.catalog = open_catalog(self.repo, self.config, self.store)
         refresh(self.store, self.catalog)  # the store's attribution made with these skills: sessions are attributed as read
-        self.then = refreshing(self.store, self.catalog)
+        then = refreshing(self.store, self.catalog)
+        self.then, self.last = (lambda con: then(con, False)), (lambda con: then(con, True))
         self.attributed = attributed_with(self.catalog)
         self.finder = _FactFinder(self.catalog)
         self.workers = _Workers.start(self.files, self.stored, self.plan, self.finder, self.max_line_bytes, jobs,
                                       self.store.path)
 
-    def _save(self) -> None:
-        self.result.warnings.extend(_save(self.store, self.pending, self.then, self.attributed))
+    def _save(self, last: bool = False) -> None:
+        then = self.last if last else self.then
+        self.result.warnings.extend(_save(self.store, self.pending, then, self.attributed))
         self.pending, self.pending_bytes, self.last_save = [], 0, time.monotonic()
 
 

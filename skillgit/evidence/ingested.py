@@ -225,13 +225,14 @@ def refresh(store: Store, catalog: Catalog) -> None:
         _refresh(con, store, catalog, key)
 
 
-def refreshing(store: Store, catalog: Catalog) -> Callable[[sqlite3.Connection], None]:
+def refreshing(store: Store, catalog: Catalog) -> Callable[[sqlite3.Connection, bool], None]:
     """`refresh` inside a write transaction of `store` (`Store.put`'s `then`): the sessions a batch changed
-    are attributed as it stores them, their rows written once."""
+    are attributed as it stores them, their rows written once; when the roles are to be settled first,
+    only if asked to (settling reads every row: the last write of an ingest does it, not each one)."""
     key = _versions_key(catalog.ws)
 
-    def then(con: sqlite3.Connection) -> None:
-        if _stale(con, store, catalog, key):
+    def then(con: sqlite3.Connection, settle: bool = False) -> None:
+        if (settle or store.settled()) and _stale(con, store, catalog, key):
             _refresh(con, store, catalog, key)
 
     return then

@@ -318,8 +318,8 @@ class Store:
         """Store what reading `items` gave, in one transaction; returns those dropped because another
         ingest wrote their source meanwhile (the stored rows are then that ingest's). The roles are to be
         settled again only when a session row was added or deleted or names another parent (sessions that
-        only went on keep theirs). `then`, when given, runs last in the same transaction when the roles
-        stand settled (to attribute what changed, say, without writing its rows a second time). The skill
+        only went on keep theirs). `then`, when given, runs last in the same transaction (to attribute what
+        changed, say, without writing its rows a second time). The skill
         uses found before storing (`Inputs.uses`) are stored when `attributed` says the store's attribution
         is made as they were."""
         con = self._db()
@@ -344,7 +344,7 @@ class Store:
             if moved:
                 db.set_meta(con, "settled", "0")
             db.set_meta(con, WRITES, str(int(db.get_meta(con, WRITES) or 0) + 1))
-            if then is not None and db.get_meta(con, "settled") != "0":
+            if then is not None:
                 then(con)
         return dropped
 
