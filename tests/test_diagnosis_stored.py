@@ -4,6 +4,8 @@ and what it holds does not grow with what it prints (the failures of each findin
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import tracemalloc
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -57,8 +59,9 @@ class Replayed:
         self.ev, self.times = ev, times
         self.catalog = ev.catalog
 
-    def skill_rows(self, skill: str, *, count_weak: bool) -> Iterator[tuple[int, str, str | None]]:
-        return self.ev.skill_rows(skill, count_weak=count_weak)
+    def skill_rows(self, skill: str, *, count_weak: bool, version: str | None = None
+                   ) -> Iterator[tuple[int, str, str | None]]:
+        return self.ev.skill_rows(skill, count_weak=count_weak, version=version)
 
     def facts_at(self, skill: str, rows: Iterable[tuple[int, str, str | None]]
                  ) -> Iterator[tuple[int | None, str, str | None, Facts, list[str]]]:
@@ -118,3 +121,28 @@ def test_the_bucket_of_a_command_is_its_first_two_words_after_cd_dir_and_and() -
     for text in texts:
         assert core(text) == re.sub(_CD, "", text), text
         assert head(text) == " ".join(re.sub(_CD, "", text).split()[:2]), text
+
+
+def test_the_cycle_diagnoses_a_skills_current_version_from_the_store_as_from_its_sessions_facts(tmp_path: Path) -> None:
+    """The cycle's findings (read from the store a session at a time, of the version in effect) are those of
+    `diagnose` given the facts of every session of that version."""
+    from skillgit.cycle.evidence import gather
+
+    repo = generated_repo(tmp_path)
+    skill = repo / "skills" / "release" / "SKILL.md"
+    skill.write_text(skill.read_text() + "\nCheck the tree first.\n")
+    git = ["git", "-C", str(repo), "-c", "user.name=M", "-c", "user.email=m@example.com"]
+    subprocess.run([*git, "commit", "-qam", "release: check the tree first"], check=True,
+                   env={**os.environ, "GIT_AUTHOR_DATE": "2026-03-01T02:00:00Z", "GIT_COMMITTER_DATE": "2026-03-01T02:00:00Z"})
+    ws = lowered(repo)
+    with Ingested.open(ws) as ev:
+        evidence = gather(ws, ev)
+        versions = 0
+        for name in ev.catalog.names:
+            entry = ev.catalog.entries[name]
+            version = entry.blob if ev.has_uses(name, entry.blob) else None
+            versions += version is not None
+            ids = ev.used(name, count_weak=False, version=version)
+            expected = diagnose(ws, name, catalog=ev.catalog, facts=ev.facts(name, ids))
+            assert evidence.findings(ws, name) == expected
+        assert versions and any(evidence.findings(ws, name) for name in ev.catalog.names)

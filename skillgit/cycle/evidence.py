@@ -67,13 +67,11 @@ class Evidence:
 
     def findings(self, ws: Workspace, name: str) -> list[Finding]:
         """Diagnosis of `name` over the sessions of its current version (all of its sessions when none)."""
-        from skillgit.evidence.diagnosis import diagnose
+        from skillgit.evidence.diagnosis import stored_diagnosis
 
         entry = self.catalog.entries[name]
-        count_weak = bool(ws.config.metrics.count_weak)
         version = entry.blob if self.ingested.has_uses(name, entry.blob) else None
-        ids = self.ingested.used(name, count_weak=count_weak, version=version)
-        return diagnose(ws, name, config=ws.config, catalog=self.catalog, facts=self.ingested.facts(name, ids))
+        return list(stored_diagnosis(ws, self.ingested, name, ws.config, version=version))
 
 
 def gather(ws: Workspace, ingested: Ingested) -> Evidence:

@@ -101,7 +101,8 @@ class StoredFacts(Protocol):
     @property
     def catalog(self) -> Catalog: ...
 
-    def skill_rows(self, skill: str, *, count_weak: bool) -> Iterator[tuple[int, str, str | None]]: ...
+    def skill_rows(self, skill: str, *, count_weak: bool, version: str | None = None
+                   ) -> Iterator[tuple[int, str, str | None]]: ...
 
     def facts_at(self, skill: str, rows: Iterable[tuple[int, str, str | None]]
                  ) -> Iterator[tuple[int | None, str, str | None, Facts, list[str]]]: ...
@@ -109,9 +110,10 @@ class StoredFacts(Protocol):
     def worked(self, rows: Sequence[int]) -> Iterator[dict[str, dict[str, int]]]: ...
 
 
-def stored_diagnosis(ws: Workspace, ev: StoredFacts, name: str, config: Config | None = None) -> Iterator[Finding]:
-    """`diagnose` of skill `name` over the sessions of the evidence store `ev` attributed to it, a finding at a
-    time. Each failed call is held as a few numbers (each distinct command and error line once); the
+def stored_diagnosis(ws: Workspace, ev: StoredFacts, name: str, config: Config | None = None, *,
+                     version: str | None = None) -> Iterator[Finding]:
+    """`diagnose` of skill `name` over the sessions of the evidence store `ev` attributed to it (those that used
+    `version` of it, when given), a finding at a time. Each failed call is held as a few numbers (each distinct command and error line once); the
     commands that worked stay in the store and are read back only for the clusters a finding reports, so
     memory grows with the skill's distinct failing commands, not with its sessions. Read it while `ev` is open."""
     from skillgit.errors import UsageError
@@ -120,7 +122,7 @@ def stored_diagnosis(ws: Workspace, ev: StoredFacts, name: str, config: Config |
     if name not in ev.catalog.entries:
         known = ", ".join(ev.catalog.names) or "none"
         raise UsageError(f"no skill `{name}` at HEAD; known skills: {known}.")
-    rows = ev.skill_rows(name, count_weak=bool(cfg.metrics.count_weak))
+    rows = ev.skill_rows(name, count_weak=bool(cfg.metrics.count_weak), version=version)
     pass_ = _Pass(name, cfg.diagnosis, expected_for(ev.catalog, name), ev.worked)
     for row, sid, outcome, found, commands in ev.facts_at(name, rows):
         pass_.add(sid, outcome, found, commands, row)

@@ -504,17 +504,18 @@ class Ingested:
         for _, sid, outcome, facts, hits in self._facts(skill, rows, worked=True):
             yield sid, outcome, facts, hits
 
-    def skill_rows(self, skill: str, *, count_weak: bool) -> Iterator[tuple[int, str, str | None]]:
-        """(store row, id, outcome) of the sessions attributed to `skill` (weak ones only with `count_weak`), in
-        the order of `summaries` — one query read as it goes, no summary made."""
+    def skill_rows(self, skill: str, *, count_weak: bool, version: str | None = None) -> Iterator[tuple[int, str, str | None]]:
+        """(store row, id, outcome) of the sessions attributed to `skill` (weak ones only with `count_weak`; of one
+        version when given), in the order of `summaries` — one query read as it goes, no summary made."""
         con = self.store.con
         if con is None:
             return iter(())
         return con.execute(
             f"{_SUBAGENTS} SELECT s.id, s.session, s.outcome FROM skill_uses k JOIN sessions s ON s.id = k.session"
-            " LEFT JOIN u ON u.main = s.id WHERE k.skill = ? AND (? OR k.strength != 'weak') AND +s.role = 'session'"
+            " LEFT JOIN u ON u.main = s.id WHERE k.skill = ? AND (? OR k.strength != 'weak') AND (? IS NULL OR k.version = ?)"
+            " AND +s.role = 'session'"
             f" ORDER BY coalesce(CASE WHEN u.main IS NULL THEN s.started ELSE {_FIRST} END, 0), s.session, s.id",
-            (skill, count_weak))
+            (skill, count_weak, version, version))
 
     def facts_at(self, skill: str, rows: Iterable[tuple[int, str, str | None]]
                  ) -> Iterator[tuple[int | None, str, str | None, Facts, list[str]]]:
