@@ -198,3 +198,27 @@ def test_metrics_read_from_the_store_are_those_computed_from_every_session_in_me
             assert ev.used(name, count_weak=False, version=blob) == [
                 a.session_id for a in uses if a.skill == name and a.version == blob and a.counts()]
         assert "summaries" not in ev.__dict__ and "attributions" not in ev.__dict__
+
+
+def test_the_learnings_that_name_a_skill_are_read_as_they_go_in_the_order_and_with_the_duplicates_of_all(
+        tmp_path: Path) -> None:
+    """`naming_learnings` (deduplicated and ordered by SQLite) and `learning_count` against `learnings`, on a
+    store where every learning has a later duplicate that names a skill when it does not, and the reverse."""
+    from skillgit.evidence import db
+    from skillgit.evidence.metrics import complaints_by_skill
+
+    repo = generated_repo(tmp_path)
+    with Store.open(Repo.discover(repo)) as store:
+        assert store.con is not None
+        with db.write(store.con):
+            store.con.execute(
+                "INSERT INTO learnings (source_id, seq, title, ts, type, source, context, takeaway, pattern_key, skill,"
+                " skills, origin, day) SELECT source_id, seq + 1000, title, ts, type, source, context, 'again',"
+                " CASE WHEN pattern_key IS NULL THEN 'release' END, skill, skills, origin, day FROM learnings")
+        every = store.learnings()
+        assert store.con.execute("SELECT count(*) FROM learnings").fetchone()[0] == 2 * len(every)
+        named = [x for x in every if x.pattern_key is not None or x.skill is not None or x.skills]
+        assert 0 < len(named) < len(every) and all(x.takeaway != "again" for x in every)
+        assert list(store.naming_learnings()) == named and store.learning_count() == len(every)
+    with Ingested.open(Workspace.open(repo)) as ev:
+        assert complaints_by_skill(ev.naming_learnings()) == complaints_by_skill(every) and ev.learning_count == len(every)

@@ -194,7 +194,7 @@ def run_metrics(start: Path, name: str | None, by_version: bool, as_json: bool) 
 
     ws, ev = _evidence(start)
     with ev:
-        catalog, sessions, learnings = ev.catalog, ev.count, len(ev.learnings)
+        catalog, sessions, learnings = ev.catalog, ev.count, ev.learning_count
         if name is not None:
             _known(catalog, name)
         names = [name] if name else catalog.names

@@ -409,6 +409,16 @@ class Ingested:
         return self.store.learnings()
 
     @cached_property
+    def learning_count(self) -> int:
+        """How many `learnings` there are, without reading them."""
+        return len(self.learnings) if "learnings" in self.__dict__ else self.store.learning_count()
+
+    def naming_learnings(self) -> Iterable[Learning]:
+        """The learnings that can be complaints (`Store.naming_learnings`), in the order of `learnings`: read as
+        they go unless every learning was already read."""
+        return self.learnings if "learnings" in self.__dict__ else self.store.naming_learnings()
+
+    @cached_property
     def attributions(self) -> list[Attribution]:
         """Every skill use, in session order (then by skill)."""
         con = self.store.con

@@ -336,8 +336,8 @@ def stored_metrics(ws: Workspace, ev: Ingested, config: Config | None = None) ->
     """`compute_metrics` over everything ingested: the sessions as a timeline of a few bytes each, each
     skill's uses read from the store a skill at a time."""
     w = Weights.from_config(config or ws.config)
-    return _metrics(ev.catalog, ev.timeline, lambda name: stored_uses(ev, name, w), complaints_by_skill(ev.learnings),
-                    ev.channels, w)
+    return _metrics(ev.catalog, ev.timeline, lambda name: stored_uses(ev, name, w),
+                    complaints_by_skill(ev.naming_learnings()), ev.channels, w)
 
 
 def _metrics(catalog: Catalog, timeline: Timeline, uses_of: Callable[[str], Uses],

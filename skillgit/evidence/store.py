@@ -617,18 +617,46 @@ class Store:
             return []
         out: list[Learning] = []
         seen: set[tuple[object, ...]] = set()
-        for r in self.con.execute(
-            "SELECT l.title, l.ts, l.type, l.source, l.context, l.takeaway, l.pattern_key, l.skill, l.origin, l.skills, l.day"
-            " FROM learnings l JOIN sources src ON src.id = l.source_id ORDER BY src.path, l.seq"
-        ):
+        for r in self.con.execute(f"SELECT {_LEARNING} FROM learnings l JOIN sources src ON src.id = l.source_id"
+                                  " ORDER BY src.path, l.seq"):
             mark = (r[8], r[0], r[1])
             if mark in seen:
                 continue
             seen.add(mark)
-            out.append(Learning(title=r[0], ts=from_micros(r[1]), type=r[2], source=r[3], context=r[4], takeaway=r[5],
-                                pattern_key=r[6], skill=r[7], origin=r[8], skills=tuple(json.loads(r[9])), day=r[10]))
+            out.append(_learning(r))
         out.sort(key=lambda x: (x.ts or EPOCH, x.origin))
         return out
+
+    def learning_count(self) -> int:
+        """How many `learnings` there are, without reading them."""
+        if self.con is None:
+            return 0
+        return int(self.con.execute("SELECT count(*) FROM (SELECT DISTINCT l.origin, l.title, l.ts FROM learnings l"
+                                    " JOIN sources src ON src.id = l.source_id)").fetchone()[0])
+
+    def naming_learnings(self) -> Iterator[Learning]:
+        """The `learnings` that name a skill (a pattern key, a skill or skills: those that can be complaints), in
+        their order, read as they go: each one the first of its duplicates in path order, as there."""
+        if self.con is None:
+            return
+        yield from map(_learning, self.con.execute(
+            f"SELECT {_LEARNING} FROM (SELECT l.*, src.path, row_number() OVER (PARTITION BY l.origin, l.title, l.ts"
+            " ORDER BY src.path, l.seq) AS n FROM learnings l JOIN sources src ON src.id = l.source_id) l"
+            " WHERE n = 1 AND (l.pattern_key IS NOT NULL OR l.skill IS NOT NULL OR l.skills != '[]')"
+            " ORDER BY coalesce(l.ts, ?), l.origin, l.path, l.seq", (micros(EPOCH),)))
+
+
+_LEARNING = "l.title, l.ts, l.type, l.source, l.context, l.takeaway, l.pattern_key, l.skill, l.origin, l.skills, l.day"
+"""The columns of a `learnings` row that make a `Learning` (`_learning`)."""
+
+
+_LearningRow = tuple[str, int | None, str | None, str | None, str, str, str | None, str | None, str, str, int | None]
+"""A `learnings` row as `_LEARNING` reads it."""
+
+
+def _learning(r: _LearningRow) -> Learning:
+    return Learning(title=r[0], ts=from_micros(r[1]), type=r[2], source=r[3], context=r[4], takeaway=r[5],
+                    pattern_key=r[6], skill=r[7], origin=r[8], skills=tuple(json.loads(r[9])), day=r[10])
 
 
 def _delete_sessions(con: sqlite3.Connection, where: str, args: tuple[object, ...]) -> None:
