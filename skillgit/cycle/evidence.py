@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 class Evidence:
     catalog: Catalog
     learnings: tuple[Learning, ...]
+    """The learnings that name a skill (`Ingested.naming_learnings`): the others are never a complaint nor a
+    pattern key to cover."""
     metrics: dict[str, Metrics]
     """Every skill at HEAD over all sessions."""
     current: dict[str, Metrics]
@@ -78,7 +80,8 @@ def gather(ws: Workspace, ingested: Ingested) -> Evidence:
     """The cycle's evidence from what was ingested (attributed once, at ingest, and kept)."""
     from skillgit.evidence.metrics import Weights, per_version, stored_metrics, stored_uses
 
-    catalog, chan, learnings = ingested.catalog, ingested.channels, ingested.learnings
+    # every use of the learnings in a cycle is of those that name a skill: complaints, uncovered pattern keys
+    catalog, chan, learnings = ingested.catalog, ingested.channels, tuple(ingested.naming_learnings())
     metrics = stored_metrics(ws, ingested, ws.config)
     w = Weights.from_config(ws.config)
     current: dict[str, Metrics] = {}
@@ -88,4 +91,4 @@ def gather(ws: Workspace, ingested: Ingested) -> Evidence:
         by_version = per_version(ws, name, ingested.timeline, learnings, ws.config, catalog=catalog, channels=chan,
                                  only=entry.blob, uses=stored_uses(ingested, name, w))
         current[name] = by_version.get(entry.blob) or metrics[name]
-    return Evidence(catalog, tuple(learnings), metrics, current, ingested)
+    return Evidence(catalog, learnings, metrics, current, ingested)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -636,14 +637,20 @@ class Store:
 
     def naming_learnings(self) -> Iterator[Learning]:
         """The `learnings` that name a skill (a pattern key, a skill or skills: those that can be complaints), in
-        their order, read as they go: each one the first of its duplicates in path order, as there."""
+        their order, read as they go: each one the first of its duplicates in path order, as there. SQLite sorts
+        their keys, not their text; eight bytes each are held while they are read."""
         if self.con is None:
             return
-        yield from map(_learning, self.con.execute(
-            f"SELECT {_LEARNING} FROM (SELECT l.*, src.path, row_number() OVER (PARTITION BY l.origin, l.title, l.ts"
-            " ORDER BY src.path, l.seq) AS n FROM learnings l JOIN sources src ON src.id = l.source_id) l"
-            " WHERE n = 1 AND (l.pattern_key IS NOT NULL OR l.skill IS NOT NULL OR l.skills != '[]')"
-            " ORDER BY coalesce(l.ts, ?), l.origin, l.path, l.seq", (micros(EPOCH),)))
+        rows = array("q", (r[0] for r in self.con.execute(
+            "SELECT l.id FROM learnings l JOIN (SELECT l.id, src.path, row_number() OVER (PARTITION BY l.origin, l.title,"
+            " l.ts ORDER BY src.path, l.seq) AS n FROM learnings l JOIN sources src ON src.id = l.source_id) k ON k.id = l.id"
+            " WHERE k.n = 1 AND (l.pattern_key IS NOT NULL OR l.skill IS NOT NULL OR l.skills != '[]')"
+            " ORDER BY coalesce(l.ts, ?), l.origin, k.path, l.seq", (micros(EPOCH),))))
+        for i in range(0, len(rows), _CHUNK):
+            part = rows[i : i + _CHUNK]
+            found = {r[0]: r[1:] for r in self.con.execute(
+                f"SELECT l.id, {_LEARNING} FROM learnings l WHERE l.id IN ({','.join('?' * len(part))})", part)}
+            yield from (_learning(found[row]) for row in part if row in found)  # a row gone since: left out
 
 
 _LEARNING = "l.title, l.ts, l.type, l.source, l.context, l.takeaway, l.pattern_key, l.skill, l.origin, l.skills, l.day"
