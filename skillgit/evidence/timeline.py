@@ -149,7 +149,13 @@ class UsesAt:
 
     def positions(self, version: str | None = None, *, weak: bool = True) -> array[int]:
         """The positions, ascending, of the uses (of `version` when given; weak ones only with `weak`)."""
-        return array("q", (p for p, strength, v in self if (version is None or v == version) and (weak or strength != "weak")))
+        shift = self._SHIFT
+        codes = {v << 2 | s for v, name in enumerate(self.versions) if version is None or name == version
+                 for s, strength in enumerate(self.strengths) if weak or strength != "weak"}
+        if len(codes) == len(self.versions) * len(self.strengths):
+            return array("q", (code >> shift for code in self.packed))
+        low = (1 << shift) - 1
+        return array("q", (code >> shift for code in self.packed if code & low in codes))
 
 
 def key(when: datetime) -> int:
