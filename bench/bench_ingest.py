@@ -153,11 +153,12 @@ def store_digest(repo: Path) -> dict[str, str]:
 
 
 def _kept_report(value: str) -> str:
-    """The kept report of an unchanged ingest, less what depends on timing (`writes`) and the companions
-    it lists to stat again (since 9dffbcf, not those walked with the key they were read with)."""
+    """The kept report of an unchanged ingest, less what depends on timing (`writes`) or on how the code
+    keeps it: the digest of the walked files (`fingerprint`, computed from columns since 9dffbcf) and the
+    companions it lists to stat again (since 9dffbcf, not those walked with the key they were read with)."""
     kept = json.loads(value)
-    kept.pop("writes", None)
-    kept.pop("companions", None)
+    for key in ("writes", "fingerprint", "companions"):
+        kept.pop(key, None)
     return json.dumps(kept, sort_keys=True)
 
 
