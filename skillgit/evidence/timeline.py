@@ -107,13 +107,9 @@ class Timeline:
                 self._by_row[r] = i
         return self._by_row[row] if 0 <= row < len(self._by_row) else -1
 
-    def between(self, start: datetime, end: datetime | None) -> list[int]:
-        """The positions of the sessions that ran in [start, end) (untimed ones are never inside)."""
-        first, last = self.span(start, end)
-        return [p for p in range(first, last) if self.timed[p]]
-
     def span(self, start: datetime, end: datetime | None) -> tuple[int, int]:
-        """[first, last): the positions whose key is in [start, end); `between` are the timed ones of them."""
+        """[first, last): the positions whose key is in [start, end); the timed ones of them ran inside it
+        (an untimed session's key is 0, never inside)."""
         return bisect_left(self.keys, key(start)), len(self.keys) if end is None else bisect_left(self.keys, key(end))
 
 
