@@ -56,13 +56,8 @@ class MergeTrees:
         """id of a batch `register` saw → the batch and its merges, until `compute` takes them (one reading of each)."""
         self._closed = False
 
-    @staticmethod
-    def _merges(batch: Sequence[bytes]) -> list[tuple[str, str, str]]:
-        """(merge, first parent, second parent) of each two-parent merge of `batch`."""
-        return two_parent_merges(batch)
-
     def register(self, batch: Sequence[bytes]) -> None:
-        merges = self._merges(batch)
+        merges = two_parent_merges(batch)  # (merge, first parent, second parent) of each
         self._noted[id(batch)] = (batch, merges)
         if merges:
             event = threading.Event()
@@ -72,7 +67,7 @@ class MergeTrees:
 
     def compute(self, batch: Sequence[bytes]) -> None:
         noted = self._noted.pop(id(batch), None)
-        merges = noted[1] if noted is not None and noted[0] is batch else self._merges(batch)
+        merges = noted[1] if noted is not None and noted[0] is batch else two_parent_merges(batch)
         if not merges:
             return
         found: dict[str, tuple[str | None, str | None]] = {}
