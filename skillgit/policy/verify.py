@@ -113,6 +113,11 @@ def verify(
                                  "name a commit of the managed history.")
             run.config = config_from_bytes(committed, since)
             run.start(run.config)
+        if run.scope is None:
+            # where skills live is known at the first managed commit (the `init` event's config): meanwhile the
+            # skill files are read ahead where the work tree's config has them (those the reader hands over
+            # before the walk gets there are not read ahead again)
+            run.prefetch.watch(ws.scan_roots, nested=not ws.layout.flat)
         # Oldest first, read ahead by a thread: git makes the log on one core while the rules run, and
         # the skill files the rules will read are fetched on the way.
         chunks = read_ahead(ws.repo.iter_log_chunks(
