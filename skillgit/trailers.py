@@ -51,11 +51,21 @@ class Trailers:
 
     def get(self, key: str) -> str | None:
         """The last value of `key` (case-insensitive), as git's `%(trailers:key=…)` users expect."""
-        values = self.by_key.get(key.lower())
+        values = self.by_governed_key.get(key)
+        if values is None:
+            values = self.by_key.get(key.lower())
         return values[-1] if values else None
 
     def get_all(self, key: str) -> list[str]:
-        return list(self.by_key.get(key.lower(), ()))
+        values = self.by_governed_key.get(key)
+        return list(values if values is not None else self.by_key.get(key.lower(), ()))
+
+    @cached_property
+    def by_governed_key(self) -> dict[str, tuple[str, ...]]:
+        """Each governed key as `KEYS` spells it → its values (`by_key`'s, none for a key not there): the
+        rules ask for those, most of them many times per message, without lower-casing each time."""
+        by_key = self.by_key
+        return {key: by_key.get(lower, ()) for lower, key in _CANONICAL.items()}
 
     @cached_property
     def by_key(self) -> dict[str, tuple[str, ...]]:
