@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from skillgit.frozenrecord import Record
@@ -143,7 +143,12 @@ def record_fields(chunk: bytes) -> list[str]:
 
 
 def log_record(chunk: bytes) -> LogRecord:
-    commit, parents, name, email, when, committer, signature, body, rest = record_fields(chunk)
+    return record_from_fields(record_fields(chunk))
+
+
+def record_from_fields(fields: Sequence[str]) -> LogRecord:
+    """The record whose `record_fields` are `fields`."""
+    commit, parents, name, email, when, committer, signature, body, rest = fields
     files = []
     for line in rest.splitlines():
         if line.startswith(":"):

@@ -27,7 +27,7 @@ from skillgit.config import CONFIG_FILE, Config
 from skillgit.errors import UsageError
 from skillgit.events import revert_target
 from skillgit.git import LogRecord, RawChange
-from skillgit.git.records import log_record, record_fields
+from skillgit.git.records import record_fields, record_from_fields
 from skillgit.policy.changes import (
     file_changes,
     is_exact_revert,
@@ -283,7 +283,8 @@ class _Run:
     def visit(self, chunk: bytes) -> None:
         """One commit: skipped in a few microseconds when the rules have nothing to see, else checked."""
         self.commits += 1
-        commit, parents, name, email, when, committer, _signature, message, rest = record_fields(chunk)
+        fields = record_fields(chunk)
+        commit, parents, name, email, when, committer, _signature, message, rest = fields
         governed = mentions_governed(message)
         event = _event_of(commit, parents, name, email, when, message, committer) if governed else None
         if not self.managed and event is not None and event.kind == "init":
@@ -315,7 +316,7 @@ class _Run:
             self.folders.step(commit, parents)
             self.walk.skip(commit)  # touches no skill: nothing for the rules
             return
-        record = log_record(chunk)
+        record = record_from_fields(fields)
         raw: tuple[RawChange, ...] | list[RawChange] = record.files
         if merge:
             self.folders.follow_merge(commit, record.parents)
