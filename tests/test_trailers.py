@@ -54,6 +54,16 @@ def test_a_governed_key_in_the_body_is_reported_as_forged() -> None:
     assert parsed.trailers.get("skill-event") == "refine"
 
 
+def test_a_key_is_found_whatever_its_case_in_the_message_or_the_question() -> None:
+    trailers = parse_trailers("t\n\nSKILL-NAME: a\nskill-name: b\nsigned-off-by: me\n")
+    for key in ("Skill-Name", "skill-name", "SKILL-NAME"):
+        assert trailers.get(key) == "b"
+        assert trailers.get_all(key) == ["a", "b"]
+    assert trailers.get("Signed-off-by") == "me"
+    assert trailers.get("Skill-Event") is None and trailers.get_all("Skill-Event") == []
+    assert "skill-name" in trailers and "Skill-Event" not in trailers
+
+
 def test_a_continuation_line_under_a_governed_key_is_forged() -> None:
     message = "t\n\nSkill-Event: refine\n Skill-Name: other\n"
     assert parse_message(message).forged
