@@ -55,6 +55,10 @@ if TYPE_CHECKING:
     from skillgit.workspace import Workspace
 
 _CHUNK = 500
+READING = ("cache_size = -512", "temp_store = FILE")
+"""How a command reads the store once it is up to date: a page cache of 512 KiB (each page is read a few times
+at most), and what SQLite sorts past its sorter's budget, or keeps in temporary tables, on disk — not in
+memory that would grow with the store."""
 
 
 def open_catalog(repo: Repo, config: Config | None, store: Store | None = None) -> Catalog:
