@@ -25,11 +25,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from skillgit.evidence.attribution import Attribution, Catalog, attribute, call_text, is_edit
-from skillgit.evidence.commandtext import HEAD_WORDS, Clusters, alike, expected_commands, shown, similar
+from skillgit.evidence.commandtext import HEAD_WORDS, Alike, Clusters, alike, expected_commands, head, shown, similar
 from skillgit.evidence.session import Facts, Run, Session, ToolCall
 from skillgit.jsontypes import JSONObject
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from skillgit.config import Config, DiagnosisConfig
     from skillgit.model.layout import Layout
     from skillgit.workspace import Workspace
@@ -113,9 +115,9 @@ class StoredFacts(Protocol):
 def stored_diagnosis(ws: Workspace, ev: StoredFacts, name: str, config: Config | None = None, *,
                      version: str | None = None) -> Iterator[Finding]:
     """`diagnose` of skill `name` over the sessions of the evidence store `ev` attributed to it (those that used
-    `version` of it, when given), a finding at a time. Each failed call is held as a few numbers (each distinct command and error line once); the
-    commands that worked stay in the store and are read back only for the clusters a finding reports, so
-    memory grows with the skill's distinct failing commands, not with its sessions. Read it while `ev` is open."""
+    `version` of it, when given), a finding at a time. The session ids and failed calls go to a scratch database
+    on disk (`_Scratch`), read back for the clusters a finding reports; the commands that worked stay in the store,
+    read back likewise. Read it while `ev` is open."""
     from skillgit.errors import UsageError
 
     cfg = config or ws.config
@@ -215,30 +217,122 @@ _Worked = dict[str, dict[str, int]]
 """Per tool, each command that worked in a session and the position where it last did (`Facts.worked`)."""
 
 
+class _Scratch:
+    """The sessions and the failed calls seen so far, in a private SQLite database on disk (its page cache 256 KiB),
+    so that what diagnosis holds of them does not grow with them. Each failed call is placed in its cluster as
+    `Clusters.join` does: the first cluster of its bucket (one tool, the same first two words) whose first command
+    is similar, else a new one; a command seen before, its cluster again. Clusters are numbered in creation order,
+    sessions and failed calls in the order seen."""
+
+    _TABLES = (
+        "CREATE TABLE sessions(at INTEGER PRIMARY KEY, id TEXT NOT NULL)",
+        "CREATE TABLE clusters(cluster INTEGER PRIMARY KEY, tool TEXT NOT NULL, head TEXT NOT NULL, first TEXT NOT NULL)",
+        "CREATE INDEX clusters_bucket ON clusters(tool, head, cluster)",
+        "CREATE TABLE commands(key INTEGER NOT NULL, tool TEXT NOT NULL, command TEXT NOT NULL, cluster INTEGER NOT NULL)",
+        "CREATE INDEX commands_key ON commands(key)",
+        "CREATE TABLE failed(call INTEGER PRIMARY KEY, session TEXT NOT NULL, command TEXT NOT NULL, line TEXT,"
+        " cluster INTEGER NOT NULL)",
+    )
+    _BATCH = 500
+    """How many sessions and failed calls are held before they are written."""
+
+    def __init__(self, threshold: float) -> None:
+        import sqlite3
+
+        self.threshold = threshold
+        self.sessions: list[tuple[str]] = []
+        self.calls: list[tuple[str, str, str, str | None]] = []
+        """The sessions and failed calls (session, tool, command, error line) not written yet."""
+        self.db: sqlite3.Connection = sqlite3.connect("", isolation_level=None)  # "": a temporary file, gone on close
+        for statement in ("PRAGMA cache_size = -256", "PRAGMA journal_mode = OFF", "PRAGMA synchronous = OFF",
+                          "BEGIN", *self._TABLES):
+            self.db.execute(statement)
+
+    def session(self, sid: str, failed: Sequence[tuple[int, str, str, str | None]]) -> None:
+        """Session `sid` and its failed calls (position, tool, command, first line of the error), written a batch at
+        a time (`_BATCH`)."""
+        self.sessions.append((sid,))
+        self.calls.extend((sid, tool, command, line) for _, tool, command, line in failed)
+        if len(self.sessions) + len(self.calls) >= self._BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the sessions and failed calls held: each command's cluster looked up by its hash (a batch's in one
+        query), the new ones placed in theirs in the order they first appear (as one at a time would)."""
+        db = self.db
+        db.executemany("INSERT INTO sessions(id) VALUES (?)", self.sessions)
+        if self.calls:
+            wanted = {(tool, command): hash((tool, command)) for _, tool, command, _ in self.calls}
+            keys = ",".join(map(str, set(wanted.values())))  # one statement, not one per number of keys
+            known: dict[tuple[str, str], int] = {(tool, command): cluster for tool, command, cluster in db.execute(
+                "SELECT tool, command, cluster FROM commands WHERE key IN (SELECT value FROM json_each(?))", (f"[{keys}]",))}
+            new = []
+            buckets: dict[tuple[str, str], list[tuple[int, str]]] = {}
+            for pair, key in wanted.items():
+                if pair not in known:
+                    known[pair] = self._cluster(*pair, buckets)
+                    new.append((key, *pair, known[pair]))
+            db.executemany("INSERT INTO commands(key, tool, command, cluster) VALUES (?, ?, ?, ?)", new)
+            db.executemany("INSERT INTO failed(session, command, line, cluster) VALUES (?, ?, ?, ?)",
+                           [(sid, command, line, known[tool, command]) for sid, tool, command, line in self.calls])
+        self.sessions, self.calls = [], []
+
+    def ids(self) -> list[str]:
+        """Every session id, in the order first seen."""
+        self.flush()
+        return [sid for (sid,) in self.db.execute("SELECT id FROM sessions GROUP BY id ORDER BY min(at)")]
+
+    def _cluster(self, tool: str, command: str, buckets: dict[tuple[str, str], list[tuple[int, str]]]) -> int:
+        """The cluster of new `command` of `tool` (a new one when none is like it); `buckets`: the first command of
+        each cluster of the buckets read so far by this batch."""
+        bucket = (tool, head(command))
+        firsts = buckets.get(bucket)
+        if firsts is None:
+            firsts = buckets[bucket] = self.db.execute(
+                "SELECT cluster, first FROM clusters WHERE tool = ? AND head = ? ORDER BY cluster", bucket).fetchall()
+        like = Alike(command, self.threshold)
+        for cluster, first in firsts:
+            if like(first):  # alike(first, command)
+                return cluster
+        found = self.db.execute("INSERT INTO clusters(tool, head, first) VALUES (?, ?, ?)", (*bucket, command)).lastrowid
+        assert found is not None
+        firsts.append((found, command))
+        return found
+
+    def repeated(self, min_sessions: int) -> list[tuple[int, str, str]]:
+        """(cluster, tool, its last failing command) of the clusters with failed calls in ≥ `min_sessions` sessions,
+        in creation order."""
+        self.flush()
+        self.db.execute("CREATE INDEX failed_cluster ON failed(cluster, call, session, command, line)")  # once: SQLite's sorter spills past 1 MiB
+        return self.db.execute(
+            "SELECT k.cluster, k.tool, (SELECT f.command FROM failed f WHERE f.cluster = k.cluster ORDER BY f.call DESC"
+            " LIMIT 1) FROM clusters k WHERE (SELECT count(DISTINCT f.session) FROM failed f WHERE f.cluster = k.cluster) >= ?"
+            " ORDER BY k.cluster", (min_sessions,)).fetchall()
+
+    def items(self, cluster: int) -> list[tuple[str, str, str | None]]:
+        """(session id, command, first line of the error) of each failed call of `cluster`, in order."""
+        return self.db.execute("SELECT session, command, line FROM failed WHERE cluster = ? ORDER BY call", (cluster,)).fetchall()
+
+    def close(self) -> None:
+        self.db.close()
+
+
 class _Pass:
-    """What each pattern keeps of the sessions seen so far (see `diagnose`). A failed call is kept as numbers (its
-    session, its command and error line, each string once); the commands that worked stay where they are
-    (`worked_of` reads those of store rows, the latest first) until the findings are made, one at a time."""
+    """What each pattern keeps of the sessions seen so far (see `diagnose`). Session ids and failed calls are kept
+    on disk (`_Scratch`); the commands that worked stay where they are (`worked_of` reads those of store rows, the
+    latest first) until the findings are made, one at a time."""
 
     def __init__(self, skill: str, d: DiagnosisConfig, expected: list[str],
                  worked_of: Callable[[Sequence[int]], Iterable[_Worked]] | None = None) -> None:
         self.skill, self.d = skill, d
-        self.ids: list[str] = []
-        self.seen: dict[str, int] = {}
-        """Each session id and its place in `ids`."""
+        self.scratch = _Scratch(d.similarity)
         self.count = 0
         self.retries: Clusters[_Retry] = Clusters(d.similarity)
         self.reverts: dict[str, list[tuple[str, str | None]]] = {}
-        self.failures: Clusters[None] = Clusters(d.similarity)
-        self.tools: list[str] = []
-        """Per failure cluster: its tool."""
-        # each failed call as numbers: its session, command and error line (`ids`, `failures.commands`, `lines`), the
-        # next failed call of its cluster; per cluster its first and its last failed call
-        self.lines: dict[str | None, int] = {}
-        self.failed_calls = array("i"), array("i"), array("i"), array("i")
-        self.first_failed, self.last_failed = array("i"), array("i")
-        self.worked: list[int | _Worked] = []
-        """With `worked_of`, per session in order: what worked in it, or its store row (`worked_of` reads it)."""
+        self.worked = array("q")
+        """With `worked_of`, per session in order: its store row (`worked_of` reads what worked in it), or -1 - i
+        for what worked in it as `whole[i]` (a session whose facts were found whole)."""
+        self.whole: list[_Worked] = []
         self.worked_of = worked_of
         self.merged: _Worked = {}
         """Without `worked_of`: per tool, each command that worked and where it last did (a running count of calls)."""
@@ -252,36 +346,19 @@ class _Pass:
         """Session `sid`'s `facts` (without what worked when `row`, its store row, is given)."""
         d = self.d
         self.count += 1
-        at = self.seen.get(sid)
-        if at is None:
-            at = self.seen[sid] = len(self.ids)
-            self.ids.append(sid)
+        self.scratch.session(sid, facts["failed"])
         keep = self.strings.setdefault  # the same command in many sessions: one string, not one per session
         for tool, failing, first, last, last_ok, failures, size in facts["runs"]:
             tool, failing = keep(tool, tool), keep(failing, failing)
             self.retries.add(tool, failing, (sid, (tool, failing, keep(first, first), keep(last, last), last_ok, failures, size)))
         for path, before in facts["reverts"]:
             self.reverts.setdefault(keep(path, path), []).append((sid, before if before is None else keep(before, before)))
-        join, clusters, tools, lines = self.failures.join, self.failures.clusters, self.tools, self.lines
-        sessions, commands_of, lines_of, after = self.failed_calls
-        first_failed, last_failed = self.first_failed, self.last_failed
-        for _, tool, command, line in facts["failed"]:
-            number = join(tool, command)
-            cluster = clusters[number]
-            call = len(sessions)
-            if cluster == len(tools):
-                tools.append(tool)
-                first_failed.append(call)
-                last_failed.append(call)
-            else:
-                after[last_failed[cluster]] = call
-                last_failed[cluster] = call
-            sessions.append(at)
-            commands_of.append(number)
-            lines_of.append(lines.setdefault(line, len(lines)))
-            after.append(-1)
         if self.worked_of is not None:
-            self.worked.append(facts["worked"] if row is None else row)
+            if row is None:
+                self.worked.append(-1 - len(self.whole))
+                self.whole.append(facts["worked"])
+            else:
+                self.worked.append(row)
         else:
             base = self.calls
             for tool, commands_worked in facts["worked"].items():
@@ -308,35 +385,21 @@ class _Pass:
             yield from _edit_reverts(self.skill, self.reverts, d.revert_min_sessions)
             yield from self._repeated_failures()
             yield from _docless(self.skill, self.docless)
-            yield from _absent(self.skill, self.ids, [c for c in self.expected if c in self.missing],
+            yield from _absent(self.skill, self.scratch.ids, [c for c in self.expected if c in self.missing],
                                self.count >= d.absent_min_sessions)
         finally:
-            self.worked.clear()
+            self.scratch.close()
+            self.worked = array("q")
+            self.whole.clear()
             self.merged.clear()
 
     def _repeated_failures(self) -> Iterator[Finding]:
         """The clusters of failures seen in ≥ failure_min_sessions sessions, with the command that worked last
         among those like its last failing one."""
-        sessions, commands_of, lines_of, after = self.failed_calls
-        clusters = []
-        for cluster, call in enumerate(self.first_failed):
-            seen: set[int] = set()
-            while call >= 0:
-                seen.add(sessions[call])
-                call = after[call]
-            if len(seen) >= self.d.failure_min_sessions:
-                clusters.append(cluster)
-        commands, lines = self.failures.commands, list(self.lines)
-        failing = {c: (self.tools[c], commands[commands_of[self.last_failed[c]]]) for c in clusters}
+        failing = {cluster: (tool, command) for cluster, tool, command in self.scratch.repeated(self.d.failure_min_sessions)}
         working = _working(failing, self._worked_latest_first(), self.d.similarity)
-        for cluster in clusters:
-            tool, command = failing[cluster]
-            items = []
-            call = self.first_failed[cluster]
-            while call >= 0:
-                items.append((self.ids[sessions[call]], commands[commands_of[call]], lines[lines_of[call]]))
-                call = after[call]
-            yield _repeated_failure(self.skill, tool, items, command, working.get(cluster))
+        for cluster, (tool, command) in failing.items():
+            yield _repeated_failure(self.skill, tool, self.scratch.items(cluster), command, working.get(cluster))
 
     def _worked_latest_first(self) -> Iterator[_Worked]:
         """What worked in each session, the last session first (all sessions as one without `worked_of`)."""
@@ -346,14 +409,14 @@ class _Pass:
         entries, end = self.worked, len(self.worked)
         while end > 0:
             entry = entries[end - 1]
-            if not isinstance(entry, int):
-                yield entry
+            if entry < 0:
+                yield self.whole[-1 - entry]
                 end -= 1
                 continue
             start = end - 1
-            while start > 0 and end - start < 500 and isinstance(entries[start - 1], int):
+            while start > 0 and end - start < 500 and entries[start - 1] >= 0:
                 start -= 1
-            yield from self.worked_of([row for row in reversed(entries[start:end]) if isinstance(row, int)])
+            yield from self.worked_of(list(entries[start:end][::-1]))
             end = start
 
 
@@ -582,10 +645,12 @@ def _docless(skill: str, hits: list[tuple[str, int, str | None]]) -> list[Findin
 # -- 5. commands the skill names that never run ----------------------------------------------------
 
 
-def _absent(skill: str, ids: list[str], missing: list[str], enough: bool) -> list[Finding]:
-    """The commands the skill names that appear in none of its `ids` sessions (when there are `enough`)."""
-    if not enough:
+def _absent(skill: str, sessions: Callable[[], list[str]], missing: list[str], enough: bool) -> list[Finding]:
+    """The commands the skill names that appear in none of its sessions (`sessions` reads their ids; when there are
+    `enough`)."""
+    if not enough or not missing:
         return []
+    ids = sessions()
     out = []
     for command in missing:
         out.append(Finding(
