@@ -78,17 +78,19 @@ class Evidence:
 
 def gather(ws: Workspace, ingested: Ingested) -> Evidence:
     """The cycle's evidence from what was ingested (attributed once, at ingest, and kept)."""
-    from skillgit.evidence.metrics import Weights, per_version, stored_metrics, stored_uses
+    from skillgit.evidence.metrics import Uses, per_version, stored_metrics
 
     # every use of the learnings in a cycle is of those that name a skill: complaints, uncovered pattern keys
     catalog, chan, learnings = ingested.catalog, ingested.channels, tuple(ingested.naming_learnings())
-    metrics = stored_metrics(ws, ingested, ws.config)
-    w = Weights.from_config(ws.config)
-    current: dict[str, Metrics] = {}
-    for name, entry in catalog.entries.items():
-        if entry.location != "active":
-            continue
-        by_version = per_version(ws, name, ingested.timeline, learnings, ws.config, catalog=catalog, channels=chan,
-                                 only=entry.blob, uses=stored_uses(ingested, name, w))
-        current[name] = by_version.get(entry.blob) or metrics[name]
+    by_version: dict[str, dict[str, Metrics]] = {}
+
+    def current_version(name: str, uses: Uses) -> None:  # with the uses the whole window's figures were made of
+        entry = catalog.entries[name]
+        if entry.location == "active":
+            by_version[name] = per_version(ws, name, ingested.timeline, learnings, ws.config, catalog=catalog,
+                                           channels=chan, only=entry.blob, uses=uses)
+
+    metrics = stored_metrics(ws, ingested, ws.config, each=current_version)
+    current = {name: by_version[name].get(entry.blob) or metrics[name]
+               for name, entry in catalog.entries.items() if entry.location == "active"}
     return Evidence(catalog, learnings, metrics, current, ingested)

@@ -333,16 +333,19 @@ def compute_metrics(
                     complaints_by_skill(learnings), chan, w)
 
 
-def stored_metrics(ws: Workspace, ev: Ingested, config: Config | None = None) -> dict[str, Metrics]:
+def stored_metrics(ws: Workspace, ev: Ingested, config: Config | None = None, *,
+                   each: Callable[[str, Uses], object] | None = None) -> dict[str, Metrics]:
     """`compute_metrics` over everything ingested: the sessions as a timeline of a few bytes each, each
-    skill's uses read from the store a skill at a time."""
+    skill's uses read from the store a skill at a time (`each`, when given, is called with every skill's name
+    and its `Uses` once its figures are made: what else needs them reads them while they are at hand)."""
     w = Weights.from_config(config or ws.config)
     return _metrics(ev.catalog, ev.timeline, lambda name: stored_uses(ev, name, w),
-                    complaints_by_skill(ev.naming_learnings()), ev.channels, w)
+                    complaints_by_skill(ev.naming_learnings()), ev.channels, w, each)
 
 
 def _metrics(catalog: Catalog, timeline: Timeline, uses_of: Callable[[str], Uses],
-             complaints: dict[str, list[Learning]], chan: Channels, w: Weights) -> dict[str, Metrics]:
+             complaints: dict[str, list[Learning]], chan: Channels, w: Weights,
+             each: Callable[[str, Uses], object] | None = None) -> dict[str, Metrics]:
     out: dict[str, Metrics] = {}
     for name in catalog.names:
         skill = catalog.skills.get(name)
@@ -352,9 +355,12 @@ def _metrics(catalog: Catalog, timeline: Timeline, uses_of: Callable[[str], Uses
             history = catalog.versions(name)
             if history:
                 fold_from = history[-1].time if frontmatter_score(skill) is not None else history[0].time
-        _, counted, weak = uses_of(name)(None)
+        uses = uses_of(name)
+        _, counted, weak = uses(None)
         out[name] = measure_at(name, catalog.entries[name].blob, timeline, counted, weak, complaints.get(name, []),
                                prev=starting_score(skill, w), w=w, measurable=measurable, fold_from=fold_from)
+        if each is not None:
+            each(name, uses)
     return out
 
 
