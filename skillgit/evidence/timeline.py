@@ -39,7 +39,8 @@ class Timeline:
         """Each session's time in µs since the epoch (untimed: the epoch), ascending."""
         self.timed = bytearray()
         self.success = bytearray()
-        self.failed = array("q")
+        self.failed = array("I")
+        """Each session's failed calls (four bytes: a count)."""
         self.rows = array("q")
         self._at: dict[str, list[int]] | None = None
         self._untimed: list[int] | None = None
@@ -69,7 +70,7 @@ class Timeline:
         part.keys = array("q", map(self.keys.__getitem__, positions))
         part.timed = bytearray(map(self.timed.__getitem__, positions))
         part.success = bytearray(map(self.success.__getitem__, positions))
-        part.failed = array("q", map(self.failed.__getitem__, positions))
+        part.failed = array("I", map(self.failed.__getitem__, positions))
         part.rows = array("q", map(self.rows.__getitem__, positions))
         part.when = None if self.when is None else [self.when[p] for p in positions]
         part.ids = None if self.ids is None else [self.ids[p] for p in positions]
@@ -102,7 +103,7 @@ class Timeline:
     def position(self, row: int) -> int:
         """Where the session of store row `row` is (-1: not in this timeline)."""
         if self._by_row is None:
-            self._by_row = array("q", [-1]) * (max(self.rows, default=0) + 1)
+            self._by_row = array("i", [-1]) * (max(self.rows, default=0) + 1)  # a position: four bytes a row
             for i, r in enumerate(self.rows):
                 self._by_row[r] = i
         return self._by_row[row] if 0 <= row < len(self._by_row) else -1
