@@ -340,7 +340,12 @@ def stored_metrics(ws: Workspace, ev: Ingested, config: Config | None = None, *,
     and its `Uses` once its figures are made: what else needs them reads them while they are at hand)."""
     w = Weights.from_config(config or ws.config)
     return _metrics(ev.catalog, ev.timeline, lambda name: stored_uses(ev, name, w),
-                    complaints_by_skill(ev.naming_learnings()), ev.channels, w, each)
+                    complaints_by_skill(map(_bare, ev.naming_learnings())), ev.channels, w, each)
+
+
+def _bare(x: Learning) -> Learning:
+    """What the figures read of a complaint (what ties it to a skill, and its time), its texts let go."""
+    return Learning("", x.ts, pattern_key=x.pattern_key, skill=x.skill, skills=x.skills)
 
 
 def _metrics(catalog: Catalog, timeline: Timeline, uses_of: Callable[[str], Uses],
