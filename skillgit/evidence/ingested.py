@@ -370,6 +370,45 @@ _FIRST = ("min(coalesce(s.started, s.ended, u.s0, u.e0), coalesce(s.ended, u.s0,
 time of any of them."""
 
 
+_Row = tuple[int, int | None, bool, int]
+"""A session in the timeline: its row, time (µs; None: untimed), whether it succeeded, its failed calls."""
+_TIES = 1000
+"""More sessions than this at one time are put in order by SQLite, not here."""
+
+
+def _timeline_rows(con: sqlite3.Connection) -> Iterator[_Row]:
+    """Every session in timeline order: by time (untimed as 0), then session id. SQLite sorts them by their time
+    alone (a few numbers a session: its sorter holds no ids); those of the same time (a few) are put in order of
+    their ids here, or by SQLite when there are more than `_TIES`."""
+    select = (f"{_SUBAGENTS} SELECT s.id, CASE WHEN u.main IS NULL THEN coalesce(s.started, s.ended) ELSE {_FIRST} END AS t,"
+              " s.outcome IS 'success', s.failed_calls + coalesce(u.failed, 0)"
+              " FROM sessions s LEFT JOIN u ON u.main = s.id WHERE s.role = 'session'")
+    run: list[_Row] = []
+    key = None
+    skip = None
+    for row in con.execute(f"{select} ORDER BY coalesce(t, 0)"):
+        at = row[1] or 0
+        if at == skip:
+            continue
+        if at != key:
+            yield from _by_id(con, run)
+            run, key = [], at
+        run.append(row)
+        if len(run) > _TIES:
+            yield from con.execute(f"{select} AND coalesce(t, 0) = ? ORDER BY s.session", (at,))
+            run, key, skip = [], None, at
+    yield from _by_id(con, run)
+
+
+def _by_id(con: sqlite3.Connection, run: list[_Row]) -> Iterable[_Row]:
+    """Sessions of the same time in order of their ids (as SQLite compares them: their bytes)."""
+    if len(run) < 2:
+        return run
+    ids = dict(con.execute("SELECT id, session FROM sessions WHERE id IN (SELECT value FROM json_each(?))",
+                           (json.dumps([r[0] for r in run]),)).fetchall())
+    return sorted(run, key=lambda r: ids[r[0]].encode())  # stable: the same time and id keep the store's order
+
+
 class Ingested:
     """The evidence of a workspace, attributed against its skills at HEAD, for one command."""
 
@@ -463,12 +502,7 @@ class Ingested:
         con = self.store.con
         if con is None:
             return Timeline()
-        rows = con.execute(
-            f"{_SUBAGENTS} SELECT s.id, CASE WHEN u.main IS NULL THEN coalesce(s.started, s.ended) ELSE {_FIRST} END AS t,"
-            " s.outcome IS 'success', s.failed_calls + coalesce(u.failed, 0)"
-            " FROM sessions s LEFT JOIN u ON u.main = s.id WHERE s.role = 'session' ORDER BY coalesce(t, 0), s.session"
-        )
-        return Timeline.stored(rows)
+        return Timeline.stored(_timeline_rows(con))
 
     def after(self, when: datetime | None) -> Sequence[SessionSummary]:
         """The sessions that ran (started, else ended) after `when` (every timed one: None), in timeline order,
