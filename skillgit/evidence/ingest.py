@@ -543,8 +543,8 @@ def _read(source: Source, row: SourceRow | None, store: Store | None, result: In
             state.clear()  # read whole next time
     else:
         batch = Batch(list(adapter.read(path, report)), frozenset())
-    if resumed is not None and store is not None and (
-            batch.restart or batch.kept and row is not None and not set(batch.kept) <= store.session_ids(row.id)):
+    stored = None if resumed is None or store is None or row is None else store.stored(row)
+    if stored is not None and (batch.restart or batch.kept and not set(batch.kept) <= {r[2] for r in stored.rows}):
         return _read(source, row, store, result, max_line_bytes, finder)  # it cannot go on from what is stored
     if resumed is None:
         if report.counts.get("unreadable") and not batch.records:
@@ -560,7 +560,7 @@ def _read(source: Source, row: SourceRow | None, store: Store | None, result: In
     inputs = {id(r): finder.inputs(r, not batch.kept.get(r.id)) for r in batch.records if isinstance(r, Session)}
     return Written(
         path=source.path, format=adapter.name, key=source.key, resume=resumed is not None,
-        base=None if row is None else row.generation, batches=[batch], inputs=inputs,
+        base=None if row is None else row.generation, batches=[batch], inputs=inputs, stored=stored,
         read_to=cursor.offset if state else 0, read_lines=cursor.line if state else 0,
         digest=prefix_digest(source.path, cursor.offset) if state else None,
         companions={str(dep): stat_key(str(dep)) for dep in report.depends},

@@ -198,6 +198,10 @@ class Written:
     state: bytes | None
     skipped: dict[str, int]
     examples: list[list[str | int]]
+    stored: Stored | None = None
+    """What was stored of the source when the reading that goes on from it began (`Store.stored`): `put`
+    stores the reading only if the source is still at generation `base`, and nothing else changes these
+    rows, so they stand there without being read again."""
     rows: _Rows | None = None
     """The rows of the sessions in `batches`, made where the file was read (`encoded`); their row ids
     count from 0 and their source is 0 until `put` places them."""
@@ -293,9 +297,12 @@ class Store:
         row = self._db().execute("SELECT state FROM reader_states WHERE source_id = ?", (source_id,)).fetchone()
         return None if row is None or row[0] is None else bytes(row[0])
 
-    def session_ids(self, source_id: int) -> set[str]:
-        """The ids of the sessions stored from a source."""
-        return {r[0] for r in self._db().execute("SELECT session FROM sessions WHERE source_id = ?", (source_id,))}
+    def stored(self, row: SourceRow) -> Stored:
+        """What is stored of source `row` for a reading that goes on from it (`Written.stored`)."""
+        con = self._db()
+        learnings = (0, 0) if not row.learnings else con.execute(
+            "SELECT coalesce(max(seq), 0), count(*) FROM learnings WHERE source_id = ?", (row.id,)).fetchone()
+        return Stored(_stored_rows(con, row.id), (int(learnings[0]), int(learnings[1])))
 
     def subagents(self, paths: Sequence[str]) -> int:
         """How many of the sessions stored from `paths` (stored paths) are subagents of a session stored from
@@ -399,10 +406,13 @@ class Store:
         sessions_total = learnings_total = 0
         stored_rows: list[_StoredRow] | None = None
         if item.resume:  # its rows stand: counted and numbered on from here
-            stored_rows = _stored_rows(con, source_id)
+            if item.stored is not None:
+                stored_rows, (lseq, learnings_total) = list(item.stored.rows), item.stored.learnings
+            else:
+                stored_rows = _stored_rows(con, source_id)
+                lseq, learnings_total = con.execute(
+                    "SELECT coalesce(max(seq), 0), count(*) FROM learnings WHERE source_id = ?", (source_id,)).fetchone()
             seq = stored_rows[-1][1] if stored_rows else 0
-            lseq, learnings_total = con.execute(
-                "SELECT coalesce(max(seq), 0), count(*) FROM learnings WHERE source_id = ?", (source_id,)).fetchone()
             sessions_total = len(stored_rows)
         if item.rows is not None:  # read whole in a worker (`encoded`): its rows are made, only placed here
             placed = (item.rows if alone else item.rows.alone()).moved(source_id, next_id)
@@ -686,6 +696,14 @@ def _delete_rows(con: sqlite3.Connection, rows: Sequence[int]) -> None:
 
 _StoredRow = tuple[int, int, str, int, int, int, str | None]
 """A stored session row of a source read on: id, seq, session, calls, failed_calls, texts, parent."""
+
+
+class Stored(NamedTuple):
+    """What is stored of a source (`Store.stored`): its session rows by `seq`, and the last `seq` and the
+    count of its learnings."""
+
+    rows: list[_StoredRow]
+    learnings: tuple[int, int]
 
 
 def _stored_rows(con: sqlite3.Connection, source_id: int) -> list[_StoredRow]:
