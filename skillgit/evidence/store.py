@@ -465,8 +465,9 @@ class Store:
             "UPDATE sources SET format = ?, size = ?, mtime_ns = ?, inode = ?, read_to = ?, read_lines = ?, digest = ?,"
             " companions = ?, resumable = ?, sessions = ?, learnings = ?, skipped = ?, examples = ?, reader = ?,"
             " generation = generation + 1 WHERE id = ?",
-            (item.format, *item.key, item.read_to, item.read_lines, item.digest, _ENCODE(item.companions),
-             int(item.state is not None), sessions_total, learnings_total, _ENCODE(item.skipped), _ENCODE(item.examples[:EXAMPLES_PER_FILE]),
+            (item.format, *item.key, item.read_to, item.read_lines, item.digest, _ENCODE(item.companions) if item.companions else "{}",
+             int(item.state is not None), sessions_total, learnings_total, _ENCODE(item.skipped) if item.skipped else "{}",
+             _ENCODE(item.examples[:EXAMPLES_PER_FILE]) if item.examples else "[]",
              READER_VERSION, source_id),
         )
         if item.state is None:
