@@ -480,18 +480,40 @@ def prefix_digest(path: str, size: int) -> str | None:
     """A digest of the first `size` bytes of `path`: its length and its first and last `DIGEST_WINDOW`
     bytes (the whole prefix when it is shorter). A file rewritten in place (other content, the same
     length or longer) differs there; hashing every byte would cost a read of the whole file."""
+    prefix = _Prefix(path)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError:
-        return None
-    try:
-        first = os.pread(fd, min(size, DIGEST_WINDOW), 0)
-        last = os.pread(fd, min(size, DIGEST_WINDOW), max(0, size - DIGEST_WINDOW)) if size > DIGEST_WINDOW else b""
-    except OSError:
-        return None
+        return prefix.digest(size)
     finally:
-        os.close(fd)
-    return hashlib.sha256(b"%d\0" % size + first + last).hexdigest()
+        prefix.close()
+
+
+class _Prefix:
+    """One file opened for `prefix_digest`s: a file read on is digested twice (the prefix read before, to
+    compare; the one read now, to keep), through one descriptor, and their first windows are read once."""
+
+    def __init__(self, path: str) -> None:
+        try:
+            self.fd: int | None = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        except OSError:
+            self.fd = None
+        self.first = b""
+
+    def digest(self, size: int) -> str | None:
+        """`prefix_digest` of the first `size` bytes; None when the file cannot be read."""
+        if self.fd is None:
+            return None
+        try:
+            if len(self.first) != min(size, DIGEST_WINDOW):
+                self.first = os.pread(self.fd, min(size, DIGEST_WINDOW), 0)
+            last = os.pread(self.fd, min(size, DIGEST_WINDOW), max(0, size - DIGEST_WINDOW)) if size > DIGEST_WINDOW else b""
+        except OSError:
+            return None
+        return hashlib.sha256(b"%d\0" % size + self.first + last).hexdigest()
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
 
 def _save(store: Store, pending: list[Written], then: Callable[[SQLiteConnection], None] | None = None,
@@ -504,9 +526,21 @@ def _read(source: Source, row: SourceRow | None, store: Store | None, result: In
           finder: _FactFinder, resumable: bool = False) -> Written | None:
     """Read one changed file (on from where it was read, when it only grew: `resumable`, then `store` is
     needed); None when it cannot be."""
+    if not resumable or store is None:
+        return _read_from(source, row, None, result, max_line_bytes, finder, None)
+    prefix = _Prefix(source.path)
+    try:
+        return _read_from(source, row, store, result, max_line_bytes, finder, prefix)
+    finally:
+        prefix.close()
+
+
+def _read_from(source: Source, row: SourceRow | None, store: Store | None, result: IngestResult, max_line_bytes: int,
+               finder: _FactFinder, prefix: _Prefix | None) -> Written | None:
+    """`_read`: on from where `source` was read when `prefix` (its prefix, opened) is given."""
     from skillgit.evidence.adapters.registry import HEAD_BYTES, detect
     path = Path(source.path)
-    resumed = _resume(source, row, store, max_line_bytes) if resumable and store is not None else None
+    resumed = _resume(source, row, store, max_line_bytes, prefix) if prefix is not None and store is not None else None
     reader: LineReader | None
     if resumed is not None:
         assert row is not None
@@ -562,7 +596,7 @@ def _read(source: Source, row: SourceRow | None, store: Store | None, result: In
         path=source.path, format=adapter.name, key=source.key, resume=resumed is not None,
         base=None if row is None else row.generation, batches=[batch], inputs=inputs, stored=stored,
         read_to=cursor.offset if state else 0, read_lines=cursor.line if state else 0,
-        digest=prefix_digest(source.path, cursor.offset) if state else None,
+        digest=(prefix_digest(source.path, cursor.offset) if prefix is None else prefix.digest(cursor.offset)) if state else None,
         companions={str(dep): stat_key(str(dep)) for dep in report.depends},
         state=state[0] if state else None, skipped=dict(report.counts),
         examples=[[s.file, s.line, s.reason, s.detail] for s in report.examples],
@@ -736,14 +770,15 @@ def _merge(result: IngestResult, found: IngestResult) -> None:
     result.ignored.extend(found.ignored[: max(0, MAX_EXAMPLES - len(result.ignored))])
 
 
-def _resume(source: Source, row: SourceRow | None, store: Store, max_line_bytes: int) -> tuple[TraceAdapter, LineReader, ReadReport, Cursor] | None:
-    """The adapter, reader, report and cursor to go on reading `source` with, from the state kept; None
-    when its prefix changed or that state cannot be used (then the file is read whole)."""
+def _resume(source: Source, row: SourceRow | None, store: Store, max_line_bytes: int,
+            prefix: _Prefix) -> tuple[TraceAdapter, LineReader, ReadReport, Cursor] | None:
+    """The adapter, reader, report and cursor to go on reading `source` (its prefix opened: `prefix`) with,
+    from the state kept; None when its prefix changed or that state cannot be used (then the file is read whole)."""
     from skillgit.evidence.adapters.registry import ADAPTERS
 
     assert row is not None
     adapter = ADAPTERS.get(row.format)
-    if adapter is None or prefix_digest(source.path, row.read_to) != row.digest:
+    if adapter is None or prefix.digest(row.read_to) != row.digest:
         return None
     data = store.state(row.id)
     if data is None:
