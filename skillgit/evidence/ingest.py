@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from skillgit.errors import RepoStateError, UsageError
 from skillgit.evidence.adapters.lines import MAX_EXAMPLES, Batch, Cursor, ReadReport, Skip, feed
@@ -802,9 +802,16 @@ class _Unpickler(pickle.Unpickler):
         ("copyreg", "_reconstructor"), ("copyreg", "__newobj__"),
     }
 
+    FOUND: ClassVar[dict[tuple[str, str], object]] = {}
+    """The classes found so far (thousands of states name the same few)."""
+
     def find_class(self, module: str, name: str) -> object:
+        found = self.FOUND.get((module, name))
+        if found is not None:
+            return found
         if module.startswith("skillgit.evidence.") or (module, name) in self.ALLOWED:
-            return super().find_class(module, name)
+            found = self.FOUND[(module, name)] = super().find_class(module, name)
+            return found
         raise pickle.UnpicklingError(f"{module}.{name} is not part of a reader state")
 
 
