@@ -37,6 +37,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -544,7 +545,7 @@ def _read_from(source: Source, row: SourceRow | None, store: Store | None, resul
     """`_read`: on from where `source` was read when `prefix` (its prefix, opened) is given."""
     from skillgit.evidence.adapters.registry import HEAD_BYTES, detect
     path = Path(source.path)
-    resumed = _resume(source, row, store, max_line_bytes, prefix) if prefix is not None and store is not None else None
+    resumed = _resume(source, path, row, store, max_line_bytes, prefix) if prefix is not None and store is not None else None
     reader: LineReader | None
     if resumed is not None:
         assert row is not None
@@ -601,7 +602,7 @@ def _read_from(source: Source, row: SourceRow | None, store: Store | None, resul
         base=None if row is None else row.generation, batches=[batch], inputs=inputs, stored=stored,
         read_to=cursor.offset if state else 0, read_lines=cursor.line if state else 0,
         digest=(prefix_digest(source.path, cursor.offset) if prefix is None else prefix.digest(cursor.offset)) if state else None,
-        companions={str(dep): stat_key(str(dep)) for dep in report.depends},
+        companions={dep: stat_key(dep) for dep in map(str, report.depends)},
         state=state[0] if state else None, skipped=dict(report.counts),
         examples=[[s.file, s.line, s.reason, s.detail] for s in report.examples],
     )
@@ -774,10 +775,11 @@ def _merge(result: IngestResult, found: IngestResult) -> None:
     result.ignored.extend(found.ignored[: max(0, MAX_EXAMPLES - len(result.ignored))])
 
 
-def _resume(source: Source, row: SourceRow | None, store: Store, max_line_bytes: int,
+def _resume(source: Source, path: Path, row: SourceRow | None, store: Store, max_line_bytes: int,
             prefix: _Prefix) -> tuple[TraceAdapter, LineReader, ReadReport, Cursor] | None:
-    """The adapter, reader, report and cursor to go on reading `source` (its prefix opened: `prefix`) with,
-    from the state kept; None when its prefix changed or that state cannot be used (then the file is read whole)."""
+    """The adapter, reader, report and cursor to go on reading `source` (at `path`, its prefix opened:
+    `prefix`) with, from the state kept; None when its prefix changed or that state cannot be used (then
+    the file is read whole)."""
     from skillgit.evidence.adapters.registry import ADAPTERS
 
     assert row is not None
@@ -788,7 +790,7 @@ def _resume(source: Source, row: SourceRow | None, store: Store, max_line_bytes:
     if data is None:
         return None
     try:
-        reader, report = _Unpickler(io.BytesIO(data)).load()
+        reader, report = _Unpickler(io.BytesIO(data), path).load()
     except Exception:  # a state this version cannot read: read the file again, whole
         return None
     if not isinstance(report, ReadReport):
@@ -809,7 +811,14 @@ class _Unpickler(pickle.Unpickler):
     FOUND: ClassVar[dict[tuple[str, str], object]] = {}
     """The classes found so far (thousands of states name the same few)."""
 
+    def __init__(self, file: io.BytesIO, path: Path) -> None:
+        super().__init__(file)
+        self.path = partial(_path, path, path.parts)  # not a method: the memo holds it (a cycle never collected)
+        self.kind = type(path).__name__
+
     def find_class(self, module: str, name: str) -> object:
+        if module == "pathlib" and name == self.kind:
+            return self.path
         found = self.FOUND.get((module, name))
         if found is not None:
             return found
@@ -817,6 +826,11 @@ class _Unpickler(pickle.Unpickler):
             found = self.FOUND[(module, name)] = super().find_class(module, name)
             return found
         raise pickle.UnpicklingError(f"{module}.{name} is not part of a reader state")
+
+
+def _path(path: Path, parts: tuple[str, ...], *found: str) -> Path:
+    """A path of a reader state (`found`, its parts): `path` when it is that one (the reader's own is not made again)."""
+    return path if found == parts else type(path)(*found)
 
 
 def _adapter(source: Source, path: Path, head: bytes, result: IngestResult) -> TraceAdapter | None:
