@@ -23,9 +23,9 @@ merges them into their parent session when the parent is among the sessions load
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 from skillgit.evidence.adapters.lines import (
     ERROR_MAX_CHARS,
@@ -39,7 +39,7 @@ from skillgit.evidence.adapters.lines import (
     stamp_version,
     tool_call,
 )
-from skillgit.evidence.adapters.outcome import Signals
+from skillgit.evidence.adapters.outcome import Signals, is_test_or_build
 from skillgit.evidence.session import Session, SkillUse, ToolCall, merge_subagents
 
 BUILTIN_COMMANDS = frozenset(
@@ -96,6 +96,8 @@ class _Transcript:
         self.main = 0
         self.calls: list[list[Any]] = []  # [name, args, ok, start, end, error, exit_code, index]
         self.clean = 0  # calls before this one were given by the last flush and have not changed since
+        self.runs: list[int] | None = None  # `_test_runs`: the places of the calls that run tests or builds that matter,
+        self.ran = 0  # of the first `ran` calls
         self.by_id: dict[str, list[Any]] = {}
         self.skills: list[SkillUse] = []
         self.first: str | None = None
@@ -249,7 +251,25 @@ class _Transcript:
             self.skills.append(use)
 
     def __getstate__(self) -> dict[str, Any]:
+        self._test_runs()  # the calls read so far looked at once, here, not again when the file is read on
         return {**self.__dict__, "clean": len(self.calls)}  # the flush that follows gives every call
+
+    def _test_runs(self) -> list[ToolCall]:
+        """The calls that run tests or builds (`outcome.is_test_or_build`, which looks at a call's arguments
+        only) from the last of them with a result on: all `outcome.test_result` needs of the calls, whose
+        results only ever go from none to one. Their places are kept (`runs`, of the first `ran` calls), so
+        going on with the transcript looks at the new calls only."""
+        calls = self.calls
+        runs: list[int] | None = getattr(self, "runs", None)  # a state kept before they were kept has none
+        start = 0 if runs is None else self.ran
+        runs = [] if runs is None else runs
+        for i in range(start, len(calls)):
+            raw = calls[i]
+            if is_test_or_build(tool_call(raw[0], raw[1], raw[2])):
+                runs.append(i)
+        last = next((k for k in range(len(runs) - 1, -1, -1) if calls[runs[k]][2] is not None), 0)
+        self.runs, self.ran = runs[last:], len(calls)
+        return [tool_call(calls[i][0], calls[i][1], calls[i][2]) for i in self.runs]
 
     def flush(self, report: ReadReport) -> Batch:
         """The transcript's one session as read so far, with the calls new or changed since the last flush
@@ -284,40 +304,13 @@ class _Transcript:
             origin=f"{self.path}:1",
             started=parse_time(self.first),
             ended=parse_time(self.last),
-            outcome=self.signals[thread].outcome(final, calls if not since else _Calls(self.calls)),
+            outcome=self.signals[thread].outcome(final, self._test_runs()),
             tool_calls=calls,
             skills=tuple(self.skills),
             final_message=final,
             turns=self.turns[thread],
             meta=meta,
         )
-
-
-class _Calls(Sequence[ToolCall]):
-    """The raw calls as the outcome looks at them (`outcome.test_result`: name, arguments and result, no
-    times), each made when looked at: the outcome looks back from the last one only to the last test run."""
-
-    def __init__(self, raw: list[list[Any]]) -> None:
-        self.raw = raw
-
-    def __len__(self) -> int:
-        return len(self.raw)
-
-    @overload
-    def __getitem__(self, index: int) -> ToolCall: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[ToolCall]: ...
-
-    def __getitem__(self, index: int | slice) -> ToolCall | Sequence[ToolCall]:
-        if isinstance(index, slice):
-            return [tool_call(c[0], c[1], c[2]) for c in self.raw[index]]
-        raw = self.raw[index]
-        return tool_call(raw[0], raw[1], raw[2])
-
-    def __reversed__(self) -> Iterator[ToolCall]:
-        for raw in reversed(self.raw):
-            yield tool_call(raw[0], raw[1], raw[2])
 
 
 def _call(raw: list[Any]) -> ToolCall:
