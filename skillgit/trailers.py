@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from typing import overload
 
 from skillgit.errors import TrailerError
 
@@ -43,6 +43,41 @@ def canonical_key(key: str) -> str | None:
     return _CANONICAL.get(key.strip().lower())
 
 
+_NO_VALUES: dict[str, tuple[str, ...]] = dict.fromkeys(KEYS, ())
+
+
+class _Indexes:
+    """`Trailers.by_key` and `Trailers.by_governed_key`: both built at the first use of either, then kept in
+    the instance, where later reads find them without calling this (as `functools.cached_property` does,
+    without the lock it takes on each first use: `verify` builds them for every event it reads)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> _Indexes: ...
+
+    @overload
+    def __get__(self, instance: Trailers, owner: type | None = None) -> dict[str, tuple[str, ...]]: ...
+
+    def __get__(self, instance: Trailers | None, owner: type | None = None) -> _Indexes | dict[str, tuple[str, ...]]:
+        if instance is None:
+            return self
+        by_key: dict[str, tuple[str, ...]] = {}
+        for key, value in instance.items:
+            lower = key.lower()
+            found = by_key.get(lower)
+            by_key[lower] = (value,) if found is None else (*found, value)
+        governed = _NO_VALUES.copy()
+        for lower, values in by_key.items():
+            canon = _CANONICAL.get(lower)
+            if canon is not None:
+                governed[canon] = values
+        kept = instance.__dict__
+        kept["by_key"], kept["by_governed_key"] = by_key, governed
+        return kept[self.name]  # type: ignore[no-any-return]
+
+
 @dataclass(frozen=True)
 class Trailers:
     """An ordered list of (key, value) pairs as found or to be written."""
@@ -60,20 +95,12 @@ class Trailers:
         values = self.by_governed_key.get(key)
         return list(values if values is not None else self.by_key.get(key.lower(), ()))
 
-    @cached_property
-    def by_governed_key(self) -> dict[str, tuple[str, ...]]:
-        """Each governed key as `KEYS` spells it → its values (`by_key`'s, none for a key not there): the
-        rules ask for those, most of them many times per message, without lower-casing each time."""
-        by_key = self.by_key
-        return {key: by_key.get(lower, ()) for lower, key in _CANONICAL.items()}
+    by_governed_key = _Indexes()
+    """Each governed key as `KEYS` spells it → its values (`by_key`'s, none for a key not there): the
+    rules ask for those, most of them many times per message, without lower-casing each time."""
 
-    @cached_property
-    def by_key(self) -> dict[str, tuple[str, ...]]:
-        """Lower-cased key → its values in order (built once; lookups are then one dict access)."""
-        index: dict[str, list[str]] = {}
-        for key, value in self.items:
-            index.setdefault(key.lower(), []).append(value)
-        return {key: tuple(values) for key, values in index.items()}
+    by_key = _Indexes()
+    """Lower-cased key → its values in order (built once; lookups are then one dict access)."""
 
     def governed(self) -> list[tuple[str, str]]:
         """Governed pairs with canonical keys."""
