@@ -147,6 +147,8 @@ def _core(skill: Skill) -> str:
 
 def is_holdout_path(path: str, config: Config, change: Change | None = None) -> bool:
     """`<skill folder>/evals/holdout.jsonl` or its lock."""
+    if not path.endswith(_HOLDOUT_TAILS):
+        return False  # (whatever skill it lies in: the tail after its folder cannot be either)
     hit = place_of(path, config, change)
     if hit is None:
         return False
@@ -154,9 +156,31 @@ def is_holdout_path(path: str, config: Config, change: Change | None = None) -> 
     return tail in (f"evals/{HOLDOUT_FILE}", f"evals/{LOCK_FILE}")
 
 
+_HOLDOUT_TAILS = (f"/evals/{HOLDOUT_FILE}", f"/evals/{LOCK_FILE}")
+
+
 def protected_glob(path: str, config: Config) -> str | None:
-    """The `policy.protected_paths` pattern that covers `path` (skillgit.yaml always is)."""
-    patterns = [CONFIG_FILE, *config.policy.protected_paths]
+    """The `policy.protected_paths` pattern that covers `path` (skillgit.yaml always is); the answers for the
+    last patterns asked are kept by path (`verify` asks for the same skill files again and again)."""
+    patterns = tuple(config.policy.protected_paths)
+    found = _GLOBS.get(patterns)
+    if found is None or len(found) >= _GLOBS_MAX:
+        if len(_GLOBS) >= 8:
+            _GLOBS.clear()
+        found = _GLOBS[patterns] = {}
+    if path in found:
+        return found[path]
+    glob = found[path] = _protected_glob(path, patterns)
+    return glob
+
+
+_GLOBS: dict[tuple[str, ...], dict[str, str | None]] = {}
+"""`policy.protected_paths` → {path: the pattern that covers it}."""
+_GLOBS_MAX = 65536
+
+
+def _protected_glob(path: str, protected: tuple[str, ...]) -> str | None:
+    patterns = [CONFIG_FILE, *protected]
     for pattern in patterns:
         pattern = str(pattern)
         if pattern.endswith("/") and path.startswith(pattern):
