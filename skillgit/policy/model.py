@@ -75,25 +75,32 @@ class Change:
     merge: bool = False
     committer_email: str = ""
 
+    def _file(self, path: str) -> FileChange | None:
+        """The change to `path` (the first listed; None: the change does not touch it)."""
+        index = self.__dict__.get("_by_path")
+        if index is None:
+            index = {}
+            for f in self.files:
+                index.setdefault(f.path, f)
+            self.__dict__["_by_path"] = index  # (the rules ask for the same few paths many times)
+        return index.get(path)
+
     def old(self, path: str) -> bytes | None:
-        for f in self.files:
-            if f.path == path:
-                return self.read_blob(f.old_oid) if f.old_oid else None
-        return None
+        f = self._file(path)
+        return self.read_blob(f.old_oid) if f is not None and f.old_oid else None
 
     def new(self, path: str) -> bytes | None:
-        for f in self.files:
-            if f.path == path:
-                return self.read_blob(f.new_oid) if f.new_oid else None
-        return None
+        f = self._file(path)
+        return self.read_blob(f.new_oid) if f is not None and f.new_oid else None
 
     def touched(self, path: str) -> bool:
-        return any(f.path == path for f in self.files)
+        return self._file(path) is not None
 
     def after(self, path: str) -> bytes | None:
         """`path`'s bytes after the change: from `files`, else from `tree_files` (None: absent or unknown)."""
-        if self.touched(path):
-            return self.new(path)
+        f = self._file(path)
+        if f is not None:
+            return self.read_blob(f.new_oid) if f.new_oid else None
         if self.tree_files is None:
             return None
         oid = self.tree_files(path).get(path)
@@ -101,7 +108,10 @@ class Change:
 
     def before(self, path: str) -> bytes | None:
         """`path`'s bytes before the change (an untouched file is the same before and after)."""
-        return self.old(path) if self.touched(path) else self.after(path)
+        f = self._file(path)
+        if f is not None:
+            return self.read_blob(f.old_oid) if f.old_oid else None
+        return self.after(path)
 
 
 @dataclass(frozen=True)
