@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from skillgit import trailers as T
@@ -148,6 +149,17 @@ class HoldoutSealed(Rule):
         return [self._v(change, side.holdout_path, message, fix)]
 
 
+@lru_cache(maxsize=256)
+def _legacy_summary(text: str) -> EvalSummary | str:
+    """`EvalSummary.parse(text)`, or the message of the error it raises (kept by text: the values repeat)."""
+    from skillgit.evals.summary import EvalSummary
+
+    try:
+        return EvalSummary.parse(text)
+    except SkillgitError as exc:
+        return str(exc)
+
+
 class EvalGate(Rule):
     """SG012: an agent `refine` carries `Skill-Eval-Summary` showing an accepted candidate. In the
     gate's format: the train guard `ok`, and the confirming part's interval (the holdout's, else the
@@ -165,7 +177,7 @@ class EvalGate(Rule):
         name = event_skill(change)
         if event_kind(change) != "refine" or name is None or change.message is None:
             return []
-        from skillgit.evals.summary import EXAMPLE, EvalSummary, is_gate_summary
+        from skillgit.evals.summary import EXAMPLE, is_gate_summary
 
         path = f"{skill_dir(config, name, ACTIVE, change)}/SKILL.md"
         text = change.message.trailers.get(T.EVAL_SUMMARY)
@@ -174,10 +186,9 @@ class EvalGate(Rule):
                             f"Run the eval gate on the candidate and add its result, e.g. `{T.EVAL_SUMMARY}: {EXAMPLE}`.")]
         if is_gate_summary(text):
             return self._gate(change, config, name, path, text)
-        try:
-            summary = EvalSummary.parse(text)
-        except SkillgitError as exc:
-            return [self._v(change, path, str(exc).split("; write it as")[0].rstrip("."), f"Write it as `{EXAMPLE}`.")]
+        summary = _legacy_summary(text)
+        if isinstance(summary, str):
+            return [self._v(change, path, summary.split("; write it as")[0].rstrip("."), f"Write it as `{EXAMPLE}`.")]
         out: list[Violation] = []
         fix_train = "Refine only with a candidate that wins on train: 0 worse and at least 1 better case."
         if summary.worse:

@@ -234,13 +234,22 @@ def expected_problems(message: Message) -> list[Problem]:
     if event in ("refine", "create"):
         if expected is None:
             return [Problem("SG005", T.EXPECTED, f"a `{event}` event needs a checkable `Skill-Expected` prediction")]
-        try:
-            parse_expected(expected)
-        except TrailerError as exc:
-            return [Problem("SG005", T.EXPECTED, str(exc).rstrip("."))]
+        problem = _expected_problem(expected)
+        if problem is not None:
+            return [Problem("SG005", T.EXPECTED, problem)]
     elif expected is not None:
         return [Problem("SG005", T.EXPECTED, f"`Skill-Expected` is only for refine and create, not `{event}`; remove it")]
     return []
+
+
+@lru_cache(maxsize=256)
+def _expected_problem(text: str) -> str | None:
+    """Why `text` is not a checkable prediction (None: it is), kept by text (the values repeat)."""
+    try:
+        parse_expected(text)
+    except TrailerError as exc:
+        return str(exc).rstrip(".")
+    return None
 
 
 def _same_version(value: str, oid: str | None, change: Change) -> bool:
