@@ -273,16 +273,16 @@ def killed_in_third_write(*then: str) -> str:
     return (
         "import os, sys\n"
         "import skillgit.evidence.ingest as ingest\n"
-        "import skillgit.evidence.store as store\n"
+        "import skillgit.evidence.rows as rows\n"
         "ingest.SAVE_EVERY_BYTES = 0\n"
-        "real = store._insert\n"
+        "real = rows.insert\n"
         "calls = []\n"
         "def insert(*a, **k):\n"
         "    calls.append(1)\n"
         "    real(*a, **k)\n"
         "    if len(calls) == 3:\n"
         + "".join(f"        {statement}\n" for statement in then)
-        + "store._insert = insert\n"
+        + "rows.insert = insert\n"
         "from skillgit.cli import run\n"
         "sys.exit(run(sys.argv[1:]))\n"
     )

@@ -261,7 +261,7 @@ def test_a_versions_sessions_are_its_uses_and_the_timed_sessions_of_its_spans_in
     from datetime import UTC, datetime, timedelta
 
     from skillgit.evidence.metrics import _span_positions
-    from skillgit.evidence.store import micros
+    from skillgit.evidence.rows import micros
     from skillgit.evidence.timeline import Timeline
 
     rng = random.Random(5)

@@ -20,8 +20,9 @@ from skillgit.evidence.adapters.native import (
     write_jsonl,
 )
 from skillgit.evidence.adapters.registry import detect
+from skillgit.evidence.rows import Written
 from skillgit.evidence.session import Learning, Session, SkillUse, ToolCall
-from skillgit.evidence.store import Store, Written
+from skillgit.evidence.store import Store
 from skillgit.schemas import schema_errors
 
 text = st.text(max_size=20)

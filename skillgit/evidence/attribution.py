@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
+from skillgit.evidence.rows import Inputs
 from skillgit.evidence.session import Session, SessionSummary, SkillUse, ToolCall
 from skillgit.evidence.session import call_text as call_text  # where the other evidence modules look for it
-from skillgit.evidence.store import Inputs
 from skillgit.jsontypes import JSONObject
 
 if TYPE_CHECKING:

@@ -35,8 +35,8 @@ from skillgit.evidence.attribution import (
     aware,
 )
 from skillgit.evidence.metrics import Weights, measure_at, starting_score
+from skillgit.evidence.rows import micros
 from skillgit.evidence.session import Learning, Session, SessionSummary
-from skillgit.evidence.store import micros
 from skillgit.evidence.timeline import Timeline
 from skillgit.jsontypes import JSONObject
 from skillgit.model.expected import Expectation, parse_expected

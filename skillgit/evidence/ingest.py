@@ -44,8 +44,9 @@ from typing import TYPE_CHECKING, ClassVar
 
 from skillgit.errors import RepoStateError, UsageError
 from skillgit.evidence.adapters.lines import MAX_EXAMPLES, Batch, Cursor, ReadReport, Skip, feed
+from skillgit.evidence.rows import READER_VERSION, Inputs, Written
 from skillgit.evidence.session import Learning, Session
-from skillgit.evidence.store import READER_VERSION, Inputs, SourceRow, Store, Unchanged, Written, stat_key
+from skillgit.evidence.store import SourceRow, Store, Unchanged, stat_key
 from skillgit.frozenrecord import Record
 from skillgit.safefile import open_regular
 

@@ -44,8 +44,9 @@ from skillgit.evidence.attribution import (
     strongest,
     version_of,
 )
+from skillgit.evidence.rows import Inputs, from_micros, micros
 from skillgit.evidence.session import Facts, Learning, Session, SessionSummary, SkillUse
-from skillgit.evidence.store import Inputs, Store, from_micros, micros
+from skillgit.evidence.store import Store
 from skillgit.evidence.timeline import Timeline, UsesAt
 from skillgit.history import Version
 
@@ -179,7 +180,7 @@ def _rescan(con: sqlite3.Connection, catalog: Catalog, *, reads: bool, skills: M
     """Match every stored session's calls again: SKILL.md reads (`reads`), the keywords of `skills` and
     `commands` — once, when the skills or their roots changed."""
     from skillgit.evidence.attribution import is_edit
-    from skillgit.evidence.store import decode_calls
+    from skillgit.evidence.rows import decode_calls
 
     search = catalog.read_pattern.finditer
     found_reads: list[tuple[int, str]] = []

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from skillgit.evidence.adapters.lines import EPOCH
 from skillgit.evidence.attribution import session_time, summarize
+from skillgit.evidence.rows import from_micros, micros
 from skillgit.evidence.session import Session, SessionSummary
-from skillgit.evidence.store import from_micros, micros
 
 if TYPE_CHECKING:
     from skillgit.evidence.attribution import Strength
