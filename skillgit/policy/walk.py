@@ -339,6 +339,9 @@ class SkillFolders:
         folder = folders.get(prefix[len(root) + 1 :].split("/", 1)[0])
         if not folder:
             return {}
+        oid = folder.get(prefix)
+        if oid is not None:
+            return {prefix: oid}  # a file (nothing lies below a file)
         inside = prefix + "/"
         return {path: oid for path, oid in folder.items() if path == prefix or path.startswith(inside)}
 
