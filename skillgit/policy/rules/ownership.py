@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from skillgit.config import CONFIG_FILE
@@ -190,6 +191,31 @@ def _protected_glob(path: str, protected: tuple[str, ...]) -> str | None:
     return None
 
 
+def _always_protected(config: Config) -> Callable[[str], tuple[str | None, str | None]]:
+    """`path` → (why it is always protected, the evidence source it belongs to) under `config` (see
+    `protected_reason` and `evidence_key`); the answers for the last config asked are kept by path."""
+    if _ALWAYS and _ALWAYS[0][0] is config:
+        return _ALWAYS[0][1]
+    from skillgit.policy.rules.protected import evidence_key, evidence_sources, protected_reason
+
+    sources = evidence_sources(config)
+    found: dict[str, tuple[str | None, str | None]] = {}
+
+    def always(path: str) -> tuple[str | None, str | None]:
+        hit = found.get(path)
+        if hit is None:
+            if len(found) >= _GLOBS_MAX:
+                found.clear()
+            hit = found[path] = (protected_reason(path, config), evidence_key(path, sources))
+        return hit
+
+    _ALWAYS[:] = [(config, always)]
+    return always
+
+
+_ALWAYS: list[tuple[Config, Callable[[str], tuple[str | None, str | None]]]] = []
+
+
 class NoSelfEdit(Rule):
     """SG003: an agent commit (of any event type, or none) does not touch the evolver's own skill
     (`agent.self_skill`, active or attic), skillgit.yaml, `policy.protected_paths`, any holdout file,
@@ -218,11 +244,11 @@ class NoSelfEdit(Rule):
         return None
 
     def check(self, change: Change, config: Config) -> list[Violation]:
-        from skillgit.policy.rules.protected import evidence_key, evidence_problem, evidence_sources, protected_reason
+        from skillgit.policy.rules.protected import evidence_problem
 
         out: list[Violation] = []
         self_skill = config.agent.self_skill
-        sources = evidence_sources(config)
+        always = _always_protected(config)
         for f in change.files:
             hit = skill_of(f.path, config, change)
             glob = protected_glob(f.path, config)
@@ -233,9 +259,9 @@ class NoSelfEdit(Rule):
                 what = "a sealed holdout file"
             elif glob is not None:
                 what = f"a protected path (`{glob}`, policy.protected_paths)"
-            elif (reason := protected_reason(f.path, config)) is not None:
+            elif (reason := always(f.path)[0]) is not None:
                 what = f"a protected path ({reason})"
-            elif (key := evidence_key(f.path, sources)) is not None and (problem := evidence_problem(change, f)):
+            elif (key := always(f.path)[1]) is not None and (problem := evidence_problem(change, f)):
                 what = f"evidence the metrics are computed from ({key}): it {problem}"
                 fix = "An agent may add trace and learning files and append to them, never rewrite them; undo that part."
             else:
