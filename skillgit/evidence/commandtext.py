@@ -9,7 +9,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Generic, TypeVar
 
-from skillgit.evidence.session import ToolCall
+from skillgit.evidence.session import COMMAND_KEYS, ToolCall
 
 _COMMAND = re.compile(r"^[a-z][a-z0-9._-]*(?:\s+\S+)+$")
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
@@ -25,15 +25,31 @@ _FENCE = re.compile(r"^```(?:bash|sh|shell|console|zsh)?\s*$")
 def shown(call: ToolCall) -> str:
     """The command of a call as a person would quote it: the shell command itself, else `tool: arg`."""
     args = call.args
+    named = False  # a `command` or `cmd` argument: `call.command` may show it
     for key in ("command", "cmd"):
+        value = args.get(key)
+        if value is None:
+            continue
+        named = True
+        if isinstance(value, list):
+            value = " ".join(str(v) for v in value)
+        if isinstance(value, str) and value.strip():
+            return " ".join(value.split())
+    if named:
+        return call.command
+    for key in _OTHER_KEYS:  # `call.command` past the two keys above, which it would look up again
         value = args.get(key)
         if value is None:
             continue
         if isinstance(value, list):
             value = " ".join(str(v) for v in value)
-        if isinstance(value, str) and value.strip():
-            return " ".join(value.split())
-    return call.command
+        if isinstance(value, str) and value:
+            return f"{call.name}: {value}"
+    return call.name
+
+
+_OTHER_KEYS = COMMAND_KEYS[2:]
+"""The keys `ToolCall.command` looks up after `command` and `cmd`, in its order."""
 
 
 def core(command: str) -> str:

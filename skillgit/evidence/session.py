@@ -15,6 +15,10 @@ SkillHow = Literal["invoked", "stamped", "read", "keyword"]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+COMMAND_KEYS = ("command", "cmd", "path", "pattern", "query", "skill", "url")
+"""The arguments `ToolCall.command` shows, the first one set."""
+
+
 @dataclass(frozen=True, eq=False, repr=False)
 class ToolCall(Record):
     """One tool call in a session. `ok` is None when the trace does not say."""
@@ -31,7 +35,7 @@ class ToolCall(Record):
     def command(self) -> str:
         """A one-line rendering of the call, e.g. `bash: cargo test -p foo`."""
         args = self.args
-        for key in ("command", "cmd", "path", "pattern", "query", "skill", "url"):
+        for key in COMMAND_KEYS:
             value = args.get(key)
             if value is None:
                 continue
@@ -110,8 +114,14 @@ class Learning(Record):
 
 def call_text(call: ToolCall) -> str:
     """Every string argument of a call (lists joined), one per line: what reads and keywords are matched in."""
+    values = call.args.values()
+    for value in values:
+        if type(value) is not str:
+            break
+    else:  # all of them strings, as most are
+        return "\n".join(values)  # type: ignore[arg-type]  # every one a str, as just seen
     parts: list[str] = []
-    for value in call.args.values():
+    for value in values:
         if type(value) is str or isinstance(value, str):
             parts.append(value)
         elif isinstance(value, list):
