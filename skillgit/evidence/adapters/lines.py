@@ -124,65 +124,80 @@ def iter_json(path: Path, report: ReadReport, cursor: Cursor | None = None) -> I
     number = start = cursor.line if cursor is not None else 0
     seen_data = cursor is not None and cursor.data
     tail = cursor.before_tail if cursor is not None else None
-    with handle:
-        if cursor is not None and cursor.offset:
-            handle.seek(cursor.offset)
-        readline = handle.readline
-        while True:
-            try:
-                line = readline(limit + 1)
-            except OSError as exc:
-                report.skip(path, number + 1, "unreadable", exc.strerror or type(exc).__name__)
-                break
-            if not line:
-                break
-            number += 1
-            size = len(line)
-            whole = line[-1] == 10
-            if size > limit and not whole:
-                drained, whole = _drain(readline)
-                size += drained
-                if not whole and tail is not None:
-                    tail()
-                    tail = None
-                report.skip(path, number, "too-long", f"over {limit} bytes")
-                seen_data = True
-            else:
-                if not whole and tail is not None:
-                    tail()  # the reader's state as it is before a line still being written
-                    tail = None
-                # json.loads(line) minus its Python-level wrapping: decode, then the C scanner directly.
-                # Anything unusual (BOM, leading blanks, errors) takes the json.loads path below.
-                obj: Any = None
+    # the cursor's place (offset, lines, data) follows the lines in locals, given to the cursor before `tail`
+    # is called and when the reading ends or is given up (attribute stores cost more, every line)
+    offset = cursor.offset if cursor is not None else 0
+    done, done_data = number, seen_data
+    try:
+        with handle:
+            if offset:
+                handle.seek(offset)
+            readline = handle.readline
+            while True:
                 try:
-                    text = line.decode()
-                    obj, end = scan(text, 0)
-                    if end < len(text) and not text[end:].isspace():
-                        raise ValueError("extra data")
-                except (ValueError, StopIteration, RecursionError):
-                    try:
-                        obj = json.loads(line)
-                    except (ValueError, RecursionError) as exc:
-                        obj = _BAD
-                        if not line.isspace():
-                            seen_data = True
-                            report.skip(path, number, *_classify(line, exc))
-                if obj is not _BAD:
+                    line = readline(limit + 1)
+                except OSError as exc:
+                    report.skip(path, number + 1, "unreadable", exc.strerror or type(exc).__name__)
+                    break
+                if not line:
+                    break
+                number += 1
+                size = len(line)
+                whole = line[-1] == 10
+                if size > limit and not whole:
+                    drained, whole = _drain(readline)
+                    size += drained
+                    if not whole and tail is not None:
+                        _place(cursor, offset, done, done_data)
+                        tail()
+                        tail = None
+                    report.skip(path, number, "too-long", f"over {limit} bytes")
                     seen_data = True
-                    if type(obj) is dict:
-                        yield number, obj
-                    else:
-                        report.skip(path, number, "wrong-type", f"a JSON {type(obj).__name__}, not an object")
-            if cursor is not None and whole:
-                cursor.offset += size
-                cursor.line = number
-                cursor.data = seen_data
+                else:
+                    if not whole and tail is not None:
+                        _place(cursor, offset, done, done_data)
+                        tail()  # the reader's state as it is before a line still being written
+                        tail = None
+                    # json.loads(line) minus its Python-level wrapping: decode, then the C scanner directly.
+                    # Anything unusual (BOM, leading blanks, errors) takes the json.loads path below.
+                    obj: Any = None
+                    try:
+                        text = line.decode()
+                        obj, end = scan(text, 0)
+                        if end < len(text) and not text[end:].isspace():
+                            raise ValueError("extra data")
+                    except (ValueError, StopIteration, RecursionError):
+                        try:
+                            obj = json.loads(line)
+                        except (ValueError, RecursionError) as exc:
+                            obj = _BAD
+                            if not line.isspace():
+                                seen_data = True
+                                report.skip(path, number, *_classify(line, exc))
+                    if obj is not _BAD:
+                        seen_data = True
+                        if type(obj) is dict:
+                            yield number, obj
+                        else:
+                            report.skip(path, number, "wrong-type", f"a JSON {type(obj).__name__}, not an object")
+                if whole:
+                    offset += size
+                    done = number
+                    done_data = seen_data
+    finally:
+        _place(cursor, offset, done, done_data)
     report.lines += number - start
     if not seen_data:
         report.skip(path, 0, "empty")
 
 
 _BAD = object()
+
+
+def _place(cursor: Cursor | None, offset: int, line: int, data: bool) -> None:
+    """Set where `cursor` (when there is one) stands."""
+    if cursor is not None:
+        cursor.offset, cursor.line, cursor.data = offset, line, data
 
 
 def iter_values(path: Path, report: ReadReport, cursor: Cursor | None = None) -> Iterator[tuple[int, Any]]:
