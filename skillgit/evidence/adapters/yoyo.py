@@ -121,16 +121,17 @@ class _Audit:
 
     def flush(self, report: ReadReport) -> Batch:
         """The folder's session, its outcome.json read along, with the calls read since the last flush."""
-        session = _session(self.path.parent / OUTCOME, self.calls, self.skills, report, f"{self.path}:1", self.span)
+        span = self._span()
+        session = _session(self.path.parent / OUTCOME, self.calls, self.skills, report, f"{self.path}:1", span)
         batch = Batch([session], frozenset(), {session.id: self.given} if self.given else {})
-        self.span, self.given, self.calls = self._span(), self.given + len(self.calls), []
+        self.span, self.given, self.calls = span, self.given + len(self.calls), []
         return batch
 
 
 def _session(outcome_path: Path, calls: list[ToolCall], skills: list[SkillUse], report: ReadReport, origin: str,
-             span: tuple[datetime | None, datetime | None] = (None, None)) -> Session:
-    """The folder's session: `calls` (those after the ones given before, when `span` — the first and last
-    call times of all of them — says more than they do), its outcome.json read along."""
+             span: tuple[datetime | None, datetime | None] | None = None) -> Session:
+    """The folder's session: `calls` (those after the ones given before), its outcome.json read along; `span`:
+    the first and last call times of all of them, the ones given before included (when not given: of `calls`)."""
     report.depends_on(outcome_path)
     raw = read_json_file(outcome_path, report) if outcome_path.exists() else None
     outcome = None
@@ -142,7 +143,10 @@ def _session(outcome_path: Path, calls: list[ToolCall], skills: list[SkillUse], 
         _stamp(raw, skills)
         if type(raw.get("day")) is int:
             meta["day"] = raw["day"]
-    stamps = [t for t in (*span, *(c.ts for c in calls)) if t is not None]
+    if span is None:
+        times = [c.ts for c in calls if c.ts is not None]
+        span = (min(times), max(times)) if times else (None, None)
+    stamps = [t for t in span if t is not None]
     finished = parse_time(raw.get("ts")) if raw else None
     ends = stamps + [finished] if finished is not None else stamps
     return Session(
