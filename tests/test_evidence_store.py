@@ -4,6 +4,7 @@ processes), schema migrations, and attribution kept in the store."""
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
 import sqlite3
 import subprocess
@@ -85,6 +86,48 @@ def test_files_that_grew_are_read_on_from_where_the_last_ingest_stopped(tmp_path
     for key in ("sessions", "learnings", "subagents_folded", "skipped"):
         assert second[key] == once[key]
     same_evidence(repo, whole)
+
+
+def _transcript(*records: tuple[str, int, bool]) -> bytes:
+    """Claude Code transcript lines: ("use", i, _) a test run `t{i}`; ("result", i, failed) its result."""
+    lines = []
+    for n, (kind, i, failed) in enumerate(records):
+        ts = f"2026-01-01T00:00:{n:02d}Z"
+        if kind == "use":
+            block = {"type": "tool_use", "id": f"t{i}", "name": "Bash", "input": {"command": f"pytest -k case{i}"}}
+            rec = {"type": "assistant", "sessionId": "s1", "timestamp": ts, "message": {"id": f"m{n}", "content": [block]}}
+        else:
+            block = {"type": "tool_result", "tool_use_id": f"t{i}", "is_error": failed,
+                     "content": f"Exit code {i}\nfailed" if failed else "passed"}
+            rec = {"type": "user", "sessionId": "s1", "timestamp": ts, "message": {"content": [block]}}
+        lines.append(json.dumps(rec) + "\n")
+    return "".join(lines).encode()
+
+
+def test_a_transcript_read_on_keeps_only_the_calls_still_waiting_and_stores_what_a_whole_read_does(tmp_path: Path) -> None:
+    first = [r for i in range(5) for r in (("use", i, False), ("result", i, False))] + [("use", 5, False)]
+    more = [("result", 5, True), ("result", 1, True), ("use", 6, False), ("result", 2, False), ("result", 6, False)]
+    folder = tmp_path / "traces"
+    folder.mkdir()
+    trace = folder / "s1.jsonl"
+    trace.write_bytes(_transcript(*first))
+    repo = fresh_repo(tmp_path / "repo")
+    ingest(repo, folder)
+    con = sqlite3.connect(Repo.discover(repo).state_dir / "evidence.db")
+    try:
+        (state,) = con.execute("SELECT state FROM reader_states").fetchone()
+    finally:
+        con.close()
+    reader, _ = pickle.loads(state)
+    assert [call[7] for call in reader.calls] == [5]  # the one waiting for its result
+    with trace.open("ab") as out:
+        out.write(_transcript(*first, *more)[len(trace.read_bytes()):])
+    assert ingest(repo, folder)["files_appended"] == 1
+    whole = fresh_repo(tmp_path / "whole")
+    ingest(whole, folder)
+    same_evidence(repo, whole)
+    (session,) = load_sessions(Repo.discover(repo))
+    assert [(c.ok, c.exit_code) for c in session.tool_calls][:3] == [(True, None), (False, 1), (True, None)]
 
 
 def attributed(repo: Path) -> tuple[set[tuple], set[tuple], dict[str, str]]:

@@ -36,15 +36,15 @@ import pickle
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from skillgit.errors import RepoStateError, UsageError
-from skillgit.evidence.adapters.lines import MAX_EXAMPLES, Batch, Cursor, ReadReport, Skip, feed
-from skillgit.evidence.rows import READER_VERSION, Inputs, Written
+from skillgit.evidence.adapters.lines import MAX_EXAMPLES, Batch, Cursor, ReadReport, Skip, feed, parse_time, tool_call
+from skillgit.evidence.rows import READER_VERSION, Inputs, Stored, Written
 from skillgit.evidence.session import Learning, Session
 from skillgit.evidence.store import SourceRow, Store, Unchanged, stat_key
 from skillgit.frozenrecord import Record
@@ -584,6 +584,8 @@ def _read_from(source: Source, row: SourceRow | None, store: Store | None, resul
     else:
         batch = Batch(list(adapter.read(path, report)), frozenset())
     stored = None if resumed is None or store is None or row is None else store.stored(row)
+    if stored is not None and store is not None and batch.changed:
+        batch = _mended(batch, stored, store)
     if stored is not None and (batch.restart or batch.kept and not set(batch.kept) <= {r[2] for r in stored.rows}):
         return _read(source, row, store, result, max_line_bytes, finder)  # it cannot go on from what is stored
     if resumed is None:
@@ -607,6 +609,34 @@ def _read_from(source: Source, row: SourceRow | None, store: Store | None, resul
         state=state[0] if state else None, skipped=dict(report.counts),
         examples=[[s.file, s.line, s.reason, s.detail] for s in report.examples],
     )
+
+
+def _mended(batch: Batch, stored: Stored, store: Store) -> Batch:
+    """`batch` with the calls it says changed (`Batch.changed`) given again: each such session's record goes
+    on from the first of them, the calls up to those it carries as stored, changed as said."""
+    records, kept = list(batch.records), dict(batch.kept)
+    for k, record in enumerate(records):
+        changed = batch.changed.get(record.id) if isinstance(record, Session) else None
+        if not changed or not isinstance(record, Session):
+            continue
+        rows = [r for r in stored.rows if r[2] == record.id]
+        given, start = kept.get(record.id, 0), min(changed)
+        calls = store.calls(rows[0][0], start, given) if len(rows) == 1 else []
+        if len(calls) != given - start:
+            return Batch([], restart=True)  # not as stored: read the file again whole
+        for place, (ok, end, error, code) in changed.items():
+            call = calls[place - start]
+            finished, duration = parse_time(end), None
+            if call.ts is not None and finished is not None and finished >= call.ts:
+                duration = int((finished - call.ts).total_seconds() * 1000)
+            calls[place - start] = tool_call(call.name, call.args, ok, call.ts, duration,
+                                             call.error if error is ... else error, call.exit_code if code is ... else code)
+        records[k] = replace(record, tool_calls=(*calls, *record.tool_calls))
+        if start:
+            kept[record.id] = start
+        else:
+            del kept[record.id]
+    return Batch(records, batch.keep, kept, batch.restart)
 
 
 class _FactFinder:

@@ -218,6 +218,15 @@ class Store:
             "SELECT coalesce(max(seq), 0), count(*) FROM learnings WHERE source_id = ?", (row.id,)).fetchone()
         return Stored(stored_rows(con, row.id), (int(learnings[0]), int(learnings[1])))
 
+    def calls(self, row: int, start: int, stop: int) -> list[ToolCall]:
+        """The tool calls of session row `row` from place `start` up to `stop`, as stored."""
+        out: list[ToolCall] = []
+        for first, data in self._db().execute(
+            "SELECT first, data FROM calls WHERE session = ? AND first < ? AND first + count > ? ORDER BY first", (row, stop, start)
+        ):
+            out.extend(decode_calls(data)[max(0, start - first) : stop - first])
+        return out
+
     def subagents(self, paths: Sequence[str]) -> int:
         """How many of the sessions stored from `paths` (stored paths) are subagents of a session stored from
         them too."""

@@ -94,11 +94,14 @@ class _Transcript:
         self.stream = stream
         self.records = 0
         self.main = 0
-        self.calls: list[list[Any]] = []  # [name, args, ok, start, end, error, exit_code, index]
+        self.calls: list[list[Any]] = []  # [name, args, ok, start, end, error, exit_code, index], from `dropped` on
+        self.dropped = 0  # the calls before these are not kept (see `__getstate__`)
         self.clean = 0  # calls before this one were given by the last flush and have not changed since
-        self.runs: list[int] | None = None  # `_test_runs`: the places of the calls that run tests or builds that matter,
+        self.runs: list[list[Any]] = []  # `_test_runs`: the calls that run tests or builds that matter,
         self.ran = 0  # of the first `ran` calls
         self.by_id: dict[str, list[Any]] = {}
+        self.done: dict[str, int] = {}  # the places of the calls not kept, by id
+        self.changed: dict[int, list[Any]] = {}  # calls not kept that a result changed since the last flush
         self.skills: list[SkillUse] = []
         self.first: str | None = None
         self.last: str | None = None
@@ -208,7 +211,7 @@ class _Transcript:
         if type(name) is not str:
             raise TypeError("tool_use `name` must be a string")
         args = clip_args(args) if type(args) is dict else {}
-        call = [name, args, None, ts, None, None, None, len(self.calls)]
+        call = [name, args, None, ts, None, None, None, self.dropped + len(self.calls)]
         self.calls.append(call)
         if type(block.get("id")) is str:
             self.by_id[block["id"]] = call
@@ -218,13 +221,19 @@ class _Transcript:
             self._skill(args["command"].split(" ", 1)[0], None)
 
     def _result(self, block: dict[str, Any], side: int, ts: str | None) -> None:
-        call = self.by_id.get(block.get("tool_use_id"))  # type: ignore[arg-type]
+        key = block.get("tool_use_id")
+        call = self.by_id.get(key)  # type: ignore[arg-type]
+        if call is None and self.done and key in self.done:  # a call not kept: what changes of it is noted
+            place = self.done[key]
+            call = self.changed.get(place) or [None, None, None, None, None, SAME, SAME, place]
         if call is None:
-            call = ["unknown", {}, None, ts, None, None, None, len(self.calls)]
+            call = ["unknown", {}, None, ts, None, None, None, self.dropped + len(self.calls)]
             self.calls.append(call)
         else:
             call[4] = ts
             self.clean = min(self.clean, call[7])
+            if call[7] < self.dropped:
+                self.changed[call[7]] = call
         failed = block.get("is_error") is True
         call[2] = not failed
         if failed:
@@ -251,34 +260,52 @@ class _Transcript:
             self.skills.append(use)
 
     def __getstate__(self) -> dict[str, Any]:
+        """What reading on needs, whatever the transcript's length: the calls from the first one still waiting
+        for its result on (a result changes the calls given from that one on), the test and build runs that
+        decide the outcome (`_test_runs`), and the places of the calls not kept by id: a result for one of
+        them again changes it where it is stored (`Batch.changed`)."""
         self._test_runs()  # the calls read so far looked at once, here, not again when the file is read on
-        return {**self.__dict__, "clean": len(self.calls)}  # the flush that follows gives every call
+        count = self.dropped + len(self.calls)
+        first = min((call[7] for call in self.by_id.values() if call[2] is None), default=count)
+        runs = {id(call) for call in self.runs}
+        by_id = {key: call for key, call in self.by_id.items() if call[7] >= first or id(call) in runs}
+        done = self.done
+        if len(by_id) < len(self.by_id):
+            done = {**done, **{key: call[7] for key, call in self.by_id.items() if key not in by_id}}
+        return {**self.__dict__, "clean": count, "changed": {},  # the flush that follows gives every call
+                "calls": self.calls[first - self.dropped :], "dropped": first, "by_id": by_id, "done": done}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if "dropped" not in state:  # kept before only some calls were: every call, `runs` by place or none
+            calls = state["calls"]
+            runs = state.get("runs")
+            state = {**state, "dropped": 0, "done": {}, "changed": {},
+                     "runs": [] if runs is None else [calls[i] for i in runs], "ran": 0 if runs is None else state["ran"]}
+        self.__dict__.update(state)
 
     def _test_runs(self) -> list[ToolCall]:
         """The calls that run tests or builds (`outcome.is_test_or_build`, which looks at a call's arguments
         only) from the last of them with a result on: all `outcome.test_result` needs of the calls, whose
-        results only ever go from none to one. Their places are kept (`runs`, of the first `ran` calls), so
-        going on with the transcript looks at the new calls only."""
-        calls = self.calls
-        runs: list[int] | None = getattr(self, "runs", None)  # a state kept before they were kept has none
-        start = 0 if runs is None else self.ran
-        runs = [] if runs is None else runs
-        for i in range(start, len(calls)):
-            raw = calls[i]
+        results only ever go from none to one. They are kept (`runs`, of the first `ran` calls), so going
+        on with the transcript looks at the new calls only."""
+        calls, runs = self.calls, self.runs
+        for raw in calls[self.ran - self.dropped :]:
             if is_test_or_build(tool_call(raw[0], raw[1], raw[2])):
-                runs.append(i)
-        last = next((k for k in range(len(runs) - 1, -1, -1) if calls[runs[k]][2] is not None), 0)
-        self.runs, self.ran = runs[last:], len(calls)
-        return [tool_call(calls[i][0], calls[i][1], calls[i][2]) for i in self.runs]
+                runs.append(raw)
+        last = next((k for k in range(len(runs) - 1, -1, -1) if runs[k][2] is not None), 0)
+        self.runs, self.ran = runs[last:], self.dropped + len(calls)
+        return [tool_call(raw[0], raw[1], raw[2]) for raw in self.runs]
 
     def flush(self, report: ReadReport) -> Batch:
         """The transcript's one session as read so far, with the calls new or changed since the last flush
         (`Batch.kept`: the ones before stand)."""
         if not self.records:
             return Batch([], frozenset())
-        kept, self.clean = self.clean, len(self.calls)
+        kept, self.clean = max(self.clean, self.dropped), self.dropped + len(self.calls)
         session = self.session(kept)
-        return Batch([session], frozenset(), {session.id: kept} if kept else {})
+        changed, self.changed = self.changed, {}
+        return Batch([session], frozenset(), {session.id: kept} if kept else {},
+                     changed={session.id: {i: (c[2], c[4], c[5], c[6]) for i, c in changed.items()}} if changed else {})
 
     def session(self, since: int = 0) -> Session:
         """The session, with the calls from `since` on (its outcome weighs all of them)."""
@@ -294,7 +321,8 @@ class _Transcript:
             sid = f"{sid}:{agent}"
         elif self.session_id:
             meta["session_id"] = self.session_id
-        calls = tuple(_call(c) for c in self.calls[since:])
+        assert since >= self.dropped, "the calls before `dropped` are not kept"
+        calls = tuple(_call(c) for c in self.calls[since - self.dropped :])
         final = self.text[thread] if self.result_text is None else self.result_text
         if self.stream:
             meta["format"] = "stream-json"
@@ -311,6 +339,10 @@ class _Transcript:
             turns=self.turns[thread],
             meta=meta,
         )
+
+
+SAME: Any = ...
+"""In `Batch.changed`: the call's error or exit code as stored."""
 
 
 def _call(raw: list[Any]) -> ToolCall:

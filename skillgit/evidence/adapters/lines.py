@@ -441,12 +441,16 @@ class Batch(Record):
 
     `kept`: for a session given before that goes on, how many of its first tool calls stand as given;
     its record then carries only the calls after them (everything else about it is whole). `restart`:
-    what was read cannot be added to what the reader gave before: read the file again from its start."""
+    what was read cannot be added to what the reader gave before: read the file again from its start.
+    `changed`: for a session given before, tool calls before the ones its record carries that changed, by
+    place: (ok, end time as read, error, exit code; `...` for the error or exit code as given before). Its
+    record then goes on from the first of them (`skillgit.evidence.ingest`), the calls between as stored."""
 
     records: list[Session | Learning]
     keep: frozenset[str] | None = None
     kept: Mapping[str, int] = field(default_factory=dict)
     restart: bool = False
+    changed: Mapping[str, Mapping[int, tuple[Any, ...]]] = field(default_factory=dict)
 
 
 class LineReader(Protocol):
