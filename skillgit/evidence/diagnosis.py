@@ -140,7 +140,7 @@ def expected_for(catalog: Catalog, name: str) -> list[str]:
 class FactPatterns(NamedTuple):
     """What names a skill's own files (`files`: a path under one of the skill roots; `roots`: the plain
     folders those lie in, a quick test before the pattern) or invokes it (`invokes`: a whole line that
-    is a skill name, `plugin:` prefix allowed: it finds every such line of a text), for every skill at once."""
+    is a skill name, `plugin:` prefix allowed), for every skill at once."""
 
     roots: tuple[str, ...]
     files: re.Pattern[str]
@@ -151,7 +151,7 @@ def fact_patterns(layout: Layout) -> FactPatterns:
     """The `FactPatterns` of the skill roots and attic of `layout`."""
     return FactPatterns(tuple(f"{r}/" for r in layout.scan_roots),
                         re.compile(rf"(?<![A-Za-z0-9_.-]){layout.regex}/([a-z0-9]+(?:-[a-z0-9]+)*)/"),
-                        re.compile(r"^(?:[\w-]+:)?([a-z0-9]+(?:-[a-z0-9]+)*)$", re.MULTILINE))
+                        re.compile(r"(?:[\w-]+:)?([a-z0-9]+(?:-[a-z0-9]+)*)"))
 
 
 def facts_of(session: Session, d: DiagnosisConfig, patterns: FactPatterns, texts: list[str] | None = None) -> Facts:
@@ -183,7 +183,7 @@ def facts_of(session: Session, d: DiagnosisConfig, patterns: FactPatterns, texts
             break
     own: dict[str, int] = {}
     roots, files, invokes = patterns
-    names = invokes.finditer
+    fullmatch = invokes.fullmatch
     for i, text in enumerate(texts):
         if not text or is_edit(calls[i]):
             continue
@@ -192,8 +192,11 @@ def facts_of(session: Session, d: DiagnosisConfig, patterns: FactPatterns, texts
                 for match in files.finditer(text):
                     own[match.group(1)] = i
                 break
-        for found in names(text):  # whole lines, in order
-            own[found.group(1)] = i
+        for line in text.split("\n"):  # a whole line, so one without a blank is all that can be a name
+            if " " not in line:
+                found = fullmatch(line)
+                if found is not None:
+                    own[found.group(1)] = i
     return {"n": len(calls), "runs": runs, "reverts": reverts, "failed": failed, "worked": worked, "docs": docs,
             "own": own}
 
