@@ -9,7 +9,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Generic, TypeVar
 
-from skillgit.evidence.session import COMMAND_KEYS, ToolCall
+from skillgit.evidence.session import COMMAND_KEYS, ToolCall, render_command
 
 _COMMAND = re.compile(r"^[a-z][a-z0-9._-]*(?:\s+\S+)+$")
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
@@ -37,15 +37,7 @@ def shown(call: ToolCall) -> str:
             return " ".join(value.split())
     if named:
         return call.command
-    for key in _OTHER_KEYS:  # `call.command` past the two keys above, which it would look up again
-        value = args.get(key)
-        if value is None:
-            continue
-        if isinstance(value, list):
-            value = " ".join(str(v) for v in value)
-        if isinstance(value, str) and value:
-            return f"{call.name}: {value}"
-    return call.name
+    return render_command(call.name, args, _OTHER_KEYS)  # `call.command` past the two keys above, already looked up
 
 
 _OTHER_KEYS = COMMAND_KEYS[2:]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, TypedDict
@@ -34,16 +34,21 @@ class ToolCall(Record):
     @property
     def command(self) -> str:
         """A one-line rendering of the call, e.g. `bash: cargo test -p foo`."""
-        args = self.args
-        for key in COMMAND_KEYS:
-            value = args.get(key)
-            if value is None:
-                continue
-            if isinstance(value, list):
-                value = " ".join(str(v) for v in value)
-            if isinstance(value, str) and value:
-                return f"{self.name}: {value}"
-        return self.name
+        return render_command(self.name, self.args)
+
+
+def render_command(name: str, args: Mapping[str, JSON], keys: Sequence[str] = COMMAND_KEYS) -> str:
+    """`ToolCall.command` of a call `name` with `args`, looking at `keys` (a tail of `COMMAND_KEYS` skips
+    those already known to give nothing)."""
+    for key in keys:
+        value = args.get(key)
+        if value is None:
+            continue
+        if isinstance(value, list):
+            value = " ".join(str(v) for v in value)
+        if isinstance(value, str) and value:
+            return f"{name}: {value}"
+    return name
 
 
 @dataclass(frozen=True, eq=False, repr=False)
