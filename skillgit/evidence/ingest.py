@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from skillgit.errors import RepoStateError, UsageError
-from skillgit.evidence.adapters.lines import MAX_EXAMPLES, Batch, Cursor, ReadReport, Skip, feed, parse_time, tool_call
+from skillgit.evidence.adapters.lines import MAX_EXAMPLES, Batch, Cursor, ReadReport, Skip, duration_until, feed, tool_call
 from skillgit.evidence.rows import READER_VERSION, Inputs, Stored, Written
 from skillgit.evidence.session import Learning, Session
 from skillgit.evidence.store import SourceRow, Store, Unchanged, stat_key
@@ -626,10 +626,7 @@ def _mended(batch: Batch, stored: Stored, store: Store) -> Batch:
             return Batch([], restart=True)  # not as stored: read the file again whole
         for place, (ok, end, error, code) in changed.items():
             call = calls[place - start]
-            finished, duration = parse_time(end), None
-            if call.ts is not None and finished is not None and finished >= call.ts:
-                duration = int((finished - call.ts).total_seconds() * 1000)
-            calls[place - start] = tool_call(call.name, call.args, ok, call.ts, duration,
+            calls[place - start] = tool_call(call.name, call.args, ok, call.ts, duration_until(call.ts, end),
                                              call.error if error is ... else error, call.exit_code if code is ... else code)
         records[k] = replace(record, tool_calls=(*calls, *record.tool_calls))
         if start:

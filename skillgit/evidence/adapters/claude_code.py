@@ -34,6 +34,7 @@ from skillgit.evidence.adapters.lines import (
     ReadReport,
     clip,
     clip_args,
+    duration_until,
     parse_time,
     split_skill,
     stamp_version,
@@ -348,12 +349,7 @@ SAME: Any = ...
 def _call(raw: list[Any]) -> ToolCall:
     name, args, ok, start, end, error, exit_code = raw[:7]
     started = parse_time(start)
-    duration = None
-    if started is not None and end is not None:
-        finished = parse_time(end)
-        if finished is not None and finished >= started:
-            duration = int((finished - started).total_seconds() * 1000)
-    return tool_call(name, args, ok, started, duration, error, exit_code)
+    return tool_call(name, args, ok, started, duration_until(started, end), error, exit_code)
 
 
 def _result_text(content: Any) -> str:

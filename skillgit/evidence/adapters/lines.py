@@ -360,6 +360,16 @@ def parse_time(value: Any) -> datetime | None:
     return None
 
 
+def duration_until(started: datetime | None, end: Any) -> int | None:
+    """Milliseconds from `started` to `end` (as read: `parse_time`), when both are known and in that order."""
+    if started is None or end is None:
+        return None
+    finished = parse_time(end)
+    if finished is None or finished < started:
+        return None
+    return int((finished - started).total_seconds() * 1000)
+
+
 def tool_call(
     name: str,
     args: Mapping[str, Any],
