@@ -78,6 +78,8 @@ files to read on: starting worker processes would cost more than it saves. (Read
 files in workers costs a third more CPU time than here, for a wall time little shorter on two CPUs: the
 ingest process storing their readings is as busy as the workers reading them.)"""
 MAX_JOBS = 8
+AHEAD = 200
+"""How many files to read on have their states and stored rows read at once (`Store.read_ahead`)."""
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -328,7 +330,11 @@ class _Reading:
             written = None if written is None else written.placed()
             _merge(result, found)
         else:
+            if how == _ON and row is not None and row.id not in self.store.ahead:
+                self._read_ahead(index)
             written = _read(source, row, self.store, result, self.max_line_bytes, self.finder, resumable=how == _ON)
+            if row is not None:
+                self.store.ahead.pop(row.id, None)
         if written is None:
             self.nothing.add(source.path)
             return
@@ -339,6 +345,17 @@ class _Reading:
         self.pending_bytes += source.key[0] - done
         self.pending.append(written)
         self.counted.append(source.path)
+
+    def _read_ahead(self, index: int) -> None:
+        """Read what is kept for the next files to read on, from `index` on (`Store.read_ahead`)."""
+        rows = []
+        for source, how in zip(self.files[index:], self.plan[index:]):
+            row = self.stored.get(source.path)
+            if how == _ON and row is not None:
+                rows.append(row)
+                if len(rows) == AHEAD:
+                    break
+        self.store.read_ahead(rows)
 
     def _start(self, jobs: int | None) -> None:
         from skillgit.evidence.ingested import attributed_with, open_catalog, refresh, refreshing

@@ -33,6 +33,7 @@ from skillgit.evidence.rows import (
     CHUNK,
     ENCODE,
     Stored,
+    StoredRow,
     Written,
     decode_calls,
     from_micros,
@@ -157,6 +158,8 @@ class Store:
     def __init__(self, path: Path, con: sqlite3.Connection | None) -> None:
         self.path = path
         self.con = con
+        self.ahead: dict[int, tuple[bytes | None, Stored]] = {}
+        """The states and stored rows read ahead for sources to be read on (`read_ahead`), by source row id."""
 
     @classmethod
     def open(cls, repo: Repo, *, create: bool = False) -> Store:
@@ -206,13 +209,45 @@ class Store:
         make = SourceRow._make
         return {r[1]: make(r) for r in rows}
 
+    def read_ahead(self, rows: Sequence[SourceRow]) -> None:
+        """Read the reader states and stored rows of sources `rows` (to be read on next) in a few queries, not
+        two each: `state` and `stored` give them once from here. The rows are those of the generation read
+        then, as when each is read on its own (`put` stores a reading only if its source is still at it)."""
+        con = self._db()
+        for i in range(0, len(rows), CHUNK):
+            part = rows[i : i + CHUNK]
+            ids = [row.id for row in part]
+            q = ",".join("?" * len(ids))
+            states: dict[int, bytes | None] = dict.fromkeys(ids)
+            sessions: dict[int, list[StoredRow]] = {i: [] for i in ids}
+            learnings = dict.fromkeys(ids, (0, 0))
+            with db.read(con):
+                for source_id, state in con.execute(f"SELECT source_id, state FROM reader_states WHERE source_id IN ({q})", ids):
+                    states[source_id] = None if state is None else bytes(state)
+                for r in con.execute("SELECT source_id, id, seq, session, calls, failed_calls, texts, parent FROM sessions"
+                                     f" WHERE source_id IN ({q}) ORDER BY source_id, seq", ids):
+                    sessions[r[0]].append(r[1:])
+                counted = [row.id for row in part if row.learnings]
+                if counted:
+                    for source_id, last, count in con.execute(
+                            "SELECT source_id, coalesce(max(seq), 0), count(*) FROM learnings"
+                            f" WHERE source_id IN ({','.join('?' * len(counted))}) GROUP BY source_id", counted):
+                        learnings[source_id] = (int(last), int(count))
+            for source_id in ids:
+                self.ahead[source_id] = (states[source_id], Stored(sessions[source_id], learnings[source_id]))
+
     def state(self, source_id: int) -> bytes | None:
         """The reader state kept for a source (to go on reading it), or None."""
+        if source_id in self.ahead:
+            return self.ahead[source_id][0]
         row = self._db().execute("SELECT state FROM reader_states WHERE source_id = ?", (source_id,)).fetchone()
         return None if row is None or row[0] is None else bytes(row[0])
 
     def stored(self, row: SourceRow) -> Stored:
         """What is stored of source `row` for a reading that goes on from it (`Written.stored`)."""
+        ahead = self.ahead.pop(row.id, None)
+        if ahead is not None:
+            return ahead[1]
         con = self._db()
         learnings = (0, 0) if not row.learnings else con.execute(
             "SELECT coalesce(max(seq), 0), count(*) FROM learnings WHERE source_id = ?", (row.id,)).fetchone()
