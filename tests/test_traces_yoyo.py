@@ -148,3 +148,35 @@ def test_yoyo_files_are_detected_by_name_and_content(tmp_path: Path, name: str) 
     path = next(root.rglob(name))
     adapter = detect(path, path.read_bytes()[:8192])
     assert adapter is not None and adapter.name == "yoyo"
+
+
+def test_an_audit_log_state_keeps_its_outcome_and_reads_it_again_only_when_it_changed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pickle
+
+    from skillgit.evidence.adapters import lines, yoyo
+    from skillgit.evidence.adapters.lines import feed
+
+    day = tmp_path / "sessions" / "day-1"
+    day.mkdir(parents=True)
+    audit, outcome = day / "audit.jsonl", day / "outcome.json"
+    audit.write_text('{"ts": "2026-03-04T14:45:33Z", "tool": "bash", "args": {}, "success": true, "duration_ms": 5}\n')
+    outcome.write_text(json.dumps({"build_ok": True, "test_ok": True, "day": 1}))
+    reader, report = ADAPTER.reader(audit), ReadReport()
+    assert reader is not None
+    feed(audit, report, reader)
+    state = pickle.dumps(reader)
+    assert reader.flush(report).records[0].outcome == "success"
+    kept = pickle.loads(state)
+    with monkeypatch.context() as patched:  # unchanged: not opened again (only its stat is looked at)
+        for module in (lines, yoyo):
+            patched.setattr(module, "open_regular", lambda path: pytest.fail(f"{path} opened"))
+        (session,) = kept.flush(ReadReport()).records
+    assert (session.outcome, session.meta["day"]) == ("success", 1)
+    outcome.write_text(json.dumps({"build_ok": False, "test_ok": True, "day": 1, "note": "rewritten"}))
+    again = ReadReport()
+    (session,) = pickle.loads(state).flush(again).records
+    assert session.outcome == "failure" and session.meta["outcome"]["note"] == "rewritten"
+    outcome.write_text("{not json")
+    (session,) = pickle.loads(state).flush(again).records
+    assert session.outcome is None and again.counts

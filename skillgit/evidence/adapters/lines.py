@@ -291,14 +291,16 @@ def read_upto(handle: BinaryIO, limit: int) -> bytes:
     return data
 
 
-def read_json_file(path: Path, report: ReadReport) -> dict[str, Any] | None:
-    """A whole-file JSON object (yoyo's pretty-printed outcome.json), or None after reporting why."""
-    try:
-        with open_regular(path) as handle:
-            data = read_upto(handle, report.max_line_bytes + 1)
-    except OSError as exc:
-        report.skip(path, 0, "unreadable", exc.strerror or type(exc).__name__)
-        return None
+def read_json_file(path: Path, report: ReadReport, data: bytes | None = None) -> dict[str, Any] | None:
+    """A whole-file JSON object (yoyo's pretty-printed outcome.json), or None after reporting why; `data`:
+    the file's bytes when they were read already (the whole file)."""
+    if data is None:
+        try:
+            with open_regular(path) as handle:
+                data = read_upto(handle, report.max_line_bytes + 1)
+        except OSError as exc:
+            report.skip(path, 0, "unreadable", exc.strerror or type(exc).__name__)
+            return None
     if len(data) > report.max_line_bytes:
         report.skip(path, 1, "too-long", f"over {report.max_line_bytes} bytes")
         return None

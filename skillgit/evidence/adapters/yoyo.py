@@ -9,6 +9,7 @@ with it (an outcome.json with no audit.jsonl beside it is a session without tool
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +31,8 @@ from skillgit.safefile import open_regular
 AUDIT = "audit.jsonl"
 OUTCOME = "outcome.json"
 LEARNINGS = "learnings.jsonl"
+OUTCOME_KEPT_BYTES = 64 * 1024
+"""An outcome.json up to this size is kept in an audit log's reader state (`_Audit.outcome`)."""
 _OUTCOME_KEYS = ("build_ok", "test_ok", "tasks_attempted", "tasks_succeeded", "reverted")
 
 
@@ -83,9 +86,13 @@ def _head(path: Path) -> bytes:
 
 class _Audit:
     """An audit log: every line a tool call of the folder's one session. A flush gives the session with the
-    calls read since the last one (`Batch.kept`: the ones before stand); only their span is kept."""
+    calls read since the last one (`Batch.kept`: the ones before stand); only their span is kept, and the
+    bytes of outcome.json with its stat key (`outcome`): reading on while it is unchanged looks only at
+    its stat, not at the file."""
 
     documents = False
+    outcome: tuple[list[int], bytes] | None = None
+    """outcome.json's stat key (size, mtime, inode) and bytes, as read last (a state made before it was kept has none)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -96,7 +103,33 @@ class _Audit:
 
     def __getstate__(self) -> dict[str, Any]:
         # the calls read since the last flush are delivered by the flush that follows
-        return {**self.__dict__, "calls": [], "given": self.given + len(self.calls), "span": self._span()}
+        return {**self.__dict__, "calls": [], "given": self.given + len(self.calls), "span": self._span(),
+                "outcome": self._outcome()}
+
+    def _outcome(self) -> tuple[list[int], bytes] | None:
+        """outcome.json's stat key and bytes (kept while the key stays), when it is a regular file of at most
+        `OUTCOME_KEPT_BYTES`; else None (then it is read as before)."""
+        path = self.path.parent / OUTCOME
+        try:
+            st = os.stat(path)
+        except (OSError, ValueError):
+            return None
+        key = [st.st_size, st.st_mtime_ns, st.st_ino]
+        kept = self.outcome
+        if kept is not None and kept[0] == key:
+            return kept
+        self.outcome = None
+        if st.st_size > OUTCOME_KEPT_BYTES:
+            return None
+        try:
+            with open_regular(path) as handle:
+                data = handle.read(OUTCOME_KEPT_BYTES + 1)
+        except OSError:
+            return None
+        if len(data) != st.st_size:  # written meanwhile
+            return None
+        self.outcome = (key, data)
+        return self.outcome
 
     def _span(self) -> tuple[datetime | None, datetime | None]:
         stamps = [t for t in (*self.span, *(c.ts for c in self.calls)) if t is not None]
@@ -122,18 +155,24 @@ class _Audit:
     def flush(self, report: ReadReport) -> Batch:
         """The folder's session, its outcome.json read along, with the calls read since the last flush."""
         span = self._span()
-        session = _session(self.path.parent / OUTCOME, self.calls, self.skills, report, f"{self.path}:1", span)
+        kept = self._outcome()
+        session = _session(self.path.parent / OUTCOME, self.calls, self.skills, report, f"{self.path}:1", span,
+                           None if kept is None else kept[1])
         batch = Batch([session], frozenset(), {session.id: self.given} if self.given else {})
         self.span, self.given, self.calls = span, self.given + len(self.calls), []
         return batch
 
 
 def _session(outcome_path: Path, calls: list[ToolCall], skills: list[SkillUse], report: ReadReport, origin: str,
-             span: tuple[datetime | None, datetime | None] | None = None) -> Session:
-    """The folder's session: `calls` (those after the ones given before), its outcome.json read along; `span`:
-    the first and last call times of all of them, the ones given before included (when not given: of `calls`)."""
+             span: tuple[datetime | None, datetime | None] | None = None, data: bytes | None = None) -> Session:
+    """The folder's session: `calls` (those after the ones given before), its outcome.json read along (its
+    bytes: `data`, when read already); `span`: the first and last call times of all of them, the ones given
+    before included (when not given: of `calls`)."""
     report.depends_on(outcome_path)
-    raw = read_json_file(outcome_path, report) if outcome_path.exists() else None
+    if data is not None:
+        raw = read_json_file(outcome_path, report, data)
+    else:
+        raw = read_json_file(outcome_path, report) if outcome_path.exists() else None
     outcome = None
     meta: dict[str, Any] = {"dir": outcome_path.parent.name}
     skills = list(skills)
