@@ -531,7 +531,10 @@ class _Prefix:
             last = os.pread(self.fd, min(size, DIGEST_WINDOW), max(0, size - DIGEST_WINDOW)) if size > DIGEST_WINDOW else b""
         except OSError:
             return None
-        return hashlib.sha256(b"%d\0" % size + self.first + last).hexdigest()
+        digest = hashlib.sha256(b"%d\0" % size)
+        digest.update(self.first)
+        digest.update(last)
+        return digest.hexdigest()
 
     def close(self) -> None:
         if self.fd is not None:
