@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import re
-from array import array
 from collections.abc import Sequence
 from difflib import SequenceMatcher
 from functools import lru_cache
-from typing import Generic, TypeVar
 
 from skillgit.evidence.session import COMMAND_KEYS, ToolCall, render_command
 
@@ -136,69 +134,6 @@ def head(command: str) -> str:
     """The first two words of a command (after `cd DIR &&`): the bucket similar commands are compared in."""
     first, second = HEAD_WORDS.match(command).group(1, 2)  # type: ignore[union-attr]  # it matches every text
     return "" if first is None else first if second is None else f"{first} {second}"
-
-
-T = TypeVar("T")
-
-
-class Clusters(Generic[T]):
-    """Greedy clustering of similar commands, compared only within a bucket of one tool and the same first
-    two words, so that many distinct commands cost linear time, not quadratic. A cluster is a number (its
-    place in creation order), and so is each distinct command (`join`); `items` keeps what was added to each
-    cluster unless the caller keeps it (`join`, `place`)."""
-
-    def __init__(self, threshold: float) -> None:
-        self.threshold = threshold
-        self.buckets: dict[tuple[str, str], list[int]] = {}
-        self.firsts: list[str] = []
-        """The first command of each cluster: the one later commands are compared with."""
-        self.items: list[list[tuple[str, T]]] = []
-        self.joined: dict[str, dict[str, int]] = {}
-        """Per tool, the number of each distinct command: the same command goes to its cluster again (a bucket
-        only gains clusters at its end and a cluster keeps its first command, so the first similar one stays
-        the first)."""
-        self.commands: list[str] = []
-        """Each distinct command, by its number."""
-        self.clusters = array("i")
-        """The cluster of each distinct command, by its number."""
-
-    @property
-    def all(self) -> list[list[tuple[str, T]]]:
-        """The items of each cluster, in creation order."""
-        return self.items
-
-    def join(self, tool: str, command: str) -> int:
-        """The number of `command` of `tool`, placed in the first cluster of its bucket whose first command is
-        similar (else a new one) when it is new."""
-        known = self.joined.get(tool)
-        if known is None:
-            known = self.joined[tool] = {}
-        number = known.get(command)
-        if number is not None:
-            return number
-        bucket = self.buckets.setdefault((tool, head(command)), [])
-        firsts, like = self.firsts, Alike(command, self.threshold)
-        for cluster in bucket:  # a command not seen before: each pair is new, no cache of answers helps
-            if like(firsts[cluster]):  # alike(first, command)
-                break
-        else:
-            cluster = len(firsts)
-            firsts.append(command)
-            bucket.append(cluster)
-        number = known[command] = len(self.commands)
-        self.commands.append(command)
-        self.clusters.append(cluster)
-        return number
-
-    def place(self, tool: str, command: str) -> int:
-        """The cluster `command` of `tool` joins (see `join`)."""
-        return self.clusters[self.join(tool, command)]
-
-    def add(self, tool: str, command: str, item: T) -> None:
-        cluster = self.place(tool, command)
-        if cluster == len(self.items):
-            self.items.append([])
-        self.items[cluster].append((command, item))
 
 
 def expected_commands(keywords: Sequence[str], body: str) -> list[str]:

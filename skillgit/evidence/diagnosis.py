@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from skillgit.evidence.attribution import Attribution, Catalog, attribute, call_text, is_edit
-from skillgit.evidence.commandtext import HEAD_WORDS, Alike, Clusters, alike, expected_commands, head, shown, similar
+from skillgit.evidence.commandtext import HEAD_WORDS, Alike, alike, expected_commands, head, shown, similar
 from skillgit.evidence.session import Facts, Run, Session, ToolCall
 from skillgit.jsontypes import JSONObject
 
@@ -215,26 +215,36 @@ _Retry = tuple[str, Run]
 """A session id and one of its retry runs."""
 _Worked = dict[str, dict[str, int]]
 """Per tool, each command that worked in a session and the position where it last did (`Facts.worked`)."""
+_FAILED, _RETRIES = 0, 1
+"""The two kinds of clusters: of failed calls (by tool and command), of retry runs (by tool and failing form)."""
 
 
 class _Scratch:
-    """The sessions and the failed calls seen so far, in a private SQLite database on disk (its page cache 256 KiB),
-    so that what diagnosis holds of them does not grow with them. Each failed call is placed in its cluster as
-    `Clusters.join` does: the first cluster of its bucket (one tool, the same first two words) whose first command
-    is similar, else a new one; a command seen before, its cluster again. Clusters are numbered in creation order,
-    sessions and failed calls in the order seen."""
+    """What diagnosis keeps of the sessions seen so far — their ids, failed calls, retry runs, reverted edits and
+    docless stretches — in a private SQLite database on disk (its page cache 256 KiB), so that it does not grow
+    with them. Each failed call and each retry run is placed in a cluster of its kind, greedily: the first cluster
+    of its bucket (one tool, the same first two words, so that many distinct commands cost linear time, not
+    quadratic) whose first command is similar, else a new one; a command seen before, its cluster again. Clusters
+    are numbered in creation order, everything else in the order seen."""
 
     _TABLES = (
-        "CREATE TABLE sessions(at INTEGER PRIMARY KEY, id TEXT NOT NULL)",
-        "CREATE TABLE clusters(cluster INTEGER PRIMARY KEY, tool TEXT NOT NULL, head TEXT NOT NULL, first TEXT NOT NULL)",
-        "CREATE INDEX clusters_bucket ON clusters(tool, head, cluster)",
-        "CREATE TABLE commands(key INTEGER NOT NULL, tool TEXT NOT NULL, command TEXT NOT NULL, cluster INTEGER NOT NULL)",
+        "CREATE TABLE sessions(at INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE)",
+        "CREATE TABLE clusters(cluster INTEGER PRIMARY KEY, kind INTEGER NOT NULL, tool TEXT NOT NULL, head TEXT NOT NULL,"
+        " first TEXT NOT NULL)",
+        "CREATE INDEX clusters_bucket ON clusters(kind, tool, head, cluster)",
+        "CREATE TABLE commands(key INTEGER NOT NULL, kind INTEGER NOT NULL, tool TEXT NOT NULL, command TEXT NOT NULL,"
+        " cluster INTEGER NOT NULL)",
         "CREATE INDEX commands_key ON commands(key)",
         "CREATE TABLE failed(call INTEGER PRIMARY KEY, session TEXT NOT NULL, command TEXT NOT NULL, line TEXT,"
         " cluster INTEGER NOT NULL)",
+        "CREATE TABLE retries(run INTEGER PRIMARY KEY, cluster INTEGER NOT NULL, session TEXT NOT NULL, tool TEXT NOT NULL,"
+        " failing TEXT NOT NULL, first TEXT NOT NULL, last TEXT NOT NULL, last_ok INTEGER, failures INTEGER NOT NULL,"
+        " size INTEGER NOT NULL)",
+        "CREATE TABLE reverts(at INTEGER PRIMARY KEY, path TEXT NOT NULL, session TEXT NOT NULL, failing TEXT)",
+        "CREATE TABLE docless(at INTEGER PRIMARY KEY, session TEXT NOT NULL, size INTEGER NOT NULL, failing TEXT)",
     )
     _BATCH = 500
-    """How many sessions and failed calls are held before they are written."""
+    """How many sessions, failed calls, runs, reverts and docless stretches are held before they are written."""
 
     def __init__(self, threshold: float) -> None:
         import sqlite3
@@ -242,62 +252,122 @@ class _Scratch:
         self.threshold = threshold
         self.sessions: list[tuple[str]] = []
         self.calls: list[tuple[str, str, str, str | None]] = []
-        """The sessions and failed calls (session, tool, command, error line) not written yet."""
+        """The failed calls not written yet (session, tool, command, error line); likewise the rest."""
+        self.runs: list[tuple[str, str, str, str, str, bool | None, int, int]] = []
+        self.reverted: list[tuple[str, str, str | None]] = []
+        self.stretches: list[tuple[str, int, str | None]] = []
         self.db: sqlite3.Connection = sqlite3.connect("", isolation_level=None)  # "": a temporary file, gone on close
         for statement in ("PRAGMA cache_size = -256", "PRAGMA journal_mode = OFF", "PRAGMA synchronous = OFF",
                           "BEGIN", *self._TABLES):
             self.db.execute(statement)
 
-    def session(self, sid: str, failed: Sequence[tuple[int, str, str, str | None]]) -> None:
-        """Session `sid` and its failed calls (position, tool, command, first line of the error), written a batch at
-        a time (`_BATCH`)."""
+    def session(self, sid: str, facts: Facts, docless: tuple[int, str | None] | None) -> None:
+        """Session `sid`: its failed calls, retry runs and reverted edits (of its `facts`), and its docless stretch
+        (its size and last failed command) when it has one; written a batch at a time (`_BATCH`)."""
         self.sessions.append((sid,))
-        self.calls.extend((sid, tool, command, line) for _, tool, command, line in failed)
-        if len(self.sessions) + len(self.calls) >= self._BATCH:
+        self.calls.extend((sid, tool, command, line) for _, tool, command, line in facts["failed"])
+        self.runs.extend((sid, *run) for run in facts["runs"])
+        self.reverted.extend((path, sid, before) for path, before in facts["reverts"])
+        if docless is not None:
+            self.stretches.append((sid, *docless))
+        if len(self.sessions) + len(self.calls) + len(self.runs) + len(self.reverted) >= self._BATCH:
             self.flush()
 
     def flush(self) -> None:
-        """Write the sessions and failed calls held: each command's cluster looked up by its hash (a batch's in one
-        query), the new ones placed in theirs in the order they first appear (as one at a time would)."""
+        """Write what is held: each failed call and run placed in its cluster (`_place`)."""
         db = self.db
-        db.executemany("INSERT INTO sessions(id) VALUES (?)", self.sessions)
+        db.executemany("INSERT OR IGNORE INTO sessions(id) VALUES (?)", self.sessions)  # the first time each was seen
         if self.calls:
-            wanted = {(tool, command): hash((tool, command)) for _, tool, command, _ in self.calls}
-            keys = ",".join(map(str, set(wanted.values())))  # one statement, not one per number of keys
-            known: dict[tuple[str, str], int] = {(tool, command): cluster for tool, command, cluster in db.execute(
-                "SELECT tool, command, cluster FROM commands WHERE key IN (SELECT value FROM json_each(?))", (f"[{keys}]",))}
-            new = []
-            buckets: dict[tuple[str, str], list[tuple[int, str]]] = {}
-            for pair, key in wanted.items():
-                if pair not in known:
-                    known[pair] = self._cluster(*pair, buckets)
-                    new.append((key, *pair, known[pair]))
-            db.executemany("INSERT INTO commands(key, tool, command, cluster) VALUES (?, ?, ?, ?)", new)
+            known = self._place(_FAILED, [(tool, command) for _, tool, command, _ in self.calls])
             db.executemany("INSERT INTO failed(session, command, line, cluster) VALUES (?, ?, ?, ?)",
                            [(sid, command, line, known[tool, command]) for sid, tool, command, line in self.calls])
-        self.sessions, self.calls = [], []
+        if self.runs:
+            known = self._place(_RETRIES, [(run[1], run[2]) for run in self.runs])
+            db.executemany("INSERT INTO retries(cluster, session, tool, failing, first, last, last_ok, failures, size)"
+                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [(known[run[1], run[2]], *run) for run in self.runs])
+        db.executemany("INSERT INTO reverts(path, session, failing) VALUES (?, ?, ?)", self.reverted)
+        db.executemany("INSERT INTO docless(session, size, failing) VALUES (?, ?, ?)", self.stretches)
+        self.sessions, self.calls, self.runs, self.reverted, self.stretches = [], [], [], [], []
 
-    def ids(self) -> list[str]:
+    def _place(self, kind: int, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """The cluster of each (tool, command) of `pairs` (of clusters of `kind`): looked up by its hash (a batch's in
+        one query), the new ones placed in theirs in the order they first appear (as one at a time would)."""
+        db = self.db
+        wanted = {pair: hash((kind, *pair)) for pair in pairs}
+        keys = ",".join(map(str, set(wanted.values())))  # one statement, not one per number of keys
+        known: dict[tuple[str, str], int] = {(tool, command): cluster for k, tool, command, cluster in db.execute(
+            "SELECT kind, tool, command, cluster FROM commands WHERE key IN (SELECT value FROM json_each(?))",
+            (f"[{keys}]",)) if k == kind}
+        new = []
+        buckets: dict[tuple[str, str], list[tuple[int, str]]] = {}
+        for pair, key in wanted.items():
+            if pair not in known:
+                known[pair] = self._cluster(kind, *pair, buckets)
+                new.append((key, kind, *pair, known[pair]))
+        db.executemany("INSERT INTO commands(key, kind, tool, command, cluster) VALUES (?, ?, ?, ?, ?)", new)
+        return known
+
+    def ids(self) -> tuple[str, ...]:
         """Every session id, in the order first seen."""
         self.flush()
-        return [sid for (sid,) in self.db.execute("SELECT id FROM sessions GROUP BY id ORDER BY min(at)")]
+        return tuple(sid for (sid,) in self.db.execute("SELECT id FROM sessions ORDER BY at"))
 
-    def _cluster(self, tool: str, command: str, buckets: dict[tuple[str, str], list[tuple[int, str]]]) -> int:
+    def _cluster(self, kind: int, tool: str, command: str, buckets: dict[tuple[str, str], list[tuple[int, str]]]) -> int:
         """The cluster of new `command` of `tool` (a new one when none is like it); `buckets`: the first command of
         each cluster of the buckets read so far by this batch."""
         bucket = (tool, head(command))
         firsts = buckets.get(bucket)
         if firsts is None:
             firsts = buckets[bucket] = self.db.execute(
-                "SELECT cluster, first FROM clusters WHERE tool = ? AND head = ? ORDER BY cluster", bucket).fetchall()
+                "SELECT cluster, first FROM clusters WHERE kind = ? AND tool = ? AND head = ? ORDER BY cluster",
+                (kind, *bucket)).fetchall()
         like = Alike(command, self.threshold)
         for cluster, first in firsts:
             if like(first):  # alike(first, command)
                 return cluster
-        found = self.db.execute("INSERT INTO clusters(tool, head, first) VALUES (?, ?, ?)", (*bucket, command)).lastrowid
+        found = self.db.execute("INSERT INTO clusters(kind, tool, head, first) VALUES (?, ?, ?, ?)",
+                                (kind, *bucket, command)).lastrowid
         assert found is not None
         firsts.append((found, command))
         return found
+
+    def retries(self) -> Iterator[list[_Retry]]:
+        """The runs of each cluster of retry runs, in creation order (each cluster's in the order seen)."""
+        self.flush()
+        self.db.execute("CREATE INDEX retries_cluster ON retries(cluster, run)")
+        group: list[_Retry] = []
+        current = None
+        for cluster, sid, tool, failing, first, last, last_ok, failures, size in self.db.execute(
+                "SELECT cluster, session, tool, failing, first, last, last_ok, failures, size FROM retries"
+                " ORDER BY cluster, run"):
+            if cluster != current and group:
+                yield group
+                group = []
+            current = cluster
+            group.append((sid, (tool, failing, first, last, None if last_ok is None else bool(last_ok), failures, size)))
+        if group:
+            yield group
+
+    def reverts(self) -> Iterator[tuple[str, list[tuple[str, str | None]]]]:
+        """Each path reverted, in order, with (session id, the failed call before the revert) of each revert of it."""
+        self.flush()
+        self.db.execute("CREATE INDEX reverts_path ON reverts(path, at)")
+        hits: list[tuple[str, str | None]] = []
+        current = None
+        for path, sid, failing in self.db.execute("SELECT path, session, failing FROM reverts ORDER BY path, at"):
+            if path != current and hits:
+                assert current is not None
+                yield current, hits
+                hits = []
+            current = path
+            hits.append((sid, failing))
+        if current is not None and hits:
+            yield current, hits
+
+    def docless(self) -> list[tuple[str, int, str | None]]:
+        """(session id, calls, the last failed command) of each docless stretch, in order."""
+        self.flush()
+        return self.db.execute("SELECT session, size, failing FROM docless ORDER BY at").fetchall()
 
     def repeated(self, min_sessions: int) -> list[tuple[int, str, str]]:
         """(cluster, tool, its last failing command) of the clusters with failed calls in ≥ `min_sessions` sessions,
@@ -306,8 +376,8 @@ class _Scratch:
         self.db.execute("CREATE INDEX failed_cluster ON failed(cluster, call, session, command, line)")  # once: SQLite's sorter spills past 1 MiB
         return self.db.execute(
             "SELECT k.cluster, k.tool, (SELECT f.command FROM failed f WHERE f.cluster = k.cluster ORDER BY f.call DESC"
-            " LIMIT 1) FROM clusters k WHERE (SELECT count(DISTINCT f.session) FROM failed f WHERE f.cluster = k.cluster) >= ?"
-            " ORDER BY k.cluster", (min_sessions,)).fetchall()
+            " LIMIT 1) FROM clusters k WHERE k.kind = ? AND (SELECT count(DISTINCT f.session) FROM failed f"
+            " WHERE f.cluster = k.cluster) >= ? ORDER BY k.cluster", (_FAILED, min_sessions)).fetchall()
 
     def items(self, cluster: int) -> list[tuple[str, str, str | None]]:
         """(session id, command, first line of the error) of each failed call of `cluster`, in order."""
@@ -318,17 +388,15 @@ class _Scratch:
 
 
 class _Pass:
-    """What each pattern keeps of the sessions seen so far (see `diagnose`). Session ids and failed calls are kept
-    on disk (`_Scratch`); the commands that worked stay where they are (`worked_of` reads those of store rows, the
-    latest first) until the findings are made, one at a time."""
+    """What each pattern keeps of the sessions seen so far (see `diagnose`). Session ids, failed calls, retry runs,
+    reverts and docless stretches are kept on disk (`_Scratch`); the commands that worked stay where they are
+    (`worked_of` reads those of store rows, the latest first) until the findings are made, one at a time."""
 
     def __init__(self, skill: str, d: DiagnosisConfig, expected: list[str],
                  worked_of: Callable[[Sequence[int]], Iterable[_Worked]] | None = None) -> None:
         self.skill, self.d = skill, d
         self.scratch = _Scratch(d.similarity)
         self.count = 0
-        self.retries: Clusters[_Retry] = Clusters(d.similarity)
-        self.reverts: dict[str, list[tuple[str, str | None]]] = {}
         self.worked = array("q")
         """With `worked_of`, per session in order: its store row (`worked_of` reads what worked in it), or -1 - i
         for what worked in it as `whole[i]` (a session whose facts were found whole)."""
@@ -337,22 +405,21 @@ class _Pass:
         self.merged: _Worked = {}
         """Without `worked_of`: per tool, each command that worked and where it last did (a running count of calls)."""
         self.calls = 0
-        self.docless: list[tuple[str, int, str | None]] = []
         self.expected = expected
         self.missing = dict.fromkeys(expected)
-        self.strings: dict[str, str] = {}
 
     def add(self, sid: str, outcome: str | None, facts: Facts, commands: Iterable[str], row: int | None = None) -> None:
         """Session `sid`'s `facts` (without what worked when `row`, its store row, is given)."""
         d = self.d
         self.count += 1
-        self.scratch.session(sid, facts["failed"])
-        keep = self.strings.setdefault  # the same command in many sessions: one string, not one per session
-        for tool, failing, first, last, last_ok, failures, size in facts["runs"]:
-            tool, failing = keep(tool, tool), keep(failing, failing)
-            self.retries.add(tool, failing, (sid, (tool, failing, keep(first, first), keep(last, last), last_ok, failures, size)))
-        for path, before in facts["reverts"]:
-            self.reverts.setdefault(keep(path, path), []).append((sid, before if before is None else keep(before, before)))
+        docless = None
+        if outcome == "failure":
+            start = max(facts["docs"], facts["own"].get(self.skill, -1)) + 1
+            size = facts["n"] - start
+            if size >= d.docless_min_calls:
+                failed = [f for f in facts["failed"] if f[0] >= start]
+                docless = (size, failed[-1][2] if failed else None)
+        self.scratch.session(sid, facts, docless)
         if self.worked_of is not None:
             if row is None:
                 self.worked.append(-1 - len(self.whole))
@@ -368,12 +435,6 @@ class _Pass:
                 for command, at in commands_worked.items():
                     known[command] = base + at
         self.calls += facts["n"]
-        if outcome == "failure":
-            start = max(facts["docs"], facts["own"].get(self.skill, -1)) + 1
-            size = facts["n"] - start
-            if size >= d.docless_min_calls:
-                failed = [f for f in facts["failed"] if f[0] >= start]
-                self.docless.append((sid, size, failed[-1][2] if failed else None))
         for command in commands:
             self.missing.pop(command, None)
 
@@ -381,10 +442,10 @@ class _Pass:
         """The findings, each made when it is read."""
         d = self.d
         try:
-            yield from _retries(self.skill, self.retries)
-            yield from _edit_reverts(self.skill, self.reverts, d.revert_min_sessions)
+            yield from _retries(self.skill, self.scratch.retries())
+            yield from _edit_reverts(self.skill, self.scratch.reverts(), d.revert_min_sessions)
             yield from self._repeated_failures()
-            yield from _docless(self.skill, self.docless)
+            yield from _docless(self.skill, self.scratch.docless())
             yield from _absent(self.skill, self.scratch.ids, [c for c in self.expected if c in self.missing],
                                self.count >= d.absent_min_sessions)
         finally:
@@ -458,10 +519,9 @@ def _retry_runs(calls: Sequence[ToolCall], forms: list[str], retry_min: int, thr
     return runs
 
 
-def _retries(skill: str, clusters: Clusters[_Retry]) -> list[Finding]:
-    out = []
-    for cluster in clusters.all:
-        group = [item for _, item in cluster]
+def _retries(skill: str, clusters: Iterable[list[_Retry]]) -> Iterator[Finding]:
+    """A finding for each cluster of retry runs (each run with its session id), made when it is read."""
+    for group in clusters:
         evidence = []
         for sid, (_tool, _failing, first, last, last_ok, failed, _size) in group:
             tail = f", then `{last}` worked" if last_ok else ", and never worked"
@@ -469,7 +529,7 @@ def _retries(skill: str, clusters: Clusters[_Retry]) -> list[Finding]:
         best = next((run for _, run in reversed(group) if run[4]), group[-1][1])
         tool, failing, _first, last, last_ok, _failed, size = best
         working = last if last_ok else None
-        out.append(Finding(
+        yield Finding(
             skill, "retry", _ids(sid for sid, _ in group), tuple(evidence),
             f"`{tool}` was retried {size} times with small argument changes before "
             + ("it worked" if working else "the agent gave up")
@@ -477,8 +537,7 @@ def _retries(skill: str, clusters: Clusters[_Retry]) -> list[Finding]:
             "Add the working command verbatim to ## Procedure and the failing form to ## Pitfalls."
             if working else "Find the correct form of this command and add it verbatim to ## Procedure.",
             failing, working,
-        ))
-    return out
+        )
 
 
 def _last_failed(calls: Sequence[ToolCall], run: list[int]) -> int:
@@ -536,9 +595,10 @@ def _edit_revert_hits(session: Session, window: int, texts: list[str]) -> list[t
     return out
 
 
-def _edit_reverts(skill: str, by_path: dict[str, list[tuple[str, str | None]]], min_sessions: int) -> list[Finding]:
-    out = []
-    for path, hits in sorted(by_path.items()):
+def _edit_reverts(skill: str, by_path: Iterable[tuple[str, list[tuple[str, str | None]]]], min_sessions: int
+                  ) -> Iterator[Finding]:
+    """A finding for each path (`by_path`: in order, each with its reverts) reverted in ≥ `min_sessions` sessions."""
+    for path, hits in by_path:
         ids = _ids(sid for sid, _ in hits)
         if len(ids) < min_sessions:
             continue
@@ -546,13 +606,12 @@ def _edit_reverts(skill: str, by_path: dict[str, list[tuple[str, str | None]]], 
         evidence = tuple(
             f"{sid}: edited `{path}`, then reverted it" + (f" after `{f}` failed" if f else "") for sid, f in hits
         )
-        out.append(Finding(
+        yield Finding(
             skill, "edit-revert", ids, evidence,
             f"Edits to `{path}` were reverted in {len(ids)} sessions: the change keeps being rejected by build or tests.",
             f"Add a ## Pitfalls entry naming the brittle edit of `{path}` and what to check before making it.",
             failing, None,
-        ))
-    return out
+        )
 
 
 # -- 3. the same failure across sessions -----------------------------------------------------------
@@ -645,16 +704,16 @@ def _docless(skill: str, hits: list[tuple[str, int, str | None]]) -> list[Findin
 # -- 5. commands the skill names that never run ----------------------------------------------------
 
 
-def _absent(skill: str, sessions: Callable[[], list[str]], missing: list[str], enough: bool) -> list[Finding]:
+def _absent(skill: str, sessions: Callable[[], Sequence[str]], missing: list[str], enough: bool) -> list[Finding]:
     """The commands the skill names that appear in none of its sessions (`sessions` reads their ids; when there are
-    `enough`)."""
+    `enough`), each finding with the same tuple of them."""
     if not enough or not missing:
         return []
-    ids = sessions()
+    ids = tuple(sessions())
     out = []
     for command in missing:
         out.append(Finding(
-            skill, "absent-command", tuple(ids),
+            skill, "absent-command", ids,
             (f"`{command}` appears in none of the {len(ids)} session(s) attributed to `{skill}`",),
             f"The skill names `{command}` but the agent never ran it: that step is skipped or not reached.",
             f"Make the step explicit in ## Procedure with `{command}` verbatim (the description, if it is the "
