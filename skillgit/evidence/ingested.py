@@ -425,6 +425,9 @@ class Ingested:
         store = Store.open(ws.repo)
         catalog = catalog_of(ws, store)
         refresh(store, catalog)
+        if store.con is not None:
+            for pragma in READING:
+                store.con.execute(f"PRAGMA {pragma}")
         return cls(ws, store, catalog)
 
     def close(self) -> None:
