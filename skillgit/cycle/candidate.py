@@ -182,7 +182,7 @@ def _create(ws: Workspace, ev: Evidence, d: Decision, trigger: Pairs, parent: Pa
     name = d.skill
     assert name is not None and d.pattern is not None
     path = f"{ws.skill_dir(name)}/SKILL.md"
-    related = [x for x in ev.learnings if x.pattern_key == d.pattern]
+    related = [x for x in ev.with_texts() if x.pattern_key == d.pattern]
     draft = draft_skill(ws, name, d.pattern, [learning_to_dict(x) for x in related])
     request = ProposalRequest("create", name, path, None, draft.decode("utf-8"), d.trigger,
                               complaints=tuple(learning_to_dict(x) for x in related[-10:]))

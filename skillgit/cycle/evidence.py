@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from skillgit.cycle.plan import Evidenced
     from skillgit.evidence.attribution import Catalog
     from skillgit.evidence.diagnosis import Finding
@@ -26,7 +28,7 @@ class Evidence:
     catalog: Catalog
     learnings: tuple[Learning, ...]
     """The learnings that name a skill (`Ingested.naming_learnings`): the others are never a complaint nor a
-    pattern key to cover."""
+    pattern key to cover. Their texts (title, context, takeaway) are left empty: `with_texts` reads them."""
     metrics: dict[str, Metrics]
     """Every skill at HEAD over all sessions."""
     current: dict[str, Metrics]
@@ -38,12 +40,17 @@ class Evidence:
         """The skills used (weak uses included) by a session that ran after `since` (any time: None)."""
         return self.ingested.used_after(since)
 
-    def complaints(self, name: str) -> list[Learning]:
-        """Learnings tied to `name` (pattern_key or skill field), timed inside its current version's span."""
+    def with_texts(self) -> Iterable[Learning]:
+        """`learnings` with their texts, read from the store as they go."""
+        return self.ingested.naming_learnings()
+
+    def complaints(self, name: str, *, texts: bool = False) -> list[Learning]:
+        """Learnings tied to `name` (pattern_key or skill field), timed inside its current version's span (with their
+        texts when asked: `with_texts`)."""
         from skillgit.evidence.metrics import is_complaint
 
         start = self.version_start(name)
-        return [x for x in self.learnings
+        return [x for x in (self.with_texts() if texts else self.learnings)
                 if is_complaint(x, name) and (start is None or x.ts is None or x.ts.replace(tzinfo=x.ts.tzinfo or UTC) >= start)]
 
     def version_start(self, name: str) -> datetime | None:
@@ -65,7 +72,7 @@ class Evidence:
         from skillgit.evidence.adapters.native import learning_to_dict
 
         findings = tuple(f.to_json() for f in self.findings(ws, name)) if name in self.catalog.entries else ()
-        return Evidenced(findings, tuple(learning_to_dict(x) for x in self.complaints(name)))
+        return Evidenced(findings, tuple(learning_to_dict(x) for x in self.complaints(name, texts=True)))
 
     def findings(self, ws: Workspace, name: str) -> list[Finding]:
         """Diagnosis of `name` over the sessions of its current version (all of its sessions when none)."""
@@ -81,7 +88,7 @@ def gather(ws: Workspace, ingested: Ingested) -> Evidence:
     from skillgit.evidence.metrics import Uses, per_version, stored_metrics
 
     # every use of the learnings in a cycle is of those that name a skill: complaints, uncovered pattern keys
-    catalog, chan, learnings = ingested.catalog, ingested.channels, tuple(ingested.naming_learnings())
+    catalog, chan, learnings = ingested.catalog, ingested.channels, tuple(ingested.naming_learnings(texts=False))
     by_version: dict[str, dict[str, Metrics]] = {}
 
     def current_version(name: str, uses: Uses) -> None:  # with the uses the whole window's figures were made of

@@ -460,10 +460,10 @@ class Ingested:
         """How many `learnings` there are, without reading them."""
         return len(self.learnings) if "learnings" in self.__dict__ else self.store.learning_count()
 
-    def naming_learnings(self) -> Iterable[Learning]:
-        """The learnings that can be complaints (`Store.naming_learnings`), in the order of `learnings`: read as
-        they go unless every learning was already read."""
-        return self.learnings if "learnings" in self.__dict__ else self.store.naming_learnings()
+    def naming_learnings(self, *, texts: bool = True) -> Iterable[Learning]:
+        """The learnings that can be complaints (`Store.naming_learnings`; without `texts`, their title, context and
+        takeaway left empty), in the order of `learnings`: read as they go unless every learning was already read."""
+        return self.learnings if "learnings" in self.__dict__ else self.store.naming_learnings(texts=texts)
 
     @cached_property
     def attributions(self) -> list[Attribution]:

@@ -340,7 +340,7 @@ def stored_metrics(ws: Workspace, ev: Ingested, config: Config | None = None, *,
     and its `Uses` once its figures are made: what else needs them reads them while they are at hand)."""
     w = Weights.from_config(config or ws.config)
     return _metrics(ev.catalog, ev.timeline, lambda name: stored_uses(ev, name, w),
-                    complaints_by_skill(map(_bare, ev.naming_learnings())), ev.channels, w, each)
+                    complaints_by_skill(map(_bare, ev.naming_learnings(texts=False))), ev.channels, w, each)
 
 
 def _bare(x: Learning) -> Learning:

@@ -514,10 +514,11 @@ class Store:
         return int(self.con.execute("SELECT count(*) FROM (SELECT DISTINCT l.origin, l.title, l.ts FROM learnings l"
                                     " JOIN sources src ON src.id = l.source_id)").fetchone()[0])
 
-    def naming_learnings(self) -> Iterator[Learning]:
+    def naming_learnings(self, *, texts: bool = True) -> Iterator[Learning]:
         """The `learnings` that name a skill (a pattern key, a skill or skills: those that can be complaints), in
         their order, read as they go: each one the first of its duplicates in path order, as there. SQLite sorts
-        their keys, not their text; eight bytes each are held while they are read."""
+        their keys, not their text; eight bytes each are held while they are read. Without `texts`, their title,
+        context and takeaway are left empty, not read."""
         if self.con is None:
             return
         rows = array("q", (r[0] for r in self.con.execute(
@@ -528,12 +529,14 @@ class Store:
         for i in range(0, len(rows), CHUNK):
             part = rows[i : i + CHUNK]
             found = {r[0]: r[1:] for r in self.con.execute(
-                f"SELECT l.id, {_LEARNING} FROM learnings l WHERE l.id IN ({','.join('?' * len(part))})", part)}
+                f"SELECT l.id, {_LEARNING if texts else _LEARNING_BARE} FROM learnings l WHERE l.id IN ({','.join('?' * len(part))})", part)}
             yield from (_learning(found[row]) for row in part if row in found)  # a row gone since: left out
 
 
 _LEARNING = "l.title, l.ts, l.type, l.source, l.context, l.takeaway, l.pattern_key, l.skill, l.origin, l.skills, l.day"
 """The columns of a `learnings` row that make a `Learning` (`_learning`)."""
+_LEARNING_BARE = "'', l.ts, l.type, l.source, '', '', l.pattern_key, l.skill, l.origin, l.skills, l.day"
+"""`_LEARNING` without the texts (title, context, takeaway): empty strings in their place."""
 
 
 _LearningRow = tuple[str, int | None, str | None, str | None, str, str, str | None, str | None, str, str, int | None]
