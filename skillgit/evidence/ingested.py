@@ -56,6 +56,8 @@ if TYPE_CHECKING:
     from skillgit.workspace import Workspace
 
 _CHUNK = 500
+_FACTS = 100
+"""Sessions whose facts are read at a time (a few kilobytes of JSON each)."""
 READING = ("cache_size = -512", "temp_store = FILE")
 """How a command reads the store once it is up to date: a page cache of 512 KiB (each page is read a few times
 at most), and what SQLite sorts past its sorter's budget, or keeps in temporary tables, on disk — not in
@@ -603,7 +605,7 @@ class Ingested:
         found: list[tuple[str, int]] = []
         column = "facts" if worked else "json_remove(facts, '$.worked')"
         rows = iter(rows)
-        while part := list(islice(rows, _CHUNK)):
+        while part := list(islice(rows, _FACTS)):
             q = ",".join("?" * len(part))
             keys = [row for row, _, _ in part]
             stored = dict(con.execute(f"SELECT id, {column} FROM sessions WHERE id IN ({q})", keys).fetchall())
