@@ -582,7 +582,7 @@ class Ingested:
         """What worked in the sessions of store `rows` (their facts' `worked`), in the order given; an empty
         mapping for a session gone since."""
         con = self.store.con
-        chunk = 50  # a few hundred kilobytes of JSON at a time
+        chunk = 10  # a few hundred kilobytes of JSON at most at a time
         for i in range(0, len(rows), chunk):
             part = rows[i : i + chunk]
             found: dict[int, str] = dict(con.execute(
