@@ -515,7 +515,7 @@ class Ingested:
         read from the store a chunk at a time when iterated."""
         timeline = self.timeline
         first = 0 if when is None else bisect_right(timeline.keys, micros(when) or 0)
-        return _Summaries(self.store, array("q", (timeline.rows[p] for p in range(first, len(timeline)) if timeline.timed[p])))
+        return _Summaries(self.store, array("i", (timeline.rows[p] for p in range(first, len(timeline)) if timeline.timed[p])))
 
     def used_after(self, since: datetime | None) -> set[str]:
         """The skills used (weak uses included) by a session that ran after `since` (any time: None)."""
@@ -665,7 +665,7 @@ class Ingested:
 
 
 class _Summaries(Sequence[SessionSummary]):
-    """Summaries of store rows (given in the order wanted), read a chunk at a time: a count that costs eight
+    """Summaries of store rows (given in the order wanted), read a chunk at a time: a count that costs four
     bytes a session until the sessions themselves are asked for."""
 
     def __init__(self, store: Store, rows: array[int]) -> None:

@@ -422,7 +422,7 @@ def per_version(
 
 def _span_positions(timeline: Timeline, uses: Sequence[int], ranges: list[tuple[datetime, datetime | None]]) -> array[int]:
     """The positions, ascending, of the sessions in `uses` and of the timed ones that ran inside `ranges`: a
-    byte a session to mark them, eight for each one marked."""
+    byte a session to mark them, four for each one marked."""
     marked = bytearray(len(timeline))
     for p in uses:
         marked[p] = 1
@@ -431,7 +431,7 @@ def _span_positions(timeline: Timeline, uses: Sequence[int], ranges: list[tuple[
         if first < last:  # a bytewise or of the marks and the timed flags (each 0 or 1), at C speed
             both = int.from_bytes(marked[first:last], "big") | int.from_bytes(timeline.timed[first:last], "big")
             marked[first:last] = both.to_bytes(last - first, "big")
-    return array("q", compress(range(len(marked)), marked))
+    return array("i", compress(range(len(marked)), marked))
 
 
 def version_rows(ws: Workspace, ev: Ingested, names: Iterable[str]) -> list[JSONObject]:

@@ -41,7 +41,8 @@ class Timeline:
         self.success = bytearray()
         self.failed = array("I")
         """Each session's failed calls (four bytes: a count)."""
-        self.rows = array("q")
+        self.rows = array("i")
+        """Each session's store row (four bytes: a row number is below 2**31 wherever `position` can index it)."""
         self._at: dict[str, list[int]] | None = None
         self._untimed: list[int] | None = None
         self._by_row: array[int] | None = None
@@ -71,7 +72,7 @@ class Timeline:
         part.timed = bytearray(map(self.timed.__getitem__, positions))
         part.success = bytearray(map(self.success.__getitem__, positions))
         part.failed = array("I", map(self.failed.__getitem__, positions))
-        part.rows = array("q", map(self.rows.__getitem__, positions))
+        part.rows = array("i", map(self.rows.__getitem__, positions))
         part.when = None if self.when is None else [self.when[p] for p in positions]
         part.ids = None if self.ids is None else [self.ids[p] for p in positions]
         return part
