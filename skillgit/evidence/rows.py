@@ -118,10 +118,42 @@ class Written:
 
 
 
-def put_reading(con: sqlite3.Connection, item: Written, source_id: int | None, next_id: int, alone: bool) -> tuple[int, bool]:
+@dataclass
+class Later:
+    """What storing readings writes of each that nothing else in its transaction reads or writes before it
+    ends: the sources' rows, their reader states, the skill uses dropped of sessions that went on. Written
+    for all the readings at once (`write`), before the transaction goes on to attribute them."""
+
+    sources: list[tuple[object, ...]] = field(default_factory=list)
+    states: list[tuple[int, bytes]] = field(default_factory=list)
+    stateless: list[tuple[int]] = field(default_factory=list)
+    uses: list[tuple[int]] = field(default_factory=list)
+
+    def write(self, con: sqlite3.Connection) -> None:
+        if self.sources:
+            con.executemany(
+                "UPDATE sources SET format = ?, size = ?, mtime_ns = ?, inode = ?, read_to = ?, read_lines = ?, digest = ?,"
+                " companions = ?, resumable = ?, sessions = ?, learnings = ?, skipped = ?, examples = ?, reader = ?,"
+                " generation = generation + 1 WHERE id = ?", self.sources)
+        if self.stateless:
+            con.executemany("DELETE FROM reader_states WHERE source_id = ?", self.stateless)
+        if self.states:
+            con.executemany("INSERT INTO reader_states VALUES (?, ?) ON CONFLICT(source_id) DO UPDATE SET state = excluded.state",
+                            self.states)
+        if self.uses:
+            con.executemany("DELETE FROM skill_uses WHERE session = ?", self.uses)
+        self.sources, self.states, self.stateless, self.uses = [], [], [], []
+
+
+def put_reading(con: sqlite3.Connection, item: Written, source_id: int | None, next_id: int, alone: bool,
+                later: Later | None = None) -> tuple[int, bool]:
     """Store `item` (of source row `source_id`, None: a new one), its new session rows numbered from
     `next_id` (with the uses found before storing them when `alone`): the next row id, and whether a
-    session row was added, deleted or names another parent."""
+    session row was added, deleted or names another parent. What `later` takes is written when it is
+    (`Later.write`); without it, at once."""
+    now = later is None
+    if later is None:
+        later = Later()
     moved = not item.resume
     if source_id is None:
         source_id = con.execute(
@@ -179,7 +211,7 @@ def put_reading(con: sqlite3.Connection, item: Written, source_id: int | None, n
         next_id += len(fresh)
         seq += len(fresh)
         for row, session, kept in in_place:
-            moved |= _extend(con, row, session, kept, item.inputs.get(id(session)) or Inputs(), totals[row])
+            moved |= _extend(con, row, session, kept, item.inputs.get(id(session)) or Inputs(), totals[row], later)
         learnings = [r for r in batch.records if isinstance(r, Learning)]
         if learnings:
             con.executemany(
@@ -191,20 +223,17 @@ def put_reading(con: sqlite3.Connection, item: Written, source_id: int | None, n
         lseq += len(learnings)
         sessions_total += len(fresh)
         learnings_total += len(learnings)
-    con.execute(
-        "UPDATE sources SET format = ?, size = ?, mtime_ns = ?, inode = ?, read_to = ?, read_lines = ?, digest = ?,"
-        " companions = ?, resumable = ?, sessions = ?, learnings = ?, skipped = ?, examples = ?, reader = ?,"
-        " generation = generation + 1 WHERE id = ?",
+    later.sources.append(
         (item.format, *item.key, item.read_to, item.read_lines, item.digest, ENCODE(item.companions) if item.companions else "{}",
          int(item.state is not None), sessions_total, learnings_total, ENCODE(item.skipped) if item.skipped else "{}",
          ENCODE(item.examples[:EXAMPLES_PER_FILE]) if item.examples else "[]",
-         READER_VERSION, source_id),
-    )
+         READER_VERSION, source_id))
     if item.state is None:
-        con.execute("DELETE FROM reader_states WHERE source_id = ?", (source_id,))
+        later.stateless.append((source_id,))
     else:
-        con.execute("INSERT INTO reader_states VALUES (?, ?) ON CONFLICT(source_id) DO UPDATE SET state = excluded.state",
-                    (source_id, item.state))
+        later.states.append((source_id, item.state))
+    if now:
+        later.write(con)
     return int(next_id), moved
 
 
@@ -244,7 +273,7 @@ def stored_rows(con: sqlite3.Connection, source_id: int) -> list[StoredRow]:
 
 
 def _extend(con: sqlite3.Connection, row: int, session: Session, kept: int, found: Inputs,
-            stored: tuple[int, int, int, str | None]) -> bool:
+            stored: tuple[int, int, int, str | None], later: Later) -> bool:
     """Row `row` goes on as `session`, whose tool calls are those from `kept` on (the first `kept` stand);
     `stored`: the row's calls, failed calls, texts and parent as stored. Whether it names another parent."""
     calls, failed, texts, was_parent = stored
@@ -272,7 +301,7 @@ def _extend(con: sqlite3.Connection, row: int, session: Session, kept: int, foun
          session.final_message, ENCODE(dict(session.meta)), parent, calls, failed, texts),
     ).fetchone()
     if merged is None:
-        con.execute("DELETE FROM skill_uses WHERE session = ?", (row,))
+        later.uses.append((row,))
     else:
         mark_unattributed(con, [row, merged])
     return parent != was_parent

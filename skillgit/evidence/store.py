@@ -32,6 +32,7 @@ from skillgit.evidence.adapters.lines import EPOCH, Skip
 from skillgit.evidence.rows import (
     CHUNK,
     ENCODE,
+    Later,
     Stored,
     StoredRow,
     Written,
@@ -300,13 +301,15 @@ class Store:
                 part = paths[i : i + CHUNK]
                 current.update((r[0], (r[1], r[2])) for r in con.execute(
                     f"SELECT path, id, generation FROM sources WHERE path IN ({','.join('?' * len(part))})", part))
+            later = Later()
             for item in items:
                 row = current.get(item.path)
                 if (None if row is None else row[1]) != item.base:
                     dropped.append(item)
                     continue
-                next_id, moved_here = put_reading(con, item, None if row is None else row[0], next_id, alone)
+                next_id, moved_here = put_reading(con, item, None if row is None else row[0], next_id, alone, later)
                 moved |= moved_here
+            later.write(con)
             if moved:
                 db.set_meta(con, "settled", "0")
             db.set_meta(con, WRITES, str(int(db.get_meta(con, WRITES) or 0) + 1))
