@@ -154,6 +154,21 @@ def test_no_docless_finding_unless_a_failure_follows_a_long_stretch_without_docs
     assert only(diagnose(ws, "release", [session("s1", calls, skill="release", outcome=outcome)]), "docless") == []
 
 
+@given(st.text(alphabet="readmREADMocsOCSt.T/ \n'\"=\u017f\u212aAx-", max_size=24))
+@settings(max_examples=400, deadline=None)
+def test_the_quick_test_for_docs_passes_every_text_the_docs_pattern_matches(text: str) -> None:
+    from skillgit.evidence.diagnosis import _DOC, _may_name_docs
+
+    assert _DOC.search(text) is None or _may_name_docs(text)
+
+
+@pytest.mark.parametrize("text", ["cat README.MD", "less x.R\u017fT", "ls DOC\u017f/guide", "open Docs/"])
+def test_the_quick_test_for_docs_folds_case_as_the_docs_pattern_does(text: str) -> None:
+    from skillgit.evidence.diagnosis import _DOC, _may_name_docs
+
+    assert _DOC.search(text) is not None and _may_name_docs(text)
+
+
 def test_a_command_the_skill_names_that_never_runs_is_found(ws: Workspace) -> None:
     calls = [bash("cargo build --release && cargo test"), bash("git tag v1.2.0"), bash("cat CHANGELOG.md"),
              bash("cargo publish"), bash("echo publish to crates")]

@@ -178,7 +178,7 @@ def facts_of(session: Session, d: DiagnosisConfig, patterns: FactPatterns, texts
     docs = -1
     for i in range(len(texts) - 1, -1, -1):  # the last call that read docs: from the end
         text = texts[i]
-        if text and not is_edit(calls[i]) and _DOC.search(text) is not None:
+        if text and not is_edit(calls[i]) and _may_name_docs(text) and _DOC.search(text) is not None:
             docs = i
             break
     own: dict[str, int] = {}
@@ -193,12 +193,19 @@ def facts_of(session: Session, d: DiagnosisConfig, patterns: FactPatterns, texts
                     own[match.group(1)] = i
                 break
         for line in text.split("\n"):  # a whole line, so one without a blank is all that can be a name
-            if " " not in line:
+            if " " not in line and "/" not in line and "." not in line:  # no name has them
                 found = fullmatch(line)
                 if found is not None:
                     own[found.group(1)] = i
     return {"n": len(calls), "runs": runs, "reverts": reverts, "failed": failed, "worked": worked, "docs": docs,
             "own": own}
+
+
+def _may_name_docs(text: str) -> bool:
+    """Whether `text` holds what `_DOC` looks for at all (a quick test before it; casefolded, as its
+    case-insensitive match folds `ſ` to `s`)."""
+    folded = text.casefold()
+    return "readme" in folded or "doc" in folded or ".md" in folded or ".rst" in folded
 
 
 def commands_in(session: Session, commands: Iterable[str], texts: list[str] | None = None) -> list[str]:
