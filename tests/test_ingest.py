@@ -362,6 +362,37 @@ def test_a_worker_killed_midway_ends_the_ingest_with_the_fix_not_a_hang(empty_re
     assert len(load_learnings(Repo.discover(empty_repo))) == 8
 
 
+def test_what_went_wrong_reading_a_file_in_a_worker_is_raised_even_when_it_does_not_pickle(
+        empty_repo: Path, traces: Path) -> None:
+    """A worker's reading of one file fails with an exception that cannot be sent back as it is: the ingest
+    ends saying which file it was reading, and the next ingest completes."""
+    script = (
+        "import sys, threading\n"
+        "import skillgit.evidence.ingest as ingest\n"
+        "real = ingest._work\n"
+        "class Unsent(Exception):\n"
+        "    def __init__(self):\n"
+        "        super().__init__('cannot be sent')\n"
+        "        self.lock = threading.Lock()\n"
+        "def work(source, *args):\n"
+        "    if source.path.endswith('spans.jsonl'):\n"
+        "        raise Unsent()\n"
+        "    return real(source, *args)\n"
+        "ingest._work = work\n"
+        "from skillgit.cli import run\n"
+        "sys.exit(run(sys.argv[1:]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, "-C", str(empty_repo), "ingest", "--jobs", "2", str(traces)],
+                          capture_output=True, text=True, check=False, timeout=120)
+    assert done.returncode != 0
+    assert "RuntimeError: reading " in done.stderr and "Traceback" not in done.stderr
+    from skillgit.cli import run
+
+    assert run(["-C", str(empty_repo), "ingest", "--json", "--jobs", "2", str(traces)]) == 0
+    sessions = load_sessions(Repo.discover(empty_repo))
+    assert sorted(s.source for s in sessions) == ["claude-code", "codex", "otlp", "yoyo"]
+
+
 def _running(pid: int) -> bool:
     """Whether process `pid` is alive (a zombie waiting to be reaped has ended)."""
     try:
