@@ -472,3 +472,27 @@ def test_a_long_ingest_on_a_terminal_shows_a_progress_bar(sg, empty_repo: Path, 
     assert result.code == 0
     assert "ingesting" in result.err and "100%" in result.err
     assert "4 session(s)" in result.out
+
+
+def test_lone_surrogates_in_a_trace_are_stored_as_replacement_characters(sg, empty_repo: Path, tmp_path: Path) -> None:
+    """JSON lets a string hold half of a surrogate pair (an escape, or its UTF-8 bytes), as a tool that cut a string
+    between the halves writes it; UTF-8, which the store keeps its text in, cannot. The session is kept, each
+    lone half becoming U+FFFD, and a whole pair stays the character it escapes."""
+    text = (SAMPLES / "traces" / "claude_code_subagent_error.jsonl").read_text()
+    escaped = tmp_path / "escaped.jsonl"
+    escaped.write_text(text.replace('"pattern":"Config.load"', '"pattern":"Config\\ud800.load \\ud83d\\ude00"')
+                       .replace('"file_path":"notes.md"', '"file_path":"notes\\uDC80.md"'))
+    encoded = tmp_path / "encoded.jsonl"
+    encoded.write_bytes(text.replace('"pattern":"Config.load"', '"pattern":"Config\x00.load"').replace("5b1f0c2e-", "6b1f0c2e-").encode()
+                        .replace(b"\x00", b"\xed\xa0\x80"))  # a surrogate's UTF-8 bytes: json.loads of bytes lets it pass
+    for path in (escaped, encoded):
+        result = sg(empty_repo, "ingest", "--json", str(path))
+        assert result.code == 0, result
+        assert json.loads(result.out)["sessions"] == 1
+    sessions = load_sessions(Repo.discover(empty_repo))
+    args = sorted(json.dumps(c.args, ensure_ascii=False) for s in sessions for c in s.tool_calls)
+    assert any("Config\ufffd.load \U0001f600" in a for a in args)
+    assert any("notes\ufffd.md" in a for a in args)
+    assert any("Config\ufffd.load\"" in a for a in args)
+    assert sg(empty_repo, "metrics", "--json").code == 0
+

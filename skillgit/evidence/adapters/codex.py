@@ -40,6 +40,7 @@ from skillgit.evidence.adapters.lines import (
     ReadReport,
     clip,
     clip_args,
+    loads_mended,
     parse_time,
     split_skill,
     tool_call,
@@ -359,7 +360,7 @@ def _parse_args(raw: Any) -> dict[str, Any]:
     if type(raw) is not str or not raw:
         return {}
     try:
-        parsed = json.loads(raw)
+        parsed = loads_mended(raw)
     except (ValueError, RecursionError):
         return {"arguments": raw}
     return parsed if type(parsed) is dict else {"arguments": raw}
@@ -388,7 +389,7 @@ def _apply_output(call: list[Any], output: Any, running: dict[str, list[Any]]) -
     code = None
     if type(output) is str and output.startswith("{"):
         try:
-            parsed = json.loads(output)
+            parsed = loads_mended(output)
         except (ValueError, RecursionError):
             parsed = None
         if type(parsed) is dict:

@@ -12,12 +12,15 @@ goes on. Reasons (also the keys of `ReadReport.counts`):
     unreadable    a file that cannot be opened or read (file-level)
     unknown-format  a file no adapter recognizes, named on the command line or with a trace suffix (file-level)
     wrong-format  a file read with a forced --format that holds nothing usable in that format (file-level)
+
+Half of a surrogate pair in a string (valid JSON, never valid UTF-8) is read as U+FFFD (`mend_surrogates`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -40,6 +43,9 @@ _fromiso = datetime.fromisoformat
 _new = object.__new__
 _setattr = object.__setattr__
 _SCAN: Any = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # the C scanner json.loads ends in
+_LONE = re.compile("[\ud800-\udfff]")
+"""A lone surrogate: in a decoded string, a pair's two halves are one character already."""
+
 # fields added to ToolCall later (with defaults) beyond the seven tool_call() sets
 _CALL_DEFAULTS = {f.name: f.default for f in fields(ToolCall) if f.default is not MISSING and f.name not in
                   ("ok", "ts", "duration_ms", "error", "exit_code")}
@@ -166,9 +172,11 @@ def iter_json(path: Path, report: ReadReport, cursor: Cursor | None = None) -> I
                         obj, end = scan(text, 0)
                         if end < len(text) and not text[end:].isspace():
                             raise ValueError("extra data")
+                        if "\\ud" in text or "\\uD" in text:  # may_hold_surrogates, inline: every line
+                            obj = mend_surrogates(obj)
                     except (ValueError, StopIteration, RecursionError):
                         try:
-                            obj = json.loads(line)
+                            obj = mend_surrogates(json.loads(line))  # bytes: an encoded surrogate passes
                         except (ValueError, RecursionError) as exc:
                             obj = _BAD
                             if not line.isspace():
@@ -232,6 +240,7 @@ def iter_values(path: Path, report: ReadReport, cursor: Cursor | None = None) ->
         report.skip(path, 1, "binary", "invalid UTF-8")
         return
     decode = _DECODER.raw_decode
+    lone = may_hold_surrogates(text)
     at, size, line = 0, len(text), 1
     while True:
         stop = at
@@ -248,7 +257,7 @@ def iter_values(path: Path, report: ReadReport, cursor: Cursor | None = None) ->
             break
         report.lines += text.count("\n", at, end)
         if type(value) in (dict, list):
-            yield line, value
+            yield line, mend_surrogates(value) if lone else value
         else:
             report.skip(path, line, "wrong-type", f"a JSON {type(value).__name__}, not an object")
         line += text.count("\n", at, end)
@@ -308,7 +317,7 @@ def read_json_file(path: Path, report: ReadReport, data: bytes | None = None) ->
         report.skip(path, 0, "empty")
         return None
     try:
-        obj = json.loads(data)
+        obj = mend_surrogates(json.loads(data))  # bytes: an encoded surrogate passes
     except (ValueError, RecursionError) as exc:
         report.skip(path, 1, *_classify(data, exc))
         return None
@@ -391,15 +400,40 @@ def tool_call(
     return call
 
 
+def mend_surrogates(obj: Any) -> Any:
+    """`obj`, decoded JSON, with each lone surrogate of its strings replaced by U+FFFD. JSON lets a string hold one
+    (a `\\ud800` escape, as a tool that cut a string between the halves of a pair writes it; `json.loads` of
+    bytes lets an encoded one through), but UTF-8 cannot: the store, whose text is UTF-8, would refuse the
+    session."""
+    if type(obj) is str:
+        return _LONE.sub("\ufffd", obj)
+    if type(obj) is list:
+        return [mend_surrogates(x) for x in obj]
+    if type(obj) is dict:
+        return {mend_surrogates(k): mend_surrogates(v) for k, v in obj.items()}
+    return obj
+
+
+def may_hold_surrogates(text: str) -> bool:
+    """Whether JSON `text` may decode to a lone surrogate: only an escape of one can make one."""
+    return "\\ud" in text or "\\uD" in text
+
+
+def loads_mended(text: str) -> Any:
+    """json.loads(text), lone surrogates mended (`mend_surrogates`)."""
+    obj = json.loads(text)
+    return mend_surrogates(obj) if may_hold_surrogates(text) else obj
+
+
 def loads_object(text: str) -> Any:
     """json.loads(text) for one small document, through the C scanner when it can."""
     try:
         obj, end = _SCAN(text, 0)
         if end == len(text) or text[end:].isspace():
-            return obj
+            return mend_surrogates(obj) if may_hold_surrogates(text) else obj
     except (ValueError, StopIteration, RecursionError):
         pass
-    return json.loads(text)
+    return loads_mended(text)
 
 
 def from_unix_nanos(value: Any) -> datetime | None:

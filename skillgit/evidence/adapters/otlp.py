@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +47,7 @@ from skillgit.evidence.adapters.lines import (
     clip,
     clip_args,
     from_unix_nanos,
+    loads_mended,
     loads_object,
     parse_time,
     split_skill,
@@ -567,7 +567,7 @@ def _is_skill_event(name: Any) -> bool:
 def _output_text(value: Any) -> str | None:
     if type(value) is str:
         try:
-            value = json.loads(value)
+            value = loads_mended(value)
         except (ValueError, RecursionError):
             return None
     if type(value) is not list:
