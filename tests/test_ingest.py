@@ -496,3 +496,17 @@ def test_lone_surrogates_in_a_trace_are_stored_as_replacement_characters(sg, emp
     assert any("Config\ufffd.load\"" in a for a in args)
     assert sg(empty_repo, "metrics", "--json").code == 0
 
+
+def test_a_trace_file_whose_name_is_not_utf8_is_left_with_a_warning_and_the_rest_ingested(sg, empty_repo: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "traces"
+    folder.mkdir()
+    shutil.copyfile(SAMPLES / "traces" / "claude_code_not_json_line.jsonl", folder / "good.jsonl")
+    bad = os.fsdecode(os.path.join(os.fsencode(folder), b"bad-\xff.jsonl"))
+    shutil.copyfile(SAMPLES / "traces" / "claude_code_subagent_error.jsonl", bad)
+    result = sg(empty_repo, "ingest", "--json", str(folder))
+    assert result.code == 0, result
+    data = json.loads(result.out)
+    assert data["sessions"] == 1 and data["files_read"] == 1
+    assert data["warnings"] == [f"{folder}/bad-\\xff.jsonl: not ingested: its name is not valid UTF-8, which the evidence"
+                                " store keeps paths in; rename it to ingest it."]
+    assert "bad-\\xff.jsonl: not ingested" in sg(empty_repo, "ingest", str(folder)).err

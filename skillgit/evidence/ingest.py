@@ -186,8 +186,22 @@ def _collect(paths: Iterable[tuple[Path, str]], result: IngestResult) -> list[So
         for full, key in found:
             if full not in seen:
                 seen.add(full)
+                if not full.isascii() and not _utf8(full):
+                    shown = os.fsencode(full).decode("utf-8", "backslashreplace")
+                    result.warnings.append(f"{shown}: not ingested: its name is not valid UTF-8, which the evidence store"
+                                           " keeps paths in; rename it to ingest it.")
+                    continue
                 out.append(Source(full, fmt, explicit, key))
     return out
+
+
+def _utf8(path: str) -> bool:
+    """Whether `path` (from the file system: bytes that are not UTF-8 as lone surrogates) is valid UTF-8."""
+    try:
+        path.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _walk(top: str) -> list[tuple[str, list[int]]]:
