@@ -510,3 +510,33 @@ def test_a_trace_file_whose_name_is_not_utf8_is_left_with_a_warning_and_the_rest
     assert data["warnings"] == [f"{folder}/bad-\\xff.jsonl: not ingested: its name is not valid UTF-8, which the evidence"
                                 " store keeps paths in; rename it to ingest it."]
     assert "bad-\\xff.jsonl: not ingested" in sg(empty_repo, "ingest", str(folder)).err
+
+
+def test_a_lone_surrogate_found_by_a_worker_or_in_appended_lines_is_mended_too(sg, empty_repo: Path, tmp_path: Path) -> None:
+    """A reading is made without looking for lone surrogates (a pass over every line); one the store refuses is
+    made again looking. That holds for a file read by a worker process and for lines appended since the last
+    ingest, read on from the state kept."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from gen_traces import generate
+
+    traces = tmp_path / "traces"
+    generate(traces, 17 << 20, seed=3)  # over PARALLEL_MIN_BYTES: read by workers
+    target = next(p for p in sorted((traces / "claude").rglob("*.jsonl")) if "subagents" not in p.parts)
+    target.write_text(target.read_text().replace('"command": "', '"command": "\\ud800', 1))
+    assert "\\ud800" in target.read_text()
+    serial = tmp_path / "serial"
+    shutil.copytree(empty_repo, serial)
+    for repo, jobs in ((empty_repo, "2"), (serial, "1")):
+        result = sg(repo, "ingest", "--json", "--jobs", jobs, str(traces))
+        assert result.code == 0, result
+    exports = [sg(repo, "ingest", "--export", "-").out for repo in (empty_repo, serial)]
+    assert exports[0] == exports[1] and "\\ufffd" in exports[0]  # the export escapes what is not ASCII
+    good = tmp_path / "grown.jsonl"
+    shutil.copyfile(SAMPLES / "traces" / "claude_code_not_json_line.jsonl", good)
+    assert sg(empty_repo, "ingest", str(good)).code == 0
+    last = good.read_text().splitlines()[-1]
+    with good.open("a") as out:  # the last line again, its tool-use id lone-surrogated
+        out.write(last.replace('"id":"', '"id":"\\udc80', 1).replace('"tool_use_id":"', '"tool_use_id":"\\udc80', 1) + "\n")
+    result = sg(empty_repo, "ingest", "--json", str(good))
+    assert result.code == 0, result
+    assert json.loads(result.out)["files_appended"] == 1

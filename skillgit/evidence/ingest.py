@@ -391,8 +391,34 @@ class _Reading:
 
     def _save(self, last: bool = False) -> None:
         then = self.last if last else self.then
-        self.result.warnings.extend(_save(self.store, self.pending, then, self.attributed))
+        try:
+            warnings = _save(self.store, self.pending, then, self.attributed)
+        except UnicodeEncodeError:  # a lone surrogate, which UTF-8 text cannot hold: nothing was stored
+            self.pending = self._carefully(self.pending)
+            warnings = _save(self.store, self.pending, then, self.attributed)
+        self.result.warnings.extend(warnings)
         self.pending, self.pending_bytes, self.last_save = [], 0, time.monotonic()
+
+    def _carefully(self, pending: list[Written]) -> list[Written]:
+        """`pending`, each file read again as it was, its lone surrogates mended (`lines.CAREFUL`); what the
+        readings found (skips, counts) is counted already."""
+        from skillgit.evidence.adapters import lines
+
+        assert self.finder is not None
+        plans = {source.path: (source, how) for source, how in zip(self.files, self.plan)}
+        again: list[Written] = []
+        lines.CAREFUL = True
+        try:
+            for item in pending:
+                source, how = plans[item.path]
+                row = self.stored.get(source.path)
+                written = _read(source, row, self.store, IngestResult(), self.max_line_bytes, self.finder,
+                                resumable=how == _ON)
+                if written is not None:
+                    again.append(written)
+        finally:
+            lines.CAREFUL = False
+        return again
 
 
 def _settle(reading: _Reading, fingerprint: str) -> None:

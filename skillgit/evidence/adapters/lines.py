@@ -45,6 +45,10 @@ _setattr = object.__setattr__
 _SCAN: Any = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # the C scanner json.loads ends in
 _LONE = re.compile("[\ud800-\udfff]")
 """A lone surrogate: in a decoded string, a pair's two halves are one character already."""
+CAREFUL = False
+"""Whether `iter_json` looks at every line for lone surrogates (`mend_surrogates`). Looking costs a pass over
+every line's text, a sixteenth of an ingest's time, for what is rare: a reading is made without it, and one the
+store refuses for a lone surrogate is made again with it (`ingest`)."""
 
 # fields added to ToolCall later (with defaults) beyond the seven tool_call() sets
 _CALL_DEFAULTS = {f.name: f.default for f in fields(ToolCall) if f.default is not MISSING and f.name not in
@@ -127,6 +131,7 @@ def iter_json(path: Path, report: ReadReport, cursor: Cursor | None = None) -> I
         return
     limit = report.max_line_bytes
     scan = _SCAN
+    careful = CAREFUL
     number = start = cursor.line if cursor is not None else 0
     seen_data = cursor is not None and cursor.data
     tail = cursor.before_tail if cursor is not None else None
@@ -172,7 +177,7 @@ def iter_json(path: Path, report: ReadReport, cursor: Cursor | None = None) -> I
                         obj, end = scan(text, 0)
                         if end < len(text) and not text[end:].isspace():
                             raise ValueError("extra data")
-                        if "\\ud" in text or "\\uD" in text:  # may_hold_surrogates, inline: every line
+                        if careful and ("\\ud" in text or "\\uD" in text):  # may_hold_surrogates, inline
                             obj = mend_surrogates(obj)
                     except (ValueError, StopIteration, RecursionError):
                         try:
