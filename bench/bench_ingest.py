@@ -11,8 +11,9 @@ getrusage), alternating so a noisy neighbour hurts every phase alike:
     serial     the same with `--jobs 1`, into another new repository: one process reads every file
     unchanged  the same ingest again: nothing changed (anchor: `statwalk`, a process that walks the
                folders and stats every file; compared as whole processes, start-up included). Like
-               the anchor, it starts with the folders walked once (their inodes cached); with a
-               baseline, the two trees' unchanged ingests take turns going first
+               the anchor, it starts with the folders walked once (their inodes cached) and its
+               modules read once (a process that imports them); with a baseline, the two trees'
+               unchanged ingests take turns going first
     appended   1% more lines appended to every JSON-lines file (a copy of its last lines), ingested
                again: only the new bytes are read
 
@@ -256,8 +257,12 @@ def main() -> None:
                                               "baseline": rounds["base-cold"][-1]})
                 shutil.rmtree(alone, ignore_errors=True)
                 # both unchanged ingests start as the stat walk they are compared with does: with the files'
-                # folders and inodes cached (comparing the stores above read 1.2 GB), in turn first
+                # folders and inodes cached (comparing the stores above read 1.2 GB) and the interpreter's
+                # and the tree's modules read (a process that only imports them), in turn first
                 stat_walk(str(scratch))
+                for tree in (None, *([base] if base else [])):
+                    env = CHILD_ENV if tree is None else {**CHILD_ENV, "PYTHONPATH": str(tree)}
+                    subprocess.run([sys.executable, "-c", "import skillgit.cli"], check=True, env=env)
                 unchanged = [("unchanged", repo, None), *([("base-unchanged", other, base)] if base else [])]
                 for name, where, tree in unchanged if len(rounds["unchanged"]) % 2 == 0 else reversed(unchanged):
                     rounds[name].append(child("ingest", scratch, where, tree=tree))
