@@ -353,8 +353,6 @@ class _Reading:
             if how == _ON and row is not None and row.id not in self.store.ahead:
                 self._read_ahead(index)
             written = _read(source, row, self.store, result, self.max_line_bytes, self.finder, resumable=how == _ON)
-            if row is not None:
-                self.store.ahead.pop(row.id, None)
         if written is None:
             self.nothing.add(source.path)
             return
@@ -605,6 +603,8 @@ def _read(source: Source, row: SourceRow | None, store: Store | None, result: In
         return _read_from(source, row, store, result, max_line_bytes, finder, prefix)
     finally:
         prefix.close()
+        if row is not None:
+            store.ahead.pop(row.id, None)  # what was read ahead for it, when it was read whole after all
 
 
 def _read_from(source: Source, row: SourceRow | None, store: Store | None, result: IngestResult, max_line_bytes: int,
@@ -914,7 +914,7 @@ def _resume(source: Source, path: Path, row: SourceRow | None, store: Store, max
     adapter = ADAPTERS.get(row.format)
     if adapter is None or prefix.digest(row.read_to) != row.digest:
         return None
-    data = store.state(row.id)
+    data = store.state(row)
     if data is None:
         return None
     try:

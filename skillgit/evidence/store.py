@@ -41,7 +41,6 @@ from skillgit.evidence.rows import (
     mark_unattributed,
     micros,
     put_reading,
-    stored_rows,
 )
 from skillgit.evidence.session import (
     Learning,
@@ -237,22 +236,19 @@ class Store:
             for source_id in ids:
                 self.ahead[source_id] = (states[source_id], Stored(sessions[source_id], learnings[source_id]))
 
-    def state(self, source_id: int) -> bytes | None:
-        """The reader state kept for a source (to go on reading it), or None."""
-        if source_id in self.ahead:
-            return self.ahead[source_id][0]
-        row = self._db().execute("SELECT state FROM reader_states WHERE source_id = ?", (source_id,)).fetchone()
-        return None if row is None or row[0] is None else bytes(row[0])
+    def state(self, row: SourceRow) -> bytes | None:
+        """The reader state kept for source `row` (to go on reading it), or None: read ahead with others'
+        (`read_ahead`), else now with what `stored` gives."""
+        if row.id not in self.ahead:
+            self.read_ahead([row])
+        return self.ahead[row.id][0]
 
     def stored(self, row: SourceRow) -> Stored:
-        """What is stored of source `row` for a reading that goes on from it (`Written.stored`)."""
-        ahead = self.ahead.pop(row.id, None)
-        if ahead is not None:
-            return ahead[1]
-        con = self._db()
-        learnings = (0, 0) if not row.learnings else con.execute(
-            "SELECT coalesce(max(seq), 0), count(*) FROM learnings WHERE source_id = ?", (row.id,)).fetchone()
-        return Stored(stored_rows(con, row.id), (int(learnings[0]), int(learnings[1])))
+        """What is stored of source `row` for a reading that goes on from it (`Written.stored`), read with its
+        state (`state`)."""
+        if row.id not in self.ahead:
+            self.read_ahead([row])
+        return self.ahead.pop(row.id)[1]
 
     def calls(self, row: int, start: int, stop: int) -> list[ToolCall]:
         """The tool calls of session row `row` from place `start` up to `stop`, as stored."""
