@@ -328,12 +328,19 @@ def test_an_ingest_killed_while_its_workers_read_loses_nothing_and_leaves_no_pro
     assert len(load_learnings(Repo.discover(empty_repo))) == 8
 
 
+def ingest_with(patch: str, repo: Path, traces: Path) -> subprocess.CompletedProcess[str]:
+    """`skillgit ingest --jobs 2 TRACES` in `repo`, by a process that first runs `patch` (code that changes skillgit's)."""
+    script = f"import sys\n{patch}from skillgit.cli import run\nsys.exit(run(sys.argv[1:]))\n"
+    return subprocess.run([sys.executable, "-c", script, "-C", str(repo), "ingest", "--jobs", "2", str(traces)],
+                          capture_output=True, text=True, check=False, timeout=120)
+
+
 def test_a_worker_killed_midway_ends_the_ingest_with_the_fix_not_a_hang(empty_repo: Path, traces: Path) -> None:
     """A worker process killed (SIGKILL) before it gave what it read: the ingest ends (no wait for a reading
     that will not come) naming the fix, or completes when the others read everything; what was stored
     stands and the next ingest completes."""
-    script = (
-        "import os, signal, sys, time\n"
+    patch = (
+        "import os, signal, time\n"
         "import multiprocessing\n"
         "import skillgit.evidence.ingest as ingest\n"
         "real = ingest._Workers.next\n"
@@ -344,11 +351,8 @@ def test_a_worker_killed_midway_ends_the_ingest_with_the_fix_not_a_hang(empty_re
         "        victim.join()\n"
         "    return real(self)\n"
         "ingest._Workers.next = first\n"
-        "from skillgit.cli import run\n"
-        "sys.exit(run(sys.argv[1:]))\n"
     )
-    done = subprocess.run([sys.executable, "-c", script, "-C", str(empty_repo), "ingest", "--jobs", "2", str(traces)],
-                          capture_output=True, text=True, check=False, timeout=120)
+    done = ingest_with(patch, empty_repo, traces)
     assert "Traceback" not in done.stderr
     if done.returncode != 0:
         assert done.returncode == 4, done.stderr
@@ -366,8 +370,8 @@ def test_what_went_wrong_reading_a_file_in_a_worker_is_raised_even_when_it_does_
         empty_repo: Path, traces: Path) -> None:
     """A worker's reading of one file fails with an exception that cannot be sent back as it is: the ingest
     ends saying which file it was reading, and the next ingest completes."""
-    script = (
-        "import sys, threading\n"
+    patch = (
+        "import threading\n"
         "import skillgit.evidence.ingest as ingest\n"
         "real = ingest._work\n"
         "class Unsent(Exception):\n"
@@ -379,11 +383,8 @@ def test_what_went_wrong_reading_a_file_in_a_worker_is_raised_even_when_it_does_
         "        raise Unsent()\n"
         "    return real(source, *args)\n"
         "ingest._work = work\n"
-        "from skillgit.cli import run\n"
-        "sys.exit(run(sys.argv[1:]))\n"
     )
-    done = subprocess.run([sys.executable, "-c", script, "-C", str(empty_repo), "ingest", "--jobs", "2", str(traces)],
-                          capture_output=True, text=True, check=False, timeout=120)
+    done = ingest_with(patch, empty_repo, traces)
     assert done.returncode != 0
     assert "RuntimeError: reading " in done.stderr and "Traceback" not in done.stderr
     from skillgit.cli import run
