@@ -177,7 +177,7 @@ def iter_json(path: Path, report: ReadReport, cursor: Cursor | None = None) -> I
                         obj, end = scan(text, 0)
                         if end < len(text) and not text[end:].isspace():
                             raise ValueError("extra data")
-                        if careful and ("\\ud" in text or "\\uD" in text):  # may_hold_surrogates, inline
+                        if careful and may_hold_surrogates(text):
                             obj = mend_surrogates(obj)
                     except (ValueError, StopIteration, RecursionError):
                         try:
